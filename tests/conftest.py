@@ -1,0 +1,66 @@
+"""Shared fixtures: a private store and a private copy of the config for every test that needs one."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tracker.config import REPO_ROOT, Config, load_config
+from tracker.schemas import TRADE
+from tracker.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty store folder, also exported as TRACKER_DATA_DIR for code that reads the environment."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Store:
+    return Store(data_dir, lock_timeout=5)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A writable copy of config/, exported as TRACKER_CONFIG_DIR."""
+    folder = tmp_path / "config"
+    shutil.copytree(REPO_ROOT / "config", folder)
+    monkeypatch.setenv("TRACKER_CONFIG_DIR", str(folder))
+    yield folder
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config(REPO_ROOT / "config")
+
+
+def trade_rows(
+    rows: list[dict[str, object]],
+    fetched_at: datetime = datetime(2025, 6, 1, tzinfo=UTC),
+    source: str = "comtrade",
+) -> pl.DataFrame:
+    """A canonical trade frame from short row dicts; unspecified columns get plausible defaults."""
+    defaults: dict[str, object] = {
+        "source": source, "flow": "import", "reporter": "USA", "partner": "CHN", "hs_code": "9503",
+        "period": "2023", "frequency": "A", "value_usd": 100.0, "net_weight_kg": None, "quantity": None,
+        "quantity_unit": None, "hs_revision": "H6", "provenance": "reported", "fetched_at": fetched_at,
+    }
+    full = []
+    for row in rows:
+        merged = {**defaults, **row}
+        merged["year"] = int(str(merged["period"])[:4])
+        if len(str(merged["period"])) == 7:
+            merged["frequency"] = "M"
+        full.append(merged)
+    return pl.DataFrame(full, schema=TRADE.polars_schema, orient="row") if full else TRADE.empty()

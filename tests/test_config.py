@@ -1,0 +1,131 @@
+"""Config loading: the shipped files load, and each kind of mistake names file, key and expectation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tracker.config import SOURCE_IDS, load_config
+from tracker.errors import ConfigError
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_config_shipped_files_load_every_reference_group(config) -> None:
+    ids = config.group_ids
+    for expected in ("home_appliances", "smart_home", "furniture", "toys", "baby", "elderly_care", "sports",
+                     "footwear", "luggage", "ceramics", "pets"):
+        assert expected in ids
+    assert len(ids) == 23
+    assert config.group("toys").hs_codes == ("9503", "9504", "9505")
+    assert config.group("toys").name_zh == "玩具"
+    assert config.group("smart_home").proxy is True
+    assert set(config.sources) == set(SOURCE_IDS)
+    assert config.scope.home_exporter == "CHN"
+
+
+def test_config_dir_environment_variable_is_honoured(config_dir: Path) -> None:
+    _edit(config_dir / "product_groups.toml", 'name_zh = "玩具"', 'name_zh = "玩具和游戏"')
+    assert load_config().group("toys").name_zh == "玩具和游戏"
+
+
+def test_config_user_adds_a_group_by_editing_one_file(config_dir: Path) -> None:
+    with open(config_dir / "product_groups.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[[group]]\nid = "umbrellas"\nname_en = "Umbrellas"\nname_zh = "雨伞"\nhs_codes = ["6601"]\n')
+    assert load_config().group("umbrellas").hs_codes == ("6601",)
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected_key", "expected_text"),
+    [
+        ("product_groups.toml", 'hs_codes = ["9503", "9504", "9505"]', 'hs_codes = ["95x3", "9504"]',
+         "hs_codes", "2, 4 or 6 digits"),
+        ("product_groups.toml", 'hs_codes = ["9503", "9504", "9505"]', "hs_codes = [9503]",
+         "hs_codes", "as strings"),
+        ("product_groups.toml", 'id = "furniture"', 'id = "toys"', "id", "used only once"),
+        ("product_groups.toml", 'id = "toys"', 'id = "toys"\ncolour = "red"', "colour", "no such key"),
+        ("product_groups.toml", 'id = "toys"', 'id = "Toys!"', "id", "lowercase id"),
+        ("sources.toml", 'home_exporter = "CHN"', 'home_exporter = "XXX"', "scope.home_exporter",
+         "known ISO3"),
+        ("sources.toml", 'competitors = ["VNM"', 'competitors = ["VNX"', "scope.competitors", "ISO3"),
+        ("sources.toml", "max_attempts = 5", 'max_attempts = "five"', "http.max_attempts", "positive integer"),
+        ("sources.toml", "max_attempts = 5", "max_attempts = 0", "http.max_attempts", "positive integer"),
+        ("sources.toml", "[sources.worldbank]", "[sources.imf]", "sources.imf", "a source id"),
+        ("sources.toml", 'base_url = "https://api.worldbank.org"', 'base_url = "ftp://x"',
+         "sources.worldbank.base_url", "http(s) URL"),
+        ("sources.toml", 'api_key_env = "COMTRADE_API_KEY"', 'api_key_env = "abc123secret"',
+         "sources.comtrade.api_key_env", "NAME of an environment variable"),
+        ("sources.toml", 'frequencies = ["A"]\nflows = ["export", "import"]',
+         'frequencies = ["Q"]\nflows = ["export", "import"]', "sources.comtrade.frequencies", '"A" or "M"'),
+        ("sources.toml", "first_year = 2015", "first_year = 1850", "scope.first_year", "year between"),
+        ("schedule.toml", 'day_of_week = "mon"', 'day_of_week = "someday"', "fetch.comtrade", "valid cron"),
+        ("schedule.toml", 'day_of_week = "mon"', 'weekday = "mon"', "fetch.comtrade.weekday", "cron field"),
+        ("schedule.toml", 'timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"', "timezone", "IANA"),
+        ("schedule.toml", "[fetch.comext]", "[fetch.comtradex]", "fetch.comtradex", "a source id"),
+    ],
+)
+def test_config_error_names_file_key_and_expectation(
+    config_dir: Path, file: str, old: str, new: str, expected_key: str, expected_text: str
+) -> None:
+    _edit(config_dir / file, old, new)
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    message = str(caught.value)
+    assert file in message
+    assert expected_key in caught.value.key
+    assert expected_text in message
+    assert "\n" not in message
+
+
+def test_config_api_key_value_never_echoed_in_error(config_dir: Path) -> None:
+    _edit(config_dir / "sources.toml", 'api_key_env = "COMTRADE_API_KEY"', 'api_key_env = "sk-live-1234"')
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    assert "sk-live-1234" not in str(caught.value)
+
+
+def test_config_syntax_error_names_the_file(config_dir: Path) -> None:
+    (config_dir / "schedule.toml").write_text("timezone = \n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape("schedule.toml")):
+        load_config()
+
+
+def test_config_missing_file_names_the_file(config_dir: Path) -> None:
+    (config_dir / "sources.toml").unlink()
+    with pytest.raises(ConfigError, match=r"sources.toml.*existing TOML file"):
+        load_config()
+
+
+def test_config_base_url_environment_override(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_COMTRADE_BASE_URL", "http://127.0.0.1:8765/")
+    config = load_config()
+    assert config.sources["comtrade"].base_url == "http://127.0.0.1:8765"
+    assert config.sources["census"].base_url == "https://api.census.gov"
+
+
+def test_config_api_key_read_from_named_environment_variable(config, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = config.sources["comtrade"]
+    monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
+    assert source.api_key() is None
+    monkeypatch.setenv("COMTRADE_API_KEY", "k-123")
+    assert source.api_key() == "k-123"
+
+
+def test_config_cli_reports_config_error_without_traceback(config_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    from tracker.config import REPO_ROOT
+
+    _edit(config_dir / "product_groups.toml", 'hs_codes = ["9503", "9504", "9505"]', 'hs_codes = ["95x3"]')
+    result = subprocess.run([sys.executable, "-m", "tracker", "groups"], cwd=REPO_ROOT, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 2
+    assert "product_groups.toml" in result.stderr and "hs_codes" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,7 @@
+"""`python -m tracker ...`: see `python -m tracker --help`."""
+
+import sys
+
+from tracker.cli import main
+
+sys.exit(main())

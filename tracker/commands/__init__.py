@@ -1,0 +1,1 @@
+"""Subcommands of `python -m tracker`, one module each (see tracker/cli.py)."""

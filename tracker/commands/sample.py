@@ -1,0 +1,31 @@
+"""`sample`: write the deterministic sample data into the store."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tracker.config import load_config
+from tracker.sample import DEFAULT_SEED, write_sample
+from tracker.store import Store
+
+NAME = "sample"
+HELP = "write deterministic sample data (source = sample) so the dashboard works offline"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    parser.add_argument("--if-empty", action="store_true", help="do nothing when the store already holds trade data")
+
+
+def run(args: argparse.Namespace) -> int:
+    store = Store()
+    if args.if_empty and store.has_data("trade"):
+        print(f"store at {store.root} already holds trade data; sample not written")
+        return 0
+    config = load_config()
+    written = write_sample(store, config, args.seed, progress=lambda message: print(f"… {message}", flush=True))
+    for table, rows in written.items():
+        print(f"{table}: {rows:,} sample rows written to {store.root}")
+    sys.stdout.flush()
+    return 0

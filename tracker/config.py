@@ -1,0 +1,416 @@
+"""Typed loading of the declarative TOML files in ``config/``.
+
+Every file is validated on load: an unknown key, a wrong type, a malformed HS code, an unknown country code
+or a duplicate group id stops the program with one ConfigError naming the file, the key and what was
+expected. ``TRACKER_CONFIG_DIR`` points at another folder; ``TRACKER_<SOURCE>_BASE_URL`` overrides a
+source's base URL. API keys never live here: a source names the environment variable that holds its key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tracker.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOURCE_IDS = ("comtrade", "census", "comext", "eurostat_ecommerce", "worldbank")
+GROUP_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+CONFIG_HS_PATTERN = r"^(\d{2}|\d{4}|\d{6})$"
+ENV_NAME_PATTERN = r"^[A-Z][A-Z0-9_]*$"
+CRON_FIELDS = ("year", "month", "day", "week", "day_of_week", "hour", "minute", "second")
+FLOW_CHOICES = ("import", "export")
+FREQUENCY_CHOICES = ("A", "M")
+
+T = TypeVar("T")
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class ProductGroup:
+    """A light-industry product group: a named set of HS codes summed together by the metrics."""
+
+    id: str
+    name_en: str
+    name_zh: str
+    hs_codes: tuple[str, ...]
+    notes: str = ""
+    proxy: bool = False
+    ecommerce_categories: tuple[str, ...] = ()
+
+    def name(self, lang: str = "en") -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Shared HTTP client behaviour: timeouts, retry budget, concurrency, cache."""
+
+    user_agent: str
+    connect_timeout_seconds: float
+    read_timeout_seconds: float
+    max_attempts: int
+    max_total_wait_seconds: float
+    max_concurrency: int
+    cache: bool
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who and when the tracker follows by default: the home exporter, its competitors, the years."""
+
+    home_exporter: str
+    competitors: tuple[str, ...]
+    first_year: int
+    last_year: int
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """One public source: whether it runs, where it lives, how fast it may be called, what to ask for."""
+
+    id: str
+    enabled: bool
+    base_url: str
+    api_key_env: str | None
+    requests_per_minute: float
+    requests_per_day: int | None
+    reporters: tuple[str, ...]
+    partners: tuple[str, ...]
+    first_year: int
+    last_year: int
+    frequencies: tuple[str, ...]
+    flows: tuple[str, ...]
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(range(self.first_year, self.last_year + 1))
+
+    def api_key(self) -> str | None:
+        """The key from the environment, if the source uses one and it is set."""
+        if self.api_key_env is None:
+            return None
+        return os.environ.get(self.api_key_env) or None
+
+
+@dataclass(frozen=True)
+class CronSchedule:
+    """APScheduler cron fields (strings, as APScheduler's CronTrigger accepts them)."""
+
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When each source is fetched and when periodic reports are written."""
+
+    timezone: str
+    misfire_grace_hours: float
+    fetch: dict[str, CronSchedule]
+    reports: dict[str, CronSchedule]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything in ``config/``, validated."""
+
+    directory: Path
+    groups: tuple[ProductGroup, ...]
+    http: HttpSettings
+    scope: Scope
+    sources: dict[str, SourceSettings]
+    schedule: Schedule
+
+    def group(self, group_id: str) -> ProductGroup:
+        for group in self.groups:
+            if group.id == group_id:
+                return group
+        raise ConfigError("product_groups.toml", f"group {group_id!r}", f"one of {[g.id for g in self.groups]}")
+
+    @property
+    def group_ids(self) -> tuple[str, ...]:
+        return tuple(group.id for group in self.groups)
+
+
+class _Section:
+    """A TOML table being read: takes keys one by one and refuses leftovers, with precise messages."""
+
+    def __init__(self, file: str, path: str, data: object) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(file, path or "(top level)", "a table", data)
+        self.file = file
+        self.path = path
+        self.data: dict[str, Any] = dict(data)
+        self.seen: set[str] = set()
+
+    def key_path(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def fail(self, key: str, expected: str, got: object = None) -> ConfigError:
+        return ConfigError(self.file, self.key_path(key), expected, got)
+
+    def take(self, key: str, kind: type[T] | tuple[type, ...], expected: str, default: Any = _MISSING) -> T:
+        self.seen.add(key)
+        if key not in self.data:
+            if default is _MISSING:
+                raise self.fail(key, f"{expected} (the key is missing)")
+            return default  # type: ignore[no-any-return]
+        value = self.data[key]
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            raise self.fail(key, expected, value)
+        if not isinstance(value, kind):
+            raise self.fail(key, expected, value)
+        return value  # type: ignore[return-value]
+
+    def take_list(
+        self, key: str, expected: str, valid: Callable[[str], bool], default: Any = _MISSING
+    ) -> tuple[str, ...]:
+        values = self.take(key, list, f"a list of {expected}", default)
+        for value in values:
+            if not isinstance(value, str) or not valid(value):
+                raise self.fail(key, f"a list of {expected}", value)
+        return tuple(values)
+
+    def section(self, key: str, default: Any = _MISSING) -> _Section:
+        value = self.take(key, dict, "a table", default)
+        return _Section(self.file, self.key_path(key), value)
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.seen)
+        if unknown:
+            raise self.fail(unknown[0], f"no such key here; known keys: {sorted(self.seen)}", "unknown key")
+
+
+def _read_toml(directory: Path, name: str) -> dict[str, Any]:
+    path = directory / name
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(str(path), "(file)", "an existing TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "(syntax)", f"valid TOML ({exc})") from None
+
+
+def _is_iso3(code: str) -> bool:
+    from tracker.countries import is_known_iso3
+
+    return is_known_iso3(code)
+
+
+def _is_hs_code(code: str) -> bool:
+    return re.fullmatch(CONFIG_HS_PATTERN, code) is not None and code[:2] not in ("00", "77", "98", "99")
+
+
+def load_groups(directory: Path) -> tuple[ProductGroup, ...]:
+    file = str(directory / "product_groups.toml")
+    top = _Section(file, "", _read_toml(directory, "product_groups.toml"))
+    entries = top.take("group", list, "an array of [[group]] tables")
+    top.done()
+    groups: list[ProductGroup] = []
+    seen_ids: set[str] = set()
+    for index, entry in enumerate(entries):
+        section = _Section(file, f"group[{index}]", entry)
+        group_id = section.take("id", str, "a lowercase id such as 'toys'")
+        if not re.fullmatch(GROUP_ID_PATTERN, group_id):
+            raise section.fail("id", "a lowercase id of letters, digits and _ (e.g. 'home_appliances')", group_id)
+        if group_id in seen_ids:
+            raise section.fail("id", "a group id used only once", group_id)
+        seen_ids.add(group_id)
+        section.path = f"group[{index}] ({group_id})"
+        codes = section.take_list(
+            "hs_codes", "HS codes as strings of 2, 4 or 6 digits (chapter 01-97), e.g. \"9503\"", _is_hs_code
+        )
+        if not codes:
+            raise section.fail("hs_codes", "at least one HS code")
+        if len(set(codes)) != len(codes):
+            raise section.fail("hs_codes", "each HS code once", list(codes))
+        groups.append(
+            ProductGroup(
+                id=group_id,
+                name_en=section.take("name_en", str, "the English name"),
+                name_zh=section.take("name_zh", str, "the Chinese name"),
+                hs_codes=codes,
+                notes=section.take("notes", str, "a string", ""),
+                proxy=section.take("proxy", bool, "true or false", False),
+                ecommerce_categories=section.take_list(
+                    "ecommerce_categories", "Eurostat indic_is codes such as \"I_BCLOT1\"",
+                    lambda code: re.fullmatch(r"^[A-Z][A-Z0-9_]*$", code) is not None, (),
+                ),
+            )
+        )
+        section.done()
+    if not groups:
+        raise top.fail("group", "at least one [[group]]")
+    return tuple(groups)
+
+
+def _load_http(section: _Section) -> HttpSettings:
+    settings = HttpSettings(
+        user_agent=section.take("user_agent", str, "a User-Agent string"),
+        connect_timeout_seconds=_positive(section, "connect_timeout_seconds", 10.0),
+        read_timeout_seconds=_positive(section, "read_timeout_seconds", 60.0),
+        max_attempts=int(_positive(section, "max_attempts", 5, integer=True)),
+        max_total_wait_seconds=_positive(section, "max_total_wait_seconds", 300.0),
+        max_concurrency=int(_positive(section, "max_concurrency", 4, integer=True)),
+        cache=section.take("cache", bool, "true or false", True),
+    )
+    section.done()
+    return settings
+
+
+def _positive(section: _Section, key: str, default: float | None, integer: bool = False) -> float:
+    kind: type | tuple[type, ...] = int if integer else (int, float)
+    expected = "a positive integer" if integer else "a positive number"
+    value = section.take(key, kind, expected, default if default is not None else _MISSING)
+    if value is None:
+        return value  # type: ignore[no-any-return]
+    if value <= 0:
+        raise section.fail(key, expected, value)
+    return value  # type: ignore[no-any-return]
+
+
+def _year(section: _Section, key: str, default: int | None = None) -> int:
+    value = section.take(key, int, "a year between 1990 and 2100", default if default is not None else _MISSING)
+    if not 1990 <= value <= 2100:
+        raise section.fail(key, "a year between 1990 and 2100", value)
+    return value  # type: ignore[no-any-return]
+
+
+def _load_scope(section: _Section) -> Scope:
+    home = section.take("home_exporter", str, "an ISO3 country code such as \"CHN\"")
+    if not _is_iso3(home):
+        raise section.fail("home_exporter", "a known ISO3 country code such as \"CHN\"", home)
+    first = _year(section, "first_year")
+    last = _year(section, "last_year")
+    if last < first:
+        raise section.fail("last_year", f"a year not before first_year ({first})", last)
+    scope = Scope(
+        home_exporter=home,
+        competitors=section.take_list("competitors", "known ISO3 country codes", _is_iso3),
+        first_year=first,
+        last_year=last,
+    )
+    section.done()
+    return scope
+
+
+def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSettings:
+    base_url = os.environ.get(f"TRACKER_{source_id.upper()}_BASE_URL") or section.take(
+        "base_url", str, "an http(s) URL"
+    )
+    section.seen.add("base_url")
+    if not re.fullmatch(r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$", base_url):
+        raise section.fail("base_url", "an http(s) URL such as https://comtradeapi.un.org", base_url)
+    api_key_env = section.take("api_key_env", str, "the NAME of an environment variable (never the key)", None)
+    if api_key_env is not None and not re.fullmatch(ENV_NAME_PATTERN, api_key_env):
+        raise section.fail("api_key_env", "the NAME of an environment variable such as COMTRADE_API_KEY (never a key)",
+                           "a value that is not a variable name")
+    first = _year(section, "first_year", scope.first_year)
+    last = _year(section, "last_year", scope.last_year)
+    if last < first:
+        raise section.fail("last_year", f"a year not before first_year ({first})", last)
+    per_day = section.take("requests_per_day", int, "a positive integer", None)
+    if per_day is not None and (isinstance(per_day, bool) or per_day <= 0):
+        raise section.fail("requests_per_day", "a positive integer", per_day)
+    settings = SourceSettings(
+        id=source_id,
+        enabled=section.take("enabled", bool, "true or false", True),
+        base_url=base_url.rstrip("/"),
+        api_key_env=api_key_env,
+        requests_per_minute=_positive(section, "requests_per_minute", 30.0),
+        requests_per_day=per_day,
+        reporters=section.take_list("reporters", "known ISO3 country codes", _is_iso3, ()),
+        partners=section.take_list("partners", "known ISO3 country codes (WLD for the world)", _is_iso3, ()),
+        first_year=first,
+        last_year=last,
+        frequencies=section.take_list("frequencies", "\"A\" or \"M\"", FREQUENCY_CHOICES.__contains__, ("A",)),
+        flows=section.take_list("flows", "\"import\" or \"export\"", FLOW_CHOICES.__contains__, ("import",)),
+    )
+    section.done()
+    return settings
+
+
+def load_sources(directory: Path) -> tuple[HttpSettings, Scope, dict[str, SourceSettings]]:
+    file = str(directory / "sources.toml")
+    top = _Section(file, "", _read_toml(directory, "sources.toml"))
+    http = _load_http(top.section("http"))
+    scope = _load_scope(top.section("scope"))
+    sources_section = top.section("sources")
+    sources: dict[str, SourceSettings] = {}
+    for source_id in sources_section.data:
+        if source_id not in SOURCE_IDS:
+            raise sources_section.fail(source_id, f"a source id, one of {list(SOURCE_IDS)}", "unknown source")
+        sources[source_id] = _load_source(source_id, sources_section.section(source_id), scope)
+    top.done()
+    return http, scope, sources
+
+
+def _cron(section: _Section, timezone: str) -> CronSchedule:
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields: dict[str, str] = {}
+    for key in list(section.data):
+        if key not in CRON_FIELDS:
+            raise section.fail(key, f"a cron field, one of {list(CRON_FIELDS)}", "unknown key")
+        value = section.take(key, (str, int), "a cron expression such as \"3\" or \"mon-fri\" or \"*/6\"")
+        fields[key] = str(value)
+    if not fields:
+        raise section.fail("(fields)", f"at least one cron field of {list(CRON_FIELDS)}")
+    try:
+        CronTrigger(timezone=timezone, **fields)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(section.file, section.path, f"valid cron fields ({exc})", fields) from None
+    return CronSchedule(fields)
+
+
+def load_schedule(directory: Path) -> Schedule:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    file = str(directory / "schedule.toml")
+    top = _Section(file, "", _read_toml(directory, "schedule.toml"))
+    timezone = top.take("timezone", str, "an IANA time zone such as \"Asia/Shanghai\"", "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise top.fail("timezone", "an IANA time zone such as \"Asia/Shanghai\"", timezone) from None
+    grace = _positive(top, "misfire_grace_hours", 6.0)
+    fetch_section = top.section("fetch")
+    fetch: dict[str, CronSchedule] = {}
+    for source_id in list(fetch_section.data):
+        if source_id not in SOURCE_IDS:
+            raise fetch_section.fail(source_id, f"a source id, one of {list(SOURCE_IDS)}", "unknown source")
+        fetch[source_id] = _cron(fetch_section.section(source_id), timezone)
+    fetch_section.done()
+    reports_section = top.section("reports", {})
+    reports: dict[str, CronSchedule] = {}
+    for name in list(reports_section.data):
+        if name not in ("monthly", "annual"):
+            raise reports_section.fail(name, "a report period, \"monthly\" or \"annual\"", "unknown key")
+        reports[name] = _cron(reports_section.section(name), timezone)
+    reports_section.done()
+    top.done()
+    return Schedule(timezone=timezone, misfire_grace_hours=grace, fetch=fetch, reports=reports)
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("TRACKER_CONFIG_DIR") or REPO_ROOT / "config")
+
+
+def load_config(directory: Path | str | None = None) -> Config:
+    """Load and validate every file in the config folder."""
+    folder = Path(directory) if directory is not None else config_dir()
+    http, scope, sources = load_sources(folder)
+    return Config(
+        directory=folder,
+        groups=load_groups(folder),
+        http=http,
+        scope=scope,
+        sources=sources,
+        schedule=load_schedule(folder),
+    )

@@ -1,0 +1,310 @@
+"""Deterministic sample data, so the dashboard works offline on first run.
+
+Everything is generated from one seed with NumPy's PCG64 generator and written through the same store API
+as real data, with ``source = "sample"``: the app and every export label it as sample data. The numbers are
+plausible, not real: market sizes, supplier strengths, price levels and trends are invented to exercise
+every view (a leader losing US share after 2018 to Vietnam and Mexico, premium European suppliers,
+missing and zero quantities as in Comtrade).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import polars as pl
+
+from tracker.config import Config
+from tracker.schemas import ECOMMERCE, MACRO, SAMPLE_SOURCE, TRADE
+from tracker.store import Store
+
+DEFAULT_SEED = 2026
+SAMPLE_FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+FIRST_SAMPLE_YEAR = 2015
+MONTHLY_YEARS = 3  # monthly detail for the last three sample years
+CIF_OVER_FOB = 1.07  # importers report CIF, exporters FOB
+
+# Exporters and their overall strength in light-industry goods (relative, invented).
+SAMPLE_EXPORTERS: dict[str, float] = {
+    "CHN": 10.0, "VNM": 1.6, "IND": 1.2, "MEX": 1.0, "TUR": 0.9, "DEU": 2.2, "ITA": 1.5, "USA": 1.4,
+    "JPN": 0.8, "KOR": 0.7, "THA": 0.6, "IDN": 0.6, "MYS": 0.5, "BGD": 0.7, "POL": 0.9,
+}
+# Markets and their relative import size (invented, loosely proportional to real import demand).
+SAMPLE_MARKETS: dict[str, float] = {
+    "USA": 10.0, "DEU": 4.0, "JPN": 3.0, "GBR": 3.0, "FRA": 2.8, "NLD": 2.2, "ITA": 1.8, "ESP": 1.7,
+    "CAN": 2.0, "KOR": 1.6, "AUS": 1.4, "MEX": 1.5, "BEL": 1.2, "POL": 1.2, "CHE": 0.9, "SWE": 0.8,
+    "AUT": 0.8, "IND": 1.0, "BRA": 1.1, "RUS": 1.2, "SAU": 0.9, "ARE": 1.1, "TUR": 0.7, "IDN": 0.7,
+    "THA": 0.7, "VNM": 0.6, "MYS": 0.7, "SGP": 0.8, "PHL": 0.5, "ZAF": 0.5, "NGA": 0.3, "EGY": 0.3,
+    "CHL": 0.5, "ARG": 0.3, "COL": 0.4, "PER": 0.3, "CZE": 0.6, "DNK": 0.5, "IRL": 0.4, "PRT": 0.4,
+    "GRC": 0.3, "HUN": 0.4, "ROU": 0.4, "ISR": 0.5, "NZL": 0.3, "KAZ": 0.3, "CHN": 2.5,
+}
+# Price level (USD per kg) multipliers: premium suppliers above 1, low-cost below.
+PRICE_LEVEL: dict[str, float] = {
+    "CHN": 0.8, "VNM": 0.75, "IND": 0.7, "MEX": 0.9, "TUR": 0.85, "DEU": 1.9, "ITA": 2.1, "USA": 1.7,
+    "JPN": 2.0, "KOR": 1.5, "THA": 0.85, "IDN": 0.7, "MYS": 0.9, "BGD": 0.6, "POL": 1.1,
+}
+EU_MARKETS = ("DEU", "FRA", "NLD", "ITA", "ESP", "BEL", "POL", "SWE", "AUT", "CZE", "DNK", "IRL", "PRT",
+              "GRC", "HUN", "ROU")
+ECOMMERCE_SELLER_INDICATORS = {
+    "I_BLT12": "Individuals who bought online in the last 12 months",
+    "I_BPG_DOM": "Bought online from national sellers",
+    "I_BPG_EU": "Bought online from sellers in other EU countries",
+    "I_BPG_WRLD": "Bought online from sellers outside the EU",
+    "I_BPG_FOR": "Bought online from foreign sellers",
+}
+MACRO_INDICATORS = {
+    "NY.GDP.MKTP.CD": ("GDP (current US$)", "USD"),
+    "SP.POP.TOTL": ("Population, total", "persons"),
+    "IT.NET.USER.ZS": ("Individuals using the Internet (% of population)", "% of population"),
+}
+SEASONALITY = np.array([0.8, 0.7, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.2, 1.1])
+
+
+@dataclass(frozen=True)
+class SampleData:
+    trade: pl.DataFrame
+    ecommerce: pl.DataFrame
+    macro: pl.DataFrame
+
+
+def _years(config: Config) -> np.ndarray:
+    return np.arange(FIRST_SAMPLE_YEAR, max(config.scope.last_year, FIRST_SAMPLE_YEAR + 5) + 1)
+
+
+def _trend(exporters: list[str], markets: list[str], years: np.ndarray) -> np.ndarray:
+    """Scripted share shifts (exporter x market x year): trade-war diversion in the US market after 2018."""
+    factor = np.ones((len(exporters), len(markets), len(years)))
+    after = np.clip(years - 2018, 0, None)
+    us = markets.index("USA")
+    shifts = {"CHN": 0.93, "VNM": 1.13, "MEX": 1.06, "IND": 1.05}
+    for exporter, rate in shifts.items():
+        if exporter in exporters:
+            factor[exporters.index(exporter), us, :] = rate ** after
+    if "CHN" in exporters:  # steady gains elsewhere in emerging markets
+        for market in ("SAU", "ARE", "RUS", "BRA", "NGA", "KAZ", "IDN", "PHL"):
+            if market in markets:
+                factor[exporters.index("CHN"), markets.index(market), :] *= 1.04 ** (years - years[0])
+    return factor
+
+
+def _trade_frame(columns: dict[str, object], height: int) -> pl.DataFrame:
+    frame = pl.DataFrame(columns)
+    constants = {
+        "source": SAMPLE_SOURCE, "hs_revision": "H6", "provenance": "reported", "fetched_at": SAMPLE_FETCHED_AT,
+    }
+    frame = frame.with_columns(
+        [pl.lit(value, dtype=TRADE.polars_schema[name]).alias(name) for name, value in constants.items()]
+    )
+    assert frame.height == height
+    return frame.select(TRADE.column_names).cast(TRADE.polars_schema)  # type: ignore[arg-type]
+
+
+def generate_trade(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
+    """Annual and monthly trade for every configured group: market imports by supplier and code, the
+    markets' world totals, and the exporters' own reports (exports and imports, by code and TOTAL)."""
+    rng = np.random.default_rng(seed)
+    exporters = list(SAMPLE_EXPORTERS)
+    markets = list(SAMPLE_MARKETS)
+    years = _years(config)
+    codes = [(group.id, code) for group in config.groups for code in group.hs_codes]
+    n_e, n_m, n_c, n_y = len(exporters), len(markets), len(codes), len(years)
+
+    group_size = {group.id: rng.uniform(0.5, 3.0) for group in config.groups}
+    code_size = np.array([group_size[g] / len(config.group(g).hs_codes) * rng.uniform(0.4, 1.6) for g, _ in codes])
+    base_kg_price = np.array([rng.uniform(2.0, 40.0) for _ in codes])
+    strength = np.array(list(SAMPLE_EXPORTERS.values()))[:, None, None] * rng.lognormal(0, 0.6, (n_e, 1, n_c))
+    affinity = rng.lognormal(0, 0.5, (n_e, n_m, 1))
+    size = np.array(list(SAMPLE_MARKETS.values()))[None, :, None] * code_size[None, None, :] * 1e7
+    growth = (1 + rng.normal(0.04, 0.03, (1, n_m, n_c, 1))) ** (years - years[0])[None, None, None, :]
+    noise = rng.lognormal(0, 0.08, (n_e, n_m, n_c, n_y))
+    values = (strength * affinity * size)[..., None] * growth * noise * _trend(exporters, markets, years)[:, :, None, :]
+    for index, exporter in enumerate(exporters):  # a country does not import from itself
+        if exporter in markets:
+            values[index, markets.index(exporter)] = 0.0
+    # Some suppliers are absent from some small markets in some years.
+    values[rng.random(values.shape) < 0.03] = 0.0
+
+    price = (
+        np.array([PRICE_LEVEL[e] for e in exporters])[:, None, None, None]
+        * base_kg_price[None, None, :, None]
+        * rng.lognormal(0, 0.1, (n_e, n_m, n_c, n_y))
+        * (1.02 ** (years - years[0]))[None, None, None, :]
+    )
+    weights = values / price
+    e_idx, m_idx, c_idx, y_idx = np.nonzero(values)
+    imports_value = values[e_idx, m_idx, c_idx, y_idx]
+    imports_weight = weights[e_idx, m_idx, c_idx, y_idx]
+    quality = rng.random(imports_value.size)
+    imports_weight = np.where(quality < 0.05, np.nan, np.where(quality < 0.07, 0.0, imports_weight))
+    code_ids = np.array([code for _, code in codes])
+    exporter_ids = np.array(exporters)
+    market_ids = np.array(markets)
+
+    parts = []
+    parts.append(_annual_rows("import", market_ids[m_idx], exporter_ids[e_idx], code_ids[c_idx], years[y_idx],
+                              imports_value, imports_weight))
+    # Each market's imports from the world: our suppliers plus the rest of the world.
+    rest_of_world = rng.uniform(1.15, 1.6, (n_m, n_c, 1))
+    market_total = values.sum(axis=0) * rest_of_world
+    market_weight = np.nansum(weights, axis=0) * rest_of_world
+    m2, c2, y2 = np.nonzero(market_total)
+    parts.append(_annual_rows("import", market_ids[m2], np.full(m2.size, "WLD"), code_ids[c2], years[y2],
+                              market_total[m2, c2, y2], market_weight[m2, c2, y2]))
+    # Exporters' own reports to the world (FOB, so below what importers record).
+    exports_world = values.sum(axis=1) / CIF_OVER_FOB * rng.uniform(1.1, 1.4, (n_e, n_c, 1))
+    e3, c3, y3 = np.nonzero(exports_world)
+    parts.append(_annual_rows("export", exporter_ids[e3], np.full(e3.size, "WLD"), code_ids[c3], years[y3],
+                              exports_world[e3, c3, y3], (np.nansum(weights, axis=1) / CIF_OVER_FOB)[e3, c3, y3]))
+    # Exporters' own imports of the same codes, for the net-export indices.
+    own_imports = exports_world * rng.uniform(0.05, 0.9, (n_e, n_c, 1))
+    parts.append(_annual_rows("import", exporter_ids[e3], np.full(e3.size, "WLD"), code_ids[c3], years[y3],
+                              own_imports[e3, c3, y3], np.full(e3.size, np.nan)))
+    # Total merchandise exports and imports (HS "TOTAL"), for RCA.
+    light_share = rng.uniform(0.08, 0.3, (n_e, 1))
+    total_exports = exports_world.sum(axis=1) / light_share
+    total_imports = own_imports.sum(axis=1) / light_share * rng.uniform(0.8, 1.2, (n_e, 1))
+    e4, y4 = np.nonzero(total_exports)
+    for flow, totals in (("export", total_exports), ("import", total_imports)):
+        parts.append(_annual_rows(flow, exporter_ids[e4], np.full(e4.size, "WLD"), np.full(e4.size, "TOTAL"),
+                                  years[y4], totals[e4, y4], np.full(e4.size, np.nan)))
+    annual = pl.concat(parts)
+    monthly = _monthly_from_annual(annual.filter(pl.col("partner") != "WLD"), int(years[-MONTHLY_YEARS]), rng)
+    monthly_world = _monthly_from_annual(
+        annual.filter((pl.col("partner") == "WLD") & (pl.col("flow") == "import") & pl.col("reporter").is_in(markets)
+                      & (pl.col("hs_code") != "TOTAL")),
+        int(years[-MONTHLY_YEARS]), rng,
+    )
+    trade = pl.concat([annual, monthly, monthly_world])
+    # Own imports and market imports share a key when an exporter is also a market: keep the market view.
+    return trade.unique(subset=list(TRADE.key), keep="first", maintain_order=True)
+
+
+def _annual_rows(
+    flow: str, reporters: np.ndarray, partners: np.ndarray, codes: np.ndarray, years: np.ndarray,
+    values: np.ndarray, weights: np.ndarray,
+) -> pl.DataFrame:
+    weights = np.where(np.isfinite(weights), np.round(weights, 1), np.nan)
+    quantity = np.where(np.isfinite(weights), np.round(weights / 1.5), np.nan)
+    frame = _trade_frame(
+        {
+            "flow": np.full(values.size, flow),
+            "reporter": reporters,
+            "partner": partners,
+            "hs_code": codes,
+            "period": years.astype(str),
+            "year": years.astype(np.int32),
+            "frequency": np.full(values.size, "A"),
+            "value_usd": np.round(values, 0),
+            "net_weight_kg": weights,
+            "quantity": quantity,
+            "quantity_unit": np.where(np.isfinite(quantity), "u", None),
+        },
+        values.size,
+    )
+    return frame.with_columns(
+        pl.col("net_weight_kg", "quantity").fill_nan(None)
+    ).filter(pl.col("value_usd") > 0)
+
+
+def _monthly_from_annual(annual: pl.DataFrame, first_year: int, rng: np.random.Generator) -> pl.DataFrame:
+    """Split recent annual rows into months with a seasonal profile and noise that sums back to the year."""
+    recent = annual.filter(pl.col("year") >= first_year)
+    profile = SEASONALITY[None, :] * rng.lognormal(0, 0.1, (recent.height, 12))
+    profile = profile / profile.sum(axis=1, keepdims=True)
+    months = np.tile(np.arange(1, 13), recent.height)
+    repeated = recent.select(pl.all().repeat_by(12).explode())
+    shares = profile.reshape(-1)
+    return repeated.with_columns(
+        period=pl.format("{}-{}", pl.col("period"), pl.Series(months).cast(pl.String).str.zfill(2)),
+        frequency=pl.lit("M"),
+        value_usd=(pl.col("value_usd") * pl.Series(shares)).round(0),
+        net_weight_kg=(pl.col("net_weight_kg") * pl.Series(shares)).round(1),
+        quantity=(pl.col("quantity") * pl.Series(shares)).round(0),
+    ).filter(pl.col("value_usd") > 0)
+
+
+def generate_ecommerce(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
+    """Household-survey style indicators for EU markets: buying online, by seller origin and by category."""
+    rng = np.random.default_rng(seed + 1)
+    categories = sorted({code for group in config.groups for code in group.ecommerce_categories})
+    years = list(range(2020, _years(config)[-1] + 1))
+    rows: list[dict[str, object]] = []
+    for market in (*EU_MARKETS, "EUU"):
+        online = rng.uniform(45, 85)
+        foreign_share = rng.uniform(0.25, 0.6)
+        outside_eu = rng.uniform(0.2, 0.45)
+        for offset, year in enumerate(years):
+            bought = min(95.0, online + 1.5 * offset + rng.normal(0, 0.8))
+            foreign = bought * min(0.9, foreign_share + 0.01 * offset)
+            values = {
+                "I_BLT12": bought,
+                "I_BPG_DOM": bought * rng.uniform(0.85, 0.95),
+                "I_BPG_EU": foreign * (1 - outside_eu),
+                "I_BPG_WRLD": foreign * (outside_eu + 0.01 * offset),
+                "I_BPG_FOR": foreign,
+            }
+            for indicator, value in values.items():
+                rows.append(_ecommerce_row(indicator, ECOMMERCE_SELLER_INDICATORS[indicator], market, "ALL",
+                                           year, value))
+            for category in categories:
+                rows.append(_ecommerce_row(category, f"Bought online: {category}", market, category, year,
+                                           bought * rng.uniform(0.1, 0.6)))
+    frame = pl.DataFrame(rows, schema=ECOMMERCE.polars_schema, orient="row")
+    return frame.with_columns(pl.col("value").round(1))
+
+
+def _ecommerce_row(indicator: str, label: str, market: str, category: str, year: int, value: float) -> dict:
+    return {
+        "source": SAMPLE_SOURCE, "indicator": indicator, "indicator_label": label, "market": market,
+        "category": category, "period": str(year), "year": year, "value": float(value), "unit": "PC_IND",
+        "fetched_at": SAMPLE_FETCHED_AT,
+    }
+
+
+def generate_macro(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
+    """GDP, population and internet use per market, with steady growth."""
+    rng = np.random.default_rng(seed + 2)
+    rows: list[dict[str, object]] = []
+    for market, size in SAMPLE_MARKETS.items():
+        gdp = size * 4e11 * rng.uniform(0.7, 1.3)
+        population = rng.uniform(5e6, 3e8)
+        internet = rng.uniform(40, 92)
+        for offset, year in enumerate(_years(config).tolist()):
+            values = {
+                "NY.GDP.MKTP.CD": gdp * 1.035 ** offset,
+                "SP.POP.TOTL": population * 1.006 ** offset,
+                "IT.NET.USER.ZS": min(99.0, internet + 0.9 * offset),
+            }
+            for indicator, value in values.items():
+                label, unit = MACRO_INDICATORS[indicator]
+                rows.append({
+                    "source": SAMPLE_SOURCE, "indicator": indicator, "indicator_label": label, "market": market,
+                    "period": str(year), "year": year, "value": round(float(value), 2), "unit": unit,
+                    "fetched_at": SAMPLE_FETCHED_AT,
+                })
+    return pl.DataFrame(rows, schema=MACRO.polars_schema, orient="row")
+
+
+def generate_sample(config: Config, seed: int = DEFAULT_SEED) -> SampleData:
+    return SampleData(
+        trade=generate_trade(config, seed),
+        ecommerce=generate_ecommerce(config, seed),
+        macro=generate_macro(config, seed),
+    )
+
+
+def write_sample(
+    store: Store, config: Config, seed: int = DEFAULT_SEED, progress: Callable[[str], None] | None = None
+) -> dict[str, int]:
+    """Generate and upsert the sample tables; return rows written per table."""
+    report = progress or (lambda _message: None)
+    report("generating sample data")
+    data = generate_sample(config, seed)
+    written: dict[str, int] = {}
+    for table, frame in (("trade", data.trade), ("ecommerce", data.ecommerce), ("macro", data.macro)):
+        report(f"writing {frame.height:,} {table} rows")
+        store.upsert(table, frame)
+        written[table] = frame.height
+    return written

@@ -1,0 +1,259 @@
+"""Canonical table schemas: every frame that reaches the store has one of these shapes.
+
+Fetchers parse into these schemas, the store refuses anything else, and metrics read them back. Each
+column carries a one-line meaning so that the README, the app and exports can explain it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from tracker.errors import SchemaError
+
+UTC_TIME = pl.Datetime("us", "UTC")
+HS_CODE_PATTERN = r"^(TOTAL|\d{2}|\d{4}|\d{6}|\d{8}|\d{10})$"
+PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]))?$"
+FLOWS = ("import", "export", "re_import", "re_export")
+FREQUENCIES = ("A", "M")
+PROVENANCE = ("reported", "mirror", "estimated")
+FETCH_STATUSES = ("ok", "empty", "cached", "failed", "interrupted")
+SAMPLE_SOURCE = "sample"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its name, Polars dtype, whether nulls are allowed, and what it means."""
+
+    name: str
+    dtype: pl.DataType
+    meaning: str
+    nullable: bool = False
+    allowed: tuple[str, ...] | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A stored table: its columns, natural key, and the columns its Parquet files are partitioned by."""
+
+    name: str
+    meaning: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    partition_by: tuple[str, ...] = ()
+    checks: tuple[Callable[[pl.DataFrame], str | None], ...] = field(default=())
+
+    @property
+    def polars_schema(self) -> pl.Schema:
+        return pl.Schema({column.name: column.dtype for column in self.columns})
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.polars_schema)
+
+
+def _country_check(*columns: str) -> Callable[[pl.DataFrame], str | None]:
+    """Refuse frames whose country columns hold codes the country reference does not know."""
+
+    def check(frame: pl.DataFrame) -> str | None:
+        from tracker.countries import known_iso3
+
+        known = known_iso3()
+        for name in columns:
+            codes = frame.get_column(name).drop_nulls().unique().to_list()
+            unknown = sorted(code for code in codes if code not in known)
+            if unknown:
+                return f"column {name!r} holds unknown ISO3 codes {unknown[:10]}"
+        return None
+
+    return check
+
+
+def _year_matches_period(frame: pl.DataFrame) -> str | None:
+    """`year` is derived from `period`; a mismatch would put rows into the wrong partition."""
+    mismatched = frame.filter(pl.col("period").str.slice(0, 4).cast(pl.Int32, strict=False) != pl.col("year"))
+    if mismatched.height:
+        return f"{mismatched.height} row(s) whose year does not match period, e.g. {mismatched.row(0, named=True)}"
+    return None
+
+
+def _frequency_matches_period(frame: pl.DataFrame) -> str | None:
+    """Annual periods are `YYYY`, monthly ones `YYYY-MM`: the frequency column must agree."""
+    monthly = pl.col("period").str.len_chars() == 7
+    wrong = frame.filter((monthly & (pl.col("frequency") != "M")) | (~monthly & (pl.col("frequency") != "A")))
+    if wrong.height:
+        return f"{wrong.height} row(s) whose frequency does not match period, e.g. {wrong.row(0, named=True)}"
+    return None
+
+
+TRADE = TableSchema(
+    name="trade",
+    meaning="Goods trade flows: one row per source, flow, reporter, partner, HS code and period.",
+    columns=(
+        Column("source", pl.String(), "Which fetcher produced the row (comtrade, census, comext, sample).",
+               pattern=r"^[a-z_]+$"),
+        Column("flow", pl.String(), "Direction as declared by the reporter.", allowed=FLOWS),
+        Column("reporter", pl.String(), "ISO3 of the country that declared the flow."),
+        Column("partner", pl.String(), "ISO3 of the partner country, or WLD for the world."),
+        Column("hs_code", pl.String(), "HS code (2, 4, 6 digits; 8/10 for national detail) or TOTAL.",
+               pattern=HS_CODE_PATTERN),
+        Column("period", pl.String(), "YYYY for annual rows, YYYY-MM for monthly rows.", pattern=PERIOD_PATTERN),
+        Column("year", pl.Int32(), "Calendar year of the period (partition column)."),
+        Column("frequency", pl.String(), "A = annual, M = monthly.", allowed=FREQUENCIES),
+        Column("value_usd", pl.Float64(), "Trade value in US dollars (CIF for imports, FOB for exports)."),
+        Column("net_weight_kg", pl.Float64(), "Net weight in kilograms; null when not reported.", nullable=True),
+        Column("quantity", pl.Float64(), "Quantity in the supplementary unit; null when not reported.",
+               nullable=True),
+        Column("quantity_unit", pl.String(), "Unit of `quantity` as the source names it.", nullable=True),
+        Column("hs_revision", pl.String(), "HS revision of the code (H4, H5, H6, CN...).", nullable=True),
+        Column("provenance", pl.String(), "reported by the reporter, mirror of a partner's report, or estimated.",
+               allowed=PROVENANCE),
+        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC); the newest fetch wins on upsert."),
+    ),
+    key=("source", "flow", "reporter", "partner", "hs_code", "period"),
+    partition_by=("source", "year"),
+    checks=(_country_check("reporter", "partner"), _year_matches_period, _frequency_matches_period),
+)
+
+ECOMMERCE = TableSchema(
+    name="ecommerce",
+    meaning="E-commerce survey indicators: one row per source, indicator, market, category, unit and period.",
+    columns=(
+        Column("source", pl.String(), "Which fetcher produced the row (eurostat_ecommerce, sample).",
+               pattern=r"^[a-z_]+$"),
+        Column("indicator", pl.String(), "Indicator code, e.g. I_BLT12 (bought online in the last 12 months)."),
+        Column("indicator_label", pl.String(), "Human-readable indicator name from the source.", nullable=True),
+        Column("market", pl.String(), "ISO3 of the surveyed country, or EUU for the EU aggregate."),
+        Column("category", pl.String(), "Goods category code, or ALL when the indicator has none."),
+        Column("period", pl.String(), "YYYY.", pattern=r"^\d{4}$"),
+        Column("year", pl.Int32(), "Calendar year of the period."),
+        Column("value", pl.Float64(), "Indicator value in `unit`."),
+        Column("unit", pl.String(), "Unit code, e.g. PC_IND (% of individuals)."),
+        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
+    ),
+    key=("source", "indicator", "market", "category", "unit", "period"),
+    partition_by=("source",),
+    checks=(_country_check("market"), _year_matches_period),
+)
+
+MACRO = TableSchema(
+    name="macro",
+    meaning="Market size and readiness indicators (World Bank): one row per source, indicator, market, year.",
+    columns=(
+        Column("source", pl.String(), "Which fetcher produced the row (worldbank, sample).", pattern=r"^[a-z_]+$"),
+        Column("indicator", pl.String(), "Indicator id, e.g. NY.GDP.MKTP.CD."),
+        Column("indicator_label", pl.String(), "Human-readable indicator name.", nullable=True),
+        Column("market", pl.String(), "ISO3 of the country."),
+        Column("period", pl.String(), "YYYY.", pattern=r"^\d{4}$"),
+        Column("year", pl.Int32(), "Calendar year."),
+        Column("value", pl.Float64(), "Value in `unit`."),
+        Column("unit", pl.String(), "Unit, e.g. USD, persons, % of population."),
+        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
+    ),
+    key=("source", "indicator", "market", "period"),
+    partition_by=("source",),
+    checks=(_country_check("market"), _year_matches_period),
+)
+
+FETCH_LOG = TableSchema(
+    name="fetch_log",
+    meaning="One row per fetch attempt, successful or not.",
+    columns=(
+        Column("attempt_id", pl.String(), "Unique id of the attempt."),
+        Column("source", pl.String(), "Source id (comtrade, census, comext, eurostat_ecommerce, worldbank, sample).",
+               pattern=r"^[a-z_]+$"),
+        Column("request", pl.String(), "The request's parameters as JSON; API keys are never included."),
+        Column("started_at", UTC_TIME, "When the attempt started (UTC)."),
+        Column("finished_at", UTC_TIME, "When it finished (UTC); null if interrupted.", nullable=True),
+        Column("rows_written", pl.Int64(), "Rows written to the store by this attempt."),
+        Column("status", pl.String(), "ok, empty, cached, failed or interrupted.", allowed=FETCH_STATUSES),
+        Column("error", pl.String(), "Error text when the attempt failed.", nullable=True),
+    ),
+    key=("attempt_id",),
+    partition_by=("source",),
+)
+
+TABLES: dict[str, TableSchema] = {schema.name: schema for schema in (TRADE, ECOMMERCE, MACRO, FETCH_LOG)}
+
+
+def register(schema: TableSchema) -> TableSchema:
+    """Add a table (metrics modules register their materialised tables here)."""
+    TABLES[schema.name] = schema
+    return schema
+
+
+def schema_for(table: str) -> TableSchema:
+    try:
+        return TABLES[table]
+    except KeyError:
+        raise SchemaError(table, f"no such table; known tables: {sorted(TABLES)}") from None
+
+
+def validate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Check a frame against its table's schema and return it with columns in canonical order.
+
+    Refuses (SchemaError) missing or extra columns, wrong dtypes, nulls where none are allowed, values
+    outside a column's allowed set or pattern, duplicate natural keys, and table-specific checks.
+    """
+    schema = schema_for(table)
+    expected = schema.polars_schema
+    missing = [name for name in expected if name not in frame.columns]
+    extra = [name for name in frame.columns if name not in expected]
+    if missing or extra:
+        raise SchemaError(table, f"missing columns {missing}, unexpected columns {extra}")
+    wrong_types = {
+        name: f"{frame.schema[name]} (expected {dtype})"
+        for name, dtype in expected.items()
+        if frame.schema[name] != dtype
+    }
+    if wrong_types:
+        raise SchemaError(table, f"wrong column types {wrong_types}")
+    frame = frame.select(schema.column_names)
+    for column in schema.columns:
+        series = frame.get_column(column.name)
+        if not column.nullable and series.null_count():
+            raise SchemaError(table, f"column {column.name!r} has {series.null_count()} null value(s)")
+        if series.dtype == pl.Float64 and (series.is_nan().any() or series.is_infinite().any()):
+            raise SchemaError(table, f"column {column.name!r} holds NaN or infinite values")
+        if column.allowed is not None:
+            bad = sorted(set(series.drop_nulls().unique().to_list()) - set(column.allowed))
+            if bad:
+                raise SchemaError(table, f"column {column.name!r} holds {bad[:10]}, expected one of {column.allowed}")
+        if column.pattern is not None:
+            values = series.drop_nulls().unique()
+            bad = values.filter(~values.str.contains(column.pattern)).to_list()
+            if bad:
+                raise SchemaError(
+                    table, f"column {column.name!r} holds malformed values {sorted(bad)[:10]} "
+                    f"(expected pattern {column.pattern})"
+                )
+    if frame.height and frame.select(schema.key).is_duplicated().any():
+        duplicated = frame.filter(frame.select(schema.key).is_duplicated()).select(schema.key).row(0, named=True)
+        raise SchemaError(table, f"duplicate natural key {duplicated}")
+    for check in schema.checks:
+        problem = check(frame)
+        if problem:
+            raise SchemaError(table, problem)
+    return frame
+
+
+def describe(table: str) -> list[tuple[str, str, str]]:
+    """(column, dtype, meaning) rows, for docs and the app."""
+    return [(c.name, str(c.dtype), c.meaning) for c in schema_for(table).columns]
+
+
+def is_valid_hs_code(code: str) -> bool:
+    return re.fullmatch(HS_CODE_PATTERN, code) is not None

@@ -1,0 +1,83 @@
+"""What the store holds: per table and per source. Shared by `python -m tracker status` and the app."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tracker.schemas import SAMPLE_SOURCE, TABLES
+from tracker.store import Store
+
+DATA_TABLES = ("trade", "ecommerce", "macro")
+SUCCESS_STATUSES = ("ok", "empty", "cached")
+
+
+def table_status(store: Store) -> pl.DataFrame:
+    """One row per data table: rows, sources, first and last period, newest fetch."""
+    rows = []
+    for table in DATA_TABLES:
+        summary = (
+            store.scan(table)
+            .select(
+                rows=pl.len(),
+                sources=pl.col("source").unique().sort().str.join(", "),
+                first_period=pl.col("period").min(),
+                last_period=pl.col("period").max(),
+                newest_fetch=pl.col("fetched_at").max(),
+            )
+            .collect()
+            .row(0, named=True)
+        )
+        rows.append({"table": table, **summary})
+    log_rows = store.scan("fetch_log").select(pl.len()).collect().item()
+    rows.append({"table": "fetch_log", "rows": log_rows, "sources": None, "first_period": None,
+                 "last_period": None, "newest_fetch": None})
+    return pl.DataFrame(rows, schema={
+        "table": pl.String, "rows": pl.Int64, "sources": pl.String, "first_period": pl.String,
+        "last_period": pl.String, "newest_fetch": pl.Datetime("us", "UTC"),
+    })
+
+
+def source_status(store: Store) -> pl.DataFrame:
+    """One row per source seen in the data or the fetch log: rows, newest period, last success, last error."""
+    data = pl.concat(
+        [
+            store.scan(table).group_by("source").agg(
+                rows=pl.len(), newest_period=pl.col("period").max(), newest_fetch=pl.col("fetched_at").max()
+            )
+            for table in DATA_TABLES
+        ]
+    ).group_by("source").agg(pl.col("rows").sum(), pl.col("newest_period").max(), pl.col("newest_fetch").max())
+    log = store.scan("fetch_log")
+    successes = (
+        log.filter(pl.col("status").is_in(SUCCESS_STATUSES))
+        .group_by("source")
+        .agg(last_success=pl.col("finished_at").max())
+    )
+    failures = (
+        log.filter(pl.col("status").is_in(("failed", "interrupted")))
+        .sort("started_at")
+        .group_by("source")
+        .agg(last_error_at=pl.col("started_at").last(), last_error=pl.col("error").last())
+    )
+    return (
+        data.join(successes, on="source", how="full", coalesce=True)
+        .join(failures, on="source", how="full", coalesce=True)
+        .with_columns(pl.col("rows").fill_null(0))
+        .sort("source")
+        .collect()
+    )
+
+
+def is_sample_only(store: Store) -> bool:
+    """True when every stored trade row is sample data (the app shows a banner, exports a flag)."""
+    sources = store.scan("trade").select(pl.col("source").unique()).collect().to_series().to_list()
+    return bool(sources) and set(sources) == {SAMPLE_SOURCE}
+
+
+def holds_sample(store: Store) -> bool:
+    """True when any data table holds sample rows."""
+    return any(
+        store.scan(table).filter(pl.col("source") == SAMPLE_SOURCE).head(1).collect().height
+        for table in DATA_TABLES
+        if table in TABLES
+    )

@@ -1,0 +1,271 @@
+"""The Parquet store: the only code that writes data files.
+
+Layout under the data folder (``TRACKER_DATA_DIR``, default ``./data``)::
+
+    <table>/CURRENT                          name of the live version, swapped atomically
+    <table>/v000007/source=comtrade/year=2023/part-0.parquet
+    .write.lock                              one writer at a time, across processes
+
+Why versions: a write may touch many partitions, and a process can be killed at any moment. Each write
+builds a complete new version directory (untouched partition files are hard-linked, touched ones
+rewritten and fsynced), then replaces ``CURRENT`` with ``os.replace``. Readers resolve ``CURRENT`` once,
+so they see the old table or the new one, never a mix or a half-written file. Unreferenced directories
+left by a killed writer are removed by the next writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import filelock
+import polars as pl
+
+from tracker import schemas
+from tracker.errors import StoreError, StoreLockedError
+
+CURRENT_POINTER = "CURRENT"
+LOCK_FILE = ".write.lock"
+DEFAULT_LOCK_TIMEOUT_SECONDS = 60.0
+KEPT_OLD_VERSIONS = 1  # a reader that resolved the previous version may still be scanning it
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one write did: rows in the frame, rows in the table afterwards, partitions rewritten."""
+
+    table: str
+    rows_in: int
+    rows_after: int
+    partitions_written: int
+    version: str
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("TRACKER_DATA_DIR", "data"))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_parquet_durably(frame: pl.DataFrame, path: Path) -> None:
+    """Write, then fsync the file: the data is on disk before any pointer can reference it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_parquet(path, compression="zstd", statistics=True, row_group_size=256_000)
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _partition_path(schema: schemas.TableSchema, values: tuple[object, ...]) -> Path:
+    return Path(*(f"{name}={value}" for name, value in zip(schema.partition_by, values, strict=True)))
+
+
+class Store:
+    """A Parquet lake with atomic versioned writes, upserts on natural keys and pruned lazy reads."""
+
+    def __init__(self, root: Path | str | None = None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS) -> None:
+        self.root = Path(root) if root is not None else default_data_dir()
+        self.lock_timeout = lock_timeout
+
+    # ----------------------------------------------------------------- reading
+    def current_version(self, table: str) -> Path | None:
+        pointer = self.root / table / CURRENT_POINTER
+        try:
+            name = pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        version = self.root / table / name
+        if not version.is_dir():
+            raise StoreError(f"table {table!r}: {pointer} names {name!r}, which does not exist")
+        return version
+
+    def files(self, table: str) -> list[Path]:
+        version = self.current_version(table)
+        return sorted(version.rglob("*.parquet")) if version else []
+
+    def has_data(self, table: str) -> bool:
+        return bool(self.files(table))
+
+    def scan(self, table: str) -> pl.LazyFrame:
+        """The table as a LazyFrame; filters on partition columns (source, year) skip whole files."""
+        schema = schemas.schema_for(table)
+        version = self.current_version(table)
+        if version is None or not any(version.rglob("*.parquet")):
+            return schema.empty().lazy()
+        hive_schema = {name: schema.polars_schema[name] for name in schema.partition_by} or None
+        frame = pl.scan_parquet(
+            version / "**" / "*.parquet",
+            hive_partitioning=bool(schema.partition_by),
+            hive_schema=hive_schema,
+        )
+        return frame.select(schema.column_names)
+
+    def read(self, table: str) -> pl.DataFrame:
+        return self.scan(table).collect()
+
+    def tables(self) -> list[str]:
+        """Stored tables that have a live version."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.parent.name for p in self.root.glob(f"*/{CURRENT_POINTER}"))
+
+    # ----------------------------------------------------------------- writing
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Hold the store-wide writer lock; wait up to ``lock_timeout`` seconds, then fail clearly."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock_path = self.root / LOCK_FILE
+        owner_path = self.root / (LOCK_FILE + ".owner")
+        lock = filelock.FileLock(lock_path, timeout=self.lock_timeout)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            try:
+                owner = owner_path.read_text(encoding="utf-8").strip()
+            except OSError:
+                owner = "unknown"
+            raise StoreLockedError(
+                f"the store at {self.root} is being written by another process ({owner}); "
+                f"waited {self.lock_timeout:g} s. Try again when that write finishes."
+            ) from None
+        try:
+            owner_path.write_text(f"pid {os.getpid()}", encoding="utf-8")
+            yield
+        finally:
+            lock.release()
+
+    def upsert(self, table: str, frame: pl.DataFrame) -> WriteResult:
+        """Insert or replace rows by natural key; when a key exists, the newest ``fetched_at`` wins.
+
+        Loading the same frame twice leaves the same table. Only partitions the frame touches are rewritten.
+        """
+        schema = schemas.schema_for(table)
+        frame = schemas.validate(table, frame)
+        newest_wins = "fetched_at" in schema.column_names
+        with self.writer_lock():
+            return self._write_version(table, frame, merge=True, newest_wins=newest_wins)
+
+    def replace(self, table: str, frame: pl.DataFrame) -> WriteResult:
+        """Replace the whole table (materialised metric tables are recomputed, not merged)."""
+        frame = schemas.validate(table, frame)
+        with self.writer_lock():
+            return self._write_version(table, frame, merge=False, newest_wins=False)
+
+    def _write_version(self, table: str, frame: pl.DataFrame, *, merge: bool, newest_wins: bool) -> WriteResult:
+        schema = schemas.schema_for(table)
+        table_dir = self.root / table
+        table_dir.mkdir(parents=True, exist_ok=True)
+        self._remove_unreferenced(table_dir)
+        old_version = self.current_version(table)
+        staging = table_dir / f".staging-{uuid.uuid4().hex}"
+        staging.mkdir()
+        try:
+            partitions_written = self._build_version(schema, frame, old_version, staging, merge, newest_wins)
+            _fsync_dir(staging)
+            version_name = self._next_version_name(table_dir)
+            staging.rename(table_dir / version_name)
+            _fsync_dir(table_dir)
+            self._point_to(table_dir, version_name)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self._remove_unreferenced(table_dir)
+        rows_after = self.scan(table).select(pl.len()).collect().item()
+        return WriteResult(table, frame.height, rows_after, partitions_written, version_name)
+
+    def _build_version(
+        self,
+        schema: schemas.TableSchema,
+        frame: pl.DataFrame,
+        old_version: Path | None,
+        staging: Path,
+        merge: bool,
+        newest_wins: bool,
+    ) -> int:
+        """Fill ``staging`` with the new version; return how many partitions were rewritten."""
+        if not schema.partition_by:
+            old = pl.read_parquet(old_version / "part-0.parquet") if merge and old_version else None
+            merged = _merge(schema, old, frame, newest_wins) if old is not None else frame
+            _write_parquet_durably(merged.sort(schema.key), staging / "part-0.parquet")
+            return 1
+        new_parts = frame.partition_by(list(schema.partition_by), as_dict=True, include_key=False)
+        touched = {_partition_path(schema, values) for values in new_parts}
+        if merge and old_version:
+            for old_file in old_version.rglob("*.parquet"):
+                relative = old_file.relative_to(old_version)
+                if relative.parent not in touched:
+                    target = staging / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    try:
+                        os.link(old_file, target)
+                    except OSError:
+                        shutil.copy2(old_file, target)
+        data_columns = [name for name in schema.column_names if name not in schema.partition_by]
+        for values, part in new_parts.items():
+            relative = _partition_path(schema, values)
+            old_file = old_version / relative / "part-0.parquet" if old_version else None
+            if merge and old_file is not None and old_file.exists():
+                old = pl.read_parquet(old_file).select(data_columns)
+                part = _merge(schema, old, part.select(data_columns), newest_wins, key_exclude=schema.partition_by)
+            key = [name for name in schema.key if name not in schema.partition_by]
+            _write_parquet_durably(part.select(data_columns).sort(key), staging / relative / "part-0.parquet")
+        for directory in sorted({p.parent for p in staging.rglob("*.parquet")}, reverse=True):
+            _fsync_dir(directory)
+        return len(new_parts)
+
+    @staticmethod
+    def _next_version_name(table_dir: Path) -> str:
+        numbers = [int(p.name[1:]) for p in table_dir.glob("v*") if p.name[1:].isdigit()]
+        return f"v{max(numbers, default=0) + 1:06d}"
+
+    @staticmethod
+    def _point_to(table_dir: Path, version_name: str) -> None:
+        temporary = table_dir / f".{CURRENT_POINTER}.{uuid.uuid4().hex}"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(version_name)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, table_dir / CURRENT_POINTER)
+        _fsync_dir(table_dir)
+
+    def _remove_unreferenced(self, table_dir: Path) -> None:
+        """Delete staging leftovers and versions older than the live one and its predecessor."""
+        pointer = table_dir / CURRENT_POINTER
+        live = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
+        versions = sorted(p.name for p in table_dir.glob("v*") if p.is_dir() and p.name[1:].isdigit())
+        keep = set()
+        if live in versions:
+            index = versions.index(live)
+            keep = set(versions[max(0, index - KEPT_OLD_VERSIONS): index + 1])
+        for entry in table_dir.iterdir():
+            stale_version = entry.is_dir() and entry.name in versions and entry.name not in keep
+            leftover = entry.name.startswith((".staging-", f".{CURRENT_POINTER}."))
+            if stale_version or leftover:
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+
+
+def _merge(
+    schema: schemas.TableSchema,
+    old: pl.DataFrame,
+    new: pl.DataFrame,
+    newest_wins: bool,
+    key_exclude: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """Upsert ``new`` into ``old`` on the natural key; on equal fetch times the new row wins."""
+    key = [name for name in schema.key if name not in key_exclude]
+    combined = pl.concat([old.with_columns(_arrival=pl.lit(0)), new.with_columns(_arrival=pl.lit(1))])
+    order = ["fetched_at", "_arrival"] if newest_wins else ["_arrival"]
+    return combined.sort(order).unique(subset=key, keep="last").drop("_arrival")
