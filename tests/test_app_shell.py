@@ -1,0 +1,36 @@
+"""The Streamlit shell runs on the sample data in both languages, with the sample banner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tracker.config import REPO_ROOT
+from tracker.sample import write_sample
+from tracker.store import Store
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory, config) -> Path:
+    root = tmp_path_factory.mktemp("app") / "data"
+    write_sample(Store(root), config)
+    return root
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_app_shell_status_page_shows_tables_and_sample_banner(
+    sample_store: Path, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(sample_store))
+    app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    app.query_params["lang"] = lang
+    app.run()
+    assert not app.exception
+    app.switch_page("tracker/ui/pages/status.py").run()
+    assert not app.exception
+    banner = " ".join(w.value for w in app.warning)
+    assert ("Sample data" if lang == "en" else "样例数据") in banner
+    tables = app.dataframe[0].value
+    assert "trade" in list(tables["table"])

@@ -1,0 +1,50 @@
+"""Every configuration key and every CLI command is documented in the README (datasette-style)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from tracker.cli import COMMANDS
+from tracker.config import CRON_FIELDS, REPO_ROOT
+
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _keys(table: dict, skip_children_of: tuple[str, ...] = ()) -> set[str]:
+    keys: set[str] = set()
+    for key, value in table.items():
+        keys.add(key)
+        if isinstance(value, dict) and key not in skip_children_of:
+            keys |= _keys(value)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for item in value:
+                keys |= _keys(item)
+    return keys
+
+
+def _in_code_span(word: str) -> bool:
+    return re.search(rf"`[^`\n]*\b{re.escape(word)}\b[^`\n]*`", README) is not None
+
+
+def test_docs_every_config_key_is_in_readme() -> None:
+    source_ids = {"comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "monthly", "annual"}
+    for name in ("product_groups.toml", "sources.toml", "schedule.toml"):
+        with open(REPO_ROOT / "config" / name, "rb") as handle:
+            keys = _keys(tomllib.load(handle))
+        missing = sorted(k for k in keys - source_ids - {"group", "fetch"} if not _in_code_span(k))
+        assert not missing, f"{name}: keys not documented in README: {missing}"
+    for field in CRON_FIELDS:
+        assert f"`{field}`" in README
+
+
+def test_docs_every_cli_command_is_in_readme() -> None:
+    for module in COMMANDS:
+        assert f"`{module.NAME}`" in README, module.NAME
+
+
+def test_docs_readme_opens_with_the_two_commands() -> None:
+    quick_start = README.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert "make run" in quick_start and "make test" in quick_start
+    ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ci.strip().splitlines()[-1] == "make test"

@@ -1,0 +1,75 @@
+"""The protocol every source follows: plan the requests, fetch them through the shared client, parse.
+
+A fetcher is three small steps, as in OpenBB's provider fetchers:
+
+1. ``plan(settings, scope)`` turns configuration (groups → HS codes, reporters, partners, years) into a
+   list of ``Request`` values. Pure: no I/O.
+2. The runner (``tracker.fetch``) sends each request through the one shared HTTP client
+   (``tracker.http``), which owns retries, Retry-After, rate limits, timeouts, the cache and API keys.
+   ``prepare(client, settings)`` is an optional hook for reference data a parser needs (exchange rates).
+3. ``parse(request, body, fetched_at)`` turns the raw body into a frame of the canonical schema of
+   ``request.table``. Pure: testable on a saved payload. Malformed bodies raise ``PayloadError``; source
+   country codes the reference does not know are returned in ``Parsed.unknown_codes``, never dropped
+   silently.
+
+Fetchers return frames; only the store writes files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from tracker.config import ProductGroup, SourceSettings
+    from tracker.http import HttpClient
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP GET to a source. ``params`` never holds an API key: the client adds it."""
+
+    source: str
+    path: str  # appended to the source's base URL, starts with "/"
+    params: tuple[tuple[str, str], ...]  # ordered; a name may repeat (Eurostat's geo=DE&geo=FR)
+    table: str  # the canonical table its rows go to
+    cursor: str  # what this request covers, e.g. "A/2023/CHN/export": the incremental-loading key
+    periods: tuple[str, ...] = ()  # periods the answer covers, to tell stale from fresh on a re-run
+
+    def describe(self) -> str:
+        """JSON of the request for the fetch log (no key is ever part of it)."""
+        return json.dumps({"path": self.path, "params": [list(pair) for pair in self.params], "cursor": self.cursor},
+                          ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class FetchScope:
+    """What a fetch covers; ``None`` means "as configured for the source"."""
+
+    groups: tuple[ProductGroup, ...]
+    reporters: tuple[str, ...] | None = None
+    years: tuple[int, ...] | None = None
+
+
+@dataclass
+class Parsed:
+    """A parsed answer: canonical rows, and the source codes that could not be mapped to ISO3."""
+
+    frame: pl.DataFrame
+    unknown_codes: list[str] = field(default_factory=list)
+
+
+class Fetcher(Protocol):
+    """What every module in tracker/sources/ provides."""
+
+    source_id: str
+
+    def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]: ...
+
+    def prepare(self, client: HttpClient, settings: SourceSettings) -> None: ...
+
+    def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed: ...
