@@ -13,10 +13,10 @@ import sys
 from types import ModuleType
 
 from tracker import __version__
-from tracker.commands import groups, sample, status
+from tracker.commands import export, fetch, groups, metrics, sample, status
 from tracker.errors import TrackerError
 
-COMMANDS: tuple[ModuleType, ...] = (sample, status, groups)
+COMMANDS: tuple[ModuleType, ...] = (sample, status, groups, fetch, metrics, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

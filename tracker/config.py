@@ -25,6 +25,8 @@ CONFIG_HS_PATTERN = r"^(\d{2}|\d{4}|\d{6})$"
 ENV_NAME_PATTERN = r"^[A-Z][A-Z0-9_]*$"
 CRON_FIELDS = ("year", "month", "day", "week", "day_of_week", "hour", "minute", "second")
 FLOW_CHOICES = ("import", "export")
+REPORT_LANGUAGES = ("en", "zh")
+REPORT_FORMATS = ("html", "md")
 FREQUENCY_CHOICES = ("A", "M")
 
 T = TypeVar("T")
@@ -113,6 +115,65 @@ class Schedule:
     misfire_grace_hours: float
     fetch: dict[str, CronSchedule]
     reports: dict[str, CronSchedule]
+    shutdown_grace_seconds: float = 60.0
+    report_languages: tuple[str, ...] = REPORT_LANGUAGES
+    report_formats: tuple[str, ...] = ("html",)
+
+
+@dataclass(frozen=True)
+class ShareDropRule:
+    """Home exporter's share in a market fell by more than ``threshold_pp`` points year on year."""
+
+    enabled: bool = True
+    threshold_pp: float = 2.0
+    min_market_imports_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class RcaCrossRule:
+    """Home exporter's RCA crossed 1 between the previous and the newest year (either way)."""
+
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class UnitValueUndercutRule:
+    """A competitor's unit value in a market lies more than ``threshold_pct`` % below ours."""
+
+    enabled: bool = True
+    threshold_pct: float = 20.0
+    min_market_imports_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class ImportDropRule:
+    """A market's imports of a group fell by more than ``threshold_pct`` % year on year."""
+
+    enabled: bool = True
+    threshold_pct: float = 15.0
+    min_market_imports_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class SourceFailingRule:
+    """A source has failed for ``days`` days without a success in between."""
+
+    enabled: bool = True
+    days: float = 3.0
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Alert rules and where new alerts go besides the store and the JSON-lines feed."""
+
+    webhook_url_env: str | None = None
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 3
+    share_drop: ShareDropRule = ShareDropRule()
+    rca_cross: RcaCrossRule = RcaCrossRule()
+    unit_value_undercut: UnitValueUndercutRule = UnitValueUndercutRule()
+    import_drop: ImportDropRule = ImportDropRule()
+    source_failing: SourceFailingRule = SourceFailingRule()
 
 
 @dataclass(frozen=True)
@@ -125,6 +186,7 @@ class Config:
     scope: Scope
     sources: dict[str, SourceSettings]
     schedule: Schedule
+    alerts: AlertSettings = AlertSettings()
 
     def group(self, group_id: str) -> ProductGroup:
         for group in self.groups:
@@ -380,6 +442,9 @@ def load_schedule(directory: Path) -> Schedule:
     except (ZoneInfoNotFoundError, ValueError):
         raise top.fail("timezone", "an IANA time zone such as \"Asia/Shanghai\"", timezone) from None
     grace = _positive(top, "misfire_grace_hours", 6.0)
+    shutdown_grace = _positive(top, "shutdown_grace_seconds", 60.0)
+    languages = top.take_list("report_languages", '"en" and/or "zh"', REPORT_LANGUAGES.__contains__, REPORT_LANGUAGES)
+    formats = top.take_list("report_formats", '"html" and/or "md"', REPORT_FORMATS.__contains__, ("html",))
     fetch_section = top.section("fetch")
     fetch: dict[str, CronSchedule] = {}
     for source_id in list(fetch_section.data):
@@ -395,7 +460,59 @@ def load_schedule(directory: Path) -> Schedule:
         reports[name] = _cron(reports_section.section(name), timezone)
     reports_section.done()
     top.done()
-    return Schedule(timezone=timezone, misfire_grace_hours=grace, fetch=fetch, reports=reports)
+    return Schedule(timezone=timezone, misfire_grace_hours=grace, fetch=fetch, reports=reports,
+                    shutdown_grace_seconds=shutdown_grace, report_languages=languages, report_formats=formats)
+
+
+def _non_negative(section: _Section, key: str, default: float) -> float:
+    value = section.take(key, (int, float), "a number of 0 or more", default)
+    if value < 0:
+        raise section.fail(key, "a number of 0 or more", value)
+    return float(value)
+
+
+def _percentage(section: _Section, key: str, default: float) -> float:
+    value = _positive(section, key, default)
+    if value >= 100:
+        raise section.fail(key, "a percentage above 0 and below 100", value)
+    return float(value)
+
+
+def load_alerts(directory: Path) -> AlertSettings:
+    """Alert rules from ``alerts.toml``; every rule table is optional and defaults to enabled."""
+    file = str(directory / "alerts.toml")
+    top = _Section(file, "", _read_toml(directory, "alerts.toml"))
+    url_env = top.take("webhook_url_env", str, "the NAME of an environment variable (never the URL)", None)
+    if url_env is not None and not re.fullmatch(ENV_NAME_PATTERN, url_env):
+        raise top.fail("webhook_url_env", "the NAME of an environment variable such as TRACKER_ALERT_WEBHOOK_URL "
+                       "(never the URL)", "a value that is not a variable name")
+    timeout = _positive(top, "webhook_timeout_seconds", 10.0)
+    attempts = int(_positive(top, "webhook_max_attempts", 3, integer=True))
+
+    def rule(name: str) -> tuple[_Section, bool]:
+        section = top.section(name, {})
+        return section, section.take("enabled", bool, "true or false", True)
+
+    section, enabled = rule("share_drop")
+    share_drop = ShareDropRule(enabled, _positive(section, "threshold_pp", 2.0),
+                               _non_negative(section, "min_market_imports_usd", 0.0))
+    section.done()
+    section, enabled = rule("rca_cross")
+    rca_cross = RcaCrossRule(enabled)
+    section.done()
+    section, enabled = rule("unit_value_undercut")
+    undercut = UnitValueUndercutRule(enabled, _percentage(section, "threshold_pct", 20.0),
+                                     _non_negative(section, "min_market_imports_usd", 0.0))
+    section.done()
+    section, enabled = rule("import_drop")
+    import_drop = ImportDropRule(enabled, _percentage(section, "threshold_pct", 15.0),
+                                 _non_negative(section, "min_market_imports_usd", 0.0))
+    section.done()
+    section, enabled = rule("source_failing")
+    failing = SourceFailingRule(enabled, _positive(section, "days", 3.0))
+    section.done()
+    top.done()
+    return AlertSettings(url_env, timeout, attempts, share_drop, rca_cross, undercut, import_drop, failing)
 
 
 def config_dir() -> Path:
@@ -413,4 +530,5 @@ def load_config(directory: Path | str | None = None) -> Config:
         scope=scope,
         sources=sources,
         schedule=load_schedule(folder),
+        alerts=load_alerts(folder),
     )

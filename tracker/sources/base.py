@@ -12,6 +12,16 @@ A fetcher is three small steps, as in OpenBB's provider fetchers:
    country codes the reference does not know are returned in ``Parsed.unknown_codes``, never dropped
    silently.
 
+Optional hook, looked up with ``getattr`` by the runner (fetchers without it need nothing):
+
+4. ``follow_up(request, body) -> list[Request]`` names further requests an answer calls for: the next
+   pages of a paged answer (World Bank), or smaller requests replacing one whose answer was truncated
+   at a record cap (Comtrade's ``split``). The runner queues them whatever ``parse`` did. Replacements
+   carry ``replaces=<cursor of the original>``: when ``parse`` failed and every follow-up replaces the
+   request, the attempt is logged as failed with a note that it was replaced, and it does not count as a
+   failed request. Follow-ups pass the same incremental filter as planned requests, so give them their
+   own ``cursor``.
+
 Fetchers return frames; only the store writes files.
 """
 
@@ -39,6 +49,7 @@ class Request:
     table: str  # the canonical table its rows go to
     cursor: str  # what this request covers, e.g. "A/2023/CHN/export": the incremental-loading key
     periods: tuple[str, ...] = ()  # periods the answer covers, to tell stale from fresh on a re-run
+    replaces: str | None = None  # cursor of the request this one (with its siblings) replaces, e.g. after a split
 
     def describe(self) -> str:
         """JSON of the request for the fetch log (no key is ever part of it)."""

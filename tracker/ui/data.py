@@ -1,15 +1,40 @@
-"""Cached read paths for the app, keyed on small arguments (never on frames)."""
+"""Cached read paths for the app, keyed on small arguments (never on frames).
+
+Every loader takes the store root and a ``token`` (the live versions of the tables, see ``store_token``) so
+the caches refresh as soon as `python -m tracker metrics` or a fetch writes a new version. Rows are selected
+with ``tracker.export.filtered_table``, the same function the CLI export and the download buttons use, so
+what a page shows is exactly what its download holds.
+"""
 
 from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
 
 import polars as pl
 import streamlit as st
 
 from tracker.config import Config, load_config
-from tracker.status import holds_sample, source_status, table_status
-from tracker.store import Store
+from tracker.countries import country_table
+from tracker.schemas import TABLES
+from tracker.status import DATA_TABLES, holds_sample, source_status, table_status
+from tracker.store import CURRENT_POINTER, Store
 
-CACHE_TTL_SECONDS = 300
+CACHE_TTL_SECONDS = 600
+METRIC_TABLES = ("group_market", "group_exporter", "group_competition", "group_cms", "group_opportunity")
+DOWNLOAD_FORMATS = ("csv", "xlsx", "parquet")
+
+
+def _load_metrics() -> bool:
+    """Import ``tracker.metrics`` (it registers the metric table schemas); False when it is not there."""
+    try:
+        importlib.import_module("tracker.metrics")
+    except ImportError:
+        return False
+    return True
+
+
+METRICS_IMPORTED = _load_metrics()
 
 
 @st.cache_resource
@@ -21,16 +46,227 @@ def store() -> Store:
     return Store()
 
 
+def root() -> str:
+    return str(Store().root)
+
+
+def store_token(root: str) -> str:
+    """The live version of every table, read from the CURRENT pointers (a few tiny files, not cached)."""
+    parts = []
+    for table in (*DATA_TABLES, *METRIC_TABLES):
+        pointer = Store(root).root / table / CURRENT_POINTER
+        try:
+            parts.append(f"{table}={pointer.read_text(encoding='utf-8').strip()}")
+        except OSError:
+            parts.append(f"{table}=-")
+    return ";".join(parts)
+
+
+# ----------------------------------------------------------------------------- status
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
-def store_tables(root: str) -> pl.DataFrame:
+def store_tables(root: str, token: str = "") -> pl.DataFrame:
     return table_status(Store(root))
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
-def store_sources(root: str) -> pl.DataFrame:
+def store_sources(root: str, token: str = "") -> pl.DataFrame:
     return source_status(Store(root))
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
-def shows_sample(root: str) -> bool:
+def shows_sample(root: str, token: str = "") -> bool:
     return holds_sample(Store(root))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def metric_table_status(root: str, token: str) -> pl.DataFrame:
+    """One row per metric table: whether it is registered and stored, its rows and newest fetch."""
+    rows = []
+    for table in METRIC_TABLES:
+        registered = table in TABLES
+        stored = registered and Store(root).has_data(table)
+        count = Store(root).scan(table).select(pl.len()).collect().item() if stored else 0
+        rows.append({"table": table, "registered": registered, "stored": stored, "rows": count})
+    return pl.DataFrame(rows, schema={"table": pl.String, "registered": pl.Boolean, "stored": pl.Boolean,
+                                      "rows": pl.Int64})
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def reporter_coverage(root: str, token: str) -> pl.DataFrame:
+    """Per reporter: the newest annual period it reported, and whether it reported each of the last 3 years."""
+    trade = Store(root).scan("trade").filter(pl.col("frequency") == "A")
+    latest = trade.select(pl.col("year").max()).collect().item()
+    if latest is None:
+        return pl.DataFrame(schema={"reporter": pl.String, "last_period": pl.String})
+    years = [latest - 2, latest - 1, latest]
+    return (
+        trade.filter(pl.col("year") >= years[0])
+        .group_by("reporter")
+        .agg(
+            pl.col("period").max().alias("last_period"),
+            *[(pl.col("year") == y).any().alias(str(y)) for y in years],
+            pl.col("source").unique().sort().str.join(", ").alias("sources"),
+        )
+        .sort(str(latest), "reporter", descending=[False, False])
+        .collect()
+    )
+
+
+# ----------------------------------------------------------------------------- metric tables
+def has_table(root: str, token: str, table: str) -> bool:
+    """Whether ``table`` is registered by tracker.metrics and stored."""
+    return table in TABLES and table in stored_tables(root, token)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def stored_tables(root: str, token: str) -> tuple[str, ...]:
+    return tuple(table for table in METRIC_TABLES if table in TABLES and Store(root).has_data(table))
+
+
+def _filtered(root: str, table: str, group: str | None, exporter: str | None, market: str | None,
+              years: tuple[int, ...] | None) -> pl.LazyFrame:
+    """The rows of ``table`` for these filters, through tracker.export (the export's own selection)."""
+    try:
+        from tracker.export import filtered_table
+    except ImportError:  # TEMPORARY until tracker/export.py lands
+        frame = Store(root).scan(table)
+        names = frame.collect_schema().names()
+        for column, value in (("group", group), ("exporter", exporter), ("market", market)):
+            if value and column in names:
+                frame = frame.filter(pl.col(column) == value)
+        if years and "year" in names:
+            frame = frame.filter(pl.col("year").is_in(list(years)))
+        return frame
+    return filtered_table(Store(root), table, group=group, exporter=exporter, market=market, years=years,
+                          config=config())
+
+
+def _basis(frame: pl.LazyFrame, basis: str) -> pl.LazyFrame:
+    if basis == "all" or "provenance" not in frame.collect_schema().names():
+        return frame
+    return frame.filter(pl.col("provenance") == basis)
+
+
+def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
+    return frame.filter(pl.col("frequency") == "A") if "frequency" in frame.collect_schema().names() else frame
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=256)
+def table_rows(root: str, token: str, table: str, group: str | None = None, exporter: str | None = None,
+               market: str | None = None, years: tuple[int, ...] | None = None, basis: str = "all",
+               annual: bool = True) -> pl.DataFrame:
+    """Filtered rows of one metric table (annual rows only unless ``annual`` is False)."""
+    if not has_table(root, token, table):
+        return pl.DataFrame()
+    frame = _basis(_filtered(root, table, group, exporter, market, years), basis)
+    return (_annual(frame) if annual else frame).collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128)
+def group_market_rows(root: str, token: str, group: str, exporter: str, years: tuple[int, ...],
+                      basis: str = "all") -> pl.DataFrame:
+    """group_market rows of one group and exporter, with the market's import growth from group_opportunity
+    (3-year CAGR, the only market-growth column the metric tables hold) for the years it covers."""
+    frame = table_rows(root, token, "group_market", group=group, exporter=exporter, years=years, basis=basis)
+    if frame.is_empty() or not has_table(root, token, "group_opportunity"):
+        return frame
+    growth = (
+        _filtered(root, "group_opportunity", group, None, None, years)
+        .select("market", "year", "market_growth")
+        .unique(subset=["market", "year"])
+        .collect()
+    )
+    return frame.join(growth, on=["market", "year"], how="left")
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def years_available(root: str, token: str) -> tuple[int, ...]:
+    """Years present in group_exporter (or the trade table before metrics exist)."""
+    table = "group_exporter" if has_table(root, token, "group_exporter") else "trade"
+    frame = Store(root).scan(table)
+    years = frame.select(pl.col("year").unique().sort()).collect().to_series().to_list()
+    return tuple(int(y) for y in years if y is not None)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def markets_available(root: str, token: str, group: str) -> tuple[str, ...]:
+    if not has_table(root, token, "group_market"):
+        return ()
+    frame = Store(root).scan("group_market").filter(pl.col("group") == group)
+    return tuple(frame.select(pl.col("market").unique().sort()).collect().to_series().to_list())
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def exporters_available(root: str, token: str) -> tuple[str, ...]:
+    if not has_table(root, token, "group_exporter"):
+        return ()
+    frame = Store(root).scan("group_exporter")
+    return tuple(frame.select(pl.col("exporter").unique().sort()).collect().to_series().to_list())
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def overview_rows(root: str, token: str, exporter: str, years: tuple[int, ...]) -> pl.DataFrame:
+    """group_exporter rows of one exporter, annual, with the export values of every year as a list."""
+    frame = table_rows(root, token, "group_exporter", exporter=exporter, years=years)
+    if frame.is_empty():
+        return frame
+    series = (
+        frame.sort("year")
+        .group_by("group", maintain_order=True)
+        .agg(pl.col("export_value_usd").alias("trend"))
+    )
+    last = frame.filter(pl.col("year") == max(years))
+    return last.join(series, on="group", how="left")
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def ecommerce_rows(root: str, token: str) -> pl.DataFrame:
+    """The whole e-commerce survey table (small: EU markets × indicators × years)."""
+    return Store(root).scan("ecommerce").collect()
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def regions() -> dict[str, str]:
+    table = country_table().select("iso3", "region").drop_nulls()
+    return dict(zip(table["iso3"].to_list(), table["region"].to_list(), strict=True))
+
+
+def opportunity_formula() -> str:
+    """The opportunity score's formula as the metrics module documents it."""
+    try:
+        module = importlib.import_module("tracker.metrics.opportunity")
+    except ImportError:
+        return ""
+    return (module.__doc__ or "").strip()
+
+
+# ----------------------------------------------------------------------------- downloads
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128)
+def download_bytes(root: str, token: str, table: str, fmt: str, group: str | None = None,
+                   exporter: str | None = None, market: str | None = None,
+                   years: tuple[int, ...] | None = None, basis: str = "all", bom: bool = False) -> bytes:
+    """The bytes a download button serves: tracker.export.export_bytes on the page's filtered rows."""
+    try:
+        from tracker.export import export_bytes
+    except ImportError:  # TEMPORARY until tracker/export.py lands
+        return _basis(_filtered(root, table, group, exporter, market, years), basis).collect().write_csv().encode()
+    frame = _basis(_filtered(root, table, group, exporter, market, years), basis)
+    filters = download_filters(group, exporter, market, years, basis)
+    return export_bytes(frame, fmt, table=table, filters=filters, bom=bom)
+
+
+def download_filters(group: str | None, exporter: str | None, market: str | None,
+                     years: Sequence[int] | None, basis: str = "all") -> dict[str, object]:
+    """The filters as tracker.export records them (the same dict the CLI builds)."""
+    filters: dict[str, object] = {}
+    if group:
+        filters["group"] = group
+    if exporter:
+        filters["exporter"] = exporter
+    if market:
+        filters["market"] = market
+    if years:
+        filters["years"] = f"{min(years)}-{max(years)}"
+    if basis != "all":
+        filters["provenance"] = basis
+    return filters

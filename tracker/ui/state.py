@@ -1,10 +1,75 @@
-"""Shared page state kept in the URL query parameters, so a view survives a reload and can be shared."""
+"""Shared page state kept in the URL query parameters, so a view survives a reload and can be shared.
+
+Parameters: ``lang``, ``group``, ``exporter``, ``market``, ``markets`` (comma list), ``competitors`` (comma
+list), ``years`` (``2019-2024``), ``flow`` (import/export) and ``basis`` (all/reported/mirror). Streamlit
+clears the query string when the user switches page in the sidebar, so the last values are also remembered in
+the session and written back (``restore_url``): the address bar always shows the whole view.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import streamlit as st
 
-from tracker.ui.i18n import LANGUAGES
+from tracker.countries import name as country_name
+from tracker.ui.i18n import LANGUAGES, t
+
+PARAMS = ("lang", "group", "exporter", "market", "markets", "competitors", "years", "flow", "basis")
+FLOWS = ("import", "export")
+BASES = ("all", "reported", "mirror")
+_MEMORY = "_url_memory"
+
+
+@dataclass(frozen=True)
+class Years:
+    """An inclusive year range; ``last`` is the year the snapshot views show."""
+
+    first: int
+    last: int
+
+    @property
+    def label(self) -> str:
+        return str(self.last) if self.first == self.last else f"{self.first}–{self.last}"
+
+    @property
+    def as_tuple(self) -> tuple[int, ...]:
+        return tuple(range(self.first, self.last + 1))
+
+
+def _remember(key: str, value: str | None) -> None:
+    memory = st.session_state.setdefault(_MEMORY, {})
+    if value:
+        memory[key] = value
+    else:
+        memory.pop(key, None)
+
+
+def get_param(key: str) -> str | None:
+    value = st.query_params.get(key)
+    return value or None
+
+
+def set_param(key: str, value: str | None) -> None:
+    """Write one parameter to the URL (or remove it) and remember it for the next page."""
+    if value:
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    elif key in st.query_params:
+        del st.query_params[key]
+    _remember(key, value)
+
+
+def restore_url() -> None:
+    """Put remembered parameters back after a sidebar page switch cleared them; remember fresh ones."""
+    memory = st.session_state.setdefault(_MEMORY, {})
+    for key in PARAMS:
+        current = st.query_params.get(key)
+        if current:
+            memory[key] = current
+        elif key in memory:
+            st.query_params[key] = memory[key]
 
 
 def current_language() -> str:
@@ -20,5 +85,81 @@ def language_switch() -> str:
         format_func=LANGUAGES.__getitem__, horizontal=True, key="lang_switch",
     )
     if choice != lang:
-        st.query_params["lang"] = choice
+        set_param("lang", choice)
+    return choice
+
+
+def _select(label: str, options: Sequence[str], param: str, default: str, fmt, key: str) -> str:
+    """A sidebar selectbox whose value lives in ``?param=``."""
+    options = list(options)
+    if not options:
+        return default
+    wanted = get_param(param) or default
+    index = options.index(wanted) if wanted in options else (options.index(default) if default in options else 0)
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+    choice = st.sidebar.selectbox(label, options, index=index, format_func=fmt, key=key)
+    set_param(param, choice)
+    return choice
+
+
+def select_group(lang: str, groups: Sequence[tuple[str, str]]) -> str:
+    """Product group selector; ``groups`` are (id, display name) pairs."""
+    names = dict(groups)
+    return _select(t("group", lang), list(names), "group", "toys", names.__getitem__, "f_group")
+
+
+def select_country(lang: str, options: Sequence[str], param: str, default: str, label_key: str) -> str:
+    return _select(t(label_key, lang), options, param, default, lambda c: f"{country_name(c, lang)} ({c})",
+                   f"f_{param}")
+
+
+def select_countries(lang: str, options: Sequence[str], param: str, default: Sequence[str], label_key: str,
+                     help_key: str | None = None) -> tuple[str, ...]:
+    """A sidebar multiselect bound to a comma list in ``?param=``."""
+    raw = get_param(param)
+    wanted = [c for c in raw.split(",") if c in options] if raw else [c for c in default if c in options]
+    key = f"f_{param}"
+    if key in st.session_state and any(c not in options for c in st.session_state[key]):
+        del st.session_state[key]
+    chosen = st.sidebar.multiselect(
+        t(label_key, lang), list(options), default=wanted, key=key,
+        format_func=lambda c: f"{country_name(c, lang)} ({c})",
+        help=t(help_key, lang) if help_key else None,
+    )
+    set_param(param, ",".join(chosen) if chosen and list(chosen) != list(default) else None)
+    return tuple(chosen)
+
+
+def select_years(lang: str, available: Sequence[int]) -> Years:
+    """A year-range slider bound to ``?years=first-last`` (default: the last six years available)."""
+    if not available:
+        return Years(0, 0)
+    low, high = min(available), max(available)
+    first, last = max(low, high - 5), high
+    raw = get_param("years")
+    if raw:
+        try:
+            parts = [int(p) for p in raw.split("-")]
+            first, last = max(low, min(parts)), min(high, max(parts))
+        except ValueError:
+            pass
+    if low == high:
+        return Years(low, high)
+    key = "f_years"
+    if key in st.session_state and not all(low <= y <= high for y in st.session_state[key]):
+        del st.session_state[key]
+    chosen = st.sidebar.slider(t("years", lang), low, high, (first, last), key=key)
+    years = Years(int(chosen[0]), int(chosen[1]))
+    set_param("years", f"{years.first}-{years.last}")
+    return years
+
+
+def select_choice(lang: str, param: str, choices: Sequence[str], label_key: str, label_prefix: str) -> str:
+    """A small radio for a fixed set of choices (flow, basis), bound to ``?param=``."""
+    wanted = get_param(param) or choices[0]
+    index = list(choices).index(wanted) if wanted in choices else 0
+    choice = st.sidebar.radio(t(label_key, lang), list(choices), index=index, key=f"f_{param}",
+                              format_func=lambda c: t(f"{label_prefix}{c}", lang))
+    set_param(param, choice if choice != choices[0] else None)
     return choice

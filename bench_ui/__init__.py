@@ -1,0 +1,1 @@
+"""UI benchmark: page render times in headless Chromium against a bare Streamlit app (`python -m bench_ui`)."""

@@ -1,0 +1,53 @@
+"""Every page of the real app renders in headless Chromium without an error, in both languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench_ui.browser import browser_missing, chromium, new_page, open_rendered, serve
+from tracker.config import REPO_ROOT
+from tracker.metrics import compute_tables
+from tracker.sample import write_sample
+from tracker.store import Store
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
+PAGES = ("", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "status")
+ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+
+@pytest.fixture(scope="module")
+def metrics_store(tmp_path_factory: pytest.TempPathFactory, config) -> Path:
+    root = tmp_path_factory.mktemp("browser") / "data"
+    store = Store(root)
+    write_sample(store, config)
+    for table, frame in compute_tables(store.scan("trade"), store.scan("ecommerce"), config).items():
+        store.replace(table, frame)
+    return root
+
+
+@pytest.fixture(scope="module")
+def app_url(metrics_store: Path):
+    reason = browser_missing()
+    if reason:
+        pytest.skip(f"browser test skipped: {reason}")
+    with serve(REPO_ROOT / "app.py", env={"TRACKER_DATA_DIR": str(metrics_store)}) as base:
+        yield base
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_browser_every_page_renders_without_error(app_url: str, lang: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    blocked: list[str] = []
+    with chromium() as browser:
+        page = new_page(browser, blocked)
+        for path in PAGES:
+            url = f"{app_url}/{path}?lang={lang}&group=toys"
+            open_rendered(page, url)
+            page.screenshot(path=str(SCREENSHOTS / f"{path or 'overview'}_{lang}.png"), full_page=True)
+            errors = page.locator(ERROR_SELECTOR)
+            assert errors.count() == 0, f"{url}: {errors.first.inner_text()}"
+            assert page.locator('[data-testid="stMainBlockContainer"] h1').count() >= 1, url
+    assert not blocked, f"the app tried to reach other hosts: {blocked[:5]}"

@@ -1,0 +1,143 @@
+"""Tests for the US Census fetcher: planning, parsing of list-of-lists answers, aggregates and errors."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tracker.config import ProductGroup, SourceSettings
+from tracker.errors import PayloadError
+from tracker.schemas import TRADE, validate
+from tracker.sources.base import FetchScope, Request
+from tracker.sources.census import GET_VARIABLES, IMPORTS_PATH, CensusFetcher
+
+FIXTURES = Path(__file__).parent / "fixtures" / "census"
+FETCHED_AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+MONTHS_2023 = tuple(f"2023-{month:02d}" for month in range(1, 13))
+
+SETTINGS = SourceSettings(
+    id="census", enabled=True, base_url="https://api.census.gov", api_key_env="CENSUS_API_KEY",
+    requests_per_minute=30, requests_per_day=500, reporters=(), partners=(), first_year=2023, last_year=2024,
+    frequencies=("A", "M"), flows=("import",),
+)
+TOYS = ProductGroup(id="toys", name_en="Toys", name_zh="玩具", hs_codes=("9503",))
+MIXED = ProductGroup(id="mixed", name_en="Mixed", name_zh="混合", hs_codes=("64", "9503", "871160"))
+
+
+def _request(periods: tuple[str, ...]) -> Request:
+    return Request(source="census", path=IMPORTS_PATH, params=(("I_COMMODITY", "9503"),), table="trade",
+                   cursor="test", periods=periods)
+
+
+def _rows(frame: pl.DataFrame) -> list[tuple[object, ...]]:
+    columns = ["partner", "hs_code", "period", "frequency", "value_usd", "quantity", "quantity_unit"]
+    return sorted(frame.select(columns).rows(), key=lambda row: (row[3], row[2], row[0]))
+
+
+def test_census_plan_one_request_per_code_and_year() -> None:
+    requests = CensusFetcher().plan(SETTINGS, FetchScope(groups=(MIXED, TOYS)))
+    assert [(dict(r.params)["I_COMMODITY"], dict(r.params)["time"]) for r in requests] == [
+        ("64", "from 2023-01 to 2023-12"), ("64", "from 2024-01 to 2024-12"),
+        ("9503", "from 2023-01 to 2023-12"), ("9503", "from 2024-01 to 2024-12"),
+        ("871160", "from 2023-01 to 2023-12"), ("871160", "from 2024-01 to 2024-12"),
+    ]
+    first = requests[0]
+    assert first.path == "/data/timeseries/intltrade/imports/hs"
+    assert first.params == (
+        ("get", ",".join(GET_VARIABLES)), ("I_COMMODITY", "64"), ("COMM_LVL", "HS2"),
+        ("time", "from 2023-01 to 2023-12"),
+    )
+    assert "key" not in dict(first.params)
+    assert first.periods == (*MONTHS_2023, "2023")
+    assert first.cursor == "A+M/2023/64/import"
+    assert first.table == "trade"
+
+
+def test_census_plan_comm_level_matches_code_length() -> None:
+    requests = CensusFetcher().plan(replace(SETTINGS, last_year=2023), FetchScope(groups=(MIXED,)))
+    assert [dict(r.params)["COMM_LVL"] for r in requests] == ["HS2", "HS4", "HS6"]
+
+
+def test_census_plan_annual_only_asks_for_december() -> None:
+    settings = replace(SETTINGS, frequencies=("A",))
+    requests = CensusFetcher().plan(settings, FetchScope(groups=(TOYS,), years=(2022,)))
+    assert len(requests) == 1
+    assert dict(requests[0].params)["time"] == "2022-12"
+    assert requests[0].periods == ("2022",)
+    assert requests[0].cursor == "A/2022/9503/import"
+
+
+def test_census_plan_skips_years_before_coverage_and_other_reporters() -> None:
+    fetcher = CensusFetcher()
+    assert [r.periods[-1] for r in fetcher.plan(SETTINGS, FetchScope(groups=(TOYS,), years=(2009, 2010)))] == ["2010"]
+    assert fetcher.plan(SETTINGS, FetchScope(groups=(TOYS,), reporters=("CHN",))) == []
+    assert fetcher.plan(replace(SETTINGS, flows=("export",)), FetchScope(groups=(TOYS,))) == []
+
+
+def test_census_parse_monthly_and_annual_rows() -> None:
+    body = (FIXTURES / "imports_hs4_9503_2023.json").read_bytes()
+    parsed = CensusFetcher().parse(_request((*MONTHS_2023, "2023")), body, FETCHED_AT)
+    assert _rows(parsed.frame) == [
+        ("CHN", "9503", "2023", "A", 8_500_000.0, 42_000.0, "NO"),
+        ("PSE", "9503", "2023", "A", 12_000.0, None, None),  # 5082 Gaza + 5083 West Bank
+        ("VNM", "9503", "2023", "A", 1_050_000.0, None, None),
+        ("WLD", "9503", "2023", "A", 12_200_000.0, None, None),
+        ("CHN", "9503", "2023-11", "M", 700_000.0, 3_500.0, "NO"),
+        ("VNM", "9503", "2023-11", "M", 100_000.0, None, None),
+        ("WLD", "9503", "2023-11", "M", 1_000_000.0, None, None),
+        ("CHN", "9503", "2023-12", "M", 800_000.0, 4_000.0, "NO"),
+        ("PSE", "9503", "2023-12", "M", 3_000.0, None, None),
+        ("VNM", "9503", "2023-12", "M", 150_000.0, None, None),
+        ("WLD", "9503", "2023-12", "M", 1_200_000.0, None, None),
+    ]
+    assert parsed.unknown_codes == ["8888"]  # groupings 0003, 0014, 1XXX are dropped, not reported
+    constant = parsed.frame.select("source", "flow", "reporter", "hs_revision", "provenance", "fetched_at").unique()
+    assert constant.rows() == [("census", "import", "USA", "HS", "reported", FETCHED_AT)]
+    assert parsed.frame.get_column("net_weight_kg").null_count() == parsed.frame.height
+    assert parsed.frame.get_column("year").unique().to_list() == [2023]
+    assert validate("trade", parsed.frame).equals(parsed.frame)
+
+
+def test_census_parse_annual_only_uses_december_year_to_date() -> None:
+    body = (FIXTURES / "imports_hs4_9503_2023.json").read_bytes()
+    frame = CensusFetcher().parse(_request(("2023",)), body, FETCHED_AT).frame
+    assert frame.get_column("frequency").unique().to_list() == ["A"]
+    assert dict(zip(frame["partner"], frame["value_usd"], strict=True)) == {
+        "WLD": 12_200_000.0, "CHN": 8_500_000.0, "VNM": 1_050_000.0, "PSE": 12_000.0,
+    }
+
+
+def test_census_parse_monthly_only_keeps_requested_months() -> None:
+    body = (FIXTURES / "imports_hs4_9503_2023.json").read_bytes()
+    frame = CensusFetcher().parse(_request(("2023-12",)), body, FETCHED_AT).frame
+    assert sorted(frame.get_column("period").unique().to_list()) == ["2023-12"]
+    assert frame.height == 4  # WLD, CHN, VNM, PSE
+
+
+@pytest.mark.parametrize("body", [b"", b"  \n", (FIXTURES / "imports_header_only.json").read_bytes()])
+def test_census_parse_empty_answer_gives_empty_frame(body: bytes) -> None:
+    parsed = CensusFetcher().parse(_request(MONTHS_2023), body, FETCHED_AT)
+    assert parsed.frame.is_empty()
+    assert parsed.frame.schema == TRADE.polars_schema
+    assert parsed.unknown_codes == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<html><body>Service unavailable</body></html>", "non-JSON"),
+        (b'{"error": "bad"}', "list of lists"),
+        (b'[["CTY_NAME","GEN_VAL_MO","time"],["CHINA","1","2023-01"]]', "CTY_CODE"),
+        (b'[["CTY_CODE","I_COMMODITY","GEN_VAL_MO","time"],["5700","9503","1"]]', "row 1"),
+        (b'[["CTY_CODE","I_COMMODITY","GEN_VAL_MO","time"],["5700","9503","n/a","2023-01"]]', "non-numeric"),
+        (b'[["CTY_CODE","I_COMMODITY","GEN_VAL_MO","time"],["5700","9503","1","2023"]]', "YYYY-MM"),
+        (b'[["CTY_CODE","I_COMMODITY","time"],["5700","9503","2023-01"]]', "GEN_VAL_MO"),
+    ],
+)
+def test_census_parse_malformed_body_raises_payload_error(body: bytes, message: str) -> None:
+    with pytest.raises(PayloadError, match=message):
+        CensusFetcher().parse(_request(MONTHS_2023), body, FETCHED_AT)

@@ -1,0 +1,207 @@
+"""Tests for the Comext fetcher: SDMX keys, SDMX-CSV pivoting, EUR→USD conversion, rates and errors."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tracker.config import ProductGroup, SourceSettings
+from tracker.errors import PayloadError
+from tracker.schemas import TRADE, validate
+from tracker.sources.base import FetchScope, Request
+from tracker.sources.comext import ComextFetcher, parse_rates
+
+FIXTURES = Path(__file__).parent / "fixtures" / "comext"
+REAL_FILES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "eurostat_comext"
+FETCHED_AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+DATA_PATH = "/eurostat/api/comext/dissemination/sdmx/2.1/data/DS-045409/"
+HEADER = "DATAFLOW,LAST UPDATE,freq,reporter,partner,product,flow,indicators,TIME_PERIOD,OBS_VALUE\n"
+ROW = "ESTAT:DS-045409(1.0),13/02/26 11:00:00,"
+
+# Test rates (USD per EUR): a monthly rate for January only, so February uses the annual fallback.
+RATES = {"2023": 1.0813, "2023-01": 1.0785}
+
+SETTINGS = SourceSettings(
+    id="comext", enabled=True, base_url="https://ec.europa.eu", api_key_env=None, requests_per_minute=20,
+    requests_per_day=None, reporters=("GRC", "DEU"), partners=("WLD", "CHN"), first_year=2023, last_year=2024,
+    frequencies=("A", "M"), flows=("import", "export"),
+)
+TOYS = ProductGroup(id="toys", name_en="Toys", name_zh="玩具", hs_codes=("9503", "9504"))
+
+
+def _request() -> Request:
+    return Request(source="comext", path=DATA_PATH + "M.EL.CN.9503.1.VALUE_IN_EUROS", params=(), table="trade",
+                   cursor="test", periods=("2023-01", "2023-02"))
+
+
+def test_comext_plan_splits_by_frequency_product_and_year() -> None:
+    requests = ComextFetcher().plan(SETTINGS, FetchScope(groups=(TOYS,)))
+    assert [(r.cursor, r.params[0][1], r.params[1][1]) for r in requests] == [
+        ("A/2023/9503/import+export", "2023", "2023"),
+        ("A/2024/9503/import+export", "2024", "2024"),
+        ("A/2023/9504/import+export", "2023", "2023"),
+        ("A/2024/9504/import+export", "2024", "2024"),
+        ("M/2023/9503/import+export", "2023-01", "2023-12"),
+        ("M/2024/9503/import+export", "2024-01", "2024-12"),
+        ("M/2023/9504/import+export", "2023-01", "2023-12"),
+        ("M/2024/9504/import+export", "2024-01", "2024-12"),
+    ]
+    first = requests[0]
+    assert first.path == DATA_PATH + "A.EL+DE.WORLD+CN.9503.1+2.VALUE_IN_EUROS+QUANTITY_IN_100KG"
+    assert first.params == (("startPeriod", "2023"), ("endPeriod", "2023"), ("format", "SDMX-CSV"))
+    assert first.periods == ("2023",)
+    assert requests[4].periods == tuple(f"2023-{month:02d}" for month in range(1, 13))
+    assert all(r.table == "trade" and r.source == "comext" for r in requests)
+
+
+def test_comext_plan_scope_reporters_and_single_flow() -> None:
+    settings = replace(SETTINGS, frequencies=("A",), flows=("import",), partners=())
+    requests = ComextFetcher().plan(settings, FetchScope(groups=(TOYS,), reporters=("ITA",), years=(2022,)))
+    assert [r.path for r in requests] == [
+        DATA_PATH + "A.IT..9503.1.VALUE_IN_EUROS+QUANTITY_IN_100KG",
+        DATA_PATH + "A.IT..9504.1.VALUE_IN_EUROS+QUANTITY_IN_100KG",
+    ]
+
+
+def test_comext_parse_pivots_indicators_and_converts_to_usd() -> None:
+    body = (FIXTURES / "DS-045409_M_9503_2023.csv").read_bytes()
+    parsed = ComextFetcher(RATES).parse(_request(), body, FETCHED_AT)
+    rows = sorted(parsed.frame.select("reporter", "partner", "flow", "period", "value_usd", "net_weight_kg").rows())
+    assert rows == [
+        ("DEU", "WLD", "export", "2023-01", pytest.approx(500_000 * 1.0785), pytest.approx(4_000.0)),
+        ("FRA", "VNM", "import", "2023-01", pytest.approx(13_314.62175), None),  # value without quantity
+        ("GRC", "CHN", "import", "2023-01", pytest.approx(1_078_500.0), pytest.approx(25_050.0)),
+        ("GRC", "CHN", "import", "2023-02", pytest.approx(2_162_600.0), pytest.approx(30_000.0)),  # annual rate
+    ]
+    assert parsed.unknown_codes == ["QQ"]  # EXT_EU27_2020 is skipped on purpose, not reported
+    constant = parsed.frame.select("source", "hs_code", "frequency", "hs_revision", "provenance", "fetched_at")
+    assert constant.unique().rows() == [("comext", "9503", "M", "CN", "reported", FETCHED_AT)]
+    assert parsed.frame.get_column("quantity").null_count() == parsed.frame.height
+    assert validate("trade", parsed.frame).equals(parsed.frame)
+
+
+def test_comext_parse_missing_rate_raises_naming_the_period() -> None:
+    body = (FIXTURES / "DS-045409_M_9503_2023.csv").read_bytes()
+    with pytest.raises(PayloadError, match="2023-02"):
+        ComextFetcher({"2023-01": 1.0785}).parse(_request(), body, FETCHED_AT)
+
+
+@pytest.mark.parametrize("body", [b"", (FIXTURES / "header_only.csv").read_bytes()])
+def test_comext_parse_empty_answer_gives_empty_frame(body: bytes) -> None:
+    parsed = ComextFetcher(RATES).parse(_request(), body, FETCHED_AT)
+    assert parsed.frame.is_empty()
+    assert parsed.frame.schema == TRADE.polars_schema
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ((FIXTURES / "sdmx_error.xml").read_bytes(), "SDMX XML"),
+        (b"<!DOCTYPE html><html><body>Maintenance</body></html>", "HTML"),
+        (b"geo,time,value\nDE,2023,1\n", "header lacks"),
+        ((HEADER + ROW + "M,DE,CN,9503,1,VALUE_IN_EUROS,2023-01,abc\n").encode(), "not numeric"),
+        ((HEADER + ROW + "M,DE,CN,9503,3,VALUE_IN_EUROS,2023-01,1\n").encode(), "flow"),
+        ((HEADER + ROW + "M,DE,CN,9503,1,VALUE_IN_EUROS,2023,1\n").encode(), "does not match freq M"),
+        ((HEADER + ROW + "M,DE,CN,9503,1,VALUE_IN_EUROS,2023-01,1\n" + ROW
+          + "M,DE,CN,9503,1,VALUE_IN_EUROS,2023-01,2\n").encode(), "twice"),
+    ],
+)
+def test_comext_parse_malformed_body_raises_payload_error(body: bytes, message: str) -> None:
+    with pytest.raises(PayloadError, match=message):
+        ComextFetcher(RATES).parse(_request(), body, FETCHED_AT)
+
+
+def test_comext_parse_rates_keeps_usd_averages_by_period() -> None:
+    assert parse_rates((FIXTURES / "ert_bil_eur_a.json").read_bytes()) == {"2022": 1.053, "2023": 1.0813}
+    assert parse_rates((FIXTURES / "ert_bil_eur_m.json").read_bytes()) == {"2023-01": 1.0785}
+
+
+def test_comext_parse_rates_refuses_a_body_that_is_not_json_stat() -> None:
+    with pytest.raises(PayloadError, match="lacks"):
+        parse_rates(b'{"error": {"status": 400}}')
+
+
+@dataclass
+class _Result:
+    content: bytes
+    status_code: int = 200
+
+
+class _FakeClient:
+    """Answers rate requests from the fixtures and records what was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+
+    def get(self, request: Request, settings: SourceSettings) -> _Result:
+        self.asked.append((request.path, request.params))
+        return _Result((FIXTURES / f"{request.path.rsplit('/', 1)[-1]}.json").read_bytes())
+
+
+def test_comext_prepare_loads_annual_and_monthly_rates() -> None:
+    client = _FakeClient()
+    fetcher = ComextFetcher()
+    fetcher.prepare(client, SETTINGS)  # type: ignore[arg-type]
+    params = (("format", "JSON"), ("lang", "EN"), ("currency", "USD"), ("statinfo", "AVG"))
+    assert client.asked == [
+        ("/eurostat/api/dissemination/statistics/1.0/data/ert_bil_eur_a", params),
+        ("/eurostat/api/dissemination/statistics/1.0/data/ert_bil_eur_m", params),
+    ]
+    assert fetcher.usd_per_eur == {"2022": 1.053, "2023": 1.0813, "2023-01": 1.0785}
+
+
+def test_comext_prepare_annual_only_skips_monthly_rates() -> None:
+    client = _FakeClient()
+    ComextFetcher().prepare(client, replace(SETTINGS, frequencies=("A",)))  # type: ignore[arg-type]
+    assert [path.rsplit("/", 1)[-1] for path, _ in client.asked] == ["ert_bil_eur_a"]
+
+
+# Contract test on the real Comext answers (kept outside the project, see ../shared/fixtures/README.md).
+CONTRACT_RATES = {str(year): 1.0 + (year - 2015) / 100 for year in range(2015, 2026)} | {"2024-03": 1.087}
+
+
+def _real_observations(path: Path) -> dict[tuple[str, ...], dict[str, float]]:
+    """(reporter, partner, product, flow, period) -> {indicator: OBS_VALUE}, read with the csv module."""
+    observations: dict[tuple[str, ...], dict[str, float]] = {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            key = (row["reporter"], row["partner"], row["product"], row["flow"], row["TIME_PERIOD"])
+            observations.setdefault(key, {})[row["indicators"]] = float(row["OBS_VALUE"])
+    return observations
+
+
+@pytest.mark.parametrize(
+    ("name", "checks"),
+    [
+        ("DS-045409_A_CN39199080_sdmxcsv.csv", [("AT", "1", "2017"), ("GR", "2", "2020"), ("SE", "1", "2024")]),
+        ("DS-045409_M_CN39199080_sdmxcsv.csv",
+         [("AT", "1", "2023-01"), ("DE", "2", "2024-03"), ("GR", "1", "2024-06")]),
+    ],
+)
+def test_comext_parse_real_answers_contract(name: str, checks: list[tuple[str, str, str]]) -> None:
+    path = REAL_FILES / name
+    if not path.exists():
+        pytest.skip(f"real fixture {path} is not available")
+    observations = _real_observations(path)
+    parsed = ComextFetcher(CONTRACT_RATES).parse(_request(), path.read_bytes(), FETCHED_AT)
+    assert parsed.unknown_codes == []
+    assert parsed.frame.height == len(observations)
+    iso3 = {"AT": "AUT", "GR": "GRC", "SE": "SWE", "DE": "DEU"}
+    flows = {"1": "import", "2": "export"}
+    for reporter, flow, period in checks:
+        observed = observations[(reporter, "WORLD", "39199080", flow, period)]
+        rate = CONTRACT_RATES.get(period, CONTRACT_RATES[period[:4]])
+        row = parsed.frame.filter(
+            (pl.col("reporter") == iso3[reporter]) & (pl.col("partner") == "WLD")
+            & (pl.col("flow") == flows[flow]) & (pl.col("period") == period)
+        )
+        assert row.height == 1
+        assert row.item(0, "value_usd") == pytest.approx(observed["VALUE_IN_EUROS"] * rate)
+        assert row.item(0, "net_weight_kg") == pytest.approx(observed["QUANTITY_IN_100KG"] * 100)
+        assert row.item(0, "hs_code") == "39199080"
+    assert validate("trade", parsed.frame).height == len(observations)

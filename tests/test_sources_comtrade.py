@@ -1,0 +1,214 @@
+"""Comtrade: plan (endpoint, codes, cap-sized calls), parse of the real record shape, split of truncated answers."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import polars as pl
+import pytest
+
+from tests.conftest import FIXTURES
+from tracker.config import Config
+from tracker.errors import PayloadError
+from tracker.fetch import run_fetch
+from tracker.http import HttpClient
+from tracker.schemas import TRADE
+from tracker.sources.base import FetchScope, Request
+from tracker.sources.comtrade import ALL_PARTNERS_ESTIMATE, PREVIEW_CAP, ComtradeFetcher
+from tracker.store import Store
+
+FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)
+FETCHER = ComtradeFetcher()
+
+
+def load(name: str) -> bytes:
+    return (FIXTURES / "comtrade" / name).read_bytes()
+
+
+def template_record() -> dict[str, Any]:
+    return json.loads(load("preview_annual_chn_export.json"))["data"][0]
+
+
+def comtrade_answer(request: httpx.Request, partners: tuple[int, ...] = (0, 842, 251)) -> bytes:
+    """A preview answer of the real shape for whatever the request asked (one record per partner × code × period)."""
+    params = request.url.params
+    frequency = request.url.path.split("/")[-2]
+    records = []
+    for period in params["period"].split(","):
+        for code in params["cmdCode"].split(","):
+            for index, partner in enumerate(partners):
+                record = copy.deepcopy(template_record())
+                record.update(
+                    freqCode=frequency, period=period, refYear=int(period[:4]),
+                    refMonth=int(period[4:]) if len(period) == 6 else 52, reporterCode=int(params["reporterCode"]),
+                    flowCode=params["flowCode"], partnerCode=partner, cmdCode=code,
+                    primaryValue=1000.0 * (index + 1) + len(code), netWgt=0, qty=0,
+                )
+                records.append(record)
+    return json.dumps({"elapsedTime": "0.1 secs", "count": len(records), "data": records, "error": ""}).encode()
+
+
+def comtrade_config(config: Config, **changes: object) -> Config:
+    settings = dataclasses.replace(config.sources["comtrade"], requests_per_minute=1e9, requests_per_day=None,
+                                   **changes)
+    return dataclasses.replace(config, sources={**config.sources, "comtrade": settings})
+
+
+def toys_scope(config: Config, years: tuple[int, ...] = (2023,), reporters: tuple[str, ...] = ("CHN",)) -> FetchScope:
+    return FetchScope(groups=(config.group("toys"),), reporters=reporters, years=years)
+
+
+@pytest.fixture(autouse=True)
+def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
+
+
+def test_comtrade_plan_uses_preview_and_keeps_calls_under_the_cap(config: Config) -> None:
+    requests = FETCHER.plan(comtrade_config(config, flows=("export",)).sources["comtrade"], toys_scope(config))
+    assert [r.path for r in requests] == ["/public/v1/preview/C/A/HS"] * 2
+    params = [dict(r.params) for r in requests]
+    assert [p["cmdCode"] for p in params] == ["9503,9504", "9505,TOTAL"]
+    assert {(p["reporterCode"], p["period"], p["flowCode"], p["partner2Code"], p["customsCode"], p["motCode"])
+            for p in params} == {("156", "2023", "X", "0", "C00", "0")}
+    assert all("partnerCode" not in p for p in params)  # every partner
+    assert all(len(p["cmdCode"].split(",")) * ALL_PARTNERS_ESTIMATE <= PREVIEW_CAP for p in params)
+    assert requests[0].cursor == "A/CHN/export/2023/9503+9504/all" and requests[0].periods == ("2023",)
+
+
+def test_comtrade_plan_maps_iso3_to_comtrade_exceptions(config: Config) -> None:
+    settings = comtrade_config(config, flows=("import",), partners=("WLD", "CHN")).sources["comtrade"]
+    requests = FETCHER.plan(settings, toys_scope(config, reporters=("USA", "FRA")))
+    assert {dict(r.params)["reporterCode"] for r in requests} == {"842", "251"}
+    assert {dict(r.params)["partnerCode"] for r in requests} == {"0,156"}
+    assert {dict(r.params)["flowCode"] for r in requests} == {"M"}
+    assert len(requests) == 2  # 2 partners × 4 codes fit one call per reporter
+
+
+def test_comtrade_plan_monthly_splits_periods_and_codes(config: Config) -> None:
+    settings = comtrade_config(config, flows=("export",), frequencies=("M",)).sources["comtrade"]
+    requests = FETCHER.plan(settings, toys_scope(config))
+    assert {r.path for r in requests} == {"/public/v1/preview/C/M/HS"}
+    periods = sorted({dict(r.params)["period"] for r in requests})
+    assert periods[0] == "202301,202302" and len(periods) == 6
+    assert all(len(r.periods) * len(dict(r.params)["cmdCode"].split(",")) * ALL_PARTNERS_ESTIMATE <= PREVIEW_CAP
+               for r in requests)
+    assert {p for r in requests for p in r.periods} == {f"2023-{m:02d}" for m in range(1, 13)}
+
+
+def test_comtrade_plan_uses_keyed_endpoint_when_key_is_set(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMTRADE_API_KEY", "k")
+    requests = FETCHER.plan(comtrade_config(config, flows=("export",)).sources["comtrade"], toys_scope(config))
+    assert len(requests) == 1
+    assert requests[0].path == "/data/v1/get/C/A/HS"
+    assert dict(requests[0].params)["cmdCode"] == "9503,9504,9505,TOTAL"
+    assert dict(requests[0].params)["maxRecords"] == "100000"
+    assert all(value != "k" for _, value in requests[0].params)
+
+
+def plan_one(config: Config) -> Request:
+    return FETCHER.plan(comtrade_config(config, flows=("export",)).sources["comtrade"], toys_scope(config))[0]
+
+
+def test_comtrade_parse_maps_records_to_exact_rows(config: Config) -> None:
+    parsed = FETCHER.parse(plan_one(config), load("preview_annual_chn_export.json"), FETCHED_AT)
+    frame = parsed.frame.sort("hs_code", "partner")
+    assert frame.schema == TRADE.polars_schema
+    assert parsed.unknown_codes == ["490"]  # "Other Asia, nes" is reported, not renamed
+    columns = ["flow", "reporter", "partner", "hs_code", "period", "year", "frequency", "value_usd",
+               "net_weight_kg", "quantity", "quantity_unit", "hs_revision", "provenance"]
+    assert frame.select(columns).rows() == [
+        ("export", "CHN", "FRA", "9503", "2023", 2023, "A", 1500000000.25, None, None, None, "H6", "estimated"),
+        ("export", "CHN", "USA", "9503", "2023", 2023, "A", 12000000000.0, None, None, None, "H6", "reported"),
+        ("export", "CHN", "WLD", "9503", "2023", 2023, "A", 45123456789.0, 5123456789.5, 5123456789.5, "kg", "H6",
+         "reported"),
+        ("export", "CHN", "WLD", "TOTAL", "2023", 2023, "A", 3380024000000.0, None, None, None, "H6", "reported"),
+    ]
+    assert frame.get_column("fetched_at").unique().to_list() == [FETCHED_AT]
+    assert frame.get_column("source").unique().to_list() == ["comtrade"]
+
+
+def test_comtrade_parse_monthly_import_records(config: Config) -> None:
+    parsed = FETCHER.parse(plan_one(config), load("preview_monthly_usa_import.json"), FETCHED_AT)
+    rows = parsed.frame.sort("period").select("flow", "reporter", "partner", "period", "frequency", "quantity",
+                                              "quantity_unit").rows()
+    assert rows == [("import", "USA", "CHN", "2023-01", "M", 120000.0, "u"),
+                    ("import", "USA", "CHN", "2023-02", "M", None, None)]
+
+
+def test_comtrade_parse_prefers_primary_code_when_aliases_collide(config: Config) -> None:
+    payload = json.loads(load("preview_annual_chn_export.json"))
+    usa = payload["data"][1]
+    alias = {**usa, "partnerCode": 840, "primaryValue": 1.0}  # 840 and 842 both mean USA
+    payload["data"] = [alias, usa]
+    frame = FETCHER.parse(plan_one(config), json.dumps(payload).encode(), FETCHED_AT).frame
+    assert frame.select("partner", "value_usd").rows() == [("USA", 12000000000.0)]
+
+
+def test_comtrade_parse_empty_answer_gives_empty_frame(config: Config) -> None:
+    parsed = FETCHER.parse(plan_one(config), load("empty.json"), FETCHED_AT)
+    assert parsed.frame.height == 0 and parsed.frame.schema == TRADE.polars_schema and parsed.unknown_codes == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (lambda: load("gateway_error.html"), "not JSON"),
+        (lambda: load("preview_annual_chn_export.json")[:300], "not JSON"),
+        (lambda: load("api_error.json"), "Period 2023 is not valid"),
+        (lambda: b'{"elapsedTime": "0.1 secs", "count": 0, "error": ""}', "no 'data' list"),
+        (lambda: b"[1, 2]", "expected an object"),
+    ],
+    ids=["html", "truncated-json", "api-error", "missing-data", "wrong-shape"],
+)
+def test_comtrade_parse_malformed_body_raises_payload_error(config: Config, body: Any, message: str) -> None:
+    with pytest.raises(PayloadError, match=message) as caught:
+        FETCHER.parse(plan_one(config), body(), FETCHED_AT)
+    assert str(caught.value).startswith("comtrade: ")
+
+
+def test_comtrade_parse_refuses_answer_at_the_cap(config: Config) -> None:
+    body = json.dumps({"elapsedTime": "1 secs", "count": 500, "data": [template_record()] * 500, "error": ""})
+    with pytest.raises(PayloadError, match="truncated at the 500-record cap"):
+        FETCHER.parse(plan_one(config), body.encode(), FETCHED_AT)
+
+
+def test_comtrade_split_halves_codes_then_periods(config: Config) -> None:
+    first = plan_one(config)
+    halves = FETCHER.split(first)
+    assert [dict(r.params)["cmdCode"] for r in halves] == ["9503", "9504"]
+    assert len({r.cursor for r in [first, *halves]}) == 3
+    assert all(half.replaces == first.cursor for half in halves)
+    monthly = FETCHER.request(False, "M", "CHN", "export", ["2023-01", "2023-02"], ["9503"], [])
+    assert [r.periods for r in FETCHER.split(monthly)] == [("2023-01",), ("2023-02",)]
+    assert FETCHER.split(FETCHER.split(monthly)[0]) == []
+
+
+def test_comtrade_truncated_answer_is_split_and_refetched(config: Config, store: Store) -> None:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        codes = request.url.params["cmdCode"]
+        asked.append(codes)
+        if "," in codes:  # the cap reached: 500 records, answer truncated
+            return httpx.Response(200, content=comtrade_answer(request, partners=tuple(range(250))))
+        return httpx.Response(200, content=comtrade_answer(request))
+
+    def client(http: Any, cache_dir: Any) -> HttpClient:
+        return HttpClient(http, None, transport=httpx.MockTransport(handler), sleep=lambda _: None)
+
+    summary = run_fetch(comtrade_config(config, flows=("export",)), store, ["comtrade"], toys_scope(config),
+                        client_factory=client, now=lambda: FETCHED_AT)
+    assert sorted(asked) == ["9503", "9503,9504", "9504", "9505", "9505,TOTAL", "TOTAL"]
+    stats = summary.sources["comtrade"]
+    assert (stats.requests, stats.split, stats.failed) == (6, 2, 0)
+    trade = store.read("trade")
+    assert sorted(trade.get_column("hs_code").unique().to_list()) == ["9503", "9504", "9505", "TOTAL"]
+    assert trade.height == 4 * 3  # 4 codes × 3 partners, none from the truncated answers
+    log = store.read("fetch_log")
+    notes = log.filter(pl.col("status") == "failed").get_column("error").to_list()
+    assert len(notes) == 2 and all("replaced by 2 smaller request(s)" in note for note in notes)

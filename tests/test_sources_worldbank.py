@@ -1,0 +1,147 @@
+"""World Bank: plan, parse (aggregates filtered, unknown countries reported), errors with HTTP 200, paging."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import polars as pl
+import pytest
+
+from tests.conftest import FIXTURES
+from tracker.config import Config
+from tracker.errors import PayloadError
+from tracker.fetch import run_fetch
+from tracker.http import HttpClient
+from tracker.schemas import MACRO
+from tracker.sources.base import FetchScope, Request
+from tracker.sources.worldbank import INDICATORS, WorldBankFetcher
+from tracker.store import Store
+
+FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)
+FETCHER = WorldBankFetcher()
+
+
+def load(name: str) -> bytes:
+    return (FIXTURES / "worldbank" / name).read_bytes()
+
+
+def gdp_request(config: Config) -> Request:
+    settings = config.sources["worldbank"]
+    requests = FETCHER.plan(settings, FetchScope(groups=config.groups, years=(2022, 2023)))
+    return next(r for r in requests if r.path.endswith("NY.GDP.MKTP.CD"))
+
+
+def test_worldbank_plan_one_request_per_indicator_for_all_countries(config: Config) -> None:
+    requests = FETCHER.plan(config.sources["worldbank"], FetchScope(groups=config.groups, years=(2015, 2025)))
+    assert [r.path for r in requests] == [f"/v2/country/all/indicator/{i}" for i in INDICATORS]
+    assert dict(requests[0].params) == {"format": "json", "date": "2015:2025", "per_page": "1000", "page": "1"}
+    assert requests[0].table == "macro" and requests[0].periods[0] == "2015" and requests[0].periods[-1] == "2025"
+
+
+def test_worldbank_plan_uses_configured_markets(config: Config) -> None:
+    settings = dataclasses.replace(config.sources["worldbank"], partners=("USA", "DEU"))
+    requests = FETCHER.plan(settings, FetchScope(groups=config.groups))
+    assert requests[0].path == "/v2/country/USA;DEU/indicator/NY.GDP.MKTP.CD"
+    assert dict(requests[0].params)["date"] == f"{settings.first_year}:{settings.last_year}"
+
+
+def test_worldbank_parse_page_filters_aggregates_and_maps_rows(config: Config) -> None:
+    parsed = FETCHER.parse(gdp_request(config), load("gdp_page1.json"), FETCHED_AT)
+    assert parsed.frame.schema == MACRO.polars_schema
+    assert parsed.unknown_codes == []  # EAS is a World Bank region: dropped silently
+    assert parsed.frame.sort("market", "period").select("indicator", "market", "period", "year", "value",
+                                                        "unit", "indicator_label").rows() == [
+        ("NY.GDP.MKTP.CD", "CHN", "2022", 2022, 1.7881782683707e13, "USD", "GDP (current US$)"),
+        ("NY.GDP.MKTP.CD", "CHN", "2023", 2023, 1.7794783039552e13, "USD", "GDP (current US$)"),
+        ("NY.GDP.MKTP.CD", "DEU", "2023", 2023, 4.525703903627e12, "USD", "GDP (current US$)"),
+        ("NY.GDP.MKTP.CD", "WLD", "2023", 2023, 1.05e14, "USD", "GDP (current US$)"),
+    ]
+
+
+def test_worldbank_parse_reports_unknown_countries_and_skips_nulls(config: Config) -> None:
+    parsed = FETCHER.parse(gdp_request(config), load("gdp_page2.json"), FETCHED_AT)
+    assert parsed.frame.select("market", "period").rows() == [("USA", "2023")]  # 2022 value is null
+    assert parsed.unknown_codes == ["CHI"]  # Channel Islands: a country our reference lacks
+
+
+def test_worldbank_parse_empty_answer(config: Config) -> None:
+    parsed = FETCHER.parse(gdp_request(config), load("empty.json"), FETCHED_AT)
+    assert parsed.frame.height == 0 and parsed.frame.schema == MACRO.polars_schema
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (load("error_120.json"), "Invalid value"),
+        (b"<html>Service unavailable</html>", "not JSON"),
+        (b'{"page": 1}', "not the \\[metadata, records\\] list"),
+        (b'[{"page": 1}, [{"countryiso3code": "CHN"}]]', "lacks the field"),
+    ],
+    ids=["api-error", "html", "object", "missing-field"],
+)
+def test_worldbank_parse_malformed_body_raises(config: Config, body: bytes, message: str) -> None:
+    with pytest.raises(PayloadError, match=message):
+        FETCHER.parse(gdp_request(config), body, FETCHED_AT)
+
+
+def test_worldbank_follow_up_asks_for_remaining_pages_once(config: Config) -> None:
+    first = gdp_request(config)
+    pages = FETCHER.follow_up(first, load("gdp_page1.json"))
+    assert [dict(r.params)["page"] for r in pages] == ["2"]
+    assert pages[0].cursor != first.cursor and pages[0].path == first.path
+    assert FETCHER.follow_up(pages[0], load("gdp_page2.json")) == []
+
+
+def test_worldbank_runner_follows_page_two(config: Config, store: Store) -> None:
+    asked: list[tuple[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        indicator, page = request.url.path.rsplit("/", 1)[-1], request.url.params["page"]
+        asked.append((indicator, page))
+        if indicator != "NY.GDP.MKTP.CD":
+            return httpx.Response(200, content=load("empty.json"))
+        return httpx.Response(200, content=load(f"gdp_page{page}.json"))
+
+    def client(http: Any, cache_dir: Any) -> HttpClient:
+        return HttpClient(http, None, transport=httpx.MockTransport(handler), sleep=lambda _: None)
+
+    settings = dataclasses.replace(config.sources["worldbank"], requests_per_minute=1e9)
+    local = dataclasses.replace(config, sources={**config.sources, "worldbank": settings})
+    summary = run_fetch(local, store, ["worldbank"], FetchScope(groups=config.groups, years=(2022, 2023)),
+                        client_factory=client, now=lambda: FETCHED_AT)
+    assert ("NY.GDP.MKTP.CD", "2") in asked and len(asked) == 5
+    assert summary.sources["worldbank"].rows_written == 5
+    assert summary.sources["worldbank"].unknown_codes == ["CHI"]
+    assert store.read("macro").height == 5
+    statuses = store.read("fetch_log").get_column("status").value_counts().sort("status").rows()
+    assert statuses == [("empty", 3), ("ok", 2)]
+    warning = store.read("fetch_log").filter(pl.col("error").is_not_null()).get_column("error").to_list()
+    assert warning == ["warning: unknown worldbank country codes ['CHI'] skipped"]
+
+
+def test_worldbank_bad_first_page_fails_but_later_pages_are_followed(config: Config, store: Store) -> None:
+    page1 = json.loads(load("gdp_page1.json"))
+    del page1[1][2]["value"]  # one record without its value: the page is malformed
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("NY.GDP.MKTP.CD"):
+            return httpx.Response(200, content=load("empty.json"))
+        if request.url.params["page"] == "1":
+            return httpx.Response(200, content=json.dumps(page1).encode())
+        return httpx.Response(200, content=load("gdp_page2.json"))
+
+    def client(http: Any, cache_dir: Any) -> HttpClient:
+        return HttpClient(http, None, transport=httpx.MockTransport(handler), sleep=lambda _: None)
+
+    settings = dataclasses.replace(config.sources["worldbank"], requests_per_minute=1e9)
+    local = dataclasses.replace(config, sources={**config.sources, "worldbank": settings})
+    summary = run_fetch(local, store, ["worldbank"], FetchScope(groups=config.groups, years=(2022, 2023)),
+                        client_factory=client, now=lambda: FETCHED_AT)
+    assert (summary.sources["worldbank"].failed, summary.sources["worldbank"].split) == (1, 0)
+    assert store.read("macro").select("market", "period").rows() == [("USA", "2023")]
+    failed = store.read("fetch_log").filter(pl.col("status") == "failed").get_column("error").to_list()
+    assert len(failed) == 1 and "lacks the field 'value'" in failed[0]

@@ -1,0 +1,396 @@
+"""Alerts: rules from config/alerts.toml evaluated on the metric tables after every refresh.
+
+Rules (each compares the newest year of a group with the year before, for the home exporter):
+
+* ``share_drop``           our share of a market fell by more than ``threshold_pp`` percentage points
+* ``rca_cross``            our RCA crossed 1 (down: warning, up: info)
+* ``unit_value_undercut``  a competitor's unit value in a market lies more than ``threshold_pct`` % below ours
+* ``import_drop``          a market's imports of the group fell by more than ``threshold_pct`` %
+* ``source_failing``       a source's fetches have failed for ``days`` days with no success since
+
+An alert's natural key is (rule, group, subject, market, period): re-evaluating the same data raises
+nothing new, ``first_seen`` is kept and ``last_seen`` moves. Only new alerts are appended to the JSON-lines
+feed (``<data>/alerts/alerts.jsonl``) and posted to the webhook whose URL is in the environment variable
+named by ``webhook_url_env``. Webhook failures are logged (host only: the URL may hold a token), never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import polars as pl
+
+from tracker import countries
+from tracker.config import AlertSettings, Config
+from tracker.schemas import UTC_TIME, Column, TableSchema, register
+from tracker.store import Store
+
+log = logging.getLogger(__name__)
+
+FEED_PATH = Path("alerts") / "alerts.jsonl"
+RULES = ("share_drop", "rca_cross", "unit_value_undercut", "import_drop", "source_failing")
+SEVERITIES = ("warning", "info")
+SUCCESS_STATUSES = ("ok", "empty", "cached")
+FAILURE_STATUSES = ("failed", "interrupted")
+NOT_APPLICABLE = ""  # key columns that a rule does not use (an RCA alert has no market)
+MAX_BACKOFF_SECONDS = 30.0
+KEY = ("rule", "group", "subject", "market", "period")
+
+ALERTS = register(TableSchema(
+    name="alerts",
+    meaning="Alerts raised by the rules of config/alerts.toml; one row per rule, group, subject, market, period.",
+    columns=(
+        Column("rule", pl.String(), "Rule that fired.", allowed=RULES),
+        Column("group", pl.String(), "Product group id; empty for source alerts."),
+        Column("subject", pl.String(), "Who the alert is about: the home exporter, a competitor, or a source id."),
+        Column("market", pl.String(), "ISO3 of the market; empty when the rule has none."),
+        Column("period", pl.String(), "Year compared (YYYY), or the day a source's failures began (YYYY-MM-DD)."),
+        Column("severity", pl.String(), "warning or info.", allowed=SEVERITIES),
+        Column("value", pl.Float64(), "The measured value (pp, %, RCA or days, as the rule says).", nullable=True),
+        Column("threshold", pl.Float64(), "The rule's threshold in the same unit.", nullable=True),
+        Column("message_en", pl.String(), "One-line explanation in English."),
+        Column("message_zh", pl.String(), "One-line explanation in Chinese."),
+        Column("first_seen", UTC_TIME, "When the alert was first raised (UTC); kept on re-evaluation."),
+        Column("last_seen", UTC_TIME, "When the rule last found the condition (UTC)."),
+        Column("sample", pl.Boolean(), "True when sample (invented) data went into it."),
+    ),
+    key=KEY,
+))
+
+_RULE_COLUMNS = [name for name in ALERTS.column_names if name not in ("first_seen", "last_seen")]
+
+
+@dataclass(frozen=True)
+class AlertInputs:
+    """The tables the rules read (LazyFrames, so tests can pass small crafted frames)."""
+
+    group_market: pl.LazyFrame
+    group_exporter: pl.LazyFrame
+    group_competition: pl.LazyFrame
+    fetch_log: pl.LazyFrame
+
+    @classmethod
+    def from_store(cls, store: Store) -> AlertInputs:
+        import tracker.metrics  # noqa: F401 - registers the metric tables' schemas
+
+        return cls(store.scan("group_market"), store.scan("group_exporter"), store.scan("group_competition"),
+                   store.scan("fetch_log"))
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    """What one evaluation did: alerts firing now, new ones among them, whether the webhook took them."""
+
+    evaluated: int
+    new: int
+    new_alerts: pl.DataFrame
+    webhook_delivered: bool | None  # None: no webhook configured or nothing new
+
+
+def _empty_rules() -> pl.DataFrame:
+    return ALERTS.empty().select(_RULE_COLUMNS)
+
+
+def _latest_year(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Rows of each group's newest year."""
+    return frame.filter(pl.col("year") == pl.col("year").max().over("group"))
+
+
+def _names(config: Config | None, lang: str) -> Callable[[str], str]:
+    groups = {g.id: g.name(lang) for g in config.groups} if config else {}
+    return lambda group_id: groups.get(group_id, group_id)
+
+
+def _alert_frame(rows: list[dict[str, object]], render: Callable[[dict[str, object], str], str]) -> pl.DataFrame:
+    """Alert rows (without times) with both messages rendered."""
+    if not rows:
+        return _empty_rules()
+    out = [{**row, "message_en": render(row, "en"), "message_zh": render(row, "zh")} for row in rows]
+    return pl.DataFrame(out, schema=pl.Schema({n: ALERTS.polars_schema[n] for n in _RULE_COLUMNS}), orient="row")
+
+
+def share_drops(market: pl.LazyFrame, home: str, threshold_pp: float, min_market_imports_usd: float,
+                group_name: Callable[[str, str], str]) -> pl.DataFrame:
+    """Markets where the home exporter's share fell by more than ``threshold_pp`` points in the newest year."""
+    rows = (
+        _latest_year(market.filter(pl.col("exporter") == home))
+        .filter((pl.col("market_share_change_pp") < -threshold_pp)
+                & (pl.col("market_imports_usd").fill_null(0) >= min_market_imports_usd))
+        .sort("group", "market")
+        .collect()
+    )
+
+    def render(row: dict[str, object], lang: str) -> str:
+        group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
+        who, points = countries.name(home, lang), f"{-row['value']:.2f}"
+        if lang == "zh":
+            return f"{who}在{market_name}的{group}市场份额 {row['period']} 年下降 {points} 个百分点"
+        return f"{who}'s share of {market_name}'s {group} imports fell {points} pp in {row['period']}"
+
+    return _alert_frame([
+        {"rule": "share_drop", "group": r["group"], "subject": home, "market": r["market"], "period": str(r["year"]),
+         "severity": "warning", "value": r["market_share_change_pp"], "threshold": -threshold_pp,
+         "sample": r["sample"]}
+        for r in rows.iter_rows(named=True)
+    ], render)
+
+
+def rca_crossings(exporter: pl.LazyFrame, home: str, group_name: Callable[[str, str], str]) -> pl.DataFrame:
+    """Groups whose home-exporter RCA crossed 1 between the previous and the newest year."""
+    own = exporter.filter(pl.col("exporter") == home).select("group", "year", "rca", "sample")
+    previous = own.select("group", (pl.col("year") + 1).alias("year"), pl.col("rca").alias("rca_prev"))
+    rows = (
+        _latest_year(own).join(previous, on=["group", "year"], how="inner")
+        .filter(pl.col("rca").is_not_null() & pl.col("rca_prev").is_not_null()
+                & ((pl.col("rca") >= 1) != (pl.col("rca_prev") >= 1)))
+        .sort("group")
+        .collect()
+    )
+
+    def render(row: dict[str, object], lang: str) -> str:
+        group, who = group_name(str(row["group"]), lang), countries.name(home, lang)
+        up = row["severity"] == "info"
+        if lang == "zh":
+            change = "升至 1 以上" if up else "跌破 1"
+            return f"{who}{group}的显示性比较优势 (RCA) {row['period']} 年{change}：{row['value']:.2f}"
+        change = "rose above 1" if up else "fell below 1"
+        return f"{who}'s revealed comparative advantage in {group} {change} in {row['period']}: {row['value']:.2f}"
+
+    return _alert_frame([
+        {"rule": "rca_cross", "group": r["group"], "subject": home, "market": NOT_APPLICABLE,
+         "period": str(r["year"]), "severity": "info" if r["rca"] >= 1 else "warning", "value": r["rca"],
+         "threshold": 1.0, "sample": r["sample"]}
+        for r in rows.iter_rows(named=True)
+    ], render)
+
+
+def _market_sizes(market: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per (group, market, year): the market's imports of the group (same on every exporter row)."""
+    return market.group_by("group", "market", "year").agg(
+        pl.col("market_imports_usd").max(), pl.col("sample").any()
+    )
+
+
+def unit_value_undercuts(competition: pl.LazyFrame, market: pl.LazyFrame, home: str, threshold_pct: float,
+                         min_market_imports_usd: float, group_name: Callable[[str, str], str]) -> pl.DataFrame:
+    """Competitors selling more than ``threshold_pct`` % cheaper than the home exporter in a market (newest year)."""
+    own_uv, their_uv = pl.col("exporter_unit_value_usd_per_kg"), pl.col("competitor_unit_value_usd_per_kg")
+    sizes = _market_sizes(market).select("group", "market", "year", "market_imports_usd")
+    rows = (
+        _latest_year(competition.filter(pl.col("exporter") == home))
+        .filter((own_uv > 0) & (their_uv > 0) & (their_uv < own_uv * (1 - threshold_pct / 100)))
+        .join(sizes, on=["group", "market", "year"], how="left")
+        .filter(pl.col("market_imports_usd").fill_null(0) >= min_market_imports_usd)
+        .with_columns(value=(their_uv / own_uv - 1) * 100)
+        .sort("group", "market", "competitor")
+        .collect()
+    )
+
+    def render(row: dict[str, object], lang: str) -> str:
+        group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
+        rival, who, pct = countries.name(str(row["subject"]), lang), countries.name(home, lang), f"{-row['value']:.0f}"
+        if lang == "zh":
+            return f"{row['period']} 年{rival}在{market_name}的{group}单位价值比{who}低 {pct}%"
+        return f"{rival} undercuts {who} on {group} in {market_name} by {pct}% (unit value, {row['period']})"
+
+    return _alert_frame([
+        {"rule": "unit_value_undercut", "group": r["group"], "subject": r["competitor"], "market": r["market"],
+         "period": str(r["year"]), "severity": "warning", "value": r["value"], "threshold": -threshold_pct,
+         "sample": r["sample"]}
+        for r in rows.iter_rows(named=True)
+    ], render)
+
+
+def import_drops(market: pl.LazyFrame, threshold_pct: float, min_market_imports_usd: float,
+                 group_name: Callable[[str, str], str]) -> pl.DataFrame:
+    """Markets whose imports of a group fell by more than ``threshold_pct`` % in the newest year."""
+    sizes = _market_sizes(market)
+    previous = sizes.select("group", "market", (pl.col("year") + 1).alias("year"),
+                            pl.col("market_imports_usd").alias("previous_usd"))
+    rows = (
+        _latest_year(sizes).join(previous, on=["group", "market", "year"], how="inner")
+        .filter(pl.col("previous_usd") >= max(min_market_imports_usd, 1e-9))
+        .with_columns(value=(pl.col("market_imports_usd") / pl.col("previous_usd") - 1) * 100)
+        .filter(pl.col("value") < -threshold_pct)
+        .sort("group", "market")
+        .collect()
+    )
+
+    def render(row: dict[str, object], lang: str) -> str:
+        group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
+        pct = f"{-row['value']:.1f}"
+        if lang == "zh":
+            return f"{market_name}的{group}进口 {row['period']} 年下降 {pct}%"
+        return f"{market_name}'s imports of {group} fell {pct}% in {row['period']}"
+
+    return _alert_frame([
+        {"rule": "import_drop", "group": r["group"], "subject": r["market"], "market": r["market"],
+         "period": str(r["year"]), "severity": "warning", "value": r["value"], "threshold": -threshold_pct,
+         "sample": r["sample"]}
+        for r in rows.iter_rows(named=True)
+    ], render)
+
+
+def failing_sources(fetch_log: pl.LazyFrame, days: float, now: datetime) -> pl.DataFrame:
+    """Sources whose failures began at least ``days`` days ago with no success since."""
+    log_rows = fetch_log.filter(pl.col("source") != "sample")
+    successes = log_rows.filter(pl.col("status").is_in(SUCCESS_STATUSES)).group_by("source").agg(
+        last_success=pl.col("started_at").max()
+    )
+    streaks = (
+        log_rows.filter(pl.col("status").is_in(FAILURE_STATUSES))
+        .join(successes, on="source", how="left")
+        .filter(pl.col("last_success").is_null() | (pl.col("started_at") > pl.col("last_success")))
+        .group_by("source")
+        .agg(since=pl.col("started_at").min(), failures=pl.len())
+        .filter(pl.col("since") <= now - timedelta(days=days))
+        .sort("source")
+        .collect()
+    )
+
+    def render(row: dict[str, object], lang: str) -> str:
+        if lang == "zh":
+            return f"数据源 {row['subject']} 自 {row['period']} 起连续失败 {row['value']:.1f} 天，期间无成功抓取"
+        return f"source {row['subject']} has been failing for {row['value']:.1f} days (since {row['period']})"
+
+    return _alert_frame([
+        {"rule": "source_failing", "group": NOT_APPLICABLE, "subject": r["source"], "market": NOT_APPLICABLE,
+         "period": f"{r['since']:%Y-%m-%d}", "severity": "warning",
+         "value": round((now - r["since"]).total_seconds() / 86400, 1), "threshold": float(days), "sample": False}
+        for r in streaks.iter_rows(named=True)
+    ], render)
+
+
+def evaluate_rules(settings: AlertSettings, inputs: AlertInputs, home: str, now: datetime,
+                   config: Config | None = None) -> pl.DataFrame:
+    """Every enabled rule on ``inputs``: the alerts firing now (without first/last seen), sorted by key."""
+    names = {lang: _names(config, lang) for lang in ("en", "zh")}
+
+    def group_name(group_id: str, lang: str) -> str:
+        return names[lang](group_id)
+
+    frames = []
+    if settings.share_drop.enabled:
+        rule = settings.share_drop
+        frames.append(share_drops(inputs.group_market, home, rule.threshold_pp, rule.min_market_imports_usd,
+                                  group_name))
+    if settings.rca_cross.enabled:
+        frames.append(rca_crossings(inputs.group_exporter, home, group_name))
+    if settings.unit_value_undercut.enabled:
+        rule_uv = settings.unit_value_undercut
+        frames.append(unit_value_undercuts(inputs.group_competition, inputs.group_market, home,
+                                           rule_uv.threshold_pct, rule_uv.min_market_imports_usd, group_name))
+    if settings.import_drop.enabled:
+        rule_imports = settings.import_drop
+        frames.append(import_drops(inputs.group_market, rule_imports.threshold_pct,
+                                   rule_imports.min_market_imports_usd, group_name))
+    if settings.source_failing.enabled:
+        frames.append(failing_sources(inputs.fetch_log, settings.source_failing.days, now))
+    return pl.concat([_empty_rules(), *frames]).sort(list(KEY))
+
+
+def record_alerts(store: Store, firing: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    """Upsert the alerts firing now, keeping ``first_seen`` of known ones; return the new ones."""
+    if firing.is_empty():
+        return ALERTS.empty()
+    known = store.scan("alerts").select(*KEY, "first_seen").collect()
+    stamped = firing.join(known, on=list(KEY), how="left").with_columns(
+        first_seen=pl.col("first_seen").fill_null(pl.lit(now, UTC_TIME)), last_seen=pl.lit(now, UTC_TIME)
+    ).select(ALERTS.column_names)
+    store.upsert("alerts", stamped)
+    return stamped.join(known.select(KEY), on=list(KEY), how="anti").sort(list(KEY))
+
+
+def _json_rows(alerts: pl.DataFrame) -> list[dict[str, object]]:
+    return [
+        {key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()}
+        for row in alerts.iter_rows(named=True)
+    ]
+
+
+def append_feed(store_root: Path | str, new_alerts: pl.DataFrame) -> Path:
+    """Append the new alerts to the JSON-lines feed, one object per line."""
+    path = Path(store_root) / FEED_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        for row in _json_rows(new_alerts):
+            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path
+
+
+def safe_url(url: str) -> str:
+    """Scheme and host only: webhook URLs often carry a token in the path or query."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or '?'}/…"
+
+
+def post_webhook(url: str, new_alerts: pl.DataFrame, *, max_attempts: int = 3, timeout_seconds: float = 10.0,
+                 transport: httpx.BaseTransport | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> bool:
+    """POST the new alerts as JSON, retrying errors, 429 and 5xx; log and return False on failure, never raise."""
+    from tracker.http import register_secret
+
+    register_secret(url)  # httpx logs request URLs: keep this one out of every log record
+    payload = {
+        "text": f"{new_alerts.height} new export-tracker alert(s)",
+        "alerts": _json_rows(new_alerts),
+    }
+    problem = "no attempt made"
+    with httpx.Client(transport=transport, timeout=timeout_seconds) as client:
+        for attempt in range(1, max_attempts + 1):
+            try:
+                response = client.post(url, json=payload)
+            except httpx.HTTPError as exc:
+                problem = type(exc).__name__
+            else:
+                if response.is_success:
+                    log.info("webhook %s accepted %d alert(s)", safe_url(url), new_alerts.height)
+                    return True
+                problem = f"HTTP {response.status_code}"
+                if response.status_code < 500 and response.status_code != 429:
+                    break
+            if attempt < max_attempts:
+                sleep(min(2.0 ** (attempt - 1), MAX_BACKOFF_SECONDS))
+    log.warning("webhook %s failed after %d attempt(s): %s; the alerts are stored and in the feed",
+                safe_url(url), attempt, problem)
+    return False
+
+
+def run_alerts(config: Config, store: Store, now: datetime | None = None,
+               transport: httpx.BaseTransport | None = None, sleep: Callable[[float], None] = time.sleep,
+               inputs: AlertInputs | None = None) -> AlertOutcome:
+    """Evaluate, store, feed and post: the step that follows every metrics refresh."""
+    now = now or datetime.now(UTC)
+    settings = config.alerts
+    firing = evaluate_rules(settings, inputs or AlertInputs.from_store(store), config.scope.home_exporter, now,
+                            config)
+    new = record_alerts(store, firing, now)
+    delivered: bool | None = None
+    if new.height:
+        append_feed(store.root, new)
+        for row in new.iter_rows(named=True):
+            log.info("new alert [%s] %s", row["rule"], row["message_en"])
+        url = os.environ.get(settings.webhook_url_env or "") if settings.webhook_url_env else None
+        if url:
+            delivered = post_webhook(url, new, max_attempts=settings.webhook_max_attempts,
+                                     timeout_seconds=settings.webhook_timeout_seconds, transport=transport,
+                                     sleep=sleep)
+    return AlertOutcome(firing.height, new.height, new, delivered)
+
+
+def read_alerts(store_root: Path | str) -> pl.DataFrame:
+    """Every stored alert, newest first then by key (for the app's alerts page)."""
+    return Store(store_root).scan("alerts").sort(
+        [pl.col("first_seen"), *KEY], descending=[True, False, False, False, False, False]
+    ).collect()

@@ -1,0 +1,51 @@
+"""`export`: write one stored table (filtered) to CSV, XLSX or Parquet, with its provenance."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tracker.config import load_config
+from tracker.export import FORMATS, ExportError, applied_filters, export_bytes, export_tables, filtered_table
+from tracker.store import Store
+
+NAME = "export"
+HELP = "export a table (trade, ecommerce, macro, fetch_log or a metric table) to csv, xlsx or parquet"
+
+
+def _years(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected years like 2022,2023; got {text!r}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--table", required=True, help=f"table to export: {', '.join(export_tables())}")
+    parser.add_argument("--format", required=True, choices=FORMATS, help="file format")
+    parser.add_argument("--out", required=True, type=Path, help="file to write")
+    parser.add_argument("--group", help="product group id (see `groups`)")
+    parser.add_argument("--exporter", help="ISO3 of the exporter (trade: its exports and others' imports from it)")
+    parser.add_argument("--market", help="ISO3 of the market (trade: its imports and others' exports to it)")
+    parser.add_argument("--years", type=_years, help="comma-separated years, e.g. 2022,2023")
+    parser.add_argument("--bom", action="store_true", help="CSV: start with a UTF-8 BOM so Excel detects UTF-8")
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config()
+    store = Store()
+    options = {"group": args.group, "exporter": args.exporter, "market": args.market, "years": args.years}
+    filters, _ = applied_filters(args.table, config=config, **options)
+    frame = filtered_table(store, args.table, config=config, **options).collect()
+    data = export_bytes(frame, args.format, table=args.table, filters=filters, bom=args.bom)
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(data)
+    except OSError as exc:
+        raise ExportError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    sample = " (includes SAMPLE data)" if frame.height and frame.get_column("sample").any() else ""
+    applied = "; ".join(f"{k}={v}" for k, v in filters.items()) or "no filters"
+    print(f"{args.table}: {frame.height:,} rows, {applied}{sample} → {args.out} ({len(data):,} bytes)")
+    return 0
+
+

@@ -1,0 +1,102 @@
+"""`fetch`: pull the public sources into the store, incrementally, and print what each source did."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from tracker.config import SOURCE_IDS, Config, load_config
+from tracker.countries import is_known_iso3
+from tracker.fetch import FetchSummary, run_fetch
+from tracker.sources.base import FetchScope
+from tracker.store import Store
+
+NAME = "fetch"
+HELP = "fetch the public sources (Comtrade, Census, Comext, Eurostat, World Bank) into the store"
+
+
+class UsageError(Exception):
+    """A flag holds a value the tracker does not know; the message names the flag and the value."""
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", type=_csv, help=f"comma-separated source ids (default: enabled ones); "
+                        f"one of {', '.join(SOURCE_IDS)}")
+    parser.add_argument("--groups", type=_csv, help="comma-separated product group ids (default: all)")
+    parser.add_argument("--reporters", type=_csv, help="comma-separated ISO3 reporters, e.g. CHN,USA "
+                        "(default: as configured per source)")
+    parser.add_argument("--years", type=_csv, help="comma-separated years, e.g. 2022,2023 (default: as configured)")
+    parser.add_argument("--no-cache", action="store_true", help="do not use or fill the on-disk HTTP cache")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+
+
+def _unknown(flag: str, values: list[str], known: object, what: str) -> None:
+    raise UsageError(f"{flag}: unknown {what} {', '.join(repr(v) for v in values)}; known: {known}")
+
+
+def build_scope(args: argparse.Namespace, config: Config) -> tuple[list[str], FetchScope]:
+    """Sources and scope from the flags, validated against the config and the country reference."""
+    sources = args.source if args.source else [s.id for s in config.sources.values() if s.enabled]
+    bad = [s for s in sources if s not in config.sources]
+    if bad:
+        _unknown("--source", bad, ", ".join(config.sources), "source")
+    group_ids = args.groups if args.groups else list(config.group_ids)
+    bad = [g for g in group_ids if g not in config.group_ids]
+    if bad:
+        _unknown("--groups", bad, ", ".join(config.group_ids), "group")
+    reporters = None
+    if args.reporters:
+        reporters = [code.upper() for code in args.reporters]
+        bad = [code for code in reporters if not is_known_iso3(code)]
+        if bad:
+            _unknown("--reporters", bad, "ISO3 codes such as CHN, USA, DEU", "country code")
+    years = None
+    if args.years:
+        bad = [y for y in args.years if not (y.isdigit() and 1990 <= int(y) <= 2100)]
+        if bad:
+            raise UsageError(f"--years: {', '.join(repr(y) for y in bad)} is not a year between 1990 and 2100")
+        years = tuple(sorted({int(y) for y in args.years}))
+    scope = FetchScope(
+        groups=tuple(config.group(g) for g in group_ids),
+        reporters=tuple(reporters) if reporters else None,
+        years=years,
+    )
+    return list(dict.fromkeys(sources)), scope
+
+
+def format_summary(summary: FetchSummary) -> str:
+    """The per-source table printed at the end of a run."""
+    header = ("source", "requests", "skipped", "rows written", "cached", "failed", "unknown codes")
+    rows = [
+        (s.source, str(s.requests), str(s.skipped), f"{s.rows_written:,}", str(s.cached), str(s.failed),
+         ", ".join(s.unknown_codes[:10]) + (" …" if len(s.unknown_codes) > 10 else "") or "-")
+        for s in summary.sources.values()
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+             for row in [header, *rows]]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config()
+    try:
+        sources, scope = build_scope(args, config)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.no_cache:
+        config = dataclasses.replace(config, http=dataclasses.replace(config.http, cache=False))
+    store = Store()
+    summary = run_fetch(config, store, sources, scope, progress=not args.no_progress)
+    print(format_summary(summary))
+    if summary.failed:
+        print(f"\n{summary.failed} request(s) failed: see `python -m tracker status` and the fetch_log table",
+              file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,217 @@
+"""Exports of any stored table as CSV, XLSX or Parquet — the same bytes from the CLI and the app.
+
+Two pure entry points, shared by ``python -m tracker export`` and the Streamlit download buttons:
+
+* ``filtered_table(store, table, group=, exporter=, market=, years=, config=)`` → LazyFrame with a ``sample``
+  column. Filters apply where the table has the column, and are ignored (and left out of the provenance
+  record) where it has not. Trade has no exporter/market columns, so they map onto the flow's direction:
+  ``--exporter X`` keeps X's own exports (reporter X, flow export/re_export) and every market's imports from
+  X (partner X, flow import/re_import); ``--market M`` keeps M's imports (reporter M) and every exporter's
+  exports to M (partner M). ``--group G`` on trade keeps the HS codes starting with one of G's codes, on
+  e-commerce the group's survey categories. ``--years`` uses ``year`` (``end_year`` in group_cms, the start
+  time's year in fetch_log).
+* ``export_bytes(frame, fmt, table=, filters=, bom=)`` → bytes. Deterministic: nothing about "now" goes in.
+
+CSV is UTF-8 (optional BOM so Excel detects it) with a header row. Every TEXT cell starting with ``=``,
+``+``, ``-``, ``@``, tab or carriage return is prefixed with ``'`` so a spreadsheet shows it as text instead of
+running it as a formula (OWASP "CSV injection"); numeric columns are written as numbers, negatives untouched.
+XLSX has a "data" sheet (strings stay strings: formulas are never created from text) and a "provenance"
+sheet (table, filters, sources, newest fetch, generator, sample yes/no) and a fixed creation date.
+Parquet keeps the columns and dtypes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+import polars as pl
+
+from tracker import __version__, schemas
+from tracker.config import Config
+from tracker.countries import is_known_iso3
+from tracker.errors import TrackerError
+from tracker.schemas import SAMPLE_SOURCE
+from tracker.store import Store
+
+FORMATS = ("csv", "xlsx", "parquet")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+GENERATED_BY = f"export-market-tracker {__version__}"
+FIXED_CREATED = datetime(2000, 1, 1)  # workbook metadata: a constant, so equal data gives equal files
+
+
+class ExportError(TrackerError):
+    """An export request names an unknown table, format, group or country."""
+
+
+def export_tables() -> list[str]:
+    """Every table that can be exported: the data tables and the registered metric tables."""
+    import tracker.metrics  # noqa: F401  (registers the metric tables' schemas)
+
+    return sorted(schemas.TABLES)
+
+
+def _check_iso3(kind: str, code: str | None) -> str | None:
+    if code is None:
+        return None
+    code = code.strip().upper()
+    if not is_known_iso3(code):
+        raise ExportError(f"unknown {kind} {code!r}: expected an ISO3 country code such as CHN or USA")
+    return code
+
+
+def _group_filter(table: str, columns: list[str], group_id: str, config: Config) -> pl.Expr | None:
+    group = config.group(group_id)
+    if "group" in columns:
+        return pl.col("group") == group_id
+    if table == "trade":
+        return pl.any_horizontal([pl.col("hs_code").str.starts_with(code) for code in group.hs_codes])
+    if table == "ecommerce":
+        return pl.col("category").is_in(list(group.ecommerce_categories))
+    return None
+
+
+def _exporter_filter(table: str, columns: list[str], code: str) -> pl.Expr | None:
+    if "exporter" in columns:
+        return pl.col("exporter") == code
+    if table == "trade":
+        exports = pl.col("flow").is_in(["export", "re_export"]) & (pl.col("reporter") == code)
+        imports = pl.col("flow").is_in(["import", "re_import"]) & (pl.col("partner") == code)
+        return exports | imports
+    return None
+
+
+def _market_filter(table: str, columns: list[str], code: str) -> pl.Expr | None:
+    if "market" in columns:
+        return pl.col("market") == code
+    if table == "trade":
+        imports = pl.col("flow").is_in(["import", "re_import"]) & (pl.col("reporter") == code)
+        exports = pl.col("flow").is_in(["export", "re_export"]) & (pl.col("partner") == code)
+        return imports | exports
+    return None
+
+
+def _years_filter(columns: list[str], years: Sequence[int]) -> pl.Expr | None:
+    wanted = [int(y) for y in years]
+    if "end_year" in columns:
+        return pl.col("end_year").is_in(wanted)
+    if "year" in columns:
+        return pl.col("year").is_in(wanted)
+    if "started_at" in columns:
+        return pl.col("started_at").dt.year().is_in(wanted)
+    return None
+
+
+def applied_filters(table: str, *, group: str | None = None, exporter: str | None = None,
+                    market: str | None = None, years: Sequence[int] | None = None,
+                    config: Config) -> tuple[dict[str, str], list[pl.Expr]]:
+    """The filters that apply to ``table`` (as text, for the provenance record) and their expressions."""
+    if table not in export_tables():
+        raise ExportError(f"unknown table {table!r}; known tables: {', '.join(export_tables())}")
+    columns = schemas.schema_for(table).column_names
+    exporter, market = _check_iso3("exporter", exporter), _check_iso3("market", market)
+    candidates = {
+        "group": (group, lambda: _group_filter(table, columns, group, config)),  # type: ignore[arg-type]
+        "exporter": (exporter, lambda: _exporter_filter(table, columns, exporter)),  # type: ignore[arg-type]
+        "market": (market, lambda: _market_filter(table, columns, market)),  # type: ignore[arg-type]
+        "years": (years, lambda: _years_filter(columns, years)),  # type: ignore[arg-type]
+    }
+    described: dict[str, str] = {}
+    expressions: list[pl.Expr] = []
+    for name, (value, build) in candidates.items():
+        if value is None or (name == "years" and not value):
+            continue
+        expression = build()
+        if expression is not None:
+            expressions.append(expression)
+            described[name] = ",".join(str(v) for v in value) if name == "years" else str(value)
+    return described, expressions
+
+
+def filtered_table(store: Store, table: str, *, group: str | None = None, exporter: str | None = None,
+                   market: str | None = None, years: Sequence[int] | None = None, config: Config) -> pl.LazyFrame:
+    """The stored table with the filters that apply to it, plus a boolean ``sample`` column."""
+    _, expressions = applied_filters(table, group=group, exporter=exporter, market=market, years=years,
+                                     config=config)
+    frame = store.scan(table)
+    for expression in expressions:
+        frame = frame.filter(expression)
+    if "sample" not in schemas.schema_for(table).column_names:
+        frame = frame.with_columns(sample=pl.col("source") == SAMPLE_SOURCE)
+    return frame
+
+
+def _neutralise(value: pl.Expr) -> pl.Expr:
+    """Prefix text that a spreadsheet would run as a formula with a single quote."""
+    risky = pl.any_horizontal([value.str.starts_with(trigger) for trigger in FORMULA_TRIGGERS])
+    return pl.when(risky).then(pl.lit("'") + value).otherwise(value)
+
+
+def provenance_record(frame: pl.DataFrame, table: str, filters: dict[str, str]) -> list[tuple[str, str]]:
+    """(field, value) rows describing where an export's data came from."""
+    sources: set[str] = set()
+    for column in ("source", "sources"):
+        if column in frame.columns:
+            for value in frame.get_column(column).drop_nulls().unique().to_list():
+                sources.update(part for part in str(value).split(",") if part)
+    newest = None
+    for column in ("fetched_at", "newest_fetch", "finished_at"):
+        if column in frame.columns and frame.height:
+            newest = frame.get_column(column).max()
+            break
+    sample = bool(frame.height and "sample" in frame.columns and frame.get_column("sample").any())
+    return [
+        ("table", table),
+        ("filters", "; ".join(f"{k}={v}" for k, v in filters.items()) or "none"),
+        ("rows", str(frame.height)),
+        ("sources", ", ".join(sorted(sources)) or "none"),
+        ("newest fetch", newest.isoformat() if isinstance(newest, datetime) else "none"),
+        ("generated by", GENERATED_BY),
+        ("sample data", "yes" if sample else "no"),
+    ]
+
+
+def _csv_bytes(frame: pl.DataFrame, bom: bool) -> bytes:
+    text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    safe = frame.with_columns([_neutralise(pl.col(name)).alias(name) for name in text_columns])
+    body = safe.write_csv(datetime_format="%Y-%m-%dT%H:%M:%S%.f%z", include_header=True)
+    return (b"\xef\xbb\xbf" if bom else b"") + body.encode("utf-8")
+
+
+def _excel_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """Excel has no time zones: write UTC datetimes as naive UTC (the column names say UTC in the schema)."""
+    return frame.with_columns([
+        pl.col(name).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    ])
+
+
+def _xlsx_bytes(frame: pl.DataFrame, table: str, filters: dict[str, str]) -> bytes:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+    workbook.set_properties({"title": f"{table} export", "created": FIXED_CREATED, "comments": GENERATED_BY})
+    _excel_ready(frame).write_excel(workbook, worksheet="data", autofit=False)
+    record = pl.DataFrame(provenance_record(frame, table, filters), schema=["field", "value"], orient="row")
+    record.write_excel(workbook, worksheet="provenance", autofit=False)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def export_bytes(frame: pl.DataFrame, fmt: str, *, table: str, filters: dict, bom: bool = False) -> bytes:
+    """The export file's bytes; equal inputs give equal bytes (CSV and Parquet; XLSX with a fixed date)."""
+    if fmt == "csv":
+        return _csv_bytes(frame, bom)
+    if fmt == "xlsx":
+        return _xlsx_bytes(frame, table, {k: str(v) for k, v in filters.items()})
+    if fmt == "parquet":
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer, compression="zstd", statistics=False)
+        return buffer.getvalue()
+    raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+

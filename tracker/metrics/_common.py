@@ -1,0 +1,149 @@
+"""Shared expressions: null-safe arithmetic and provenance bookkeeping for every metric.
+
+Every intermediate frame carries three provenance columns next to its numbers:
+
+* ``provenance``   reported / mirror / estimated, or ``mixed`` when inputs of several kinds went in;
+* ``sources``      sorted, comma-separated source ids that fed the row (``sample`` among them marks sample data);
+* ``newest_fetch`` the newest ``fetched_at`` of the inputs (UTC).
+
+Metric functions combine them whenever two inputs meet (a join) or many rows fold into one (a group-by), so
+that a result row can always say where its numbers came from.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tracker.schemas import SAMPLE_SOURCE, UTC_TIME
+
+PROVENANCE_COLUMNS = ("provenance", "sources", "newest_fetch")
+RESULT_PROVENANCE = ("reported", "mirror", "estimated", "mixed")
+
+
+def safe_div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """numerator / denominator, null when either side is missing or the denominator is 0 (never inf or NaN)."""
+    ok = denominator.is_not_null() & numerator.is_not_null() & (denominator != 0)
+    return pl.when(ok).then(numerator / denominator).otherwise(None)
+
+
+def growth_rate(current: pl.Expr, base: pl.Expr) -> pl.Expr:
+    """current / base − 1; null when the base is 0, negative or missing."""
+    return pl.when(base > 0).then(safe_div(current, base) - 1).otherwise(None)
+
+
+def finite(expr: pl.Expr) -> pl.Expr:
+    """Replace NaN and ±inf with null (a last guard before a frame is stored)."""
+    return pl.when(expr.is_finite()).then(expr).otherwise(None)
+
+
+def fold_provenance() -> list[pl.Expr]:
+    """Aggregations that fold the provenance of many rows into one (use inside ``group_by().agg``).
+
+    Simple and exact, but slow on millions of groups: ``group_and_fold`` is the fast path.
+    """
+    return [
+        pl.when(pl.col("provenance").n_unique() == 1)
+        .then(pl.col("provenance").first())
+        .otherwise(pl.lit("mixed"))
+        .alias("provenance"),
+        pl.col("sources").str.split(",").list.explode(keep_nulls=False, empty_as_null=False).unique().sort()
+        .str.join(",").alias("sources"),
+        pl.col("newest_fetch").max().alias("newest_fetch"),
+    ]
+
+
+def group_and_fold(frame: pl.LazyFrame, key: list[str], aggs: list[pl.Expr]) -> pl.LazyFrame:
+    """``frame.group_by(key).agg(aggs)`` plus folded provenance columns, fast on millions of groups.
+
+    Building a string list per group is the costly part, and nearly every group has one or two single
+    sources: those are folded with min/max; only groups with more (or with comma lists) take the exact path.
+    """
+    sources = pl.col("sources")
+    folded = frame.group_by(key).agg(
+        *aggs,
+        pl.col("provenance").min().alias("_pmin"), pl.col("provenance").max().alias("_pmax"),
+        sources.min().alias("_smin"), sources.max().alias("_smax"), sources.n_unique().alias("_sn"),
+        pl.col("newest_fetch").max().alias("newest_fetch"),
+    )
+    hard = (pl.col("_sn") > 2) | pl.col("_smin").str.contains(",") | pl.col("_smax").str.contains(",")
+    exact = (
+        frame.join(folded.filter(hard).select(key), on=key, how="semi")
+        .group_by(key)
+        .agg(sources.str.split(",").list.explode(keep_nulls=False, empty_as_null=False).unique().sort()
+             .str.join(",").alias("_exact"))
+    )
+    simple = pl.when(pl.col("_sn") == 1).then(pl.col("_smin")).otherwise(
+        pl.concat_str([pl.col("_smin"), pl.col("_smax")], separator=",")
+    )
+    return (
+        folded.join(exact, on=key, how="left")
+        .with_columns(
+            provenance=pl.when(pl.col("_pmin") == pl.col("_pmax")).then(pl.col("_pmin")).otherwise(pl.lit("mixed")),
+            sources=pl.coalesce("_exact", simple),
+        )
+        .drop("_pmin", "_pmax", "_smin", "_smax", "_sn", "_exact")
+    )
+
+
+def merge_provenance(left: str, right: str) -> list[pl.Expr]:
+    """Row-wise merge of two joined inputs' provenance columns, suffixed ``left``/``right``.
+
+    A missing side (an outer or left join without a match) contributes nothing.
+    """
+    lp, rp = pl.col(f"provenance{left}"), pl.col(f"provenance{right}")
+    ls, rs = pl.col(f"sources{left}"), pl.col(f"sources{right}")
+    return [
+        pl.when(lp.is_null()).then(rp).when(rp.is_null() | (lp == rp)).then(lp).otherwise(pl.lit("mixed"))
+        .alias("provenance"),
+        pl.when(ls.is_null()).then(rs).when(rs.is_null() | (ls == rs)).then(ls)
+        .otherwise(pl.concat_str([ls, rs], separator=",").str.split(",").list.unique().list.sort().list.join(","))
+        .alias("sources"),
+        pl.max_horizontal(f"newest_fetch{left}", f"newest_fetch{right}").alias("newest_fetch"),
+    ]
+
+
+def join_with_provenance(
+    left: pl.LazyFrame, right: pl.LazyFrame, on: list[str], how: str = "left", suffix: str = "_r"
+) -> pl.LazyFrame:
+    """Join two metric inputs and merge their provenance columns into one set."""
+    right = right.rename({name: f"{name}{suffix}" for name in PROVENANCE_COLUMNS})
+    joined = left.join(right, on=on, how=how, coalesce=True)  # type: ignore[arg-type]
+    renamed = {name: f"{name}_l" for name in PROVENANCE_COLUMNS}
+    return (
+        joined.rename(renamed)
+        .with_columns(merge_provenance("_l", suffix))
+        .drop([f"{name}_l" for name in PROVENANCE_COLUMNS] + [f"{name}{suffix}" for name in PROVENANCE_COLUMNS])
+    )
+
+
+def with_sample_flag(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Add the boolean ``sample`` column: true when sample data went into the row."""
+    return frame.with_columns(
+        sample=pl.col("sources").fill_null("").str.split(",").list.contains(SAMPLE_SOURCE)
+    )
+
+
+def provenance_schema() -> dict[str, pl.DataType]:
+    return {"provenance": pl.String(), "sources": pl.String(), "newest_fetch": UTC_TIME}
+
+
+def shift_period(years: int) -> pl.Expr:
+    """The ``period`` ``years`` years later, keeping the month of monthly periods (YYYY or YYYY-MM)."""
+    shifted = (pl.col("period").str.slice(0, 4).cast(pl.Int32) + years).cast(pl.String)
+    return (
+        pl.when(pl.col("period").str.len_chars() == 7)
+        .then(pl.concat_str([shifted, pl.col("period").str.slice(4, 3)]))
+        .otherwise(shifted)
+    )
+
+
+def with_earlier(frame: pl.LazyFrame, key: list[str], columns: list[str], years: int = 1,
+                 suffix: str = "_prev") -> pl.LazyFrame:
+    """Add ``<column><suffix>``: the value of the same key ``years`` years earlier (same month for monthly rows).
+
+    A join on the exact earlier period, not a shift: a gap in the data gives null, never a wrong base.
+    """
+    earlier = frame.select(
+        *key, shift_period(years).alias("period"), *[pl.col(c).alias(f"{c}{suffix}") for c in columns]
+    )
+    return frame.join(earlier, on=[*key, "period"], how="left")

@@ -1,0 +1,122 @@
+"""Market shares: in each market (importer's view, mirror fallback) and in the world.
+
+MS_ikm = M_m←i,k / M_m←w,k uses the importer's own reported imports for the numerator and the denominator
+(both CIF). Fallbacks, flagged in ``provenance``:
+
+* numerator: when the market has no reported import row from exporter i for the group and period, the
+  exporter's reported exports to that market (FOB, so 5–10 % below the CIF figure) are used → ``mirror``;
+* denominator: when the market did not report its imports from the world (WLD), the sum of its recorded
+  suppliers (reported or mirrored) is used — a lower bound of the world, so the share is an upper bound;
+  that denominator is flagged ``estimated`` (the row's provenance becomes ``mixed`` or ``estimated``).
+
+ΔMS is in percentage points against the same market one year earlier (or the same month a year earlier).
+World market share WMS_ik = x_ik / x_wk with x_ik the exporter's reported exports to the world (mirror
+fallback: the sum of the markets' recorded imports from it) and x_wk the sum over every exporter in the store.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tracker.metrics._common import group_and_fold, join_with_provenance, safe_div, with_earlier
+
+WORLD = "WLD"
+PERIOD_KEY = ["period", "year", "frequency"]
+FLOW_VALUES = ["value_usd", "value_with_weight_usd", "net_weight_kg"]
+
+
+def _detail(frame: pl.LazyFrame) -> list[str]:
+    """Extra key columns carried through (``hs_code`` for code-level frames)."""
+    return ["hs_code"] if "hs_code" in frame.collect_schema().names() else []
+
+
+def _as_mirror() -> pl.Expr:
+    return pl.when(pl.col("provenance") == "reported").then(pl.lit("mirror")).otherwise(pl.col("provenance"))
+
+
+def supplier_flows(flows: pl.LazyFrame) -> pl.LazyFrame:
+    """Each market's imports from each exporter: the importer's report, else the exporter's mirror report."""
+    detail = _detail(flows)
+    provenance = ["provenance", "sources", "newest_fetch"]
+    reported = flows.filter((pl.col("flow") == "import") & (pl.col("partner") != WORLD)).select(
+        "group", pl.col("partner").alias("exporter"), pl.col("reporter").alias("market"), *detail, *PERIOD_KEY,
+        *FLOW_VALUES, *provenance,
+    )
+    mirror = flows.filter((pl.col("flow") == "export") & (pl.col("partner") != WORLD)).select(
+        "group", pl.col("reporter").alias("exporter"), pl.col("partner").alias("market"), *detail, *PERIOD_KEY,
+        *FLOW_VALUES, _as_mirror().alias("provenance"), "sources", "newest_fetch",
+    )
+    key = ["group", "exporter", "market", *detail, "period"]
+    missing = mirror.join(reported.select(key), on=key, how="anti")
+    return pl.concat([reported, missing]).filter(pl.col("exporter") != pl.col("market"))
+
+
+def market_imports(flows: pl.LazyFrame, suppliers: pl.LazyFrame) -> pl.LazyFrame:
+    """Each market's imports from the world: its WLD report, else the sum of its recorded suppliers."""
+    detail = _detail(flows)
+    reported = flows.filter((pl.col("flow") == "import") & (pl.col("partner") == WORLD)).select(
+        "group", pl.col("reporter").alias("market"), *detail, *PERIOD_KEY, *FLOW_VALUES,
+        "provenance", "sources", "newest_fetch",
+    )
+    key = ["group", "market", *detail, *PERIOD_KEY]
+    summed = group_and_fold(suppliers, key, [
+        pl.col("value_usd").sum(), pl.col("value_with_weight_usd").sum(),
+        pl.when(pl.col("net_weight_kg").count() > 0).then(pl.col("net_weight_kg").sum()).alias("net_weight_kg"),
+    ]).with_columns(provenance=pl.lit("estimated"))
+    fallback = summed.join(reported.select(key), on=key, how="anti").select(reported.collect_schema().names())
+    return pl.concat([reported, fallback])
+
+
+def market_share(suppliers: pl.LazyFrame, imports: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``market_imports_usd`` and ``market_share`` = supplier value / market imports from the world.
+
+    Renames the supplier's ``value_usd`` to ``export_value_usd``; the result's provenance merges both inputs.
+    """
+    detail = _detail(suppliers)
+    key = ["group", "market", *detail, *PERIOD_KEY]
+    totals = imports.select(*key, pl.col("value_usd").alias("market_imports_usd"), "provenance", "sources",
+                            "newest_fetch")
+    return (
+        join_with_provenance(suppliers.rename({"value_usd": "export_value_usd"}), totals, key, how="left")
+        .with_columns(market_share=safe_div(pl.col("export_value_usd"), pl.col("market_imports_usd")))
+    )
+
+
+def share_change_pp(frame: pl.LazyFrame, key: list[str], share: str = "market_share",
+                    alias: str = "market_share_change_pp") -> pl.LazyFrame:
+    """Add ``alias``: 100 × (share − share one year earlier); null when either year is missing."""
+    return (
+        with_earlier(frame, key, [share], 1, "_d1")
+        .with_columns((100 * (pl.col(share) - pl.col(f"{share}_d1"))).alias(alias))
+        .drop(f"{share}_d1")
+    )
+
+
+def exports_to_world(flows: pl.LazyFrame, suppliers: pl.LazyFrame) -> pl.LazyFrame:
+    """x_ik: each exporter's reported exports to the world, else the sum of the markets' records of it (mirror)."""
+    key = ["group", "exporter", *PERIOD_KEY]
+    reported = flows.filter((pl.col("flow") == "export") & (pl.col("partner") == WORLD)).select(
+        "group", pl.col("reporter").alias("exporter"), *PERIOD_KEY, pl.col("value_usd").alias("export_value_usd"),
+        "provenance", "sources", "newest_fetch",
+    )
+    summed = group_and_fold(suppliers, key, [pl.col("value_usd").sum().alias("export_value_usd")]).with_columns(
+        _as_mirror().alias("provenance")
+    )
+    fallback = summed.join(reported.select(key), on=key, how="anti").select(reported.collect_schema().names())
+    return pl.concat([reported, fallback])
+
+
+def imports_from_world(flows: pl.LazyFrame) -> pl.LazyFrame:
+    """M_ik: each country's reported imports of the group from the world (for TC and Lafay)."""
+    return flows.filter((pl.col("flow") == "import") & (pl.col("partner") == WORLD)).select(
+        "group", pl.col("reporter").alias("exporter"), *PERIOD_KEY, pl.col("value_usd").alias("import_value_usd"),
+        "provenance", "sources", "newest_fetch",
+    )
+
+
+def world_market_share(exports: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``world_exports_usd`` (x_wk, all exporters in the frame) and ``world_share`` = x_ik / x_wk."""
+    world = exports.group_by("group", "period").agg(pl.col("export_value_usd").sum().alias("world_exports_usd"))
+    return exports.join(world, on=["group", "period"], how="left").with_columns(
+        world_share=safe_div(pl.col("export_value_usd"), pl.col("world_exports_usd"))
+    )

@@ -1,0 +1,61 @@
+"""Export similarity (Finger–Kreinin) and trade complementarity.
+
+* ESI(a, b | m) = 100 · Σ_k min(s_ak, s_bk), s_ak = code k's share of a's exports of the group to market m (as
+  m records them, mirror fallback). 0 = no common products, 100 = identical product mix. Computed for the
+  home exporter against every competitor, per group, market and period; null when either has no sales there.
+* TCI_ij = 100 · (1 − Σ_k |m_jk − x_ik| / 2) with k = the configured product groups: x_ik = group k's share of
+  exporter i's exports of all tracked groups, m_jk = its share of market j's imports of them. Because both
+  share vectors sum to 1, Σ_k |m − x| / 2 = 1 − Σ_k min(m, x), so TCI = 100 · Σ_k min(m_jk, x_ik).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+
+def _shares(frame: pl.LazyFrame, owner: list[str], item: str, value: str) -> pl.LazyFrame:
+    return frame.filter(pl.col(value) > 0).with_columns(
+        (pl.col(value) / pl.col(value).sum().over(owner)).alias("_share")
+    ).select(*owner, item, "_share")
+
+
+def export_similarity(code_suppliers: pl.LazyFrame, home: str, competitors: Sequence[str],
+                      value: str = "value_usd") -> pl.LazyFrame:
+    """(group, market, period, exporter=home, competitor, esi) from code-level supplier flows."""
+    owner = ["group", "market", "period", "exporter"]
+    shares = _shares(code_suppliers, owner, "hs_code", value)
+    a = shares.filter(pl.col("exporter") == home)
+    b = shares.filter(pl.col("exporter").is_in(list(competitors)) & (pl.col("exporter") != home)).rename(
+        {"exporter": "competitor", "_share": "_share_b"}
+    )
+    cell = ["group", "market", "period"]
+    pairs = a.select(*cell, "exporter").unique().join(b.select(*cell, "competitor").unique(), on=cell)
+    overlap = (
+        a.join(b, on=[*cell, "hs_code"], how="inner")
+        .group_by(*cell, "exporter", "competitor")
+        .agg((100 * pl.min_horizontal("_share", "_share_b")).sum().alias("esi"))
+    )
+    return pairs.join(overlap, on=[*cell, "exporter", "competitor"], how="left").with_columns(
+        pl.col("esi").fill_null(0.0)
+    )
+
+
+def trade_complementarity(exports: pl.LazyFrame, imports: pl.LazyFrame) -> pl.LazyFrame:
+    """(exporter, market, period, trade_complementarity) from group-level exports (group, exporter, period,
+    export_value_usd) and market imports (group, market, period, value_usd)."""
+    x = _shares(exports, ["exporter", "period"], "group", "export_value_usd")
+    m = _shares(imports, ["market", "period"], "group", "value_usd").rename({"_share": "_share_m"})
+    pairs = x.select("exporter", "period").unique().join(m.select("market", "period").unique(), on="period")
+    overlap = (
+        x.join(m, on=["period", "group"], how="inner")
+        .filter(pl.col("exporter") != pl.col("market"))
+        .group_by("exporter", "market", "period")
+        .agg((100 * pl.min_horizontal("_share", "_share_m")).sum().alias("trade_complementarity"))
+    )
+    return (
+        pairs.filter(pl.col("exporter") != pl.col("market"))
+        .join(overlap, on=["exporter", "market", "period"], how="left")
+        .with_columns(pl.col("trade_complementarity").fill_null(0.0))
+    )

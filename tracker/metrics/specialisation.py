@@ -1,0 +1,56 @@
+"""Specialisation: Balassa RCA, the trade competitiveness (net export) index and the Lafay index.
+
+* RCA_ik = (x_ik / X_i) / (x_wk / X_w), per period. X_i is i's total merchandise exports (HS ``TOTAL``). The
+  "world" is every exporter that has both a group export value and a TOTAL in that period, so numerator and
+  denominator cover the same countries: x_wk = Σ_i x_ik and X_w = Σ_i X_i over those exporters.
+* TC_ik = (x_ik − M_ik) / (x_ik + M_ik), from −1 (only imports) to 1 (only exports).
+* LFI_ik = 100 · [(x−M)/(x+M) − (X−M_T)/(X+M_T)] · (x+M)/(X+M_T), with Σ_k over all goods taken from the
+  HS ``TOTAL`` exports X and imports M_T of the same country (the reference's Σ_k(x−M), Σ_k(x+M)).
+
+Missing inputs or zero denominators give null.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tracker.metrics._common import join_with_provenance, safe_div
+
+WORLD = "WLD"
+
+
+def total_trade(totals: pl.LazyFrame) -> pl.LazyFrame:
+    """X_i and M_T per exporter and period from HS TOTAL rows (reporter's flows to and from the world)."""
+    world = totals.filter(pl.col("partner") == WORLD)
+    exports = world.filter(pl.col("flow") == "export").select(
+        pl.col("reporter").alias("exporter"), "period", pl.col("value_usd").alias("total_exports_usd"),
+        "provenance", "sources", "newest_fetch",
+    )
+    imports = world.filter(pl.col("flow") == "import").select(
+        pl.col("reporter").alias("exporter"), "period", pl.col("value_usd").alias("total_imports_usd"),
+        "provenance", "sources", "newest_fetch",
+    )
+    return join_with_provenance(exports, imports, ["exporter", "period"], how="full")
+
+
+def revealed_comparative_advantage(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``rca`` per (group, period) from ``export_value_usd`` (x_ik) and ``total_exports_usd`` (X_i)."""
+    complete = pl.col("export_value_usd").is_not_null() & (pl.col("total_exports_usd") > 0)
+    x_wk = pl.col("export_value_usd").filter(complete).sum().over("group", "period")
+    x_w = pl.col("total_exports_usd").filter(complete).sum().over("group", "period")
+    own = safe_div(pl.col("export_value_usd"), pl.col("total_exports_usd"))
+    return frame.with_columns(rca=pl.when(complete).then(safe_div(own, safe_div(x_wk, x_w))))
+
+
+def trade_competitiveness_index(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``tc_index`` = (x − M)/(x + M) from ``export_value_usd`` and ``import_value_usd``."""
+    x, m = pl.col("export_value_usd"), pl.col("import_value_usd")
+    return frame.with_columns(tc_index=safe_div(x - m, x + m))
+
+
+def lafay_index(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``lafay`` from group exports/imports and the country's TOTAL exports/imports (columns as above)."""
+    x, m = pl.col("export_value_usd"), pl.col("import_value_usd")
+    big_x, big_m = pl.col("total_exports_usd"), pl.col("total_imports_usd")
+    balance = safe_div(x - m, x + m) - safe_div(big_x - big_m, big_x + big_m)
+    return frame.with_columns(lafay=100 * balance * safe_div(x + m, big_x + big_m))

@@ -1,0 +1,310 @@
+"""The materialised metric tables: their schemas (a column dictionary shared by the app and CSV exports)
+and ``compute_tables``, which recomputes all of them from the stored trade and e-commerce data.
+
+Annual tables use frequency A rows only; ``group_market_monthly`` uses the M rows. Every table carries
+``provenance`` (reported / mirror / estimated / mixed), ``sources``, ``newest_fetch`` and ``sample``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import polars as pl
+
+from tracker.config import Config
+from tracker.metrics._common import (
+    RESULT_PROVENANCE,
+    finite,
+    join_with_provenance,
+    with_sample_flag,
+)
+from tracker.metrics.cms import constant_market_share
+from tracker.metrics.concentration import market_concentration
+from tracker.metrics.groups import aggregate_to_groups, group_code_flows, total_flows
+from tracker.metrics.growth import compound_annual_growth, growth_yoy
+from tracker.metrics.opportunity import market_opportunity, online_buying
+from tracker.metrics.shares import (
+    exports_to_world,
+    imports_from_world,
+    market_imports,
+    market_share,
+    share_change_pp,
+    supplier_flows,
+    world_market_share,
+)
+from tracker.metrics.similarity import export_similarity, trade_complementarity
+from tracker.metrics.specialisation import (
+    lafay_index,
+    revealed_comparative_advantage,
+    total_trade,
+    trade_competitiveness_index,
+)
+from tracker.metrics.unit_values import relative_unit_value, unit_value
+from tracker.schemas import UTC_TIME, Column, TableSchema, register
+
+F64, I32, STR, BOOL = pl.Float64(), pl.Int32(), pl.String(), pl.Boolean()
+CMS_LONG_SPAN_YEARS = 5
+
+
+def _provenance_columns() -> tuple[Column, ...]:
+    return (
+        Column("provenance", STR, "reported (all inputs as the reporter declared them), mirror (a partner's report "
+               "stood in), estimated, or mixed.", allowed=RESULT_PROVENANCE),
+        Column("sources", STR, "Comma-separated sources that fed the row (comtrade, census, comext, sample...)."),
+        Column("newest_fetch", UTC_TIME, "Newest fetch time (UTC) among the inputs: the data's vintage."),
+        Column("sample", BOOL, "True when sample (invented) data went into the row."),
+    )
+
+
+GROUP = Column("group", STR, "Product group id from config/product_groups.toml.")
+EXPORTER = Column("exporter", STR, "ISO3 of the exporting (supplying) country.")
+MARKET = Column("market", STR, "ISO3 of the importing market.")
+YEAR = Column("year", I32, "Calendar year (annual data).")
+
+GROUP_MARKET = register(TableSchema(
+    name="group_market",
+    meaning="Per product group, exporter, market and year: sales, market share, growth and price position.",
+    columns=(
+        GROUP, EXPORTER, MARKET, YEAR,
+        Column("export_value_usd", F64, "The market's imports from the exporter (CIF, as the market reports them; "
+               "FOB exporter report when provenance is mirror)."),
+        Column("market_imports_usd", F64, "The market's imports of the group from the world (WLD report; else "
+               "the sum of its recorded suppliers).", nullable=True),
+        Column("market_share", F64, "export_value_usd / market_imports_usd (0–1).", nullable=True),
+        Column("market_share_change_pp", F64, "Change of market_share since the previous year, in percentage "
+               "points; null when either year is missing.", nullable=True),
+        Column("growth_yoy", F64, "export_value_usd / previous year − 1; null when the base is 0 or missing.",
+               nullable=True),
+        Column("unit_value_usd_per_kg", F64, "Value / net weight over rows with a positive weight; null without "
+               "weight.", nullable=True),
+        Column("competitors_median_uv_usd_per_kg", F64, "Median unit value of the other suppliers of this "
+               "market.", nullable=True),
+        Column("relative_unit_value", F64, "unit_value_usd_per_kg / competitors' median: > 1 premium, < 1 "
+               "cheaper.", nullable=True),
+        *_provenance_columns(),
+    ),
+    key=("group", "exporter", "market", "year"),
+))
+
+GROUP_EXPORTER = register(TableSchema(
+    name="group_exporter",
+    meaning="Per product group, exporter and year: world position, specialisation, concentration, momentum.",
+    columns=(
+        GROUP, EXPORTER, YEAR,
+        Column("export_value_usd", F64, "Exporter's exports of the group to the world (its FOB report; mirror: "
+               "sum of the markets' records)."),
+        Column("import_value_usd", F64, "Exporter's imports of the group from the world.", nullable=True),
+        Column("world_share", F64, "export_value_usd / sum over all exporters in the store (0–1); provenance "
+               "describes the numerator.", nullable=True),
+        Column("rca", F64, "Balassa revealed comparative advantage (x_ik/X_i)/(x_wk/X_w); > 1 = specialised.",
+               nullable=True),
+        Column("tc_index", F64, "Trade competitiveness (x − M)/(x + M), −1 … 1.", nullable=True),
+        Column("lafay", F64, "Lafay index against the country's total (HS TOTAL) trade balance.", nullable=True),
+        Column("hhi_markets", F64, "Herfindahl index of the exporter's markets (Σ s_m², 0–1).", nullable=True),
+        Column("hhi_markets_normalised", F64, "(H − 1/N)/(1 − 1/N); null with a single market.", nullable=True),
+        Column("markets_served", I32, "Markets with positive recorded sales (N of the HHI).", nullable=True),
+        Column("growth_yoy", F64, "export_value_usd / previous year − 1; null when the base is 0 or missing.",
+               nullable=True),
+        Column("cagr_5y", F64, "Compound annual growth over 5 years; null when the base is 0 or missing.",
+               nullable=True),
+        *_provenance_columns(),
+    ),
+    key=("group", "exporter", "year"),
+))
+
+GROUP_COMPETITION = register(TableSchema(
+    name="group_competition",
+    meaning="Home exporter against each competitor, per group, market and year: similarity, shares, prices.",
+    columns=(
+        GROUP, MARKET, YEAR,
+        Column("exporter", STR, "ISO3 of the home exporter (config scope.home_exporter)."),
+        Column("competitor", STR, "ISO3 of the competitor (config scope.competitors)."),
+        Column("esi", F64, "Finger–Kreinin export similarity 100·Σ_k min(s_ak, s_bk) over the group's HS codes."),
+        Column("exporter_share", F64, "Home exporter's market share (0–1).", nullable=True),
+        Column("competitor_share", F64, "Competitor's market share (0–1).", nullable=True),
+        Column("exporter_unit_value_usd_per_kg", F64, "Home exporter's unit value.", nullable=True),
+        Column("competitor_unit_value_usd_per_kg", F64, "Competitor's unit value.", nullable=True),
+        *_provenance_columns(),
+    ),
+    key=("group", "market", "year", "exporter", "competitor"),
+))
+
+GROUP_CMS = register(TableSchema(
+    name="group_cms",
+    meaning="Constant-market-share decomposition of each exporter's change in sales of a group between two years.",
+    columns=(
+        GROUP, EXPORTER,
+        Column("base_year", I32, "First year of the comparison."),
+        Column("end_year", I32, "Last year of the comparison."),
+        Column("export_value_base_usd", F64, "X⁰: sales to the stored markets in base_year."),
+        Column("export_value_end_usd", F64, "X¹: sales to the stored markets in end_year."),
+        Column("change_usd", F64, "ΔX = X¹ − X⁰ = the sum of the four effects."),
+        Column("world_import_growth", F64, "r: growth of the markets' imports of the group.", nullable=True),
+        Column("world_growth_effect_usd", F64, "r·X⁰: growth had the exporter kept pace with world demand.",
+               nullable=True),
+        Column("product_mix_effect_usd", F64, "Σ_k (r_k − r)·X_k⁰: selling fast- or slow-growing codes.",
+               nullable=True),
+        Column("market_mix_effect_usd", F64, "Σ_k Σ_m (r_km − r_k)·X_km⁰: selling to fast- or slow-growing "
+               "markets.", nullable=True),
+        Column("competitiveness_effect_usd", F64, "Σ_k Σ_m (ΔX_km − r_km·X_km⁰): share won or lost within "
+               "markets.", nullable=True),
+        *_provenance_columns(),
+    ),
+    key=("group", "exporter", "base_year", "end_year"),
+))
+
+GROUP_OPPORTUNITY = register(TableSchema(
+    name="group_opportunity",
+    meaning="Market-opportunity score for the home exporter per group and market in the latest year "
+            "(formula: tracker.metrics.opportunity).",
+    columns=(
+        GROUP, MARKET, YEAR,
+        Column("exporter", STR, "ISO3 of the home exporter the score is for."),
+        Column("score", F64, "0–100; 100 = the group's best market.", nullable=True),
+        Column("rank", I32, "1 = best market of the group.", nullable=True),
+        Column("market_imports_usd", F64, "Size: the market's imports of the group from the world."),
+        Column("market_growth", F64, "3-year CAGR of market imports (else year-on-year).", nullable=True),
+        Column("exporter_share", F64, "Home exporter's current market share (0–1).", nullable=True),
+        Column("headroom", F64, "1 − exporter_share."),
+        Column("relative_unit_value", F64, "Home exporter's unit value / competitors' median.", nullable=True),
+        Column("ecommerce_online_pct", F64, "% of individuals buying the group's categories online.",
+               nullable=True),
+        Column("survey_year", I32, "Year of the e-commerce survey value.", nullable=True),
+        Column("trade_complementarity", F64, "TCI of home exports and market imports over all groups (0–100; "
+               "context, not scored).", nullable=True),
+        Column("growth_factor", F64, "1 + market_growth, clipped to [0.5, 1.5]."),
+        Column("price_factor", F64, "1 / relative_unit_value clipped to [0.67, 1.5]; 1 when unknown."),
+        Column("ecommerce_factor", F64, "1 + 0.5 × ecommerce_online_pct / 100; 1 when unknown."),
+        Column("reasons", STR, "The score's components in one line."),
+        *_provenance_columns(),
+    ),
+    key=("group", "market", "year"),
+))
+
+GROUP_MARKET_MONTHLY = register(TableSchema(
+    name="group_market_monthly",
+    meaning="Monthly market share per group, exporter and market (monthly rows only).",
+    columns=(
+        GROUP, EXPORTER, MARKET,
+        Column("period", STR, "YYYY-MM.", pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
+        YEAR,
+        Column("export_value_usd", F64, "The market's imports from the exporter that month."),
+        Column("market_imports_usd", F64, "The market's imports of the group from the world that month.",
+               nullable=True),
+        Column("market_share", F64, "export_value_usd / market_imports_usd (0–1).", nullable=True),
+        Column("market_share_change_pp", F64, "Change since the same month a year earlier, percentage points.",
+               nullable=True),
+        *_provenance_columns(),
+    ),
+    key=("group", "exporter", "market", "period"),
+))
+
+METRIC_TABLES: tuple[TableSchema, ...] = (
+    GROUP_MARKET, GROUP_EXPORTER, GROUP_COMPETITION, GROUP_CMS, GROUP_OPPORTUNITY, GROUP_MARKET_MONTHLY,
+)
+
+
+def _finish(frame: pl.LazyFrame, schema: TableSchema) -> pl.LazyFrame:
+    """Sample flag, no NaN/inf, canonical columns and dtypes, sorted by key (deterministic files)."""
+    frame = with_sample_flag(frame)
+    floats = [c.name for c in schema.columns if c.dtype == F64]
+    return (
+        frame.with_columns([finite(pl.col(name).cast(pl.Float64)).alias(name) for name in floats])
+        .select([pl.col(c.name).cast(c.dtype) for c in schema.columns])
+        .sort(list(schema.key))
+    )
+
+
+def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
+    return frame.filter(pl.col("frequency") == "A")
+
+
+def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config) -> dict[str, pl.DataFrame]:
+    """Recompute every metric table from stored trade (and e-commerce survey) rows."""
+    home, competitors = config.scope.home_exporter, config.scope.competitors
+    code = group_code_flows(trade, config).collect()
+    flows = aggregate_to_groups(code.lazy()).collect().lazy()
+    annual = _annual(flows)
+
+    suppliers = supplier_flows(annual).collect().lazy()
+    imports = market_imports(annual, suppliers).collect().lazy()
+    market = market_share(suppliers, imports)
+    market = unit_value(market)
+    market = relative_unit_value(market)
+    market = growth_yoy(market, ["group", "exporter", "market"])
+    market = share_change_pp(market, ["group", "exporter", "market"]).collect().lazy()
+
+    exporter = _group_exporter(annual, suppliers, market, total_flows(trade))
+    code_suppliers = supplier_flows(_annual(code.lazy())).collect().lazy()
+    competition = _group_competition(code_suppliers, market, home, competitors)
+    cms = _group_cms(code.lazy(), code_suppliers)
+    opportunity = _group_opportunity(imports, market, exporter, ecommerce, config)
+    monthly = _group_market_monthly(flows.filter(pl.col("frequency") == "M"))
+    frames = {
+        "group_market": market, "group_exporter": exporter, "group_competition": competition, "group_cms": cms,
+        "group_opportunity": opportunity, "group_market_monthly": monthly,
+    }
+    schemas = {schema.name: schema for schema in METRIC_TABLES}
+    finished = [_finish(frame, schemas[name]) for name, frame in frames.items()]
+    return dict(zip(frames, pl.collect_all(finished), strict=True))
+
+
+def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.LazyFrame,
+                    totals: pl.LazyFrame) -> pl.LazyFrame:
+    exports = world_market_share(exports_to_world(annual, suppliers))
+    own_imports = imports_from_world(annual).select(
+        "group", "exporter", "period", "import_value_usd", "provenance", "sources", "newest_fetch"
+    )
+    frame = join_with_provenance(exports, own_imports, ["group", "exporter", "period"], how="left")
+    frame = join_with_provenance(frame, total_trade(totals), ["exporter", "period"], how="left")
+    frame = lafay_index(trade_competitiveness_index(revealed_comparative_advantage(frame)))
+    frame = compound_annual_growth(growth_yoy(frame, ["group", "exporter"]), ["group", "exporter"], 5)
+    hhi = market_concentration(market, ["group", "exporter", "year"])
+    return frame.join(hhi, on=["group", "exporter", "year"], how="left")
+
+
+def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home: str,
+                       competitors: tuple[str, ...]) -> pl.LazyFrame:
+    esi = export_similarity(code_suppliers, home, competitors).with_columns(
+        year=pl.col("period").cast(pl.Int32)
+    ).drop("period")
+    side = market.select("group", "market", "year", "exporter", "market_share", "unit_value_usd_per_kg",
+                         "provenance", "sources", "newest_fetch")
+    own = side.rename({"market_share": "exporter_share", "unit_value_usd_per_kg": "exporter_unit_value_usd_per_kg"})
+    other = side.rename({"exporter": "competitor", "market_share": "competitor_share",
+                         "unit_value_usd_per_kg": "competitor_unit_value_usd_per_kg"})
+    frame = esi.join(own, on=["group", "market", "year", "exporter"], how="left")
+    return join_with_provenance(frame, other, ["group", "market", "year", "competitor"], how="left")
+
+
+def _group_cms(code: pl.LazyFrame, code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
+    annual = _annual(code)
+    code_imports = market_imports(annual, code_suppliers).collect().lazy()
+    years = sorted(code_imports.select(pl.col("year").unique()).collect().to_series().to_list())
+    pairs = [(a, b) for a, b in itertools.pairwise(years) if b == a + 1]
+    if years and years[-1] - CMS_LONG_SPAN_YEARS in years:
+        pairs.append((years[-1] - CMS_LONG_SPAN_YEARS, years[-1]))
+    return constant_market_share(code_suppliers, code_imports, pairs)
+
+
+def _group_opportunity(imports: pl.LazyFrame, market: pl.LazyFrame, exporter: pl.LazyFrame,
+                       ecommerce: pl.LazyFrame, config: Config) -> pl.LazyFrame:
+    home = config.scope.home_exporter
+    sized = imports.select("group", "market", "period", "year", pl.col("value_usd").alias("market_imports_usd"),
+                           "provenance", "sources", "newest_fetch")
+    sized = compound_annual_growth(sized, ["group", "market"], 3, "market_imports_usd", "_cagr")
+    sized = growth_yoy(sized, ["group", "market"], "market_imports_usd", "_yoy")
+    sized = sized.with_columns(market_growth=pl.coalesce("_cagr", "_yoy")).drop("_cagr", "_yoy", "period")
+    categories = {group.id: group.ecommerce_categories for group in config.groups}
+    complementarity = trade_complementarity(
+        exporter.select("group", "exporter", "period", "export_value_usd"),
+        imports.select("group", "market", "period", "value_usd"),
+    ).with_columns(year=pl.col("period").cast(pl.Int32))
+    home_rows = market.filter(pl.col("exporter") == home)
+    return market_opportunity(sized, home_rows, online_buying(ecommerce, categories), complementarity, home)
+
+
+def _group_market_monthly(monthly: pl.LazyFrame) -> pl.LazyFrame:
+    suppliers = supplier_flows(monthly)
+    frame = market_share(suppliers, market_imports(monthly, suppliers))
+    return share_change_pp(frame, ["group", "exporter", "market"])

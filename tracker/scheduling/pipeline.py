@@ -1,0 +1,58 @@
+"""What the scheduled jobs do. The only module that calls the fetch runner, the metrics and the alerts,
+so that wiring a renamed function is one edit here.
+
+Each job target takes ``(config, store, **params)`` and returns a one-line summary of what it wrote; the
+job-run log (``runs.run_tracked``) records it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from tracker.config import Config
+from tracker.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def refresh_metrics(config: Config, store: Store) -> str:
+    """Recompute and replace every metric table (as `python -m tracker metrics` does)."""
+    from tracker.metrics import compute_tables
+
+    if not store.has_data("trade"):
+        return "metrics: no trade data yet"
+    tables = compute_tables(store.scan("trade"), store.scan("ecommerce"), config)
+    for name, frame in tables.items():
+        store.replace(name, frame)
+    return f"metrics: {len(tables)} tables, {sum(f.height for f in tables.values()):,} rows"
+
+
+def evaluate_alerts(config: Config, store: Store) -> str:
+    """Evaluate the alert rules on the fresh metric tables; store, feed and post the new alerts."""
+    from tracker.alerts import run_alerts
+
+    outcome = run_alerts(config, store)
+    return f"alerts: {outcome.new} new, {outcome.evaluated} firing"
+
+
+def fetch_and_refresh(config: Config, store: Store, source_id: str) -> str:
+    """One source's scheduled fetch, then the metrics refresh, then the alerts (even when the fetch failed)."""
+    from tracker.fetch import run_fetch
+    from tracker.sources.base import FetchScope
+
+    settings = config.sources.get(source_id)
+    if settings is None or not settings.enabled:
+        return f"{source_id}: not enabled in sources.toml, nothing fetched"
+    summary = run_fetch(config, store, [source_id], FetchScope(groups=config.groups))
+    fetched = f"{source_id}: {summary.rows_written:,} rows written, {summary.failed} failed request(s)"
+    return "; ".join((fetched, refresh_metrics(config, store), evaluate_alerts(config, store)))
+
+
+def periodic_reports(config: Config, store: Store, kind: str) -> str:
+    """The monthly or annual reports for every group and for all groups, for the newest period in the data."""
+    from tracker.reports import write_periodic_reports
+
+    written = write_periodic_reports(config, store, kind)
+    if not written:
+        return f"{kind} reports: no {kind} metric data yet"
+    return f"{kind} reports: {len(written)} file(s) under {store.root / 'reports'}"

@@ -1,0 +1,246 @@
+"""Eurostat Comext (dataset DS-045409): what each EU member imports and exports, by product and partner.
+
+Values arrive in euros and are converted to US dollars with Eurostat's own average euro rates, so the
+trade table speaks one currency.
+
+Choices recorded here so they are not rediscovered:
+
+* One SDMX 2.1 request per (frequency, product, year), every reporter, partner and flow ``+``-joined in
+  the key: Comext refuses or defers large queries (HTTP 413), and a product-year stays small
+  (27 reporters × 13 partners × 2 flows × 2 indicators × 12 months ≈ 17k cells at most). An empty
+  reporter or partner list leaves that key position empty, which SDMX reads as "all".
+* Indicators ``VALUE_IN_EUROS`` and ``QUANTITY_IN_100KG`` are pivoted into one row per observation:
+  ``value_usd`` = euros × the period's USD-per-EUR rate, ``net_weight_kg`` = 100 kg units × 100. An
+  observation with a quantity but no value is dropped (``value_usd`` cannot be null). Other indicators
+  are ignored.
+* Rates: ``prepare`` loads ``ert_bil_eur_a`` (and ``ert_bil_eur_m`` when monthly data is configured),
+  average of the period, USD per euro, into ``usd_per_eur`` keyed ``YYYY`` / ``YYYY-MM``. A month without
+  a monthly rate uses its year's annual rate; a period with neither is a PayloadError naming it, never a
+  silently wrong value. Tests pass a rate table to the constructor instead.
+* Codes: reporters and partners through the country reference's Eurostat codes (EL Greece, and the ISO
+  form GR that real answers use; EU27_2020 → EUU; WORLD → WLD). ``EXT_EU27_2020`` ("outside the EU") is
+  not a country and is skipped; any other code the reference does not know goes to ``unknown_codes``.
+* The reporter is the EU member and flow 1 is its import, 2 its export. ``hs_revision`` is "CN" (the
+  EU Combined Nomenclature; its first six digits are HS).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
+
+import polars as pl
+
+from tracker.countries import from_iso3, map_source_codes
+from tracker.errors import PayloadError
+from tracker.schemas import TRADE, UTC_TIME, validate
+from tracker.sources import jsonstat
+from tracker.sources.base import FetchScope, Parsed, Request
+
+if TYPE_CHECKING:
+    from tracker.config import SourceSettings
+    from tracker.http import HttpClient
+
+SOURCE_ID: Final = "comext"
+DATASET: Final = "DS-045409"
+DATA_PATH: Final = f"/eurostat/api/comext/dissemination/sdmx/2.1/data/{DATASET}/"
+RATES_PATH: Final = "/eurostat/api/dissemination/statistics/1.0/data/"
+RATE_DATASETS: Final = {"A": "ert_bil_eur_a", "M": "ert_bil_eur_m"}
+FLOW_CODES: Final = {"import": "1", "export": "2"}
+VALUE_INDICATOR: Final = "VALUE_IN_EUROS"
+WEIGHT_INDICATOR: Final = "QUANTITY_IN_100KG"
+KG_PER_UNIT: Final = 100.0  # QUANTITY_IN_100KG counts units of 100 kg
+HS_REVISION: Final = "CN"
+NOT_COUNTRIES: Final = frozenset({"EXT_EU27_2020"})  # extra-EU total: not a country
+FREQUENCY_ORDER: Final = ("A", "M")
+PERIOD_PATTERNS: Final = {"A": r"^\d{4}$", "M": r"^\d{4}-(0[1-9]|1[0-2])$"}
+
+# SDMX-CSV column -> our name: the one place Comext's vocabulary is translated.
+ALIASES: Final = {
+    "freq": "frequency",
+    "reporter": "reporter",
+    "partner": "partner",
+    "product": "hs_code",
+    "flow": "flow",
+    "indicators": "indicator",
+    "TIME_PERIOD": "period",
+    "OBS_VALUE": "obs_value",
+}
+HEADER: Final = ("DATAFLOW", "LAST UPDATE", *ALIASES)
+
+
+class ComextFetcher:
+    """Plans SDMX queries, loads euro rates in ``prepare`` and parses SDMX-CSV into USD trade rows."""
+
+    source_id = SOURCE_ID
+
+    def __init__(self, usd_per_eur: Mapping[str, float] | None = None) -> None:
+        self.usd_per_eur: dict[str, float] = dict(usd_per_eur or {})
+
+    def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
+        """One request per (frequency, product, year); reporters, partners and flows share it."""
+        reporters = scope.reporters if scope.reporters is not None else settings.reporters
+        reporter_key = "+".join(from_iso3("eurostat", iso3) for iso3 in reporters)
+        partner_key = "+".join(from_iso3("eurostat", iso3) for iso3 in settings.partners)
+        flows = [flow for flow in settings.flows if flow in FLOW_CODES]
+        if not flows:
+            return []
+        flow_key = "+".join(FLOW_CODES[flow] for flow in flows)
+        indicator_key = f"{VALUE_INDICATOR}+{WEIGHT_INDICATOR}"
+        codes = list(dict.fromkeys(code for group in scope.groups for code in group.hs_codes))
+        requests: list[Request] = []
+        for frequency in (f for f in FREQUENCY_ORDER if f in settings.frequencies):
+            for code in codes:
+                for year in scope.years or settings.years:
+                    key = ".".join((frequency, reporter_key, partner_key, code, flow_key, indicator_key))
+                    if frequency == "M":
+                        start, end = f"{year}-01", f"{year}-12"
+                        periods = tuple(f"{year}-{month:02d}" for month in range(1, 13))
+                    else:
+                        start = end = str(year)
+                        periods = (str(year),)
+                    requests.append(Request(
+                        source=SOURCE_ID,
+                        path=DATA_PATH + key,
+                        params=(("startPeriod", start), ("endPeriod", end), ("format", "SDMX-CSV")),
+                        table=TRADE.name,
+                        cursor=f"{frequency}/{year}/{code}/{'+'.join(flows)}",
+                        periods=periods,
+                    ))
+        return requests
+
+    def prepare(self, client: HttpClient, settings: SourceSettings) -> None:
+        """Load USD-per-EUR average rates: annual always (the fallback), monthly when monthly data is asked."""
+        for frequency in ("A", *(["M"] if "M" in settings.frequencies else [])):
+            request = rate_request(frequency)
+            result = client.get(request, settings)
+            self.usd_per_eur.update(parse_rates(result.content))
+
+    def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed:
+        """SDMX-CSV → canonical trade rows in USD; uses the rates held in ``usd_per_eur``."""
+        raw = _read_csv(body)
+        if raw is None or raw.is_empty():
+            return Parsed(TRADE.empty())
+        not_countries = list(NOT_COUNTRIES)
+        frame = raw.filter(~pl.col("partner").is_in(not_countries) & ~pl.col("reporter").is_in(not_countries))
+        frame = _pivot(_checked(frame))
+        frame, unknown_reporters = map_source_codes(frame, "reporter", "eurostat")
+        frame, unknown_partners = map_source_codes(frame, "partner", "eurostat")
+        unknown = sorted(set(unknown_reporters) | set(unknown_partners))
+        if frame.is_empty():
+            return Parsed(TRADE.empty(), unknown)
+        rates = self._rates_for(frame.get_column("period").unique().sort().to_list())
+        result = frame.with_columns(
+            value_usd=pl.col("value_eur") * pl.col("period").replace_strict(rates, return_dtype=pl.Float64),
+            net_weight_kg=pl.col("weight_100kg") * KG_PER_UNIT,
+            source=pl.lit(SOURCE_ID),
+            flow=pl.col("flow").replace_strict({code: flow for flow, code in FLOW_CODES.items()}),
+            year=pl.col("period").str.slice(0, 4).cast(pl.Int32),
+            quantity=pl.lit(None, dtype=pl.Float64),
+            quantity_unit=pl.lit(None, dtype=pl.String),
+            hs_revision=pl.lit(HS_REVISION),
+            provenance=pl.lit("reported"),
+            fetched_at=pl.lit(fetched_at).cast(UTC_TIME),
+        ).drop("value_eur", "weight_100kg")
+        return Parsed(validate(TRADE.name, result), unknown)
+
+    def _rates_for(self, periods: list[str]) -> dict[str, float]:
+        """USD per EUR for each period (a month falls back to its year); a missing rate is a PayloadError."""
+        rates: dict[str, float] = {}
+        for period in periods:
+            rate = self.usd_per_eur.get(period, self.usd_per_eur.get(period[:4]))
+            if rate is None:
+                raise PayloadError(SOURCE_ID, f"no EUR->USD rate for period {period} (rates loaded: "
+                                              f"{len(self.usd_per_eur)}); run prepare() or extend the rate table")
+            rates[period] = rate
+        return rates
+
+
+def rate_request(frequency: str) -> Request:
+    """The statistics-API request for USD-per-EUR period averages (``ert_bil_eur_a`` or ``_m``)."""
+    dataset = RATE_DATASETS[frequency]
+    return Request(
+        source=SOURCE_ID,
+        path=RATES_PATH + dataset,
+        params=(("format", "JSON"), ("lang", "EN"), ("currency", "USD"), ("statinfo", "AVG")),
+        table=TRADE.name,  # the rates serve trade rows; they are never stored themselves
+        cursor=f"rates/{dataset}",
+    )
+
+
+def parse_rates(body: bytes) -> dict[str, float]:
+    """USD per EUR by period (``YYYY`` or ``YYYY-MM``) from a JSON-stat ``ert_bil_eur_*`` answer."""
+    table = jsonstat.decode(jsonstat.loads(body, SOURCE_ID), SOURCE_ID)
+    frame = table.frame
+    for dimension, code in (("currency", "USD"), ("statinfo", "AVG")):
+        if dimension in frame.columns:
+            frame = frame.filter(pl.col(dimension) == code)
+    if "time" not in frame.columns:
+        raise PayloadError(SOURCE_ID, f"exchange-rate document has no time dimension (dimensions {frame.columns})")
+    periods = [_normalise_period(period) for period in frame.get_column("time").to_list()]
+    if len(set(periods)) != len(periods):
+        raise PayloadError(SOURCE_ID, "exchange-rate document holds several USD rates for one period")
+    return dict(zip(periods, frame.get_column("value").to_list(), strict=True))
+
+
+def _normalise_period(period: str) -> str:
+    """Eurostat writes months as 2023-01 (API 1.0) or 2023M01 (older exports): keep one form."""
+    match = re.fullmatch(r"(\d{4})M(\d{2})", period)
+    return f"{match.group(1)}-{match.group(2)}" if match else period
+
+
+def _read_csv(body: bytes) -> pl.DataFrame | None:
+    """The SDMX-CSV body as String columns under our names; anything else is a PayloadError saying what."""
+    text = body.lstrip(b"\xef\xbb\xbf").strip()
+    if not text:
+        return None
+    first_line = text.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip()
+    if first_line.startswith("<"):
+        kind = "an SDMX XML message" if "xml" in first_line.lower() or "mes:" in first_line else "an HTML/XML page"
+        raise PayloadError(SOURCE_ID, f"expected SDMX-CSV, got {kind}: {first_line[:80]!r}")
+    columns = [name.strip() for name in first_line.split(",")]
+    missing = [name for name in HEADER if name not in columns]
+    if missing:
+        raise PayloadError(SOURCE_ID, f"SDMX-CSV header lacks {missing}; got {first_line[:120]!r}")
+    try:
+        frame = pl.read_csv(io.BytesIO(text), infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise PayloadError(SOURCE_ID, f"unreadable SDMX-CSV: {exc}") from exc
+    return frame.select(pl.col(name).str.strip_chars().alias(alias) for name, alias in ALIASES.items())
+
+
+def _checked(frame: pl.DataFrame) -> pl.DataFrame:
+    """Refuse unknown flows, periods that do not match the frequency and non-numeric observations."""
+    bad_flows = sorted(set(frame.get_column("flow").to_list()) - set(FLOW_CODES.values()))
+    if bad_flows:
+        raise PayloadError(SOURCE_ID, f"unknown flow code(s) {bad_flows}; expected 1 (import) or 2 (export)")
+    bad_frequencies = sorted(set(frame.get_column("frequency").to_list()) - set(PERIOD_PATTERNS))
+    if bad_frequencies:
+        raise PayloadError(SOURCE_ID, f"unknown freq value(s) {bad_frequencies}; expected A or M")
+    for frequency, pattern in PERIOD_PATTERNS.items():
+        periods = frame.filter(pl.col("frequency") == frequency).get_column("period")
+        bad = periods.filter(~periods.str.contains(pattern).fill_null(False)).unique().to_list()
+        if bad:
+            raise PayloadError(SOURCE_ID, f"TIME_PERIOD {bad[:5]} does not match freq {frequency}")
+    numbers = frame.get_column("obs_value").cast(pl.Float64, strict=False)
+    bad_values = frame.filter(numbers.is_null() & frame.get_column("obs_value").is_not_null())
+    if bad_values.height:
+        raise PayloadError(SOURCE_ID, f"OBS_VALUE not numeric: {bad_values.get_column('obs_value').to_list()[:5]}")
+    return frame.with_columns(obs_value=numbers)
+
+
+def _pivot(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per (reporter, partner, product, flow, period) with value_eur and weight_100kg."""
+    key = ["reporter", "partner", "hs_code", "flow", "period"]
+    wanted = frame.filter(pl.col("indicator").is_in([VALUE_INDICATOR, WEIGHT_INDICATOR]))
+    duplicated = wanted.filter(wanted.select(*key, "indicator").is_duplicated())
+    if duplicated.height:
+        raise PayloadError(SOURCE_ID, f"the same observation appears twice: {duplicated.row(0, named=True)}")
+    pivoted = wanted.group_by([*key, "frequency"], maintain_order=True).agg(
+        value_eur=pl.col("obs_value").filter(pl.col("indicator") == VALUE_INDICATOR).first(),
+        weight_100kg=pl.col("obs_value").filter(pl.col("indicator") == WEIGHT_INDICATOR).first(),
+    )
+    return pivoted.filter(pl.col("value_eur").is_not_null())

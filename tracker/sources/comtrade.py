@@ -1,0 +1,268 @@
+"""UN Comtrade API v1: goods trade of every reporter by HS code, annual or monthly.
+
+Without a key the keyless preview (``/public/v1/preview/C/{A|M}/HS``, at most 500 records per call) is
+used; with ``COMTRADE_API_KEY`` set, ``/data/v1/get/C/{A|M}/HS`` (up to 100 000). Comtrade has no
+pagination, so ``plan`` sizes each call (partners × codes × periods) below the cap, and an answer that
+still reaches the cap is treated as truncated: ``follow_up`` replaces it with halves (``split``).
+
+Only aggregate rows are asked for and kept (``partner2Code=0``, ``customsCode=C00``, ``motCode=0``),
+which is what market shares need. ``includeDesc`` is not sent (the preview spec does not list it), so
+``*ISO``/``*Desc`` fields may be null: countries are mapped from the numeric codes via our reference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+import polars as pl
+
+from tracker import countries
+from tracker.errors import PayloadError
+from tracker.schemas import TRADE
+from tracker.sources.base import FetchScope, Parsed, Request
+
+if TYPE_CHECKING:
+    from tracker.config import SourceSettings
+    from tracker.http import HttpClient
+
+SOURCE: Final = "comtrade"
+PREVIEW_CAP: Final = 500
+KEYED_CAP: Final = 100_000
+ALL_PARTNERS_ESTIMATE: Final = 250  # Comtrade's partner list has ~240 current areas plus a margin
+FLOW_CODES: Final = {"import": "M", "export": "X"}
+FLOWS: Final = {"X": "export", "M": "import", "RX": "re_export", "RM": "re_import"}
+RCA_DENOMINATOR: Final = "TOTAL"
+NO_QUANTITY: Final = (0, 0.0, -1, -1.0)
+
+
+def _path(keyed: bool, frequency: str) -> str:
+    return f"/data/v1/get/C/{frequency}/HS" if keyed else f"/public/v1/preview/C/{frequency}/HS"
+
+
+def cap_for(request: Request) -> int:
+    """The record cap of the endpoint a request goes to."""
+    return PREVIEW_CAP if request.path.startswith("/public/") else KEYED_CAP
+
+
+def _api_period(period: str) -> str:
+    """Our ``2023-01`` is Comtrade's ``202301``."""
+    return period.replace("-", "")
+
+
+def _chunks(values: list[str], size: int) -> list[list[str]]:
+    return [values[start:start + size] for start in range(0, len(values), size)]
+
+
+class ComtradeFetcher:
+    """plan → (client) → parse for Comtrade; ``split``/``follow_up`` handle answers at the record cap."""
+
+    source_id = SOURCE
+
+    def prepare(self, client: HttpClient, settings: SourceSettings) -> None:
+        """Nothing to load: country codes come from our reference."""
+
+    def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
+        keyed = settings.api_key() is not None
+        cap = KEYED_CAP if keyed else PREVIEW_CAP
+        codes = list(dict.fromkeys(code for group in scope.groups for code in group.hs_codes))
+        codes.append(RCA_DENOMINATOR)
+        partners = [countries.from_iso3(SOURCE, iso3) for iso3 in settings.partners]
+        partner_count = len(partners) or ALL_PARTNERS_ESTIMATE
+        reporters = scope.reporters if scope.reporters is not None else settings.reporters
+        years = scope.years if scope.years is not None else settings.years
+        requests: list[Request] = []
+        for frequency in settings.frequencies:
+            for reporter in reporters:
+                for flow in settings.flows:
+                    for year in years:
+                        periods = [str(year)] if frequency == "A" else [f"{year}-{m:02d}" for m in range(1, 13)]
+                        per_call = max(1, min(len(periods), cap // partner_count))
+                        for period_chunk in _chunks(periods, per_call):
+                            codes_per_call = max(1, cap // (partner_count * len(period_chunk)))
+                            for code_chunk in _chunks(codes, codes_per_call):
+                                requests.append(self.request(keyed, frequency, reporter, flow, period_chunk,
+                                                             code_chunk, partners))
+        return requests
+
+    def request(
+        self, keyed: bool, frequency: str, reporter: str, flow: str, periods: list[str], codes: list[str],
+        partners: list[str],
+    ) -> Request:
+        """One call; ``reporter`` is ISO3, ``periods`` ours (YYYY or YYYY-MM), ``partners`` Comtrade codes."""
+        params: list[tuple[str, str]] = [
+            ("reporterCode", countries.from_iso3(SOURCE, reporter)),
+            ("period", ",".join(_api_period(p) for p in periods)),
+        ]
+        if partners:
+            params.append(("partnerCode", ",".join(partners)))
+        params += [
+            ("partner2Code", "0"),
+            ("cmdCode", ",".join(codes)),
+            ("flowCode", FLOW_CODES[flow]),
+            ("customsCode", "C00"),
+            ("motCode", "0"),
+        ]
+        if keyed:
+            params.append(("maxRecords", str(KEYED_CAP)))
+        partner_note = "+".join(partners) if partners else "all"
+        return Request(
+            source=SOURCE,
+            path=_path(keyed, frequency),
+            params=tuple(params),
+            table=TRADE.name,
+            cursor=f"{frequency}/{reporter}/{flow}/{'+'.join(periods)}/{'+'.join(codes)}/{partner_note}",
+            periods=tuple(periods),
+        )
+
+    def split(self, request: Request) -> list[Request]:
+        """Two smaller requests covering ``request``: halve the codes first, then the periods; [] if atomic."""
+        params = dict(request.params)
+        codes = params["cmdCode"].split(",")
+        periods = list(request.periods)
+        keyed = not request.path.startswith("/public/")
+        frequency = request.path.split("/")[-2]
+        flow = next(name for name, code in FLOW_CODES.items() if code == params["flowCode"])
+        reporter = request.cursor.split("/")[1]
+        partners = params["partnerCode"].split(",") if "partnerCode" in params else []
+        if len(codes) > 1:
+            middle = len(codes) // 2
+            halves = [(periods, codes[:middle]), (periods, codes[middle:])]
+        elif len(periods) > 1:
+            middle = len(periods) // 2
+            halves = [(periods[:middle], codes), (periods[middle:], codes)]
+        else:
+            return []
+        return [
+            dataclasses.replace(self.request(keyed, frequency, reporter, flow, p, c, partners), replaces=request.cursor)
+            for p, c in halves
+        ]
+
+    def follow_up(self, request: Request, body: bytes) -> list[Request]:
+        """Smaller requests when the answer reached the record cap (Comtrade has no pages)."""
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return []
+        if isinstance(payload, dict) and _is_truncated(payload, cap_for(request)):
+            return self.split(request)
+        return []
+
+    def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed:
+        payload = _decode(body)
+        cap = cap_for(request)
+        if _is_truncated(payload, cap):
+            raise PayloadError(SOURCE, f"answer truncated at the {cap}-record cap: split the request")
+        rows = [row for record in payload["data"] if (row := _row(record)) is not None]
+        if not rows:
+            return Parsed(TRADE.empty())
+        frame = pl.DataFrame(rows, schema=_RAW_SCHEMA, orient="row")
+        frame, unknown_reporters = countries.map_source_codes(frame, "reporter", SOURCE)
+        frame = frame.with_columns(partner_code=pl.col("partner"))
+        frame, unknown_partners = countries.map_source_codes(frame, "partner", SOURCE)
+        primary = set(countries.country_table().get_column("comtrade_code").drop_nulls().to_list())
+        frame = (
+            frame.with_columns(_primary=pl.col("partner_code").is_in(list(primary)))
+            .sort("_primary", descending=True, maintain_order=True)
+            .unique(subset=list(TRADE.key), keep="first", maintain_order=True)
+            .with_columns(
+                year=pl.col("period").str.slice(0, 4).cast(pl.Int32),
+                fetched_at=pl.lit(fetched_at, dtype=TRADE.polars_schema["fetched_at"]),
+            )
+            .select(TRADE.column_names)
+        )
+        unknown = sorted(set(unknown_reporters) | set(unknown_partners))
+        return Parsed(frame, unknown)
+
+
+_RAW_SCHEMA: Final = {
+    "source": pl.String, "flow": pl.String, "reporter": pl.String, "partner": pl.String, "hs_code": pl.String,
+    "period": pl.String, "frequency": pl.String, "value_usd": pl.Float64, "net_weight_kg": pl.Float64,
+    "quantity": pl.Float64, "quantity_unit": pl.String, "hs_revision": pl.String, "provenance": pl.String,
+}
+
+
+def _decode(body: bytes) -> dict[str, Any]:
+    """The JSON envelope, or PayloadError saying what was wrong with it."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        start = body[:60].decode("utf-8", "replace").strip()
+        raise PayloadError(SOURCE, f"answer is not JSON ({exc.__class__.__name__}; starts {start!r})") from exc
+    if not isinstance(payload, dict):
+        raise PayloadError(SOURCE, f"answer is a JSON {type(payload).__name__}, expected an object with 'data'")
+    error = payload.get("error")
+    if error:
+        raise PayloadError(SOURCE, f"the API reported an error: {str(error)[:200]}")
+    if not isinstance(payload.get("data"), list):
+        raise PayloadError(SOURCE, "answer has no 'data' list")
+    return payload
+
+
+def _is_truncated(payload: dict[str, Any], cap: int) -> bool:
+    data, count = payload.get("data"), payload.get("count")
+    return (isinstance(data, list) and len(data) >= cap) or (isinstance(count, int) and count >= cap)
+
+
+def _number(value: object, empty: tuple[object, ...] = ()) -> float | None:
+    """A float, or None for null, non-numbers and the source's "not reported" markers."""
+    if value is None or isinstance(value, bool) or value in empty:
+        return None
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _period(record: dict[str, Any]) -> str | None:
+    text = str(record.get("period") or "")
+    if len(text) == 4 and text.isdigit():
+        return text
+    if len(text) == 6 and text.isdigit():
+        return f"{text[:4]}-{text[4:]}"
+    return None
+
+
+def _row(record: dict[str, Any]) -> tuple[object, ...] | None:
+    """One canonical (pre-country-mapping) row, or None for rows we do not keep.
+
+    Kept: the four main flows, aggregate rows only (no second partner, all customs procedures, all modes
+    of transport), with a value. Quantities 0/-1 and weights 0 mean "not reported" and become null.
+    """
+    if not isinstance(record, dict):
+        raise PayloadError(SOURCE, f"a 'data' item is a {type(record).__name__}, expected an object")
+    flow = FLOWS.get(str(record.get("flowCode")))
+    if flow is None:
+        return None
+    if record.get("partner2Code") not in (None, 0, "0"):
+        return None
+    if record.get("customsCode") not in (None, "C00"):
+        return None
+    if record.get("motCode") not in (None, 0, "0"):
+        return None
+    value = _number(record.get("primaryValue"))
+    period = _period(record)
+    hs_code = record.get("cmdCode")
+    if value is None or period is None or hs_code is None:
+        return None
+    quantity = _number(record.get("qty"), NO_QUANTITY)
+    unit = record.get("qtyUnitAbbr")
+    unit = str(unit) if quantity is not None and unit not in (None, "", "N/A", "-1") else None
+    reporter, partner = record.get("reporterCode"), record.get("partnerCode")
+    return (
+        SOURCE,
+        flow,
+        None if reporter is None else str(reporter),
+        None if partner is None else str(partner),
+        str(hs_code),
+        period,
+        "M" if len(period) == 7 else "A",
+        value,
+        _number(record.get("netWgt"), (0, 0.0)),
+        quantity,
+        unit,
+        None if record.get("classificationCode") is None else str(record["classificationCode"]),
+        "reported" if record.get("isReported") else "estimated",
+    )

@@ -1,0 +1,146 @@
+"""World Bank Indicators API v2: market size and readiness (GDP, population, internet use, imports).
+
+One request per indicator for every country (``all``, or the configured markets), all years at once,
+``per_page=1000``; ``follow_up`` asks for pages 2..N when the first page says there are more.
+
+Errors come with HTTP 200 as ``[{"message": [...]}]`` (PayloadError); an empty answer is
+``[{"page": 0, ...}, null]`` (empty frame). Which rows are kept:
+
+* ``countryiso3code`` known to our country reference (WLD and EUU included): kept.
+* A World Bank aggregate (regions, income groups, lending groups: ``WB_AGGREGATES``) or an empty code:
+  dropped silently; they are not markets.
+* Anything else looks like a country the reference lacks: reported in ``Parsed.unknown_codes``.
+* ``value`` null: no observation, dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+import polars as pl
+
+from tracker import countries
+from tracker.errors import PayloadError
+from tracker.schemas import MACRO
+from tracker.sources.base import FetchScope, Parsed, Request
+
+if TYPE_CHECKING:
+    from tracker.config import SourceSettings
+    from tracker.http import HttpClient
+
+SOURCE: Final = "worldbank"
+PER_PAGE: Final = 1000
+# Indicator id -> unit stored in `macro.unit` (the API's own `unit` field is usually empty).
+INDICATORS: Final = {
+    "NY.GDP.MKTP.CD": "USD",
+    "SP.POP.TOTL": "persons",
+    "IT.NET.USER.ZS": "% of population",
+    "TM.VAL.MRCH.CD.WT": "USD",
+}
+# The World Bank's aggregate "countries" (regions, income and lending groups); WLD and EUU are in our reference.
+WB_AGGREGATES: Final = frozenset({
+    "AFE", "AFW", "ARB", "CEB", "CSS", "EAP", "EAR", "EAS", "ECA", "ECS", "EMU", "EUU", "FCS", "HIC", "HPC",
+    "IBD", "IBT", "IDA", "IDB", "IDX", "INX", "LAC", "LCN", "LDC", "LIC", "LMC", "LMY", "LTE", "MEA", "MIC",
+    "MNA", "NAC", "OED", "OSS", "PRE", "PSS", "PST", "SAS", "SSA", "SSF", "SST", "TEA", "TEC", "TLA", "TMN",
+    "TSA", "TSS", "UMC", "WLD",
+})
+
+
+class WorldBankFetcher:
+    """plan → (client) → parse for the World Bank; ``follow_up`` follows the pages."""
+
+    source_id = SOURCE
+
+    def prepare(self, client: HttpClient, settings: SourceSettings) -> None:
+        """Nothing to load."""
+
+    def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
+        years = scope.years if scope.years is not None else settings.years
+        markets = ";".join(dict.fromkeys(settings.partners + settings.reporters)) or "all"
+        return [self.request(indicator, markets, min(years), max(years), 1) for indicator in INDICATORS]
+
+    def request(self, indicator: str, markets: str, first: int, last: int, page: int) -> Request:
+        return Request(
+            source=SOURCE,
+            path=f"/v2/country/{markets}/indicator/{indicator}",
+            params=(("format", "json"), ("date", f"{first}:{last}"), ("per_page", str(PER_PAGE)),
+                    ("page", str(page))),
+            table=MACRO.name,
+            cursor=f"{indicator}/{markets}/{first}:{last}/page{page}",
+            periods=tuple(str(year) for year in range(first, last + 1)),
+        )
+
+    def follow_up(self, request: Request, body: bytes) -> list[Request]:
+        """Pages 2..N, asked for once, from page 1's metadata."""
+        params = dict(request.params)
+        if params.get("page") != "1":
+            return []
+        try:
+            meta = json.loads(body)[0]
+            pages = int(meta["pages"])
+        except (ValueError, LookupError, TypeError):
+            return []
+        indicator = request.path.rsplit("/", 1)[-1]
+        markets = request.path.split("/")[3]
+        first, last = (int(year) for year in params["date"].split(":"))
+        return [self.request(indicator, markets, first, last, page) for page in range(2, pages + 1)]
+
+    def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed:
+        records = _decode(body)
+        known = countries.known_iso3()
+        rows: list[dict[str, Any]] = []
+        unknown: set[str] = set()
+        for record in records:
+            if not isinstance(record, dict):
+                raise PayloadError(SOURCE, f"a record is a {type(record).__name__}, expected an object")
+            try:
+                iso3, year, value = record["countryiso3code"], str(record["date"]), record["value"]
+                indicator = record["indicator"]["id"]
+            except (KeyError, TypeError) as exc:
+                raise PayloadError(SOURCE, f"a record lacks the field {exc}") from exc
+            if iso3 not in known:
+                if iso3 and iso3 not in WB_AGGREGATES:
+                    unknown.add(str(iso3))
+                continue
+            if value is None or not (len(year) == 4 and year.isdigit()):
+                continue
+            rows.append({
+                "source": SOURCE,
+                "indicator": indicator,
+                "indicator_label": record["indicator"].get("value"),
+                "market": iso3,
+                "period": year,
+                "year": int(year),
+                "value": float(value),
+                "unit": INDICATORS.get(indicator) or record.get("unit") or "",
+                "fetched_at": fetched_at,
+            })
+        frame = pl.DataFrame(rows, schema=MACRO.polars_schema) if rows else MACRO.empty()
+        return Parsed(frame, sorted(unknown))
+
+
+def _decode(body: bytes) -> list[Any]:
+    """The records of a page: [] for an empty answer, PayloadError for an error message or a wrong shape."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        start = body[:60].decode("utf-8", "replace").strip()
+        raise PayloadError(SOURCE, f"answer is not JSON ({exc.__class__.__name__}; starts {start!r})") from exc
+    if not isinstance(payload, list) or not payload or not isinstance(payload[0], dict):
+        raise PayloadError(SOURCE, "answer is not the [metadata, records] list the API promises")
+    if "message" in payload[0]:
+        messages = payload[0]["message"]
+        text = "; ".join(
+            f"{item.get('key', '?')}: {item.get('value', '')}".strip() for item in messages if isinstance(item, dict)
+        ) if isinstance(messages, list) else str(messages)
+        raise PayloadError(SOURCE, f"the API reported an error: {text[:200]}")
+    if len(payload) < 2:
+        raise PayloadError(SOURCE, "answer has metadata but no records element")
+    records = payload[1]
+    if records is None:
+        return []
+    if not isinstance(records, list):
+        raise PayloadError(SOURCE, f"records are a {type(records).__name__}, expected a list")
+    return records

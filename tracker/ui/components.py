@@ -1,0 +1,172 @@
+"""Small building blocks shared by the pages: the sidebar filters, download buttons, empty states, paging."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from tracker.countries import name as country_name
+from tracker.ui import data
+from tracker.ui.i18n import t, usd_divisor
+from tracker.ui.state import (
+    BASES,
+    FLOWS,
+    Years,
+    get_param,
+    select_choice,
+    select_countries,
+    select_country,
+    select_group,
+)
+from tracker.ui.state import select_years as _select_years
+
+PAGE_ROWS = 200
+MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
+}
+FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel", "parquet": "Parquet"}
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything a page needs to read its data: store, language and the filters from the URL."""
+
+    root: str
+    token: str
+    lang: str
+    group: str
+    exporter: str
+    years: Years
+    market: str | None = None
+    markets: tuple[str, ...] = ()
+    competitors: tuple[str, ...] = ()
+    flow: str = "import"
+    basis: str = "all"
+
+    @property
+    def exporter_name(self) -> str:
+        return country_name(self.exporter, self.lang)
+
+    @property
+    def group_name(self) -> str:
+        return data.config().group(self.group).name(self.lang)
+
+
+def sidebar_view(lang: str, *, group: bool = True, market: bool = False, markets: bool = False,
+                 competitors: bool = False, flow: bool = False, basis: bool = True) -> View:
+    """Render the filters this page uses in the sidebar (values from and to the URL) and return them."""
+    root = data.root()
+    token = data.store_token(root)
+    cfg = data.config()
+    st.sidebar.subheader(t("filters", lang))
+    if group:
+        chosen_group = select_group(lang, [(g.id, g.name(lang)) for g in cfg.groups])
+    else:
+        wanted = get_param("group")
+        fallback = "toys" if "toys" in cfg.group_ids else cfg.group_ids[0]
+        chosen_group = wanted if wanted in cfg.group_ids else fallback
+    scope = [cfg.scope.home_exporter, *cfg.scope.competitors]
+    exporters = list(dict.fromkeys([*scope, *data.exporters_available(root, token)]))
+    exporter = select_country(lang, exporters, "exporter", cfg.scope.home_exporter, "exporter")
+    years = _select_years(lang, data.years_available(root, token))
+    available_markets = data.markets_available(root, token, chosen_group)
+    chosen_market = None
+    if market:
+        default = "USA" if "USA" in available_markets else (available_markets[0] if available_markets else "USA")
+        chosen_market = select_country(lang, available_markets or [default], "market", default, "market")
+    chosen_markets: tuple[str, ...] = ()
+    if markets:
+        chosen_markets = select_countries(lang, available_markets, "markets", (), "markets", "markets_all")
+    chosen_competitors: tuple[str, ...] = ()
+    if competitors:
+        options = [c for c in exporters if c != exporter]
+        chosen_competitors = select_countries(lang, options, "competitors", cfg.scope.competitors[:5],
+                                              "competitors")
+    chosen_flow = select_choice(lang, "flow", FLOWS, "flow", "flow_") if flow else "import"
+    chosen_basis = select_choice(lang, "basis", BASES, "basis", "basis_") if basis else "all"
+    st.sidebar.caption(t("share_link", lang))
+    return View(root, token, lang, chosen_group, exporter, years, chosen_market, chosen_markets, chosen_competitors,
+                chosen_flow, chosen_basis)
+
+
+def metrics_ready(view: View, *tables: str) -> bool:
+    """True when every table is stored; otherwise show how to compute it and return False."""
+    missing = [table for table in tables if not data.has_table(view.root, view.token, table)]
+    if not missing:
+        return True
+    if len(missing) == len(tables) and not data.stored_tables(view.root, view.token):
+        st.info(t("metrics_missing", view.lang), icon="ℹ️")
+    else:
+        for table in missing:
+            st.info(t("table_missing", view.lang, table=table), icon="ℹ️")
+    return False
+
+
+def empty_state(lang: str, what: str, years: Years | str) -> None:
+    """A friendly note instead of an empty chart: "No data for Brazil in 2024 yet"."""
+    label = years.label if isinstance(years, Years) else years
+    st.info(t("no_rows", lang, what=what, years=label), icon="ℹ️")
+
+
+def download_buttons(view: View, table: str, *, group: str | None = None, exporter: str | None = None,
+                     market: str | None = None, years: Sequence[int] | None = None, key: str = "") -> None:
+    """CSV, Excel and Parquet buttons for ``table`` with exactly the filters the page shows."""
+    years_tuple = tuple(years) if years else None
+    columns = st.columns(len(data.DOWNLOAD_FORMATS) + 2)
+    stem = "_".join(str(p) for p in (table, group, exporter, market) if p)
+    if years_tuple:
+        stem += f"_{min(years_tuple)}-{max(years_tuple)}"
+    for column, fmt in zip(columns, data.DOWNLOAD_FORMATS, strict=False):
+        payload = functools.partial(data.download_bytes, view.root, view.token, table, fmt, group, exporter,
+                                    market, years_tuple, view.basis)  # built only when clicked
+        column.download_button(
+            f"{FORMAT_LABELS[fmt]}", payload, file_name=f"{stem}.{fmt}", mime=MIME[fmt],
+            key=f"dl_{key or table}_{fmt}", icon=":material/download:", on_click="ignore",
+        )
+
+
+def paged_dataframe(frame: pl.DataFrame, lang: str, key: str, **kwargs: object) -> None:
+    """Show at most ``PAGE_ROWS`` rows at a time, with a page picker when there are more."""
+    total = frame.height
+    if total > PAGE_ROWS:
+        pages = (total + PAGE_ROWS - 1) // PAGE_ROWS
+        page = st.number_input(t("page_number", lang), 1, pages, 1, key=f"page_{key}")
+        frame = frame.slice((int(page) - 1) * PAGE_ROWS, PAGE_ROWS)
+        st.caption(t("rows_shown", lang, shown=frame.height, total=total))
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+
+
+def caveats(lang: str) -> None:
+    """The data caveats users ask about, folded away under each page."""
+    with st.expander(t("caveats", lang)):
+        for key in ("caveat_cif_fob", "caveat_latest_year", "caveat_reexports", "caveat_hs", "caveat_revisions",
+                    "provenance_note"):
+            st.markdown(f"- {t(key, lang)}")
+
+
+def for_display(frame: pl.DataFrame, lang: str, *, usd: Sequence[str] = (), pct: Sequence[str] = (),
+                countries: Sequence[str] = ()) -> pl.DataFrame:
+    """Scale USD columns to the language's unit, fractions to percent, and name countries (display only)."""
+    divisor = usd_divisor(lang)
+    present = set(frame.columns)
+    names = {
+        c: {code: country_name(code, lang) for code in frame[c].drop_nulls().unique().to_list()}
+        for c in countries if c in present
+    }
+    return frame.with_columns(
+        *[(pl.col(c) / divisor).alias(c) for c in usd if c in present],
+        *[(pl.col(c) * 100).alias(c) for c in pct if c in present],
+        *[pl.col(c).replace_strict(mapping, default=pl.col(c), return_dtype=pl.String).alias(f"{c}_name")
+          for c, mapping in names.items()],
+    )
+
+
+def number_columns(lang: str, spec: dict[str, tuple[str, str]]) -> dict[str, object]:
+    """Column configs from {column: (label key, printf format)}."""
+    return {column: st.column_config.NumberColumn(t(key, lang), format=fmt) for column, (key, fmt) in spec.items()}

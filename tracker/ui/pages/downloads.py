@@ -1,0 +1,56 @@
+"""Data & downloads: every table behind the pages, filtered as on screen, as CSV, Excel and Parquet."""
+
+import streamlit as st
+
+from tracker.countries import name as country_name
+from tracker.schemas import TABLES
+from tracker.ui import data
+from tracker.ui.components import download_buttons, metrics_ready, paged_dataframe, sidebar_view
+from tracker.ui.i18n import t
+from tracker.ui.state import current_language, get_param, set_param
+
+ALL = "*"
+# Which filters apply to which table (the others do not have the column).
+TABLE_FILTERS = {
+    "group_exporter": ("group", "exporter", "years"),
+    "group_market": ("group", "exporter", "market", "years"),
+    "group_competition": ("group", "exporter", "market", "years"),
+    "group_cms": ("group", "exporter"),
+    "group_opportunity": ("group", "market", "years"),
+    "group_market_monthly": ("group", "exporter", "market", "years"),
+}
+
+lang = current_language()
+view = sidebar_view(lang)
+markets = data.markets_available(view.root, view.token, view.group)
+wanted = get_param("market")
+options = [ALL, *markets]
+market_choice = st.sidebar.selectbox(
+    t("market", lang), options, index=options.index(wanted) if wanted in options else 0, key="f_dl_market",
+    format_func=lambda c: t("markets_all", lang) if c == ALL else f"{country_name(c, lang)} ({c})",
+)
+set_param("market", None if market_choice == ALL else market_choice)
+market = None if market_choice == ALL else market_choice
+
+st.title(t("page_downloads", lang))
+st.caption(t("downloads_intro", lang))
+if metrics_ready(view, "group_market", "group_exporter"):
+    for table, applies in TABLE_FILTERS.items():
+        if not data.has_table(view.root, view.token, table):
+            continue
+        filters = {
+            "group": view.group if "group" in applies else None,
+            "exporter": view.exporter if "exporter" in applies else None,
+            "market": market if "market" in applies else None,
+            "years": view.years.as_tuple if "years" in applies else None,
+        }
+        st.subheader(f"`{table}`")
+        st.caption(TABLES[table].meaning)
+        rows = data.table_rows(view.root, view.token, table, filters["group"], filters["exporter"],
+                               filters["market"], filters["years"], view.basis, annual=False)
+        if rows.is_empty():
+            st.info(t("no_rows_simple", lang), icon="ℹ️")
+            continue
+        with st.expander(t("rows_shown", lang, shown=min(rows.height, 200), total=rows.height)):
+            paged_dataframe(rows, lang, f"dl_{table}")
+        download_buttons(view, table, key=f"dl_{table}", **filters)

@@ -1,0 +1,88 @@
+"""Cross-border e-commerce: who buys online from sellers abroad, by market and goods category, against trade."""
+
+import polars as pl
+import streamlit as st
+
+from tracker.countries import name as country_name
+from tracker.ui import charts, data
+from tracker.ui.components import caveats, download_buttons, empty_state, sidebar_view
+from tracker.ui.i18n import t
+from tracker.ui.state import current_language
+
+ORIGINS = ("I_BPG_EU", "I_BPG_WRLD")
+
+lang = current_language()
+view = sidebar_view(lang, market=True)
+group = data.config().group(view.group)
+market = view.market or "DEU"
+market_name = country_name(market, lang)
+year = view.years.last
+st.title(t("page_ecommerce", lang))
+st.caption(t("ecommerce_intro", lang, exporter=view.exporter_name, group=group.name(lang)))
+
+survey = data.ecommerce_rows(view.root, view.token)
+survey = survey.filter(pl.col("year") <= year) if survey.height else survey
+if survey.is_empty():
+    empty_state(lang, t("page_ecommerce", lang), str(year))
+else:
+    survey_year = int(survey["year"].max())
+    st.caption(t("survey_year_note", lang, year=year, survey=survey_year))
+    # By market: buying from sellers in other EU countries and outside the EU.
+    origins = survey.filter(pl.col("indicator").is_in(ORIGINS), pl.col("category") == "ALL",
+                            pl.col("year") == survey_year).sort("value", descending=True)
+    if origins.height:
+        shown = origins.with_columns(pl.col("indicator").replace_strict({c: t(c, lang) for c in ORIGINS}))
+        st.plotly_chart(
+            charts.grouped_bars(shown, "market", "indicator", "value", lang,
+                                t("ecommerce_sellers", lang, year=survey_year), t("col_share_pct_people", lang)),
+            key="ecommerce_origins", config={"displaylogo": False},
+        )
+    # By goods category mapped to this group.
+    st.subheader(t("ecommerce_categories", lang, group=group.name(lang)))
+    if not group.ecommerce_categories:
+        st.info(t("ecommerce_no_categories", lang), icon="ℹ️")
+    else:
+        categories = survey.filter(pl.col("category").is_in(list(group.ecommerce_categories)),
+                                   pl.col("year") == survey_year).sort("value", descending=True)
+        if categories.is_empty():
+            empty_state(lang, ", ".join(group.ecommerce_categories), str(survey_year))
+        else:
+            labels = {c: f"{c}" for c in group.ecommerce_categories}
+            shown = categories.with_columns(pl.col("category").replace_strict(labels, default=pl.col("category")))
+            st.plotly_chart(
+                charts.grouped_bars(shown, "market", "category", "value", lang, "", t("col_share_pct_people", lang)),
+                key="ecommerce_categories", config={"displaylogo": False},
+            )
+            labels_used = categories.select("category", "indicator_label").unique().sort("category")
+            st.caption("; ".join(f"{r['category']}: {r['indicator_label']}" for r in labels_used.iter_rows(named=True)))
+
+# Against the trade trend in one market.
+st.subheader(f"{t('ecommerce_vs_trade', lang)} · {market_name}")
+left, right = st.columns(2)
+with left:
+    trade = data.table_rows(view.root, view.token, "group_market", group=view.group, exporter=view.exporter,
+                            market=market, years=view.years.as_tuple, basis=view.basis)
+    if trade.is_empty():
+        empty_state(lang, market_name, view.years)
+    else:
+        st.plotly_chart(
+            charts.lines(trade, "year", "export_value_usd", "exporter", lang,
+                         t("ecommerce_trade", lang, exporter=view.exporter_name, market=market_name),
+                         t("usd_unit", lang)),
+            key="ecommerce_trade", config={"displaylogo": False},
+        )
+        download_buttons(view, "group_market", group=view.group, exporter=view.exporter, market=market,
+                         years=view.years.as_tuple, key="ecommerce_trade")
+with right:
+    wanted = ("I_BPG_FOR", *ORIGINS, *group.ecommerce_categories)
+    local = survey.filter(pl.col("market") == market, pl.col("indicator").is_in(wanted)) if survey.height else survey
+    if local.is_empty():
+        st.info(t("no_ecommerce", lang, market=market_name), icon="ℹ️")
+    else:
+        names = {c: t(c, lang) if c in ("I_BPG_FOR", *ORIGINS) else c for c in wanted}
+        st.plotly_chart(
+            charts.lines(local, "year", "value", "indicator", lang, t("ecommerce_survey", lang, market=market_name),
+                         "%", kind="raw", names=names),
+            key="ecommerce_survey", config={"displaylogo": False},
+        )
+caveats(lang)

@@ -1,0 +1,88 @@
+"""Market: one market's imports of a group by supplier over time, suppliers' unit values, e-commerce indicators."""
+
+import polars as pl
+import streamlit as st
+
+from tracker.countries import name as country_name
+from tracker.ui import charts, data
+from tracker.ui.components import (
+    caveats,
+    download_buttons,
+    empty_state,
+    for_display,
+    metrics_ready,
+    number_columns,
+    sidebar_view,
+)
+from tracker.ui.i18n import t
+from tracker.ui.state import current_language
+
+TOP_SUPPLIERS = 8
+SELLER_INDICATORS = ("I_BLT12", "I_BPG_EU", "I_BPG_WRLD", "I_BPG_FOR")
+
+lang = current_language()
+view = sidebar_view(lang, market=True)
+market = view.market or "USA"
+market_name = country_name(market, lang)
+year = view.years.last
+st.title(f"{market_name} · {view.group_name}")
+
+if metrics_ready(view, "group_market"):
+    rows = data.table_rows(view.root, view.token, "group_market", group=view.group, market=market,
+                           years=view.years.as_tuple, basis=view.basis)
+    latest = rows.filter(pl.col("year") == year) if not rows.is_empty() else rows
+    if latest.is_empty():
+        empty_state(lang, market_name, str(year))
+    else:
+        top = latest.sort("export_value_usd", descending=True).head(TOP_SUPPLIERS)["exporter"].to_list()
+        if view.exporter not in top and view.exporter in latest["exporter"].to_list():
+            top.append(view.exporter)
+        shown_rows = rows.filter(pl.col("exporter").is_in(top))
+        st.subheader(t("market_suppliers", lang, market=market_name, group=view.group_name))
+        left, right = st.columns(2)
+        left.plotly_chart(
+            charts.lines(shown_rows, "year", "market_share", "exporter", lang, t("market_shares", lang), "%",
+                         kind="pct"),
+            key="market_shares", config={"displaylogo": False},
+        )
+        right.plotly_chart(
+            charts.lines(shown_rows, "year", "unit_value_usd_per_kg", "exporter", lang, t("market_prices", lang),
+                         "USD/kg", kind="raw"),
+            key="market_prices", config={"displaylogo": False},
+        )
+
+        st.subheader(t("market_gainers", lang, year=year))
+        shown = for_display(latest.sort("market_share_change_pp", descending=True, nulls_last=True), lang,
+                            usd=["export_value_usd"], pct=["market_share", "growth_yoy"], countries=["exporter"])
+        config = {
+            "exporter_name": st.column_config.TextColumn(t("col_supplier", lang), pinned=True),
+            "provenance": st.column_config.TextColumn(t("col_provenance", lang), help=t("provenance_note", lang)),
+            **number_columns(lang, {
+                "export_value_usd": ("col_import_value", "%.2f"),
+                "market_share": ("col_market_share", "%.2f"),
+                "market_share_change_pp": ("col_share_change", "%+.2f"),
+                "growth_yoy": ("col_growth", "%+.1f"),
+                "unit_value_usd_per_kg": ("col_unit_value", "%.2f"),
+                "relative_unit_value": ("col_relative_uv", "%.2f"),
+            }),
+        }
+        columns = ["exporter_name", "exporter", "export_value_usd", "market_share", "market_share_change_pp",
+                   "growth_yoy", "unit_value_usd_per_kg", "relative_unit_value", "provenance"]
+        st.dataframe(shown.select(columns), hide_index=True, width="stretch", column_config=config)
+        download_buttons(view, "group_market", group=view.group, market=market, years=view.years.as_tuple,
+                         key="market")
+
+st.subheader(t("market_ecommerce", lang, market=market_name))
+ecommerce = data.ecommerce_rows(view.root, view.token)
+sellers = ecommerce.filter(pl.col("market") == market, pl.col("indicator").is_in(SELLER_INDICATORS),
+                           pl.col("category") == "ALL") if ecommerce.height else ecommerce
+if sellers.is_empty():
+    st.info(t("no_ecommerce", lang, market=market_name), icon="ℹ️")
+else:
+    names = {code: t(code, lang) for code in SELLER_INDICATORS}
+    st.plotly_chart(
+        charts.lines(sellers, "year", "value", "indicator", lang, t("market_ecommerce", lang, market=market_name),
+                     "%", kind="raw", names=names),
+        key="market_ecommerce", config={"displaylogo": False},
+    )
+caveats(lang)

@@ -1,0 +1,67 @@
+"""Opportunities: markets ranked by the opportunity score, with its reasons and the documented formula."""
+
+import polars as pl
+import streamlit as st
+
+from tracker.countries import name as country_name
+from tracker.ui import charts, data
+from tracker.ui.components import (
+    caveats,
+    download_buttons,
+    empty_state,
+    for_display,
+    metrics_ready,
+    number_columns,
+    paged_dataframe,
+    sidebar_view,
+)
+from tracker.ui.i18n import t
+from tracker.ui.state import current_language
+
+lang = current_language()
+view = sidebar_view(lang)
+st.title(t("page_opportunities", lang))
+if metrics_ready(view, "group_opportunity"):
+    rows = data.table_rows(view.root, view.token, "group_opportunity", group=view.group,
+                           years=view.years.as_tuple, basis=view.basis)
+    home = data.config().scope.home_exporter
+    if rows.height and view.exporter not in rows["exporter"].unique().to_list():
+        st.info(t("opportunity_home_only", lang, home=home), icon="ℹ️")
+    if rows.is_empty():
+        empty_state(lang, view.group_name, view.years)
+    else:
+        year = int(rows["year"].max())
+        rows = rows.filter(pl.col("year") == year).sort("rank", nulls_last=True)
+        exporter_name = country_name(rows["exporter"][0], lang)
+        st.caption(t("opportunities_intro", lang, exporter=exporter_name, group=view.group_name, year=year))
+        top = rows.head(15)
+        shown_top = for_display(top, lang, countries=["market"])
+        st.plotly_chart(
+            charts.bars(shown_top["market_name"].to_list(), shown_top["score"].to_list(), lang, "",
+                        t("col_score", lang), horizontal=True),
+            key="opportunity_bars", config={"displaylogo": False},
+        )
+        shown = for_display(rows, lang, usd=["market_imports_usd"],
+                            pct=["market_growth", "exporter_share"], countries=["market"])
+        config = {
+            "market_name": st.column_config.TextColumn(t("col_market", lang), pinned=True),
+            "reasons": st.column_config.TextColumn(t("col_reasons", lang), width="large"),
+            "rank": st.column_config.NumberColumn(t("col_rank", lang), format="%d"),
+            **number_columns(lang, {
+                "score": ("col_score", "%.1f"),
+                "market_imports_usd": ("col_market_imports", "%.2f"),
+                "market_growth": ("col_market_growth", "%+.1f"),
+                "exporter_share": ("col_market_share", "%.2f"),
+                "relative_unit_value": ("col_relative_uv", "%.2f"),
+                "ecommerce_online_pct": ("col_share_pct_people", "%.0f"),
+            }),
+        }
+        columns = ["rank", "market_name", "score", "reasons", "market_imports_usd", "market_growth",
+                   "exporter_share", "relative_unit_value", "ecommerce_online_pct", "provenance"]
+        paged_dataframe(shown.select([c for c in columns if c in shown.columns]), lang, "opportunities",
+                        column_config=config)
+        download_buttons(view, "group_opportunity", group=view.group, years=view.years.as_tuple,
+                         key="opportunities")
+    with st.expander(t("formula", lang), expanded=True):
+        st.code(data.opportunity_formula() or "tracker.metrics.opportunity", language=None)
+caveats(lang)
