@@ -11,16 +11,20 @@ restore_url()
 lang = language_switch()
 root = data.root()
 if data.shows_sample(root, data.store_token(root)):
-    st.warning(t("sample_banner", lang), icon="⚠️")
-PAGES = "tracker/ui/pages"
+    st.warning(t("sample_banner", lang), icon=":material/warning:")
+PAGES = (  # (script in tracker/ui/pages, label key, icon, url path)
+    ("overview", "page_overview", "dashboard", None),
+    ("group", "page_group", "category", "group"),
+    ("market", "page_market", "public", "market"),
+    ("competitors", "page_competitors", "compare_arrows", "competitors"),
+    ("ecommerce", "page_ecommerce", "shopping_cart", "ecommerce"),
+    ("opportunities", "page_opportunities", "target", "opportunities"),
+    ("downloads", "page_downloads", "download", "downloads"),
+    ("status", "page_status", "database", "status"),
+)
 pages = [
-    st.Page(f"{PAGES}/overview.py", title=t("page_overview", lang), icon="📊", default=True),
-    st.Page(f"{PAGES}/group.py", title=t("page_group", lang), icon="🧸", url_path="group"),
-    st.Page(f"{PAGES}/market.py", title=t("page_market", lang), icon="🌍", url_path="market"),
-    st.Page(f"{PAGES}/competitors.py", title=t("page_competitors", lang), icon="⚔️", url_path="competitors"),
-    st.Page(f"{PAGES}/ecommerce.py", title=t("page_ecommerce", lang), icon="🛒", url_path="ecommerce"),
-    st.Page(f"{PAGES}/opportunities.py", title=t("page_opportunities", lang), icon="🎯", url_path="opportunities"),
-    st.Page(f"{PAGES}/downloads.py", title=t("page_downloads", lang), icon="⬇️", url_path="downloads"),
-    st.Page(f"{PAGES}/status.py", title=t("page_status", lang), icon="🗂️", url_path="status"),
+    st.Page(f"tracker/ui/pages/{script}.py", title=t(label, lang), icon=f":material/{icon}:", url_path=path,
+            default=path is None)
+    for script, label, icon, path in PAGES
 ]
 st.navigation(pages).run()

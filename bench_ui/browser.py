@@ -17,11 +17,13 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Streamlit shows the status widget while a script runs; the app is rendered when it is gone, the main block
-# has content and every Plotly chart has drawn its SVG.
+# The app is rendered when its script run is over (stApp's data-test-script-state, the status widget gone),
+# the main block has content and every Plotly chart has drawn its SVG.
 # The page counts as rendered from the first moment this returns a count that then stays the same for
 # STABLE_SECONDS (Streamlit streams elements while the script runs, so one look is not enough).
 RENDERED_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return -1;
   if (document.querySelector('[data-testid="stStatusWidget"]')) return -1;
   const main = document.querySelector('[data-testid="stMainBlockContainer"]');
   if (!main) return -1;
@@ -31,7 +33,7 @@ RENDERED_JS = """() => {
   const drawn = main.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg').length;
   return drawn >= charts ? n + 1000 * drawn : -1;
 }"""
-STABLE_SECONDS = 0.5
+STABLE_SECONDS = 0.4
 POLL_SECONDS = 0.03
 
 

@@ -379,8 +379,9 @@ def run_alerts(config: Config, store: Store, now: datetime | None = None,
     delivered: bool | None = None
     if new.height:
         append_feed(store.root, new)
+        log.info("%d new alert(s) of %d firing; appended to %s", new.height, firing.height, store.root / FEED_PATH)
         for row in new.iter_rows(named=True):
-            log.info("new alert [%s] %s", row["rule"], row["message_en"])
+            log.debug("new alert [%s] %s", row["rule"], row["message_en"])
         url = os.environ.get(settings.webhook_url_env or "") if settings.webhook_url_env else None
         if url:
             delivered = post_webhook(url, new, max_attempts=settings.webhook_max_attempts,

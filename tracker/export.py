@@ -175,7 +175,7 @@ def provenance_record(frame: pl.DataFrame, table: str, filters: dict[str, str]) 
 def _csv_bytes(frame: pl.DataFrame, bom: bool) -> bytes:
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     safe = frame.with_columns([_neutralise(pl.col(name)).alias(name) for name in text_columns])
-    body = safe.write_csv(datetime_format="%Y-%m-%dT%H:%M:%S%.f%z", include_header=True)
+    body = safe.write_csv(datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z", include_header=True)
     return (b"\xef\xbb\xbf" if bom else b"") + body.encode("utf-8")
 
 

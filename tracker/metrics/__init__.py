@@ -15,6 +15,11 @@ Modules, in the order the data flows through them:
 
 Formulas follow docs/reference indicators.md; every function's docstring states its rule for missing data.
 Division by zero or a missing input gives null, never inf or NaN.
+
+The functions reference their inputs more than once (a share joins a frame with its own totals), so a long
+chain of them builds a plan that grows with every stage and becomes slow to optimise. Materialise between
+stages with ``.collect().lazy()`` as ``tables.compute_tables`` does (after group aggregation, after the supplier
+flows, after the market table); on the inputs' millions of rows the first stage is where the time goes.
 """
 
 from tracker.metrics.cms import constant_market_share

@@ -279,13 +279,9 @@ def _vintage(inputs: ReportInputs, groups: list[str], period: str) -> Vintage:
     ]
     if len(period) == 7:
         used.append(inputs.group_market_monthly.filter(pl.col("group").is_in(groups) & (pl.col("period") <= period)))
-    summary = pl.concat([frame.select("sources", "newest_fetch", "sample") for frame in used]).select(
-        sources=pl.col("sources").str.split(",").flatten().drop_nulls().unique().sort(),
-    ).collect()
-    other = pl.concat([frame.select("newest_fetch", "sample") for frame in used]).select(
-        pl.col("newest_fetch").max(), pl.col("sample").any()).collect().row(0)
-    sources = tuple(s for s in summary.get_column("sources").to_list() if s)
-    return Vintage(sources, other[0], bool(other[1]))
+    rows = pl.concat([frame.select("sources", "newest_fetch", "sample") for frame in used]).collect()
+    sources = sorted({name for cell in rows.get_column("sources").drop_nulls() for name in cell.split(",") if name})
+    return Vintage(tuple(sources), rows.get_column("newest_fetch").max(), bool(rows.get_column("sample").any()))
 
 
 def build_report(inputs: ReportInputs, config: Config, group: str, period: str,

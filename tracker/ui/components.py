@@ -101,21 +101,22 @@ def metrics_ready(view: View, *tables: str) -> bool:
     if not missing:
         return True
     if len(missing) == len(tables) and not data.stored_tables(view.root, view.token):
-        st.info(t("metrics_missing", view.lang), icon="ℹ️")
+        st.info(t("metrics_missing", view.lang), icon=":material/info:")
     else:
         for table in missing:
-            st.info(t("table_missing", view.lang, table=table), icon="ℹ️")
+            st.info(t("table_missing", view.lang, table=table), icon=":material/info:")
     return False
 
 
 def empty_state(lang: str, what: str, years: Years | str) -> None:
     """A friendly note instead of an empty chart: "No data for Brazil in 2024 yet"."""
     label = years.label if isinstance(years, Years) else years
-    st.info(t("no_rows", lang, what=what, years=label), icon="ℹ️")
+    st.info(t("no_rows", lang, what=what, years=label), icon=":material/info:")
 
 
 def download_buttons(view: View, table: str, *, group: str | None = None, exporter: str | None = None,
-                     market: str | None = None, years: Sequence[int] | None = None, key: str = "") -> None:
+                     market: str | None = None, years: Sequence[int] | None = None, flow: str | None = None,
+                     key: str = "") -> None:
     """CSV, Excel and Parquet buttons for ``table`` with exactly the filters the page shows."""
     years_tuple = tuple(years) if years else None
     columns = st.columns(len(data.DOWNLOAD_FORMATS) + 2)
@@ -124,7 +125,7 @@ def download_buttons(view: View, table: str, *, group: str | None = None, export
         stem += f"_{min(years_tuple)}-{max(years_tuple)}"
     for column, fmt in zip(columns, data.DOWNLOAD_FORMATS, strict=False):
         payload = functools.partial(data.download_bytes, view.root, view.token, table, fmt, group, exporter,
-                                    market, years_tuple, view.basis)  # built only when clicked
+                                    market, years_tuple, view.basis, flow)  # built only when clicked
         column.download_button(
             f"{FORMAT_LABELS[fmt]}", payload, file_name=f"{stem}.{fmt}", mime=MIME[fmt],
             key=f"dl_{key or table}_{fmt}", icon=":material/download:", on_click="ignore",

@@ -9,19 +9,20 @@ what a page shows is exactly what its download holds.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
 
 import polars as pl
 import streamlit as st
 
 from tracker.config import Config, load_config
 from tracker.countries import country_table
+from tracker.export import applied_filters, export_bytes, filtered_table
 from tracker.schemas import TABLES
 from tracker.status import DATA_TABLES, holds_sample, source_status, table_status
 from tracker.store import CURRENT_POINTER, Store
 
 CACHE_TTL_SECONDS = 600
-METRIC_TABLES = ("group_market", "group_exporter", "group_competition", "group_cms", "group_opportunity")
+METRIC_TABLES = ("group_market", "group_exporter", "group_competition", "group_cms", "group_opportunity",
+                 "group_market_monthly")
 DOWNLOAD_FORMATS = ("csv", "xlsx", "parquet")
 
 
@@ -126,25 +127,18 @@ def stored_tables(root: str, token: str) -> tuple[str, ...]:
 def _filtered(root: str, table: str, group: str | None, exporter: str | None, market: str | None,
               years: tuple[int, ...] | None) -> pl.LazyFrame:
     """The rows of ``table`` for these filters, through tracker.export (the export's own selection)."""
-    try:
-        from tracker.export import filtered_table
-    except ImportError:  # TEMPORARY until tracker/export.py lands
-        frame = Store(root).scan(table)
-        names = frame.collect_schema().names()
-        for column, value in (("group", group), ("exporter", exporter), ("market", market)):
-            if value and column in names:
-                frame = frame.filter(pl.col(column) == value)
-        if years and "year" in names:
-            frame = frame.filter(pl.col("year").is_in(list(years)))
-        return frame
     return filtered_table(Store(root), table, group=group, exporter=exporter, market=market, years=years,
                           config=config())
 
 
-def _basis(frame: pl.LazyFrame, basis: str) -> pl.LazyFrame:
-    if basis == "all" or "provenance" not in frame.collect_schema().names():
-        return frame
-    return frame.filter(pl.col("provenance") == basis)
+def _narrowed(frame: pl.LazyFrame, basis: str, flow: str | None) -> pl.LazyFrame:
+    """The page's extra filters: data basis (provenance) and, on the trade table, the flow."""
+    names = frame.collect_schema().names()
+    if basis != "all" and "provenance" in names:
+        frame = frame.filter(pl.col("provenance") == basis)
+    if flow and "flow" in names:
+        frame = frame.filter(pl.col("flow") == flow)
+    return frame
 
 
 def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -154,11 +148,11 @@ def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=256)
 def table_rows(root: str, token: str, table: str, group: str | None = None, exporter: str | None = None,
                market: str | None = None, years: tuple[int, ...] | None = None, basis: str = "all",
-               annual: bool = True) -> pl.DataFrame:
-    """Filtered rows of one metric table (annual rows only unless ``annual`` is False)."""
-    if not has_table(root, token, table):
+               annual: bool = True, flow: str | None = None) -> pl.DataFrame:
+    """Filtered rows of one table (annual rows only unless ``annual`` is False)."""
+    if table not in DATA_TABLES and not has_table(root, token, table):
         return pl.DataFrame()
-    frame = _basis(_filtered(root, table, group, exporter, market, years), basis)
+    frame = _narrowed(_filtered(root, table, group, exporter, market, years), basis, flow)
     return (_annual(frame) if annual else frame).collect()
 
 
@@ -241,32 +235,22 @@ def opportunity_formula() -> str:
 
 
 # ----------------------------------------------------------------------------- downloads
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
 def download_bytes(root: str, token: str, table: str, fmt: str, group: str | None = None,
                    exporter: str | None = None, market: str | None = None,
-                   years: tuple[int, ...] | None = None, basis: str = "all", bom: bool = False) -> bytes:
-    """The bytes a download button serves: tracker.export.export_bytes on the page's filtered rows."""
-    try:
-        from tracker.export import export_bytes
-    except ImportError:  # TEMPORARY until tracker/export.py lands
-        return _basis(_filtered(root, table, group, exporter, market, years), basis).collect().write_csv().encode()
-    frame = _basis(_filtered(root, table, group, exporter, market, years), basis)
-    filters = download_filters(group, exporter, market, years, basis)
-    return export_bytes(frame, fmt, table=table, filters=filters, bom=bom)
+                   years: tuple[int, ...] | None = None, basis: str = "all", flow: str | None = None,
+                   bom: bool = False) -> bytes:
+    """The bytes a download button serves: tracker.export.export_bytes on exactly the rows the page shows.
 
-
-def download_filters(group: str | None, exporter: str | None, market: str | None,
-                     years: Sequence[int] | None, basis: str = "all") -> dict[str, object]:
-    """The filters as tracker.export records them (the same dict the CLI builds)."""
-    filters: dict[str, object] = {}
-    if group:
-        filters["group"] = group
-    if exporter:
-        filters["exporter"] = exporter
-    if market:
-        filters["market"] = market
-    if years:
-        filters["years"] = f"{min(years)}-{max(years)}"
-    if basis != "all":
-        filters["provenance"] = basis
-    return filters
+    With basis "all" and no flow this is byte for byte what `python -m tracker export` writes for the same
+    filters; a basis or flow choice narrows the rows and is recorded next to the export's own filters.
+    """
+    described, _ = applied_filters(table, group=group, exporter=exporter, market=market, years=years,
+                                   config=config())
+    frame = _narrowed(_filtered(root, table, group, exporter, market, years), basis, flow).collect()
+    names = frame.columns
+    if basis != "all" and "provenance" in names:
+        described = {**described, "provenance": basis}
+    if flow and "flow" in names:
+        described = {**described, "flow": flow}
+    return export_bytes(frame, fmt, table=table, filters=described, bom=bom)

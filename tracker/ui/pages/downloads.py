@@ -4,6 +4,7 @@ import streamlit as st
 
 from tracker.countries import name as country_name
 from tracker.schemas import TABLES
+from tracker.status import DATA_TABLES
 from tracker.ui import data
 from tracker.ui.components import download_buttons, metrics_ready, paged_dataframe, sidebar_view
 from tracker.ui.i18n import t
@@ -18,10 +19,12 @@ TABLE_FILTERS = {
     "group_cms": ("group", "exporter"),
     "group_opportunity": ("group", "market", "years"),
     "group_market_monthly": ("group", "exporter", "market", "years"),
+    "ecommerce": ("group", "market", "years"),
+    "trade": ("group", "exporter", "market", "years", "flow"),
 }
 
 lang = current_language()
-view = sidebar_view(lang)
+view = sidebar_view(lang, flow=True)
 markets = data.markets_available(view.root, view.token, view.group)
 wanted = get_param("market")
 options = [ALL, *markets]
@@ -36,7 +39,7 @@ st.title(t("page_downloads", lang))
 st.caption(t("downloads_intro", lang))
 if metrics_ready(view, "group_market", "group_exporter"):
     for table, applies in TABLE_FILTERS.items():
-        if not data.has_table(view.root, view.token, table):
+        if table not in DATA_TABLES and not data.has_table(view.root, view.token, table):
             continue
         filters = {
             "group": view.group if "group" in applies else None,
@@ -46,11 +49,12 @@ if metrics_ready(view, "group_market", "group_exporter"):
         }
         st.subheader(f"`{table}`")
         st.caption(TABLES[table].meaning)
+        flow = view.flow if "flow" in applies else None
         rows = data.table_rows(view.root, view.token, table, filters["group"], filters["exporter"],
-                               filters["market"], filters["years"], view.basis, annual=False)
+                               filters["market"], filters["years"], view.basis, annual=False, flow=flow)
         if rows.is_empty():
-            st.info(t("no_rows_simple", lang), icon="ℹ️")
+            st.info(t("no_rows_simple", lang), icon=":material/info:")
             continue
         with st.expander(t("rows_shown", lang, shown=min(rows.height, 200), total=rows.height)):
             paged_dataframe(rows, lang, f"dl_{table}")
-        download_buttons(view, table, key=f"dl_{table}", **filters)
+        download_buttons(view, table, key=f"dl_{table}", flow=flow, **filters)

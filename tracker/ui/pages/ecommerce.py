@@ -40,7 +40,7 @@ else:
     # By goods category mapped to this group.
     st.subheader(t("ecommerce_categories", lang, group=group.name(lang)))
     if not group.ecommerce_categories:
-        st.info(t("ecommerce_no_categories", lang), icon="ℹ️")
+        st.info(t("ecommerce_no_categories", lang), icon=":material/info:")
     else:
         categories = survey.filter(pl.col("category").is_in(list(group.ecommerce_categories)),
                                    pl.col("year") == survey_year).sort("value", descending=True)
@@ -77,7 +77,7 @@ with right:
     wanted = ("I_BPG_FOR", *ORIGINS, *group.ecommerce_categories)
     local = survey.filter(pl.col("market") == market, pl.col("indicator").is_in(wanted)) if survey.height else survey
     if local.is_empty():
-        st.info(t("no_ecommerce", lang, market=market_name), icon="ℹ️")
+        st.info(t("no_ecommerce", lang, market=market_name), icon=":material/info:")
     else:
         names = {c: t(c, lang) if c in ("I_BPG_FOR", *ORIGINS) else c for c in wanted}
         st.plotly_chart(

@@ -25,7 +25,7 @@ group = data.config().group(view.group)
 year = view.years.last
 st.title(group.name(lang))
 if group.proxy:
-    st.warning(t("proxy_note", lang), icon="🧩")
+    st.warning(t("proxy_note", lang), icon=":material/extension:")
 if group.notes:
     st.caption(group.notes)
 
@@ -75,11 +75,12 @@ if metrics_ready(view, "group_market", "group_exporter"):
                             pct=["market_share", "market_growth"], countries=["market"])
         shown = shown.with_columns(region=pl.col("market").replace_strict(regions, default=None))
         shown = shown.sort("export_value_usd", descending=True, nulls_last=True)
-        columns = ["market_name", "region", "export_value_usd", "market_share", "market_share_change_pp",
+        columns = ["market_name", "market", "region", "export_value_usd", "market_share", "market_share_change_pp",
                    "market_imports_usd", "market_growth", "unit_value_usd_per_kg",
                    "competitors_median_uv_usd_per_kg", "relative_unit_value", "provenance"]
         config = {
             "market_name": st.column_config.TextColumn(t("col_market", lang), pinned=True),
+            "market": st.column_config.TextColumn("ISO3"),
             "region": st.column_config.TextColumn(t("col_region", lang)),
             "provenance": st.column_config.TextColumn(t("col_provenance", lang), help=t("provenance_note", lang)),
             **number_columns(lang, {

@@ -56,6 +56,7 @@ if metrics_ready(view, "group_market"):
                             usd=["export_value_usd"], pct=["market_share", "growth_yoy"], countries=["exporter"])
         config = {
             "exporter_name": st.column_config.TextColumn(t("col_supplier", lang), pinned=True),
+            "exporter": st.column_config.TextColumn("ISO3"),
             "provenance": st.column_config.TextColumn(t("col_provenance", lang), help=t("provenance_note", lang)),
             **number_columns(lang, {
                 "export_value_usd": ("col_import_value", "%.2f"),
@@ -77,7 +78,7 @@ ecommerce = data.ecommerce_rows(view.root, view.token)
 sellers = ecommerce.filter(pl.col("market") == market, pl.col("indicator").is_in(SELLER_INDICATORS),
                            pl.col("category") == "ALL") if ecommerce.height else ecommerce
 if sellers.is_empty():
-    st.info(t("no_ecommerce", lang, market=market_name), icon="ℹ️")
+    st.info(t("no_ecommerce", lang, market=market_name), icon=":material/info:")
 else:
     names = {code: t(code, lang) for code in SELLER_INDICATORS}
     st.plotly_chart(

@@ -26,7 +26,7 @@ if metrics_ready(view, "group_opportunity"):
                            years=view.years.as_tuple, basis=view.basis)
     home = data.config().scope.home_exporter
     if rows.height and view.exporter not in rows["exporter"].unique().to_list():
-        st.info(t("opportunity_home_only", lang, home=home), icon="ℹ️")
+        st.info(t("opportunity_home_only", lang, home=home), icon=":material/info:")
     if rows.is_empty():
         empty_state(lang, view.group_name, view.years)
     else:

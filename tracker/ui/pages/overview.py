@@ -49,8 +49,7 @@ if metrics_ready(view, "group_exporter"):
                 "world_share_change_pp": ("world_share_change", "%+.2f"),
                 "cagr_5y": ("col_cagr", "%+.1f"),
             }),
-            "trend": st.column_config.LineChartColumn(t("col_trend", lang), y_min=0,
-                                                      help=f"{view.years.label}"),
+            "trend": st.column_config.LineChartColumn(t("col_trend", lang), help=view.years.label),
             "link": st.column_config.LinkColumn(t("col_link", lang), display_text=t("open_group", lang)),
         }
         st.subheader(t("overview_groups", lang))

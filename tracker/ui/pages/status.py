@@ -24,7 +24,7 @@ st.dataframe(data.store_sources(root, token), hide_index=True, width="stretch")
 st.subheader(t("metric_tables", lang))
 metrics = data.metric_table_status(root, token)
 if not metrics["stored"].any():
-    st.info(t("metrics_missing", lang), icon="ℹ️")
+    st.info(t("metrics_missing", lang), icon=":material/info:")
 st.dataframe(metrics, hide_index=True, width="stretch")
 
 st.subheader(t("coverage", lang))

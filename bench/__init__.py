@@ -1,0 +1,1 @@
+"""Benchmark: the tracker's Polars metrics against a straightforward pandas baseline on BACI-shaped data."""

@@ -1,0 +1,162 @@
+"""`python -m bench_ui`: how long the dashboard takes to render in headless Chromium, against a bare app.
+
+For the overview and the product-group page (toys, CHN) with warm caches, it measures the time from navigation
+to a fully rendered page (status widget gone, elements stable, every Plotly chart drawn), and the same for a
+one-line app (`st.write("hello")`) served the same way: the floor of Streamlit itself. Each is repeated
+``--repeat`` times; the medians and the ratio page / floor are reported. It also reports each page's script
+run time with warm caches as AppTest measures it. Results go to stdout, test-output/bench_ui.json and, with
+``--readme``, the README section "Dashboard performance".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_ui.browser import REPO_ROOT, browser_missing, chromium, new_page, open_rendered, serve
+
+PAGES = {"overview": ("/?lang=en", "overview"), "group": ("/group?lang=en&group=toys&exporter=CHN", "group")}
+TARGET_RATIO = 1.5
+RESULTS = Path(__file__).resolve().parent.parent / "test-output" / "bench_ui.json"  # gitignored
+README = REPO_ROOT / "README.md"
+START, END = "<!-- bench_ui:start -->", "<!-- bench_ui:end -->"
+
+
+def prepare_store(folder: Path) -> Path:
+    """Sample data and metric tables in ``folder`` (reused when already there)."""
+    from tracker.config import load_config
+    from tracker.metrics import compute_tables
+    from tracker.sample import write_sample
+    from tracker.store import Store
+
+    store = Store(folder)
+    if not store.has_data("group_market"):
+        config = load_config()
+        print(f"… writing sample data and metrics to {folder}", flush=True)
+        write_sample(store, config)
+        for table, frame in compute_tables(store.scan("trade"), store.scan("ecommerce"), config).items():
+            store.replace(table, frame)
+    return folder
+
+
+def browser_times(store: Path, repeat: int) -> dict[str, list[float]]:
+    """Render times (s) per page and for the floor app, after one warm-up each."""
+    env = {"TRACKER_DATA_DIR": str(store)}
+    times: dict[str, list[float]] = {}
+    blocked: list[str] = []
+    with chromium() as browser:
+        with serve(REPO_ROOT / "bench_ui" / "hello.py", env=env) as base:
+            page = new_page(browser, blocked)
+            open_rendered(page, f"{base}/")
+            times["floor"] = [open_rendered(page, f"{base}/") for _ in range(repeat)]
+        with serve(REPO_ROOT / "app.py", env=env) as base:
+            page = new_page(browser, blocked)
+            for name, (path, _) in PAGES.items():
+                open_rendered(page, f"{base}{path}")  # warm the caches
+                times[name] = [open_rendered(page, f"{base}{path}") for _ in range(repeat)]
+    if blocked:
+        raise SystemExit(f"the app tried to reach other hosts: {blocked[:5]}")
+    return times
+
+
+def script_times(store: Path, repeat: int) -> dict[str, list[float]]:
+    """Script run time (s) of each page with warm caches, as AppTest measures it."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["TRACKER_DATA_DIR"] = str(store)
+    times: dict[str, list[float]] = {}
+    for name, (path, script) in PAGES.items():
+        app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+        for part in path.split("?", 1)[1].split("&"):
+            key, value = part.split("=")
+            app.query_params[key] = value
+        app.run()
+        app.switch_page(f"tracker/ui/pages/{script}.py").run()  # warm
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            app.run()
+            runs.append(time.perf_counter() - started)
+            if app.exception:
+                raise SystemExit(f"{name}: {app.exception[0].value}")
+        times[name] = runs
+    return times
+
+
+def summary(browser: dict[str, list[float]], scripts: dict[str, list[float]], repeat: int) -> dict:
+    floor = statistics.median(browser["floor"])
+    pages = {
+        name: {
+            "render_median_s": round(statistics.median(browser[name]), 3),
+            "ratio_to_floor": round(statistics.median(browser[name]) / floor, 2),
+            "script_median_s": round(statistics.median(scripts[name]), 3),
+        }
+        for name in PAGES
+    }
+    return {
+        "floor_median_s": round(floor, 3),
+        "repeat": repeat,
+        "target_ratio": TARGET_RATIO,
+        "pages": pages,
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python "
+                   f"{platform.python_version()}",
+        "raw": {k: [round(v, 3) for v in vs] for k, vs in {**browser, **{f"script_{k}": v for k, v in
+                                                                        scripts.items()}}.items()},
+    }
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        f"Measured by `python -m bench_ui` ({result['repeat']} runs each, medians; {result['machine']}). "
+        f"Floor = a bare `st.write(\"hello\")` app served and rendered the same way: "
+        f"**{result['floor_median_s']:.2f} s**.",
+        "",
+        "| page | rendered in Chromium | ratio to floor (target ≤ 1.5) | script run, warm caches (AppTest) |",
+        "|---|---|---|---|",
+    ]
+    for name, row in result["pages"].items():
+        lines.append(f"| {name} | {row['render_median_s']:.2f} s | {row['ratio_to_floor']:.2f}× | "
+                     f"{row['script_median_s'] * 1000:.0f} ms |")
+    return "\n".join(lines)
+
+
+def write_readme(text: str) -> None:
+    readme = README.read_text(encoding="utf-8")
+    if START not in readme or END not in readme:
+        raise SystemExit(f"README has no {START} … {END} block under '### Dashboard performance'")
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    README.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench_ui", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7, help="measurements per page (default 7)")
+    parser.add_argument("--store", type=Path, help="store with sample data and metrics (default: a temp folder)")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    args = parser.parse_args(argv)
+    reason = browser_missing()
+    if reason:
+        print(f"bench_ui needs a browser: {reason}", file=sys.stderr)
+        return 2
+    folder = args.store or Path(tempfile.gettempdir()) / "bench_ui_store"
+    store = prepare_store(folder)
+    result = summary(browser_times(store, args.repeat), script_times(store, args.repeat), args.repeat)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    text = markdown(result)
+    print(text)
+    if args.readme:
+        write_readme(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

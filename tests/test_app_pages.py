@@ -1,0 +1,141 @@
+"""Every page of the dashboard runs on the sample data with computed metrics, in both languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tracker.config import REPO_ROOT
+from tracker.metrics import compute_tables
+from tracker.sample import write_sample
+from tracker.store import Store
+
+PAGES = ("overview", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "status")
+TITLES = {
+    "en": {"overview": "Overview", "competitors": "Competitors", "opportunities": "Opportunities",
+           "downloads": "Data & downloads", "status": "Data status"},
+    "zh": {"overview": "总览", "competitors": "竞争对手", "opportunities": "市场机会", "downloads": "数据与下载",
+           "status": "数据状态"},
+}
+
+
+@pytest.fixture(scope="module")
+def metrics_store(tmp_path_factory: pytest.TempPathFactory, config) -> Path:
+    """Sample data plus every metric table, computed through the metrics package's Python API."""
+    root = tmp_path_factory.mktemp("app_pages") / "data"
+    store = Store(root)
+    write_sample(store, config)
+    for table, frame in compute_tables(store.scan("trade"), store.scan("ecommerce"), config).items():
+        store.replace(table, frame)
+    return root
+
+
+def _app(lang: str, **params: str) -> AppTest:
+    app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    app.query_params["lang"] = lang
+    for key, value in params.items():
+        app.query_params[key] = value
+    return app
+
+
+def _open(app: AppTest, page: str) -> AppTest:
+    app.run()
+    assert not app.exception, app.exception
+    app.switch_page(f"tracker/ui/pages/{page}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("page", PAGES)
+def test_app_pages_every_page_runs_in_both_languages(
+    metrics_store: Path, monkeypatch: pytest.MonkeyPatch, page: str, lang: str
+) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app(lang, group="toys"), page)
+    assert app.title, f"{page} has no title"
+    if page in TITLES[lang]:
+        assert app.title[0].value == TITLES[lang][page]
+    assert not app.error
+    banner = " ".join(w.value for w in app.warning)
+    assert ("Sample data" if lang == "en" else "样例数据") in banner
+    assert not any("tracker metrics" in i.value for i in app.info), "metric tables are stored"
+
+
+def test_app_pages_toys_market_share_equals_stored_group_market(
+    metrics_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app("en", group="toys", exporter="CHN", years="2020-2025"), "group")
+    assert app.title[0].value == "Toys, games and festive articles"
+    table = next(d.value for d in app.dataframe if "market_share" in d.value.columns)
+    shown = dict(zip(table["market"], table["market_share"], strict=True))
+    stored = (
+        Store(metrics_store).scan("group_market")
+        .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025)
+        .select("market", "market_share")
+        .collect()
+    )
+    assert stored.height > 10 and len(shown) == stored.height
+    for market, share in stored.iter_rows():
+        assert shown[market] == pytest.approx(100 * share), market  # shown in percent
+    assert shown["USA"] > 0
+
+
+def test_app_pages_overview_lists_every_group_with_a_link(metrics_store: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          config) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app("zh"), "overview")
+    table = app.dataframe[0].value
+    assert len(table) == len(config.groups)
+    assert "玩具" in set(table["name"])
+    assert any("group=toys" in link and "lang=zh" in link for link in table["link"])
+    assert {"export_value_usd", "growth_yoy", "world_share", "rca", "trend"} <= set(table.columns)
+
+
+def test_app_pages_filters_live_in_the_url(metrics_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app("en", group="furniture", exporter="VNM", years="2019-2024", market="DEU"), "market")
+    assert app.title[0].value == "Germany · Furniture and bedding"
+    assert app.selectbox(key="f_group").value == "furniture"
+    assert app.selectbox(key="f_exporter").value == "VNM"
+    assert app.slider(key="f_years").value == (2019, 2024)
+    app.selectbox(key="f_group").set_value("toys").run()
+    assert app.query_params["group"] == ["toys"] or app.query_params["group"] == "toys"
+    assert app.title[0].value == "Germany · Toys, games and festive articles"
+
+
+def test_app_pages_group_page_has_downloads_and_proxy_label(metrics_store: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app("en", group="smart_home"), "group")
+    assert any("Proxy basket" in w.value for w in app.warning)
+    labels = [b.label for b in app.get("download_button")]
+    assert {"CSV", "Excel", "Parquet"} <= set(labels)
+
+
+def test_app_pages_opportunities_show_the_documented_formula(metrics_store: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app("en", group="toys"), "opportunities")
+    assert any("score = 100" in c.value for c in app.code)
+    table = next(d.value for d in app.dataframe if "reasons" in d.value.columns)
+    assert list(table["rank"])[:3] == [1, 2, 3]
+
+
+def test_app_pages_empty_state_for_a_market_without_survey(metrics_store: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app("en", group="toys", market="BRA"), "market")
+    assert any("No e-commerce survey data for Brazil" in i.value for i in app.info)
+
+
+@pytest.mark.parametrize("page", ["overview", "group", "opportunities", "downloads"])
+def test_app_pages_without_metrics_say_how_to_compute_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           page: str) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path / "empty"))
+    app = _open(_app("en"), page)
+    assert any("python -m tracker metrics" in i.value for i in app.info)

@@ -1,0 +1,86 @@
+"""A download button in the app serves exactly the bytes `python -m tracker export` writes for the same filters."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from tracker.config import REPO_ROOT
+from tracker.metrics import compute_tables
+from tracker.sample import write_sample
+from tracker.store import Store
+
+
+@pytest.fixture(scope="module")
+def metrics_store(tmp_path_factory: pytest.TempPathFactory, config) -> Path:
+    root = tmp_path_factory.mktemp("downloads") / "data"
+    store = Store(root)
+    write_sample(store, config)
+    for table, frame in compute_tables(store.scan("trade"), store.scan("ecommerce"), config).items():
+        store.replace(table, frame)
+    return root
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], bytes]]:
+    """Capture the deferred download callables the app registers: file id → what a click would serve."""
+    callables: dict[str, Callable[[], bytes]] = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, *args, **kwargs) -> str:
+        file_id = original(self, data_callable, *args, **kwargs)
+        callables[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return callables
+
+
+def _button_bytes(app: AppTest, served: dict[str, Callable[[], bytes]], key: str) -> bytes:
+    button = next(b for b in app.get("download_button") if b.proto.id.endswith(key))
+    return served[button.proto.deferred_file_id]()
+
+
+def _cli_export(store: Path, out: Path, table: str, fmt: str, **filters: str) -> bytes:
+    command = [sys.executable, "-m", "tracker", "export", "--table", table, "--format", fmt, "--out", str(out)]
+    for name, value in filters.items():
+        command += [f"--{name}", value]
+    subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, "TRACKER_DATA_DIR": str(store)}, check=True,
+                   capture_output=True)
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "button", "table", "filters"),
+    [
+        ("group", {"group": "toys", "exporter": "CHN", "years": "2020-2025"}, "dl_group_market_csv",
+         "group_market", {"group": "toys", "exporter": "CHN", "years": "2020,2021,2022,2023,2024,2025"}),
+        ("market", {"group": "furniture", "market": "DEU", "years": "2023-2025"}, "dl_market_csv",
+         "group_market", {"group": "furniture", "market": "DEU", "years": "2023,2024,2025"}),
+        ("overview", {"exporter": "VNM", "years": "2021-2025"}, "dl_overview_csv",
+         "group_exporter", {"exporter": "VNM", "years": "2021,2022,2023,2024,2025"}),
+    ],
+)
+def test_download_equals_export_csv_byte_for_byte(
+    metrics_store: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, served: dict,
+    page: str, params: dict[str, str], button: str, table: str, filters: dict[str, str],
+) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    for key, value in {"lang": "en", **params}.items():
+        app.query_params[key] = value
+    app.run()
+    app.switch_page(f"tracker/ui/pages/{page}.py").run()
+    assert not app.exception
+    downloaded = _button_bytes(app, served, button)
+    exported = _cli_export(metrics_store, tmp_path / "out.csv", table, "csv", **filters)
+    assert downloaded.count(b"\n") > 10
+    assert b"sample" in downloaded.split(b"\n", 1)[0]  # the sample flag travels with the data
+    assert downloaded == exported

@@ -1,0 +1,124 @@
+"""Exports: formula-injection safety, numbers stay numbers, xlsx round trip, filters, provenance, CLI errors."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import openpyxl
+import polars as pl
+import pytest
+
+from tests.conftest import trade_rows
+from tracker.config import REPO_ROOT, Config
+from tracker.errors import ConfigError
+from tracker.export import ExportError, applied_filters, export_bytes, filtered_table
+from tracker.store import Store
+
+RISKY = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR", "plain", "a=b"]
+
+
+def risky_frame() -> pl.DataFrame:
+    return pl.DataFrame({"label": RISKY, "value": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, -8.25],
+                         "count": [-1, 2, 3, 4, 5, 6, 7, 8]})
+
+
+def test_export_csv_neutralises_formula_cells() -> None:
+    data = export_bytes(risky_frame(), "csv", table="t", filters={})
+    labels = pl.read_csv(io.BytesIO(data)).get_column("label").to_list()
+    assert labels == ["'=1+1", "'+SUM(A1)", "'-2+3", "'@cmd", "'\tTAB", "'\rCR", "plain", "a=b"]
+
+
+def test_export_csv_negative_numbers_untouched_and_numeric() -> None:
+    data = export_bytes(risky_frame(), "csv", table="t", filters={})
+    frame = pl.read_csv(io.BytesIO(data))
+    assert frame.schema["value"] == pl.Float64 and frame.schema["count"] == pl.Int64
+    assert frame.get_column("value").to_list()[:3] == [-1.5, 2.0, -3.0]
+    assert b"\n'-" not in data.replace(b"'-2+3", b"")  # no number got a quote
+
+
+def test_export_csv_bom_optional_and_deterministic() -> None:
+    frame = risky_frame()
+    plain = export_bytes(frame, "csv", table="t", filters={})
+    assert not plain.startswith(b"\xef\xbb\xbf")
+    assert export_bytes(frame, "csv", table="t", filters={}, bom=True) == b"\xef\xbb\xbf" + plain
+    assert export_bytes(frame, "csv", table="t", filters={}) == plain
+
+
+def test_export_xlsx_same_values_and_provenance_sheet() -> None:
+    frame = risky_frame().with_columns(sample=pl.lit(True))
+    data = export_bytes(frame, "xlsx", table="trade", filters={"group": "toys"})
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["data", "provenance"]
+    rows = list(book["data"].iter_rows(values_only=True))
+    assert list(rows[0]) == frame.columns
+    # Text stays text, never a formula; XLSX stores a carriage return as the escape _x000D_.
+    cells = [[c.replace("_x000D_", "\r") if isinstance(c, str) else c for c in r] for r in rows[1:]]
+    assert cells == [list(r) for r in frame.rows()]
+    provenance = dict(book["provenance"].iter_rows(min_row=2, values_only=True))
+    assert provenance["table"] == "trade" and provenance["filters"] == "group=toys"
+    assert provenance["sample data"] == "yes"
+    assert export_bytes(frame, "xlsx", table="trade", filters={"group": "toys"}) == data
+
+
+def test_export_parquet_keeps_columns() -> None:
+    frame = risky_frame()
+    assert pl.read_parquet(io.BytesIO(export_bytes(frame, "parquet", table="t", filters={}))).equals(frame)
+
+
+def test_export_unknown_format_is_clear_error() -> None:
+    with pytest.raises(ExportError, match="unknown format"):
+        export_bytes(risky_frame(), "docx", table="t", filters={})
+
+
+def stored_trade(store: Store) -> None:
+    store.upsert("trade", pl.concat([
+        trade_rows([
+            {"reporter": "USA", "partner": "CHN", "hs_code": "950300", "period": "2022"},
+            {"reporter": "USA", "partner": "CHN", "hs_code": "950300", "period": "2023"},
+            {"reporter": "USA", "partner": "VNM", "hs_code": "9401", "period": "2023"},
+            {"reporter": "CHN", "partner": "DEU", "flow": "export", "hs_code": "9503", "period": "2023"},
+        ]),
+        trade_rows([{"reporter": "DEU", "partner": "CHN", "hs_code": "9504", "period": "2023"}], source="sample"),
+    ]))
+
+
+def test_filtered_table_trade_filters_select_exactly(store: Store, config: Config) -> None:
+    stored_trade(store)
+    frame = filtered_table(store, "trade", group="toys", exporter="CHN", years=[2023], config=config).collect()
+    # CHN's own exports and the markets' imports from CHN, toys codes only, 2023 only.
+    got = sorted(frame.select("reporter", "partner", "hs_code", "period").rows())
+    assert got == [("CHN", "DEU", "9503", "2023"), ("DEU", "CHN", "9504", "2023"), ("USA", "CHN", "950300", "2023")]
+    assert dict(frame.select("source", "sample").unique().rows()) == {"comtrade": False, "sample": True}
+    market = filtered_table(store, "trade", market="DEU", config=config).collect()
+    assert sorted(market.select("reporter", "partner").rows()) == [("CHN", "DEU"), ("DEU", "CHN")]
+
+
+def test_filters_only_apply_where_the_table_has_the_column(config: Config) -> None:
+    described, _ = applied_filters("macro", group="toys", market="USA", years=[2023], config=config)
+    assert described == {"market": "USA", "years": "2023"}
+
+
+def test_filtered_table_unknown_inputs_are_clear_errors(store: Store, config: Config) -> None:
+    with pytest.raises(ExportError, match="unknown table"):
+        filtered_table(store, "nope", config=config)
+    with pytest.raises(ExportError, match="unknown market"):
+        filtered_table(store, "trade", market="XXX", config=config)
+    with pytest.raises(ConfigError, match="nope"):
+        filtered_table(store, "trade", group="nope", config=config)
+
+
+def test_export_cli_writes_file_and_refuses_unknown_table(store: Store, tmp_path) -> None:
+    stored_trade(store)
+    env = {**os.environ, "TRACKER_DATA_DIR": str(store.root), "TRACKER_CONFIG_DIR": str(REPO_ROOT / "config")}
+    out = tmp_path / "trade.xlsx"
+    command = [sys.executable, "-m", "tracker", "export", "--format", "xlsx", "--out", str(out)]
+    run = subprocess.run([*command, "--table", "trade", "--market", "USA"], cwd=REPO_ROOT, env=env,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert openpyxl.load_workbook(out)["data"].max_row == 4  # header + USA's three import rows
+    bad = subprocess.run([*command, "--table", "nope"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                         check=False)
+    assert bad.returncode == 2 and "unknown table 'nope'" in bad.stderr

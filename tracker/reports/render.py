@@ -1,0 +1,282 @@
+"""Turn ``ReportContent`` into a bilingual, self-contained HTML or Markdown document.
+
+The content is first laid out as a list of neutral blocks (heading, paragraph, banner, table, chart), then
+written by one small writer per format, so both formats always say the same thing. Nothing in the body
+depends on the clock: the only time printed is the data's vintage, and a generated-at time only when the
+caller passes one.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+
+from tracker import countries
+from tracker.config import Config
+from tracker.reports.content import ALL_GROUPS, GroupSection, ReportContent
+from tracker.reports.svg import bar_chart, line_chart
+
+LABELS: dict[str, tuple[str, str]] = {
+    "title": ("Export market report", "出口市场报告"),
+    "all_groups": ("All product groups", "全部产品组"),
+    "home": ("Home exporter", "本国出口方"),
+    "period": ("Period", "期间"),
+    "sample_banner": ("SAMPLE DATA — the figures below are invented for demonstration, not real trade statistics.",
+                      "示例数据 — 以下数字为演示用虚构数据，并非真实贸易统计。"),
+    "overview": ("Overview", "概览"),
+    "group": ("Product group", "产品组"),
+    "headline": ("Headline", "核心指标"),
+    "export_value": ("Export value", "出口额"),
+    "growth": ("Growth vs previous year", "同比增长"),
+    "world_share": ("World market share", "全球市场份额"),
+    "rca": ("Revealed comparative advantage (RCA)", "显示性比较优势 (RCA)"),
+    "rca_short": ("RCA", "RCA"),
+    "year": ("Year", "年份"),
+    "month": ("Month", "月份"),
+    "monthly_sales": ("Sales to reporting markets this month", "本月对申报市场的销售额"),
+    "monthly_growth": ("vs same month a year earlier", "较上年同月"),
+    "markets_reporting": ("Reporting markets", "申报市场数"),
+    "annual_context": ("Annual figures of", "年度数据："),
+    "movers": ("Where our market share moved most", "市场份额变化最大的市场"),
+    "risers": ("Share rose most", "份额上升最多"),
+    "fallers": ("Share fell most", "份额下降最多"),
+    "market": ("Market", "市场"),
+    "share": ("Market share", "市场份额"),
+    "change_pp": ("Change (pp)", "变化（百分点）"),
+    "sales": ("Our sales", "我方销售额"),
+    "prices": ("Price positioning (relative unit value)", "价格定位（相对单位价值）"),
+    "uv": ("Unit value (USD/kg)", "单位价值（美元/千克）"),
+    "uv_competitors": ("Competitors' median (USD/kg)", "竞争者中位数（美元/千克）"),
+    "ruv": ("Relative unit value", "相对单位价值"),
+    "ruv_note": ("Above 1: priced above the competitors' median; below 1: cheaper.",
+                 "大于 1：价格高于竞争者中位数；小于 1：更便宜。"),
+    "competitors": ("Competitors", "竞争对手"),
+    "exporter": ("Exporter", "出口方"),
+    "esi": ("Export similarity with us (median)", "与我方出口相似度（中位数）"),
+    "ecommerce": ("E-commerce context", "电子商务背景"),
+    "online_pct": ("Individuals buying these goods online (%)", "网购此类商品的个人比例 (%)"),
+    "survey_year": ("Survey year", "调查年份"),
+    "trend": ("Our export value over time", "我方出口额走势"),
+    "no_data": ("No data for this period.", "本期无数据。"),
+    "vintage": ("Data sources and vintage", "数据来源与时效"),
+    "sources": ("Sources", "来源"),
+    "newest_fetch": ("Newest fetch (UTC)", "最近抓取时间 (UTC)"),
+    "sample_flag": ("Sample data", "示例数据"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
+    "generated_at": ("Generated at", "生成时间"),
+    "method": ("Figures are read from the tracker's metric tables (group_exporter, group_market, "
+               "group_market_monthly, group_competition); definitions in the README.",
+               "数字取自追踪器的指标表（group_exporter、group_market、group_market_monthly、group_competition），"
+               "定义见 README。"),
+}
+
+Block = tuple[str, ...] | tuple[str, list[str], list[list[str]]]
+
+
+def label(key: str, lang: str) -> str:
+    en, zh = LABELS[key]
+    return zh if lang == "zh" else en
+
+
+def usd(value: float | None, lang: str) -> str:
+    """Money in the reader's units: $ bn / mn for English, 亿 / 万美元 for Chinese."""
+    if value is None:
+        return "–"
+    if lang == "zh":
+        if abs(value) >= 1e8:
+            return f"{value / 1e8:,.2f} 亿美元"
+        return f"{value / 1e4:,.1f} 万美元"
+    if abs(value) >= 1e9:
+        return f"${value / 1e9:,.2f} bn"
+    if abs(value) >= 1e6:
+        return f"${value / 1e6:,.2f} mn"
+    return f"${value:,.0f}"
+
+
+def percent(value: float | None, digits: int = 2) -> str:
+    """A 0–1 fraction as a percentage."""
+    return "–" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def signed_percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:+.1f}%"
+
+
+def points(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"
+
+
+def ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _country(code: str, lang: str) -> str:
+    return f"{countries.name(code, lang)} ({code})"
+
+
+@dataclass(frozen=True)
+class Document:
+    lang: str
+    title: str
+    blocks: list[Block]
+
+
+def _section_blocks(section: GroupSection, config: Config, lang: str, level: str) -> list[Block]:
+    t = lambda key: label(key, lang)  # noqa: E731
+    group_name = config.group(section.group).name(lang) if section.group in config.group_ids else section.group
+    blocks: list[Block] = [(level, f"{group_name} ({section.group})")]
+    if section.headline is None and section.monthly is None:
+        return [*blocks, ("p", t("no_data"))]
+    if section.monthly is not None:
+        m = section.monthly
+        blocks.append(("table", [t("month"), t("monthly_sales"), t("monthly_growth"), t("markets_reporting")],
+                       [[m.period, usd(m.export_value_usd, lang), signed_percent(m.growth_yoy), str(m.markets)]]))
+    if section.headline is not None:
+        h = section.headline
+        if section.monthly is not None:
+            blocks.append(("p", f"{t('annual_context')} {h.year}"))
+        blocks.append(("table", [t("year"), t("export_value"), t("growth"), t("world_share"), t("rca")],
+                       [[str(h.year), usd(h.export_value_usd, lang), signed_percent(h.growth_yoy),
+                         percent(h.world_share), ratio(h.rca)]]))
+    if len(section.trend) >= 2:
+        blocks.append(("chart", line_chart(section.trend, t("trend"), lambda v: usd(v, lang))))
+    if section.risers or section.fallers:
+        blocks.append(("h4", t("movers")))
+        header = [t("market"), t("share"), t("change_pp"), t("sales")]
+        for key, movers in (("risers", section.risers), ("fallers", section.fallers)):
+            if movers:
+                blocks.append(("p", t(key)))
+                blocks.append(("table", header, [
+                    [_country(m.market, lang), percent(m.market_share), points(m.change_pp),
+                     usd(m.export_value_usd, lang)] for m in movers]))
+        bars = [(countries.name(m.market, lang), m.change_pp) for m in (*section.risers, *section.fallers)]
+        blocks.append(("chart", bar_chart(bars, t("change_pp"), points)))
+    if section.prices:
+        blocks.append(("h4", t("prices")))
+        blocks.append(("table", [t("market"), t("sales"), t("uv"), t("uv_competitors"), t("ruv")], [
+            [_country(p.market, lang), usd(p.export_value_usd, lang), ratio(p.unit_value_usd_per_kg),
+             ratio(p.competitors_median_uv_usd_per_kg), ratio(p.relative_unit_value)] for p in section.prices]))
+        priced = [(countries.name(p.market, lang), p.relative_unit_value) for p in section.prices
+                  if p.relative_unit_value is not None]
+        if priced:
+            blocks.append(("chart", bar_chart(priced, t("ruv"), ratio, reference=1.0)))  # type: ignore[arg-type]
+        blocks.append(("p", t("ruv_note")))
+    if section.competitors:
+        blocks.append(("h4", t("competitors")))
+        blocks.append(("table", [t("exporter"), t("export_value"), t("world_share"), t("growth"), t("rca_short"),
+                                 t("esi")], [
+            [_country(c.exporter, lang), usd(c.export_value_usd, lang), percent(c.world_share),
+             signed_percent(c.growth_yoy), ratio(c.rca), ratio(c.median_esi)] for c in section.competitors]))
+    if section.ecommerce:
+        blocks.append(("h4", t("ecommerce")))
+        blocks.append(("table", [t("market"), t("online_pct"), t("survey_year")], [
+            [_country(e.market, lang), f"{e.online_pct:.1f}", str(e.survey_year)] for e in section.ecommerce]))
+    return blocks
+
+
+def layout(content: ReportContent, config: Config, lang: str) -> Document:
+    """The report as neutral blocks, in reading order."""
+    t = lambda key: label(key, lang)  # noqa: E731
+    scope = t("all_groups") if content.group == ALL_GROUPS else config.group(content.group).name(lang)
+    title = f"{t('title')}: {scope}, {content.period}"
+    blocks: list[Block] = [("h1", title)]
+    if content.vintage.sample:
+        blocks.append(("banner", t("sample_banner")))
+    blocks.append(("p", f"{t('home')}: {_country(content.home, lang)} · {t('period')}: {content.period}"))
+    if content.group == ALL_GROUPS and content.sections:
+        rows = [[config.group(s.group).name(lang), usd(s.headline.export_value_usd, lang),
+                 signed_percent(s.headline.growth_yoy), percent(s.headline.world_share), ratio(s.headline.rca)]
+                for s in content.sections if s.headline is not None]
+        blocks += [("h2", t("overview")),
+                   ("table", [t("group"), t("export_value"), t("growth"), t("world_share"), t("rca")], rows)]
+        shares = [(config.group(s.group).name(lang), s.headline.world_share * 100) for s in content.sections
+                  if s.headline is not None and s.headline.world_share is not None]
+        blocks.append(("chart", bar_chart(shares, t("world_share"), lambda v: f"{v:.1f}%")))
+    if not content.sections:
+        blocks.append(("p", t("no_data")))
+    for section in content.sections:
+        blocks += _section_blocks(section, config, lang, "h2" if content.group != ALL_GROUPS else "h3")
+    vintage = content.vintage
+    newest = f"{vintage.newest_fetch:%Y-%m-%d %H:%M}" if vintage.newest_fetch else "–"
+    rows = [[t("sources"), ", ".join(vintage.sources) or "–"], [t("newest_fetch"), newest],
+            [t("sample_flag"), t("yes") if vintage.sample else t("no")]]
+    if content.generated_at is not None:
+        rows.append([t("generated_at"), f"{content.generated_at:%Y-%m-%d %H:%M %Z}".strip()])
+    blocks += [("h2", t("vintage")), ("table", ["", ""], rows), ("p", t("method"))]
+    return Document(lang, title, blocks)
+
+
+CSS = (
+    "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:60rem;margin:2rem auto;"
+    "padding:0 1rem;color:#222;line-height:1.45}table{border-collapse:collapse;margin:.5rem 0 1rem}"
+    "th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#f3f3f3}"
+    ".banner{background:#fff3cd;border:2px solid #e0a800;padding:.75rem;font-weight:bold;margin:1rem 0}"
+    "figure{margin:.5rem 0 1rem}"
+)
+
+
+def to_html(document: Document) -> str:
+    """A complete HTML page with inline CSS and inline SVG: no script, no external resource."""
+    html_lang = "zh-CN" if document.lang == "zh" else "en"
+    out = [f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
+           f"<title>{escape(document.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"]
+    for block in document.blocks:
+        kind = block[0]
+        if kind in ("h1", "h2", "h3", "h4"):
+            out.append(f"<{kind}>{escape(str(block[1]))}</{kind}>\n")
+        elif kind == "p":
+            out.append(f"<p>{escape(str(block[1]))}</p>\n")
+        elif kind == "banner":
+            out.append(f'<div class="banner" role="alert">{escape(str(block[1]))}</div>\n')
+        elif kind == "chart":
+            out.append(f"<figure>{block[1]}</figure>\n")
+        elif kind == "table":
+            header, rows = block[1], block[2]
+            head = "".join(f"<th>{escape(h)}</th>" for h in header) if any(header) else ""
+            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+            out.append(f"<table>{'<tr>' + head + '</tr>' if head else ''}{body}</table>\n")
+    out.append("</body>\n</html>\n")
+    return "".join(out)
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def to_markdown(document: Document) -> str:
+    """Markdown; charts become self-contained data-URI SVG images."""
+    out: list[str] = []
+    levels = {"h1": "#", "h2": "##", "h3": "###", "h4": "####"}
+    for block in document.blocks:
+        kind = block[0]
+        if kind in levels:
+            out.append(f"{levels[kind]} {block[1]}\n")
+        elif kind == "p":
+            out.append(f"{block[1]}\n")
+        elif kind == "banner":
+            out.append(f"> **{block[1]}**\n")
+        elif kind == "chart":
+            encoded = base64.b64encode(str(block[1]).encode("utf-8")).decode("ascii")
+            out.append(f"![chart](data:image/svg+xml;base64,{encoded})\n")
+        elif kind == "table":
+            header, rows = list(block[1]), block[2]
+            out.append("| " + " | ".join(_md_cell(h) or " " for h in header) + " |")
+            out.append("|" + "---|" * len(header))
+            out.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+RENDERERS: dict[str, Callable[[Document], str]] = {"html": to_html, "md": to_markdown}
+
+
+def render_report(content: ReportContent, config: Config, lang: str, fmt: str) -> str:
+    """The report as text in ``lang`` (en, zh) and ``fmt`` (html, md)."""
+    if fmt not in RENDERERS:
+        raise ValueError(f"format {fmt!r}: expected one of {sorted(RENDERERS)}")
+    if lang not in ("en", "zh"):
+        raise ValueError(f"language {lang!r}: expected en or zh")
+    return RENDERERS[fmt](layout(content, config, lang))
