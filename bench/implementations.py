@@ -21,7 +21,7 @@ from tracker.metrics import (
     revealed_comparative_advantage,
     supplier_flows,
 )
-from tracker.metrics.groups import group_flows, group_prefixes, total_flows
+from tracker.metrics.groups import aggregate_to_groups, group_code_flows, group_prefixes, total_flows
 from tracker.metrics.specialisation import total_trade
 
 FETCHED = datetime(2025, 1, 1, tzinfo=UTC)
@@ -64,7 +64,9 @@ def baci_as_trade(baci: pl.LazyFrame) -> pl.LazyFrame:
 def polars_metrics(folder: Path, engine: str = "in-memory") -> tuple[pl.DataFrame, pl.DataFrame]:
     """(market shares, RCA) through tracker.metrics; ``engine`` runs the heavy first stage."""
     trade = baci_as_trade(pl.scan_parquet(folder / "*.parquet"))
-    flows = group_flows(trade, group_codes()).collect(engine=engine).lazy()  # type: ignore[arg-type]
+    # Stage boundaries as in tracker.metrics.tables.compute_tables: the code-level stage is the heavy one.
+    code = group_code_flows(trade, group_codes()).collect(engine=engine).lazy()  # type: ignore[arg-type]
+    flows = aggregate_to_groups(code).collect().lazy()
     totals = total_trade(total_flows(trade)).collect(engine=engine).lazy()  # type: ignore[arg-type]
     suppliers = supplier_flows(flows).collect().lazy()
     shares = market_share(suppliers, market_imports(flows, suppliers)).select(

@@ -46,21 +46,24 @@ def prepare_store(folder: Path) -> Path:
     return folder
 
 
-def browser_times(store: Path, repeat: int) -> dict[str, list[float]]:
-    """Render times (s) per page and for the floor app, after one warm-up each."""
+def browser_times(store: Path, repeat: int, pages: dict[str, str]) -> dict[str, list[float]]:
+    """Render times (s) per page and for the floor app, after one warm-up each.
+
+    Both apps are served at once and measured in turn (floor, page, page, …, floor, …), so a busy machine slows
+    the floor and the pages alike and the ratio stays meaningful.
+    """
     env = {"TRACKER_DATA_DIR": str(store)}
-    times: dict[str, list[float]] = {}
+    times: dict[str, list[float]] = {"floor": [], **{name: [] for name in pages}}
     blocked: list[str] = []
-    with chromium() as browser:
-        with serve(REPO_ROOT / "bench_ui" / "hello.py", env=env) as base:
-            page = new_page(browser, blocked)
-            open_rendered(page, f"{base}/")
-            times["floor"] = [open_rendered(page, f"{base}/") for _ in range(repeat)]
-        with serve(REPO_ROOT / "app.py", env=env) as base:
-            page = new_page(browser, blocked)
-            for name, (path, _) in PAGES.items():
-                open_rendered(page, f"{base}{path}")  # warm the caches
-                times[name] = [open_rendered(page, f"{base}{path}") for _ in range(repeat)]
+    with chromium() as browser, serve(REPO_ROOT / "bench_ui" / "hello.py", env=env) as floor_base, \
+            serve(REPO_ROOT / "app.py", env=env) as app_base:
+        page = new_page(browser, blocked)
+        urls = {"floor": f"{floor_base}/", **{name: f"{app_base}{path}" for name, path in pages.items()}}
+        for url in urls.values():
+            open_rendered(page, url)  # warm the caches
+        for _ in range(repeat):
+            for name, url in urls.items():
+                times[name].append(open_rendered(page, url))
     if blocked:
         raise SystemExit(f"the app tried to reach other hosts: {blocked[:5]}")
     return times
@@ -94,11 +97,12 @@ def summary(browser: dict[str, list[float]], scripts: dict[str, list[float]], re
     floor = statistics.median(browser["floor"])
     pages = {
         name: {
-            "render_median_s": round(statistics.median(browser[name]), 3),
-            "ratio_to_floor": round(statistics.median(browser[name]) / floor, 2),
-            "script_median_s": round(statistics.median(scripts[name]), 3),
+            "render_median_s": round(statistics.median(times), 3),
+            "ratio_to_floor": round(statistics.median(times) / floor, 2),
+            "script_median_s": round(statistics.median(scripts[name]), 3) if name in scripts else None,
         }
-        for name in PAGES
+        for name, times in browser.items()
+        if name != "floor"
     }
     return {
         "floor_median_s": round(floor, 3),
@@ -122,8 +126,8 @@ def markdown(result: dict) -> str:
         "|---|---|---|---|",
     ]
     for name, row in result["pages"].items():
-        lines.append(f"| {name} | {row['render_median_s']:.2f} s | {row['ratio_to_floor']:.2f}× | "
-                     f"{row['script_median_s'] * 1000:.0f} ms |")
+        script = f"{row['script_median_s'] * 1000:.0f} ms" if row["script_median_s"] is not None else "–"
+        lines.append(f"| {name} | {row['render_median_s']:.2f} s | {row['ratio_to_floor']:.2f}× | {script} |")
     return "\n".join(lines)
 
 
@@ -141,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=7, help="measurements per page (default 7)")
     parser.add_argument("--store", type=Path, help="store with sample data and metrics (default: a temp folder)")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--extra", action="append", default=[], metavar="NAME=PATH",
+                        help="also time another URL path of the app, e.g. group_hs=/group?section=hs")
     args = parser.parse_args(argv)
     reason = browser_missing()
     if reason:
@@ -148,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     folder = args.store or Path(tempfile.gettempdir()) / "bench_ui_store"
     store = prepare_store(folder)
-    result = summary(browser_times(store, args.repeat), script_times(store, args.repeat), args.repeat)
+    pages = {name: path for name, (path, _) in PAGES.items()}
+    pages.update(dict(item.split("=", 1) for item in args.extra))
+    result = summary(browser_times(store, args.repeat, pages), script_times(store, args.repeat), args.repeat)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     text = markdown(result)

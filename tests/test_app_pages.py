@@ -139,3 +139,17 @@ def test_app_pages_without_metrics_say_how_to_compute_them(tmp_path: Path, monke
     monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path / "empty"))
     app = _open(_app("en"), page)
     assert any("python -m tracker metrics" in i.value for i in app.info)
+
+
+@pytest.mark.parametrize("section", ["trends", "exporters", "hs"])
+def test_app_pages_group_sections_render_on_demand(metrics_store: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   section: str) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app("zh", group="toys", section=section), "group")
+    assert app.title[0].value == "玩具"
+    if section == "hs":
+        assert "9503" in app.table[0].value.to_string()
+    elif section == "trends":
+        assert len(app.get("plotly_chart")) == 2
+    else:
+        assert "中国" in set(app.dataframe[0].value["exporter_name"])

@@ -6,6 +6,7 @@ TrackerError                      every error the tracker raises on purpose
 ├── SchemaError                   a frame does not match its table's canonical schema; nothing was written
 ├── StoreError                    the Parquet store cannot complete an operation
 │   └── StoreLockedError          another process holds the writer lock
+├── SchedulerLockedError          another scheduler already runs on the same data folder
 └── FetchError                    a request to a public source failed
     ├── TransientFetchError       retrying may help: timeout, connection error, HTTP 429 or 5xx
     └── TerminalFetchError        retrying will not help
@@ -60,6 +61,10 @@ class StoreError(TrackerError):
 
 class StoreLockedError(StoreError):
     """Another process is writing to the same store."""
+
+
+class SchedulerLockedError(TrackerError):
+    """Another scheduler (or `schedule --run-now`) already holds the data folder."""
 
 
 class FetchError(TrackerError):

@@ -82,18 +82,30 @@ def group_code_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup
         .group_by("group", "hs_code")
         .agg(pl.col("prefix").str.len_chars().min().alias("_prefix_len"))
     )
+    # Which member codes have another stored member code of the same group as a proper prefix (anywhere in the
+    # data)? Only their rows can be double counts; on the small code list this is cheap.
+    nested = (
+        membership.join(membership.select("group", pl.col("hs_code").alias("_other")), on="group")
+        .filter((pl.col("_other") != pl.col("hs_code")) & pl.col("hs_code").str.starts_with(pl.col("_other")))
+        .select("group", "hs_code")
+        .unique()
+        .with_columns(_nested=pl.lit(True))
+    )
+    membership = membership.join(nested, on=["group", "hs_code"], how="left").with_columns(
+        pl.col("_nested").fill_null(False)
+    )
     flows = _preferred_source(
         _prepared(trade).join(membership, on="hs_code", how="inner"), ["group", *FLOW_KEY, "hs_code"]
     ).with_columns(_code_len=pl.col("hs_code").str.len_chars())
-    # Rule 3: only a row deeper than its group prefix can have a stored ancestor within the group.
-    exact = flows.filter(pl.col("_code_len") == pl.col("_prefix_len"))
-    deeper = flows.filter(pl.col("_code_len") > pl.col("_prefix_len"))
+    # Rule 3: rows of nested codes are dropped when the same flow holds one of their ancestor codes.
+    kept = flows.filter(~pl.col("_nested"))
+    deeper = flows.filter(pl.col("_nested"))
+    stored = flows.select("group", *FLOW_KEY, pl.col("hs_code").alias("_a"))
     for level in HS_LEVELS:
-        ancestors = flows.filter(pl.col("_code_len") == level).select("group", *FLOW_KEY, pl.col("hs_code").alias("_a"))
         ancestor = pl.when(pl.col("_code_len") > level).then(pl.col("hs_code").str.slice(0, level))
-        deeper = deeper.with_columns(_a=ancestor).join(ancestors, on=["group", *FLOW_KEY, "_a"], how="anti",
+        deeper = deeper.with_columns(_a=ancestor).join(stored, on=["group", *FLOW_KEY, "_a"], how="anti",
                                                        nulls_equal=False)
-    return pl.concat([exact, deeper.drop("_a")]).drop("_code_len", "_prefix_len")
+    return pl.concat([kept, deeper.drop("_a")]).drop("_code_len", "_prefix_len", "_nested")
 
 
 def aggregate_to_groups(code_flows: pl.LazyFrame) -> pl.LazyFrame:

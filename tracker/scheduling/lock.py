@@ -15,13 +15,9 @@ from types import TracebackType
 
 import filelock
 
-from tracker.errors import TrackerError
+from tracker.errors import SchedulerLockedError
 
 LOCK_PATH = Path("scheduler") / "scheduler.lock"
-
-
-class SchedulerLockedError(TrackerError):
-    """Another scheduler (or `--run-now`) already holds the data folder."""
 
 
 class SchedulerLock:

@@ -132,6 +132,11 @@ LABELS: dict[str, dict[str, str]] = {
     "overview_top_lose": {"en": "Losing most world share", "zh": "世界份额下降最多"},
     "world_share_change": {"en": "World share change ({pp})", "zh": "世界份额变化（{pp}）"},
     # --- group page
+    "section": {"en": "Section", "zh": "板块"},
+    "section_markets": {"en": "Markets", "zh": "各市场"},
+    "section_trends": {"en": "Trends", "zh": "走势"},
+    "section_exporters": {"en": "Top exporters", "zh": "主要出口国"},
+    "section_hs": {"en": "HS codes", "zh": "HS 编码"},
     "proxy_note": {
         "en": "Proxy basket: HS has no heading for this group, so it is approximated by the codes below.",
         "zh": "代理篮子：HS 编码中没有该产品组的独立品目，因此用下列编码近似。",

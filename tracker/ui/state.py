@@ -1,7 +1,8 @@
 """Shared page state kept in the URL query parameters, so a view survives a reload and can be shared.
 
 Parameters: ``lang``, ``group``, ``exporter``, ``market``, ``markets`` (comma list), ``competitors`` (comma
-list), ``years`` (``2019-2024``), ``flow`` (import/export) and ``basis`` (all/reported/mirror). Streamlit
+list), ``years`` (``2019-2024``), ``flow`` (import/export), ``basis`` (all/reported/mirror) and ``section`` (the
+part of the product-group page on show). Streamlit
 clears the query string when the user switches page in the sidebar, so the last values are also remembered in
 the session and written back (``restore_url``): the address bar always shows the whole view.
 """
@@ -16,7 +17,7 @@ import streamlit as st
 from tracker.countries import name as country_name
 from tracker.ui.i18n import LANGUAGES, t
 
-PARAMS = ("lang", "group", "exporter", "market", "markets", "competitors", "years", "flow", "basis")
+PARAMS = ("lang", "group", "exporter", "market", "markets", "competitors", "years", "flow", "basis", "section")
 FLOWS = ("import", "export")
 BASES = ("all", "reported", "mirror")
 _MEMORY = "_url_memory"
@@ -162,4 +163,16 @@ def select_choice(lang: str, param: str, choices: Sequence[str], label_key: str,
     choice = st.sidebar.radio(t(label_key, lang), list(choices), index=index, key=f"f_{param}",
                               format_func=lambda c: t(f"{label_prefix}{c}", lang))
     set_param(param, choice if choice != choices[0] else None)
+    return choice
+
+
+def select_section(lang: str, sections: Sequence[str]) -> str:
+    """A row of buttons choosing which part of a page is drawn, bound to ``?section=`` (only that part renders)."""
+    wanted = get_param("section")
+    default = wanted if wanted in sections else sections[0]
+    choice = st.segmented_control(t("section", lang), list(sections), default=default, required=True,
+                                  format_func=lambda s: t(f"section_{s}", lang), key="f_section",
+                                  label_visibility="collapsed")
+    choice = choice or default
+    set_param("section", choice if choice != sections[0] else None)
     return choice
