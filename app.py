@@ -1,7 +1,5 @@
 """Streamlit entry point: it only sets up the frame and routes to the pages in tracker/ui/pages/."""
 
-import sys, time
-_T0 = time.perf_counter()
 import streamlit as st
 
 from tracker.ui import data
@@ -29,6 +27,4 @@ pages = [
             default=path is None)
     for script, label, icon, path in PAGES
 ]
-_T1 = time.perf_counter()
 st.navigation(pages).run()
-print("SCRIPT", round(_T1 - _T0, 3), round(time.perf_counter() - _T0, 3), file=sys.stderr, flush=True)

@@ -2,7 +2,9 @@
 
 BACI (CEPII) reconciles Comtrade into one row per exporter, importer, HS6 product and year, with value in
 thousands of USD and quantity in tonnes. The generator draws countries and products with skewed (Zipf-like)
-weights so that a few big traders and products dominate, as in the real table.
+weights so that a few big traders and products dominate, as in the real table. Next to the BACI files it
+writes ``trade/``: the same flows in the tracker's trade schema, which is what the tracker's metrics read
+from its store (the pandas baseline reads the BACI files).
 """
 
 from __future__ import annotations
@@ -59,5 +61,15 @@ def generate(rows: int, folder: Path, seed: int = 42) -> Path:
             "year": rng.choice(YEARS, n).astype(np.int32), "value": value, "quantity": quantity,
         }).with_columns(pl.col("quantity").fill_nan(None))
         chunk.write_parquet(folder / f"part-{index:04d}.parquet", compression="zstd")
+    store_as_trade(folder)
     marker.touch()
     return folder
+
+
+def store_as_trade(folder: Path) -> None:
+    """The same data in the tracker's trade schema, as the store would hold it (untimed, like a fetch)."""
+    from bench.implementations import baci_as_trade
+
+    (folder / "trade").mkdir(exist_ok=True)
+    baci_as_trade(pl.scan_parquet(folder / "*.parquet")).sink_parquet(folder / "trade" / "part-0.parquet",
+                                                                      compression="zstd")

@@ -63,7 +63,7 @@ def baci_as_trade(baci: pl.LazyFrame) -> pl.LazyFrame:
 
 def polars_metrics(folder: Path, engine: str = "in-memory") -> tuple[pl.DataFrame, pl.DataFrame]:
     """(market shares, RCA) through tracker.metrics; ``engine`` runs the heavy first stage."""
-    trade = baci_as_trade(pl.scan_parquet(folder / "*.parquet"))
+    trade = pl.scan_parquet(folder / "trade" / "*.parquet")
     # Stage boundaries as in tracker.metrics.tables.compute_tables: the code-level stage is the heavy one.
     code = group_code_flows(trade, group_codes()).collect(engine=engine).lazy()  # type: ignore[arg-type]
     flows = aggregate_to_groups(code).collect().lazy()
@@ -79,7 +79,7 @@ def polars_metrics(folder: Path, engine: str = "in-memory") -> tuple[pl.DataFram
 
 def pandas_metrics(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(market shares, RCA) written the straightforward pandas way."""
-    df = pd.read_parquet(folder)
+    df = pd.read_parquet(sorted(folder.glob("*.parquet")))
     df["value"] = df["value"] * 1000
     prefixes = group_prefixes(group_codes()).collect().to_pandas()
     codes = pd.DataFrame({"hs6": df["hs6"].unique()})

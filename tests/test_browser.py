@@ -50,4 +50,8 @@ def test_browser_every_page_renders_without_error(app_url: str, lang: str) -> No
             errors = page.locator(ERROR_SELECTOR)
             assert errors.count() == 0, f"{url}: {errors.first.inner_text()}"
             assert page.locator('[data-testid="stMainBlockContainer"] h1').count() >= 1, url
+        # Filters survive a page switch in the sidebar (Streamlit clears the query string; the app restores it).
+        page.locator('[data-testid="stSidebarNav"] a[href$="/market"]').click()
+        page.wait_for_url(lambda url: "/market?" in url and "group=toys" in url, timeout=30_000)
+        assert f"lang={lang}" in page.url and "group=toys" in page.url, page.url
     assert not blocked, f"the app tried to reach other hosts: {blocked[:5]}"

@@ -173,6 +173,7 @@ LABELS: dict[str, dict[str, str]] = {
     # --- market page
     "market_suppliers": {"en": "{market}'s imports of {group} by supplier", "zh": "{market} 按供应国的{group}进口"},
     "market_shares": {"en": "Supplier shares", "zh": "供应国份额"},
+    "market_monthly": {"en": "Monthly market share of {exporter}", "zh": "{exporter} 的月度市场份额"},
     "market_prices": {"en": "Unit values by supplier (USD/kg)", "zh": "各供应国单位价值（美元/千克）"},
     "market_gainers": {"en": "Who is gaining in {year}", "zh": "{year} 年份额增长者"},
     "market_ecommerce": {"en": "Cross-border e-commerce in {market}", "zh": "{market} 的跨境电商"},

@@ -73,6 +73,16 @@ if metrics_ready(view, "group_market"):
         download_buttons(view, "group_market", group=view.group, market=market, years=view.years.as_tuple,
                          key="market")
 
+    monthly = data.table_rows(view.root, view.token, "group_market_monthly", group=view.group,
+                              exporter=view.exporter, market=market, years=view.years.as_tuple, basis=view.basis,
+                              annual=False)
+    if monthly.height:
+        st.plotly_chart(
+            charts.lines(monthly, "period", "market_share", "exporter", lang,
+                         t("market_monthly", lang, exporter=view.exporter_name), "%", kind="pct"),
+            key="market_monthly", config={"displaylogo": False},
+        )
+
 st.subheader(t("market_ecommerce", lang, market=market_name))
 ecommerce = data.ecommerce_rows(view.root, view.token)
 sellers = ecommerce.filter(pl.col("market") == market, pl.col("indicator").is_in(SELLER_INDICATORS),
