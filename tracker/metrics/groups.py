@@ -35,16 +35,32 @@ HS_LEVELS = (2, 4, 6, 8)
 TOTAL_CODE = "TOTAL"
 
 
-def group_prefixes(groups: Config | Iterable[ProductGroup] | Mapping[str, Sequence[str]]) -> pl.LazyFrame:
-    """(group, prefix) pairs from the config, a list of groups or a plain {group: [codes]} mapping."""
+def _prefix_pairs(groups: Config | Iterable[ProductGroup] | Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
     if isinstance(groups, Config):
         groups = groups.groups
-    pairs = (
+    return (
         [(gid, code) for gid, codes in groups.items() for code in codes]
         if isinstance(groups, Mapping)
         else [(g.id, code) for g in groups for code in g.hs_codes]
     )
-    return pl.LazyFrame(pairs, schema={"group": pl.String, "prefix": pl.String}, orient="row")
+
+
+def group_prefixes(groups: Config | Iterable[ProductGroup] | Mapping[str, Sequence[str]]) -> pl.LazyFrame:
+    """(group, prefix) pairs from the config, a list of groups or a plain {group: [codes]} mapping."""
+    return pl.LazyFrame(_prefix_pairs(groups), schema={"group": pl.String, "prefix": pl.String}, orient="row")
+
+
+def _any_prefix(prefixes: Iterable[str]) -> pl.Expr:
+    """True for codes starting with one of ``prefixes``: one hash lookup per prefix length, not per prefix.
+
+    A literal predicate, so Polars pushes it into the Parquet scan and decodes the other columns only for
+    member rows (a small share of a full HS table)."""
+    by_length: dict[int, set[str]] = {}
+    for prefix in prefixes:
+        by_length.setdefault(len(prefix), set()).add(prefix)
+    code = pl.col("hs_code")
+    tests = [code.str.slice(0, n).is_in(sorted(codes)) for n, codes in sorted(by_length.items())]
+    return pl.any_horizontal(tests) if tests else pl.lit(False)
 
 
 def _source_rank() -> pl.Expr:
@@ -67,45 +83,66 @@ def _prepared(trade: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _preferred_source(frame: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
-    """Keep, per key, the rows of the best-ranked source (rule 2)."""
-    return frame.filter(pl.col("_rank") == pl.col("_rank").min().over(key)).drop("_rank")
+    """Keep, per key, the rows of the best-ranked source (rule 2).
+
+    The per-key minimum (a window over every row) is only needed where sources overlap at all: a cheap
+    group-by on a coarse part of the key (flow, reporter, period: few groups) finds the slices that hold more
+    than one source rank; rows elsewhere pass untouched and only the overlapping slices pay for the window.
+    """
+    coarse = [name for name in ("flow", "reporter", "period") if name in key]
+    overlapping = (
+        frame.group_by(coarse)
+        .agg(pl.col("_rank").min().alias("_lo"), pl.col("_rank").max().alias("_hi"),
+             pl.col("_rank").null_count().alias("_null"))
+        .filter((pl.col("_lo") != pl.col("_hi")) | (pl.col("_null") > 0)).select(coarse)
+    )
+    single = frame.join(overlapping, on=coarse, how="anti")
+    several = frame.join(overlapping, on=coarse, how="semi").filter(
+        pl.col("_rank") == pl.col("_rank").min().over(key)
+    )
+    return pl.concat([single, several]).drop("_rank")
 
 
 def group_code_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup] | Mapping[str, Sequence[str]]
                      ) -> pl.LazyFrame:
     """Code-level trade rows tagged with their group, one source per flow, without cross-level duplicates."""
-    prefixes = group_prefixes(groups)
-    codes = trade.select("hs_code").unique()
+    pairs = _prefix_pairs(groups)
+    prefixes = pl.LazyFrame(pairs, schema={"group": pl.String, "prefix": pl.String}, orient="row")
+    # Rule 1 as a literal filter first: rows outside every group never reach the joins below.
+    # The member rows and the flows below feed several branches: ``cache()`` computes each once (the optimiser
+    # does not find these shared plans itself once their filters were pushed down differently).
+    members = _prepared(trade.filter(_any_prefix(code for _, code in pairs))).cache()
     membership = (
-        codes.join(prefixes, how="cross")
+        members.select("hs_code").unique().join(prefixes, how="cross")
         .filter(pl.col("hs_code").str.starts_with(pl.col("prefix")))
-        .group_by("group", "hs_code")
-        .agg(pl.col("prefix").str.len_chars().min().alias("_prefix_len"))
+        .select("group", "hs_code").unique()
     )
     # Which member codes have another stored member code of the same group as a proper prefix (anywhere in the
-    # data)? Only their rows can be double counts; on the small code list this is cheap.
-    nested = (
+    # data)? Only their rows can be double counts, and only rows of those ancestor codes can hide them; on the
+    # small code list this is cheap.
+    nested_pairs = (
         membership.join(membership.select("group", pl.col("hs_code").alias("_other")), on="group")
         .filter((pl.col("_other") != pl.col("hs_code")) & pl.col("hs_code").str.starts_with(pl.col("_other")))
-        .select("group", "hs_code")
-        .unique()
-        .with_columns(_nested=pl.lit(True))
     )
+    nested = nested_pairs.select("group", "hs_code").unique().with_columns(_nested=pl.lit(True))
+    ancestors = nested_pairs.select("group", pl.col("_other").alias("hs_code")).unique()
     membership = membership.join(nested, on=["group", "hs_code"], how="left").with_columns(
         pl.col("_nested").fill_null(False)
     )
-    flows = _preferred_source(
-        _prepared(trade).join(membership, on="hs_code", how="inner"), ["group", *FLOW_KEY, "hs_code"]
-    ).with_columns(_code_len=pl.col("hs_code").str.len_chars())
+    # Rule 2 per (flow, reporter, partner, period, code): every group a code belongs to sees the same rows, so
+    # the preferred source is chosen once, before the rows are repeated per group.
+    flows = _preferred_source(members, [*FLOW_KEY, "hs_code"]).join(membership, on="hs_code", how="inner").cache()
     # Rule 3: rows of nested codes are dropped when the same flow holds one of their ancestor codes.
     kept = flows.filter(~pl.col("_nested"))
-    deeper = flows.filter(pl.col("_nested"))
-    stored = flows.select("group", *FLOW_KEY, pl.col("hs_code").alias("_a"))
+    deeper = flows.filter(pl.col("_nested")).with_columns(_code_len=pl.col("hs_code").str.len_chars())
+    stored = flows.join(ancestors, on=["group", "hs_code"], how="semi").select(
+        "group", *FLOW_KEY, pl.col("hs_code").alias("_a")
+    )
     for level in HS_LEVELS:
         ancestor = pl.when(pl.col("_code_len") > level).then(pl.col("hs_code").str.slice(0, level))
         deeper = deeper.with_columns(_a=ancestor).join(stored, on=["group", *FLOW_KEY, "_a"], how="anti",
                                                        nulls_equal=False)
-    return pl.concat([kept, deeper.drop("_a")]).drop("_code_len", "_prefix_len", "_nested")
+    return pl.concat([kept, deeper.drop("_a", "_code_len")]).drop("_nested")
 
 
 def aggregate_to_groups(code_flows: pl.LazyFrame) -> pl.LazyFrame:

@@ -144,11 +144,10 @@ def paged_dataframe(frame: pl.DataFrame, lang: str, key: str, **kwargs: object) 
 
 
 def caveats(lang: str) -> None:
-    """The data caveats users ask about, folded away under each page."""
-    with st.expander(t("caveats", lang)):
-        for key in ("caveat_cif_fob", "caveat_latest_year", "caveat_reexports", "caveat_hs", "caveat_revisions",
-                    "provenance_note"):
-            st.markdown(f"- {t(key, lang)}")
+    """The data caveats users ask about, in small print at the foot of each page (one plain element: cheap)."""
+    keys = ("caveat_cif_fob", "caveat_latest_year", "caveat_reexports", "caveat_hs", "caveat_revisions",
+            "provenance_note")
+    st.caption(f"**{t('caveats', lang)}**\n\n" + "\n".join(f"- {t(key, lang)}" for key in keys))
 
 
 def for_display(frame: pl.DataFrame, lang: str, *, usd: Sequence[str] = (), pct: Sequence[str] = (),

@@ -235,6 +235,14 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "The opportunity score is computed for the home exporter ({home}, config scope.home_exporter).",
         "zh": "机会得分按本国出口国（{home}，配置项 scope.home_exporter）计算。",
     },
+    "reason_size": {"en": "imports {value}", "zh": "进口额 {value}"},
+    "reason_growth": {"en": "growth {value}/yr", "zh": "年增长 {value}"},
+    "reason_growth_unknown": {"en": "growth unknown", "zh": "增长未知"},
+    "reason_share": {"en": "{exporter} share {value}", "zh": "{exporter} 份额 {value}"},
+    "reason_uv": {"en": "unit value {value}× competitors' median", "zh": "单价为竞争对手中位数的 {value} 倍"},
+    "reason_uv_unknown": {"en": "no unit value", "zh": "无单价数据"},
+    "reason_online": {"en": "{value}% buy online", "zh": "{value}% 的人网购"},
+    "reason_online_unknown": {"en": "no e-commerce survey", "zh": "无电商调查数据"},
     "formula": {"en": "How the score is computed", "zh": "得分计算方法"},
     # --- downloads
     "downloads_intro": {

@@ -170,9 +170,7 @@ def select_section(lang: str, sections: Sequence[str]) -> str:
     """A row of buttons choosing which part of a page is drawn, bound to ``?section=`` (only that part renders)."""
     wanted = get_param("section")
     default = wanted if wanted in sections else sections[0]
-    choice = st.segmented_control(t("section", lang), list(sections), default=default, required=True,
-                                  format_func=lambda s: t(f"section_{s}", lang), key="f_section",
-                                  label_visibility="collapsed")
-    choice = choice or default
+    choice = st.radio(t("section", lang), list(sections), index=list(sections).index(default), horizontal=True,
+                      format_func=lambda s: t(f"section_{s}", lang), key="f_section", label_visibility="collapsed")
     set_param("section", choice if choice != sections[0] else None)
     return choice

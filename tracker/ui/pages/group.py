@@ -30,18 +30,20 @@ PLOT_CONFIG = {"displaylogo": False}
 
 
 def headline(view: View, own: pl.DataFrame) -> None:
-    """The exporter's export value, world share, RCA and market concentration in the last year."""
+    """The exporter's export value, world share, RCA and market concentration in the last year, on one line."""
     latest = own.filter(pl.col("year") == view.years.last) if own.height else own
     if not latest.height:
         return
     row = latest.row(0, named=True)
     lang = view.lang
-    kpis = st.columns(4)
-    kpis[0].metric(t("kpi_exports", lang, year=view.years.last), fmt_usd(row["export_value_usd"], lang),
-                   fmt_pct(row["growth_yoy"]) if row["growth_yoy"] is not None else None)
-    kpis[1].metric(t("kpi_world_share", lang), fmt_pct(row["world_share"], 2))
-    kpis[2].metric(t("col_rca", lang), fmt_number(row["rca"]))
-    kpis[3].metric(t("col_hhi", lang), fmt_number(row["hhi_markets"], 3))
+    growth = f" ({fmt_pct(row['growth_yoy'])})" if row["growth_yoy"] is not None else ""
+    value = fmt_usd(row["export_value_usd"], lang).replace("$", "\\$")  # no LaTeX in markdown
+    st.markdown(
+        f"**{t('kpi_exports', lang, year=view.years.last)}** {value}{growth}"
+        f" · **{t('kpi_world_share', lang)}** {fmt_pct(row['world_share'], 2)}"
+        f" · **{t('col_rca', lang)}** {fmt_number(row['rca'])}"
+        f" · **{t('col_hhi', lang)}** {fmt_number(row['hhi_markets'], 3)}"
+    )
 
 
 def markets_section(view: View, group: ProductGroup) -> None:

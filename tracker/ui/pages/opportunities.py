@@ -15,8 +15,25 @@ from tracker.ui.components import (
     paged_dataframe,
     sidebar_view,
 )
-from tracker.ui.i18n import t
+from tracker.ui.i18n import fmt_pct, fmt_usd, t
 from tracker.ui.state import current_language
+
+
+def reasons_text(row: dict, lang: str) -> str:
+    """The score's components in one line, in ``lang``, from the stored factor columns."""
+    parts = [t("reason_size", lang, value=fmt_usd(row["market_imports_usd"], lang))]
+    growth = row["market_growth"]
+    parts.append(t("reason_growth", lang, value=fmt_pct(growth)) if growth is not None
+                 else t("reason_growth_unknown", lang))
+    share = fmt_pct(row["exporter_share"] or 0.0)
+    parts.append(t("reason_share", lang, exporter=country_name(row["exporter"], lang), value=share))
+    uv = row["relative_unit_value"]
+    parts.append(t("reason_uv", lang, value=f"{uv:.2f}") if uv is not None else t("reason_uv_unknown", lang))
+    online = row["ecommerce_online_pct"]
+    parts.append(t("reason_online", lang, value=f"{online:.0f}") if online is not None
+                 else t("reason_online_unknown", lang))
+    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+
 
 lang = current_language()
 view = sidebar_view(lang)
@@ -43,6 +60,8 @@ if metrics_ready(view, "group_opportunity"):
         )
         shown = for_display(rows, lang, usd=["market_imports_usd"],
                             pct=["market_growth", "exporter_share"], countries=["market"])
+        if lang != "en":  # the stored reasons are English; say the same from the stored factors
+            shown = shown.with_columns(reasons=pl.Series([reasons_text(r, lang) for r in rows.iter_rows(named=True)]))
         config = {
             "market_name": st.column_config.TextColumn(t("col_market", lang), pinned=True),
             "reasons": st.column_config.TextColumn(t("col_reasons", lang), width="large"),
@@ -62,6 +81,6 @@ if metrics_ready(view, "group_opportunity"):
                         column_config=config)
         download_buttons(view, "group_opportunity", group=view.group, years=view.years.as_tuple,
                          key="opportunities")
-    with st.expander(t("formula", lang), expanded=True):
-        st.code(data.opportunity_formula() or "tracker.metrics.opportunity", language=None)
+    st.subheader(t("formula", lang))
+    st.code(data.opportunity_formula() or "tracker.metrics.opportunity", language=None)
 caveats(lang)
