@@ -68,6 +68,7 @@ LABELS: dict[str, dict[str, str]] = {
     "exporter": {"en": "Exporter", "zh": "出口国"},
     "market": {"en": "Market", "zh": "市场"},
     "markets": {"en": "Markets", "zh": "市场"},
+    "choose": {"en": "Choose…", "zh": "请选择…"},
     "markets_all": {"en": "All markets when empty", "zh": "留空表示全部市场"},
     "years": {"en": "Years", "zh": "年份"},
     "year": {"en": "Year", "zh": "年份"},

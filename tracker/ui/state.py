@@ -126,7 +126,7 @@ def select_countries(lang: str, options: Sequence[str], param: str, default: Seq
     chosen = st.sidebar.multiselect(
         t(label_key, lang), list(options), default=wanted, key=key,
         format_func=lambda c: f"{country_name(c, lang)} ({c})",
-        help=t(help_key, lang) if help_key else None,
+        help=t(help_key, lang) if help_key else None, placeholder=t("choose", lang),
     )
     set_param(param, ",".join(chosen) if chosen and list(chosen) != list(default) else None)
     return tuple(chosen)

@@ -36,7 +36,7 @@ def headline(view: View, own: pl.DataFrame) -> None:
         return
     row = latest.row(0, named=True)
     lang = view.lang
-    growth = f" ({fmt_pct(row['growth_yoy'])})" if row["growth_yoy"] is not None else ""
+    growth = f" ({100 * row['growth_yoy']:+.1f}%)" if row["growth_yoy"] is not None else ""
     value = fmt_usd(row["export_value_usd"], lang).replace("$", "\\$")  # no LaTeX in markdown
     st.markdown(
         f"**{t('kpi_exports', lang, year=view.years.last)}** {value}{growth}"
