@@ -51,23 +51,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "tracker-bench",
                         help="folder for the generated Parquet (reused between runs)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per implementation (the best time is kept)")
+    parser.add_argument("--implementations", default=",".join(IMPLEMENTATIONS),
+                        help=f"comma-separated subset of {', '.join(IMPLEMENTATIONS)} (default: all), e.g. to skip "
+                             "the in-memory Polars run where it would not fit in memory")
     args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.implementations.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(IMPLEMENTATIONS))
+    if unknown or not chosen:
+        parser.error(f"unknown implementation(s) {unknown}; choose from {', '.join(IMPLEMENTATIONS)}")
 
     check_same_numbers(generate(CHECK_ROWS, args.data / f"baci_{CHECK_ROWS}"))
     folder = generate(args.rows, args.data / f"baci_{args.rows}")
     results = {}
-    for implementation in IMPLEMENTATIONS:
+    for implementation in [name for name in IMPLEMENTATIONS if name in chosen]:
         runs = [run_worker(implementation, folder) for _ in range(args.repeat)]
         results[implementation] = min(runs, key=lambda run: run["seconds"])
         print(f"… {implementation}: {results[implementation]['seconds']:.1f} s", flush=True)
-    base = results["pandas"]
+    base = results.get("pandas")
     print(f"\nBACI-shaped table: {args.rows:,} rows; market shares and RCA for every configured product group "
           f"(CPU cores: {os.cpu_count()})")
     print("| implementation | time (s) | peak RSS (MiB) | time vs pandas | memory vs pandas |")
     print("|---|---:|---:|---:|---:|")
     for implementation, run in results.items():
-        print(f"| {implementation} | {run['seconds']:.2f} | {run['peak_rss_mib']:,.0f} | "
-              f"{run['seconds'] / base['seconds']:.2f}× | {run['peak_rss_mib'] / base['peak_rss_mib']:.2f}× |")
+        time_ratio = f"{run['seconds'] / base['seconds']:.2f}×" if base else "n/a"
+        memory_ratio = f"{run['peak_rss_mib'] / base['peak_rss_mib']:.2f}×" if base else "n/a"
+        print(f"| {implementation} | {run['seconds']:.2f} | {run['peak_rss_mib']:,.0f} | {time_ratio} "
+              f"| {memory_ratio} |")
+    if base:
+        print("\npandas time / implementation time (higher = faster than pandas): " + ", ".join(
+            f"{name} {base['seconds'] / run['seconds']:.1f}×" for name, run in results.items() if name != "pandas"))
     return 0
 
 

@@ -9,8 +9,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tracker.config import REPO_ROOT
-from tracker.metrics import compute_tables
-from tracker.sample import write_sample
 from tracker.store import Store
 
 PAGES = ("overview", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "status")
@@ -20,17 +18,6 @@ TITLES = {
     "zh": {"overview": "总览", "competitors": "竞争对手", "opportunities": "市场机会", "downloads": "数据与下载",
            "status": "数据状态"},
 }
-
-
-@pytest.fixture(scope="module")
-def metrics_store(tmp_path_factory: pytest.TempPathFactory, config) -> Path:
-    """Sample data plus every metric table, computed through the metrics package's Python API."""
-    root = tmp_path_factory.mktemp("app_pages") / "data"
-    store = Store(root)
-    write_sample(store, config)
-    for table, frame in compute_tables(store.scan("trade"), store.scan("ecommerce"), config).items():
-        store.replace(table, frame)
-    return root
 
 
 def _app(lang: str, **params: str) -> AppTest:

@@ -8,22 +8,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tracker.config import REPO_ROOT
-from tracker.sample import write_sample
-from tracker.store import Store
-
-
-@pytest.fixture(scope="module")
-def sample_store(tmp_path_factory: pytest.TempPathFactory, config) -> Path:
-    root = tmp_path_factory.mktemp("app") / "data"
-    write_sample(Store(root), config)
-    return root
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_app_shell_status_page_shows_tables_and_sample_banner(
-    sample_store: Path, lang: str, monkeypatch: pytest.MonkeyPatch
+    metrics_store: Path, lang: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(sample_store))
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
     app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
     app.query_params["lang"] = lang
     app.run()

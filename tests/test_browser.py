@@ -8,24 +8,11 @@ import pytest
 
 from bench_ui.browser import browser_missing, chromium, new_page, open_rendered, serve
 from tracker.config import REPO_ROOT
-from tracker.metrics import compute_tables
-from tracker.sample import write_sample
-from tracker.store import Store
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 PAGES = ("", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "status")
 ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
-
-
-@pytest.fixture(scope="module")
-def metrics_store(tmp_path_factory: pytest.TempPathFactory, config) -> Path:
-    root = tmp_path_factory.mktemp("browser") / "data"
-    store = Store(root)
-    write_sample(store, config)
-    for table, frame in compute_tables(store.scan("trade"), store.scan("ecommerce"), config).items():
-        store.replace(table, frame)
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -13,19 +13,6 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from tracker.config import REPO_ROOT
-from tracker.metrics import compute_tables
-from tracker.sample import write_sample
-from tracker.store import Store
-
-
-@pytest.fixture(scope="module")
-def metrics_store(tmp_path_factory: pytest.TempPathFactory, config) -> Path:
-    root = tmp_path_factory.mktemp("downloads") / "data"
-    store = Store(root)
-    write_sample(store, config)
-    for table, frame in compute_tables(store.scan("trade"), store.scan("ecommerce"), config).items():
-        store.replace(table, frame)
-    return root
 
 
 @pytest.fixture
