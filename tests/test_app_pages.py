@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from tracker.config import REPO_ROOT
 from tracker.store import Store
+from tracker.ui.geo import TILES
 
 PAGES = ("overview", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "status")
 TITLES = {
@@ -70,6 +71,33 @@ def test_app_pages_toys_market_share_equals_stored_group_market(
     for market, share in stored.iter_rows():
         assert shown[market] == pytest.approx(100 * share), market  # shown in percent
     assert shown["USA"] > 0
+
+
+@pytest.mark.parametrize(("lang", "usa", "share_label", "change_label", "pp"), [
+    ("en", "United States (USA)", "Market share", "Share change", "pp"),
+    ("zh", "美国 (USA)", "市场份额", "份额变化", "个百分点"),
+])
+def test_app_pages_group_map_is_inline_svg_with_stored_shares(
+    metrics_store: Path, monkeypatch: pytest.MonkeyPatch, lang: str, usa: str, share_label: str,
+    change_label: str, pp: str,
+) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app(lang, group="toys", exporter="CHN", years="2020-2025"), "group")
+    assert not app.get("plotly_chart"), "the default section draws no Plotly chart (plotly.js stays unloaded)"
+    svg = next(m.value for m in app.markdown if "<svg" in m.value)
+    assert 'role="img"' in svg and "aria-label=" in svg and "<script" not in svg and "http" not in svg.replace(
+        "http://www.w3.org/2000/svg", "")
+    row = (
+        Store(metrics_store).scan("group_market")
+        .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025,
+                pl.col("market") == "USA")
+        .collect()
+        .row(0, named=True)
+    )
+    expected = (f"<title>{usa}\n{share_label}: {100 * row['market_share']:.2f}%\n"
+                f"{change_label}: {row['market_share_change_pp']:+.2f} {pp}</title>")
+    assert expected in svg
+    assert svg.count("<title>") == len(TILES)  # every grid square, grey where there is no data
 
 
 def test_app_pages_overview_lists_every_group_with_a_link(metrics_store: Path, monkeypatch: pytest.MonkeyPatch,

@@ -30,9 +30,15 @@ def test_browser_every_page_renders_without_error(app_url: str, lang: str) -> No
     blocked: list[str] = []
     with chromium() as browser:
         page = new_page(browser, blocked)
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
         for path in PAGES:
             url = f"{app_url}/{path}?lang={lang}&group=toys"
+            requested.clear()
             open_rendered(page, url)
+            if path == "group":  # the default section's map is inline SVG: plotly.js is not even downloaded
+                assert page.locator('svg[role="img"] title').count() > 50, url
+                assert not [u for u in requested if "Plotly" in u], url
             page.screenshot(path=str(SCREENSHOTS / f"{path or 'overview'}_{lang}.png"), full_page=True)
             errors = page.locator(ERROR_SELECTOR)
             assert errors.count() == 0, f"{url}: {errors.first.inner_text()}"

@@ -1,6 +1,8 @@
-"""Plotly figures for the pages: they draw frames the loaders return, with hover values and units."""
+"""Charts for the pages: Plotly figures, and the tile map as inline SVG; hover values come with their units."""
 
 from __future__ import annotations
+
+from html import escape
 
 import plotly.graph_objects as go
 import polars as pl
@@ -19,37 +21,102 @@ def _layout(fig: go.Figure, title: str, height: int = HEIGHT) -> go.Figure:
     return fig
 
 
-def tile_map(frame: pl.DataFrame, value: str, lang: str, title: str, colour_label: str,
-             percent: bool = True) -> go.Figure:
-    """Squares on a hand-placed grid, coloured by ``value`` (a fraction shown in %), one per market."""
-    rows = [r for r in frame.iter_rows(named=True) if r["market"] in TILES]
-    xs = [TILES[r["market"]][1] for r in rows]
-    ys = [-TILES[r["market"]][0] for r in rows]
-    values = [(100 * r[value] if percent else r[value]) if r[value] is not None else None for r in rows]
-    names = [country_name(r["market"], lang) for r in rows]
+# Viridis (the scale the Plotly map used): dark blue-violet = low share, yellow = high share.
+VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
+           "#fde725")
+EMPTY_FILL, EMPTY_TEXT = "#eeeeee", "#8a8a8a"
+TILE, GAP = 30, 3  # px in the SVG's own units; the SVG scales to the column width
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def sequential_colour(fraction: float, scale: tuple[str, ...] = VIRIDIS) -> str:
+    """The colour at ``fraction`` (0–1, clipped) along ``scale``, linearly interpolated."""
+    position = min(max(fraction, 0.0), 1.0) * (len(scale) - 1)
+    low = min(int(position), len(scale) - 2)
+    weight = position - low
+    mixed = (round(a + (b - a) * weight) for a, b in zip(_rgb(scale[low]), _rgb(scale[low + 1]), strict=True))
+    return "#{:02x}{:02x}{:02x}".format(*mixed)
+
+
+def _text_colour(fill: str) -> str:
+    red, green, blue = _rgb(fill)
+    return "#111111" if 0.299 * red + 0.587 * green + 0.114 * blue > 150 else "#ffffff"
+
+
+def tile_map(frame: pl.DataFrame, value: str, lang: str, title: str, change: str | None = None,
+             percent: bool = True) -> str:
+    """An inline SVG tile map: one square per market on the hand-placed grid (tracker/ui/geo.py).
+
+    Colour = ``value`` (a fraction shown in % when ``percent``) on the Viridis scale, with a legend; grid squares
+    without data stay light grey. Each square has a ``<title>`` (the browser's hover text) with the country's
+    name, the value with its unit and, from ``change``, the change in percentage points, in ``lang``. No script,
+    no external request: the page draws it as plain markup (st.markdown), without loading a chart library.
+    Markets with data that have no place on the grid are listed under the map.
+    """
     unit = "%" if percent else ""
-    hover = [
-        f"<b>{n}</b> ({r['market']})<br>{colour_label}: " + ("–" if v is None else f"{v:.2f}{unit}")
-        for n, r, v in zip(names, rows, values, strict=True)
+    pp = t("pp_unit", lang)
+    values = {
+        r["market"]: (None if r[value] is None else (100 * r[value] if percent else r[value]),
+                      r[change] if change else None)
+        for r in frame.iter_rows(named=True)
+    }
+    shown = [v for code, (v, _) in values.items() if code in TILES and v is not None]
+    low, high = (min(shown), max(shown)) if shown else (0.0, 0.0)
+    span = (high - low) or 1.0
+    cols = 1 + max(col for _, col in TILES.values())
+    rows = 1 + max(row for row, _ in TILES.values())
+    step = TILE + GAP
+    legend_y = rows * step + 14
+    width, height = cols * step, legend_y + 34
+    aria = t("map_aria", lang, title=title, low=f"{low:.2f}{unit}", high=f"{high:.2f}{unit}", count=len(shown))
+    # Text attributes sit on the groups (inherited) and the legend is one gradient, so the markup stays short:
+    # the page's Markdown renderer parses the whole SVG, and fewer nodes draw faster.
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="{escape(aria)}" style="max-width:{width * 1.4:.0f}px;display:block;font-family:sans-serif">'
+        '<defs><linearGradient id="tile-map-scale">'
+        + "".join(f'<stop offset="{i / (len(VIRIDIS) - 1):.3f}" stop-color="{c}"/>' for i, c in enumerate(VIRIDIS))
+        + '</linearGradient></defs>'
     ]
-    fig = go.Figure()
-    # The whole grid in light grey, so the shape of the world stays visible where there is no data.
-    empty = [code for code in TILES if code not in {r["market"] for r in rows}]
-    fig.add_trace(go.Scatter(
-        x=[TILES[c][1] for c in empty], y=[-TILES[c][0] for c in empty], mode="markers+text", text=empty,
-        marker={"symbol": "square", "size": 30, "color": "#eeeeee"}, textfont={"size": 8, "color": "#999999"},
-        hovertext=[f"{country_name(c, lang)}: –" for c in empty], hoverinfo="text", showlegend=False,
-    ))
-    fig.add_trace(go.Scatter(
-        x=xs, y=ys, mode="markers+text", text=[r["market"] for r in rows], hovertext=hover, hoverinfo="text",
-        marker={"symbol": "square", "size": 30, "color": values, "colorscale": "Viridis", "showscale": True,
-                "colorbar": {"title": {"text": f"{unit}"}, "thickness": 12}},
-        textfont={"size": 9, "color": "white"}, showlegend=False,
-    ))
-    fig.update_xaxes(visible=False, range=[-0.7, 21.7])
-    fig.update_yaxes(visible=False, range=[-12.7, 0.7], scaleanchor="x")
-    fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")
-    return _layout(fig, title, height=420)
+    tiles, labels = [], []
+    for code, (row, col) in TILES.items():
+        share, delta = values.get(code, (None, None))
+        name = f"{country_name(code, lang)} ({code})"
+        if share is None:
+            fill, ink = EMPTY_FILL, EMPTY_TEXT
+            hover = f"{name}: {t('map_no_data', lang)}"
+        else:
+            fill = sequential_colour((share - low) / span)
+            ink = _text_colour(fill)
+            moved = "–" if delta is None else f"{delta:+.2f} {pp}"
+            hover = f"{name}\n{t('map_share', lang)}: {share:.2f}{unit}\n{t('map_change', lang)}: {moved}"
+        x, y = col * step, row * step
+        tiles.append(f'<rect x="{x}" y="{y}" width="{TILE}" height="{TILE}" rx="3" fill="{fill}">'
+                     f'<title>{escape(hover)}</title></rect>')
+        labels.append(f'<text x="{x + TILE / 2:g}" y="{y + TILE / 2 + 3:g}" fill="{ink}">{code}</text>')
+    parts.append("<g>" + "".join(tiles) + "</g>")
+    parts.append('<g font-size="9" text-anchor="middle" pointer-events="none">' + "".join(labels) + "</g>")
+    # Legend: the colour bar from the lowest to the highest share, labelled at both ends and the middle.
+    bar_x, bar_w = width - 260, 240
+    parts.append(f'<g font-size="10" fill="#555555"><text x="{bar_x}" y="{legend_y - 3}">'
+                 f'{escape(t("map_share", lang))} ({unit or "–"})</text>'
+                 f'<rect x="{bar_x}" y="{legend_y}" width="{bar_w}" height="10" fill="url(#tile-map-scale)"/>')
+    for fraction, anchor in ((0.0, "start"), (0.5, "middle"), (1.0, "end")):
+        parts.append(f'<text x="{bar_x + fraction * bar_w:g}" y="{legend_y + 22}" text-anchor="{anchor}">'
+                     f'{low + fraction * (high - low):.2f}{unit}</text>')
+    parts.append(f'<rect x="{bar_x - 70}" y="{legend_y}" width="10" height="10" fill="{EMPTY_FILL}"/>'
+                 f'<text x="{bar_x - 56}" y="{legend_y + 9}">{escape(t("map_no_data", lang))}</text></g>')
+    parts.append("</svg>")
+    svg = "".join(parts)
+    off_grid = sorted(code for code in values if code not in TILES)
+    heading = f'<div class="tile-map"><p style="font-weight:600;margin:0 0 0.4rem">{escape(title)}</p>\n{svg}'
+    if off_grid:
+        note = t("map_off_grid", lang, markets=", ".join(off_grid))
+        heading += f'\n<p style="font-size:0.8rem;margin:0.3rem 0 0">{escape(note)}</p>'
+    return heading + "\n</div>"
 
 
 def lines(frame: pl.DataFrame, x: str, y: str, series: str, lang: str, title: str, y_label: str,

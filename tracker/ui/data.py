@@ -200,7 +200,8 @@ def exporters_available(root: str, token: str) -> tuple[str, ...]:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
 def overview_rows(root: str, token: str, exporter: str, years: tuple[int, ...]) -> pl.DataFrame:
-    """group_exporter rows of one exporter, annual, with the export values of every year as a list."""
+    """group_exporter rows of one exporter, annual, with the export values of every year as a list (``trend``)
+    and the change of world share against the year before in percentage points (``world_share_change_pp``)."""
     frame = table_rows(root, token, "group_exporter", exporter=exporter, years=years)
     if frame.is_empty():
         return frame
@@ -209,8 +210,14 @@ def overview_rows(root: str, token: str, exporter: str, years: tuple[int, ...]) 
         .group_by("group", maintain_order=True)
         .agg(pl.col("export_value_usd").alias("trend"))
     )
+    before = frame.filter(pl.col("year") == max(years) - 1).select("group", pl.col("world_share").alias("_before"))
     last = frame.filter(pl.col("year") == max(years))
-    return last.join(series, on="group", how="left")
+    return (
+        last.join(series, on="group", how="left")
+        .join(before, on="group", how="left")
+        .with_columns(world_share_change_pp=100 * (pl.col("world_share") - pl.col("_before")))
+        .drop("_before")
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)

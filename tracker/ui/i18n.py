@@ -144,9 +144,20 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "map_title": {"en": "Market share of {exporter} by market, {year}", "zh": "{exporter} 在各市场的份额（{year} 年）"},
     "map_help": {
-        "en": "Tile map: one square per tracked market, placed roughly where it lies; colour = market share. "
-        "Hover for values.",
-        "zh": "方块地图：每个跟踪市场一个方块，位置大致对应其地理位置；颜色表示市场份额。悬停查看数值。",
+        "en": "Tile map: one square per tracked market, placed roughly where it lies; colour = market share, "
+        "grey = no data. Hover over a square for its values.",
+        "zh": "方块地图：每个跟踪市场一个方块，位置大致对应其地理位置；颜色表示市场份额，灰色表示无数据。"
+        "悬停查看数值。",
+    },
+    "map_share": {"en": "Market share", "zh": "市场份额"},
+    "map_change": {"en": "Share change", "zh": "份额变化"},
+    "map_no_data": {"en": "no data", "zh": "无数据"},
+    "map_off_grid": {"en": "Not on the map: {markets}", "zh": "未在地图上显示：{markets}"},
+    "map_aria": {
+        "en": "{title}: tile map, one square per market, colour = market share from {low} to {high}; "
+        "{count} markets with data. The table below lists the values.",
+        "zh": "{title}：方块地图，每个市场一个方块，颜色表示市场份额（{low} 至 {high}）；{count} 个市场有数据。"
+        "下表列出具体数值。",
     },
     "markets_table": {"en": "Markets", "zh": "各市场"},
     "trend_title": {"en": "Trends", "zh": "走势"},
