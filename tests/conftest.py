@@ -48,14 +48,13 @@ def config() -> Config:
 @pytest.fixture(scope="session")
 def metrics_store(tmp_path_factory: pytest.TempPathFactory, config: Config) -> Path:
     """Sample data plus every metric table, built once per run; tests only read it."""
-    from tracker.metrics import compute_tables
+    from tracker.metrics import refresh_metric_tables
     from tracker.sample import write_sample
 
     root = tmp_path_factory.mktemp("sample_metrics") / "data"
     store = Store(root)
     write_sample(store, config)
-    for table, frame in compute_tables(store.scan("trade"), store.scan("ecommerce"), config).items():
-        store.replace(table, frame)
+    refresh_metric_tables(store, config)
     return root
 
 

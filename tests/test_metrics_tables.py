@@ -13,6 +13,7 @@ from tests.conftest import trade_rows
 from tests.test_metrics_reference import build_trade
 from tracker.config import REPO_ROOT, Config
 from tracker.metrics import METRIC_TABLES, compute_tables
+from tracker.schemas import ECOMMERCE
 from tracker.store import Store
 
 
@@ -47,7 +48,7 @@ def test_metrics_and_export_cli_end_to_end(store: Store, tmp_path) -> None:
     run = subprocess.run([sys.executable, "-m", "tracker", "metrics"], cwd=REPO_ROOT, env=env, capture_output=True,
                          text=True, check=False)
     assert run.returncode == 0, run.stderr
-    assert "metrics computed in" in run.stdout
+    assert "metrics computed and written in" in run.stdout
     out = tmp_path / "gm.csv"
     run = subprocess.run(
         [sys.executable, "-m", "tracker", "export", "--table", "group_market", "--format", "csv", "--out", str(out),
@@ -59,3 +60,24 @@ def test_metrics_and_export_cli_end_to_end(store: Store, tmp_path) -> None:
     assert frame.height > 0
     assert set(frame.get_column("exporter")) == {"CHN"} and set(frame.get_column("year")) == {2023}
     assert frame.get_column("sample").all()
+
+
+def test_compute_tables_market_import_growth_and_world_share_change_by_hand(config: Config) -> None:
+    """Two years, one market, two suppliers: the new columns against arithmetic done here."""
+    rows = []
+    for period, chn, vnm, world in (("2022", 60.0, 20.0, 100.0), ("2023", 60.0, 60.0, 150.0)):
+        rows += [
+            {"reporter": "USA", "partner": "CHN", "period": period, "value_usd": chn},
+            {"reporter": "USA", "partner": "VNM", "period": period, "value_usd": vnm},
+            {"reporter": "USA", "partner": "WLD", "period": period, "value_usd": world},
+        ]
+    tables = compute_tables(trade_rows(rows).lazy(), pl.LazyFrame(schema=ECOMMERCE.polars_schema), config)
+    market = tables["group_market"].filter((pl.col("exporter") == "CHN") & (pl.col("group") == "toys")).sort("year")
+    assert market.get_column("market_import_growth").to_list()[0] is None  # no base year
+    assert abs(market.get_column("market_import_growth").to_list()[1] - (150 / 100 - 1)) < 1e-12
+    exporter = tables["group_exporter"].filter(pl.col("group") == "toys").sort("exporter", "year")
+    # world shares from the markets' records (mirror): CHN 60/80 then 60/120; VNM 20/80 then 60/120
+    chn = exporter.filter(pl.col("exporter") == "CHN").get_column("world_share_change_pp").to_list()
+    vnm = exporter.filter(pl.col("exporter") == "VNM").get_column("world_share_change_pp").to_list()
+    assert chn[0] is None and abs(chn[1] - 100 * (60 / 120 - 60 / 80)) < 1e-9
+    assert abs(vnm[1] - 100 * (60 / 120 - 20 / 80)) < 1e-9

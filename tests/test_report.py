@@ -11,7 +11,7 @@ import pytest
 
 from tracker.cli import main
 from tracker.config import REPO_ROOT, Config, load_config
-from tracker.metrics import compute_tables
+from tracker.metrics import refresh_metric_tables
 from tracker.reports import ReportInputs, build_report, list_reports, render_report, write_report
 from tracker.reports.render import percent, ratio, signed_percent, usd
 from tracker.reports.svg import bar_chart, line_chart
@@ -34,8 +34,7 @@ def sample_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Stor
     config = load_config(config_dir)
     store = Store(folder / "data")
     write_sample(store, config, 2026)
-    for name, frame in compute_tables(store.scan("trade"), store.scan("ecommerce"), config).items():
-        store.replace(name, frame)
+    refresh_metric_tables(store, config)
     return config, store
 
 

@@ -6,7 +6,7 @@ import argparse
 import time
 
 from tracker.config import load_config
-from tracker.metrics import compute_tables
+from tracker.metrics import refresh_metric_tables
 from tracker.store import Store
 
 NAME = "metrics"
@@ -24,11 +24,9 @@ def run(args: argparse.Namespace) -> int:
     if not store.has_data("trade"):
         print(f"store at {store.root} holds no trade data: run `python -m tracker sample` or `fetch` first")
         return 1
-    tables = compute_tables(store.scan("trade"), store.scan("ecommerce"), config)
-    computed = time.perf_counter() - started
-    for name, frame in tables.items():
-        store.replace(name, frame)
-        if not args.quiet:
-            print(f"{name}: {frame.height:,} rows")
-    print(f"metrics computed in {computed:.1f} s, written in {time.perf_counter() - started:.1f} s total")
+    rows = refresh_metric_tables(store, config)
+    if not args.quiet:
+        for name, count in rows.items():
+            print(f"{name}: {count:,} rows")
+    print(f"metrics computed and written in {time.perf_counter() - started:.1f} s")
     return 0

@@ -41,13 +41,33 @@ from tracker.metrics.specialisation import (
     revealed_comparative_advantage,
     trade_competitiveness_index,
 )
-from tracker.metrics.tables import METRIC_TABLES, compute_tables
+from tracker.metrics.tables import METRIC_TABLES, compute_tables, refresh_metric_tables
 from tracker.metrics.unit_values import relative_unit_value, unit_value
 
 __all__ = [
-    "METRIC_TABLES", "aggregate_to_groups", "compound_annual_growth", "compute_tables", "constant_market_share",
-    "export_similarity", "exports_to_world", "group_code_flows", "group_flows", "growth_yoy", "lafay_index",
-    "market_concentration", "market_imports", "market_opportunity", "market_share", "relative_unit_value",
-    "revealed_comparative_advantage", "share_change_pp", "supplier_flows", "total_flows",
-    "trade_competitiveness_index", "trade_complementarity", "unit_value", "world_market_share",
+    "METRIC_TABLES",
+    "aggregate_to_groups",
+    "compound_annual_growth",
+    "compute_tables",
+    "constant_market_share",
+    "export_similarity",
+    "exports_to_world",
+    "group_code_flows",
+    "group_flows",
+    "growth_yoy",
+    "lafay_index",
+    "market_concentration",
+    "market_imports",
+    "market_opportunity",
+    "market_share",
+    "refresh_metric_tables",
+    "relative_unit_value",
+    "revealed_comparative_advantage",
+    "share_change_pp",
+    "supplier_flows",
+    "total_flows",
+    "trade_competitiveness_index",
+    "trade_complementarity",
+    "unit_value",
+    "world_market_share",
 ]

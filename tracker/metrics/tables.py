@@ -41,6 +41,7 @@ from tracker.metrics.specialisation import (
 )
 from tracker.metrics.unit_values import relative_unit_value, unit_value
 from tracker.schemas import UTC_TIME, Column, TableSchema, register
+from tracker.store import Store
 
 F64, I32, STR, BOOL = pl.Float64(), pl.Int32(), pl.String(), pl.Boolean()
 CMS_LONG_SPAN_YEARS = 5
@@ -75,6 +76,8 @@ GROUP_MARKET = register(TableSchema(
                "points; null when either year is missing.", nullable=True),
         Column("growth_yoy", F64, "export_value_usd / previous year − 1; null when the base is 0 or missing.",
                nullable=True),
+        Column("market_import_growth", F64, "market_imports_usd / previous year − 1: is the market growing? "
+               "Null when the base is 0 or missing.", nullable=True),
         Column("unit_value_usd_per_kg", F64, "Value / net weight over rows with a positive weight; null without "
                "weight.", nullable=True),
         Column("competitors_median_uv_usd_per_kg", F64, "Median unit value of the other suppliers of this "
@@ -96,6 +99,8 @@ GROUP_EXPORTER = register(TableSchema(
         Column("import_value_usd", F64, "Exporter's imports of the group from the world.", nullable=True),
         Column("world_share", F64, "export_value_usd / sum over all exporters in the store (0–1); provenance "
                "describes the numerator.", nullable=True),
+        Column("world_share_change_pp", F64, "Change of world_share since the previous year, in percentage "
+               "points.", nullable=True),
         Column("rca", F64, "Balassa revealed comparative advantage (x_ik/X_i)/(x_wk/X_w); > 1 = specialised.",
                nullable=True),
         Column("tc_index", F64, "Trade competitiveness (x − M)/(x + M), −1 … 1.", nullable=True),
@@ -232,6 +237,7 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config)
     market = unit_value(market)
     market = relative_unit_value(market)
     market = growth_yoy(market, ["group", "exporter", "market"])
+    market = growth_yoy(market, ["group", "exporter", "market"], "market_imports_usd", "market_import_growth")
     market = share_change_pp(market, ["group", "exporter", "market"]).collect().lazy()
 
     exporter = _group_exporter(annual, suppliers, market, total_flows(trade))
@@ -249,9 +255,21 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config)
     return dict(zip(frames, pl.collect_all(finished), strict=True))
 
 
+def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
+    """Recompute every metric table from the store and replace it there; return rows per table.
+
+    The one place that materialises metrics: the CLI, the scheduler and the tests all call it.
+    """
+    tables = compute_tables(store.scan("trade"), store.scan("ecommerce"), config)
+    for name, frame in tables.items():
+        store.replace(name, frame)
+    return {name: frame.height for name, frame in tables.items()}
+
+
 def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.LazyFrame,
                     totals: pl.LazyFrame) -> pl.LazyFrame:
     exports = world_market_share(exports_to_world(annual, suppliers))
+    exports = share_change_pp(exports, ["group", "exporter"], "world_share", "world_share_change_pp")
     own_imports = imports_from_world(annual).select(
         "group", "exporter", "period", "import_value_usd", "provenance", "sources", "newest_fetch"
     )

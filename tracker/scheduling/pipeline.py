@@ -17,14 +17,12 @@ log = logging.getLogger(__name__)
 
 def refresh_metrics(config: Config, store: Store) -> str:
     """Recompute and replace every metric table (as `python -m tracker metrics` does)."""
-    from tracker.metrics import compute_tables
+    from tracker.metrics import refresh_metric_tables
 
     if not store.has_data("trade"):
         return "metrics: no trade data yet"
-    tables = compute_tables(store.scan("trade"), store.scan("ecommerce"), config)
-    for name, frame in tables.items():
-        store.replace(name, frame)
-    return f"metrics: {len(tables)} tables, {sum(f.height for f in tables.values()):,} rows"
+    rows = refresh_metric_tables(store, config)
+    return f"metrics: {len(rows)} tables, {sum(rows.values()):,} rows"
 
 
 def evaluate_alerts(config: Config, store: Store) -> str:
