@@ -29,7 +29,7 @@ class Recorder:
     def __init__(self) -> None:
         self.hits: list[tuple[float, str, int]] = []
         self.lock = threading.Lock()
-        self.throttled = False
+        self.comtrade_arrivals = 0
 
 
 def make_handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
@@ -37,10 +37,10 @@ def make_handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             request = httpx.Request("GET", f"http://loopback{self.path}")
             status, headers, body = 200, {"Content-Type": "application/json"}, b""
-            with recorder.lock:
-                comtrade_calls = sum(1 for _, path, _ in recorder.hits if path.startswith("/public/"))
-                throttle = request.url.path.startswith("/public/") and comtrade_calls == 1 and not recorder.throttled
-                recorder.throttled = recorder.throttled or throttle
+            with recorder.lock:  # count arrivals, not answers: concurrent requests must not all look "first"
+                if request.url.path.startswith("/public/"):
+                    recorder.comtrade_arrivals += 1
+                throttle = request.url.path.startswith("/public/") and recorder.comtrade_arrivals == 2
             if throttle:  # the second Comtrade call is throttled once, as Comtrade does
                 status, headers["Retry-After"] = 429, "1"
                 body = b'{"statusCode": 429, "message": "Rate limit is exceeded. Try again in 1 seconds."}'
