@@ -15,6 +15,7 @@ from html import escape
 
 from tracker import countries
 from tracker.config import Config
+from tracker.formatting import fmt_usd
 from tracker.reports.content import ALL_GROUPS, GroupSection, ReportContent
 from tracker.reports.svg import bar_chart, line_chart
 
@@ -81,19 +82,7 @@ def label(key: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def usd(value: float | None, lang: str) -> str:
-    """Money in the reader's units: $ bn / mn for English, 亿 / 万美元 for Chinese."""
-    if value is None:
-        return "–"
-    if lang == "zh":
-        if abs(value) >= 1e8:
-            return f"{value / 1e8:,.2f} 亿美元"
-        return f"{value / 1e4:,.1f} 万美元"
-    if abs(value) >= 1e9:
-        return f"${value / 1e9:,.2f} bn"
-    if abs(value) >= 1e6:
-        return f"${value / 1e6:,.2f} mn"
-    return f"${value:,.0f}"
+usd = fmt_usd  # the reports format money exactly as the app does
 
 
 def percent(value: float | None, digits: int = 2) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from tracker.formatting import fmt_usd  # noqa: F401 - re-exported for the pages
+
 LANGUAGES = {"en": "English", "zh": "中文"}
 
 LABELS: dict[str, dict[str, str]] = {
@@ -322,19 +324,6 @@ def t(key: str, lang: str, **values: object) -> str:
 
 def usd_divisor(lang: str) -> float:
     return USD_DIVISOR.get(lang, 1e6)
-
-
-def fmt_usd(value: float | None, lang: str) -> str:
-    """A USD amount in the language's unit: ``$1,234.5 m`` or ``12.35 亿美元``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if lang == "zh":
-        if abs(value) >= 1e8:
-            return f"{value / 1e8:,.2f} 亿美元"
-        return f"{value / 1e4:,.0f} 万美元"
-    if abs(value) >= 1e9:
-        return f"${value / 1e9:,.2f} bn"
-    return f"${value / 1e6:,.1f} m"
 
 
 def fmt_pct(value: float | None, digits: int = 1) -> str:
