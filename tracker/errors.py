@@ -7,6 +7,7 @@ TrackerError                      every error the tracker raises on purpose
 ├── StoreError                    the Parquet store cannot complete an operation
 │   └── StoreLockedError          another process holds the writer lock
 ├── SchedulerLockedError          another scheduler already runs on the same data folder
+├── ExportError                   an export names an unknown table, format, group or country
 └── FetchError                    a request to a public source failed
     ├── TransientFetchError       retrying may help: timeout, connection error, HTTP 429 or 5xx
     └── TerminalFetchError        retrying will not help
@@ -65,6 +66,10 @@ class StoreLockedError(StoreError):
 
 class SchedulerLockedError(TrackerError):
     """Another scheduler (or `schedule --run-now`) already holds the data folder."""
+
+
+class ExportError(TrackerError):
+    """An export request names an unknown table, format, group or country."""
 
 
 class FetchError(TrackerError):

@@ -31,7 +31,7 @@ import polars as pl
 from tracker import __version__, schemas
 from tracker.config import Config
 from tracker.countries import is_known_iso3
-from tracker.errors import TrackerError
+from tracker.errors import ExportError
 from tracker.schemas import SAMPLE_SOURCE
 from tracker.store import Store
 
@@ -39,10 +39,6 @@ FORMATS = ("csv", "xlsx", "parquet")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 GENERATED_BY = f"export-market-tracker {__version__}"
 FIXED_CREATED = datetime(2000, 1, 1)  # workbook metadata: a constant, so equal data gives equal files
-
-
-class ExportError(TrackerError):
-    """An export request names an unknown table, format, group or country."""
 
 
 def export_tables() -> list[str]:
