@@ -163,7 +163,15 @@ def test_app_pages_group_sections_render_on_demand(metrics_store: Path, monkeypa
     app = _open(_app("zh", group="toys", section=section), "group")
     assert app.title[0].value == "玩具"
     if section == "hs":
-        assert "9503" in app.table[0].value.to_string()
+        shown = app.dataframe[0].value
+        stored = Store(metrics_store).scan("group_hs").filter(
+            (pl.col("group") == "toys") & (pl.col("exporter") == "CHN")
+        ).collect()
+        latest = stored.filter(pl.col("year") == stored["year"].max())
+        assert set(shown["hs_code"]) == set(latest["hs_code"]) == {"9503", "9504", "9505"}
+        row = shown[shown["hs_code"] == "9503"].iloc[0]
+        expected = latest.filter(pl.col("hs_code") == "9503")["share_of_group"].item()
+        assert abs(row["share_of_group"] - 100 * expected) < 1e-9
     elif section == "trends":
         assert len(app.get("plotly_chart")) == 2
     else:

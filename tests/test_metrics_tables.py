@@ -81,3 +81,22 @@ def test_compute_tables_market_import_growth_and_world_share_change_by_hand(conf
     vnm = exporter.filter(pl.col("exporter") == "VNM").get_column("world_share_change_pp").to_list()
     assert chn[0] is None and abs(chn[1] - 100 * (60 / 120 - 60 / 80)) < 1e-9
     assert abs(vnm[1] - 100 * (60 / 120 - 20 / 80)) < 1e-9
+
+
+def test_compute_tables_group_hs_breakdown_by_hand(config: Config) -> None:
+    """Two toys codes sold by CHN to two markets: per-code sums, shares of the group and growth by hand."""
+    rows = []
+    for period, scale in (("2022", 1.0), ("2023", 2.0)):
+        for market in ("USA", "DEU"):
+            rows += [
+                {"reporter": market, "partner": "CHN", "hs_code": "9503", "period": period, "value_usd": 30.0 * scale},
+                {"reporter": market, "partner": "CHN", "hs_code": "9505", "period": period, "value_usd": 10.0},
+                {"reporter": market, "partner": "WLD", "hs_code": "9503", "period": period, "value_usd": 100.0},
+            ]
+    tables = compute_tables(trade_rows(rows).lazy(), pl.LazyFrame(schema=ECOMMERCE.polars_schema), config)
+    hs = tables["group_hs"].filter((pl.col("group") == "toys") & (pl.col("exporter") == "CHN")).sort("hs_code", "year")
+    assert hs.select("hs_code", "year", "export_value_usd").rows() == [
+        ("9503", 2022, 60.0), ("9503", 2023, 120.0), ("9505", 2022, 20.0), ("9505", 2023, 20.0)
+    ]
+    assert hs.get_column("share_of_group").to_list() == [60 / 80, 120 / 140, 20 / 80, 20 / 140]
+    assert hs.get_column("growth_yoy").to_list() == [None, 1.0, None, 0.0]

@@ -15,7 +15,9 @@ from tracker.config import Config
 from tracker.metrics._common import (
     RESULT_PROVENANCE,
     finite,
+    group_and_fold,
     join_with_provenance,
+    safe_div,
     with_sample_flag,
 )
 from tracker.metrics.cms import constant_market_share
@@ -204,8 +206,26 @@ GROUP_MARKET_MONTHLY = register(TableSchema(
     key=("group", "exporter", "market", "period"),
 ))
 
+GROUP_HS = register(TableSchema(
+    name="group_hs",
+    meaning="Per product group, exporter, HS code and year: what the group's sales are made of.",
+    columns=(
+        GROUP, EXPORTER,
+        Column("hs_code", STR, "HS code as stored (the group's codes or finer codes below them)."),
+        YEAR,
+        Column("export_value_usd", F64, "Sum over the markets of their imports of this code from the exporter "
+               "(mirror where a market did not report)."),
+        Column("share_of_group", F64, "export_value_usd / the exporter's total over the group's codes (0–1).",
+               nullable=True),
+        Column("growth_yoy", F64, "export_value_usd / previous year − 1; null when the base is 0 or missing.",
+               nullable=True),
+        *_provenance_columns(),
+    ),
+    key=("group", "exporter", "hs_code", "year"),
+))
+
 METRIC_TABLES: tuple[TableSchema, ...] = (
-    GROUP_MARKET, GROUP_EXPORTER, GROUP_COMPETITION, GROUP_CMS, GROUP_OPPORTUNITY, GROUP_MARKET_MONTHLY,
+    GROUP_MARKET, GROUP_EXPORTER, GROUP_COMPETITION, GROUP_CMS, GROUP_OPPORTUNITY, GROUP_MARKET_MONTHLY, GROUP_HS,
 )
 
 
@@ -248,7 +268,7 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config)
     monthly = _group_market_monthly(flows.filter(pl.col("frequency") == "M"))
     frames = {
         "group_market": market, "group_exporter": exporter, "group_competition": competition, "group_cms": cms,
-        "group_opportunity": opportunity, "group_market_monthly": monthly,
+        "group_opportunity": opportunity, "group_market_monthly": monthly, "group_hs": _group_hs(code_suppliers),
     }
     schemas = {schema.name: schema for schema in METRIC_TABLES}
     finished = [_finish(frame, schemas[name]) for name, frame in frames.items()]
@@ -279,6 +299,15 @@ def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.La
     frame = compound_annual_growth(growth_yoy(frame, ["group", "exporter"]), ["group", "exporter"], 5)
     hhi = market_concentration(market, ["group", "exporter", "year"])
     return frame.join(hhi, on=["group", "exporter", "year"], how="left")
+
+
+def _group_hs(code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
+    """The group's sales by HS code: summed over markets, with each code's share of the group and its growth."""
+    by_code = group_and_fold(code_suppliers, ["group", "exporter", "hs_code", "period", "year"],
+                             [pl.col("value_usd").sum().alias("export_value_usd")])
+    by_code = by_code.with_columns(share_of_group=safe_div(
+        pl.col("export_value_usd"), pl.col("export_value_usd").sum().over("group", "exporter", "year")))
+    return growth_yoy(by_code, ["group", "exporter", "hs_code"])
 
 
 def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home: str,

@@ -16,13 +16,13 @@ import streamlit as st
 from tracker.config import Config, load_config
 from tracker.countries import country_table
 from tracker.export import applied_filters, export_bytes, filtered_table
+from tracker.metrics import METRIC_TABLES as metric_schemas
 from tracker.schemas import TABLES
 from tracker.status import DATA_TABLES, holds_sample, source_status, table_status
 from tracker.store import CURRENT_POINTER, Store
 
 CACHE_TTL_SECONDS = 600
-METRIC_TABLES = ("group_market", "group_exporter", "group_competition", "group_cms", "group_opportunity",
-                 "group_market_monthly")
+METRIC_TABLES = tuple(schema.name for schema in metric_schemas)
 DOWNLOAD_FORMATS = ("csv", "xlsx", "parquet")
 
 

@@ -171,6 +171,13 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "各供应国的单位价值按市场显示在“市场”和“竞争对手”页面。",
     },
     "hs_breakdown": {"en": "HS codes in the group", "zh": "产品组包含的 HS 编码"},
+    "col_share_of_group": {"en": "Share of the group (%)", "zh": "占产品组比重（%）"},
+    "hs_values_note": {
+        "en": "{exporter}'s sales of each code to the tracked markets in {year} (markets' import records; mirror "
+        "where a market did not report). Codes finer than the group's appear when a source reports them.",
+        "zh": "{year} 年{exporter}各编码对所跟踪市场的销售额（依据各市场进口记录；未申报处采用镜像数据）。"
+        "数据源报告更细编码时会单独列出。",
+    },
     "hs_breakdown_note": {
         "en": "The metric tables are computed per group, not per HS code, so no value breakdown by code is "
         "shown; these are the codes the group sums. Edit them in config/product_groups.toml.",

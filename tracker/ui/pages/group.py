@@ -152,14 +152,36 @@ def exporters_section(view: View, group: ProductGroup) -> None:
     download_buttons(view, "group_exporter", group=view.group, years=(year,), key="group_exporters")
 
 
-def hs_section(lang: str, group: ProductGroup) -> None:
-    """The group's HS codes and what they cover (the metric tables are per group, not per code)."""
+def hs_section(view: View, group: ProductGroup, ready: bool) -> None:
+    """The group's HS codes, what they cover, and how much of the exporter's sales each one makes."""
+    lang, year = view.lang, view.years.last
     st.subheader(t("hs_breakdown", lang))
-    st.table(pl.DataFrame({
-        t("col_hs_code", lang): list(group.hs_codes),
-        t("col_description", lang): [describe(code, lang) for code in group.hs_codes],
-    }))
-    st.caption(t("hs_breakdown_note", lang))
+    codes = pl.DataFrame({
+        "hs_code": list(group.hs_codes),
+        "description": [describe(code, lang) for code in group.hs_codes],
+    })
+    rows = (data.table_rows(view.root, view.token, "group_hs", group=view.group, exporter=view.exporter,
+                            years=(year,)) if ready else pl.DataFrame())
+    if rows.is_empty():
+        st.table(codes.rename({"hs_code": t("col_hs_code", lang), "description": t("col_description", lang)}))
+        st.caption(t("hs_breakdown_note", lang))
+        return
+    shown = for_display(rows.sort("export_value_usd", descending=True), lang, usd=["export_value_usd"],
+                        pct=["share_of_group", "growth_yoy"])
+    shown = shown.join(codes, on="hs_code", how="left")
+    config = {
+        "hs_code": st.column_config.TextColumn(t("col_hs_code", lang), pinned=True),
+        "description": st.column_config.TextColumn(t("col_description", lang)),
+        **number_columns(lang, {
+            "export_value_usd": ("col_export_value", "%.2f"),
+            "share_of_group": ("col_share_of_group", "%.1f"),
+            "growth_yoy": ("col_growth", "%+.1f"),
+        }),
+    }
+    columns = ["hs_code", "description", "export_value_usd", "share_of_group", "growth_yoy"]
+    st.dataframe(shown.select(columns), hide_index=True, width="stretch", column_config=config)
+    st.caption(t("hs_values_note", lang, exporter=view.exporter_name, year=year))
+    download_buttons(view, "group_hs", group=view.group, exporter=view.exporter, years=(year,), key="group_hs")
 
 
 lang = current_language()
@@ -176,7 +198,7 @@ own = (data.table_rows(view.root, view.token, "group_exporter", group=view.group
 headline(view, own)
 section = select_section(lang, SECTIONS)
 if section == "hs":
-    hs_section(lang, group)
+    hs_section(view, group, ready)
 elif ready and section == "markets":
     markets_section(view, group)
 elif ready and section == "trends":
