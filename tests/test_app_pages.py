@@ -64,12 +64,14 @@ def test_app_pages_toys_market_share_equals_stored_group_market(
     stored = (
         Store(metrics_store).scan("group_market")
         .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025)
-        .select("market", "market_share")
+        .select("market", "market_share", "market_import_growth")
         .collect()
     )
     assert stored.height > 10 and len(shown) == stored.height
-    for market, share in stored.iter_rows():
+    growth = dict(zip(table["market"], table["market_import_growth"], strict=True))
+    for market, share, market_growth in stored.iter_rows():
         assert shown[market] == pytest.approx(100 * share), market  # shown in percent
+        assert growth[market] == pytest.approx(100 * market_growth), market
     assert shown["USA"] > 0
 
 

@@ -159,18 +159,8 @@ def table_rows(root: str, token: str, table: str, group: str | None = None, expo
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128)
 def group_market_rows(root: str, token: str, group: str, exporter: str, years: tuple[int, ...],
                       basis: str = "all") -> pl.DataFrame:
-    """group_market rows of one group and exporter, with the market's import growth from group_opportunity
-    (3-year CAGR, the only market-growth column the metric tables hold) for the years it covers."""
-    frame = table_rows(root, token, "group_market", group=group, exporter=exporter, years=years, basis=basis)
-    if frame.is_empty() or not has_table(root, token, "group_opportunity"):
-        return frame
-    growth = (
-        _filtered(root, "group_opportunity", group, None, None, years)
-        .select("market", "year", "market_growth")
-        .unique(subset=["market", "year"])
-        .collect()
-    )
-    return frame.join(growth, on=["market", "year"], how="left")
+    """group_market rows of one group and exporter (market import growth is the table's yearly column)."""
+    return table_rows(root, token, "group_market", group=group, exporter=exporter, years=years, basis=basis)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)

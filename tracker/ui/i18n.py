@@ -102,6 +102,7 @@ LABELS: dict[str, dict[str, str]] = {
     "col_market_share": {"en": "Market share (%)", "zh": "市场份额（%）"},
     "col_share_change": {"en": "Share change ({pp})", "zh": "份额变化（{pp}）"},
     "col_market_growth": {"en": "Market import growth, 3-y CAGR (%)", "zh": "市场进口增长，三年复合（%）"},
+    "col_market_import_growth": {"en": "Market import growth (%)", "zh": "市场进口增长（%）"},
     "col_unit_value": {"en": "Unit value (USD/kg)", "zh": "单位价值（美元/千克）"},
     "col_competitors_uv": {"en": "Competitors' median (USD/kg)", "zh": "竞争对手中位数（美元/千克）"},
     "col_relative_uv": {"en": "Unit value vs competitors (×)", "zh": "相对竞争对手单价（倍）"},

@@ -76,12 +76,12 @@ def markets_section(view: View, group: ProductGroup) -> None:
 
     st.subheader(t("markets_table", lang))
     shown = for_display(latest, lang, usd=["export_value_usd", "market_imports_usd"],
-                        pct=["market_share", "market_growth"], countries=["market"])
+                        pct=["market_share", "market_import_growth"], countries=["market"])
     shown = shown.with_columns(region=pl.col("market").replace_strict(data.regions(), default=None))
     shown = shown.sort("export_value_usd", descending=True, nulls_last=True)
     columns = ["market_name", "market", "region", "export_value_usd", "market_share", "market_share_change_pp",
-               "market_imports_usd", "market_growth", "unit_value_usd_per_kg", "competitors_median_uv_usd_per_kg",
-               "relative_unit_value", "provenance"]
+               "market_imports_usd", "market_import_growth", "unit_value_usd_per_kg",
+               "competitors_median_uv_usd_per_kg", "relative_unit_value", "provenance"]
     config = {
         "market_name": st.column_config.TextColumn(t("col_market", lang), pinned=True),
         "market": st.column_config.TextColumn("ISO3"),
@@ -92,7 +92,7 @@ def markets_section(view: View, group: ProductGroup) -> None:
             "market_share": ("col_market_share", "%.2f"),
             "market_share_change_pp": ("col_share_change", "%+.2f"),
             "market_imports_usd": ("col_market_imports", "%.2f"),
-            "market_growth": ("col_market_growth", "%+.1f"),
+            "market_import_growth": ("col_market_import_growth", "%+.1f"),
             "unit_value_usd_per_kg": ("col_unit_value", "%.2f"),
             "competitors_median_uv_usd_per_kg": ("col_competitors_uv", "%.2f"),
             "relative_unit_value": ("col_relative_uv", "%.2f"),
