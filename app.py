@@ -20,6 +20,7 @@ PAGES = (  # (script in tracker/ui/pages, label key, icon, url path)
     ("ecommerce", "page_ecommerce", "shopping_cart", "ecommerce"),
     ("opportunities", "page_opportunities", "target", "opportunities"),
     ("downloads", "page_downloads", "download", "downloads"),
+    ("reports", "page_reports", "description", "reports"),
     ("status", "page_status", "database", "status"),
 )
 pages = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -12,12 +13,12 @@ from tracker.config import REPO_ROOT
 from tracker.store import Store
 from tracker.ui.geo import TILES
 
-PAGES = ("overview", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "status")
+PAGES = ("overview", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "reports", "status")
 TITLES = {
     "en": {"overview": "Overview", "competitors": "Competitors", "opportunities": "Opportunities",
-           "downloads": "Data & downloads", "status": "Data status"},
+           "downloads": "Data & downloads", "reports": "Reports & alerts", "status": "Data status"},
     "zh": {"overview": "总览", "competitors": "竞争对手", "opportunities": "市场机会", "downloads": "数据与下载",
-           "status": "数据状态"},
+           "reports": "报告与预警", "status": "数据状态"},
 }
 
 
@@ -178,3 +179,25 @@ def test_app_pages_group_sections_render_on_demand(metrics_store: Path, monkeypa
         assert len(app.get("plotly_chart")) == 2
     else:
         assert "中国" in set(app.dataframe[0].value["exporter_name"])
+
+
+def test_app_pages_reports_page_lists_reports_and_shows_alerts(
+    metrics_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config
+) -> None:
+    """A report written by tracker.reports and alerts raised by tracker.alerts appear on the page."""
+    from tracker.alerts import read_alerts, run_alerts
+    from tracker.reports import ReportInputs, write_report
+
+    root = tmp_path / "data"
+    shutil.copytree(metrics_store, root)
+    store = Store(root)
+    write_report(config, ReportInputs.from_store(store), "toys", "2025", "zh", "html", root / "reports")
+    run_alerts(config, store)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(root))
+    app = _open(_app("zh"), "reports")
+    listing = next(d.value for d in app.dataframe if "format" in d.value.columns)
+    assert list(listing["group"]) == ["toys"] and list(listing["period"]) == ["2025"]
+    alerts = next(d.value for d in app.dataframe if "message" in d.value.columns)
+    stored = read_alerts(root)
+    assert stored.height > 0
+    assert alerts["message"].iloc[0] == stored["message_zh"][0]

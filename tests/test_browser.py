@@ -11,7 +11,7 @@ from tracker.config import REPO_ROOT
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
-PAGES = ("", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "status")
+PAGES = ("", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "reports", "status")
 ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
 

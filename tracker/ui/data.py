@@ -13,10 +13,12 @@ import importlib
 import polars as pl
 import streamlit as st
 
+from tracker.alerts import read_alerts
 from tracker.config import Config, load_config
 from tracker.countries import country_table
 from tracker.export import applied_filters, export_bytes, filtered_table
 from tracker.metrics import METRIC_TABLES as metric_schemas
+from tracker.reports import ReportInfo, list_reports
 from tracker.schemas import TABLES
 from tracker.status import DATA_TABLES, holds_sample, source_status, table_status
 from tracker.store import CURRENT_POINTER, Store
@@ -251,3 +253,26 @@ def download_bytes(root: str, token: str, table: str, fmt: str, group: str | Non
     if flow and "flow" in names:
         described = {**described, "flow": flow}
     return export_bytes(frame, fmt, table=table, filters=described, bom=bom)
+
+
+def table_version(root: str, table: str) -> str:
+    """The live version of one table (its CURRENT pointer): a cache key that changes when the table does."""
+    pointer = Store(root).root / table / CURRENT_POINTER
+    try:
+        return pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def alert_rows(root: str, version: str) -> pl.DataFrame:
+    """Stored alerts, newest first (``version`` only keys the cache)."""
+    if not version:
+        return pl.DataFrame()
+    return read_alerts(root)
+
+
+def reports(root: str) -> list[ReportInfo]:
+    """Reports written under the data folder (a directory listing: cheap, never stale, not cached)."""
+    return list_reports(root)
+

@@ -24,6 +24,23 @@ LABELS: dict[str, dict[str, str]] = {
     "page_opportunities": {"en": "Opportunities", "zh": "市场机会"},
     "page_downloads": {"en": "Data & downloads", "zh": "数据与下载"},
     "page_status": {"en": "Data status", "zh": "数据状态"},
+    "page_reports": {"en": "Reports & alerts", "zh": "报告与预警"},
+    "alerts": {"en": "Alerts", "zh": "预警"},
+    "no_alerts": {
+        "en": "No alerts yet. They are raised after each metrics refresh by the scheduler, or by "
+        "`python -m tracker alerts`, from the rules in config/alerts.toml.",
+        "zh": "暂无预警。调度器每次刷新指标后或运行 `python -m tracker alerts` 时，"
+        "按 config/alerts.toml 的规则生成预警。",
+    },
+    "reports": {"en": "Reports", "zh": "报告"},
+    "no_reports": {
+        "en": "No reports yet. Write one with `python -m tracker report --group toys --period 2025 --lang en "
+        "--format html`; the scheduler writes monthly and annual ones.",
+        "zh": "暂无报告。可运行 `python -m tracker report --group toys --period 2025 --lang zh --format html` 生成；"
+        "调度器会按月和按年自动生成。",
+    },
+    "report_pick": {"en": "Report to read", "zh": "选择报告"},
+    "report_download": {"en": "Download this report", "zh": "下载此报告"},
     "sample_banner": {
         "en": "Sample data: the numbers shown are generated for demonstration, not real trade statistics. "
         "Run `python -m tracker fetch` to load public data.",

@@ -19,6 +19,8 @@ TABLE_FILTERS = {
     "group_cms": ("group", "exporter"),
     "group_opportunity": ("group", "market", "years"),
     "group_market_monthly": ("group", "exporter", "market", "years"),
+    "group_hs": ("group", "exporter", "years"),
+    "macro": ("market", "years"),
     "ecommerce": ("group", "market", "years"),
     "trade": ("group", "exporter", "market", "years", "flow"),
 }
