@@ -201,3 +201,17 @@ def test_app_pages_reports_page_lists_reports_and_shows_alerts(
     stored = read_alerts(root)
     assert stored.height > 0
     assert alerts["message"].iloc[0] == stored["message_zh"][0]
+
+
+def test_app_pages_competitors_similarity_for_an_exporter_other_than_home(
+    metrics_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app("en", group="toys", exporter="VNM", competitors="CHN,IND"), "competitors")
+    wide = next(d.value for d in app.dataframe if "China" in d.value.columns)
+    stored = Store(metrics_store).scan("group_competition").filter(
+        (pl.col("group") == "toys") & (pl.col("exporter") == "VNM") & (pl.col("competitor") == "CHN")
+        & (pl.col("market") == "USA")
+    ).collect()
+    latest = stored.filter(pl.col("year") == stored["year"].max())
+    assert wide[wide["Market"] == "United States"]["China"].iloc[0] == pytest.approx(latest["esi"].item())

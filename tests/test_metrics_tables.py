@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import polars as pl
+import pytest
 
 from tests.conftest import trade_rows
 from tests.test_metrics_reference import build_trade
@@ -100,3 +101,21 @@ def test_compute_tables_group_hs_breakdown_by_hand(config: Config) -> None:
     ]
     assert hs.get_column("share_of_group").to_list() == [60 / 80, 120 / 140, 20 / 80, 20 / 140]
     assert hs.get_column("growth_yoy").to_list() == [None, 1.0, None, 0.0]
+
+
+def test_compute_tables_competition_covers_every_tracked_exporter_by_hand(config: Config) -> None:
+    """ESI for CHN↔VNM in one market, both directions: 100·Σ min(share) over the two toys codes."""
+    rows = [
+        {"reporter": "USA", "partner": "CHN", "hs_code": "9503", "value_usd": 75.0},
+        {"reporter": "USA", "partner": "CHN", "hs_code": "9505", "value_usd": 25.0},
+        {"reporter": "USA", "partner": "VNM", "hs_code": "9503", "value_usd": 40.0},
+        {"reporter": "USA", "partner": "VNM", "hs_code": "9505", "value_usd": 60.0},
+        {"reporter": "USA", "partner": "WLD", "hs_code": "9503", "value_usd": 300.0},
+    ]
+    tables = compute_tables(trade_rows(rows).lazy(), pl.LazyFrame(schema=ECOMMERCE.polars_schema), config)
+    competition = tables["group_competition"].filter((pl.col("group") == "toys") & (pl.col("market") == "USA"))
+    esi = {(e, c): v for e, c, v in competition.select("exporter", "competitor", "esi").iter_rows()}
+    expected = 100 * (min(0.75, 0.40) + min(0.25, 0.60))  # = 65
+    assert esi[("CHN", "VNM")] == pytest.approx(expected)
+    assert esi[("VNM", "CHN")] == pytest.approx(expected)
+    assert set(esi) == {("CHN", "VNM"), ("VNM", "CHN")}

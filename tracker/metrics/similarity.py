@@ -21,19 +21,26 @@ def _shares(frame: pl.LazyFrame, owner: list[str], item: str, value: str) -> pl.
     ).select(*owner, item, "_share")
 
 
-def export_similarity(code_suppliers: pl.LazyFrame, home: str, competitors: Sequence[str],
+def export_similarity(code_suppliers: pl.LazyFrame, exporters: str | Sequence[str], competitors: Sequence[str],
                       value: str = "value_usd") -> pl.LazyFrame:
-    """(group, market, period, exporter=home, competitor, esi) from code-level supplier flows."""
+    """(group, market, period, exporter, competitor, esi) from code-level supplier flows, for every exporter in
+    ``exporters`` (one ISO3 or several) against every other country in ``competitors``."""
+    exporters = [exporters] if isinstance(exporters, str) else list(exporters)
     owner = ["group", "market", "period", "exporter"]
     shares = _shares(code_suppliers, owner, "hs_code", value)
-    a = shares.filter(pl.col("exporter") == home)
-    b = shares.filter(pl.col("exporter").is_in(list(competitors)) & (pl.col("exporter") != home)).rename(
+    a = shares.filter(pl.col("exporter").is_in(exporters))
+    b = shares.filter(pl.col("exporter").is_in(list(competitors))).rename(
         {"exporter": "competitor", "_share": "_share_b"}
     )
     cell = ["group", "market", "period"]
-    pairs = a.select(*cell, "exporter").unique().join(b.select(*cell, "competitor").unique(), on=cell)
+    pairs = (
+        a.select(*cell, "exporter").unique()
+        .join(b.select(*cell, "competitor").unique(), on=cell)
+        .filter(pl.col("exporter") != pl.col("competitor"))
+    )
     overlap = (
         a.join(b, on=[*cell, "hs_code"], how="inner")
+        .filter(pl.col("exporter") != pl.col("competitor"))
         .group_by(*cell, "exporter", "competitor")
         .agg((100 * pl.min_horizontal("_share", "_share_b")).sum().alias("esi"))
     )

@@ -124,8 +124,8 @@ GROUP_COMPETITION = register(TableSchema(
     meaning="Home exporter against each competitor, per group, market and year: similarity, shares, prices.",
     columns=(
         GROUP, MARKET, YEAR,
-        Column("exporter", STR, "ISO3 of the home exporter (config scope.home_exporter)."),
-        Column("competitor", STR, "ISO3 of the competitor (config scope.competitors)."),
+        Column("exporter", STR, "ISO3 of the exporter (the home exporter or one of scope.competitors)."),
+        Column("competitor", STR, "ISO3 of another tracked exporter it is compared with."),
         Column("esi", F64, "Finger–Kreinin export similarity 100·Σ_k min(s_ak, s_bk) over the group's HS codes."),
         Column("exporter_share", F64, "Home exporter's market share (0–1).", nullable=True),
         Column("competitor_share", F64, "Competitor's market share (0–1).", nullable=True),
@@ -312,7 +312,8 @@ def _group_hs(code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
 
 def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home: str,
                        competitors: tuple[str, ...]) -> pl.LazyFrame:
-    esi = export_similarity(code_suppliers, home, competitors).with_columns(
+    tracked = (home, *(c for c in competitors if c != home))  # every tracked exporter against the others
+    esi = export_similarity(code_suppliers, tracked, tracked).with_columns(
         year=pl.col("period").cast(pl.Int32)
     ).drop("period")
     side = market.select("group", "market", "year", "exporter", "market_share", "unit_value_usd_per_kg",

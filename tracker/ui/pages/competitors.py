@@ -62,7 +62,7 @@ if metrics_ready(view, "group_market"):
             )
         download_buttons(view, "group_market", group=view.group, years=(year,), key="competition_market")
 
-# Export similarity, per market (the table holds the home exporter against each competitor).
+# Export similarity, per market: the chosen exporter against each chosen competitor.
 st.subheader(t("competition_esi", lang))
 st.caption(t("esi_help", lang))
 if metrics_ready(view, "group_competition"):
