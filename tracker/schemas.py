@@ -6,7 +6,6 @@ column carries a one-line meaning so that the README, the app and exports can ex
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -248,12 +247,3 @@ def validate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         if problem:
             raise SchemaError(table, problem)
     return frame
-
-
-def describe(table: str) -> list[tuple[str, str, str]]:
-    """(column, dtype, meaning) rows, for docs and the app."""
-    return [(c.name, str(c.dtype), c.meaning) for c in schema_for(table).columns]
-
-
-def is_valid_hs_code(code: str) -> bool:
-    return re.fullmatch(HS_CODE_PATTERN, code) is not None

@@ -68,12 +68,6 @@ def source_status(store: Store) -> pl.DataFrame:
     )
 
 
-def is_sample_only(store: Store) -> bool:
-    """True when every stored trade row is sample data (the app shows a banner, exports a flag)."""
-    sources = store.scan("trade").select(pl.col("source").unique()).collect().to_series().to_list()
-    return bool(sources) and set(sources) == {SAMPLE_SOURCE}
-
-
 def holds_sample(store: Store) -> bool:
     """True when any data table holds sample rows."""
     return any(
