@@ -21,12 +21,10 @@ import email.utils
 import hashlib
 import json
 import logging
-import os
 import random as _random
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from tracker.atomic import write_atomically
 from tracker.errors import HTTPStatusError, TerminalFetchError, TransientFetchError
 
 if TYPE_CHECKING:
@@ -167,10 +166,7 @@ class DailyCounter:
         if self._path is None:
             self._memory = state
             return
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self._path.with_name(f".{self._path.name}.{uuid.uuid4().hex}")
-        temporary.write_text(json.dumps(state), encoding="utf-8")
-        os.replace(temporary, self._path)
+        write_atomically(self._path, json.dumps(state).encode("utf-8"))
 
     def take(self, source: str, limit: int | None) -> int:
         """Count one request for ``source``; refuse (TerminalFetchError) once ``limit`` is reached."""
@@ -210,12 +206,9 @@ class _Cache:
         if not etag and not modified:
             return  # nothing to revalidate with: caching would never be used
         meta_path, body_path = self._paths(url)
-        self.directory.mkdir(parents=True, exist_ok=True)
         meta = {"url": url, "etag": etag or "", "last_modified": modified or ""}
-        for path, data in ((body_path, response.content), (meta_path, json.dumps(meta).encode("utf-8"))):
-            temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-            temporary.write_bytes(data)
-            os.replace(temporary, path)
+        write_atomically(body_path, response.content)
+        write_atomically(meta_path, json.dumps(meta).encode("utf-8"))
 
 
 def _host(url: str) -> str:

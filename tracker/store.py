@@ -27,6 +27,7 @@ import filelock
 import polars as pl
 
 from tracker import schemas
+from tracker.atomic import write_atomically
 from tracker.errors import StoreError, StoreLockedError
 
 CURRENT_POINTER = "CURRENT"
@@ -230,12 +231,7 @@ class Store:
 
     @staticmethod
     def _point_to(table_dir: Path, version_name: str) -> None:
-        temporary = table_dir / f".{CURRENT_POINTER}.{uuid.uuid4().hex}"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(version_name)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, table_dir / CURRENT_POINTER)
+        write_atomically(table_dir / CURRENT_POINTER, version_name.encode("utf-8"))
         _fsync_dir(table_dir)
 
     def _remove_unreferenced(self, table_dir: Path) -> None:

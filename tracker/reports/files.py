@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tracker.atomic import write_atomically
 from tracker.config import Config
 from tracker.reports.content import ALL_GROUPS, ReportInputs, build_report, latest_period
 from tracker.reports.render import render_report
@@ -35,23 +34,12 @@ def report_path(root: Path | str, group: str, period: str, lang: str, fmt: str) 
     return Path(root) / group / f"{period}.{lang}.{fmt}"
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the target, then rename: a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-
-
 def write_report(config: Config, inputs: ReportInputs, group: str, period: str, lang: str, fmt: str,
                  out_dir: Path | str, generated_at: datetime | None = None) -> Path:
     """Build, render and write one report; return its path."""
     content = build_report(inputs, config, group, period, generated_at)
     path = report_path(out_dir, group, period, lang, fmt)
-    _write_atomically(path, render_report(content, config, lang, fmt))
+    write_atomically(path, render_report(content, config, lang, fmt).encode("utf-8"))
     return path
 
 
