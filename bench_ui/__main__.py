@@ -2,7 +2,9 @@
 
 For the overview and the product-group page (toys, CHN) with warm caches, it measures the time from navigation
 to a fully rendered page (status widget gone, elements stable, every Plotly chart drawn), and the same for a
-one-line app (`st.write("hello")`) served the same way: the floor of Streamlit itself. Each is repeated
+one-line app (`st.write("hello")`) served the same way: the floor of Streamlit itself. A bare two-page app opened
+at its second page (``bench_ui/hello_pages.py``) is timed too: the part of a sub-page's time (``/group``) that
+comes from Streamlit's multipage routing rather than from the page. Each is repeated
 ``--repeat`` times; the medians and the ratio page / floor are reported. It also reports each page's script
 run time with warm caches as AppTest measures it. Results go to stdout, test-output/bench_ui.json and, with
 ``--readme``, the README section "Dashboard performance".
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from bench_ui.browser import REPO_ROOT, browser_missing, chromium, new_page, open_rendered, serve
 
+REFERENCE = "bare sub-page"  # bench_ui/hello_pages.py at /other: what any page at a sub-path costs
 PAGES = {"overview": ("/?lang=en", "overview"), "group": ("/group?lang=en&group=toys&exporter=CHN", "group")}
 TARGET_RATIO = 1.5
 RESULTS = Path(__file__).resolve().parent.parent / "test-output" / "bench_ui.json"  # gitignored
@@ -49,16 +52,18 @@ def prepare_store(folder: Path) -> Path:
 def browser_times(store: Path, repeat: int, pages: dict[str, str]) -> dict[str, list[float]]:
     """Render times (s) per page and for the floor app, after one warm-up each.
 
-    Both apps are served at once and measured in turn (floor, page, page, …, floor, …), so a busy machine slows
-    the floor and the pages alike and the ratio stays meaningful.
+    The apps are served at once and measured in turn (floor, reference, page, page, …, floor, …), so a busy
+    machine slows the floor and the pages alike and the ratio stays meaningful.
     """
     env = {"TRACKER_DATA_DIR": str(store)}
-    times: dict[str, list[float]] = {"floor": [], **{name: [] for name in pages}}
+    times: dict[str, list[float]] = {"floor": [], REFERENCE: [], **{name: [] for name in pages}}
     blocked: list[str] = []
     with chromium() as browser, serve(REPO_ROOT / "bench_ui" / "hello.py", env=env) as floor_base, \
+            serve(REPO_ROOT / "bench_ui" / "hello_pages.py", env=env) as pages_base, \
             serve(REPO_ROOT / "app.py", env=env) as app_base:
         page = new_page(browser, blocked)
-        urls = {"floor": f"{floor_base}/", **{name: f"{app_base}{path}" for name, path in pages.items()}}
+        urls = {"floor": f"{floor_base}/", REFERENCE: f"{pages_base}/other",
+                **{name: f"{app_base}{path}" for name, path in pages.items()}}
         for url in urls.values():
             open_rendered(page, url)  # warm the caches
         for _ in range(repeat):

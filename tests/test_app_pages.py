@@ -13,6 +13,8 @@ from tracker.config import REPO_ROOT
 from tracker.store import Store
 from tracker.ui.geo import TILES
 
+from .html_tables import app_table
+
 PAGES = ("overview", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "reports", "status")
 TITLES = {
     "en": {"overview": "Overview", "competitors": "Competitors", "opportunities": "Opportunities",
@@ -60,20 +62,41 @@ def test_app_pages_toys_market_share_equals_stored_group_market(
     monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
     app = _open(_app("en", group="toys", exporter="CHN", years="2020-2025"), "group")
     assert app.title[0].value == "Toys, games and festive articles"
-    table = next(d.value for d in app.dataframe if "market_share" in d.value.columns)
-    shown = dict(zip(table["market"], table["market_share"], strict=True))
+    headers, rows, links = app_table(app)
+    assert {"Market share (%)", "Market import growth (%)"} <= set(headers), headers
+    shown = {row["_key"]: row for row in rows}
     stored = (
         Store(metrics_store).scan("group_market")
         .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025)
-        .select("market", "market_share", "market_import_growth")
+        .select("market", "market_share", "market_import_growth", "export_value_usd")
+        .sort("export_value_usd", descending=True)
         .collect()
     )
     assert stored.height > 10 and len(shown) == stored.height
-    growth = dict(zip(table["market"], table["market_import_growth"], strict=True))
-    for market, share, market_growth in stored.iter_rows():
-        assert shown[market] == pytest.approx(100 * share), market  # shown in percent
-        assert growth[market] == pytest.approx(100 * market_growth), market
-    assert shown["USA"] > 0
+    assert [row["_key"] for row in rows] == stored["market"].to_list(), "sorted by export value, largest first"
+    for market, share, market_growth, _ in stored.iter_rows():
+        assert shown[market]["Market share (%)"] == f"{100 * share:,.2f}", market  # shown in percent
+        assert shown[market]["Market import growth (%)"] == f"{100 * market_growth:+,.1f}", market
+    assert shown["USA"]["Market"] == "United States"
+    assert links["USA"].startswith("./market?market=USA&") and "group=toys" in links["USA"]
+
+
+def test_app_pages_group_table_sorts_by_the_chosen_column_and_keeps_it_in_the_url(
+    metrics_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app("en", group="toys", exporter="CHN", years="2020-2025"), "group")
+    app.selectbox(key="sort_group_markets").set_value("market_share_change_pp:asc").run()
+    assert app.query_params["sort"] in (["market_share_change_pp:asc"], "market_share_change_pp:asc")
+    _, rows, _ = app_table(app)
+    stored = (
+        Store(metrics_store).scan("group_market")
+        .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025)
+        .collect()
+    )
+    losers_first = stored.sort("market_share_change_pp", nulls_last=True)["market"].to_list()
+    assert [row["_key"] for row in rows] == losers_first
+    assert float(rows[0]["Share change (pp)"]) <= float(rows[1]["Share change (pp)"]) < 0
 
 
 @pytest.mark.parametrize(("lang", "usa", "share_label", "change_label", "pp"), [
@@ -103,15 +126,48 @@ def test_app_pages_group_map_is_inline_svg_with_stored_shares(
     assert svg.count("<title>") == len(TILES)  # every grid square, grey where there is no data
 
 
+def test_app_pages_long_tables_are_shown_a_block_of_rows_at_a_time(
+    metrics_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    monkeypatch.setattr("tracker.ui.components.HTML_PAGE_ROWS", 20)
+    app = _open(_app("en", group="toys", exporter="CHN", years="2020-2025"), "group")
+    stored = (
+        Store(metrics_store).scan("group_market")
+        .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025)
+        .sort("export_value_usd", descending=True)
+        .collect()
+    )
+    total = stored.height
+    assert 40 < total <= 60, "the sample's toys markets for China"
+    _, first, _ = app_table(app)
+    blocks = app.selectbox(key="rows_group_markets")
+    assert len(first) == 20 and blocks.options == ["1–20 / " + str(total), "21–40 / " + str(total),
+                                                   f"41–{total} / {total}"]
+    blocks.set_value(20).run()
+    _, second, _ = app_table(app)
+    assert [row["_key"] for row in second] == stored["market"].to_list()[20:40]
+
+
 def test_app_pages_overview_lists_every_group_with_a_link(metrics_store: Path, monkeypatch: pytest.MonkeyPatch,
                                                           config) -> None:
     monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
     app = _open(_app("zh"), "overview")
-    table = app.dataframe[0].value
-    assert len(table) == len(config.groups)
-    assert "玩具" in set(table["name"])
-    assert any("group=toys" in link and "lang=zh" in link for link in table["link"])
-    assert {"export_value_usd", "growth_yoy", "world_share", "rca", "trend"} <= set(table.columns)
+    headers, rows, links = app_table(app)
+    assert len(rows) == len(config.groups)
+    toys = next(row for row in rows if row["_key"] == "toys")
+    assert toys["产品组"] == "玩具"
+    assert links["toys"] == "./group?group=toys&lang=zh&exporter=CHN&years=2020-2025"
+    stored = (
+        Store(metrics_store).scan("group_exporter")
+        .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025)
+        .collect()
+        .row(0, named=True)
+    )
+    values = dict(zip(headers, [toys[h] for h in headers], strict=True))
+    assert values["出口额（亿美元）"] == f"{stored['export_value_usd'] / 1e8:,.1f}"  # 亿 = 100 million
+    assert values["世界份额（%）"] == f"{100 * stored['world_share']:,.2f}"
+    assert "<polyline" in next(m.value for m in app.markdown if "tracker-table" in m.value)
 
 
 def test_app_pages_filters_live_in_the_url(metrics_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,7 +176,10 @@ def test_app_pages_filters_live_in_the_url(metrics_store: Path, monkeypatch: pyt
     assert app.title[0].value == "Germany · Furniture and bedding"
     assert app.selectbox(key="f_group").value == "furniture"
     assert app.selectbox(key="f_exporter").value == "VNM"
-    assert app.slider(key="f_years").value == (2019, 2024)
+    assert (app.selectbox(key="f_year_from").value, app.selectbox(key="f_year_to").value) == (2019, 2024)
+    app.selectbox(key="f_year_from").set_value(2024)
+    app.selectbox(key="f_year_to").set_value(2021).run()
+    assert app.query_params["years"] in (["2021-2024"], "2021-2024"), "a reversed pair is read as a range"
     app.selectbox(key="f_group").set_value("toys").run()
     assert app.query_params["group"] == ["toys"] or app.query_params["group"] == "toys"
     assert app.title[0].value == "Germany · Toys, games and festive articles"

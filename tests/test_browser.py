@@ -48,3 +48,33 @@ def test_browser_every_page_renders_without_error(app_url: str, lang: str) -> No
         page.wait_for_url(lambda url: "/market?" in url and "group=toys" in url, timeout=30_000)
         assert f"lang={lang}" in page.url and "group=toys" in page.url, page.url
     assert not blocked, f"the app tried to reach other hosts: {blocked[:5]}"
+
+
+def test_browser_overview_link_opens_the_group_and_sorting_reorders_the_table(app_url: str) -> None:
+    """The HTML summary tables work in a real browser: a group's name opens its page in the same tab, and a
+    "sort by" choice reorders the rows and lands in the address bar."""
+    blocked: list[str] = []
+    with chromium() as browser:
+        page = new_page(browser, blocked)
+        open_rendered(page, f"{app_url}/?lang=en&exporter=CHN")
+        table = page.locator("table.tracker-table")
+        assert table.locator("tbody tr").count() > 10
+        table.locator('tr[data-key="toys"] a').click()
+        page.wait_for_url(lambda url: "/group?" in url and "group=toys" in url, timeout=30_000)
+        page.locator("h1", has_text="Toys, games and festive articles").wait_for(timeout=30_000)
+
+        open_rendered(page, f"{app_url}/group?lang=en&group=toys&exporter=CHN")
+        rows = page.locator("table.tracker-table tbody tr")
+        by_value = rows.evaluate_all("rows => rows.map(r => r.dataset.key)")
+        page.locator('[data-testid="stSelectbox"]', has_text="Sort by").click()
+        page.keyboard.type("Market share (%) ↑")  # the option list is virtualised: filter it, then pick
+        page.get_by_role("option", name="Market share (%) ↑").click()
+        page.wait_for_url(lambda url: "sort=market_share%3Aasc" in url or "sort=market_share:asc" in url,
+                          timeout=30_000)
+        page.wait_for_function(
+            "first => document.querySelector('table.tracker-table tbody tr').dataset.key !== first",
+            arg=by_value[0], timeout=30_000,
+        )
+        shares = rows.evaluate_all("rows => rows.map(r => parseFloat(r.children[4].textContent))")
+        assert shares == sorted(shares) and len(shares) == len(by_value)
+    assert not blocked, f"the app tried to reach other hosts: {blocked[:5]}"

@@ -21,10 +21,13 @@ from tracker.ui.state import (
     select_countries,
     select_country,
     select_group,
+    select_sort,
 )
 from tracker.ui.state import select_years as _select_years
+from tracker.ui.tables import Column, html_table, sort_frame
 
 PAGE_ROWS = 200
+HTML_PAGE_ROWS = 100
 MIME = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -117,16 +120,20 @@ def empty_state(lang: str, what: str, years: Years | str) -> None:
 def download_buttons(view: View, table: str, *, group: str | None = None, exporter: str | None = None,
                      market: str | None = None, years: Sequence[int] | None = None, flow: str | None = None,
                      key: str = "") -> None:
-    """CSV, Excel and Parquet buttons for ``table`` with exactly the filters the page shows."""
+    """A "Download" menu with CSV, Excel and Parquet buttons for ``table``, with exactly the filters the page shows.
+
+    The buttons sit in a popover, whose content the browser draws only when it is opened: a page load does not
+    pay for the download button's script.
+    """
     years_tuple = tuple(years) if years else None
-    columns = st.columns(len(data.DOWNLOAD_FORMATS) + 2)
+    menu = st.popover(t("download", view.lang), icon=":material/download:")
     stem = "_".join(str(p) for p in (table, group, exporter, market) if p)
     if years_tuple:
         stem += f"_{min(years_tuple)}-{max(years_tuple)}"
-    for column, fmt in zip(columns, data.DOWNLOAD_FORMATS, strict=False):
+    for fmt in data.DOWNLOAD_FORMATS:
         payload = functools.partial(data.download_bytes, view.root, view.token, table, fmt, group, exporter,
                                     market, years_tuple, view.basis, flow)  # built only when clicked
-        column.download_button(
+        menu.download_button(
             f"{FORMAT_LABELS[fmt]}", payload, file_name=f"{stem}.{fmt}", mime=MIME[fmt],
             key=f"dl_{key or table}_{fmt}", icon=":material/download:", on_click="ignore",
         )
@@ -141,6 +148,27 @@ def paged_dataframe(frame: pl.DataFrame, lang: str, key: str, **kwargs: object) 
         frame = frame.slice((int(page) - 1) * PAGE_ROWS, PAGE_ROWS)
         st.caption(t("rows_shown", lang, shown=frame.height, total=total))
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+
+
+def sorted_table(lang: str, frame: pl.DataFrame, columns: Sequence[Column], default_sort: tuple[str, bool],
+                 key: str, row_key: str | None = None, spark_labels: Sequence[object] = ()) -> None:
+    """A page's main table as HTML (tracker.ui.tables) under a "sort by" choice kept in ``?sort=``.
+
+    More than ``HTML_PAGE_ROWS`` rows are shown a block at a time, chosen in a selectbox.
+    """
+    labels = {c.name: c.label for c in columns if c.sortable and c.name in frame.columns}
+    sort_slot, rows_slot, _ = st.columns([2, 2, 3])
+    with sort_slot:
+        column, descending = select_sort(lang, labels, default_sort, key=f"sort_{key}")
+    ordered = sort_frame(frame, column, descending)
+    total = ordered.height
+    if total > HTML_PAGE_ROWS:
+        starts = list(range(0, total, HTML_PAGE_ROWS))
+        start = rows_slot.selectbox(t("table_rows", lang), starts, key=f"rows_{key}",
+                                    format_func=lambda s: f"{s + 1:,}–{min(s + HTML_PAGE_ROWS, total):,} / {total:,}")
+        ordered = ordered.slice(start, HTML_PAGE_ROWS)
+    st.markdown(html_table(ordered, columns, sorted_by=column, row_key=row_key, spark_labels=spark_labels),
+                unsafe_allow_html=True)
 
 
 def caveats(lang: str) -> None:

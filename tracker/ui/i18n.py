@@ -91,6 +91,10 @@ LABELS: dict[str, dict[str, str]] = {
     "markets_all": {"en": "All markets when empty", "zh": "留空表示全部市场"},
     "years": {"en": "Years", "zh": "年份"},
     "year": {"en": "Year", "zh": "年份"},
+    "year_from": {"en": "From", "zh": "起始年份"},
+    "year_to": {"en": "To", "zh": "截止年份"},
+    "sort_by": {"en": "Sort by", "zh": "排序"},
+    "table_rows": {"en": "Rows", "zh": "行"},
     "flow": {"en": "Trade flow", "zh": "贸易流向"},
     "flow_import": {"en": "Imports (market's report)", "zh": "进口（市场申报）"},
     "flow_export": {"en": "Exports (exporter's report)", "zh": "出口（出口国申报）"},
@@ -130,7 +134,6 @@ LABELS: dict[str, dict[str, str]] = {
     "col_trend": {"en": "Export value trend", "zh": "出口额走势"},
     "col_provenance": {"en": "Provenance", "zh": "数据来源类型"},
     "col_sample": {"en": "Sample", "zh": "样例"},
-    "col_link": {"en": "Open", "zh": "打开"},
     "col_esi": {"en": "Export similarity (0–100)", "zh": "出口相似度（0–100）"},
     "col_score": {"en": "Opportunity score", "zh": "机会得分"},
     "col_reasons": {"en": "Reasons", "zh": "原因"},
@@ -142,7 +145,8 @@ LABELS: dict[str, dict[str, str]] = {
     "col_component": {"en": "Component", "zh": "组成部分"},
     "col_change": {"en": "Change ({usd})", "zh": "变化（{usd}）"},
     "col_share_pct_people": {"en": "% of individuals", "zh": "占个人比例（%）"},
-    "open_group": {"en": "open", "zh": "查看"},
+    "open_market_help": {"en": "Click a market's name to open its page", "zh": "点击市场名称查看详情"},
+    "open_group": {"en": "Click a group's name to open its page", "zh": "点击产品组名称查看详情"},
     # --- overview
     "overview_intro": {
         "en": "Every product group for {exporter} in {year}: where it wins and loses. Click a group to open it.",
@@ -202,7 +206,6 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "指标按产品组计算而非按 HS 编码计算，因此不显示按编码的数值拆分；下表列出产品组汇总的编码，"
         "可在 config/product_groups.toml 中修改。",
     },
-    "open_market": {"en": "Open a market", "zh": "查看市场"},
     "winning": {"en": "Winning", "zh": "份额上升"},
     "losing": {"en": "Losing", "zh": "份额下降"},
     "kpi_exports": {"en": "Exports {year}", "zh": "{year} 年出口额"},

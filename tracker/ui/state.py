@@ -1,8 +1,12 @@
 """Shared page state kept in the URL query parameters, so a view survives a reload and can be shared.
 
 Parameters: ``lang``, ``group``, ``exporter``, ``market``, ``markets`` (comma list), ``competitors`` (comma
-list), ``years`` (``2019-2024``), ``flow`` (import/export), ``basis`` (all/reported/mirror) and ``section`` (the
-part of the product-group page on show). Streamlit
+list), ``years`` (``2019-2024``), ``flow`` (import/export), ``basis`` (all/reported/mirror), ``section`` (the
+part of the product-group page on show) and ``sort`` (``column:desc``, the order of a page's main table).
+
+The filters are selectboxes (plus a multiselect where several countries are chosen): every widget type costs
+the browser one more script to load and run on each page load, so the pages share as few types as they can
+(README, "Dashboard performance"). Streamlit
 clears the query string when the user switches page in the sidebar, so the last values are also remembered in
 the session and written back (``restore_url``): the address bar always shows the whole view.
 """
@@ -17,7 +21,8 @@ import streamlit as st
 from tracker.countries import name as country_name
 from tracker.ui.i18n import LANGUAGES, t
 
-PARAMS = ("lang", "group", "exporter", "market", "markets", "competitors", "years", "flow", "basis", "section")
+PARAMS = ("lang", "group", "exporter", "market", "markets", "competitors", "years", "flow", "basis", "section",
+          "sort")
 FLOWS = ("import", "export")
 BASES = ("all", "reported", "mirror")
 _MEMORY = "_url_memory"
@@ -81,9 +86,9 @@ def current_language() -> str:
 def language_switch() -> str:
     """A sidebar language selector bound to `?lang=`."""
     lang = current_language()
-    choice = st.sidebar.radio(
+    choice = st.sidebar.selectbox(
         "Language / 语言", list(LANGUAGES), index=list(LANGUAGES).index(lang),
-        format_func=LANGUAGES.__getitem__, horizontal=True, key="lang_switch",
+        format_func=LANGUAGES.__getitem__, key="lang_switch",
     )
     if choice != lang:
         set_param("lang", choice)
@@ -133,7 +138,10 @@ def select_countries(lang: str, options: Sequence[str], param: str, default: Seq
 
 
 def select_years(lang: str, available: Sequence[int]) -> Years:
-    """A year-range slider bound to ``?years=first-last`` (default: the last six years available)."""
+    """First and last year, side by side, bound to ``?years=first-last`` (default: the last six years available).
+
+    Two selectboxes rather than a range slider, so the sidebar needs no widget type of its own for years.
+    """
     if not available:
         return Years(0, 0)
     low, high = min(available), max(available)
@@ -147,21 +155,24 @@ def select_years(lang: str, available: Sequence[int]) -> Years:
             pass
     if low == high:
         return Years(low, high)
-    key = "f_years"
-    if key in st.session_state and not all(low <= y <= high for y in st.session_state[key]):
-        del st.session_state[key]
-    chosen = st.sidebar.slider(t("years", lang), low, high, (first, last), key=key)
-    years = Years(int(chosen[0]), int(chosen[1]))
+    options = list(range(low, high + 1))
+    chosen = []
+    for column, key, label, value in zip(st.sidebar.columns(2), ("f_year_from", "f_year_to"),
+                                         (t("year_from", lang), t("year_to", lang)), (first, last), strict=True):
+        if key in st.session_state and st.session_state[key] not in options:
+            del st.session_state[key]
+        chosen.append(column.selectbox(label, options, index=options.index(value), key=key))
+    years = Years(min(chosen), max(chosen))
     set_param("years", f"{years.first}-{years.last}")
     return years
 
 
 def select_choice(lang: str, param: str, choices: Sequence[str], label_key: str, label_prefix: str) -> str:
-    """A small radio for a fixed set of choices (flow, basis), bound to ``?param=``."""
+    """A selectbox for a fixed set of choices (flow, basis), bound to ``?param=``."""
     wanted = get_param(param) or choices[0]
     index = list(choices).index(wanted) if wanted in choices else 0
-    choice = st.sidebar.radio(t(label_key, lang), list(choices), index=index, key=f"f_{param}",
-                              format_func=lambda c: t(f"{label_prefix}{c}", lang))
+    choice = st.sidebar.selectbox(t(label_key, lang), list(choices), index=index, key=f"f_{param}",
+                                  format_func=lambda c: t(f"{label_prefix}{c}", lang))
     set_param(param, choice if choice != choices[0] else None)
     return choice
 
@@ -174,3 +185,20 @@ def select_section(lang: str, sections: Sequence[str]) -> str:
                       format_func=lambda s: t(f"section_{s}", lang), key="f_section", label_visibility="collapsed")
     set_param("section", choice if choice != sections[0] else None)
     return choice
+
+
+def select_sort(lang: str, labels: dict[str, str], default: tuple[str, bool], key: str) -> tuple[str, bool]:
+    """A "sort by" selectbox over ``labels`` ({column: header}), each column in both directions, bound to
+    ``?sort=column:desc`` (or ``:asc``). Returns (column, descending)."""
+    options = [f"{column}:{way}" for column in labels for way in ("desc", "asc")]
+    fallback = f"{default[0]}:{'desc' if default[1] else 'asc'}"
+    wanted = get_param("sort")
+    current = wanted if wanted in options else fallback
+    arrows = {"desc": "↓", "asc": "↑"}
+    choice = st.selectbox(
+        t("sort_by", lang), options, index=options.index(current), key=key,
+        format_func=lambda o: f"{labels[o.rsplit(':', 1)[0]]} {arrows[o.rsplit(':', 1)[1]]}",
+    )
+    set_param("sort", choice if choice != fallback else None)
+    column, way = choice.rsplit(":", 1)
+    return column, way == "desc"

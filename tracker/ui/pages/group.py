@@ -18,12 +18,13 @@ from tracker.ui.components import (
     for_display,
     metrics_ready,
     number_columns,
-    paged_dataframe,
     sidebar_view,
+    sorted_table,
 )
 from tracker.ui.hs import describe
 from tracker.ui.i18n import fmt_number, fmt_pct, fmt_usd, t
 from tracker.ui.state import current_language, select_section
+from tracker.ui.tables import Column
 
 SECTIONS = ("markets", "trends", "exporters", "hs")
 PLOT_CONFIG = {"displaylogo": False}
@@ -75,31 +76,28 @@ def markets_section(view: View, group: ProductGroup) -> None:
         st.markdown("\n".join(lines))
 
     st.subheader(t("markets_table", lang))
+    query = f"lang={lang}&group={view.group}&exporter={view.exporter}&years={view.years.first}-{view.years.last}"
     shown = for_display(latest, lang, usd=["export_value_usd", "market_imports_usd"],
                         pct=["market_share", "market_import_growth"], countries=["market"])
-    shown = shown.with_columns(region=pl.col("market").replace_strict(data.regions(), default=None))
-    shown = shown.sort("export_value_usd", descending=True, nulls_last=True)
-    columns = ["market_name", "market", "region", "export_value_usd", "market_share", "market_share_change_pp",
-               "market_imports_usd", "market_import_growth", "unit_value_usd_per_kg",
-               "competitors_median_uv_usd_per_kg", "relative_unit_value", "provenance"]
-    config = {
-        "market_name": st.column_config.TextColumn(t("col_market", lang), pinned=True),
-        "market": st.column_config.TextColumn("ISO3"),
-        "region": st.column_config.TextColumn(t("col_region", lang)),
-        "provenance": st.column_config.TextColumn(t("col_provenance", lang), help=t("provenance_note", lang)),
-        **number_columns(lang, {
-            "export_value_usd": ("col_export_value", "%.2f"),
-            "market_share": ("col_market_share", "%.2f"),
-            "market_share_change_pp": ("col_share_change", "%+.2f"),
-            "market_imports_usd": ("col_market_imports", "%.2f"),
-            "market_import_growth": ("col_market_import_growth", "%+.1f"),
-            "unit_value_usd_per_kg": ("col_unit_value", "%.2f"),
-            "competitors_median_uv_usd_per_kg": ("col_competitors_uv", "%.2f"),
-            "relative_unit_value": ("col_relative_uv", "%.2f"),
-        }),
-    }
-    paged_dataframe(shown.select([c for c in columns if c in shown.columns]), lang, "group_markets",
-                    column_config=config)
+    shown = shown.with_columns(
+        region=pl.col("market").replace_strict(data.regions(), default=None),
+        market_link=pl.format("./market?market={}&" + query, pl.col("market")),
+    )
+    columns = [
+        Column("market_name", t("col_market", lang), "link", href="market_link", help=t("open_market_help", lang)),
+        Column("market", "ISO3", "text"),
+        Column("region", t("col_region", lang), "text"),
+        Column("export_value_usd", t("col_export_value", lang)),
+        Column("market_share", t("col_market_share", lang)),
+        Column("market_share_change_pp", t("col_share_change", lang), "signed"),
+        Column("market_imports_usd", t("col_market_imports", lang)),
+        Column("market_import_growth", t("col_market_import_growth", lang), "signed", decimals=1),
+        Column("unit_value_usd_per_kg", t("col_unit_value", lang)),
+        Column("competitors_median_uv_usd_per_kg", t("col_competitors_uv", lang)),
+        Column("relative_unit_value", t("col_relative_uv", lang)),
+        Column("provenance", t("col_provenance", lang), "text", help=t("provenance_note", lang)),
+    ]
+    sorted_table(lang, shown, columns, ("export_value_usd", True), key="group_markets", row_key="market")
     download_buttons(view, "group_market", group=view.group, exporter=view.exporter, years=view.years.as_tuple,
                      key="group_market")
 

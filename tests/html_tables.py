@@ -1,0 +1,59 @@
+"""Read the HTML tables the app writes (tracker.ui.tables) back into rows, with the standard library parser."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+
+class _TableReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+        self.rows: list[tuple[str | None, list[str], list[str | None]]] = []  # (data-key, cell texts, links)
+        self._cell: list[str] | None = None
+        self._in_head = False
+        self._in_svg = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "thead":
+            self._in_head = True
+        elif tag == "tr" and not self._in_head:
+            self.rows.append((attributes.get("data-key"), [], []))
+        elif tag in ("th", "td"):
+            self._cell = []
+            if tag == "td":
+                self.rows[-1][2].append(None)
+        elif tag == "a" and self.rows and not self._in_head:
+            self.rows[-1][2][-1] = attributes.get("href")
+        elif tag == "svg":
+            self._in_svg += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "thead":
+            self._in_head = False
+        elif tag == "svg":
+            self._in_svg -= 1
+        elif tag in ("th", "td") and self._cell is not None:
+            text = "".join(self._cell).strip()
+            (self.headers if tag == "th" else self.rows[-1][1]).append(text)
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None and not self._in_svg:
+            self._cell.append(data)
+
+
+def read_table(markup: str) -> tuple[list[str], list[dict[str, str]], dict[str, str | None]]:
+    """(headers, one {header: text} per row with "_key" the row's data-key, {data-key: first link})."""
+    reader = _TableReader()
+    reader.feed(markup)
+    rows = [{"_key": key or "", **dict(zip(reader.headers, cells, strict=True))} for key, cells, _ in reader.rows]
+    links = {key or "": next((link for link in hrefs if link), None) for key, _, hrefs in reader.rows}
+    return reader.headers, rows, links
+
+
+def app_table(app) -> tuple[list[str], list[dict[str, str]], dict[str, str | None]]:
+    """The first HTML table a page rendered (an AppTest after its run)."""
+    markup = next(m.value for m in app.markdown if "tracker-table" in m.value)
+    return read_table(markup)

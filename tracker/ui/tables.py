@@ -1,0 +1,140 @@
+"""Summary tables as plain HTML: formatted for the page's language, sortable by a chosen column, with links and
+sparklines.
+
+The overview and the product-group page show their main table this way instead of the interactive data grid:
+the grid's script is the largest single cost of a page load (see README, "Dashboard performance"), while an
+HTML table of a few dozen rows renders at once. The grid stays on the pages analysts use to dig (Data &
+downloads, competitors, e-commerce), and every table can still be downloaded whole.
+
+Everything here is pure (frames and strings in, strings out), so it is tested without Streamlit.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+Kind = Literal["text", "number", "signed", "link", "sparkline"]
+TABLE_CLASS = "tracker-table"
+# Scoped to the table's class; inherits the theme's colours so it reads in light and dark mode alike.
+STYLE = f"""<style>
+.{TABLE_CLASS}-wrap {{max-height: 36rem; overflow: auto; margin-bottom: .5rem;
+  border: 1px solid rgba(128,128,128,.25); border-radius: .5rem;}}
+.{TABLE_CLASS} {{border-collapse: collapse; width: 100%; font-size: .875rem; margin: 0;}}
+.{TABLE_CLASS} th {{position: sticky; top: 0; background: var(--background-color, #fff); z-index: 1;
+  text-align: right; font-weight: 600; padding: .35rem .6rem; border-bottom: 1px solid rgba(128,128,128,.4);}}
+.{TABLE_CLASS} td {{text-align: right; padding: .25rem .6rem; border-bottom: 1px solid rgba(128,128,128,.15);
+  white-space: nowrap; font-variant-numeric: tabular-nums;}}
+.{TABLE_CLASS} th.t, .{TABLE_CLASS} td.t {{text-align: left;}}
+.{TABLE_CLASS} td.up {{color: #1a7f37;}}
+.{TABLE_CLASS} td.down {{color: #cf222e;}}
+.{TABLE_CLASS} th.sorted {{text-decoration: underline;}}
+</style>"""
+MISSING = "–"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an HTML table: which frame column, its header, and how its values are written.
+
+    ``number`` and ``signed`` use ``decimals`` (``signed`` adds a + and colours gains green and losses red);
+    ``link`` takes its address from ``href`` (a column holding URLs) and shows the ``name`` column's text;
+    ``sparkline`` draws a list column as a small line with its values in the hover text.
+    """
+
+    name: str
+    label: str
+    kind: Kind = "number"
+    decimals: int = 2
+    href: str | None = None
+    help: str | None = None
+
+    @property
+    def sortable(self) -> bool:
+        return self.kind in ("text", "number", "signed", "link")
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_number(value: object, decimals: int, signed: bool = False) -> str:
+    """``1234.5`` → ``1,234.50``; with ``signed`` → ``+1,234.50``; missing → ``–``."""
+    if _is_missing(value):
+        return MISSING
+    return f"{float(value):{'+' if signed else ''},.{decimals}f}"  # type: ignore[arg-type]
+
+
+def sparkline(values: Sequence[float | None], labels: Sequence[object] = (), width: int = 90,
+              height: int = 22) -> str:
+    """A small inline SVG line through ``values`` (nulls skipped); its hover text lists label: value pairs."""
+    points = [(i, float(v)) for i, v in enumerate(values) if not _is_missing(v)]
+    if len(points) < 2:
+        return MISSING
+    low, high = min(v for _, v in points), max(v for _, v in points)
+    span, last = (high - low) or 1.0, len(values) - 1 or 1
+    pad = 2
+    coords = " ".join(
+        f"{pad + (width - 2 * pad) * i / last:.1f},{height - pad - (height - 2 * pad) * (v - low) / span:.1f}"
+        for i, v in points
+    )
+    names = list(labels) if len(labels) == len(values) else list(range(len(values)))
+    hover = "&#10;".join(html.escape(f"{names[i]}: {v:,.1f}") for i, v in points)  # one line of HTML
+    return (f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="{hover}"><title>{hover}</title><polyline points="{coords}" fill="none" '
+            f'stroke="#1f77b4" stroke-width="1.5"/></svg>')
+
+
+def sort_frame(frame: pl.DataFrame, column: str, descending: bool) -> pl.DataFrame:
+    """Rows ordered by ``column`` with missing values last whichever the direction."""
+    if column not in frame.columns:
+        return frame
+    return frame.sort(column, descending=descending, nulls_last=True, maintain_order=True)
+
+
+def _cell(row: dict[str, object], column: Column, spark_labels: Sequence[object]) -> str:
+    value = row.get(column.name)
+    if column.kind == "text":
+        return f'<td class="t">{html.escape(str(value)) if not _is_missing(value) else MISSING}</td>'
+    if column.kind == "link":
+        text = html.escape(str(value)) if not _is_missing(value) else MISSING
+        target = row.get(column.href or "")
+        if _is_missing(target):
+            return f'<td class="t">{text}</td>'
+        return f'<td class="t"><a href="{html.escape(str(target), quote=True)}" target="_self">{text}</a></td>'
+    if column.kind == "sparkline":
+        return f'<td class="t">{sparkline(list(value or []), spark_labels)}</td>'  # type: ignore[call-overload]
+    signed = column.kind == "signed"
+    direction = ""
+    if signed and not _is_missing(value) and float(value) != 0:  # type: ignore[arg-type]
+        direction = ' class="up"' if float(value) > 0 else ' class="down"'  # type: ignore[arg-type]
+    return f"<td{direction}>{format_number(value, column.decimals, signed)}</td>"
+
+
+def _header(column: Column, sorted_by: str | None) -> str:
+    classes = " ".join(c for c in ("t" if column.kind in ("text", "link", "sparkline") else "",
+                                   "sorted" if column.name == sorted_by else "") if c)
+    title = f' title="{html.escape(column.help, quote=True)}"' if column.help else ""
+    return f'<th class="{classes}"{title}>{html.escape(column.label)}</th>'
+
+
+def html_table(frame: pl.DataFrame, columns: Sequence[Column], *, sorted_by: str | None = None,
+               row_key: str | None = None, spark_labels: Sequence[object] = ()) -> str:
+    """The rows of ``frame`` as an HTML table (with its scoped style), columns in the order given.
+
+    ``row_key`` names a column written into each row's ``data-key`` (tests and scripts read rows by it);
+    ``sorted_by`` underlines that column's header. Text is HTML-escaped; links keep to the same tab.
+    """
+    present = [c for c in columns if c.name in frame.columns]
+    head = "".join(_header(c, sorted_by) for c in present)
+    rows = []
+    for row in frame.iter_rows(named=True):
+        key = f' data-key="{html.escape(str(row[row_key]), quote=True)}"' if row_key else ""
+        rows.append(f"<tr{key}>" + "".join(_cell(row, c, spark_labels) for c in present) + "</tr>")
+    return (f'{STYLE}<div class="{TABLE_CLASS}-wrap"><table class="{TABLE_CLASS}">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
