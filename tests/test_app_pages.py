@@ -126,6 +126,25 @@ def test_app_pages_group_map_is_inline_svg_with_stored_shares(
     assert svg.count("<title>") == len(TILES)  # every grid square, grey where there is no data
 
 
+@pytest.mark.parametrize(("sort", "column", "descending"), [
+    ("rca:asc", "rca", False),  # a shared link keeps its order
+    ("no_such_column:desc", "export_value_usd", True),  # an unknown order falls back to the default
+])
+def test_app_pages_overview_order_comes_from_the_url(metrics_store: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     sort: str, column: str, descending: bool) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    app = _open(_app("en", exporter="CHN", years="2020-2025", sort=sort), "overview")
+    _, rows, _ = app_table(app)
+    stored = (
+        Store(metrics_store).scan("group_exporter")
+        .filter(pl.col("exporter") == "CHN", pl.col("year") == 2025)
+        .sort(column, descending=descending, nulls_last=True)
+        .collect()
+    )
+    assert [row["_key"] for row in rows] == stored["group"].to_list()
+    assert app.selectbox(key="sort_overview").value == f"{column}:{'desc' if descending else 'asc'}"
+
+
 def test_app_pages_long_tables_are_shown_a_block_of_rows_at_a_time(
     metrics_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -156,7 +156,7 @@ def select_years(lang: str, available: Sequence[int]) -> Years:
     if low == high:
         return Years(low, high)
     options = list(range(low, high + 1))
-    chosen = []
+    chosen: list[int] = []
     for column, key, label, value in zip(st.sidebar.columns(2), ("f_year_from", "f_year_to"),
                                          (t("year_from", lang), t("year_to", lang)), (first, last), strict=True):
         if key in st.session_state and st.session_state[key] not in options:
@@ -192,8 +192,12 @@ def select_sort(lang: str, labels: dict[str, str], default: tuple[str, bool], ke
     ``?sort=column:desc`` (or ``:asc``). Returns (column, descending)."""
     options = [f"{column}:{way}" for column in labels for way in ("desc", "asc")]
     fallback = f"{default[0]}:{'desc' if default[1] else 'asc'}"
+    if fallback not in options:
+        fallback = options[0]
     wanted = get_param("sort")
     current = wanted if wanted in options else fallback
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
     arrows = {"desc": "↓", "asc": "↑"}
     choice = st.selectbox(
         t("sort_by", lang), options, index=options.index(current), key=key,
