@@ -12,7 +12,6 @@ class _TableReader(HTMLParser):
         self.rows: list[tuple[str | None, list[str], list[str | None]]] = []  # (data-key, cell texts, links)
         self._cell: list[str] | None = None
         self._in_head = False
-        self._in_svg = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
@@ -26,26 +25,26 @@ class _TableReader(HTMLParser):
                 self.rows[-1][2].append(None)
         elif tag == "a" and self.rows and not self._in_head:
             self.rows[-1][2][-1] = attributes.get("href")
-        elif tag == "svg":
-            self._in_svg += 1
+        elif tag == "img" and self._cell is not None:
+            self._cell.append(attributes.get("title") or "")  # a sparkline: its hover text
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "thead":
             self._in_head = False
-        elif tag == "svg":
-            self._in_svg -= 1
         elif tag in ("th", "td") and self._cell is not None:
             text = "".join(self._cell).strip()
             (self.headers if tag == "th" else self.rows[-1][1]).append(text)
             self._cell = None
 
     def handle_data(self, data: str) -> None:
-        if self._cell is not None and not self._in_svg:
+        if self._cell is not None:
             self._cell.append(data)
 
 
 def read_table(markup: str) -> tuple[list[str], list[dict[str, str]], dict[str, str | None]]:
-    """(headers, one {header: text} per row with "_key" the row's data-key, {data-key: first link})."""
+    """(headers, one {header: text} per row with "_key" the row's data-key, {data-key: first link}).
+
+    A sparkline cell reads as its hover text.."""
     reader = _TableReader()
     reader.feed(markup)
     rows = [{"_key": key or "", **dict(zip(reader.headers, cells, strict=True))} for key, cells, _ in reader.rows]
@@ -53,7 +52,11 @@ def read_table(markup: str) -> tuple[list[str], list[dict[str, str]], dict[str, 
     return reader.headers, rows, links
 
 
+def app_markup(app) -> str:
+    """The markup of the first HTML table a page rendered with st.html (an AppTest after its run)."""
+    return next(h.value for h in app.get("html") if "tracker-table" in h.value)
+
+
 def app_table(app) -> tuple[list[str], list[dict[str, str]], dict[str, str | None]]:
-    """The first HTML table a page rendered (an AppTest after its run)."""
-    markup = next(m.value for m in app.markdown if "tracker-table" in m.value)
-    return read_table(markup)
+    """The first HTML table a page rendered, read back into rows."""
+    return read_table(app_markup(app))

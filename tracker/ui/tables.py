@@ -11,6 +11,7 @@ Everything here is pure (frames and strings in, strings out), so it is tested wi
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 from collections.abc import Sequence
@@ -72,7 +73,11 @@ def format_number(value: object, decimals: int, signed: bool = False) -> str:
 
 def sparkline(values: Sequence[float | None], labels: Sequence[object] = (), width: int = 90,
               height: int = 22) -> str:
-    """A small inline SVG line through ``values`` (nulls skipped); its hover text lists label: value pairs."""
+    """A small line through ``values`` (nulls skipped) as an ``<img>`` of inline SVG; its hover text (``title``)
+    lists label: value pairs.
+
+    An image rather than inline SVG because ``st.html``, which renders these tables, strips inline SVG.
+    """
     points = [(i, float(v)) for i, v in enumerate(values) if not _is_missing(v)]
     if len(points) < 2:
         return MISSING
@@ -83,11 +88,14 @@ def sparkline(values: Sequence[float | None], labels: Sequence[object] = (), wid
         f"{pad + (width - 2 * pad) * i / last:.1f},{height - pad - (height - 2 * pad) * (v - low) / span:.1f}"
         for i, v in points
     )
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}"><polyline points="{coords}" fill="none" stroke="#1f77b4" '
+           f'stroke-width="1.5"/></svg>')
     names = list(labels) if len(labels) == len(values) else list(range(len(values)))
     hover = "&#10;".join(html.escape(f"{names[i]}: {v:,.1f}") for i, v in points)  # one line of HTML
-    return (f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="{hover}"><title>{hover}</title><polyline points="{coords}" fill="none" '
-            f'stroke="#1f77b4" stroke-width="1.5"/></svg>')
+    source = base64.b64encode(svg.encode("ascii")).decode("ascii")
+    return (f'<img src="data:image/svg+xml;base64,{source}" width="{width}" height="{height}" title="{hover}" '
+            f'alt="{hover}">')
 
 
 def sort_frame(frame: pl.DataFrame, column: str, descending: bool) -> pl.DataFrame:
@@ -106,7 +114,7 @@ def _cell(row: dict[str, object], column: Column, spark_labels: Sequence[object]
         target = row.get(column.href or "")
         if _is_missing(target):
             return f'<td class="t">{text}</td>'
-        return f'<td class="t"><a href="{html.escape(str(target), quote=True)}" target="_self">{text}</a></td>'
+        return f'<td class="t"><a href="{html.escape(str(target), quote=True)}">{text}</a></td>'
     if column.kind == "sparkline":
         return f'<td class="t">{sparkline(list(value or []), spark_labels)}</td>'  # type: ignore[call-overload]
     signed = column.kind == "signed"
@@ -128,7 +136,7 @@ def html_table(frame: pl.DataFrame, columns: Sequence[Column], *, sorted_by: str
     """The rows of ``frame`` as an HTML table (with its scoped style), columns in the order given.
 
     ``row_key`` names a column written into each row's ``data-key`` (tests and scripts read rows by it);
-    ``sorted_by`` underlines that column's header. Text is HTML-escaped; links keep to the same tab.
+    ``sorted_by`` underlines that column's header. Text is HTML-escaped; links open in the same tab.
     """
     present = [c for c in columns if c.name in frame.columns]
     head = "".join(_header(c, sorted_by) for c in present)
