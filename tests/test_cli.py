@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tracker import cli
 from tracker.cli import COMMANDS
+from tracker.commands.arguments import parse_years
 from tracker.config import REPO_ROOT
+from tracker.errors import UsageError
 
 
 def _tracker(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -61,3 +64,18 @@ def test_cli_status_on_empty_store_says_so(tmp_path: Path) -> None:
     result = _tracker("status", data_dir=tmp_path / "nothing")
     assert result.returncode == 0
     assert "no data yet" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["fetch"], ["export", "--table", "trade", "--format", "csv", "--out", "x.csv"]])
+def test_cli_years_are_read_the_same_way_by_fetch_and_export(
+    config_dir: Path, data_dir: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([*command, "--years", "2023,1800,20x4"]) == 2
+    assert "--years: '1800', '20x4' is not a year between 1990 and 2100" in capsys.readouterr().err
+
+
+def test_cli_parse_years_sorts_and_deduplicates() -> None:
+    assert parse_years("2023, 2021,2023") == (2021, 2023)
+    assert parse_years(None) is None
+    with pytest.raises(UsageError, match="--years: ' , ' is not a year"):
+        parse_years(" , ")

@@ -101,6 +101,30 @@ def test_filters_only_apply_where_the_table_has_the_column(config: Config) -> No
     assert described == {"market": "USA", "years": "2023"}
 
 
+def test_filtered_table_flow_and_basis_select_exactly(store: Store, config: Config) -> None:
+    stored_trade(store)
+    exports = filtered_table(store, "trade", exporter="CHN", flow="export", config=config).collect()
+    assert exports.select("reporter", "partner", "flow").rows() == [("CHN", "DEU", "export")]
+    imports = filtered_table(store, "trade", exporter="CHN", flow="import", config=config).collect()
+    assert sorted(imports.select("reporter", "period").rows()) == [("DEU", "2023"), ("USA", "2022"), ("USA", "2023")]
+    store.upsert("trade", trade_rows([{"reporter": "JPN", "partner": "CHN", "provenance": "mirror"}]))
+    mirror = filtered_table(store, "trade", basis="mirror", config=config).collect()
+    assert mirror.select("reporter", "provenance").rows() == [("JPN", "mirror")]
+    everything = filtered_table(store, "trade", basis="all", config=config).collect()
+    assert everything.height == 6  # five stored by stored_trade, plus the mirror row
+
+
+def test_flow_and_basis_are_recorded_only_where_they_apply(config: Config) -> None:
+    described, _ = applied_filters("group_market", basis="mirror", flow="export", config=config)
+    assert described == {"provenance": "mirror"}  # no flow column in the metric table
+    described, _ = applied_filters("trade", years=[2023], basis="all", flow="export", config=config)
+    assert described == {"years": "2023", "flow": "export"}  # "all" is no filter
+    with pytest.raises(ExportError, match="unknown basis 'both'; expected one of all, reported, mirror"):
+        applied_filters("trade", basis="both", config=config)
+    with pytest.raises(ExportError, match="unknown flow 're_import'; expected one of import, export"):
+        applied_filters("trade", flow="re_import", config=config)
+
+
 def test_filtered_table_unknown_inputs_are_clear_errors(store: Store, config: Config) -> None:
     with pytest.raises(ExportError, match="unknown table"):
         filtered_table(store, "nope", config=config)

@@ -27,6 +27,10 @@ class TrackerError(Exception):
     transient: bool = False
 
 
+class UsageError(TrackerError):
+    """A command-line flag holds a value the tracker does not accept; the message names the flag and the value."""
+
+
 class ConfigError(TrackerError):
     """A configuration file is invalid; the message names the file, the key and what was expected."""
 

@@ -2,14 +2,15 @@
 
 Two pure entry points, shared by ``python -m tracker export`` and the Streamlit download buttons:
 
-* ``filtered_table(store, table, group=, exporter=, market=, years=, config=)`` → LazyFrame with a ``sample``
-  column. Filters apply where the table has the column, and are ignored (and left out of the provenance
+* ``filtered_table(store, table, group=, exporter=, market=, years=, basis=, flow=, config=)`` → LazyFrame with
+  a ``sample`` column. Filters apply where the table has the column, and are ignored (and left out of the provenance
   record) where it has not. Trade has no exporter/market columns, so they map onto the flow's direction:
   ``--exporter X`` keeps X's own exports (reporter X, flow export/re_export) and every market's imports from
   X (partner X, flow import/re_import); ``--market M`` keeps M's imports (reporter M) and every exporter's
   exports to M (partner M). ``--group G`` on trade keeps the HS codes starting with one of G's codes, on
   e-commerce the group's survey categories. ``--years`` uses ``year`` (``end_year`` in group_cms, the start
-  time's year in fetch_log).
+  time's year in fetch_log). ``--basis reported|mirror`` keeps the metric rows of that provenance (the
+  dashboard's "data basis"); ``--flow import|export`` keeps one direction of the trade table.
 * ``export_bytes(frame, fmt, table=, filters=, bom=)`` → bytes. Deterministic: nothing about "now" goes in.
 
 CSV is UTF-8 (optional BOM so Excel detects it) with a header row. Every TEXT cell starting with ``=``,
@@ -36,6 +37,8 @@ from tracker.schemas import SAMPLE_SOURCE
 from tracker.store import Store
 
 FORMATS = ("csv", "xlsx", "parquet")
+BASES = ("all", "reported", "mirror")  # "all" applies no filter
+FLOWS = ("import", "export")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 GENERATED_BY = f"export-market-tracker {__version__}"
 FIXED_CREATED = datetime(2000, 1, 1)  # workbook metadata: a constant, so equal data gives equal files
@@ -99,12 +102,20 @@ def _years_filter(columns: list[str], years: Sequence[int]) -> pl.Expr | None:
     return None
 
 
+def _column_equals(columns: list[str], column: str, value: str) -> pl.Expr | None:
+    return pl.col(column) == value if column in columns else None
+
+
 def applied_filters(table: str, *, group: str | None = None, exporter: str | None = None,
-                    market: str | None = None, years: Sequence[int] | None = None,
-                    config: Config) -> tuple[dict[str, str], list[pl.Expr]]:
+                    market: str | None = None, years: Sequence[int] | None = None, basis: str = "all",
+                    flow: str | None = None, config: Config) -> tuple[dict[str, str], list[pl.Expr]]:
     """The filters that apply to ``table`` (as text, for the provenance record) and their expressions."""
     if table not in export_tables():
         raise ExportError(f"unknown table {table!r}; known tables: {', '.join(export_tables())}")
+    if basis not in BASES:
+        raise ExportError(f"unknown basis {basis!r}; expected one of {', '.join(BASES)}")
+    if flow is not None and flow not in FLOWS:
+        raise ExportError(f"unknown flow {flow!r}; expected one of {', '.join(FLOWS)}")
     columns = schemas.schema_for(table).column_names
     exporter, market = _check_iso3("exporter", exporter), _check_iso3("market", market)
     candidates = {
@@ -112,6 +123,8 @@ def applied_filters(table: str, *, group: str | None = None, exporter: str | Non
         "exporter": (exporter, lambda: _exporter_filter(table, columns, exporter)),  # type: ignore[arg-type]
         "market": (market, lambda: _market_filter(table, columns, market)),  # type: ignore[arg-type]
         "years": (years, lambda: _years_filter(columns, years)),  # type: ignore[arg-type]
+        "provenance": (None if basis == "all" else basis, lambda: _column_equals(columns, "provenance", basis)),
+        "flow": (flow, lambda: _column_equals(columns, "flow", flow)),  # type: ignore[arg-type]
     }
     described: dict[str, str] = {}
     expressions: list[pl.Expr] = []
@@ -126,10 +139,11 @@ def applied_filters(table: str, *, group: str | None = None, exporter: str | Non
 
 
 def filtered_table(store: Store, table: str, *, group: str | None = None, exporter: str | None = None,
-                   market: str | None = None, years: Sequence[int] | None = None, config: Config) -> pl.LazyFrame:
+                   market: str | None = None, years: Sequence[int] | None = None, basis: str = "all",
+                   flow: str | None = None, config: Config) -> pl.LazyFrame:
     """The stored table with the filters that apply to it, plus a boolean ``sample`` column."""
     _, expressions = applied_filters(table, group=group, exporter=exporter, market=market, years=years,
-                                     config=config)
+                                     basis=basis, flow=flow, config=config)
     frame = store.scan(table)
     for expression in expressions:
         frame = frame.filter(expression)

@@ -5,19 +5,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracker.commands.arguments import parse_years
 from tracker.config import load_config
-from tracker.export import FORMATS, ExportError, applied_filters, export_bytes, export_tables, filtered_table
+from tracker.export import (
+    BASES,
+    FLOWS,
+    FORMATS,
+    ExportError,
+    applied_filters,
+    export_bytes,
+    export_tables,
+    filtered_table,
+)
 from tracker.store import Store
 
 NAME = "export"
 HELP = "export a table (trade, ecommerce, macro, fetch_log or a metric table) to csv, xlsx or parquet"
-
-
-def _years(text: str) -> list[int]:
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected years like 2022,2023; got {text!r}") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,14 +30,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group", help="product group id (see `groups`)")
     parser.add_argument("--exporter", help="ISO3 of the exporter (trade: its exports and others' imports from it)")
     parser.add_argument("--market", help="ISO3 of the market (trade: its imports and others' exports to it)")
-    parser.add_argument("--years", type=_years, help="comma-separated years, e.g. 2022,2023")
+    parser.add_argument("--years", help="comma-separated years, e.g. 2022,2023")
+    parser.add_argument("--basis", choices=BASES, default="all",
+                        help="metric tables: only rows of this provenance (default: all)")
+    parser.add_argument("--flow", choices=FLOWS, help="trade table: only this flow")
     parser.add_argument("--bom", action="store_true", help="CSV: start with a UTF-8 BOM so Excel detects UTF-8")
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config()
     store = Store()
-    options = {"group": args.group, "exporter": args.exporter, "market": args.market, "years": args.years}
+    options = {"group": args.group, "exporter": args.exporter, "market": args.market,
+               "years": parse_years(args.years), "basis": args.basis, "flow": args.flow}
     filters, _ = applied_filters(args.table, config=config, **options)
     frame = filtered_table(store, args.table, config=config, **options).collect()
     data = export_bytes(frame, args.format, table=args.table, filters=filters, bom=args.bom)

@@ -6,18 +6,16 @@ import argparse
 import dataclasses
 import sys
 
+from tracker.commands.arguments import parse_years
 from tracker.config import SOURCE_IDS, Config, load_config
 from tracker.countries import is_known_iso3
+from tracker.errors import UsageError
 from tracker.fetch import FetchSummary, run_fetch
 from tracker.sources.base import FetchScope
 from tracker.store import Store
 
 NAME = "fetch"
 HELP = "fetch the public sources (Comtrade, Census, Comext, Eurostat, World Bank) into the store"
-
-
-class UsageError(Exception):
-    """A flag holds a value the tracker does not know; the message names the flag and the value."""
 
 
 def _csv(text: str) -> list[str]:
@@ -30,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--groups", type=_csv, help="comma-separated product group ids (default: all)")
     parser.add_argument("--reporters", type=_csv, help="comma-separated ISO3 reporters, e.g. CHN,USA "
                         "(default: as configured per source)")
-    parser.add_argument("--years", type=_csv, help="comma-separated years, e.g. 2022,2023 (default: as configured)")
+    parser.add_argument("--years", help="comma-separated years, e.g. 2022,2023 (default: as configured)")
     parser.add_argument("--no-cache", action="store_true", help="do not use or fill the on-disk HTTP cache")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
 
@@ -55,12 +53,7 @@ def build_scope(args: argparse.Namespace, config: Config) -> tuple[list[str], Fe
         bad = [code for code in reporters if not is_known_iso3(code)]
         if bad:
             _unknown("--reporters", bad, "ISO3 codes such as CHN, USA, DEU", "country code")
-    years = None
-    if args.years:
-        bad = [y for y in args.years if not (y.isdigit() and 1990 <= int(y) <= 2100)]
-        if bad:
-            raise UsageError(f"--years: {', '.join(repr(y) for y in bad)} is not a year between 1990 and 2100")
-        years = tuple(sorted({int(y) for y in args.years}))
+    years = parse_years(args.years)
     scope = FetchScope(
         groups=tuple(config.group(g) for g in group_ids),
         reporters=tuple(reporters) if reporters else None,
@@ -85,11 +78,7 @@ def format_summary(summary: FetchSummary) -> str:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config()
-    try:
-        sources, scope = build_scope(args, config)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    sources, scope = build_scope(args, config)  # a bad flag raises UsageError: tracker.cli prints it, exit 2
     if args.no_cache:
         config = dataclasses.replace(config, http=dataclasses.replace(config.http, cache=False))
     store = Store()

@@ -10,11 +10,10 @@ import polars as pl
 import streamlit as st
 
 from tracker.countries import name as country_name
+from tracker.export import BASES, FLOWS  # the choices `python -m tracker export` offers: downloads reproduce
 from tracker.ui import data
 from tracker.ui.i18n import t, usd_divisor
 from tracker.ui.state import (
-    BASES,
-    FLOWS,
     Years,
     get_param,
     select_choice,

@@ -127,20 +127,10 @@ def stored_tables(root: str, token: str) -> tuple[str, ...]:
 
 
 def _filtered(root: str, table: str, group: str | None, exporter: str | None, market: str | None,
-              years: tuple[int, ...] | None) -> pl.LazyFrame:
+              years: tuple[int, ...] | None, basis: str, flow: str | None) -> pl.LazyFrame:
     """The rows of ``table`` for these filters, through tracker.export (the export's own selection)."""
     return filtered_table(Store(root), table, group=group, exporter=exporter, market=market, years=years,
-                          config=config())
-
-
-def _narrowed(frame: pl.LazyFrame, basis: str, flow: str | None) -> pl.LazyFrame:
-    """The page's extra filters: data basis (provenance) and, on the trade table, the flow."""
-    names = frame.collect_schema().names()
-    if basis != "all" and "provenance" in names:
-        frame = frame.filter(pl.col("provenance") == basis)
-    if flow and "flow" in names:
-        frame = frame.filter(pl.col("flow") == flow)
-    return frame
+                          basis=basis, flow=flow, config=config())
 
 
 def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -154,7 +144,7 @@ def table_rows(root: str, token: str, table: str, group: str | None = None, expo
     """Filtered rows of one table (annual rows only unless ``annual`` is False)."""
     if table not in DATA_TABLES and not has_table(root, token, table):
         return pl.DataFrame()
-    frame = _narrowed(_filtered(root, table, group, exporter, market, years), basis, flow)
+    frame = _filtered(root, table, group, exporter, market, years, basis, flow)
     return (_annual(frame) if annual else frame).collect()
 
 
@@ -241,17 +231,12 @@ def download_bytes(root: str, token: str, table: str, fmt: str, group: str | Non
                    bom: bool = False) -> bytes:
     """The bytes a download button serves: tracker.export.export_bytes on exactly the rows the page shows.
 
-    With basis "all" and no flow this is byte for byte what `python -m tracker export` writes for the same
-    filters; a basis or flow choice narrows the rows and is recorded next to the export's own filters.
+    Byte for byte what `python -m tracker export` writes with the same filters (``--basis`` and ``--flow``
+    included).
     """
     described, _ = applied_filters(table, group=group, exporter=exporter, market=market, years=years,
-                                   config=config())
-    frame = _narrowed(_filtered(root, table, group, exporter, market, years), basis, flow).collect()
-    names = frame.columns
-    if basis != "all" and "provenance" in names:
-        described = {**described, "provenance": basis}
-    if flow and "flow" in names:
-        described = {**described, "flow": flow}
+                                   basis=basis, flow=flow, config=config())
+    frame = _filtered(root, table, group, exporter, market, years, basis, flow).collect()
     return export_bytes(frame, fmt, table=table, filters=described, bom=bom)
 
 

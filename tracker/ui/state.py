@@ -23,8 +23,6 @@ from tracker.ui.i18n import LANGUAGES, t
 
 PARAMS = ("lang", "group", "exporter", "market", "markets", "competitors", "years", "flow", "basis", "section",
           "sort")
-FLOWS = ("import", "export")
-BASES = ("all", "reported", "mirror")
 _MEMORY = "_url_memory"
 
 
