@@ -79,15 +79,24 @@ class Store:
         self.lock_timeout = lock_timeout
 
     # ----------------------------------------------------------------- reading
-    def current_version(self, table: str) -> Path | None:
-        pointer = self.root / table / CURRENT_POINTER
+    def version_name(self, table: str) -> str | None:
+        """The name of the table's live version (its ``CURRENT`` pointer), or None before its first write.
+
+        Cheap (one tiny file): the app keys its caches on it.
+        """
         try:
-            name = pointer.read_text(encoding="utf-8").strip()
+            return (self.root / table / CURRENT_POINTER).read_text(encoding="utf-8").strip()
         except FileNotFoundError:
+            return None
+
+    def current_version(self, table: str) -> Path | None:
+        name = self.version_name(table)
+        if name is None:
             return None
         version = self.root / table / name
         if not version.is_dir():
-            raise StoreError(f"table {table!r}: {pointer} names {name!r}, which does not exist")
+            raise StoreError(f"table {table!r}: {self.root / table / CURRENT_POINTER} names {name!r}, which does "
+                             "not exist")
         return version
 
     def files(self, table: str) -> list[Path]:

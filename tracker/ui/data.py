@@ -8,8 +8,6 @@ what a page shows is exactly what its download holds.
 
 from __future__ import annotations
 
-import importlib
-
 import polars as pl
 import streamlit as st
 
@@ -18,35 +16,19 @@ from tracker.config import Config, load_config
 from tracker.countries import country_table
 from tracker.export import applied_filters, export_bytes, filtered_table
 from tracker.metrics import METRIC_TABLES as metric_schemas
+from tracker.metrics import opportunity
 from tracker.reports import ReportInfo, list_reports
-from tracker.schemas import TABLES
 from tracker.status import DATA_TABLES, holds_sample, source_status, table_status
-from tracker.store import CURRENT_POINTER, Store
+from tracker.store import Store
 
 CACHE_TTL_SECONDS = 600
 METRIC_TABLES = tuple(schema.name for schema in metric_schemas)
 DOWNLOAD_FORMATS = ("csv", "xlsx", "parquet")
 
 
-def _load_metrics() -> bool:
-    """Import ``tracker.metrics`` (it registers the metric table schemas); False when it is not there."""
-    try:
-        importlib.import_module("tracker.metrics")
-    except ImportError:
-        return False
-    return True
-
-
-METRICS_IMPORTED = _load_metrics()
-
-
 @st.cache_resource
 def config() -> Config:
     return load_config()
-
-
-def store() -> Store:
-    return Store()
 
 
 def root() -> str:
@@ -55,14 +37,8 @@ def root() -> str:
 
 def store_token(root: str) -> str:
     """The live version of every table, read from the CURRENT pointers (a few tiny files, not cached)."""
-    parts = []
-    for table in (*DATA_TABLES, *METRIC_TABLES):
-        pointer = Store(root).root / table / CURRENT_POINTER
-        try:
-            parts.append(f"{table}={pointer.read_text(encoding='utf-8').strip()}")
-        except OSError:
-            parts.append(f"{table}=-")
-    return ";".join(parts)
+    store = Store(root)
+    return ";".join(f"{table}={store.version_name(table) or '-'}" for table in (*DATA_TABLES, *METRIC_TABLES))
 
 
 # ----------------------------------------------------------------------------- status
@@ -83,15 +59,14 @@ def shows_sample(root: str, token: str = "") -> bool:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
 def metric_table_status(root: str, token: str) -> pl.DataFrame:
-    """One row per metric table: whether it is registered and stored, its rows and newest fetch."""
+    """One row per metric table: whether it is stored, and its rows."""
+    stored_now = stored_tables(root, token)
     rows = []
     for table in METRIC_TABLES:
-        registered = table in TABLES
-        stored = registered and Store(root).has_data(table)
+        stored = table in stored_now
         count = Store(root).scan(table).select(pl.len()).collect().item() if stored else 0
-        rows.append({"table": table, "registered": registered, "stored": stored, "rows": count})
-    return pl.DataFrame(rows, schema={"table": pl.String, "registered": pl.Boolean, "stored": pl.Boolean,
-                                      "rows": pl.Int64})
+        rows.append({"table": table, "stored": stored, "rows": count})
+    return pl.DataFrame(rows, schema={"table": pl.String, "stored": pl.Boolean, "rows": pl.Int64})
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
@@ -117,13 +92,14 @@ def reporter_coverage(root: str, token: str) -> pl.DataFrame:
 
 # ----------------------------------------------------------------------------- metric tables
 def has_table(root: str, token: str, table: str) -> bool:
-    """Whether ``table`` is registered by tracker.metrics and stored."""
-    return table in TABLES and table in stored_tables(root, token)
+    """Whether the metric table ``table`` is stored."""
+    return table in stored_tables(root, token)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
 def stored_tables(root: str, token: str) -> tuple[str, ...]:
-    return tuple(table for table in METRIC_TABLES if table in TABLES and Store(root).has_data(table))
+    store = Store(root)
+    return tuple(table for table in METRIC_TABLES if store.has_data(table))
 
 
 def _filtered(root: str, table: str, group: str | None, exporter: str | None, market: str | None,
@@ -216,11 +192,7 @@ def regions() -> dict[str, str]:
 
 def opportunity_formula() -> str:
     """The opportunity score's formula as the metrics module documents it."""
-    try:
-        module = importlib.import_module("tracker.metrics.opportunity")
-    except ImportError:
-        return ""
-    return (module.__doc__ or "").strip()
+    return (opportunity.__doc__ or "").strip()
 
 
 # ----------------------------------------------------------------------------- downloads
@@ -242,11 +214,7 @@ def download_bytes(root: str, token: str, table: str, fmt: str, group: str | Non
 
 def table_version(root: str, table: str) -> str:
     """The live version of one table (its CURRENT pointer): a cache key that changes when the table does."""
-    pointer = Store(root).root / table / CURRENT_POINTER
-    try:
-        return pointer.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return ""
+    return Store(root).version_name(table) or ""
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
