@@ -77,7 +77,7 @@ def sidebar_view(lang: str, *, group: bool = True, market: bool = False, markets
     exporters = list(dict.fromkeys([*scope, *data.exporters_available(root, token)]))
     exporter = select_country(lang, exporters, "exporter", cfg.scope.home_exporter, "exporter")
     years = _select_years(lang, data.years_available(root, token))
-    available_markets = data.markets_available(root, token, chosen_group)
+    available_markets = data.markets_available(root, token, chosen_group) if market or markets else ()
     chosen_market = None
     if market:
         default = "USA" if "USA" in available_markets else (available_markets[0] if available_markets else "USA")
@@ -119,19 +119,27 @@ def empty_state(lang: str, what: str, years: Years | str) -> None:
 def download_buttons(view: View, table: str, *, group: str | None = None, exporter: str | None = None,
                      market: str | None = None, years: Sequence[int] | None = None, flow: str | None = None,
                      key: str = "") -> None:
-    """A "Download" menu with CSV, Excel and Parquet buttons for ``table``, with exactly the filters the page shows.
+    """The Download menu for ``table`` with exactly the filters the page shows (its data basis included)."""
+    download_menu(view.root, view.token, view.lang, table, group=group, exporter=exporter, market=market,
+                  years=years, basis=view.basis, flow=flow, key=key)
+
+
+def download_menu(root: str, token: str, lang: str, table: str, *, group: str | None = None,
+                  exporter: str | None = None, market: str | None = None, years: Sequence[int] | None = None,
+                  basis: str = "all", flow: str | None = None, key: str = "") -> None:
+    """A "Download" menu with CSV, Excel and Parquet buttons for ``table``, each file built when clicked.
 
     The buttons sit in a popover, whose content the browser draws only when it is opened: a page load does not
     pay for the download button's script.
     """
     years_tuple = tuple(years) if years else None
-    menu = st.popover(t("download", view.lang), icon=":material/download:")
+    menu = st.popover(t("download", lang), icon=":material/download:")
     stem = "_".join(str(p) for p in (table, group, exporter, market) if p)
     if years_tuple:
         stem += f"_{min(years_tuple)}-{max(years_tuple)}"
     for fmt in data.DOWNLOAD_FORMATS:
-        payload = functools.partial(data.download_bytes, view.root, view.token, table, fmt, group, exporter,
-                                    market, years_tuple, view.basis, flow)  # built only when clicked
+        payload = functools.partial(data.download_bytes, root, token, table, fmt, group, exporter, market,
+                                    years_tuple, basis, flow)
         menu.download_button(
             f"{FORMAT_LABELS[fmt]}", payload, file_name=f"{stem}.{fmt}", mime=MIME[fmt],
             key=f"dl_{key or table}_{fmt}", icon=":material/download:", on_click="ignore",

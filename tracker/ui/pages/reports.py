@@ -5,7 +5,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from tracker.ui import data
-from tracker.ui.components import paged_dataframe
+from tracker.ui.components import download_menu, paged_dataframe
 from tracker.ui.i18n import t
 from tracker.ui.state import current_language
 
@@ -17,7 +17,8 @@ root = data.root()
 st.title(t("page_reports", lang))
 
 st.subheader(t("alerts", lang))
-alerts = data.alert_rows(root, data.table_version(root, "alerts"))
+alerts_version = data.table_version(root, "alerts")  # the store token does not cover alerts: key on their own
+alerts = data.alert_rows(root, alerts_version)
 if alerts.is_empty():
     st.info(t("no_alerts", lang), icon=":material/info:")
 else:
@@ -26,11 +27,7 @@ else:
         pl.col(f"message_{lang}").alias("message"), "value", "threshold", "sample",
     )
     paged_dataframe(shown, lang, "alerts")
-    token = data.store_token(root)
-    for column, fmt in zip(st.columns(len(data.DOWNLOAD_FORMATS) + 2), data.DOWNLOAD_FORMATS, strict=False):
-        column.download_button(fmt.upper(), data.download_bytes(root, token, "alerts", fmt),
-                               file_name=f"alerts.{fmt}", key=f"dl_alerts_{fmt}", icon=":material/download:",
-                               on_click="ignore")
+    download_menu(root, alerts_version, lang, "alerts")
 
 st.subheader(t("reports", lang))
 found = data.reports(root)
