@@ -9,7 +9,8 @@ import re
 import polars as pl
 import pytest
 
-from tracker.ui.tables import MISSING, Column, format_number, html_table, sort_frame, sparkline
+from tracker.formatting import MISSING, fmt_number
+from tracker.ui.tables import Column, html_table, sort_frame, sparkline
 
 from .html_tables import read_table
 
@@ -22,8 +23,8 @@ from .html_tables import read_table
     (None, 2, False, MISSING),
     (float("nan"), 2, True, MISSING),
 ])
-def test_ui_tables_format_number(value: float | None, decimals: int, signed: bool, expected: str) -> None:
-    assert format_number(value, decimals, signed) == expected
+def test_ui_tables_fmt_number(value: float | None, decimals: int, signed: bool, expected: str) -> None:
+    assert fmt_number(value, decimals, signed) == expected
 
 
 def _drawn(image: str) -> tuple[str, str]:

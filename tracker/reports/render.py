@@ -15,7 +15,7 @@ from html import escape
 
 from tracker import countries
 from tracker.config import Config
-from tracker.formatting import fmt_usd
+from tracker.formatting import MISSING, fmt_pct, fmt_usd
 from tracker.reports.content import ALL_GROUPS, GroupSection, ReportContent
 from tracker.reports.svg import bar_chart, line_chart
 
@@ -87,19 +87,19 @@ usd = fmt_usd  # the reports format money exactly as the app does
 
 def percent(value: float | None, digits: int = 2) -> str:
     """A 0–1 fraction as a percentage."""
-    return "–" if value is None else f"{value * 100:.{digits}f}%"
+    return fmt_pct(value, digits)
 
 
 def signed_percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:+.1f}%"
+    return fmt_pct(value, 1, signed=True)
 
 
 def points(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f}"
+    return MISSING if value is None else f"{value:+.2f}"
 
 
 def ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+    return MISSING if value is None else f"{value:.2f}"
 
 
 def _country(code: str, lang: str) -> str:
@@ -189,8 +189,8 @@ def layout(content: ReportContent, config: Config, lang: str) -> Document:
     for section in content.sections:
         blocks += _section_blocks(section, config, lang, "h2" if content.group != ALL_GROUPS else "h3")
     vintage = content.vintage
-    newest = f"{vintage.newest_fetch:%Y-%m-%d %H:%M}" if vintage.newest_fetch else "–"
-    rows = [[t("sources"), ", ".join(vintage.sources) or "–"], [t("newest_fetch"), newest],
+    newest = f"{vintage.newest_fetch:%Y-%m-%d %H:%M}" if vintage.newest_fetch else MISSING
+    rows = [[t("sources"), ", ".join(vintage.sources) or MISSING], [t("newest_fetch"), newest],
             [t("sample_flag"), t("yes") if vintage.sample else t("no")]]
     if content.generated_at is not None:
         rows.append([t("generated_at"), f"{content.generated_at:%Y-%m-%d %H:%M %Z}".strip()])

@@ -9,10 +9,13 @@ import polars as pl
 
 from tracker.countries import name as country_name
 from tracker.ui.geo import TILES
-from tracker.ui.i18n import t, usd_divisor
+from tracker.ui.i18n import fmt_pp, t, usd_divisor
 
 HEIGHT = 360
 MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+
+
+PLOT_CONFIG = {"displaylogo": False}  # every st.plotly_chart: no Plotly logo in the toolbar
 
 
 def _layout(fig: go.Figure, title: str, height: int = HEIGHT) -> go.Figure:
@@ -57,7 +60,6 @@ def tile_map(frame: pl.DataFrame, value: str, lang: str, title: str, change: str
     Markets with data that have no place on the grid are listed under the map.
     """
     unit = "%" if percent else ""
-    pp = t("pp_unit", lang)
     values = {
         r["market"]: (None if r[value] is None else (100 * r[value] if percent else r[value]),
                       r[change] if change else None)
@@ -91,8 +93,8 @@ def tile_map(frame: pl.DataFrame, value: str, lang: str, title: str, change: str
         else:
             fill = sequential_colour((share - low) / span)
             ink = _text_colour(fill)
-            moved = "–" if delta is None else f"{delta:+.2f} {pp}"
-            hover = f"{name}\n{t('map_share', lang)}: {share:.2f}{unit}\n{t('map_change', lang)}: {moved}"
+            hover = (f"{name}\n{t('map_share', lang)}: {share:.2f}{unit}\n{t('map_change', lang)}: "
+                     f"{fmt_pp(delta, lang)}")
         x, y = col * step, row * step
         tiles.append(f'<rect x="{x}" y="{y}" width="{TILE}" height="{TILE}" rx="3" fill="{fill}">'
                      f'<title>{escape(hover)}</title></rect>')

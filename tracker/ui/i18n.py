@@ -6,9 +6,7 @@ follow the language (USD millions and ``pp`` in English, 亿美元 and 个百分
 
 from __future__ import annotations
 
-import math
-
-from tracker.formatting import fmt_usd  # noqa: F401 - re-exported for the pages
+from tracker.formatting import MISSING, fmt_number, fmt_pct, fmt_usd, is_missing  # noqa: F401 - re-exported for the pages
 
 LANGUAGES = {"en": "English", "zh": "中文"}
 
@@ -354,21 +352,8 @@ def usd_divisor(lang: str) -> float:
     return USD_DIVISOR.get(lang, 1e6)
 
 
-def fmt_pct(value: float | None, digits: int = 1) -> str:
-    """A fraction as a percentage: 0.123 → ``12.3%``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{100 * value:.{digits}f}%"
-
-
 def fmt_pp(value: float | None, lang: str) -> str:
     """Percentage points with a sign: ``+1.2 pp`` / ``+1.2 个百分点``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+    if is_missing(value):
+        return MISSING
     return f"{value:+.2f} {LABELS['pp_unit'][lang]}"
-
-
-def fmt_number(value: float | None, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:,.{digits}f}"

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
+
+from tracker.formatting import MISSING, fmt_number, is_missing
 
 Kind = Literal["text", "number", "signed", "link", "sparkline"]
 TABLE_CLASS = "tracker-table"
@@ -36,7 +37,6 @@ STYLE = f"""<style>
 .{TABLE_CLASS} td.down {{color: #cf222e;}}
 .{TABLE_CLASS} th.sorted {{text-decoration: underline;}}
 </style>"""
-MISSING = "–"
 
 
 @dataclass(frozen=True)
@@ -60,17 +60,6 @@ class Column:
         return self.kind in ("text", "number", "signed", "link")
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def format_number(value: object, decimals: int, signed: bool = False) -> str:
-    """``1234.5`` → ``1,234.50``; with ``signed`` → ``+1,234.50``; missing → ``–``."""
-    if _is_missing(value):
-        return MISSING
-    return f"{float(value):{'+' if signed else ''},.{decimals}f}"  # type: ignore[arg-type]
-
-
 def sparkline(values: Sequence[float | None], labels: Sequence[object] = (), width: int = 90,
               height: int = 22) -> str:
     """A small line through ``values`` (nulls skipped) as an ``<img>`` of inline SVG; its hover text (``title``)
@@ -78,7 +67,7 @@ def sparkline(values: Sequence[float | None], labels: Sequence[object] = (), wid
 
     An image rather than inline SVG because ``st.html``, which renders these tables, strips inline SVG.
     """
-    points = [(i, float(v)) for i, v in enumerate(values) if not _is_missing(v)]
+    points = [(i, float(v)) for i, v in enumerate(values) if not is_missing(v)]
     if len(points) < 2:
         return MISSING
     low, high = min(v for _, v in points), max(v for _, v in points)
@@ -108,20 +97,20 @@ def sort_frame(frame: pl.DataFrame, column: str, descending: bool) -> pl.DataFra
 def _cell(row: dict[str, object], column: Column, spark_labels: Sequence[object]) -> str:
     value = row.get(column.name)
     if column.kind == "text":
-        return f'<td class="t">{html.escape(str(value)) if not _is_missing(value) else MISSING}</td>'
+        return f'<td class="t">{html.escape(str(value)) if not is_missing(value) else MISSING}</td>'
     if column.kind == "link":
-        text = html.escape(str(value)) if not _is_missing(value) else MISSING
+        text = html.escape(str(value)) if not is_missing(value) else MISSING
         target = row.get(column.href or "")
-        if _is_missing(target):
+        if is_missing(target):
             return f'<td class="t">{text}</td>'
         return f'<td class="t"><a href="{html.escape(str(target), quote=True)}">{text}</a></td>'
     if column.kind == "sparkline":
         return f'<td class="t">{sparkline(list(value or []), spark_labels)}</td>'  # type: ignore[call-overload]
     signed = column.kind == "signed"
     direction = ""
-    if signed and not _is_missing(value) and float(value) != 0:  # type: ignore[arg-type]
+    if signed and not is_missing(value) and float(value) != 0:  # type: ignore[arg-type]
         direction = ' class="up"' if float(value) > 0 else ' class="down"'  # type: ignore[arg-type]
-    return f"<td{direction}>{format_number(value, column.decimals, signed)}</td>"
+    return f"<td{direction}>{fmt_number(value, column.decimals, signed)}</td>"
 
 
 def _header(column: Column, sorted_by: str | None) -> str:

@@ -43,7 +43,7 @@ if metrics_ready(view, "group_market"):
         st.plotly_chart(
             charts.grouped_bars(side, "market", "exporter", "market_share", lang,
                                 t("competition_shares", lang, year=year), "%", scale=100),
-            key="competition_shares", config={"displaylogo": False},
+            key="competition_shares", config=charts.PLOT_CONFIG,
         )
         # Unit-value positioning in one market.
         market = view.market or markets[0]
@@ -58,7 +58,7 @@ if metrics_ready(view, "group_market"):
                     "unit_value_usd_per_kg", "exporter", lang, "", t("col_market_share", lang),
                     t("col_unit_value", lang), highlight=view.exporter,
                 ),
-                key="competition_uv", config={"displaylogo": False},
+                key="competition_uv", config=charts.PLOT_CONFIG,
             )
         download_buttons(view, "group_market", group=view.group, years=(year,), key="competition_market")
 
@@ -102,7 +102,7 @@ if metrics_ready(view, "group_cms"):
             row = own.row(0, named=True)
             values = [row[name] or 0.0 for name in EFFECTS] + [row["change_usd"]]
             st.plotly_chart(charts.waterfall(labels, values, lang, f"{view.exporter_name}, {base}–{year}"),
-                            key="cms_waterfall", config={"displaylogo": False})
+                            key="cms_waterfall", config=charts.PLOT_CONFIG)
         shown = for_display(chosen, lang, usd=[*EFFECTS, "change_usd"], countries=["exporter"])
         spec = {name: (f"cms_{name}", "%.2f") for name in EFFECTS}
         config = {

@@ -35,7 +35,7 @@ else:
         st.plotly_chart(
             charts.grouped_bars(shown, "market", "indicator", "value", lang,
                                 t("ecommerce_sellers", lang, year=survey_year), t("col_share_pct_people", lang)),
-            key="ecommerce_origins", config={"displaylogo": False},
+            key="ecommerce_origins", config=charts.PLOT_CONFIG,
         )
     # By goods category mapped to this group.
     st.subheader(t("ecommerce_categories", lang, group=group.name(lang)))
@@ -51,7 +51,7 @@ else:
             shown = categories.with_columns(pl.col("category").replace_strict(labels, default=pl.col("category")))
             st.plotly_chart(
                 charts.grouped_bars(shown, "market", "category", "value", lang, "", t("col_share_pct_people", lang)),
-                key="ecommerce_categories", config={"displaylogo": False},
+                key="ecommerce_categories", config=charts.PLOT_CONFIG,
             )
             labels_used = categories.select("category", "indicator_label").unique().sort("category")
             st.caption("; ".join(f"{r['category']}: {r['indicator_label']}" for r in labels_used.iter_rows(named=True)))
@@ -69,7 +69,7 @@ with left:
             charts.lines(trade, "year", "export_value_usd", "exporter", lang,
                          t("ecommerce_trade", lang, exporter=view.exporter_name, market=market_name),
                          t("usd_unit", lang)),
-            key="ecommerce_trade", config={"displaylogo": False},
+            key="ecommerce_trade", config=charts.PLOT_CONFIG,
         )
         download_buttons(view, "group_market", group=view.group, exporter=view.exporter, market=market,
                          years=view.years.as_tuple, key="ecommerce_trade")
@@ -83,6 +83,6 @@ with right:
         st.plotly_chart(
             charts.lines(local, "year", "value", "indicator", lang, t("ecommerce_survey", lang, market=market_name),
                          "%", kind="raw", names=names),
-            key="ecommerce_survey", config={"displaylogo": False},
+            key="ecommerce_survey", config=charts.PLOT_CONFIG,
         )
 caveats(lang)

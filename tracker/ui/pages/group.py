@@ -22,12 +22,11 @@ from tracker.ui.components import (
     sorted_table,
 )
 from tracker.ui.hs import describe
-from tracker.ui.i18n import fmt_number, fmt_pct, fmt_usd, t
+from tracker.ui.i18n import fmt_number, fmt_pct, fmt_pp, fmt_usd, t
 from tracker.ui.state import current_language, select_section
 from tracker.ui.tables import Column
 
 SECTIONS = ("markets", "trends", "exporters", "hs")
-PLOT_CONFIG = {"displaylogo": False}
 
 
 def headline(view: View, own: pl.DataFrame) -> None:
@@ -70,7 +69,7 @@ def markets_section(view: View, group: ProductGroup) -> None:
         lines = []
         for title, part in ((t("winning", lang), ranked.reverse().head(5)), (t("losing", lang), ranked.head(5))):
             lines.append(f"**{title}**\n")
-            lines += [f"- {country_name(r['market'], lang)}: {r['market_share_change_pp']:+.2f} {t('pp_unit', lang)}"
+            lines += [f"- {country_name(r['market'], lang)}: {fmt_pp(r['market_share_change_pp'], lang)}"
                       for r in part.iter_rows(named=True)]
             lines.append("")
         st.markdown("\n".join(lines))
@@ -112,11 +111,11 @@ def trends_section(view: View, own: pl.DataFrame) -> None:
     left.plotly_chart(
         charts.lines(own, "year", "export_value_usd", "exporter", lang,
                      t("trend_exports", lang, exporter=view.exporter_name), t("usd_unit", lang)),
-        key="group_trend_exports", config=PLOT_CONFIG,
+        key="group_trend_exports", config=charts.PLOT_CONFIG,
     )
     right.plotly_chart(
         charts.lines(own, "year", "world_share", "exporter", lang, t("trend_share", lang), "%", kind="pct"),
-        key="group_trend_share", config=PLOT_CONFIG,
+        key="group_trend_share", config=charts.PLOT_CONFIG,
     )
     download_buttons(view, "group_exporter", group=view.group, exporter=view.exporter, years=view.years.as_tuple,
                      key="group_trends")

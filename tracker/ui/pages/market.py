@@ -43,12 +43,12 @@ if metrics_ready(view, "group_market"):
         left.plotly_chart(
             charts.lines(shown_rows, "year", "market_share", "exporter", lang, t("market_shares", lang), "%",
                          kind="pct"),
-            key="market_shares", config={"displaylogo": False},
+            key="market_shares", config=charts.PLOT_CONFIG,
         )
         right.plotly_chart(
             charts.lines(shown_rows, "year", "unit_value_usd_per_kg", "exporter", lang, t("market_prices", lang),
                          "USD/kg", kind="raw"),
-            key="market_prices", config={"displaylogo": False},
+            key="market_prices", config=charts.PLOT_CONFIG,
         )
 
         st.subheader(t("market_gainers", lang, year=year))
@@ -80,7 +80,7 @@ if metrics_ready(view, "group_market"):
         st.plotly_chart(
             charts.lines(monthly, "period", "market_share", "exporter", lang,
                          t("market_monthly", lang, exporter=view.exporter_name), "%", kind="pct"),
-            key="market_monthly", config={"displaylogo": False},
+            key="market_monthly", config=charts.PLOT_CONFIG,
         )
 
 st.subheader(t("market_ecommerce", lang, market=market_name))
@@ -94,6 +94,6 @@ else:
     st.plotly_chart(
         charts.lines(sellers, "year", "value", "indicator", lang, t("market_ecommerce", lang, market=market_name),
                      "%", kind="raw", names=names),
-        key="market_ecommerce", config={"displaylogo": False},
+        key="market_ecommerce", config=charts.PLOT_CONFIG,
     )
 caveats(lang)

@@ -56,7 +56,7 @@ if metrics_ready(view, "group_opportunity"):
         st.plotly_chart(
             charts.bars(shown_top["market_name"].to_list(), shown_top["score"].to_list(), lang, "",
                         t("col_score", lang), horizontal=True),
-            key="opportunity_bars", config={"displaylogo": False},
+            key="opportunity_bars", config=charts.PLOT_CONFIG,
         )
         shown = for_display(rows, lang, usd=["market_imports_usd"],
                             pct=["market_growth", "exporter_share"], countries=["market"])
