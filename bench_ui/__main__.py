@@ -27,7 +27,7 @@ from bench_ui.browser import REPO_ROOT, browser_missing, chromium, new_page, ope
 REFERENCE = "bare sub-page"  # bench_ui/hello_pages.py at /other: what any page at a sub-path costs
 PAGES = {"overview": ("/?lang=en", "overview"), "group": ("/group?lang=en&group=toys&exporter=CHN", "group")}
 TARGET_RATIO = 1.5
-RESULTS = Path(__file__).resolve().parent.parent / "test-output" / "bench_ui.json"  # gitignored
+RESULTS = REPO_ROOT / "test-output" / "bench_ui.json"  # gitignored
 README = REPO_ROOT / "README.md"
 START, END = "<!-- bench_ui:start -->", "<!-- bench_ui:end -->"
 
@@ -35,7 +35,7 @@ START, END = "<!-- bench_ui:start -->", "<!-- bench_ui:end -->"
 def prepare_store(folder: Path) -> Path:
     """Sample data and metric tables in ``folder`` (reused when already there)."""
     from tracker.config import load_config
-    from tracker.metrics import compute_tables
+    from tracker.metrics import refresh_metric_tables
     from tracker.sample import write_sample
     from tracker.store import Store
 
@@ -44,8 +44,7 @@ def prepare_store(folder: Path) -> Path:
         config = load_config()
         print(f"… writing sample data and metrics to {folder}", flush=True)
         write_sample(store, config)
-        for table, frame in compute_tables(store.scan("trade"), store.scan("ecommerce"), config).items():
-            store.replace(table, frame)
+        refresh_metric_tables(store, config)
     return folder
 
 

@@ -13,10 +13,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from tracker.config import REPO_ROOT
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # The app is rendered when its script run is over (stApp's data-test-script-state, the status widget gone),
 # the main block has content and every Plotly chart has drawn its SVG.
 # The page counts as rendered from the first moment this returns a count that then stays the same for
