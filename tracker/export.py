@@ -118,23 +118,27 @@ def applied_filters(table: str, *, group: str | None = None, exporter: str | Non
         raise ExportError(f"unknown flow {flow!r}; expected one of {', '.join(FLOWS)}")
     columns = schemas.schema_for(table).column_names
     exporter, market = _check_iso3("exporter", exporter), _check_iso3("market", market)
-    candidates = {
-        "group": (group, lambda: _group_filter(table, columns, group, config)),  # type: ignore[arg-type]
-        "exporter": (exporter, lambda: _exporter_filter(table, columns, exporter)),  # type: ignore[arg-type]
-        "market": (market, lambda: _market_filter(table, columns, market)),  # type: ignore[arg-type]
-        "years": (years, lambda: _years_filter(columns, years)),  # type: ignore[arg-type]
-        "provenance": (None if basis == "all" else basis, lambda: _column_equals(columns, "provenance", basis)),
-        "flow": (flow, lambda: _column_equals(columns, "flow", flow)),  # type: ignore[arg-type]
-    }
     described: dict[str, str] = {}
     expressions: list[pl.Expr] = []
-    for name, (value, build) in candidates.items():
-        if value is None or (name == "years" and not value):
-            continue
-        expression = build()
+
+    def apply(name: str, text: str, expression: pl.Expr | None) -> None:
+        """Record a filter only where the table can take it (``expression`` None: no such column)."""
         if expression is not None:
             expressions.append(expression)
-            described[name] = ",".join(str(v) for v in value) if name == "years" else str(value)
+            described[name] = text
+
+    if group is not None:
+        apply("group", group, _group_filter(table, columns, group, config))
+    if exporter is not None:
+        apply("exporter", exporter, _exporter_filter(table, columns, exporter))
+    if market is not None:
+        apply("market", market, _market_filter(table, columns, market))
+    if years:
+        apply("years", ",".join(str(y) for y in years), _years_filter(columns, years))
+    if basis != "all":
+        apply("provenance", basis, _column_equals(columns, "provenance", basis))
+    if flow is not None:
+        apply("flow", flow, _column_equals(columns, "flow", flow))
     return described, expressions
 
 
