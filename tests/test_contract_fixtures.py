@@ -10,18 +10,19 @@ import dataclasses
 import json
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.conftest import SHARED_FIXTURES
+from tests.fetch_helpers import no_comtrade_key  # noqa: F401  (autouse fixture)
 from tracker import countries
 from tracker.config import Config
 from tracker.errors import CountryCodeError
 from tracker.sources.base import FetchScope
 from tracker.sources.comtrade import ComtradeFetcher
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "comtrade"
+SHARED = SHARED_FIXTURES / "comtrade"
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/fixtures/comtrade is absent")
 
 PREVIEW_PATH = "/preview/{typeCode}/{freqCode}/{clCode}"
@@ -34,11 +35,6 @@ PLP_PARTNERS = {
     "Angola": "AGO", "Brazil": "BRA", "Cabo Verde": "CPV", "Guiné Equatorial": "GNQ", "Moçambique": "MOZ",
     "Portugal": "PRT", "Guiné-Bissau": "GNB", "Timor-Leste": "TLS", "São Tomé e Príncipe": "STP",
 }
-
-
-@pytest.fixture(autouse=True)
-def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
 
 
 def preview_parameters() -> dict[str, tuple[str, list[str] | None]]:

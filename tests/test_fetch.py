@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import polars as pl
 import pytest
 
 from tests.conftest import FIXTURES, trade_rows
-from tests.test_sources_comtrade import comtrade_answer
+from tests.fetch_helpers import (
+    Handler,
+    client_for,
+    comtrade_answer,
+    local_config,
+    no_comtrade_key,  # noqa: F401  (autouse fixture)
+)
 from tracker import cli
 from tracker import sources as sources_module
 from tracker.config import Config, SourceSettings
@@ -28,34 +31,10 @@ from tracker.store import Store
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 SECRET = "sekrit-key-0123456789"
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def local_config(config: Config, **per_source: dict[str, Any]) -> Config:
-    """``config`` with fast, unlimited sources and the given per-source changes."""
-    sources = dict(config.sources)
-    for source_id, changes in per_source.items():
-        sources[source_id] = dataclasses.replace(
-            sources[source_id], requests_per_minute=1e9, requests_per_day=None, **changes
-        )
-    http = dataclasses.replace(config.http, max_attempts=2, max_concurrency=2)
-    return dataclasses.replace(config, sources=sources, http=http)
-
-
-def client_for(handler: Handler) -> Callable[[Any, Path], HttpClient]:
-    def factory(http: Any, cache_dir: Path) -> HttpClient:
-        return HttpClient(http, cache_dir, transport=httpx.MockTransport(handler), sleep=lambda _: None)
-
-    return factory
 
 
 def toys(config: Config, years: tuple[int, ...] = (2020,)) -> FetchScope:
     return FetchScope(groups=(config.group("toys"),), reporters=("CHN",), years=years)
-
-
-@pytest.fixture(autouse=True)
-def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
 
 
 def comtrade_handler(bad_codes: str | None = None, bad_body: bytes = b"") -> tuple[Handler, list[str]]:

@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.test_sources_comtrade import comtrade_answer
+from tests.fetch_helpers import comtrade_answer
 from tracker.config import REPO_ROOT
 from tracker.store import Store
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.conftest import FIXTURES
 from tracker.config import ProductGroup, SourceSettings
 from tracker.errors import PayloadError
 from tracker.schemas import TRADE, validate
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.census import GET_VARIABLES, IMPORTS_PATH, CensusFetcher
 
-FIXTURES = Path(__file__).parent / "fixtures" / "census"
+CENSUS_FIXTURES = FIXTURES / "census"
 FETCHED_AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 MONTHS_2023 = tuple(f"2023-{month:02d}" for month in range(1, 13))
 
@@ -79,7 +79,7 @@ def test_census_plan_skips_years_before_coverage_and_other_reporters() -> None:
 
 
 def test_census_parse_monthly_and_annual_rows() -> None:
-    body = (FIXTURES / "imports_hs4_9503_2023.json").read_bytes()
+    body = (CENSUS_FIXTURES / "imports_hs4_9503_2023.json").read_bytes()
     parsed = CensusFetcher().parse(_request((*MONTHS_2023, "2023")), body, FETCHED_AT)
     assert _rows(parsed.frame) == [
         ("CHN", "9503", "2023", "A", 8_500_000.0, 42_000.0, "NO"),
@@ -103,7 +103,7 @@ def test_census_parse_monthly_and_annual_rows() -> None:
 
 
 def test_census_parse_annual_only_uses_december_year_to_date() -> None:
-    body = (FIXTURES / "imports_hs4_9503_2023.json").read_bytes()
+    body = (CENSUS_FIXTURES / "imports_hs4_9503_2023.json").read_bytes()
     frame = CensusFetcher().parse(_request(("2023",)), body, FETCHED_AT).frame
     assert frame.get_column("frequency").unique().to_list() == ["A"]
     assert dict(zip(frame["partner"], frame["value_usd"], strict=True)) == {
@@ -112,13 +112,13 @@ def test_census_parse_annual_only_uses_december_year_to_date() -> None:
 
 
 def test_census_parse_monthly_only_keeps_requested_months() -> None:
-    body = (FIXTURES / "imports_hs4_9503_2023.json").read_bytes()
+    body = (CENSUS_FIXTURES / "imports_hs4_9503_2023.json").read_bytes()
     frame = CensusFetcher().parse(_request(("2023-12",)), body, FETCHED_AT).frame
     assert sorted(frame.get_column("period").unique().to_list()) == ["2023-12"]
     assert frame.height == 4  # WLD, CHN, VNM, PSE
 
 
-@pytest.mark.parametrize("body", [b"", b"  \n", (FIXTURES / "imports_header_only.json").read_bytes()])
+@pytest.mark.parametrize("body", [b"", b"  \n", (CENSUS_FIXTURES / "imports_header_only.json").read_bytes()])
 def test_census_parse_empty_answer_gives_empty_frame(body: bytes) -> None:
     parsed = CensusFetcher().parse(_request(MONTHS_2023), body, FETCHED_AT)
     assert parsed.frame.is_empty()

@@ -10,14 +10,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.conftest import FIXTURES, SHARED_FIXTURES
 from tracker.config import ProductGroup, SourceSettings
 from tracker.errors import PayloadError
 from tracker.schemas import TRADE, validate
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.comext import ComextFetcher, parse_rates
 
-FIXTURES = Path(__file__).parent / "fixtures" / "comext"
-REAL_FILES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "eurostat_comext"
+COMEXT_FIXTURES = FIXTURES / "comext"
+REAL_FILES = SHARED_FIXTURES / "eurostat_comext"
 FETCHED_AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DATA_PATH = "/eurostat/api/comext/dissemination/sdmx/2.1/data/DS-045409/"
 HEADER = "DATAFLOW,LAST UPDATE,freq,reporter,partner,product,flow,indicators,TIME_PERIOD,OBS_VALUE\n"
@@ -69,7 +70,7 @@ def test_comext_plan_scope_reporters_and_single_flow() -> None:
 
 
 def test_comext_parse_pivots_indicators_and_converts_to_usd() -> None:
-    body = (FIXTURES / "DS-045409_M_9503_2023.csv").read_bytes()
+    body = (COMEXT_FIXTURES / "DS-045409_M_9503_2023.csv").read_bytes()
     parsed = ComextFetcher(RATES).parse(_request(), body, FETCHED_AT)
     rows = sorted(parsed.frame.select("reporter", "partner", "flow", "period", "value_usd", "net_weight_kg").rows())
     assert rows == [
@@ -86,12 +87,12 @@ def test_comext_parse_pivots_indicators_and_converts_to_usd() -> None:
 
 
 def test_comext_parse_missing_rate_raises_naming_the_period() -> None:
-    body = (FIXTURES / "DS-045409_M_9503_2023.csv").read_bytes()
+    body = (COMEXT_FIXTURES / "DS-045409_M_9503_2023.csv").read_bytes()
     with pytest.raises(PayloadError, match="2023-02"):
         ComextFetcher({"2023-01": 1.0785}).parse(_request(), body, FETCHED_AT)
 
 
-@pytest.mark.parametrize("body", [b"", (FIXTURES / "header_only.csv").read_bytes()])
+@pytest.mark.parametrize("body", [b"", (COMEXT_FIXTURES / "header_only.csv").read_bytes()])
 def test_comext_parse_empty_answer_gives_empty_frame(body: bytes) -> None:
     parsed = ComextFetcher(RATES).parse(_request(), body, FETCHED_AT)
     assert parsed.frame.is_empty()
@@ -101,7 +102,7 @@ def test_comext_parse_empty_answer_gives_empty_frame(body: bytes) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ((FIXTURES / "sdmx_error.xml").read_bytes(), "SDMX XML"),
+        ((COMEXT_FIXTURES / "sdmx_error.xml").read_bytes(), "SDMX XML"),
         (b"<!DOCTYPE html><html><body>Maintenance</body></html>", "HTML"),
         (b"geo,time,value\nDE,2023,1\n", "header lacks"),
         ((HEADER + ROW + "M,DE,CN,9503,1,VALUE_IN_EUROS,2023-01,abc\n").encode(), "not numeric"),
@@ -117,8 +118,8 @@ def test_comext_parse_malformed_body_raises_payload_error(body: bytes, message: 
 
 
 def test_comext_parse_rates_keeps_usd_averages_by_period() -> None:
-    assert parse_rates((FIXTURES / "ert_bil_eur_a.json").read_bytes()) == {"2022": 1.053, "2023": 1.0813}
-    assert parse_rates((FIXTURES / "ert_bil_eur_m.json").read_bytes()) == {"2023-01": 1.0785}
+    assert parse_rates((COMEXT_FIXTURES / "ert_bil_eur_a.json").read_bytes()) == {"2022": 1.053, "2023": 1.0813}
+    assert parse_rates((COMEXT_FIXTURES / "ert_bil_eur_m.json").read_bytes()) == {"2023-01": 1.0785}
 
 
 def test_comext_parse_rates_refuses_a_body_that_is_not_json_stat() -> None:
@@ -140,7 +141,7 @@ class _FakeClient:
 
     def get(self, request: Request, settings: SourceSettings) -> _Result:
         self.asked.append((request.path, request.params))
-        return _Result((FIXTURES / f"{request.path.rsplit('/', 1)[-1]}.json").read_bytes())
+        return _Result((COMEXT_FIXTURES / f"{request.path.rsplit('/', 1)[-1]}.json").read_bytes())
 
 
 def test_comext_prepare_loads_annual_and_monthly_rates() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -13,10 +11,16 @@ import polars as pl
 import pytest
 
 from tests.conftest import FIXTURES
-from tracker.config import Config
+from tests.fetch_helpers import (
+    client_for,
+    comtrade_answer,
+    comtrade_record,
+    local_config,
+    no_comtrade_key,  # noqa: F401  (autouse fixture)
+)
+from tracker.config import Config, SourceSettings
 from tracker.errors import PayloadError
 from tracker.fetch import run_fetch
-from tracker.http import HttpClient
 from tracker.schemas import TRADE
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.comtrade import ALL_PARTNERS_ESTIMATE, PREVIEW_CAP, ComtradeFetcher
@@ -30,46 +34,17 @@ def load(name: str) -> bytes:
     return (FIXTURES / "comtrade" / name).read_bytes()
 
 
-def template_record() -> dict[str, Any]:
-    return json.loads(load("preview_annual_chn_export.json"))["data"][0]
-
-
-def comtrade_answer(request: httpx.Request, partners: tuple[int, ...] = (0, 842, 251)) -> bytes:
-    """A preview answer of the real shape for whatever the request asked (one record per partner × code × period)."""
-    params = request.url.params
-    frequency = request.url.path.split("/")[-2]
-    records = []
-    for period in params["period"].split(","):
-        for code in params["cmdCode"].split(","):
-            for index, partner in enumerate(partners):
-                record = copy.deepcopy(template_record())
-                record.update(
-                    freqCode=frequency, period=period, refYear=int(period[:4]),
-                    refMonth=int(period[4:]) if len(period) == 6 else 52, reporterCode=int(params["reporterCode"]),
-                    flowCode=params["flowCode"], partnerCode=partner, cmdCode=code,
-                    primaryValue=1000.0 * (index + 1) + len(code), netWgt=0, qty=0,
-                )
-                records.append(record)
-    return json.dumps({"elapsedTime": "0.1 secs", "count": len(records), "data": records, "error": ""}).encode()
-
-
-def comtrade_config(config: Config, **changes: object) -> Config:
-    settings = dataclasses.replace(config.sources["comtrade"], requests_per_minute=1e9, requests_per_day=None,
-                                   **changes)
-    return dataclasses.replace(config, sources={**config.sources, "comtrade": settings})
+def comtrade_settings(config: Config, **changes: Any) -> SourceSettings:
+    """The fast local Comtrade settings with ``changes``."""
+    return local_config(config, comtrade=changes).sources["comtrade"]
 
 
 def toys_scope(config: Config, years: tuple[int, ...] = (2023,), reporters: tuple[str, ...] = ("CHN",)) -> FetchScope:
     return FetchScope(groups=(config.group("toys"),), reporters=reporters, years=years)
 
 
-@pytest.fixture(autouse=True)
-def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
-
-
 def test_comtrade_plan_uses_preview_and_keeps_calls_under_the_cap(config: Config) -> None:
-    requests = FETCHER.plan(comtrade_config(config, flows=("export",)).sources["comtrade"], toys_scope(config))
+    requests = FETCHER.plan(comtrade_settings(config, flows=("export",)), toys_scope(config))
     assert [r.path for r in requests] == ["/public/v1/preview/C/A/HS"] * 2
     params = [dict(r.params) for r in requests]
     assert [p["cmdCode"] for p in params] == ["9503,9504", "9505,TOTAL"]
@@ -81,7 +56,7 @@ def test_comtrade_plan_uses_preview_and_keeps_calls_under_the_cap(config: Config
 
 
 def test_comtrade_plan_maps_iso3_to_comtrade_exceptions(config: Config) -> None:
-    settings = comtrade_config(config, flows=("import",), partners=("WLD", "CHN")).sources["comtrade"]
+    settings = comtrade_settings(config, flows=("import",), partners=("WLD", "CHN"))
     requests = FETCHER.plan(settings, toys_scope(config, reporters=("USA", "FRA")))
     assert {dict(r.params)["reporterCode"] for r in requests} == {"842", "251"}
     assert {dict(r.params)["partnerCode"] for r in requests} == {"0,156"}
@@ -90,7 +65,7 @@ def test_comtrade_plan_maps_iso3_to_comtrade_exceptions(config: Config) -> None:
 
 
 def test_comtrade_plan_monthly_splits_periods_and_codes(config: Config) -> None:
-    settings = comtrade_config(config, flows=("export",), frequencies=("M",)).sources["comtrade"]
+    settings = comtrade_settings(config, flows=("export",), frequencies=("M",))
     requests = FETCHER.plan(settings, toys_scope(config))
     assert {r.path for r in requests} == {"/public/v1/preview/C/M/HS"}
     periods = sorted({dict(r.params)["period"] for r in requests})
@@ -102,7 +77,7 @@ def test_comtrade_plan_monthly_splits_periods_and_codes(config: Config) -> None:
 
 def test_comtrade_plan_uses_keyed_endpoint_when_key_is_set(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMTRADE_API_KEY", "k")
-    requests = FETCHER.plan(comtrade_config(config, flows=("export",)).sources["comtrade"], toys_scope(config))
+    requests = FETCHER.plan(comtrade_settings(config, flows=("export",)), toys_scope(config))
     assert len(requests) == 1
     assert requests[0].path == "/data/v1/get/C/A/HS"
     assert dict(requests[0].params)["cmdCode"] == "9503,9504,9505,TOTAL"
@@ -111,7 +86,7 @@ def test_comtrade_plan_uses_keyed_endpoint_when_key_is_set(config: Config, monke
 
 
 def plan_one(config: Config) -> Request:
-    return FETCHER.plan(comtrade_config(config, flows=("export",)).sources["comtrade"], toys_scope(config))[0]
+    return FETCHER.plan(comtrade_settings(config, flows=("export",)), toys_scope(config))[0]
 
 
 def test_comtrade_parse_maps_records_to_exact_rows(config: Config) -> None:
@@ -172,7 +147,7 @@ def test_comtrade_parse_malformed_body_raises_payload_error(config: Config, body
 
 
 def test_comtrade_parse_refuses_answer_at_the_cap(config: Config) -> None:
-    body = json.dumps({"elapsedTime": "1 secs", "count": 500, "data": [template_record()] * 500, "error": ""})
+    body = json.dumps({"elapsedTime": "1 secs", "count": 500, "data": [comtrade_record()] * 500, "error": ""})
     with pytest.raises(PayloadError, match="truncated at the 500-record cap"):
         FETCHER.parse(plan_one(config), body.encode(), FETCHED_AT)
 
@@ -198,11 +173,8 @@ def test_comtrade_truncated_answer_is_split_and_refetched(config: Config, store:
             return httpx.Response(200, content=comtrade_answer(request, partners=tuple(range(250))))
         return httpx.Response(200, content=comtrade_answer(request))
 
-    def client(http: Any, cache_dir: Any) -> HttpClient:
-        return HttpClient(http, None, transport=httpx.MockTransport(handler), sleep=lambda _: None)
-
-    summary = run_fetch(comtrade_config(config, flows=("export",)), store, ["comtrade"], toys_scope(config),
-                        client_factory=client, now=lambda: FETCHED_AT)
+    summary = run_fetch(local_config(config, comtrade={"flows": ("export",)}), store, ["comtrade"], toys_scope(config),
+                        client_factory=client_for(handler, cache=False), now=lambda: FETCHED_AT)
     assert sorted(asked) == ["9503", "9503,9504", "9504", "9505", "9505,TOTAL", "TOTAL"]
     stats = summary.sources["comtrade"]
     assert (stats.requests, stats.split, stats.failed) == (6, 2, 0)

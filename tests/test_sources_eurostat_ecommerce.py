@@ -6,11 +6,11 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import FIXTURES
 from tracker.config import ProductGroup, SourceSettings
 from tracker.errors import PayloadError
 from tracker.schemas import ECOMMERCE, validate
@@ -18,7 +18,7 @@ from tracker.sources import jsonstat
 from tracker.sources.base import FetchScope, Parsed, Request
 from tracker.sources.eurostat_ecommerce import EurostatEcommerceFetcher
 
-FIXTURES = Path(__file__).parent / "fixtures" / "eurostat_ecommerce"
+ECOMMERCE_FIXTURES = FIXTURES / "eurostat_ecommerce"
 FETCHED_AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DATA_PATH = "/eurostat/api/dissemination/statistics/1.0/data/"
 
@@ -39,7 +39,7 @@ def _request(dataset: str) -> Request:
 
 
 def _parse(dataset: str, body: bytes | None = None) -> Parsed:
-    data = body if body is not None else (FIXTURES / f"{dataset}.json").read_bytes()
+    data = body if body is not None else (ECOMMERCE_FIXTURES / f"{dataset}.json").read_bytes()
     return EurostatEcommerceFetcher().parse(_request(dataset), data, FETCHED_AT)
 
 
@@ -108,7 +108,7 @@ def test_ecommerce_parse_seller_origin_dense_values_skip_nulls() -> None:
 
 
 def test_ecommerce_parse_empty_value_gives_empty_frame() -> None:
-    doc = json.loads((FIXTURES / "isoc_ec_ib20.json").read_bytes())
+    doc = json.loads((ECOMMERCE_FIXTURES / "isoc_ec_ib20.json").read_bytes())
     doc["value"] = {}
     parsed = _parse("isoc_ec_ib20", json.dumps(doc).encode())
     assert parsed.frame.is_empty()
@@ -118,7 +118,7 @@ def test_ecommerce_parse_empty_value_gives_empty_frame() -> None:
 
 @pytest.mark.parametrize("key", ["id", "size", "value", "dimension"])
 def test_ecommerce_parse_missing_json_stat_key_raises_payload_error(key: str) -> None:
-    doc = json.loads((FIXTURES / "isoc_ec_ib20.json").read_bytes())
+    doc = json.loads((ECOMMERCE_FIXTURES / "isoc_ec_ib20.json").read_bytes())
     del doc[key]
     with pytest.raises(PayloadError, match=key):
         _parse("isoc_ec_ib20", json.dumps(doc).encode())
@@ -136,7 +136,7 @@ def test_ecommerce_parse_missing_json_stat_key_raises_payload_error(key: str) ->
 def test_ecommerce_parse_inconsistent_json_stat_raises_payload_error(
     mutate: Callable[[dict[str, Any]], object], message: str
 ) -> None:
-    doc = json.loads((FIXTURES / "isoc_ec_ib20.json").read_bytes())
+    doc = json.loads((ECOMMERCE_FIXTURES / "isoc_ec_ib20.json").read_bytes())
     mutate(doc)
     with pytest.raises(PayloadError, match=message):
         _parse("isoc_ec_ib20", json.dumps(doc).encode())

@@ -5,17 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import polars as pl
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.fetch_helpers import client_for, local_config
 from tracker.config import Config
 from tracker.errors import PayloadError
 from tracker.fetch import run_fetch
-from tracker.http import HttpClient
 from tracker.schemas import MACRO
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.worldbank import INDICATORS, WorldBankFetcher
@@ -106,13 +105,9 @@ def test_worldbank_runner_follows_page_two(config: Config, store: Store) -> None
             return httpx.Response(200, content=load("empty.json"))
         return httpx.Response(200, content=load(f"gdp_page{page}.json"))
 
-    def client(http: Any, cache_dir: Any) -> HttpClient:
-        return HttpClient(http, None, transport=httpx.MockTransport(handler), sleep=lambda _: None)
-
-    settings = dataclasses.replace(config.sources["worldbank"], requests_per_minute=1e9)
-    local = dataclasses.replace(config, sources={**config.sources, "worldbank": settings})
-    summary = run_fetch(local, store, ["worldbank"], FetchScope(groups=config.groups, years=(2022, 2023)),
-                        client_factory=client, now=lambda: FETCHED_AT)
+    summary = run_fetch(local_config(config, worldbank={}), store, ["worldbank"],
+                        FetchScope(groups=config.groups, years=(2022, 2023)),
+                        client_factory=client_for(handler, cache=False), now=lambda: FETCHED_AT)
     assert ("NY.GDP.MKTP.CD", "2") in asked and len(asked) == 5
     assert summary.sources["worldbank"].rows_written == 5
     assert summary.sources["worldbank"].unknown_codes == ["CHI"]
@@ -134,13 +129,9 @@ def test_worldbank_bad_first_page_fails_but_later_pages_are_followed(config: Con
             return httpx.Response(200, content=json.dumps(page1).encode())
         return httpx.Response(200, content=load("gdp_page2.json"))
 
-    def client(http: Any, cache_dir: Any) -> HttpClient:
-        return HttpClient(http, None, transport=httpx.MockTransport(handler), sleep=lambda _: None)
-
-    settings = dataclasses.replace(config.sources["worldbank"], requests_per_minute=1e9)
-    local = dataclasses.replace(config, sources={**config.sources, "worldbank": settings})
-    summary = run_fetch(local, store, ["worldbank"], FetchScope(groups=config.groups, years=(2022, 2023)),
-                        client_factory=client, now=lambda: FETCHED_AT)
+    summary = run_fetch(local_config(config, worldbank={}), store, ["worldbank"],
+                        FetchScope(groups=config.groups, years=(2022, 2023)),
+                        client_factory=client_for(handler, cache=False), now=lambda: FETCHED_AT)
     assert (summary.sources["worldbank"].failed, summary.sources["worldbank"].split) == (1, 0)
     assert store.read("macro").select("market", "period").rows() == [("USA", "2023")]
     failed = store.read("fetch_log").filter(pl.col("status") == "failed").get_column("error").to_list()

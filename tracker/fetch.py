@@ -35,6 +35,7 @@ from tracker.config import Config, HttpSettings, SourceSettings
 from tracker.errors import TrackerError
 from tracker.http import HttpClient, HttpResult, redact
 from tracker.schemas import FETCH_LOG
+from tracker.sources import get_fetcher
 from tracker.sources.base import Fetcher, FetchScope, Request
 from tracker.store import Store
 
@@ -104,11 +105,8 @@ def run_fetch(
 
 
 def _fetcher(source_id: str, fetchers: Mapping[str, Fetcher] | None) -> Fetcher:
-    if fetchers is not None:
-        return fetchers[source_id]
-    from tracker.sources import get_fetcher
-
-    return get_fetcher(source_id)
+    """The given stand-in (tests), else the registered fetcher, whose module is imported on first use."""
+    return fetchers[source_id] if fetchers is not None else get_fetcher(source_id)
 
 
 class _SourceRun:

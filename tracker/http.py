@@ -100,7 +100,6 @@ class HttpResult:
 
     status_code: int
     content: bytes
-    headers: dict[str, str]
     from_cache: bool
     url: str
 
@@ -193,12 +192,23 @@ class _Cache:
         digest = hashlib.sha256(url.encode("utf-8")).hexdigest()
         return self.directory / f"{digest}.json", self.directory / f"{digest}.body"
 
-    def load(self, url: str) -> tuple[dict[str, str], bytes] | None:
+    def load(self, url: str) -> dict[str, str] | None:
+        """The validators of a cached answer, or None when there is none (or its body is gone).
+
+        The body itself is read only by ``body``: it is needed only when the server answers 304.
+        """
         meta_path, body_path = self._paths(url)
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            return meta, body_path.read_bytes()
+            meta: dict[str, str] = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
+            return None
+        return meta if body_path.is_file() else None
+
+    def body(self, url: str) -> bytes | None:
+        """The cached body of ``url``; None if it vanished since ``load``."""
+        try:
+            return self._paths(url)[1].read_bytes()
+        except OSError:
             return None
 
     def store(self, url: str, response: httpx.Response) -> None:
@@ -217,7 +227,7 @@ def _host(url: str) -> str:
 
 
 class HttpClient:
-    """One per fetch run; thread-safe. Use as a context manager or call ``close()``."""
+    """One per fetch run; thread-safe. Call ``close()`` when done (``contextlib.closing`` does)."""
 
     def __init__(
         self,
@@ -247,12 +257,6 @@ class HttpClient:
         self._cache = _Cache(cache_dir / "http") if cache_dir is not None and http_settings.cache else None
         self._slots = threading.BoundedSemaphore(http_settings.max_concurrency)
 
-    def __enter__(self) -> HttpClient:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
     def close(self) -> None:
         self._client.close()
 
@@ -275,9 +279,8 @@ class HttpClient:
                 headers[name] = key
             elif place == "query":
                 params.append((name, key))
-        cached = self._cache.load(public_url) if self._cache is not None else None
-        if cached is not None:
-            meta, _ = cached
+        meta = self._cache.load(public_url) if self._cache is not None else None
+        if meta is not None:
             if meta.get("etag"):
                 headers["If-None-Match"] = meta["etag"]
             if meta.get("last_modified"):
@@ -299,13 +302,15 @@ class HttpClient:
                 problem = f"{type(exc).__name__}: {redact(str(exc)) or 'no detail'}"
             else:
                 status = response.status_code
-                if status == 304 and cached is not None:
-                    log.debug("%s: %s not modified, served from cache", settings.id, public_url)
-                    return HttpResult(304, cached[1], dict(response.headers), True, public_url)
+                if status == 304 and meta is not None and self._cache is not None:
+                    cached_body = self._cache.body(public_url)
+                    if cached_body is not None:
+                        log.debug("%s: %s not modified, served from cache", settings.id, public_url)
+                        return HttpResult(304, cached_body, True, public_url)
                 if 200 <= status < 300:
                     if self._cache is not None:
                         self._cache.store(public_url, response)
-                    return HttpResult(status, response.content, dict(response.headers), False, public_url)
+                    return HttpResult(status, response.content, False, public_url)
                 excerpt = redact(response.text[:BODY_EXCERPT_CHARS])
                 if status != 429 and status < 500:
                     raise HTTPStatusError(

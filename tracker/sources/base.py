@@ -30,9 +30,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
+
+from tracker.errors import PayloadError
 
 if TYPE_CHECKING:
     from tracker.config import ProductGroup, SourceSettings
@@ -65,6 +67,19 @@ class FetchScope:
     reporters: tuple[str, ...] | None = None
     years: tuple[int, ...] | None = None
 
+    @property
+    def hs_codes(self) -> tuple[str, ...]:
+        """The groups' HS codes, each once, in configuration order: groups may share a code."""
+        return tuple(dict.fromkeys(code for group in self.groups for code in group.hs_codes))
+
+    def years_for(self, settings: SourceSettings) -> tuple[int, ...]:
+        """The scope's years, or the source's configured ones when the scope leaves them open (None)."""
+        return self.years if self.years is not None else settings.years
+
+    def reporters_for(self, settings: SourceSettings) -> tuple[str, ...]:
+        """The scope's reporters, or the source's configured ones when the scope leaves them open (None)."""
+        return self.reporters if self.reporters is not None else settings.reporters
+
 
 @dataclass
 class Parsed:
@@ -84,3 +99,17 @@ class Fetcher(Protocol):
     def prepare(self, client: HttpClient, settings: SourceSettings) -> None: ...
 
     def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed: ...
+
+
+def preview(body: bytes, limit: int = 80) -> str:
+    """The start of a body as stripped text, for error messages: enough to tell an HTML error page."""
+    return body[:limit].decode("utf-8", errors="replace").strip()
+
+
+def load_json(body: bytes, source: str) -> Any:
+    """The decoded JSON body; a body that is not JSON (a gateway's HTML page) is a PayloadError showing its start."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError(source, f"answer is not JSON ({exc.__class__.__name__}; starts {preview(body, 60)!r})") \
+            from exc

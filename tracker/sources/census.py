@@ -26,6 +26,7 @@ Choices recorded here so they are not rediscovered:
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
@@ -79,11 +80,12 @@ class CensusFetcher:
             return []
         if scope.reporters is not None and REPORTER not in scope.reporters:
             return []
-        years = [year for year in (scope.years or settings.years) if year >= FIRST_YEAR]
+        years = [year for year in scope.years_for(settings) if year >= FIRST_YEAR]
         monthly = "M" in settings.frequencies
         annual = "A" in settings.frequencies
+        frequencies = "+".join(f for f in ("A", "M") if f in settings.frequencies)  # the cursor's prefix
         requests: list[Request] = []
-        for code in _unique_codes(scope):
+        for code in scope.hs_codes:
             for year in years:
                 periods: list[str] = [f"{year}-{month:02d}" for month in range(1, 13)] if monthly else []
                 if annual:
@@ -91,7 +93,6 @@ class CensusFetcher:
                 if not periods:
                     continue
                 time = f"from {year}-01 to {year}-12" if monthly else f"{year}-12"
-                frequencies = "+".join(f for f in ("A", "M") if f in settings.frequencies)
                 requests.append(Request(
                     source=SOURCE_ID,
                     path=IMPORTS_PATH,
@@ -133,15 +134,14 @@ class CensusFetcher:
         return Parsed(_finish(trade, fetched_at), unknown)
 
 
-def _unique_codes(scope: FetchScope) -> list[str]:
-    """The requested groups' HS codes, each once, in configuration order."""
-    return list(dict.fromkeys(code for group in scope.groups for code in group.hs_codes))
+@functools.cache
+def _kept_partners() -> tuple[str, ...]:
+    """Every non-aggregate ISO3 of the reference, plus WLD (the total for all countries).
 
-
-def _kept_partners() -> list[str]:
-    """Every non-aggregate ISO3 of the reference, plus WLD (the total for all countries)."""
+    Cached like the reference table it comes from, so that each parse does not rebuild it.
+    """
     table = country_table()
-    return [*table.filter(~pl.col("is_aggregate")).get_column("iso3").to_list(), "WLD"]
+    return (*table.filter(~pl.col("is_aggregate")).get_column("iso3").to_list(), "WLD")
 
 
 def _rows(body: bytes) -> pl.DataFrame | None:

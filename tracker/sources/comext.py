@@ -82,19 +82,17 @@ class ComextFetcher:
 
     def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
         """One request per (frequency, product, year); reporters, partners and flows share it."""
-        reporters = scope.reporters if scope.reporters is not None else settings.reporters
-        reporter_key = "+".join(from_iso3("eurostat", iso3) for iso3 in reporters)
+        reporter_key = "+".join(from_iso3("eurostat", iso3) for iso3 in scope.reporters_for(settings))
         partner_key = "+".join(from_iso3("eurostat", iso3) for iso3 in settings.partners)
         flows = [flow for flow in settings.flows if flow in FLOW_CODES]
         if not flows:
             return []
         flow_key = "+".join(FLOW_CODES[flow] for flow in flows)
         indicator_key = f"{VALUE_INDICATOR}+{WEIGHT_INDICATOR}"
-        codes = list(dict.fromkeys(code for group in scope.groups for code in group.hs_codes))
         requests: list[Request] = []
         for frequency in (f for f in FREQUENCY_ORDER if f in settings.frequencies):
-            for code in codes:
-                for year in scope.years or settings.years:
+            for code in scope.hs_codes:
+                for year in scope.years_for(settings):
                     key = ".".join((frequency, reporter_key, partner_key, code, flow_key, indicator_key))
                     if frequency == "M":
                         start, end = f"{year}-01", f"{year}-12"

@@ -13,7 +13,7 @@ which is what market shares need. ``includeDesc`` is not sent (the preview spec 
 from __future__ import annotations
 
 import dataclasses
-import json
+import functools
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -22,7 +22,7 @@ import polars as pl
 from tracker import countries
 from tracker.errors import PayloadError
 from tracker.schemas import TRADE
-from tracker.sources.base import FetchScope, Parsed, Request
+from tracker.sources.base import FetchScope, Parsed, Request, load_json
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -67,17 +67,14 @@ class ComtradeFetcher:
     def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
         keyed = settings.api_key() is not None
         cap = KEYED_CAP if keyed else PREVIEW_CAP
-        codes = list(dict.fromkeys(code for group in scope.groups for code in group.hs_codes))
-        codes.append(RCA_DENOMINATOR)
+        codes = [*scope.hs_codes, RCA_DENOMINATOR]
         partners = [countries.from_iso3(SOURCE, iso3) for iso3 in settings.partners]
         partner_count = len(partners) or ALL_PARTNERS_ESTIMATE
-        reporters = scope.reporters if scope.reporters is not None else settings.reporters
-        years = scope.years if scope.years is not None else settings.years
         requests: list[Request] = []
         for frequency in settings.frequencies:
-            for reporter in reporters:
+            for reporter in scope.reporters_for(settings):
                 for flow in settings.flows:
-                    for year in years:
+                    for year in scope.years_for(settings):
                         periods = [str(year)] if frequency == "A" else [f"{year}-{m:02d}" for m in range(1, 13)]
                         per_call = max(1, min(len(periods), cap // partner_count))
                         for period_chunk in _chunks(periods, per_call):
@@ -143,8 +140,8 @@ class ComtradeFetcher:
     def follow_up(self, request: Request, body: bytes) -> list[Request]:
         """Smaller requests when the answer reached the record cap (Comtrade has no pages)."""
         try:
-            payload = json.loads(body)
-        except ValueError:
+            payload = _json(body)
+        except PayloadError:
             return []
         if isinstance(payload, dict) and _is_truncated(payload, cap_for(request)):
             return self.split(request)
@@ -162,9 +159,8 @@ class ComtradeFetcher:
         frame, unknown_reporters = countries.map_source_codes(frame, "reporter", SOURCE)
         frame = frame.with_columns(partner_code=pl.col("partner"))
         frame, unknown_partners = countries.map_source_codes(frame, "partner", SOURCE)
-        primary = set(countries.country_table().get_column("comtrade_code").drop_nulls().to_list())
         frame = (
-            frame.with_columns(_primary=pl.col("partner_code").is_in(list(primary)))
+            frame.with_columns(_primary=pl.col("partner_code").is_in(_primary_codes()))
             .sort("_primary", descending=True, maintain_order=True)
             .unique(subset=list(TRADE.key), keep="first", maintain_order=True)
             .with_columns(
@@ -184,13 +180,27 @@ _RAW_SCHEMA: Final = {
 }
 
 
+@functools.lru_cache(maxsize=1)
+def _json(body: bytes) -> Any:
+    """The decoded body; cached for the last body because the runner calls ``follow_up`` then ``parse`` on it.
+
+    Callers only read the result, never change it. A body that is not JSON raises each time (not cached).
+    """
+    return load_json(body, SOURCE)
+
+
+@functools.cache
+def _primary_codes() -> tuple[str, ...]:
+    """Comtrade codes that are some country's primary code in our reference: they win over alias codes.
+
+    Cached like the reference table it comes from, so that each parse does not rebuild it.
+    """
+    return tuple(sorted(set(countries.country_table().get_column("comtrade_code").drop_nulls().to_list())))
+
+
 def _decode(body: bytes) -> dict[str, Any]:
     """The JSON envelope, or PayloadError saying what was wrong with it."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        start = body[:60].decode("utf-8", "replace").strip()
-        raise PayloadError(SOURCE, f"answer is not JSON ({exc.__class__.__name__}; starts {start!r})") from exc
+    payload = _json(body)
     if not isinstance(payload, dict):
         raise PayloadError(SOURCE, f"answer is a JSON {type(payload).__name__}, expected an object with 'data'")
     error = payload.get("error")

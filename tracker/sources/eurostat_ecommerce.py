@@ -67,10 +67,9 @@ class EurostatEcommerceFetcher:
 
     def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
         """One request per dataset, since the first year; geo filters only when reporters are listed."""
-        years = scope.years or settings.years
+        years = scope.years_for(settings)
         first_year = min(years)
-        reporters = scope.reporters if scope.reporters is not None else settings.reporters
-        geo = tuple(("geo", from_iso3("eurostat", iso3)) for iso3 in reporters)
+        geo = tuple(("geo", from_iso3("eurostat", iso3)) for iso3 in scope.reporters_for(settings))
         categories = sorted({code for group in scope.groups for code in group.ecommerce_categories})
         requests: list[Request] = []
         for dataset, filters in DATASETS.items():

@@ -11,6 +11,7 @@ values are simply not observations, so they produce no row.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from tracker.errors import PayloadError
+from tracker.sources.base import preview
 
 VALUE_COLUMN = "value"
 REQUIRED_KEYS = ("id", "size", "value", "dimension")
@@ -58,7 +60,7 @@ def decode(doc: Mapping[str, Any], source: str) -> JsonStatTable:
         codes.append(_category_codes(doc["dimension"], dim, size, source))
         raw_labels = doc["dimension"][dim]["category"].get("label") or {}
         labels[dim] = {str(code): str(label) for code, label in raw_labels.items()}
-    observations = _observations(doc["value"], _product(sizes), source)
+    observations = _observations(doc["value"], math.prod(sizes), source)
     strides = _strides(sizes)
     columns: dict[str, list[str]] = {dim: [] for dim in dims}
     values: list[float] = []
@@ -131,14 +133,7 @@ def _strides(sizes: list[int]) -> list[int]:
     return strides
 
 
-def _product(sizes: list[int]) -> int:
-    total = 1
-    for size in sizes:
-        total *= size
-    return total
-
-
-def _preview(body: bytes, limit: int = 80) -> str:
-    """The start of a body, for error messages (never more than ``limit`` characters)."""
-    text = body[:limit].decode("utf-8", errors="replace").strip()
+def _preview(body: bytes) -> str:
+    """The quoted start of a body for error messages, or "an empty body"."""
+    text = preview(body)
     return repr(text) if text else "an empty body"

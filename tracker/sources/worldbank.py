@@ -24,7 +24,7 @@ import polars as pl
 from tracker import countries
 from tracker.errors import PayloadError
 from tracker.schemas import MACRO
-from tracker.sources.base import FetchScope, Parsed, Request
+from tracker.sources.base import FetchScope, Parsed, Request, load_json
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -57,7 +57,7 @@ class WorldBankFetcher:
         """Nothing to load."""
 
     def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
-        years = scope.years if scope.years is not None else settings.years
+        years = scope.years_for(settings)
         markets = ";".join(dict.fromkeys(settings.partners + settings.reporters)) or "all"
         return [self.request(indicator, markets, min(years), max(years), 1) for indicator in INDICATORS]
 
@@ -123,11 +123,7 @@ class WorldBankFetcher:
 
 def _decode(body: bytes) -> list[Any]:
     """The records of a page: [] for an empty answer, PayloadError for an error message or a wrong shape."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        start = body[:60].decode("utf-8", "replace").strip()
-        raise PayloadError(SOURCE, f"answer is not JSON ({exc.__class__.__name__}; starts {start!r})") from exc
+    payload = load_json(body, SOURCE)
     if not isinstance(payload, list) or not payload or not isinstance(payload[0], dict):
         raise PayloadError(SOURCE, "answer is not the [metadata, records] list the API promises")
     if "message" in payload[0]:
