@@ -31,7 +31,7 @@ import polars as pl
 
 from tracker import countries
 from tracker.config import AlertSettings, Config
-from tracker.schemas import UTC_TIME, Column, TableSchema, register
+from tracker.schemas import FAILURE_STATUSES, SUCCESS_STATUSES, UTC_TIME, Column, TableSchema, register
 from tracker.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,6 @@ log = logging.getLogger(__name__)
 FEED_PATH = Path("alerts") / "alerts.jsonl"
 RULES = ("share_drop", "rca_cross", "unit_value_undercut", "import_drop", "source_failing")
 SEVERITIES = ("warning", "info")
-SUCCESS_STATUSES = ("ok", "empty", "cached")
-FAILURE_STATUSES = ("failed", "interrupted")
 NOT_APPLICABLE = ""  # key columns that a rule does not use (an RCA alert has no market)
 MAX_BACKOFF_SECONDS = 30.0
 KEY = ("rule", "group", "subject", "market", "period")
@@ -91,9 +89,12 @@ class AlertOutcome:
     """What one evaluation did: alerts firing now, new ones among them, whether the webhook took them."""
 
     evaluated: int
-    new: int
-    new_alerts: pl.DataFrame
+    new_alerts: pl.DataFrame  # sorted by KEY
     webhook_delivered: bool | None  # None: no webhook configured or nothing new
+
+    @property
+    def new(self) -> int:
+        return self.new_alerts.height
 
 
 def _empty_rules() -> pl.DataFrame:
@@ -387,7 +388,7 @@ def run_alerts(config: Config, store: Store, now: datetime | None = None,
             delivered = post_webhook(url, new, max_attempts=settings.webhook_max_attempts,
                                      timeout_seconds=settings.webhook_timeout_seconds, transport=transport,
                                      sleep=sleep)
-    return AlertOutcome(firing.height, new.height, new, delivered)
+    return AlertOutcome(firing.height, new, delivered)
 
 
 def read_alerts(store_root: Path | str) -> pl.DataFrame:

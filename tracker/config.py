@@ -28,6 +28,7 @@ FLOW_CHOICES = ("import", "export")
 REPORT_LANGUAGES = ("en", "zh")
 REPORT_FORMATS = ("html", "md")
 FREQUENCY_CHOICES = ("A", "M")
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # the years any config value or command-line flag may name
 
 T = TypeVar("T")
 _MISSING: Any = object()
@@ -338,10 +339,19 @@ def _positive(section: _Section, key: str, default: float | None, integer: bool 
 
 
 def _year(section: _Section, key: str, default: int | None = None) -> int:
-    value = section.take(key, int, "a year between 1990 and 2100", default if default is not None else _MISSING)
-    if not 1990 <= value <= 2100:
-        raise section.fail(key, "a year between 1990 and 2100", value)
+    expected = f"a year between {FIRST_YEAR} and {LAST_YEAR}"
+    value = section.take(key, int, expected, default if default is not None else _MISSING)
+    if not FIRST_YEAR <= value <= LAST_YEAR:
+        raise section.fail(key, expected, value)
     return value  # type: ignore[no-any-return]
+
+
+def _env_name(section: _Section, key: str, expected: str, expected_name: str) -> str | None:
+    """An optional environment-variable NAME; a value that is not one is refused without echoing it."""
+    name = section.take(key, str, expected, None)
+    if name is not None and not re.fullmatch(ENV_NAME_PATTERN, name):
+        raise section.fail(key, expected_name, "a value that is not a variable name")
+    return name
 
 
 def _load_scope(section: _Section) -> Scope:
@@ -369,10 +379,8 @@ def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSetti
     section.seen.add("base_url")
     if not re.fullmatch(r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$", base_url):
         raise section.fail("base_url", "an http(s) URL such as https://comtradeapi.un.org", base_url)
-    api_key_env = section.take("api_key_env", str, "the NAME of an environment variable (never the key)", None)
-    if api_key_env is not None and not re.fullmatch(ENV_NAME_PATTERN, api_key_env):
-        raise section.fail("api_key_env", "the NAME of an environment variable such as COMTRADE_API_KEY (never a key)",
-                           "a value that is not a variable name")
+    api_key_env = _env_name(section, "api_key_env", "the NAME of an environment variable (never the key)",
+                            "the NAME of an environment variable such as COMTRADE_API_KEY (never a key)")
     first = _year(section, "first_year", scope.first_year)
     last = _year(section, "last_year", scope.last_year)
     if last < first:
@@ -482,10 +490,8 @@ def load_alerts(directory: Path) -> AlertSettings:
     """Alert rules from ``alerts.toml``; every rule table is optional and defaults to enabled."""
     file = str(directory / "alerts.toml")
     top = _Section(file, "", _read_toml(directory, "alerts.toml"))
-    url_env = top.take("webhook_url_env", str, "the NAME of an environment variable (never the URL)", None)
-    if url_env is not None and not re.fullmatch(ENV_NAME_PATTERN, url_env):
-        raise top.fail("webhook_url_env", "the NAME of an environment variable such as TRACKER_ALERT_WEBHOOK_URL "
-                       "(never the URL)", "a value that is not a variable name")
+    url_env = _env_name(top, "webhook_url_env", "the NAME of an environment variable (never the URL)",
+                        "the NAME of an environment variable such as TRACKER_ALERT_WEBHOOK_URL (never the URL)")
     timeout = _positive(top, "webhook_timeout_seconds", 10.0)
     attempts = int(_positive(top, "webhook_max_attempts", 3, integer=True))
 

@@ -34,7 +34,7 @@ from tqdm import tqdm
 from tracker.config import Config, HttpSettings, SourceSettings
 from tracker.errors import TrackerError
 from tracker.http import HttpClient, HttpResult, redact
-from tracker.schemas import FETCH_LOG
+from tracker.schemas import FETCH_LOG, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
 from tracker.sources.base import Fetcher, FetchScope, Request
 from tracker.store import Store
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 CACHE_DIR = Path(".cache")  # under the store root: HTTP cache and daily request counts
 DEFAULT_MAX_AGE_DAYS = 30
 RECENT_YEARS = 2  # the current and the previous year are always refetched
-SUCCESS_STATUSES = ("ok", "empty", "cached")
 
 ClientFactory = Callable[[HttpSettings, Path], HttpClient]
 

@@ -20,6 +20,8 @@ FLOWS = ("import", "export", "re_import", "re_export")
 FREQUENCIES = ("A", "M")
 PROVENANCE = ("reported", "mirror", "estimated")
 FETCH_STATUSES = ("ok", "empty", "cached", "failed", "interrupted")
+SUCCESS_STATUSES = ("ok", "empty", "cached")  # a fetch that worked, even if it found nothing new
+FAILURE_STATUSES = tuple(status for status in FETCH_STATUSES if status not in SUCCESS_STATUSES)
 SAMPLE_SOURCE = "sample"
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from tracker.schemas import SAMPLE_SOURCE, TABLES
+from tracker.schemas import FAILURE_STATUSES, SAMPLE_SOURCE, SUCCESS_STATUSES, TABLES
 from tracker.store import Store
 
 DATA_TABLES = ("trade", "ecommerce", "macro")
-SUCCESS_STATUSES = ("ok", "empty", "cached")
 
 
 def table_status(store: Store) -> pl.DataFrame:
@@ -54,7 +53,7 @@ def source_status(store: Store) -> pl.DataFrame:
         .agg(last_success=pl.col("finished_at").max())
     )
     failures = (
-        log.filter(pl.col("status").is_in(("failed", "interrupted")))
+        log.filter(pl.col("status").is_in(FAILURE_STATUSES))
         .sort("started_at")
         .group_by("source")
         .agg(last_error_at=pl.col("started_at").last(), last_error=pl.col("error").last())

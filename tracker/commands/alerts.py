@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import polars as pl
-
 from tracker.alerts import read_alerts, run_alerts
 from tracker.config import load_config
 from tracker.store import Store
@@ -28,9 +26,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{alerts.height} alert(s) stored")
         return 0
     outcome = run_alerts(load_config(), store)
-    for row in outcome.new_alerts.sort("rule", "group").iter_rows(named=True):
+    for row in outcome.new_alerts.iter_rows(named=True):  # already sorted by rule, group, subject, market, period
         print(f"{row['severity']:<7} {row['rule']:<20} {row[f'message_{args.lang}']}")
-    counts = outcome.new_alerts.group_by("rule").len().sort("rule") if outcome.new else pl.DataFrame()
+    counts = outcome.new_alerts.group_by("rule").len().sort("rule")  # no rows when nothing is new
     summary = ", ".join(f"{r['rule']}: {r['len']}" for r in counts.iter_rows(named=True))
     print(f"{outcome.evaluated} alert(s) firing, {outcome.new} new{f' ({summary})' if summary else ''}")
     return 0

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from tracker.config import FIRST_YEAR, LAST_YEAR
 from tracker.errors import UsageError
-
-FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 
 def parse_years(text: str | None, flag: str = "--years") -> tuple[int, ...] | None:

@@ -7,9 +7,10 @@ import re
 import sys
 from pathlib import Path
 
-from tracker.config import load_config
+from tracker.config import REPORT_FORMATS, REPORT_LANGUAGES, load_config
 from tracker.reports import ALL_GROUPS, ReportInputs, write_report
 from tracker.reports.files import REPORTS_DIR
+from tracker.schemas import PERIOD_PATTERN
 from tracker.store import Store
 
 NAME = "report"
@@ -17,7 +18,7 @@ HELP = "write a report for a product group (or all) and a year or month, in Engl
 
 
 def _period(text: str) -> str:
-    if not re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2]))?", text):
+    if not re.fullmatch(PERIOD_PATTERN, text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a year (2024) or a month (2025-06)")
     return text
 
@@ -25,8 +26,8 @@ def _period(text: str) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group", required=True, help=f"a product group id, or {ALL_GROUPS!r}")
     parser.add_argument("--period", required=True, type=_period, help="a year (2024) or a month (2025-06)")
-    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="report language (default en)")
-    parser.add_argument("--format", choices=("html", "md"), default="html", help="output format (default html)")
+    parser.add_argument("--lang", choices=REPORT_LANGUAGES, default="en", help="report language (default en)")
+    parser.add_argument("--format", choices=REPORT_FORMATS, default="html", help="output format (default html)")
     parser.add_argument("--out", type=Path, help="output folder (default <data>/reports)")
 
 

@@ -15,10 +15,10 @@ from datetime import datetime
 import polars as pl
 
 from tracker.config import Config
+from tracker.schemas import PERIOD_PATTERN
 from tracker.store import Store
 
 ALL_GROUPS = "all"
-PERIOD_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 TOP_MOVERS = 5
 TOP_PRICE_MARKETS = 8
 TOP_ECOMMERCE_MARKETS = 8
@@ -148,9 +148,13 @@ def _rows(frame: pl.LazyFrame) -> list[dict[str, object]]:
     return frame.collect().to_dicts()
 
 
-def _headline(inputs: ReportInputs, group: str, home: str, year: int) -> Headline | None:
-    rows = _rows(inputs.group_exporter.filter((pl.col("group") == group) & (pl.col("exporter") == home)
-                                              & (pl.col("year") == year)))
+def _home_exporter(inputs: ReportInputs, group: str, home: str) -> pl.LazyFrame:
+    """The home exporter's ``group_exporter`` rows for one group, collected once for the section's readers."""
+    return inputs.group_exporter.filter((pl.col("group") == group) & (pl.col("exporter") == home)).collect().lazy()
+
+
+def _headline(own: pl.LazyFrame, year: int) -> Headline | None:
+    rows = _rows(own.filter(pl.col("year") == year))
     if not rows:
         return None
     row = rows[0]
@@ -218,7 +222,8 @@ def _ecommerce(inputs: ReportInputs, config: Config, group: str, year: int) -> t
     return tuple(EcommerceRow(r["market"], r["ecommerce_online_pct"], r["year"]) for r in _rows(rows))  # type: ignore[arg-type]
 
 
-def _trend(inputs: ReportInputs, group: str, home: str, period: str) -> tuple[tuple[str, float], ...]:
+def _trend(inputs: ReportInputs, own: pl.LazyFrame, group: str, home: str,
+           period: str) -> tuple[tuple[str, float], ...]:
     if len(period) == 7:
         frame = (
             inputs.group_market_monthly.filter((pl.col("group") == group) & (pl.col("exporter") == home)
@@ -227,21 +232,14 @@ def _trend(inputs: ReportInputs, group: str, home: str, period: str) -> tuple[tu
             .sort("period").tail(TREND_MONTHS)
         )
         return tuple((r["period"], r["export_value_usd"]) for r in _rows(frame))  # type: ignore[misc]
-    frame = (
-        inputs.group_exporter.filter((pl.col("group") == group) & (pl.col("exporter") == home)
-                                     & (pl.col("year") <= int(period)))
-        .select("year", "export_value_usd").sort("year").tail(TREND_YEARS)
-    )
+    frame = own.filter(pl.col("year") <= int(period)).select("year", "export_value_usd").sort("year").tail(TREND_YEARS)
     return tuple((str(r["year"]), r["export_value_usd"]) for r in _rows(frame))  # type: ignore[misc]
 
 
-def annual_year(inputs: ReportInputs, group: str, home: str, period: str) -> int | None:
-    """The year of the annual figures: the period's year, or for a month the newest year up to it."""
-    years = (
-        inputs.group_exporter.filter((pl.col("group") == group) & (pl.col("exporter") == home)
-                                     & (pl.col("year") <= int(period[:4])))
-        .select(pl.col("year").max()).collect().item()
-    )
+def annual_year(own: pl.LazyFrame, period: str) -> int | None:
+    """The year of the annual figures (``own``: the home exporter's ``group_exporter`` rows for the group):
+    the period's year, or for a month the newest year up to it."""
+    years = own.filter(pl.col("year") <= int(period[:4])).select(pl.col("year").max()).collect().item()
     if len(period) == 4:
         return int(period) if years == int(period) else None
     return years
@@ -249,7 +247,8 @@ def annual_year(inputs: ReportInputs, group: str, home: str, period: str) -> int
 
 def _section(inputs: ReportInputs, config: Config, group: str, period: str) -> GroupSection:
     home = config.scope.home_exporter
-    year = annual_year(inputs, group, home, period)
+    own = _home_exporter(inputs, group, home)
+    year = annual_year(own, period)
     monthly = _monthly(inputs, group, home, period) if len(period) == 7 else None
     if len(period) == 7:
         movers_rows = inputs.group_market_monthly.filter(
@@ -260,14 +259,14 @@ def _section(inputs: ReportInputs, config: Config, group: str, period: str) -> G
     risers, fallers = _movers(movers_rows)
     return GroupSection(
         group=group,
-        headline=_headline(inputs, group, home, year) if year is not None else None,
+        headline=_headline(own, year) if year is not None else None,
         monthly=monthly,
         risers=risers,
         fallers=fallers,
         prices=_prices(inputs, group, home, year) if year is not None else (),
         competitors=_competitors(inputs, group, home, config.scope.competitors, year) if year is not None else (),
         ecommerce=_ecommerce(inputs, config, group, year if year is not None else int(period[:4])),
-        trend=_trend(inputs, group, home, period),
+        trend=_trend(inputs, own, group, home, period),
     )
 
 
@@ -287,7 +286,7 @@ def _vintage(inputs: ReportInputs, groups: list[str], period: str) -> Vintage:
 def build_report(inputs: ReportInputs, config: Config, group: str, period: str,
                  generated_at: datetime | None = None) -> ReportContent:
     """The content of one report: one group (or ``all``) for one year (``YYYY``) or month (``YYYY-MM``)."""
-    if not PERIOD_PATTERN.match(period):
+    if not re.match(PERIOD_PATTERN, period):
         raise ValueError(f"period {period!r}: expected YYYY or YYYY-MM")
     groups = list(config.group_ids) if group == ALL_GROUPS else [config.group(group).id]
     sections = tuple(_section(inputs, config, g, period) for g in groups)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tracker.atomic import write_atomically
 from tracker.config import Config
-from tracker.reports.content import ALL_GROUPS, ReportInputs, build_report, latest_period
+from tracker.reports.content import ALL_GROUPS, ReportContent, ReportInputs, build_report, latest_period
 from tracker.reports.render import render_report
 from tracker.store import Store
 
@@ -37,8 +37,12 @@ def report_path(root: Path | str, group: str, period: str, lang: str, fmt: str) 
 def write_report(config: Config, inputs: ReportInputs, group: str, period: str, lang: str, fmt: str,
                  out_dir: Path | str, generated_at: datetime | None = None) -> Path:
     """Build, render and write one report; return its path."""
-    content = build_report(inputs, config, group, period, generated_at)
-    path = report_path(out_dir, group, period, lang, fmt)
+    return _write(config, build_report(inputs, config, group, period, generated_at), lang, fmt, out_dir)
+
+
+def _write(config: Config, content: ReportContent, lang: str, fmt: str, out_dir: Path | str) -> Path:
+    """Render built content in one language and format and write it atomically; return its path."""
+    path = report_path(out_dir, content.group, content.period, lang, fmt)
     write_atomically(path, render_report(content, config, lang, fmt).encode("utf-8"))
     return path
 
@@ -52,9 +56,10 @@ def write_periodic_reports(config: Config, store: Store, kind: str) -> list[Path
     out_dir = store.root / REPORTS_DIR
     written = []
     for group in (*config.group_ids, ALL_GROUPS):
+        content = build_report(inputs, config, group, period)  # once per group, rendered in every language/format
         for lang in config.schedule.report_languages:
             for fmt in config.schedule.report_formats:
-                written.append(write_report(config, inputs, group, period, lang, fmt, out_dir))
+                written.append(_write(config, content, lang, fmt, out_dir))
     return written
 
 

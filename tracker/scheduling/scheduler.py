@@ -31,7 +31,6 @@ from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_SCHEDULER_START, JobEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -107,6 +106,8 @@ class TrackerBackgroundScheduler(_NoPassAfterStop, BackgroundScheduler):
 
 def create_scheduler(config: Config, data_root: Path | str, background: bool = False) -> BaseScheduler:
     """A scheduler with the SQLite job store in the data folder and the job defaults described above."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # loads SQLAlchemy: only when scheduling
+
     path = Path(data_root) / JOBSTORE_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
     scheduler_class = TrackerBackgroundScheduler if background else TrackerBlockingScheduler
