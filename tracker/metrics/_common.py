@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from tracker.schemas import SAMPLE_SOURCE, UTC_TIME
+from tracker.schemas import SAMPLE_SOURCE
 
 PROVENANCE_COLUMNS = ("provenance", "sources", "newest_fetch")
+WORLD = "WLD"  # the partner code of a reporter's total with the world
 RESULT_PROVENANCE = ("reported", "mirror", "estimated", "mixed")
 
 
@@ -34,22 +35,6 @@ def growth_rate(current: pl.Expr, base: pl.Expr) -> pl.Expr:
 def finite(expr: pl.Expr) -> pl.Expr:
     """Replace NaN and ±inf with null (a last guard before a frame is stored)."""
     return pl.when(expr.is_finite()).then(expr).otherwise(None)
-
-
-def fold_provenance() -> list[pl.Expr]:
-    """Aggregations that fold the provenance of many rows into one (use inside ``group_by().agg``).
-
-    Simple and exact, but slow on millions of groups: ``group_and_fold`` is the fast path.
-    """
-    return [
-        pl.when(pl.col("provenance").n_unique() == 1)
-        .then(pl.col("provenance").first())
-        .otherwise(pl.lit("mixed"))
-        .alias("provenance"),
-        pl.col("sources").str.split(",").list.explode(keep_nulls=False, empty_as_null=False).unique().sort()
-        .str.join(",").alias("sources"),
-        pl.col("newest_fetch").max().alias("newest_fetch"),
-    ]
 
 
 def _dictionary(frame: pl.LazyFrame, column: str, alias: str) -> pl.LazyFrame:
@@ -147,10 +132,6 @@ def with_sample_flag(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def provenance_schema() -> dict[str, pl.DataType]:
-    return {"provenance": pl.String(), "sources": pl.String(), "newest_fetch": UTC_TIME}
-
-
 def shift_period(years: int) -> pl.Expr:
     """The ``period`` ``years`` years later, keeping the month of monthly periods (YYYY or YYYY-MM)."""
     shifted = (pl.col("period").str.slice(0, 4).cast(pl.Int32) + years).cast(pl.String)
@@ -165,8 +146,11 @@ def with_earlier(frame: pl.LazyFrame, key: list[str], columns: list[str], years:
                  suffix: str = "_prev") -> pl.LazyFrame:
     """Add ``<column><suffix>``: the value of the same key ``years`` years earlier (same month for monthly rows).
 
-    A join on the exact earlier period, not a shift: a gap in the data gives null, never a wrong base.
+    A join on the exact earlier period, not a shift: a gap in the data gives null, never a wrong base. The
+    frame is cached because it feeds both sides of the join; otherwise a chain of these calls recomputes the
+    upstream plan once per side per call.
     """
+    frame = frame.cache()
     earlier = frame.select(
         *key, shift_period(years).alias("period"), *[pl.col(c).alias(f"{c}{suffix}") for c in columns]
     )

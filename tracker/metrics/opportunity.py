@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from tracker.metrics._common import join_with_provenance, safe_div
+from tracker.metrics._common import PROVENANCE_COLUMNS, join_with_provenance, safe_div
 
 GROWTH_YEARS = 3
 GROWTH_CLIP = (0.5, 1.5)
@@ -59,7 +59,7 @@ def market_opportunity(imports: pl.LazyFrame, home_rows: pl.LazyFrame, online: p
     latest = imports.group_by("group").agg(pl.col("year").max().alias("year"))
     base = imports.join(latest, on=["group", "year"], how="inner")
     home_cols = home_rows.select("group", "market", "year", pl.col("market_share").alias("exporter_share"),
-                                 "relative_unit_value", "provenance", "sources", "newest_fetch")
+                                 "relative_unit_value", *PROVENANCE_COLUMNS)
     scored = join_with_provenance(base, home_cols, ["group", "market", "year"], how="left")
     latest_online = (
         scored.select("group", "market", "year")

@@ -18,9 +18,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from tracker.metrics._common import group_and_fold, join_with_provenance, safe_div, with_earlier
+from tracker.metrics._common import (
+    PROVENANCE_COLUMNS,
+    WORLD,
+    group_and_fold,
+    join_with_provenance,
+    safe_div,
+    with_earlier,
+)
 
-WORLD = "WLD"
 PERIOD_KEY = ["period", "year", "frequency"]
 FLOW_VALUES = ["value_usd", "value_with_weight_usd", "net_weight_kg"]
 
@@ -34,37 +40,39 @@ def _as_mirror() -> pl.Expr:
     return pl.when(pl.col("provenance") == "reported").then(pl.lit("mirror")).otherwise(pl.col("provenance"))
 
 
+def _reported_else(reported: pl.LazyFrame, fallback: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
+    """The reported rows, plus the fallback's rows for the keys nothing was reported for."""
+    missing = fallback.join(reported.select(key), on=key, how="anti").select(reported.collect_schema().names())
+    return pl.concat([reported, missing])
+
+
 def supplier_flows(flows: pl.LazyFrame) -> pl.LazyFrame:
     """Each market's imports from each exporter: the importer's report, else the exporter's mirror report."""
     detail = _detail(flows)
-    provenance = ["provenance", "sources", "newest_fetch"]
     reported = flows.filter((pl.col("flow") == "import") & (pl.col("partner") != WORLD)).select(
         "group", pl.col("partner").alias("exporter"), pl.col("reporter").alias("market"), *detail, *PERIOD_KEY,
-        *FLOW_VALUES, *provenance,
+        *FLOW_VALUES, *PROVENANCE_COLUMNS,
     )
     mirror = flows.filter((pl.col("flow") == "export") & (pl.col("partner") != WORLD)).select(
         "group", pl.col("reporter").alias("exporter"), pl.col("partner").alias("market"), *detail, *PERIOD_KEY,
         *FLOW_VALUES, _as_mirror().alias("provenance"), "sources", "newest_fetch",
     )
     key = ["group", "exporter", "market", *detail, "period"]
-    missing = mirror.join(reported.select(key), on=key, how="anti")
-    return pl.concat([reported, missing]).filter(pl.col("exporter") != pl.col("market"))
+    return _reported_else(reported, mirror, key).filter(pl.col("exporter") != pl.col("market"))
 
 
 def market_imports(flows: pl.LazyFrame, suppliers: pl.LazyFrame) -> pl.LazyFrame:
     """Each market's imports from the world: its WLD report, else the sum of its recorded suppliers."""
     detail = _detail(flows)
     reported = flows.filter((pl.col("flow") == "import") & (pl.col("partner") == WORLD)).select(
-        "group", pl.col("reporter").alias("market"), *detail, *PERIOD_KEY, *FLOW_VALUES,
-        "provenance", "sources", "newest_fetch",
+        "group", pl.col("reporter").alias("market"), *detail, *PERIOD_KEY, *FLOW_VALUES, *PROVENANCE_COLUMNS,
     )
     key = ["group", "market", *detail, *PERIOD_KEY]
     summed = group_and_fold(suppliers, key, [
         pl.col("value_usd").sum(), pl.col("value_with_weight_usd").sum(),
         pl.when(pl.col("net_weight_kg").count() > 0).then(pl.col("net_weight_kg").sum()).alias("net_weight_kg"),
     ]).with_columns(provenance=pl.lit("estimated"))
-    fallback = summed.join(reported.select(key), on=key, how="anti").select(reported.collect_schema().names())
-    return pl.concat([reported, fallback])
+    return _reported_else(reported, summed, key)
 
 
 def market_share(suppliers: pl.LazyFrame, imports: pl.LazyFrame) -> pl.LazyFrame:
@@ -97,20 +105,19 @@ def exports_to_world(flows: pl.LazyFrame, suppliers: pl.LazyFrame) -> pl.LazyFra
     key = ["group", "exporter", *PERIOD_KEY]
     reported = flows.filter((pl.col("flow") == "export") & (pl.col("partner") == WORLD)).select(
         "group", pl.col("reporter").alias("exporter"), *PERIOD_KEY, pl.col("value_usd").alias("export_value_usd"),
-        "provenance", "sources", "newest_fetch",
+        *PROVENANCE_COLUMNS,
     )
     summed = group_and_fold(suppliers, key, [pl.col("value_usd").sum().alias("export_value_usd")]).with_columns(
         _as_mirror().alias("provenance")
     )
-    fallback = summed.join(reported.select(key), on=key, how="anti").select(reported.collect_schema().names())
-    return pl.concat([reported, fallback])
+    return _reported_else(reported, summed, key)
 
 
 def imports_from_world(flows: pl.LazyFrame) -> pl.LazyFrame:
     """M_ik: each country's reported imports of the group from the world (for TC and Lafay)."""
     return flows.filter((pl.col("flow") == "import") & (pl.col("partner") == WORLD)).select(
         "group", pl.col("reporter").alias("exporter"), *PERIOD_KEY, pl.col("value_usd").alias("import_value_usd"),
-        "provenance", "sources", "newest_fetch",
+        *PROVENANCE_COLUMNS,
     )
 
 

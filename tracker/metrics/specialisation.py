@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from tracker.metrics._common import join_with_provenance, safe_div
-
-WORLD = "WLD"
+from tracker.metrics._common import PROVENANCE_COLUMNS, WORLD, join_with_provenance, safe_div
 
 
 def total_trade(totals: pl.LazyFrame) -> pl.LazyFrame:
@@ -24,11 +22,11 @@ def total_trade(totals: pl.LazyFrame) -> pl.LazyFrame:
     world = totals.filter(pl.col("partner") == WORLD)
     exports = world.filter(pl.col("flow") == "export").select(
         pl.col("reporter").alias("exporter"), "period", pl.col("value_usd").alias("total_exports_usd"),
-        "provenance", "sources", "newest_fetch",
+        *PROVENANCE_COLUMNS,
     )
     imports = world.filter(pl.col("flow") == "import").select(
         pl.col("reporter").alias("exporter"), "period", pl.col("value_usd").alias("total_imports_usd"),
-        "provenance", "sources", "newest_fetch",
+        *PROVENANCE_COLUMNS,
     )
     return join_with_provenance(exports, imports, ["exporter", "period"], how="full")
 

@@ -13,6 +13,7 @@ import polars as pl
 
 from tracker.config import Config
 from tracker.metrics._common import (
+    PROVENANCE_COLUMNS,
     RESULT_PROVENANCE,
     finite,
     group_and_fold,
@@ -42,7 +43,7 @@ from tracker.metrics.specialisation import (
     trade_competitiveness_index,
 )
 from tracker.metrics.unit_values import relative_unit_value, unit_value
-from tracker.schemas import UTC_TIME, Column, TableSchema, register
+from tracker.schemas import UTC_TIME, Column, TableSchema, register, schema_for
 from tracker.store import Store
 
 F64, I32, STR, BOOL = pl.Float64(), pl.Int32(), pl.String(), pl.Boolean()
@@ -260,7 +261,8 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config)
     market = growth_yoy(market, ["group", "exporter", "market"], "market_imports_usd", "market_import_growth")
     market = share_change_pp(market, ["group", "exporter", "market"]).collect().lazy()
 
-    exporter = _group_exporter(annual, suppliers, market, total_flows(trade))
+    # Materialised: group_opportunity reads it too, and collect_all would compute the plan once per reader.
+    exporter = _group_exporter(annual, suppliers, market, total_flows(trade)).collect().lazy()
     code_suppliers = supplier_flows(_annual(code.lazy())).collect().lazy()
     competition = _group_competition(code_suppliers, market, home, competitors)
     cms = _group_cms(code.lazy(), code_suppliers)
@@ -270,8 +272,7 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config)
         "group_market": market, "group_exporter": exporter, "group_competition": competition, "group_cms": cms,
         "group_opportunity": opportunity, "group_market_monthly": monthly, "group_hs": _group_hs(code_suppliers),
     }
-    schemas = {schema.name: schema for schema in METRIC_TABLES}
-    finished = [_finish(frame, schemas[name]) for name, frame in frames.items()]
+    finished = [_finish(frame, schema_for(name)) for name, frame in frames.items()]
     return dict(zip(frames, pl.collect_all(finished), strict=True))
 
 
@@ -291,7 +292,7 @@ def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.La
     exports = world_market_share(exports_to_world(annual, suppliers))
     exports = share_change_pp(exports, ["group", "exporter"], "world_share", "world_share_change_pp")
     own_imports = imports_from_world(annual).select(
-        "group", "exporter", "period", "import_value_usd", "provenance", "sources", "newest_fetch"
+        "group", "exporter", "period", "import_value_usd", *PROVENANCE_COLUMNS
     )
     frame = join_with_provenance(exports, own_imports, ["group", "exporter", "period"], how="left")
     frame = join_with_provenance(frame, total_trade(totals), ["exporter", "period"], how="left")
@@ -317,7 +318,7 @@ def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home:
         year=pl.col("period").cast(pl.Int32)
     ).drop("period")
     side = market.select("group", "market", "year", "exporter", "market_share", "unit_value_usd_per_kg",
-                         "provenance", "sources", "newest_fetch")
+                         *PROVENANCE_COLUMNS)
     own = side.rename({"market_share": "exporter_share", "unit_value_usd_per_kg": "exporter_unit_value_usd_per_kg"})
     other = side.rename({"exporter": "competitor", "market_share": "competitor_share",
                          "unit_value_usd_per_kg": "competitor_unit_value_usd_per_kg"})
@@ -339,7 +340,7 @@ def _group_opportunity(imports: pl.LazyFrame, market: pl.LazyFrame, exporter: pl
                        ecommerce: pl.LazyFrame, config: Config) -> pl.LazyFrame:
     home = config.scope.home_exporter
     sized = imports.select("group", "market", "period", "year", pl.col("value_usd").alias("market_imports_usd"),
-                           "provenance", "sources", "newest_fetch")
+                           *PROVENANCE_COLUMNS)
     sized = compound_annual_growth(sized, ["group", "market"], 3, "market_imports_usd", "_cagr")
     sized = growth_yoy(sized, ["group", "market"], "market_imports_usd", "_yoy")
     sized = sized.with_columns(market_growth=pl.coalesce("_cagr", "_yoy")).drop("_cagr", "_yoy", "period")
