@@ -58,6 +58,13 @@ def metrics_store(tmp_path_factory: pytest.TempPathFactory, config: Config) -> P
     return root
 
 
+@pytest.fixture
+def app_store(metrics_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared sample-plus-metrics store, exported as TRACKER_DATA_DIR for the app; tests only read it."""
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
+    return metrics_store
+
+
 def trade_rows(
     rows: list[dict[str, object]],
     fetched_at: datetime = datetime(2025, 6, 1, tzinfo=UTC),

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tracker.config import REPO_ROOT
 from tracker.store import Store
 from tracker.ui.geo import TILES
 
-from .html_tables import app_table
+from .app_helpers import app_table, open_page
 
 PAGES = ("overview", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "reports", "status")
 TITLES = {
@@ -24,29 +22,10 @@ TITLES = {
 }
 
 
-def _app(lang: str, **params: str) -> AppTest:
-    app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
-    app.query_params["lang"] = lang
-    for key, value in params.items():
-        app.query_params[key] = value
-    return app
-
-
-def _open(app: AppTest, page: str) -> AppTest:
-    app.run()
-    assert not app.exception, app.exception
-    app.switch_page(f"tracker/ui/pages/{page}.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("page", PAGES)
-def test_app_pages_every_page_runs_in_both_languages(
-    metrics_store: Path, monkeypatch: pytest.MonkeyPatch, page: str, lang: str
-) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app(lang, group="toys"), page)
+def test_app_pages_every_page_runs_in_both_languages(app_store: Path, page: str, lang: str) -> None:
+    app = open_page(page, lang, group="toys")
     assert app.title, f"{page} has no title"
     if page in TITLES[lang]:
         assert app.title[0].value == TITLES[lang][page]
@@ -54,19 +33,18 @@ def test_app_pages_every_page_runs_in_both_languages(
     banner = " ".join(w.value for w in app.warning)
     assert ("Sample data" if lang == "en" else "样例数据") in banner
     assert not any("tracker metrics" in i.value for i in app.info), "metric tables are stored"
+    if page == "status":
+        assert "trade" in list(app.dataframe[0].value["table"])
 
 
-def test_app_pages_toys_market_share_equals_stored_group_market(
-    metrics_store: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app("en", group="toys", exporter="CHN", years="2020-2025"), "group")
+def test_app_pages_toys_market_share_equals_stored_group_market(app_store: Path) -> None:
+    app = open_page("group", "en", group="toys", exporter="CHN", years="2020-2025")
     assert app.title[0].value == "Toys, games and festive articles"
     headers, rows, links = app_table(app)
     assert {"Market share (%)", "Market import growth (%)"} <= set(headers), headers
     shown = {row["_key"]: row for row in rows}
     stored = (
-        Store(metrics_store).scan("group_market")
+        Store(app_store).scan("group_market")
         .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025)
         .select("market", "market_share", "market_import_growth", "export_value_usd")
         .sort("export_value_usd", descending=True)
@@ -81,16 +59,13 @@ def test_app_pages_toys_market_share_equals_stored_group_market(
     assert links["USA"].startswith("./market?market=USA&") and "group=toys" in links["USA"]
 
 
-def test_app_pages_group_table_sorts_by_the_chosen_column_and_keeps_it_in_the_url(
-    metrics_store: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app("en", group="toys", exporter="CHN", years="2020-2025"), "group")
+def test_app_pages_group_table_sorts_by_the_chosen_column_and_keeps_it_in_the_url(app_store: Path) -> None:
+    app = open_page("group", "en", group="toys", exporter="CHN", years="2020-2025")
     app.selectbox(key="sort_group_markets").set_value("market_share_change_pp:asc").run()
     assert app.query_params["sort"] in (["market_share_change_pp:asc"], "market_share_change_pp:asc")
     _, rows, _ = app_table(app)
     stored = (
-        Store(metrics_store).scan("group_market")
+        Store(app_store).scan("group_market")
         .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025)
         .collect()
     )
@@ -104,17 +79,15 @@ def test_app_pages_group_table_sorts_by_the_chosen_column_and_keeps_it_in_the_ur
     ("zh", "美国 (USA)", "市场份额", "份额变化", "个百分点"),
 ])
 def test_app_pages_group_map_is_inline_svg_with_stored_shares(
-    metrics_store: Path, monkeypatch: pytest.MonkeyPatch, lang: str, usa: str, share_label: str,
-    change_label: str, pp: str,
+    app_store: Path, lang: str, usa: str, share_label: str, change_label: str, pp: str
 ) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app(lang, group="toys", exporter="CHN", years="2020-2025"), "group")
+    app = open_page("group", lang, group="toys", exporter="CHN", years="2020-2025")
     assert not app.get("plotly_chart"), "the default section draws no Plotly chart (plotly.js stays unloaded)"
     svg = next(m.value for m in app.markdown if "<svg" in m.value)
     assert 'role="img"' in svg and "aria-label=" in svg and "<script" not in svg and "http" not in svg.replace(
         "http://www.w3.org/2000/svg", "")
     row = (
-        Store(metrics_store).scan("group_market")
+        Store(app_store).scan("group_market")
         .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025,
                 pl.col("market") == "USA")
         .collect()
@@ -130,13 +103,12 @@ def test_app_pages_group_map_is_inline_svg_with_stored_shares(
     ("rca:asc", "rca", False),  # a shared link keeps its order
     ("no_such_column:desc", "export_value_usd", True),  # an unknown order falls back to the default
 ])
-def test_app_pages_overview_order_comes_from_the_url(metrics_store: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     sort: str, column: str, descending: bool) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app("en", exporter="CHN", years="2020-2025", sort=sort), "overview")
+def test_app_pages_overview_order_comes_from_the_url(app_store: Path, sort: str, column: str,
+                                                     descending: bool) -> None:
+    app = open_page("overview", "en", exporter="CHN", years="2020-2025", sort=sort)
     _, rows, _ = app_table(app)
     stored = (
-        Store(metrics_store).scan("group_exporter")
+        Store(app_store).scan("group_exporter")
         .filter(pl.col("exporter") == "CHN", pl.col("year") == 2025)
         .sort(column, descending=descending, nulls_last=True)
         .collect()
@@ -146,13 +118,12 @@ def test_app_pages_overview_order_comes_from_the_url(metrics_store: Path, monkey
 
 
 def test_app_pages_long_tables_are_shown_a_block_of_rows_at_a_time(
-    metrics_store: Path, monkeypatch: pytest.MonkeyPatch
+    app_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
     monkeypatch.setattr("tracker.ui.components.HTML_PAGE_ROWS", 20)
-    app = _open(_app("en", group="toys", exporter="CHN", years="2020-2025"), "group")
+    app = open_page("group", "en", group="toys", exporter="CHN", years="2020-2025")
     stored = (
-        Store(metrics_store).scan("group_market")
+        Store(app_store).scan("group_market")
         .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025)
         .sort("export_value_usd", descending=True)
         .collect()
@@ -168,17 +139,15 @@ def test_app_pages_long_tables_are_shown_a_block_of_rows_at_a_time(
     assert [row["_key"] for row in second] == stored["market"].to_list()[20:40]
 
 
-def test_app_pages_overview_lists_every_group_with_a_link(metrics_store: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          config) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app("zh"), "overview")
+def test_app_pages_overview_lists_every_group_with_a_link(app_store: Path, config) -> None:
+    app = open_page("overview", "zh")
     headers, rows, links = app_table(app)
     assert len(rows) == len(config.groups)
     toys = next(row for row in rows if row["_key"] == "toys")
     assert toys["产品组"] == "玩具"
     assert links["toys"] == "./group?group=toys&lang=zh&exporter=CHN&years=2020-2025"
     stored = (
-        Store(metrics_store).scan("group_exporter")
+        Store(app_store).scan("group_exporter")
         .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025)
         .collect()
         .row(0, named=True)
@@ -188,7 +157,7 @@ def test_app_pages_overview_lists_every_group_with_a_link(metrics_store: Path, m
     assert values["世界份额（%）"] == f"{100 * stored['world_share']:,.2f}"
     years = range(2020, 2026)
     trend = (
-        Store(metrics_store).scan("group_exporter")
+        Store(app_store).scan("group_exporter")
         .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year").is_in(list(years)))
         .sort("year")
         .collect()["export_value_usd"]
@@ -196,9 +165,8 @@ def test_app_pages_overview_lists_every_group_with_a_link(metrics_store: Path, m
     assert values["出口额走势"] == "\n".join(f"{y}: {v / 1e8:,.1f}" for y, v in zip(years, trend, strict=True))
 
 
-def test_app_pages_filters_live_in_the_url(metrics_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app("en", group="furniture", exporter="VNM", years="2019-2024", market="DEU"), "market")
+def test_app_pages_filters_live_in_the_url(app_store: Path) -> None:
+    app = open_page("market", "en", group="furniture", exporter="VNM", years="2019-2024", market="DEU")
     assert app.title[0].value == "Germany · Furniture and bedding"
     assert app.selectbox(key="f_group").value == "furniture"
     assert app.selectbox(key="f_exporter").value == "VNM"
@@ -211,28 +179,22 @@ def test_app_pages_filters_live_in_the_url(metrics_store: Path, monkeypatch: pyt
     assert app.title[0].value == "Germany · Toys, games and festive articles"
 
 
-def test_app_pages_group_page_has_downloads_and_proxy_label(metrics_store: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app("en", group="smart_home"), "group")
+def test_app_pages_group_page_has_downloads_and_proxy_label(app_store: Path) -> None:
+    app = open_page("group", "en", group="smart_home")
     assert any("Proxy basket" in w.value for w in app.warning)
     labels = [b.label for b in app.get("download_button")]
     assert {"CSV", "Excel", "Parquet"} <= set(labels)
 
 
-def test_app_pages_opportunities_show_the_documented_formula(metrics_store: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app("en", group="toys"), "opportunities")
+def test_app_pages_opportunities_show_the_documented_formula(app_store: Path) -> None:
+    app = open_page("opportunities", "en", group="toys")
     assert any("score = 100" in c.value for c in app.code)
     table = next(d.value for d in app.dataframe if "reasons" in d.value.columns)
     assert list(table["rank"])[:3] == [1, 2, 3]
 
 
-def test_app_pages_empty_state_for_a_market_without_survey(metrics_store: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app("en", group="toys", market="BRA"), "market")
+def test_app_pages_empty_state_for_a_market_without_survey(app_store: Path) -> None:
+    app = open_page("market", "en", group="toys", market="BRA")
     assert any("No e-commerce survey data for Brazil" in i.value for i in app.info)
 
 
@@ -240,19 +202,17 @@ def test_app_pages_empty_state_for_a_market_without_survey(metrics_store: Path,
 def test_app_pages_without_metrics_say_how_to_compute_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            page: str) -> None:
     monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path / "empty"))
-    app = _open(_app("en"), page)
+    app = open_page(page, "en")
     assert any("python -m tracker metrics" in i.value for i in app.info)
 
 
 @pytest.mark.parametrize("section", ["trends", "exporters", "hs"])
-def test_app_pages_group_sections_render_on_demand(metrics_store: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   section: str) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app("zh", group="toys", section=section), "group")
+def test_app_pages_group_sections_render_on_demand(app_store: Path, section: str) -> None:
+    app = open_page("group", "zh", group="toys", section=section)
     assert app.title[0].value == "玩具"
     if section == "hs":
         shown = app.dataframe[0].value
-        stored = Store(metrics_store).scan("group_hs").filter(
+        stored = Store(app_store).scan("group_hs").filter(
             (pl.col("group") == "toys") & (pl.col("exporter") == "CHN")
         ).collect()
         latest = stored.filter(pl.col("year") == stored["year"].max())
@@ -279,7 +239,7 @@ def test_app_pages_reports_page_lists_reports_and_shows_alerts(
     write_report(config, ReportInputs.from_store(store), "toys", "2025", "zh", "html", root / "reports")
     run_alerts(config, store)
     monkeypatch.setenv("TRACKER_DATA_DIR", str(root))
-    app = _open(_app("zh"), "reports")
+    app = open_page("reports", "zh")
     listing = next(d.value for d in app.dataframe if "format" in d.value.columns)
     assert list(listing["group"]) == ["toys"] and list(listing["period"]) == ["2025"]
     alerts = next(d.value for d in app.dataframe if "message" in d.value.columns)
@@ -288,13 +248,10 @@ def test_app_pages_reports_page_lists_reports_and_shows_alerts(
     assert alerts["message"].iloc[0] == stored["message_zh"][0]
 
 
-def test_app_pages_competitors_similarity_for_an_exporter_other_than_home(
-    metrics_store: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = _open(_app("en", group="toys", exporter="VNM", competitors="CHN,IND"), "competitors")
+def test_app_pages_competitors_similarity_for_an_exporter_other_than_home(app_store: Path) -> None:
+    app = open_page("competitors", "en", group="toys", exporter="VNM", competitors="CHN,IND")
     wide = next(d.value for d in app.dataframe if "China" in d.value.columns)
-    stored = Store(metrics_store).scan("group_competition").filter(
+    stored = Store(app_store).scan("group_competition").filter(
         (pl.col("group") == "toys") & (pl.col("exporter") == "VNM") & (pl.col("competitor") == "CHN")
         & (pl.col("market") == "USA")
     ).collect()

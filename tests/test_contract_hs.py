@@ -6,14 +6,13 @@ typo such as "9530" for "9503" cannot silently fetch the wrong goods.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
 
+from tests.conftest import SHARED_FIXTURES
 from tracker.config import Config
 
-HS_FILE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "hs" / "harmonized-system.csv"
+HS_FILE = SHARED_FIXTURES / "hs" / "harmonized-system.csv"
 pytestmark = pytest.mark.skipif(not HS_FILE.is_file(), reason="../shared/fixtures/hs is absent")
 
 

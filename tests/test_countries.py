@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.conftest import SHARED_FIXTURES
 from tracker import countries
 from tracker.errors import CountryCodeError
-
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
 # Comtrade list entries whose ISO3 column does not name the area the code stands for (see countries.py).
 COMTRADE_DELIBERATE_EXCEPTIONS = {"492": "MCO"}  # "Europe EU, nes"; Monaco is inside France (251)
@@ -189,7 +187,7 @@ def test_countries_columns_and_regions() -> None:
 
 def _comtrade_reference(name: str) -> pl.DataFrame:
     """Code, ISO3 and group flag of a Comtrade reference list; its column names differ in case."""
-    path = FIXTURES / "comtrade" / f"comtrade_ref_{name}.csv"
+    path = SHARED_FIXTURES / "comtrade" / f"comtrade_ref_{name}.csv"
     if not path.exists():
         pytest.skip(f"shared fixture {path} is absent")
     raw = pl.read_csv(path, infer_schema=False)

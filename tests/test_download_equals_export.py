@@ -16,6 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from tracker.config import REPO_ROOT
 
+from .app_helpers import open_page
+
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], bytes]]:
@@ -61,38 +63,25 @@ def _cli_export(store: Path, out: Path, table: str, fmt: str, **filters: str) ->
     ],
 )
 def test_download_equals_export_csv_byte_for_byte(
-    metrics_store: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, served: dict,
+    app_store: Path, tmp_path: Path, served: dict,
     page: str, params: dict[str, str], button: str, table: str, filters: dict[str, str],
 ) -> None:
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
-    for key, value in {"lang": "en", **params}.items():
-        app.query_params[key] = value
-    app.run()
-    app.switch_page(f"tracker/ui/pages/{page}.py").run()
-    assert not app.exception
+    app = open_page(page, "en", **params)
     downloaded = _button_bytes(app, served, button)
-    exported = _cli_export(metrics_store, tmp_path / "out.csv", table, "csv", **filters)
+    exported = _cli_export(app_store, tmp_path / "out.csv", table, "csv", **filters)
     assert downloaded.count(b"\n") > 5
     assert b"sample" in downloaded.split(b"\n", 1)[0]  # the sample flag travels with the data
     assert downloaded == exported
 
 
 def test_download_with_a_data_basis_equals_export_with_basis_xlsx(
-    metrics_store: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, served: dict
+    app_store: Path, tmp_path: Path, served: dict
 ) -> None:
     """The basis choice travels too: same rows, and the same filters in the workbook's provenance sheet."""
-    monkeypatch.setenv("TRACKER_DATA_DIR", str(metrics_store))
-    app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
-    for key, value in {"lang": "en", "group": "toys", "exporter": "CHN", "years": "2024-2025",
-                       "basis": "reported"}.items():
-        app.query_params[key] = value
-    app.run()
-    app.switch_page("tracker/ui/pages/group.py").run()
-    assert not app.exception
+    app = open_page("group", "en", group="toys", exporter="CHN", years="2024-2025", basis="reported")
     assert app.selectbox(key="f_basis").value == "reported"
     downloaded = _button_bytes(app, served, "dl_group_market_xlsx")
-    exported = _cli_export(metrics_store, tmp_path / "out.xlsx", "group_market", "xlsx", group="toys",
+    exported = _cli_export(app_store, tmp_path / "out.xlsx", "group_market", "xlsx", group="toys",
                            exporter="CHN", years="2024,2025", basis="reported")
     assert downloaded == exported
     with zipfile.ZipFile(io.BytesIO(downloaded)) as workbook:

@@ -12,7 +12,7 @@ import pytest
 from tracker.formatting import MISSING, fmt_number
 from tracker.ui.tables import Column, html_table, sort_frame, sparkline
 
-from .html_tables import read_table
+from .app_helpers import read_table
 
 
 @pytest.mark.parametrize(("value", "decimals", "signed", "expected"), [

@@ -1,8 +1,28 @@
-"""Read the HTML tables the app writes (tracker.ui.tables) back into rows, with the standard library parser."""
+"""Helpers for app tests: open a page of the app in Streamlit's AppTest, and read the HTML tables the app
+writes (tracker.ui.tables) back into rows with the standard library parser."""
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
+
+from streamlit.testing.v1 import AppTest
+
+from tracker.config import REPO_ROOT
+
+
+def open_page(page: str, lang: str = "en", **params: str) -> AppTest:
+    """Run app.py with ?lang=<lang> and these query parameters, then switch to tracker/ui/pages/<page>.py.
+
+    Asserts that neither run raised; returns the AppTest after the page's run."""
+    app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    app.query_params["lang"] = lang
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.switch_page(f"tracker/ui/pages/{page}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
 
 
 class _TableReader(HTMLParser):
