@@ -8,6 +8,7 @@ source's base URL. API keys never live here: a source names the environment vari
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -61,6 +62,9 @@ class HttpSettings:
     max_total_wait_seconds: float
     max_concurrency: int
     cache: bool
+    request_deadline_seconds: float = 300.0  # one request, body and every attempt included
+    max_body_megabytes: float = 100.0  # decoded body size above which a request fails
+    source_deadline_seconds: float = 7200.0  # one source's part of a fetch run
 
 
 @dataclass(frozen=True)
@@ -322,6 +326,9 @@ def _load_http(section: _Section) -> HttpSettings:
         max_total_wait_seconds=_positive(section, "max_total_wait_seconds", 300.0),
         max_concurrency=int(_positive(section, "max_concurrency", 4, integer=True)),
         cache=section.take("cache", bool, "true or false", True),
+        request_deadline_seconds=_positive(section, "request_deadline_seconds", HttpSettings.request_deadline_seconds),
+        max_body_megabytes=_positive(section, "max_body_megabytes", HttpSettings.max_body_megabytes),
+        source_deadline_seconds=_positive(section, "source_deadline_seconds", HttpSettings.source_deadline_seconds),
     )
     section.done()
     return settings
@@ -333,7 +340,7 @@ def _positive(section: _Section, key: str, default: float | None, integer: bool 
     value = section.take(key, kind, expected, default if default is not None else _MISSING)
     if value is None:
         return value  # type: ignore[no-any-return]
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise section.fail(key, expected, value)
     return value  # type: ignore[no-any-return]
 

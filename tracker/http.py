@@ -1,4 +1,4 @@
-"""The one HTTP client every fetcher goes through: retries, Retry-After, rate limits, cache, API keys.
+"""The one HTTP client every fetcher goes through: retries, Retry-After, rate limits, cache, API keys, limits.
 
 Why one client: the public sources throttle (Comtrade answers 429 "Try again in 2 seconds"), cap calls
 per day and fail transiently; handling that once keeps fetchers pure. One ``HttpClient`` lives for one
@@ -13,6 +13,16 @@ fetch run and may be shared by threads.
 * An on-disk cache keeps bodies with their ETag / Last-Modified and revalidates them; 304 serves the
   cached body (``from_cache=True``).
 * API keys are added here, never by fetchers, and redacted ("***") from URLs, errors and log records.
+  Redaction happens when a log record is created (a record factory), so it covers every logger, child
+  loggers such as ``httpcore.http11`` included, and every handler, whatever the verbosity.
+* Limits against a hostile or broken upstream: ``request_deadline_seconds`` bounds one request from its
+  first attempt to the end of its body, back-off waits included (a server that drips one byte a second
+  fails at the deadline); ``max_body_megabytes`` bounds the body as it is decoded, so a gzip bomb is
+  refused after that many bytes, never inflated whole. Bodies are decoded here (gzip, deflate) in
+  bounded steps rather than by httpx, which inflates each network chunk at once.
+* A key is sent only to the origin (scheme, host, port) of the source's ``base_url``. Redirects are
+  followed by hand: a hop to another origin goes without the key header, and is refused when the key is
+  in its URL. httpx's own following would forward custom headers such as Comtrade's.
 """
 
 from __future__ import annotations
@@ -25,7 +35,8 @@ import random as _random
 import re
 import threading
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,10 +46,10 @@ import httpx
 
 from tracker.atomic import write_atomically
 from tracker.errors import HTTPStatusError, TerminalFetchError, TransientFetchError
+from tracker.request import Request
 
 if TYPE_CHECKING:
     from tracker.config import HttpSettings, SourceSettings
-    from tracker.sources.base import Request
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +58,10 @@ BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 60.0
 BODY_EXCERPT_CHARS = 200
 DAILY_COUNTS_FILE = "daily_requests.json"
+BYTES_PER_MEGABYTE = 1_000_000
+ERROR_BODY_BYTES = 4096  # of a non-2xx answer only the start is read: enough for the error message
+MAX_REDIRECTS = 5
+ACCEPT_ENCODING = "gzip, deflate"  # the encodings ``_Inflater`` decodes in bounded steps
 
 # Where each keyed source expects its key; sources not listed never send one.
 KEY_PLACEMENT: dict[str, tuple[str, str]] = {
@@ -75,23 +90,32 @@ def redact(text: str) -> str:
     return text
 
 
-class _RedactingFilter(logging.Filter):
-    """httpx logs every request URL at INFO; a key sent as a query parameter must not reach the log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
+def _redact_record(record: logging.LogRecord) -> None:
+    """Replace the keys in a record's message and traceback text, in place."""
+    try:
         message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        if record.exc_info:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        return True
+    except (TypeError, ValueError):  # a broken format string: logging reports it itself later
+        return
+    cleaned = redact(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+    if record.exc_info:
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        record.exc_info = None
 
 
-REDACTING_FILTER = _RedactingFilter()
-for _name in ("httpx", "httpcore", __name__, "tracker.fetch"):
-    logging.getLogger(_name).addFilter(REDACTING_FILTER)
+_BASE_RECORD_FACTORY = logging.getLogRecordFactory()
+
+
+def _redacting_record_factory(*args: object, **kwargs: object) -> logging.LogRecord:
+    """Every record of every logger passes here: a filter on one logger misses its child loggers' records."""
+    record = _BASE_RECORD_FACTORY(*args, **kwargs)
+    if _SECRETS:
+        _redact_record(record)
+    return record
+
+
+logging.setLogRecordFactory(_redacting_record_factory)
 
 
 @dataclass(frozen=True)
@@ -211,19 +235,68 @@ class _Cache:
         except OSError:
             return None
 
-    def store(self, url: str, response: httpx.Response) -> None:
-        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+    def store(self, url: str, headers: httpx.Headers, body: bytes) -> None:
+        etag, modified = headers.get("etag"), headers.get("last-modified")
         if not etag and not modified:
             return  # nothing to revalidate with: caching would never be used
         meta_path, body_path = self._paths(url)
         meta = {"url": url, "etag": etag or "", "last_modified": modified or ""}
-        write_atomically(body_path, response.content)
+        write_atomically(body_path, body)
         write_atomically(meta_path, json.dumps(meta).encode("utf-8"))
 
 
 def _host(url: str) -> str:
     parsed = httpx.URL(url)
     return f"{parsed.host}:{parsed.port or ''}"
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the default one spelled out): what a key is bound to."""
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default_port
+
+
+class _Inflater:
+    """Decodes a body's Content-Encoding a bounded step at a time: never more than ``room`` bytes per call."""
+
+    def __init__(self, encoding: str | None, source: str) -> None:
+        self.encoding = (encoding or "identity").strip().lower()
+        self.source = source
+        if self.encoding in ("identity", ""):
+            self._zlib = None
+        elif self.encoding in ("gzip", "x-gzip", "deflate"):
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, detected
+        else:
+            raise TerminalFetchError(source, f"answer uses Content-Encoding {self.encoding!r}, which was not asked for")
+
+    def decode(self, raw: bytes, room: int) -> Iterator[bytes]:
+        """The decoded pieces of ``raw``; stops once more than ``room`` bytes came out (the caller refuses them)."""
+        if self._zlib is None:
+            yield raw
+            return
+        data = raw
+        try:
+            while data and room >= 0:
+                piece = self._zlib.decompress(data, room + 1)
+                room -= len(piece)
+                yield piece
+                data = self._zlib.unconsumed_tail
+        except zlib.error as exc:
+            raise TerminalFetchError(self.source, f"the {self.encoding} body cannot be decoded: {exc}") from exc
+
+    def finish(self) -> None:
+        """A compressed body must end with its stream: a cut one is incomplete, however it parses."""
+        if self._zlib is not None and not self._zlib.eof:
+            raise TransientFetchError(self.source, f"the {self.encoding} body ended before its compressed stream did")
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One attempt's outcome after redirects: status, headers, and the body read within the limits."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
 
 
 class HttpClient:
@@ -246,8 +319,8 @@ class HttpClient:
         self._client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(http_settings.read_timeout_seconds, connect=http_settings.connect_timeout_seconds),
-            headers={"User-Agent": http_settings.user_agent},
-            follow_redirects=True,
+            headers={"User-Agent": http_settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            follow_redirects=False,  # followed by hand: see the module docstring
         )
         self._limiter = RateLimiter(clock, sleep)
         self._daily = DailyCounter(
@@ -256,8 +329,12 @@ class HttpClient:
         )
         self._cache = _Cache(cache_dir / "http") if cache_dir is not None and http_settings.cache else None
         self._slots = threading.BoundedSemaphore(http_settings.max_concurrency)
+        self._closed = threading.Event()
+        self._max_body = int(http_settings.max_body_megabytes * BYTES_PER_MEGABYTE)
 
     def close(self) -> None:
+        """Ends the run: a request still reading a body stops at its next chunk."""
+        self._closed.set()
         self._client.close()
 
     def backoff(self, attempt: int) -> float:
@@ -266,17 +343,22 @@ class HttpClient:
         return base * (1.0 + 0.5 * self._random())
 
     def get(self, request: Request, settings: SourceSettings) -> HttpResult:
-        """GET ``request`` from ``settings.base_url`` with retries, limits, cache and the source's key."""
+        """GET ``request`` from ``settings.base_url`` with retries, limits, cache and the source's key.
+
+        Raises TransientFetchError when ``request_deadline_seconds`` passes, whichever step it is in.
+        """
+        deadline = time.monotonic() + self.settings.request_deadline_seconds
         url = settings.base_url + request.path
         public_url = str(httpx.URL(url, params=list(request.params)))
         params = list(request.params)
         headers: dict[str, str] = {}
+        key_header: dict[str, str] = {}
         key = settings.api_key()
         if key:
             register_secret(key)
             place, name = KEY_PLACEMENT.get(settings.id, ("", ""))
             if place == "header":
-                headers[name] = key
+                key_header[name] = key
             elif place == "query":
                 params.append((name, key))
         meta = self._cache.load(public_url) if self._cache is not None else None
@@ -285,23 +367,25 @@ class HttpClient:
                 headers["If-None-Match"] = meta["etag"]
             if meta.get("last_modified"):
                 headers["If-Modified-Since"] = meta["last_modified"]
+        target = httpx.URL(url, params=params)
         host = _host(url)
         waited = 0.0
         attempt = 0
         while True:
             attempt += 1
+            self._check_deadline(deadline, settings.id, public_url, f"before attempt {attempt}")
             self._daily.take(settings.id, settings.requests_per_day)
             self._limiter.wait(host, settings.requests_per_minute)
             cause: Exception | None = None
             retry_after: float | None = None
             try:
                 with self._slots:
-                    response = self._client.get(url, params=params, headers=headers)
+                    answer = self._exchange(target, headers, key_header, key, settings.id, public_url, deadline)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 cause = exc
                 problem = f"{type(exc).__name__}: {redact(str(exc)) or 'no detail'}"
             else:
-                status = response.status_code
+                status = answer.status_code
                 if status == 304 and meta is not None and self._cache is not None:
                     cached_body = self._cache.body(public_url)
                     if cached_body is not None:
@@ -309,26 +393,93 @@ class HttpClient:
                         return HttpResult(304, cached_body, True, public_url)
                 if 200 <= status < 300:
                     if self._cache is not None:
-                        self._cache.store(public_url, response)
-                    return HttpResult(status, response.content, False, public_url)
-                excerpt = redact(response.text[:BODY_EXCERPT_CHARS])
+                        self._cache.store(public_url, answer.headers, answer.content)
+                    return HttpResult(status, answer.content, False, public_url)
+                text = answer.content.decode("utf-8", errors="replace")
+                excerpt = redact(text[:BODY_EXCERPT_CHARS])
                 if status != 429 and status < 500:
                     raise HTTPStatusError(
                         settings.id, status, f"HTTP {status} from {public_url}: {excerpt or '(empty body)'}"
                     )
                 problem = f"HTTP {status}" + (f" ({excerpt.strip()})" if excerpt.strip() else "")
-                retry_after = parse_retry_after(response.headers.get("retry-after"), self._wall_clock())
+                retry_after = parse_retry_after(answer.headers.get("retry-after"), self._wall_clock())
                 if retry_after is None and status == 429:
-                    match = _COMTRADE_RETRY_TEXT.search(response.text[:500])
+                    match = _COMTRADE_RETRY_TEXT.search(text[:500])
                     retry_after = float(match.group(1)) if match else None
             delay = self.backoff(attempt)
             if retry_after is not None:
                 delay = max(delay, retry_after)
+            gave_up = f"gave up on {public_url} after {attempt} attempt(s), {waited:.1f} s of waiting: last {problem}"
             if attempt >= self.settings.max_attempts or waited + delay > self.settings.max_total_wait_seconds:
+                raise TransientFetchError(settings.id, gave_up) from cause
+            if time.monotonic() + delay >= deadline:
                 raise TransientFetchError(
-                    settings.id,
-                    f"gave up on {public_url} after {attempt} attempt(s), {waited:.1f} s of waiting: last {problem}",
+                    settings.id, f"{gave_up}; the next attempt would start after the request deadline of "
+                    f"{self.settings.request_deadline_seconds:g} s"
                 ) from cause
             log.info("%s: %s on attempt %d; retrying in %.1f s", settings.id, problem, attempt, delay)
             self._sleep(delay)
             waited += delay
+
+    def _check_deadline(self, deadline: float, source: str, public_url: str, where: str) -> float:
+        """Seconds left before the request deadline; TransientFetchError once it has passed (or the run ended)."""
+        if self._closed.is_set():
+            raise TransientFetchError(source, f"{public_url}: the fetch run stopped {where}")
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TransientFetchError(
+                source, f"{public_url}: request deadline of {self.settings.request_deadline_seconds:g} s passed {where}"
+            )
+        return left
+
+    def _exchange(
+        self, target: httpx.URL, headers: dict[str, str], key_header: dict[str, str], key: str | None, source: str,
+        public_url: str, deadline: float,
+    ) -> _Answer:
+        """One attempt: send, follow redirects (the key only to the source's own origin), read the body."""
+        home = _origin(target)
+        for _ in range(MAX_REDIRECTS + 1):
+            same_origin = _origin(target) == home
+            if key and not same_origin and key in str(target):
+                raise TerminalFetchError(source, f"{public_url} redirected to {redact(str(target))} on another host "
+                                         "with the API key in its URL: not followed")
+            left = self._check_deadline(deadline, source, public_url, "before the answer began")
+            timeout = httpx.Timeout(min(self.settings.read_timeout_seconds, left),
+                                    connect=min(self.settings.connect_timeout_seconds, left))
+            hop_headers = {**headers, **key_header} if same_origin else headers
+            with self._client.stream("GET", target, headers=hop_headers, timeout=timeout) as response:
+                if response.has_redirect_location:
+                    target = response.url.join(response.headers["location"])
+                    if _origin(target) != home:
+                        log.info("%s: %s redirected to %s; followed without the API key", source, public_url,
+                                 redact(str(target.copy_with(query=None))))
+                    continue
+                success = 200 <= response.status_code < 300
+                content = self._read(response, source, public_url, deadline, success)
+                return _Answer(response.status_code, response.headers, content)
+        raise TerminalFetchError(source, f"{public_url}: more than {MAX_REDIRECTS} redirects")
+
+    def _read(self, response: httpx.Response, source: str, public_url: str, deadline: float, success: bool) -> bytes:
+        """The decoded body, checked against the deadline and ``max_body_megabytes`` after every network chunk.
+
+        Only a success may be large; of another answer the first ``ERROR_BODY_BYTES`` are kept for its message.
+        """
+        limit = self._max_body if success else ERROR_BODY_BYTES
+        if response.is_stream_consumed:  # built in memory (httpx.MockTransport): httpx has read and decoded it
+            inflater, chunks = _Inflater(None, source), iter([response.content])
+        else:
+            inflater, chunks = _Inflater(response.headers.get("content-encoding"), source), response.iter_raw()
+        body = bytearray()
+        for raw in chunks:
+            for piece in inflater.decode(raw, limit - len(body)):
+                body += piece
+            if len(body) > limit:
+                if not success:
+                    return bytes(body[:limit])
+                raise TerminalFetchError(
+                    source, f"{public_url}: the body is larger than max_body_megabytes = "
+                    f"{self.settings.max_body_megabytes:g} ({limit:,} bytes once decoded); not read further"
+                )
+            self._check_deadline(deadline, source, public_url, f"while reading the body ({len(body):,} bytes so far)")
+        inflater.finish()
+        return bytes(body)

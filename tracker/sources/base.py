@@ -22,7 +22,8 @@ Optional hook, looked up with ``getattr`` by the runner (fetchers without it nee
    failed request. Follow-ups pass the same incremental filter as planned requests, so give them their
    own ``cursor``.
 
-Fetchers return frames; only the store writes files.
+Fetchers return frames; only the store writes files. ``Request`` itself lives in ``tracker.request``, below
+the HTTP client, and is re-exported here for the fetchers.
 """
 
 from __future__ import annotations
@@ -35,28 +36,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import polars as pl
 
 from tracker.errors import PayloadError
+from tracker.request import Request
 
 if TYPE_CHECKING:
     from tracker.config import ProductGroup, SourceSettings
     from tracker.http import HttpClient
-
-
-@dataclass(frozen=True)
-class Request:
-    """One HTTP GET to a source. ``params`` never holds an API key: the client adds it."""
-
-    source: str
-    path: str  # appended to the source's base URL, starts with "/"
-    params: tuple[tuple[str, str], ...]  # ordered; a name may repeat (Eurostat's geo=DE&geo=FR)
-    table: str  # the canonical table its rows go to
-    cursor: str  # what this request covers, e.g. "A/2023/CHN/export": the incremental-loading key
-    periods: tuple[str, ...] = ()  # periods the answer covers, to tell stale from fresh on a re-run
-    replaces: str | None = None  # cursor of the request this one (with its siblings) replaces, e.g. after a split
-
-    def describe(self) -> str:
-        """JSON of the request for the fetch log (no key is ever part of it)."""
-        return json.dumps({"path": self.path, "params": [list(pair) for pair in self.params], "cursor": self.cursor},
-                          ensure_ascii=False)
 
 
 @dataclass(frozen=True)
