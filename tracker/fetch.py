@@ -10,19 +10,27 @@ Why it is built this way:
   ``max_age_days`` is skipped, unless it covers the current or previous year, which sources still revise.
   Upserts are idempotent, so a re-run leaves the same table as a clean run.
 * Nothing stops the run: a failing request or source is logged and counted, and the others go on.
-* Fetching runs on ``max_concurrency`` threads through the one client; parsing and writing stay on the
-  calling thread, so the store sees one writer.
+* Fetching runs on ``max_concurrency`` daemon threads through the one client; parsing and writing stay on
+  the calling thread, so the store sees one writer. The calling thread never blocks without a timeout: it
+  polls for answers, so Ctrl-C, a stop request (``stop_running_fetches``, the scheduler's shutdown) and
+  the per-source deadline (``[http] source_deadline_seconds``) take effect within a fraction of a second.
+  Requests still unfinished then are logged ``interrupted`` (stopped) or ``failed`` (deadline).
+* An answer may call for follow-up requests (pages, splits), at most ``MAX_FOLLOW_UPS`` of them: more
+  fails that request, so a lying page count cannot queue thousands of requests.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import queue
 import sys
+import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -32,7 +40,7 @@ import polars as pl
 from tqdm import tqdm
 
 from tracker.config import Config, HttpSettings, SourceSettings
-from tracker.errors import TrackerError
+from tracker.errors import PayloadError, TrackerError
 from tracker.http import HttpClient, HttpResult, redact
 from tracker.schemas import FETCH_LOG, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
@@ -44,6 +52,10 @@ log = logging.getLogger(__name__)
 CACHE_DIR = Path(".cache")  # under the store root: HTTP cache and daily request counts
 DEFAULT_MAX_AGE_DAYS = 30
 RECENT_YEARS = 2  # the current and the previous year are always refetched
+MAX_FOLLOW_UPS = 100  # follow-up requests one answer may call for (World Bank pages: 3 for every country)
+POLL_SECONDS = 0.2  # how often the runner looks at stop requests and its deadline while requests are out
+
+_STOP = threading.Event()
 
 ClientFactory = Callable[[HttpSettings, Path], HttpClient]
 
@@ -73,6 +85,61 @@ class FetchSummary:
     @property
     def rows_written(self) -> int:
         return sum(summary.rows_written for summary in self.sources.values())
+
+
+class FetchInterrupted(KeyboardInterrupt):
+    """A fetch stopped because ``stop_running_fetches`` was called; its unfinished requests were logged."""
+
+
+def stop_running_fetches() -> None:
+    """Make every fetch running in this process stop now, logging its unfinished requests as interrupted.
+
+    For the scheduler's shutdown: its fetch runs on a worker thread, where no KeyboardInterrupt arrives.
+    """
+    _STOP.set()
+
+
+class _Workers:
+    """``count`` daemon threads sending requests through the client; answers come back on ``done``.
+
+    Daemon threads rather than a ThreadPoolExecutor: the interpreter joins an executor's threads at exit,
+    so one request stuck on a slow server would hold up Ctrl-C until its deadline.
+    """
+
+    def __init__(self, count: int, send: Callable[[Request], HttpResult], name: str) -> None:
+        self._send = send
+        self._todo: queue.SimpleQueue[tuple[int, Request] | None] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[tuple[int, HttpResult | Exception]] = queue.SimpleQueue()
+        self._stopped = threading.Event()
+        self._threads = [threading.Thread(target=self._work, name=f"{name}-{index}", daemon=True)
+                         for index in range(count)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, token: int, request: Request) -> None:
+        self._todo.put((token, request))
+
+    def next_done(self, timeout: float) -> tuple[int, HttpResult | Exception] | None:
+        """The next finished request (its token and result or error); None if none finished within ``timeout``."""
+        try:
+            return self._done.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def stop(self) -> None:
+        """No further request starts; requests in flight end on their own (their answers are dropped)."""
+        self._stopped.set()
+        for _ in self._threads:
+            self._todo.put(None)
+
+    def _work(self) -> None:
+        while (item := self._todo.get()) is not None and not self._stopped.is_set():
+            token, request = item
+            try:
+                outcome: HttpResult | Exception = self._send(request)
+            except Exception as exc:  # reported by the runner, which logs it for this request
+                outcome = exc
+            self._done.put((token, outcome))
 
 
 def _utc_now() -> datetime:
@@ -145,10 +212,14 @@ class _SourceRun:
 
     def _fetch_all(self, fetcher: Fetcher, planned: list[Request]) -> None:
         assert self.settings is not None
+        settings = self.settings
         fresh = self._fresh_cursors()
         today = self.now().date()
-        pending: dict[Future[HttpResult], tuple[Request, datetime]] = {}
-        pool = ThreadPoolExecutor(max_workers=self.config.http.max_concurrency, thread_name_prefix=self.source_id)
+        http = self.config.http
+        deadline = time.monotonic() + http.source_deadline_seconds
+        pending: dict[int, tuple[Request, datetime]] = {}
+        tokens = itertools.count()
+        workers = _Workers(http.max_concurrency, lambda request: self.client.get(request, settings), self.source_id)
         bar = tqdm(total=len(planned), desc=self.source_id, unit="req", file=sys.stderr, disable=not self.progress)
 
         def submit(request: Request) -> None:
@@ -157,45 +228,64 @@ class _SourceRun:
                 bar.update(1)
                 return
             self.summary.requests += 1
-            pending[pool.submit(self.client.get, request, self.settings)] = (request, self.now())
+            token = next(tokens)
+            pending[token] = (request, self.now())
+            workers.submit(token, request)
 
         try:
             for request in planned:
                 submit(request)
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    request, started = pending[future]
-                    follow_ups = self._handle(fetcher, request, started, future)
-                    del pending[future]  # only now: an interrupt while handling still logs this request
-                    bar.update(1)
-                    if follow_ups:
-                        bar.total += len(follow_ups)
-                        bar.refresh()
-                        for follow_up in follow_ups:
-                            submit(follow_up)
+                if _STOP.is_set():
+                    raise FetchInterrupted(f"{self.source_id}: the fetch was asked to stop")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    log.error("%s: source deadline of %g s passed; %d request(s) unfinished", self.source_id,
+                              http.source_deadline_seconds, len(pending))
+                    self.summary.failed += len(pending)
+                    self._log_unfinished(pending, "failed", f"the source deadline of {http.source_deadline_seconds:g}"
+                                         " s (source_deadline_seconds) passed before this request ended")
+                    break
+                finished = workers.next_done(min(POLL_SECONDS, left))
+                if finished is None:
+                    continue
+                token, outcome = finished
+                request, started = pending[token]
+                follow_ups = self._handle(fetcher, request, started, outcome)
+                del pending[token]  # only now: an interrupt while handling still logs this request
+                bar.update(1)
+                if follow_ups:
+                    bar.total += len(follow_ups)
+                    bar.refresh()
+                    for follow_up in follow_ups:
+                        submit(follow_up)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            for request, started in pending.values():
-                self._log(request.describe(), started, 0, "interrupted", "the run stopped before this request ended",
-                          finished=False)
+            self._log_unfinished(pending, "interrupted", "the run stopped before this request ended")
             raise
         finally:
+            workers.stop()
             bar.close()
-        pool.shutdown(wait=True)
+
+    def _log_unfinished(self, pending: dict[int, tuple[Request, datetime]], status: str, error: str) -> None:
+        """One row per request still out; ``pending`` is emptied so that none is logged twice."""
+        for request, started in pending.values():
+            self._log(request.describe(), started, 0, status, error, finished=status != "interrupted")
+        pending.clear()
 
     def _handle(
-        self, fetcher: Fetcher, request: Request, started: datetime, future: Future[HttpResult]
+        self, fetcher: Fetcher, request: Request, started: datetime, outcome: HttpResult | Exception
     ) -> list[Request]:
         """Parse and write one answer; log the attempt; return the follow-up requests it calls for."""
-        try:
-            result = future.result()
-        except Exception as exc:
-            self._fail(request, started, exc)
+        if isinstance(outcome, Exception):
+            self._fail(request, started, outcome)
             return []
+        result = outcome
         follow_up = getattr(fetcher, "follow_up", None)
         try:
             follow_ups: list[Request] = follow_up(request, result.content) if follow_up is not None else []
+            if len(follow_ups) > MAX_FOLLOW_UPS:
+                raise PayloadError(self.source_id, f"the answer calls for {len(follow_ups):,} follow-up requests, "
+                                   f"more than the {MAX_FOLLOW_UPS} one answer may; none was sent")
         except Exception as exc:
             self._fail(request, started, exc)
             return []

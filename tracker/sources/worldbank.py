@@ -1,7 +1,8 @@
 """World Bank Indicators API v2: market size and readiness (GDP, population, internet use, imports).
 
 One request per indicator for every country (``all``, or the configured markets), all years at once,
-``per_page=1000``; ``follow_up`` asks for pages 2..N when the first page says there are more.
+``per_page=1000``; ``follow_up`` asks for pages 2..N when the first page says there are more, and only
+when its ``pages``, ``per_page`` and ``total`` agree (the runner caps follow-ups per answer too).
 
 Errors come with HTTP 200 as ``[{"message": [...]}]`` (PayloadError); an empty answer is
 ``[{"page": 0, ...}, null]`` (empty frame). Which rows are kept:
@@ -73,15 +74,26 @@ class WorldBankFetcher:
         )
 
     def follow_up(self, request: Request, body: bytes) -> list[Request]:
-        """Pages 2..N, asked for once, from page 1's metadata."""
+        """Pages 2..N, asked for once, from page 1's metadata, which must add up (PayloadError otherwise).
+
+        ``pages`` must be ``ceil(total / per_page)`` and the page may hold at most ``per_page`` records: a
+        page count that disagrees with the totals would queue requests for pages that do not exist.
+        """
         params = dict(request.params)
         if params.get("page") != "1":
             return []
         try:
-            meta = json.loads(body)[0]
-            pages = int(meta["pages"])
+            payload = json.loads(body)
+            meta = payload[0]
+            pages, per_page, total = (int(meta[name]) for name in ("pages", "per_page", "total"))
         except (ValueError, LookupError, TypeError):
-            return []
+            return []  # not a page (an error message, a malformed body): parse reports it
+        if pages <= 1:
+            return []  # nothing to follow (an empty answer says pages 0, per_page 0)
+        records = payload[1] if len(payload) > 1 and isinstance(payload[1], list) else []
+        if per_page <= 0 or total < 0 or pages != -(-total // per_page) or len(records) > per_page:
+            raise PayloadError(SOURCE, f"page 1 does not add up: pages={pages}, per_page={per_page}, "
+                               f"total={total}, {len(records)} records on the page")
         indicator = request.path.rsplit("/", 1)[-1]
         markets = request.path.split("/")[3]
         first, last = (int(year) for year in params["date"].split(":"))
