@@ -1,20 +1,27 @@
-"""The shared HTTP client: retries, Retry-After, rate limits, daily caps, cache and key redaction."""
+"""The shared HTTP client: retries, Retry-After, rate limits, daily caps, cache, key redaction, and the limits
+against hostile upstreams (deadline, body size, gzip bombs, cross-host redirects), the latter on loopback servers."""
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
+import gzip
 import logging
+import time
+import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.loopback import Server, drip, gzip_bomb, loopback, send
 from tracker.config import HttpSettings, SourceSettings
 from tracker.errors import HTTPStatusError, TerminalFetchError, TransientFetchError
-from tracker.http import HttpClient, parse_retry_after
-from tracker.sources.base import Request
+from tracker.http import HttpClient, parse_retry_after, register_secret
+from tracker.request import Request
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SECRET = "sekrit-key-0123456789"
@@ -271,3 +278,187 @@ def test_client_sends_no_key_for_keyless_sources(monkeypatch: pytest.MonkeyPatch
     handler, seen = scripted(httpx.Response(200))
     make_client(handler, FakeTime()).get(REQUEST, source_settings("worldbank", api_key_env="TEST_WB_KEY"))
     assert SECRET not in str(seen[0].url) and SECRET not in str(seen[0].headers)
+
+
+# ---------------------------------------------------------------- hostile upstreams, on loopback servers
+def real_client(**settings: object) -> HttpClient:
+    """A client with real time and real sockets, no cache."""
+    return HttpClient(http_settings(**settings), None)
+
+
+def test_client_drip_server_fails_at_the_request_deadline() -> None:
+    def slow_drip(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        drip(handler, server, seconds_per_byte=1.5)  # 0, 1.5, 3.0 s: the deadline falls between two bytes
+
+    with loopback(slow_drip) as server:
+        started = time.monotonic()
+        with pytest.raises(TransientFetchError, match=r"request deadline of 2 s passed while reading the body"):
+            real_client(request_deadline_seconds=2.0).get(REQUEST, source_settings(base_url=server.url))
+        elapsed = time.monotonic() - started
+    assert 2.0 <= elapsed < 2.5  # the watchdog cuts the connection at the deadline, between two drips
+
+
+def test_client_silent_server_read_timeout_is_cut_to_the_deadline() -> None:
+    def silent(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        server.stopping.wait(30)  # headers never come
+
+    with loopback(silent) as server:
+        started = time.monotonic()
+        with pytest.raises(TransientFetchError, match=r"ReadTimeout.*request deadline of 1\.5 s"):
+            real_client(request_deadline_seconds=1.5, read_timeout_seconds=30.0).get(
+                REQUEST, source_settings(base_url=server.url))
+        elapsed = time.monotonic() - started
+    assert elapsed < 3.0 and server.arrived() == 1  # no retry that could only start after the deadline
+
+
+def test_client_deadline_covers_back_off_waits() -> None:
+    def busy(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        send(handler, 503, b"busy", Retry_After="1")
+
+    with loopback(busy) as server:
+        started = time.monotonic()
+        with pytest.raises(TransientFetchError, match=r"request deadline of 2\.5 s"):
+            real_client(request_deadline_seconds=2.5, max_attempts=10).get(
+                REQUEST, source_settings(base_url=server.url))
+        elapsed = time.monotonic() - started
+    assert elapsed < 3.0 and 2 <= server.arrived() <= 3
+
+
+def _peak_bytes_while(action: Callable[[], object]) -> int:
+    """Peak Python heap (tracemalloc) above the start while ``action`` runs."""
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        action()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak - start
+
+
+def test_client_gzip_bomb_is_refused_within_a_memory_bound() -> None:
+    bomb = gzip_bomb(200)  # 200 MB of zeros in about 200 KB
+
+    def answer(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        send(handler, 200, bomb, Content_Encoding="gzip", Content_Type="application/json")
+
+    def fetch() -> None:
+        with pytest.raises(TerminalFetchError, match="larger than max_body_megabytes = 5"):
+            real_client(max_body_megabytes=5).get(REQUEST, source_settings(base_url=server.url))
+
+    with loopback(answer) as server:
+        peak = _peak_bytes_while(fetch)
+    assert len(bomb) < 300_000
+    assert peak < 20_000_000  # the 5 MB cap plus growth of the buffer; inflating it whole would take 200 MB
+
+
+def test_client_plain_body_over_the_cap_stops_being_read() -> None:
+    def endless(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(300_000_000))
+        handler.end_headers()
+        chunk = b"x" * 1_000_000
+        for _ in range(300):
+            if server.stopping.is_set():
+                return
+            handler.wfile.write(chunk)
+
+    def fetch() -> None:
+        with pytest.raises(TerminalFetchError, match="larger than max_body_megabytes = 3"):
+            real_client(max_body_megabytes=3).get(REQUEST, source_settings(base_url=server.url))
+
+    with loopback(endless) as server:
+        peak = _peak_bytes_while(fetch)
+    assert peak < 15_000_000
+
+
+def test_client_gzip_body_under_the_cap_is_decoded() -> None:
+    body = b'{"data": [' + b'{"value": 1},' * 50_000 + b'{"value": 2}]}'
+    compressed = gzip.compress(body)
+
+    def answer(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        send(handler, 200, compressed, Content_Encoding="gzip")
+
+    with loopback(answer) as server:
+        result = real_client(max_body_megabytes=1).get(REQUEST, source_settings(base_url=server.url))
+    assert result.content == body and len(compressed) < len(body) // 20
+    assert server.seen[0][1]["accept-encoding"] == "gzip, deflate"
+
+
+def test_client_cut_gzip_body_is_an_error() -> None:
+    compressed = gzip.compress(b"x" * 100_000)
+
+    def answer(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        send(handler, 200, compressed[: len(compressed) // 2], Content_Encoding="gzip")
+
+    with loopback(answer) as server, pytest.raises(TransientFetchError, match="ended before its compressed stream"):
+        real_client(max_attempts=1).get(REQUEST, source_settings(base_url=server.url))
+
+
+def _redirect_to(target: Callable[[BaseHTTPRequestHandler], str]) -> Callable[[BaseHTTPRequestHandler, Server], None]:
+    def respond(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        if handler.path.startswith("/moved"):
+            send(handler, 200, b"arrived")
+        else:
+            send(handler, 302, Location=target(handler))
+
+    return respond
+
+
+def _ok(handler: BaseHTTPRequestHandler, server: Server) -> None:
+    send(handler, 200, b"other host")
+
+
+def test_client_comtrade_key_header_never_reaches_another_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_COMTRADE_KEY", SECRET)
+    with loopback(_ok) as other, loopback(_redirect_to(lambda _: f"{other.url}/elsewhere")) as home:
+        result = real_client().get(REQUEST, source_settings(base_url=home.url, api_key_env="TEST_COMTRADE_KEY"))
+    assert result.content == b"other host"
+    assert home.seen[0][1]["ocp-apim-subscription-key"] == SECRET
+    assert len(other.seen) == 1 and SECRET not in repr(other.seen)
+
+
+def test_client_census_key_in_a_redirect_url_is_not_followed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_CENSUS_KEY", SECRET)
+    census = Request("census", "/data/timeseries/intltrade/imports/hs", (("get", "CTY_CODE"),), "trade", "c")
+    settings = source_settings("census", api_key_env="TEST_CENSUS_KEY")
+    with (loopback(_ok) as other, loopback(_redirect_to(lambda h: f"{other.url}{h.path}")) as home,  # query echoed
+          pytest.raises(TerminalFetchError, match="another host with the API key in its URL") as caught):
+        real_client().get(census, dataclasses.replace(settings, base_url=home.url))
+    assert f"key={SECRET}" in home.seen[0][0]
+    assert other.seen == [] and SECRET not in str(caught.value)
+
+
+def test_client_census_redirect_without_the_key_goes_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_CENSUS_KEY", SECRET)
+    census = Request("census", "/data/timeseries/intltrade/imports/hs", (("get", "CTY_CODE"),), "trade", "c")
+    with loopback(_ok) as other, loopback(_redirect_to(lambda _: f"{other.url}/mirror?get=CTY_CODE")) as home:
+        result = real_client().get(census, source_settings("census", base_url=home.url, api_key_env="TEST_CENSUS_KEY"))
+    assert result.content == b"other host"
+    assert [path for path, _ in other.seen] == ["/mirror?get=CTY_CODE"] and SECRET not in repr(other.seen)
+
+
+def test_client_same_host_redirect_keeps_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_COMTRADE_KEY", SECRET)
+    with loopback(_redirect_to(lambda _: "/moved")) as home:
+        result = real_client().get(REQUEST, source_settings(base_url=home.url, api_key_env="TEST_COMTRADE_KEY"))
+    assert result.content == b"arrived"
+    assert [headers["ocp-apim-subscription-key"] for _, headers in home.seen] == [SECRET, SECRET]
+
+
+def test_client_redirect_loop_is_cut() -> None:
+    with loopback(_redirect_to(lambda h: h.path)) as home, pytest.raises(TerminalFetchError, match="more than 5"):
+        real_client().get(REQUEST, source_settings(base_url=home.url))
+    assert home.arrived() == 6
+
+
+def test_redaction_covers_child_loggers_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    register_secret(SECRET)
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("httpcore.http11").debug("send_request_headers url=%s", f"/x?key={SECRET}")
+    try:
+        raise ValueError(f"bad key {SECRET}")
+    except ValueError:
+        logging.getLogger("some.library.deep.child").exception("failed")
+    assert "key=***" in caplog.text and "bad key ***" in caplog.text
+    assert SECRET not in caplog.text

@@ -44,7 +44,7 @@ from tracker.errors import PayloadError, TrackerError
 from tracker.http import HttpClient, HttpResult, redact
 from tracker.schemas import FETCH_LOG, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
-from tracker.sources.base import Fetcher, FetchScope, Request
+from tracker.sources.base import MAX_FOLLOW_UPS, Fetcher, FetchScope, Request
 from tracker.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 CACHE_DIR = Path(".cache")  # under the store root: HTTP cache and daily request counts
 DEFAULT_MAX_AGE_DAYS = 30
 RECENT_YEARS = 2  # the current and the previous year are always refetched
-MAX_FOLLOW_UPS = 100  # follow-up requests one answer may call for (World Bank pages: 3 for every country)
 POLL_SECONDS = 0.2  # how often the runner looks at stop requests and its deadline while requests are out
 
 _STOP = threading.Event()

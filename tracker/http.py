@@ -27,12 +27,14 @@ fetch run and may be shared by threads.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 import json
 import logging
 import random as _random
 import re
+import socket
 import threading
 import time
 import zlib
@@ -290,6 +292,36 @@ class _Inflater:
             raise TransientFetchError(self.source, f"the {self.encoding} body ended before its compressed stream did")
 
 
+class _Watchdog:
+    """Cuts a response's connection when the request deadline passes, so a blocked read ends at once.
+
+    Between two chunks only the read timeout bounds a read; a server sending a byte just before each
+    timeout would otherwise keep a request alive well past its deadline. Responses without a socket
+    (httpx.MockTransport) are left alone.
+    """
+
+    def __init__(self, response: httpx.Response, seconds: float) -> None:
+        self.fired = False
+        stream = response.extensions.get("network_stream")
+        self._socket = stream.get_extra_info("socket") if stream is not None else None
+        self._timer = threading.Timer(seconds, self._cut) if self._socket is not None else None
+
+    def _cut(self) -> None:
+        self.fired = True
+        with contextlib.suppress(OSError):  # already closed: the read has ended anyway
+            self._socket.shutdown(socket.SHUT_RDWR)  # wakes the reading thread; closing alone would not
+
+    def __enter__(self) -> _Watchdog:
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 @dataclass(frozen=True)
 class _Answer:
     """One attempt's outcome after redirects: status, headers, and the body read within the limits."""
@@ -455,7 +487,13 @@ class HttpClient:
                                  redact(str(target.copy_with(query=None))))
                     continue
                 success = 200 <= response.status_code < 300
-                content = self._read(response, source, public_url, deadline, success)
+                with _Watchdog(response, deadline - time.monotonic()) as watchdog:
+                    try:
+                        content = self._read(response, source, public_url, deadline, success)
+                    except httpx.TransportError:
+                        if watchdog.fired:
+                            self._check_deadline(deadline, source, public_url, "while reading the body")
+                        raise
                 return _Answer(response.status_code, response.headers, content)
         raise TerminalFetchError(source, f"{public_url}: more than {MAX_REDIRECTS} redirects")
 

@@ -123,10 +123,14 @@ def run_tracked(job_id: str, target: str, params: dict[str, object], data_root: 
     except Exception as exc:
         ended = _ended(run, "failed", started, error=f"{type(exc).__name__}: {exc}")
         log.exception("job %s failed after %.1f s", job_id, ended.duration_seconds)
-    except BaseException as exc:  # KeyboardInterrupt / SystemExit while running in the foreground
-        _record(store, _ended(run, "interrupted", started, error=f"stopped by {type(exc).__name__}"))
+    except BaseException as exc:  # KeyboardInterrupt / SystemExit in the foreground; a fetch the scheduler stopped
+        ended = _ended(run, "interrupted", started, error=f"stopped by {type(exc).__name__}")
+        _record(store, ended)
         with _ACTIVE_LOCK:
             _ACTIVE.pop(run.run_id, None)
+        if _STOPPING.is_set():
+            log.warning("job %s interrupted: the scheduler is stopping", job_id)
+            return ended  # the scheduler asked for it: nothing above this worker thread needs the exception
         raise
     _record(store, ended)
     with _ACTIVE_LOCK:

@@ -10,8 +10,10 @@ Why each setting:
   slot, and only if it is less than ``misfire_grace_hours`` late.
 * ``max_instances=1`` and one worker thread: fetches, refreshes and reports never race each other.
 * The data-folder lock (``lock.SchedulerLock``) keeps a second scheduler from starting.
-* SIGTERM/SIGINT: no new job starts; a running job may finish for ``shutdown_grace_seconds``, then it is
-  abandoned and recorded as interrupted (store writes are atomic: nothing half-written remains).
+* SIGTERM/SIGINT: no new job starts; a running job may finish for ``shutdown_grace_seconds``. Then a
+  running fetch is asked to stop (it logs its unfinished requests as interrupted in ``fetch_log``, within
+  ``FETCH_STOP_SECONDS``); a job still running after that is abandoned and recorded as interrupted
+  (store writes are atomic: nothing half-written remains).
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ log = logging.getLogger(__name__)
 
 JOBSTORE_PATH = Path("scheduler") / "jobs.sqlite"
 RUN_TRACKED_REF = "tracker.scheduling.runs:run_tracked"
-EXIT_ABANDONED = 143  # 128 + SIGTERM: a running job had to be abandoned
+EXIT_ABANDONED = 143  # 128 + SIGTERM: a running job had to be stopped or abandoned
+FETCH_STOP_SECONDS = 10.0  # for a fetch asked to stop to log its unfinished requests and end
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,15 @@ class _Shutdown:
             time.sleep(0.05)
         return not active_runs()
 
+    def stop_fetches(self) -> None:
+        """Ask a running fetch to stop and give it ``FETCH_STOP_SECONDS`` to log what it leaves unfinished."""
+        from tracker.fetch import stop_running_fetches
+
+        stop_running_fetches()
+        deadline = time.monotonic() + FETCH_STOP_SECONDS
+        while active_runs() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
 
 def _log_job_event(event: JobEvent) -> None:
     if event.code == EVENT_JOB_MISSED:
@@ -248,6 +260,7 @@ def serve(config: Config, data_root: Path | str, specs: Sequence[JobSpec] | None
             if shutdown.wait_for_jobs(config.schedule.shutdown_grace_seconds):
                 log.info("scheduler stopped cleanly")
                 return ServeResult(0)
+            shutdown.stop_fetches()
             abandoned = record_abandoned(store, "abandoned at shutdown (SIGTERM/SIGINT) after "
                                          f"{config.schedule.shutdown_grace_seconds:g} s; nothing half-written kept")
             for run in abandoned:

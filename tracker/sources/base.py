@@ -20,7 +20,8 @@ Optional hook, looked up with ``getattr`` by the runner (fetchers without it nee
    carry ``replaces=<cursor of the original>``: when ``parse`` failed and every follow-up replaces the
    request, the attempt is logged as failed with a note that it was replaced, and it does not count as a
    failed request. Follow-ups pass the same incremental filter as planned requests, so give them their
-   own ``cursor``.
+   own ``cursor``. One answer may call for at most ``MAX_FOLLOW_UPS``: the runner fails a request whose
+   answer calls for more, and a fetcher that reads a count from the answer checks it before building them.
 
 Fetchers return frames; only the store writes files. ``Request`` itself lives in ``tracker.request``, below
 the HTTP client, and is re-exported here for the fetchers.
@@ -37,6 +38,8 @@ import polars as pl
 
 from tracker.errors import PayloadError
 from tracker.request import Request
+
+MAX_FOLLOW_UPS = 100  # follow-up requests one answer may call for (World Bank pages: 3 for every country)
 
 if TYPE_CHECKING:
     from tracker.config import ProductGroup, SourceSettings

@@ -25,7 +25,7 @@ import polars as pl
 from tracker import countries
 from tracker.errors import PayloadError
 from tracker.schemas import MACRO
-from tracker.sources.base import FetchScope, Parsed, Request, load_json
+from tracker.sources.base import MAX_FOLLOW_UPS, FetchScope, Parsed, Request, load_json
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -94,6 +94,9 @@ class WorldBankFetcher:
         if per_page <= 0 or total < 0 or pages != -(-total // per_page) or len(records) > per_page:
             raise PayloadError(SOURCE, f"page 1 does not add up: pages={pages}, per_page={per_page}, "
                                f"total={total}, {len(records)} records on the page")
+        if pages - 1 > MAX_FOLLOW_UPS:
+            raise PayloadError(SOURCE, f"page 1 says there are {pages:,} pages; at most {MAX_FOLLOW_UPS + 1} are "
+                               "followed (ask for fewer years or markets)")
         indicator = request.path.rsplit("/", 1)[-1]
         markets = request.path.split("/")[3]
         first, last = (int(year) for year in params["date"].split(":"))
