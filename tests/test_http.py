@@ -7,6 +7,7 @@ import dataclasses
 import email.utils
 import gzip
 import logging
+import re
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -18,8 +19,8 @@ import httpx
 import pytest
 
 from tests.loopback import Server, drip, gzip_bomb, loopback, send
-from tracker.config import HttpSettings, SourceSettings
-from tracker.errors import HTTPStatusError, TerminalFetchError, TransientFetchError
+from tracker.config import HttpSettings, SourceSettings, load_config
+from tracker.errors import ConfigError, HTTPStatusError, TerminalFetchError, TransientFetchError
 from tracker.http import HttpClient, parse_retry_after, register_secret
 from tracker.request import Request
 
@@ -462,3 +463,24 @@ def test_redaction_covers_child_loggers_and_tracebacks(caplog: pytest.LogCapture
         logging.getLogger("some.library.deep.child").exception("failed")
     assert "key=***" in caplog.text and "bad key ***" in caplog.text
     assert SECRET not in caplog.text
+
+
+# ------------------------------------------------------------------------------- the [http] limit keys
+@pytest.mark.parametrize("key", ["request_deadline_seconds", "max_body_megabytes", "source_deadline_seconds"])
+@pytest.mark.parametrize("bad", ["inf", "nan", "0", "-5", '"300"'])
+def test_config_http_limits_must_be_finite_and_positive(config_dir: Path, key: str, bad: str) -> None:
+    sources = config_dir / "sources.toml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(re.sub(rf"^{key} = \S+", f"{key} = {bad}", text, flags=re.MULTILINE), encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"sources\.toml: http\.{key}: expected a positive number"):
+        load_config(config_dir)
+
+
+def test_config_http_limits_default_when_absent(config_dir: Path) -> None:
+    sources = config_dir / "sources.toml"
+    text = sources.read_text(encoding="utf-8")
+    for key in ("request_deadline_seconds", "max_body_megabytes", "source_deadline_seconds"):
+        text = re.sub(rf"^{key} = .*\n", "", text, flags=re.MULTILINE)
+    sources.write_text(text, encoding="utf-8")
+    http = load_config(config_dir).http
+    assert (http.request_deadline_seconds, http.max_body_megabytes, http.source_deadline_seconds) == (300, 100, 7200)
