@@ -64,6 +64,7 @@ BYTES_PER_MEGABYTE = 1_000_000
 ERROR_BODY_BYTES = 4096  # of a non-2xx answer only the start is read: enough for the error message
 MAX_REDIRECTS = 5
 ACCEPT_ENCODING = "gzip, deflate"  # the encodings ``_Inflater`` decodes in bounded steps
+INFLATE_STEP_BYTES = 1_000_000  # decoded per step: 64 KB of a gzip bomb would otherwise inflate to 64 MB at once
 
 # Where each keyed source expects its key; sources not listed never send one.
 KEY_PLACEMENT: dict[str, tuple[str, str]] = {
@@ -272,14 +273,15 @@ class _Inflater:
             raise TerminalFetchError(source, f"answer uses Content-Encoding {self.encoding!r}, which was not asked for")
 
     def decode(self, raw: bytes, room: int) -> Iterator[bytes]:
-        """The decoded pieces of ``raw``; stops once more than ``room`` bytes came out (the caller refuses them)."""
+        """The decoded pieces of ``raw``, each at most ``INFLATE_STEP_BYTES``; stops once more than ``room`` bytes
+        came out (the caller refuses them)."""
         if self._zlib is None:
             yield raw
             return
         data = raw
         try:
             while data and room >= 0:
-                piece = self._zlib.decompress(data, room + 1)
+                piece = self._zlib.decompress(data, min(room + 1, INFLATE_STEP_BYTES))
                 room -= len(piece)
                 yield piece
                 data = self._zlib.unconsumed_tail
