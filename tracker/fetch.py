@@ -99,7 +99,7 @@ def stop_running_fetches() -> None:
 
 
 class _Workers:
-    """``count`` daemon threads sending requests through the client; answers come back on ``done``.
+    """``count`` daemon threads sending requests through the client; ``next_done`` hands back the answers.
 
     Daemon threads rather than a ThreadPoolExecutor: the interpreter joins an executor's threads at exit,
     so one request stuck on a slow server would hold up Ctrl-C until its deadline.
