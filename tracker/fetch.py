@@ -32,7 +32,7 @@ import polars as pl
 from tqdm import tqdm
 
 from tracker.config import Config, HttpSettings, SourceSettings
-from tracker.errors import TrackerError
+from tracker.errors import StoreWriteError, TrackerError
 from tracker.http import HttpClient, HttpResult, redact
 from tracker.schemas import FETCH_LOG, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
@@ -166,7 +166,11 @@ class _SourceRun:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     request, started = pending[future]
-                    follow_ups = self._handle(fetcher, request, started, future)
+                    try:
+                        follow_ups = self._handle(fetcher, request, started, future)
+                    except StoreWriteError:
+                        del pending[future]  # already logged as failed
+                        raise
                     del pending[future]  # only now: an interrupt while handling still logs this request
                     bar.update(1)
                     if follow_ups:
@@ -210,6 +214,8 @@ class _SourceRun:
                 self._log(request.describe(), started, 0, "failed", note)
             else:
                 self._fail(request, started, exc)
+            if isinstance(exc, StoreWriteError):
+                raise  # a full disk fails every later write too: stop the run (cli prints one message)
             return follow_ups
         rows = parsed.frame.height
         status = "cached" if result.from_cache else ("ok" if rows else "empty")
