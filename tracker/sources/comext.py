@@ -126,8 +126,8 @@ class ComextFetcher:
         if raw is None or raw.is_empty():
             return Parsed(TRADE.empty())
         not_countries = list(NOT_COUNTRIES)
-        frame = raw.filter(~pl.col("partner").is_in(not_countries) & ~pl.col("reporter").is_in(not_countries))
-        frame = _pivot(_checked(frame))
+        frame = _checked(raw).filter(~pl.col("partner").is_in(not_countries) & ~pl.col("reporter").is_in(not_countries))
+        frame = _pivot(frame)
         frame, unknown_reporters = map_source_codes(frame, "reporter", "eurostat")
         frame, unknown_partners = map_source_codes(frame, "partner", "eurostat")
         unknown = sorted(set(unknown_reporters) | set(unknown_partners))
@@ -223,9 +223,11 @@ def _checked(frame: pl.DataFrame) -> pl.DataFrame:
     """Refuse empty key cells, unknown flows, periods that do not match the frequency, and observations that
     are not plain non-negative numbers (a sign, exponent, NaN or inf is not how SDMX-CSV writes them)."""
     for alias in ("frequency", "reporter", "partner", "hs_code", "flow", "indicator", "period"):
-        if frame.get_column(alias).null_count():
+        column = frame.get_column(alias)
+        missing = (column.is_null() | (column == "")).sum()
+        if missing:
             upstream = next(name for name, our in ALIASES.items() if our == alias)
-            raise PayloadError(SOURCE_ID, f"{frame.get_column(alias).null_count()} row(s) lack {upstream}")
+            raise PayloadError(SOURCE_ID, f"{missing} row(s) lack {upstream}")
     bad_flows = sorted(set(frame.get_column("flow").to_list()) - set(FLOW_CODES.values()))
     if bad_flows:
         raise PayloadError(SOURCE_ID, f"unknown flow code(s) {bad_flows}; expected 1 (import) or 2 (export)")
