@@ -216,9 +216,12 @@ def _answer_with(**changes: object) -> bytes:
         ({"qtyUnitAbbr": "<b>kg</b>"}, "column 'quantity_unit' holds \\['<b>kg</b>'\\], expected one of"),
         ({"classificationCode": "<script>x</script>"}, "column 'hs_revision' holds malformed values"),
         ({"cmdCode": "95<i>"}, "column 'hs_code' holds malformed values"),
+        ({"partner2Code": [0]}, "record 0: partner2Code is \\[0\\], expected a code"),
+        ({"customsCode": 0}, "record 0: customsCode is 0, expected a string"),
     ],
     ids=["abc", "numeric-string", "boolean", "weight-string", "qty-list", "no-value", "no-code", "bad-period",
-         "numeric-code", "negative", "1e308", "negative-weight", "html-unit", "html-revision", "html-code"],
+         "numeric-code", "negative", "1e308", "negative-weight", "html-unit", "html-revision", "html-code",
+         "list-partner2", "numeric-customs"],
 )
 def test_comtrade_parse_refuses_bad_values_naming_the_field(
     config: Config, changes: dict[str, object], message: str

@@ -216,13 +216,13 @@ class Store:
     @contextlib.contextmanager
     def writer_lock(self) -> Iterator[None]:
         """Hold the store-wide writer lock; wait up to ``lock_timeout`` seconds, then fail clearly."""
-        self.root.mkdir(parents=True, exist_ok=True)
         lock_path = self.root / LOCK_FILE
         owner_path = self.root / (LOCK_FILE + ".owner")
         lock = filelock.FileLock(lock_path, timeout=self.lock_timeout)
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
             lock.acquire()
-        except filelock.Timeout:
+        except filelock.Timeout:  # before OSError: filelock.Timeout is a TimeoutError, hence an OSError
             try:
                 owner = owner_path.read_text(encoding="utf-8").strip()
             except OSError:
@@ -231,6 +231,8 @@ class Store:
                 f"the store at {self.root} is being written by another process ({owner}); "
                 f"waited {self.lock_timeout:g} s. Try again when that write finishes."
             ) from None
+        except OSError as exc:
+            raise _write_failure(exc, f"locking the store at {self.root}") from exc
         try:
             with contextlib.suppress(OSError):  # who holds the lock is a courtesy; a full disk must fail the write
                 owner_path.write_text(f"pid {os.getpid()}", encoding="utf-8")
@@ -258,7 +260,10 @@ class Store:
     def _write_version(self, table: str, frame: pl.DataFrame, *, merge: bool, newest_wins: bool) -> WriteResult:
         schema = schemas.schema_for(table)
         table_dir = self.root / table
-        table_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            table_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
         self._remove_unreferenced(table_dir)
         old_version = self.current_version(table)
         if old_version is not None:
@@ -347,7 +352,8 @@ class Store:
 
     def _remove_unreferenced(self, table_dir: Path) -> None:
         """Delete staging leftovers and versions older than the live one and its predecessor."""
-        live = self.version_name(table_dir.name)  # a damaged pointer raises here: deleting would lose versions
+        live_version = self.current_version(table_dir.name)  # a damaged pointer raises: deleting would lose data
+        live = live_version.name if live_version is not None else None
         versions = self.versions(table_dir.name)
         keep = set()
         if live in versions:

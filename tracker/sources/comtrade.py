@@ -261,6 +261,11 @@ def _row(index: int, record: dict[str, Any]) -> tuple[object, ...] | None:
     if missing:
         raise PayloadError(SOURCE, f"{where} lacks {missing[0]}")
     flow = FLOWS.get(json_text(record["flowCode"], "flowCode", SOURCE, where) or "")
+    for field in ("partner2Code", "motCode"):  # the breakdown codes we filter on: numbers (or digit strings)
+        value = record.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | str)):
+            raise PayloadError(SOURCE, f"{where}: {field} is {value!r}, expected a code")
+    json_text(record.get("customsCode"), "customsCode", SOURCE, where)
     if flow is None:
         return None
     if record.get("partner2Code") not in (None, 0, "0"):
