@@ -343,3 +343,17 @@ def test_store_full_disk_is_a_store_write_error_and_changes_nothing(
     assert "No space left on device" in str(caught.value.__cause__)
     assert _snapshot(store) == before
     assert not list((store.root / "trade").glob(".staging-*"))
+
+
+def test_store_file_corrupt_inside_is_named_by_read_and_check(store: Store) -> None:
+    """Whole-looking file, damaged pages: `read` says which table, `store check` decodes it and names the file."""
+    store.upsert("trade", big_frame(20_000))
+    damaged = store.files("trade")[0]
+    data = bytearray(damaged.read_bytes())
+    middle = len(data) // 3
+    data[middle:middle + 2000] = bytes(2000)
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(StoreCorruptError, match=r"table 'trade' cannot be read .*store check"):
+        store.read("trade")
+    report = check_table(store, "trade")
+    assert len(report.structural) == 1 and report.structural[0].startswith(f"{damaged} cannot be decoded")
