@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -10,7 +11,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tracker.config import ProductGroup, SourceSettings
-from tracker.errors import PayloadError
+from tracker.errors import PayloadError, SchemaError
 from tracker.schemas import TRADE, validate
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.census import GET_VARIABLES, IMPORTS_PATH, CensusFetcher
@@ -141,3 +142,38 @@ def test_census_parse_empty_answer_gives_empty_frame(body: bytes) -> None:
 def test_census_parse_malformed_body_raises_payload_error(body: bytes, message: str) -> None:
     with pytest.raises(PayloadError, match=message):
         CensusFetcher().parse(_request(MONTHS_2023), body, FETCHED_AT)
+
+
+def _body(*rows: list[str | None]) -> bytes:
+    """An imports answer of the real shape (header first, every cell a string) with ``rows``."""
+    header = ["CTY_CODE", "CTY_NAME", "I_COMMODITY", "GEN_VAL_MO", "GEN_QY1_MO", "UNIT_QY1", "time"]
+    return json.dumps([header, *rows]).encode()
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (["5700", "CHINA", "9503", "-5000000", "10", "NO", "2023-01"], "GEN_VAL_MO holds non-numeric or negative"),
+        (["5700", "CHINA", "9503", "1e308", "10", "NO", "2023-01"], "GEN_VAL_MO holds non-numeric or negative"),
+        (["5700", "CHINA", "9503", "NaN", "10", "NO", "2023-01"], "GEN_VAL_MO holds non-numeric or negative"),
+        (["5700", "CHINA", "9503", "100", "-3", "NO", "2023-01"], "GEN_QY1_MO holds non-numeric or negative"),
+        (["5700", "CHINA", "9503", "9" * 400, "10", "NO", "2023-01"], "column 'value_usd' holds NaN or infinite"),
+        (["5700", "CHINA", "9503", "100", "10", "<b>NO</b>", "2023-01"], "column 'quantity_unit' holds"),
+        (["5700", "CHINA", "95<03", "100", "10", "NO", "2023-01"], "column 'hs_code' holds malformed"),
+        ([None, "CHINA", "9503", "100", "10", "NO", "2023-01"], "row 1 lacks CTY_CODE"),
+        (["5700", "CHINA", "9503", "100", "10", "NO", None], "row 1 lacks time"),
+    ],
+    ids=["negative", "exponent", "nan", "negative-quantity", "overflow", "html-unit", "html-code", "no-partner",
+         "no-time"],
+)
+def test_census_parse_refuses_bad_values_naming_the_field(row: list[str | None], message: str) -> None:
+    with pytest.raises((PayloadError, SchemaError), match=message):
+        CensusFetcher().parse(_request(("2023-01",)), _body(row), FETCHED_AT)
+
+
+def test_census_negative_value_cannot_hide_in_a_sum() -> None:
+    """Gaza (5082) and the West Bank (5083) share PSE: a negative cell must not vanish into their sum."""
+    body = _body(["5082", "GAZA", "9503", "-5", "", "-", "2023-01"], ["5083", "WEST BANK", "9503", "10", "", "-",
+                                                                        "2023-01"])
+    with pytest.raises(PayloadError, match="GEN_VAL_MO holds non-numeric or negative values \\['-5'\\]"):
+        CensusFetcher().parse(_request(("2023-01",)), body, FETCHED_AT)

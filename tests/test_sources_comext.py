@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import polars as pl
 import pytest
 
 from tests.conftest import FIXTURES, SHARED_FIXTURES
-from tracker.config import ProductGroup, SourceSettings
-from tracker.errors import PayloadError
+from tests.fetch_helpers import client_for, local_config
+from tracker.config import Config, ProductGroup, SourceSettings
+from tracker.errors import PayloadError, SchemaError
+from tracker.fetch import run_fetch
 from tracker.schemas import TRADE, validate
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.comext import ComextFetcher, parse_rates
+from tracker.store import Store
 
 COMEXT_FIXTURES = FIXTURES / "comext"
 REAL_FILES = SHARED_FIXTURES / "eurostat_comext"
@@ -206,3 +211,64 @@ def test_comext_parse_real_answers_contract(name: str, checks: list[tuple[str, s
         assert row.item(0, "net_weight_kg") == pytest.approx(observed["QUANTITY_IN_100KG"] * 100)
         assert row.item(0, "hs_code") == "39199080"
     assert validate("trade", parsed.frame).height == len(observations)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01,-5000000", "OBS_VALUE not numeric or negative: \\['-5000000'\\]"),
+        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01,1e308", "OBS_VALUE not numeric or negative: \\['1e308'\\]"),
+        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01,NaN", "OBS_VALUE not numeric or negative"),
+        ("M,GR,CN,9503,1,QUANTITY_IN_100KG,2023-01,-2", "OBS_VALUE not numeric or negative"),
+        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01," + "9" * 400, "column 'value_usd' holds NaN or infinite"),
+        ("M,,CN,9503,1,VALUE_IN_EUROS,2023-01,5", "1 row\\(s\\) lack reporter"),
+        ("M,GR,CN,95<b>03,1,VALUE_IN_EUROS,2023-01,5", "column 'hs_code' holds malformed"),
+    ],
+    ids=["negative", "exponent", "nan", "negative-weight", "overflow", "no-reporter", "html-code"],
+)
+def test_comext_parse_refuses_bad_values_naming_the_field(line: str, message: str) -> None:
+    with pytest.raises((PayloadError, SchemaError), match=message):
+        ComextFetcher(RATES).parse(_request(), (HEADER + ROW + line + "\n").encode(), FETCHED_AT)
+
+
+def _rates_body(usd_2023: object) -> bytes:
+    doc = json.loads((COMEXT_FIXTURES / "ert_bil_eur_a.json").read_bytes())
+    doc["value"]["3"] = usd_2023
+    return json.dumps(doc).encode()
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        (-1.08, "USD per EUR for 2023 is -1.08, expected a number between 0 and 10"),
+        (0, "USD per EUR for 2023 is 0.0"),
+        (1e308, "USD per EUR for 2023 is 1e\\+308"),
+        ("1.08", "value '3' is '1.08': not a number"),
+        (True, "value '3' is True: not a number"),
+    ],
+    ids=["negative", "zero", "huge", "string", "boolean"],
+)
+def test_comext_parse_rates_refuses_a_rate_that_is_not_a_positive_number(rate: object, message: str) -> None:
+    with pytest.raises(PayloadError, match=message):
+        parse_rates(_rates_body(rate))
+
+
+def test_comext_negative_rate_fails_the_source_and_stores_nothing(config: Config, store: Store) -> None:
+    """A negative EUR->USD rate used to turn every value negative; now prepare fails and nothing is written."""
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        if "ert_bil_eur" in request.url.path:
+            return httpx.Response(200, content=_rates_body(-1.08))
+        return httpx.Response(200, content=(COMEXT_FIXTURES / "DS-045409_M_9503_2023.csv").read_bytes())
+
+    local = local_config(config, comext={})
+    scope = FetchScope(groups=(config.group("toys"),), years=(2023,))
+    summary = run_fetch(local, store, ["comext"], scope, client_factory=client_for(handler, cache=False),
+                        now=lambda: FETCHED_AT)
+    assert summary.sources["comext"].failed == 1
+    assert not store.has_data("trade")
+    assert all("ert_bil_eur" in path for path in asked)  # no data request was sent with a broken rate
+    error = store.read("fetch_log").get_column("error").item()
+    assert "USD per EUR for 2023 is -1.08" in error

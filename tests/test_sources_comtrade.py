@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from tests.fetch_helpers import (
     no_comtrade_key,  # noqa: F401  (autouse fixture)
 )
 from tracker.config import Config, SourceSettings
-from tracker.errors import PayloadError
+from tracker.errors import PayloadError, SchemaError
 from tracker.fetch import run_fetch
 from tracker.schemas import TRADE
 from tracker.sources.base import FetchScope, Request
@@ -184,3 +185,107 @@ def test_comtrade_truncated_answer_is_split_and_refetched(config: Config, store:
     log = store.read("fetch_log")
     notes = log.filter(pl.col("status") == "failed").get_column("error").to_list()
     assert len(notes) == 2 and all("replaced by 2 smaller request(s)" in note for note in notes)
+
+
+def _answer_with(**changes: object) -> bytes:
+    """A one-record preview answer of the real shape whose record has ``changes`` (``None`` deletes a field)."""
+    record = comtrade_record()
+    for field, value in changes.items():
+        if value is None:
+            del record[field]
+        else:
+            record[field] = value
+    return json.dumps({"elapsedTime": "0.1 secs", "count": 1, "data": [record], "error": ""}).encode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"primaryValue": "abc"}, "record 0: primaryValue is 'abc': not a number"),
+        ({"primaryValue": "123456"}, "record 0: primaryValue is '123456': not a number"),
+        ({"primaryValue": True}, "primaryValue is True: not a number"),
+        ({"netWgt": "12"}, "record 0: netWgt is '12': not a number"),
+        ({"qty": [5]}, "record 0: qty is \\[5\\]: not a number"),
+        ({"primaryValue": None}, "record 0 lacks primaryValue"),
+        ({"cmdCode": None}, "record 0 lacks cmdCode"),
+        ({"period": "23"}, "record 0: period is '23', expected YYYY or YYYYMM"),
+        ({"cmdCode": 9503}, "record 0: cmdCode is 9503, expected a string"),
+        ({"primaryValue": -5e6}, "column 'value_usd' holds -5000000.0, outside \\[0, 1e\\+15\\]"),
+        ({"primaryValue": 1e308}, "column 'value_usd' holds 1e\\+308, outside"),
+        ({"netWgt": -3.0}, "column 'net_weight_kg' holds -3.0, outside"),
+        ({"qtyUnitAbbr": "<b>kg</b>"}, "column 'quantity_unit' holds \\['<b>kg</b>'\\], expected one of"),
+        ({"classificationCode": "<script>x</script>"}, "column 'hs_revision' holds malformed values"),
+        ({"cmdCode": "95<i>"}, "column 'hs_code' holds malformed values"),
+        ({"partner2Code": [0]}, "record 0: partner2Code is \\[0\\], expected a code"),
+        ({"customsCode": 0}, "record 0: customsCode is 0, expected a string"),
+    ],
+    ids=["abc", "numeric-string", "boolean", "weight-string", "qty-list", "no-value", "no-code", "bad-period",
+         "numeric-code", "negative", "1e308", "negative-weight", "html-unit", "html-revision", "html-code",
+         "list-partner2", "numeric-customs"],
+)
+def test_comtrade_parse_refuses_bad_values_naming_the_field(
+    config: Config, changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises((PayloadError, SchemaError), match=message):
+        FETCHER.parse(plan_one(config), _answer_with(**changes), FETCHED_AT)
+
+
+def test_comtrade_parse_refuses_non_finite_json_numbers(config: Config) -> None:
+    body = _answer_with().replace(b'"primaryValue": 45123456789.0', b'"primaryValue": NaN')
+    assert b"NaN" in body  # Python's json (and some servers) speak NaN and Infinity
+    with pytest.raises(PayloadError, match="primaryValue is nan, not a finite number"):
+        FETCHER.parse(plan_one(config), body, FETCHED_AT)
+
+
+def test_comtrade_parse_keeps_not_reported_markers_as_null(config: Config) -> None:
+    """The legitimate markers still parse: qty -1 and netWgt 0 mean "not reported", the unit N/A is none."""
+    parsed = FETCHER.parse(plan_one(config), _answer_with(qty=-1, netWgt=0, qtyUnitAbbr="N/A"), FETCHED_AT)
+    assert parsed.frame.select("value_usd", "net_weight_kg", "quantity", "quantity_unit").rows() == [
+        (45123456789.0, None, None, None)
+    ]
+
+
+def test_comtrade_bad_body_is_logged_failed_writes_nothing_and_is_retried(config: Config, store: Store) -> None:
+    """A body with a bad value: no row, a `failed` row naming the field, and the next run asks again."""
+    asked: list[str] = []
+    poisoned = {"value": True}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.params["cmdCode"])
+        body = comtrade_answer(request)
+        if poisoned["value"] and request.url.params["cmdCode"] == "9505,TOTAL":
+            body = re.sub(rb'"primaryValue": [0-9.]+', b'"primaryValue": "abc"', body, count=1)
+        return httpx.Response(200, content=body)
+
+    local = local_config(config, comtrade={"flows": ("export",)})
+    scope = toys_scope(config, years=(2020,))  # not a recent year: only failures are fetched again
+    summary = run_fetch(local, store, ["comtrade"], scope, client_factory=client_for(handler, cache=False),
+                        now=lambda: FETCHED_AT)
+    assert (summary.sources["comtrade"].failed, summary.sources["comtrade"].rows_written) == (1, 6)
+    assert sorted(store.read("trade").get_column("hs_code").unique().to_list()) == ["9503", "9504"]
+    failed = store.read("fetch_log").filter(pl.col("status") == "failed").row(0, named=True)
+    assert "record 0: primaryValue is 'abc'" in failed["error"] and "9505,TOTAL" in failed["request"]
+
+    poisoned["value"] = False
+    asked.clear()
+    again = run_fetch(local, store, ["comtrade"], scope, client_factory=client_for(handler, cache=False),
+                      now=lambda: FETCHED_AT)
+    assert asked == ["9505,TOTAL"]  # the good request is fresh, the failed one is asked again
+    assert (again.sources["comtrade"].failed, again.sources["comtrade"].skipped) == (0, 1)
+    assert sorted(store.read("trade").get_column("hs_code").unique().to_list()) == ["9503", "9504", "9505", "TOTAL"]
+
+
+def test_comtrade_records_lacking_fields_are_failed_not_empty(config: Config, store: Store) -> None:
+    """Records without their fields used to be dropped and the request logged `empty` (a success for 30 days)."""
+    body = json.dumps({"elapsedTime": "0.1 secs", "count": 2, "data": [{}, {"flowCode": "X"}], "error": ""})
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body.encode())
+
+    local = local_config(config, comtrade={"flows": ("export",)})
+    run_fetch(local, store, ["comtrade"], toys_scope(config, years=(2020,)),
+              client_factory=client_for(handler, cache=False), now=lambda: FETCHED_AT)
+    log = store.read("fetch_log")
+    assert log.get_column("status").to_list() == ["failed", "failed"]
+    assert all("record 0 lacks flowCode" in error for error in log.get_column("error").to_list())
+    assert not store.has_data("trade")

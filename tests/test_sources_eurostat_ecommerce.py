@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tracker.config import ProductGroup, SourceSettings
-from tracker.errors import PayloadError
+from tracker.errors import PayloadError, SchemaError
 from tracker.schemas import ECOMMERCE, validate
 from tracker.sources import jsonstat
 from tracker.sources.base import FetchScope, Parsed, Request
@@ -166,3 +166,37 @@ def test_jsonstat_decode_is_row_major_with_list_or_object_index() -> None:
     table = jsonstat.decode(doc, "test")
     assert table.frame.rows() == [("x", "q", 1.0), ("y", "p", 3.0), ("y", "r", 5.0)]
     assert table.labels == {"a": {"x": "Ex", "y": "Why"}, "b": {}}
+
+
+def _rename_category(doc: dict[str, Any], dimension: str, old: str, new: str) -> None:
+    category = doc["dimension"][dimension]["category"]
+    category["index"] = {new if code == old else code: position for code, position in category["index"].items()}
+    category["label"] = {new if code == old else code: label for code, label in category["label"].items()}
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda doc: doc["value"].update({"0": 177.0}), "column 'value' holds 177.0, outside \\[0, 100\\]"),
+        (lambda doc: doc["value"].update({"0": -4.0}), "column 'value' holds -4.0, outside"),
+        (lambda doc: doc["value"].update({"0": True}), "value '0' is True: not a number"),
+        (lambda doc: doc["value"].update({"0": "77"}), "value '0' is '77': not a number"),
+        (lambda doc: _rename_category(doc, "unit", "PC_IND", "THS_EUR"), "column 'unit' holds malformed"),
+        (lambda doc: _rename_category(doc, "indic_is", "I_BLT12", "<b>I</b>"), "column 'indicator' holds malformed"),
+    ],
+    ids=["above-100", "negative", "boolean", "numeric-string", "unknown-unit", "html-indicator"],
+)
+def test_ecommerce_parse_refuses_bad_values_naming_the_field(
+    mutate: Callable[[dict[str, Any]], object], message: str
+) -> None:
+    doc = json.loads((ECOMMERCE_FIXTURES / "isoc_ec_ib20.json").read_bytes())
+    mutate(doc)
+    with pytest.raises((PayloadError, SchemaError), match=message):
+        _parse("isoc_ec_ib20", json.dumps(doc).encode())
+
+
+def test_jsonstat_refuses_non_finite_values() -> None:
+    body = (ECOMMERCE_FIXTURES / "isoc_ec_ib20.json").read_bytes().replace(b'"0": 77.0', b'"0": Infinity')
+    assert b"Infinity" in body
+    with pytest.raises(PayloadError, match="value '0' is inf, not a finite number"):
+        jsonstat.decode(jsonstat.loads(body, "eurostat_ecommerce"), "eurostat_ecommerce")

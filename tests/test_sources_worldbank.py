@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import FIXTURES
 from tests.fetch_helpers import client_for, local_config
 from tracker.config import Config
-from tracker.errors import PayloadError
+from tracker.errors import PayloadError, SchemaError
 from tracker.fetch import run_fetch
 from tracker.schemas import MACRO
 from tracker.sources.base import FetchScope, Request
@@ -136,3 +136,56 @@ def test_worldbank_bad_first_page_fails_but_later_pages_are_followed(config: Con
     assert store.read("macro").select("market", "period").rows() == [("USA", "2023")]
     failed = store.read("fetch_log").filter(pl.col("status") == "failed").get_column("error").to_list()
     assert len(failed) == 1 and "lacks the field 'value'" in failed[0]
+
+
+def _one_record(request: Request, **changes: object) -> bytes:
+    """A page of the real shape with one China record for the request's indicator, changed by ``changes``."""
+    indicator = request.path.rsplit("/", 1)[-1]
+    record = {"indicator": {"id": indicator, "value": "label"}, "country": {"id": "CN", "value": "China"},
+              "countryiso3code": "CHN", "date": "2023", "value": 17.8e12, "unit": "", "obs_status": "", "decimal": 0}
+    record.update(changes)
+    meta = {"page": 1, "pages": 1, "per_page": 1000, "total": 1, "sourceid": "2", "lastupdated": "2025-07-01"}
+    return json.dumps([meta, [record]]).encode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"value": True}, "record 0: value is True: not a number"),
+        ({"value": "123456"}, "record 0: value is '123456': not a number"),
+        ({"value": -5.0}, "column 'value' holds -5.0, outside \\[0, 1e\\+15\\]"),
+        ({"value": 1e308}, "column 'value' holds 1e\\+308, outside"),
+        ({"date": "2023Q1"}, "record 0: date is '2023Q1', expected a year"),
+        ({"countryiso3code": 156}, "record 0: countryiso3code is 156, expected a string"),
+    ],
+    ids=["boolean", "numeric-string", "negative", "1e308", "bad-date", "numeric-country"],
+)
+def test_worldbank_parse_refuses_bad_values_naming_the_field(
+    config: Config, changes: dict[str, object], message: str
+) -> None:
+    request = gdp_request(config)
+    with pytest.raises((PayloadError, SchemaError), match=message):
+        FETCHER.parse(request, _one_record(request, **changes), FETCHED_AT)
+
+
+def test_worldbank_parse_refuses_a_percentage_above_100(config: Config) -> None:
+    settings = config.sources["worldbank"]
+    request = next(r for r in FETCHER.plan(settings, FetchScope(groups=config.groups, years=(2023,)))
+                   if r.path.endswith("IT.NET.USER.ZS"))
+    assert FETCHER.parse(request, _one_record(request, value=87.5), FETCHED_AT).frame["value"].to_list() == [87.5]
+    with pytest.raises(SchemaError, match=r"column 'value' holds 187\.5, above 100 for unit '% of population'"):
+        FETCHER.parse(request, _one_record(request, value=187.5), FETCHED_AT)
+
+
+def test_worldbank_boolean_value_is_failed_and_stores_nothing(config: Config, store: Store) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=_one_record(gdp_request(config), value=True))
+
+    local = local_config(config, worldbank={})
+    scope = FetchScope(groups=config.groups, years=(2019,))
+    summary = run_fetch(local, store, ["worldbank"], scope, client_factory=client_for(handler, cache=False),
+                        now=lambda: FETCHED_AT)
+    assert summary.sources["worldbank"].failed == len(INDICATORS)
+    assert not store.has_data("macro")
+    errors = store.read("fetch_log").get_column("error").to_list()
+    assert all("value is True: not a number" in error for error in errors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,8 +18,9 @@ from polars.testing import assert_frame_equal
 
 from tests.conftest import trade_rows
 from tracker.config import REPO_ROOT
-from tracker.errors import SchemaError, StoreLockedError
+from tracker.errors import SchemaError, StoreCorruptError, StoreLockedError, StoreWriteError
 from tracker.store import Store
+from tracker.store_check import check_table, repair_table
 
 T1 = datetime(2025, 1, 1, tzinfo=UTC)
 T2 = datetime(2025, 2, 1, tzinfo=UTC)
@@ -226,3 +228,132 @@ def big_frame(rows: int) -> pl.DataFrame:
         value_usd=pl.Series([float(i) for i in range(rows)]),
     )
     return frame.unique(subset=["flow", "reporter", "partner", "hs_code", "period"], keep="first")
+
+
+# ----------------------------------------------------------------- damaged pointer, damaged files, full disk
+def _two_versions(store: Store) -> pl.DataFrame:
+    """A table with a live version and its kept predecessor (2022 rewritten, 2023 hard-linked), as read back."""
+    store.upsert("trade", trade_rows([{"period": "2022", "value_usd": 1.0}, {"period": "2023", "value_usd": 2.0}]))
+    store.upsert("trade", trade_rows([{"period": "2022", "value_usd": 3.0}], fetched_at=T2))
+    assert store.versions("trade") == ["v000001", "v000002"]
+    return _sorted(store.read("trade"))
+
+
+def _snapshot(store: Store) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in store.root.rglob("*") if p.is_file() and "lock" not in p.name}
+
+
+@pytest.mark.parametrize("pointer", [b"", b"\n", b"\xff\xfe", b"../../etc", b"v000009"],
+                         ids=["empty", "blank", "not-utf8", "not-a-version", "missing-version"])
+def test_store_damaged_pointer_is_an_error_and_never_doubles_or_deletes(store: Store, pointer: bytes) -> None:
+    _two_versions(store)
+    (store.root / "trade" / "CURRENT").write_bytes(pointer)
+    before = _snapshot(store)
+    with pytest.raises(StoreCorruptError, match=r"table 'trade'.*store repair"):
+        store.read("trade")  # was: every kept version scanned, rows doubled
+    with pytest.raises(StoreCorruptError, match="table 'trade'"):
+        store.upsert("trade", trade_rows([{"period": "2024"}]))  # was: both versions deleted
+    assert _snapshot(store) == before
+
+
+def test_store_missing_pointer_beside_versions_is_an_error(store: Store) -> None:
+    _two_versions(store)
+    (store.root / "trade" / "CURRENT").unlink()
+    with pytest.raises(StoreCorruptError, match=r"pointer .* is missing but versions are kept"):
+        store.scan("trade")
+    with pytest.raises(StoreCorruptError):
+        store.upsert("trade", trade_rows([{"period": "2024"}]))
+    assert store.versions("trade") == ["v000001", "v000002"]
+    assert store.tables() == ["trade"]  # a lost pointer does not hide the table from `store check`
+
+
+def test_store_repair_points_an_empty_pointer_at_the_newest_complete_version(store: Store) -> None:
+    table = _two_versions(store)
+    (store.root / "trade" / "CURRENT").write_bytes(b"")
+    assert not check_table(store, "trade").ok
+    result = repair_table(store, "trade")
+    assert (result.ok, result.changed) == (True, True) and "CURRENT now names v000002" in result.message
+    assert_frame_equal(_sorted(store.read("trade")), table)
+    assert store.versions("trade") == ["v000001", "v000002"]  # nothing deleted
+    assert check_table(store, "trade").ok
+    assert repair_table(store, "trade").changed is False  # a sound table is left alone
+
+
+def _truncate(path: Path) -> None:
+    os.truncate(path, path.stat().st_size // 2)
+
+
+def test_store_truncated_partition_is_named_on_read_and_write(store: Store) -> None:
+    _two_versions(store)
+    damaged = store.root / "trade" / "v000002" / "source=comtrade" / "year=2022" / "part-0.parquet"
+    _truncate(damaged)
+    with pytest.raises(StoreCorruptError, match=f"{re.escape(str(damaged))} is not a whole Parquet file.*store check"):
+        store.scan("trade")
+    with pytest.raises(StoreCorruptError, match=re.escape(str(damaged))):
+        store.upsert("trade", trade_rows([{"period": "2024"}]))
+    report = check_table(store, "trade")
+    assert not report.ok and str(damaged) in report.structural[0]
+
+
+def test_store_repair_steps_over_a_version_with_a_truncated_file_and_keeps_it(store: Store) -> None:
+    store.upsert("trade", trade_rows([{"period": "2022", "value_usd": 1.0}, {"period": "2023", "value_usd": 2.0}]))
+    first = _sorted(store.read("trade"))
+    store.upsert("trade", trade_rows([{"period": "2022", "value_usd": 3.0}], fetched_at=T2))
+    _truncate(store.root / "trade" / "v000002" / "source=comtrade" / "year=2022" / "part-0.parquet")
+    result = repair_table(store, "trade")
+    assert (result.ok, result.changed) == (True, True)
+    assert "CURRENT now names v000001" in result.message and "broken-v000002" in result.message
+    assert_frame_equal(_sorted(store.read("trade")), first)
+    assert (store.root / "trade" / "broken-v000002").is_dir()  # renamed for inspection, not deleted
+    store.upsert("trade", trade_rows([{"period": "2024"}]))
+    assert store.version_name("trade") == "v000003" and (store.root / "trade" / "broken-v000002").is_dir()
+
+
+def test_store_repair_without_a_complete_version_changes_nothing(store: Store) -> None:
+    _two_versions(store)
+    shared = store.root / "trade" / "v000002" / "source=comtrade" / "year=2023" / "part-0.parquet"
+    _truncate(shared)  # hard-linked into both versions: neither is complete
+    before = _snapshot(store)
+    result = repair_table(store, "trade")
+    assert (result.ok, result.changed) == (False, False) and "no complete version" in result.message
+    assert _snapshot(store) == before
+
+
+def test_store_check_reports_values_stored_before_a_rule_existed(store: Store) -> None:
+    store.upsert("trade", trade_rows([{"period": "2023"}]))
+    path = store.files("trade")[0]
+    pl.read_parquet(path).with_columns(value_usd=pl.lit(-5.0)).write_parquet(path)  # as an older tracker allowed
+    report = check_table(store, "trade")
+    assert report.structural == [] and "column 'value_usd' holds -5.0" in report.content[0]
+    result = repair_table(store, "trade")
+    assert (result.ok, result.changed) == (False, False) and "nothing was changed" in result.message
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full to make a real write fail with ENOSPC")
+def test_store_full_disk_is_a_store_write_error_and_changes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's real write path, with Polars' Parquet output sent to /dev/full (every write: ENOSPC)."""
+    store.upsert("trade", trade_rows([{"period": "2022"}]))
+    before = _snapshot(store)
+    real_write = pl.DataFrame.write_parquet
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", lambda self, path, **kw: real_write(self, "/dev/full", **kw))
+    with pytest.raises(StoreWriteError, match=r"writing table 'trade'.*disk is full.*Nothing was changed") as caught:
+        store.upsert("trade", trade_rows([{"period": "2023"}]))
+    assert "No space left on device" in str(caught.value.__cause__)
+    assert _snapshot(store) == before
+    assert not list((store.root / "trade").glob(".staging-*"))
+
+
+def test_store_file_corrupt_inside_is_named_by_read_and_check(store: Store) -> None:
+    """Whole-looking file, damaged pages: `read` says which table, `store check` decodes it and names the file."""
+    store.upsert("trade", big_frame(20_000))
+    damaged = store.files("trade")[0]
+    data = bytearray(damaged.read_bytes())
+    middle = len(data) // 3
+    data[middle:middle + 2000] = bytes(2000)
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(StoreCorruptError, match=r"table 'trade' cannot be read .*store check"):
+        store.read("trade")
+    report = check_table(store, "trade")
+    assert len(report.structural) == 1 and report.structural[0].startswith(f"{damaged} cannot be decoded")

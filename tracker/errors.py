@@ -5,7 +5,9 @@ TrackerError                      every error the tracker raises on purpose
 ├── CountryCodeError              a country code is unknown for the source that spoke it
 ├── SchemaError                   a frame does not match its table's canonical schema; nothing was written
 ├── StoreError                    the Parquet store cannot complete an operation
-│   └── StoreLockedError          another process holds the writer lock
+│   ├── StoreLockedError          another process holds the writer lock
+│   ├── StoreCorruptError         a pointer or data file cannot be read (names it; `store check` says more)
+│   └── StoreWriteError           the operating system refused a write (disk full, read-only); nothing changed
 ├── SchedulerLockedError          another scheduler already runs on the same data folder
 ├── ExportError                   an export names an unknown table, format, group or country
 └── FetchError                    a request to a public source failed
@@ -66,6 +68,14 @@ class StoreError(TrackerError):
 
 class StoreLockedError(StoreError):
     """Another process is writing to the same store."""
+
+
+class StoreCorruptError(StoreError):
+    """A table's pointer or one of its data files cannot be read; the message names it and what to do."""
+
+
+class StoreWriteError(StoreError):
+    """The operating system refused a write (disk full, read-only folder...); the live table is unchanged."""
 
 
 class SchedulerLockedError(TrackerError):

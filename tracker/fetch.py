@@ -40,7 +40,7 @@ import polars as pl
 from tqdm import tqdm
 
 from tracker.config import Config, HttpSettings, SourceSettings
-from tracker.errors import PayloadError, TrackerError
+from tracker.errors import PayloadError, StoreWriteError, TrackerError
 from tracker.http import HttpClient, HttpResult, redact
 from tracker.schemas import FETCH_LOG, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
@@ -250,7 +250,11 @@ class _SourceRun:
                     continue
                 token, outcome = finished
                 request, started = pending[token]
-                follow_ups = self._handle(fetcher, request, started, outcome)
+                try:
+                    follow_ups = self._handle(fetcher, request, started, outcome)
+                except StoreWriteError:
+                    del pending[token]  # already logged as failed
+                    raise
                 del pending[token]  # only now: an interrupt while handling still logs this request
                 bar.update(1)
                 if follow_ups:
@@ -299,6 +303,8 @@ class _SourceRun:
                 self._log(request.describe(), started, 0, "failed", note)
             else:
                 self._fail(request, started, exc)
+            if isinstance(exc, StoreWriteError):
+                raise  # a full disk fails every later write too: stop the run (cli prints one message)
             return follow_ups
         rows = parsed.frame.height
         status = "cached" if result.from_cache else ("ok" if rows else "empty")

@@ -23,6 +23,19 @@ FETCH_STATUSES = ("ok", "empty", "cached", "failed", "interrupted")
 SUCCESS_STATUSES = ("ok", "empty", "cached")  # a fetch that worked, even if it found nothing new
 FAILURE_STATUSES = tuple(status for status in FETCH_STATUSES if status not in SUCCESS_STATUSES)
 SAMPLE_SOURCE = "sample"
+# No trade flow, GDP, population or quantity comes near 10^15: a larger number is a corrupt payload, not data.
+MAX_AMOUNT = 1e15
+HS_REVISION_PATTERN = r"^(H\d|HS(\d{2})?|CN)$"  # Comtrade H0..H6, Census HS, BACI HS17, Comext CN
+# Units of trade.quantity as the sources name them: Comtrade's WCO abbreviations and Census's units of quantity.
+QUANTITY_UNITS = (
+    "u", "2u", "12u", "1000u", "kg", "g", "l", "1000l", "m", "m2", "m²", "m3", "m³", "1000m3", "carat", "kWh",
+    "1000 kWh", "U (jeu/pack)", "ct/l", "GT", "TJ", "t",
+    "NO", "PCS", "DOZ", "PRS", "DPR", "DPC", "GR", "GM", "KG", "T", "L", "M", "M2", "M3", "CM", "CM2", "CAR",
+    "BBL", "MWH", "KWH", "THS", "PK", "SQ", "LNM", "KM3", "CGM", "CKG", "CTN", "CYK", "PFL", "DS", "GBQ", "MBQ",
+)
+MACRO_UNITS = ("USD", "persons", "% of population")
+PERCENT_UNITS = ("% of population",)  # macro units whose values lie in [0, 100]
+CODE_PATTERN = r"^[A-Z][A-Z0-9_]*$"  # Eurostat indicator, category and unit codes
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,8 @@ class Column:
     nullable: bool = False
     allowed: tuple[str, ...] | None = None
     pattern: str | None = None
+    minimum: float | None = None  # numeric bounds, inclusive; NaN and infinities are always refused
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,14 @@ def _frequency_matches_period(frame: pl.DataFrame) -> str | None:
     return None
 
 
+def _percent_in_range(frame: pl.DataFrame) -> str | None:
+    """Macro values in a percentage unit lie in [0, 100]."""
+    wrong = frame.filter(pl.col("unit").is_in(PERCENT_UNITS) & (pl.col("value") > 100))
+    if wrong.height:
+        return f"column 'value' holds {wrong.item(0, 'value')!r}, above 100 for unit {wrong.item(0, 'unit')!r}"
+    return None
+
+
 TRADE = TableSchema(
     name="trade",
     meaning="Goods trade flows: one row per source, flow, reporter, partner, HS code and period.",
@@ -114,12 +137,16 @@ TRADE = TableSchema(
         Column("period", pl.String(), "YYYY for annual rows, YYYY-MM for monthly rows.", pattern=PERIOD_PATTERN),
         Column("year", pl.Int32(), "Calendar year of the period (partition column)."),
         Column("frequency", pl.String(), "A = annual, M = monthly.", allowed=FREQUENCIES),
-        Column("value_usd", pl.Float64(), "Trade value in US dollars (CIF for imports, FOB for exports)."),
-        Column("net_weight_kg", pl.Float64(), "Net weight in kilograms; null when not reported.", nullable=True),
+        Column("value_usd", pl.Float64(), "Trade value in US dollars (CIF for imports, FOB for exports).",
+               minimum=0.0, maximum=MAX_AMOUNT),
+        Column("net_weight_kg", pl.Float64(), "Net weight in kilograms; null when not reported.", nullable=True,
+               minimum=0.0, maximum=MAX_AMOUNT),
         Column("quantity", pl.Float64(), "Quantity in the supplementary unit; null when not reported.",
-               nullable=True),
-        Column("quantity_unit", pl.String(), "Unit of `quantity` as the source names it.", nullable=True),
-        Column("hs_revision", pl.String(), "HS revision of the code (H4, H5, H6, CN...).", nullable=True),
+               nullable=True, minimum=0.0, maximum=MAX_AMOUNT),
+        Column("quantity_unit", pl.String(), "Unit of `quantity` as the source names it.", nullable=True,
+               allowed=QUANTITY_UNITS),
+        Column("hs_revision", pl.String(), "HS revision of the code (H4, H5, H6, CN...).", nullable=True,
+               pattern=HS_REVISION_PATTERN),
         Column("provenance", pl.String(), "reported by the reporter, mirror of a partner's report, or estimated.",
                allowed=PROVENANCE),
         Column("fetched_at", UTC_TIME, "When the row was fetched (UTC); the newest fetch wins on upsert."),
@@ -135,14 +162,16 @@ ECOMMERCE = TableSchema(
     columns=(
         Column("source", pl.String(), "Which fetcher produced the row (eurostat_ecommerce, sample).",
                pattern=r"^[a-z_]+$"),
-        Column("indicator", pl.String(), "Indicator code, e.g. I_BLT12 (bought online in the last 12 months)."),
+        Column("indicator", pl.String(), "Indicator code, e.g. I_BLT12 (bought online in the last 12 months).",
+               pattern=CODE_PATTERN),
         Column("indicator_label", pl.String(), "Human-readable indicator name from the source.", nullable=True),
         Column("market", pl.String(), "ISO3 of the surveyed country, or EUU for the EU aggregate."),
-        Column("category", pl.String(), "Goods category code, or ALL when the indicator has none."),
+        Column("category", pl.String(), "Goods category code, or ALL when the indicator has none.",
+               pattern=CODE_PATTERN),
         Column("period", pl.String(), "YYYY.", pattern=r"^\d{4}$"),
         Column("year", pl.Int32(), "Calendar year of the period."),
-        Column("value", pl.Float64(), "Indicator value in `unit`."),
-        Column("unit", pl.String(), "Unit code, e.g. PC_IND (% of individuals)."),
+        Column("value", pl.Float64(), "Indicator value in `unit` (a percentage).", minimum=0.0, maximum=100.0),
+        Column("unit", pl.String(), "Unit code, e.g. PC_IND (% of individuals).", pattern=r"^PC_[A-Z0-9_]+$"),
         Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
     ),
     key=("source", "indicator", "market", "category", "unit", "period"),
@@ -155,18 +184,19 @@ MACRO = TableSchema(
     meaning="Market size and readiness indicators (World Bank): one row per source, indicator, market, year.",
     columns=(
         Column("source", pl.String(), "Which fetcher produced the row (worldbank, sample).", pattern=r"^[a-z_]+$"),
-        Column("indicator", pl.String(), "Indicator id, e.g. NY.GDP.MKTP.CD."),
+        Column("indicator", pl.String(), "Indicator id, e.g. NY.GDP.MKTP.CD.",
+               pattern=r"^[A-Z][A-Z0-9]*(\.[A-Z0-9]+)*$"),
         Column("indicator_label", pl.String(), "Human-readable indicator name.", nullable=True),
         Column("market", pl.String(), "ISO3 of the country."),
         Column("period", pl.String(), "YYYY.", pattern=r"^\d{4}$"),
         Column("year", pl.Int32(), "Calendar year."),
-        Column("value", pl.Float64(), "Value in `unit`."),
-        Column("unit", pl.String(), "Unit, e.g. USD, persons, % of population."),
+        Column("value", pl.Float64(), "Value in `unit`.", minimum=0.0, maximum=MAX_AMOUNT),
+        Column("unit", pl.String(), "Unit, e.g. USD, persons, % of population.", allowed=MACRO_UNITS),
         Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
     ),
     key=("source", "indicator", "market", "period"),
     partition_by=("source",),
-    checks=(_country_check("market"), _year_matches_period),
+    checks=(_country_check("market"), _year_matches_period, _percent_in_range),
 )
 
 FETCH_LOG = TableSchema(
@@ -206,8 +236,9 @@ def schema_for(table: str) -> TableSchema:
 def validate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     """Check a frame against its table's schema and return it with columns in canonical order.
 
-    Refuses (SchemaError) missing or extra columns, wrong dtypes, nulls where none are allowed, values
-    outside a column's allowed set or pattern, duplicate natural keys, and table-specific checks.
+    Refuses (SchemaError) missing or extra columns, wrong dtypes, nulls where none are allowed, NaN and
+    infinities, numbers outside a column's bounds, values outside its allowed set or pattern, duplicate natural
+    keys, and table-specific checks. The message names the first offending column and value.
     """
     schema = schema_for(table)
     expected = schema.polars_schema
@@ -229,10 +260,18 @@ def validate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
             raise SchemaError(table, f"column {column.name!r} has {series.null_count()} null value(s)")
         if series.dtype == pl.Float64 and (series.is_nan().any() or series.is_infinite().any()):
             raise SchemaError(table, f"column {column.name!r} holds NaN or infinite values")
+        if column.minimum is not None or column.maximum is not None:
+            low = column.minimum if column.minimum is not None else float("-inf")
+            high = column.maximum if column.maximum is not None else float("inf")
+            outside = series.filter((series < low) | (series > high))
+            if outside.len():
+                raise SchemaError(table, f"column {column.name!r} holds {outside[0]!r}, outside [{low:g}, {high:g}] "
+                                  f"({outside.len()} value(s))")
         if column.allowed is not None:
             bad = sorted(set(series.drop_nulls().unique().to_list()) - set(column.allowed))
             if bad:
-                raise SchemaError(table, f"column {column.name!r} holds {bad[:10]}, expected one of {column.allowed}")
+                shown = column.allowed if len(column.allowed) <= 12 else (*column.allowed[:12], "...")
+                raise SchemaError(table, f"column {column.name!r} holds {bad[:10]}, expected one of {shown}")
         if column.pattern is not None:
             values = series.drop_nulls().unique()
             bad = values.filter(~values.str.contains(column.pattern)).to_list()

@@ -11,12 +11,20 @@ builds a complete new version directory (untouched partition files are hard-link
 rewritten and fsynced), then replaces ``CURRENT`` with ``os.replace``. Readers resolve ``CURRENT`` once,
 so they see the old table or the new one, never a mix or a half-written file. Unreferenced directories
 left by a killed writer are removed by the next writer.
+
+Damage is never guessed around: a ``CURRENT`` that is empty, unreadable or missing beside kept versions, and
+a data file that is not a whole Parquet file, raise ``StoreCorruptError`` naming the table or file (readers
+would otherwise scan every version and double the rows, and the next writer would delete them).
+``check`` verifies every table; ``repair`` points ``CURRENT`` at the newest complete version and deletes
+nothing. A write the operating system refuses (disk full) raises ``StoreWriteError``; the table is unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -28,9 +36,13 @@ import polars as pl
 
 from tracker import schemas
 from tracker.atomic import write_atomically
-from tracker.errors import StoreError, StoreLockedError
+from tracker.errors import StoreCorruptError, StoreLockedError, StoreWriteError, TrackerError
 
 CURRENT_POINTER = "CURRENT"
+VERSION_NAME = re.compile(r"v\d{6}")
+BROKEN_PREFIX = "broken-"  # a version `repair` stepped over is renamed, never deleted
+PARQUET_MAGIC = b"PAR1"
+CHECK_HINT = "run `python -m tracker store check` for details"
 LOCK_FILE = ".write.lock"
 DEFAULT_LOCK_TIMEOUT_SECONDS = 60.0
 KEPT_OLD_VERSIONS = 1  # a reader that resolved the previous version may still be scanning it
@@ -67,6 +79,45 @@ def _write_parquet_durably(frame: pl.DataFrame, path: Path) -> None:
         os.fsync(handle.fileno())
 
 
+def parquet_problem(path: Path) -> str | None:
+    """Why ``path`` is not a whole Parquet file (magic bytes at both ends, a footer that fits), or None.
+
+    Eight bytes read: cheap enough for every scan, and it catches a truncated or overwritten file.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+            handle.seek(max(size - 8, 0))
+            tail = handle.read(8)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if size < 12 or head != PARQUET_MAGIC or tail[4:] != PARQUET_MAGIC:
+        return f"is not a whole Parquet file ({size} bytes; truncated or overwritten)"
+    if int.from_bytes(tail[:4], "little") + 12 > size:
+        return f"is not a whole Parquet file ({size} bytes, shorter than its footer says)"
+    return None
+
+
+def _write_failure(exc: BaseException, what: str) -> StoreWriteError:
+    """One clear message for a write the operating system refused (polars wraps OS errors in ComputeError)."""
+    text = str(exc)
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in text:
+        return StoreWriteError(f"{what}: the disk is full (no space left on device). Nothing was changed: free "
+                               "some space, then run the command again.")
+    return StoreWriteError(f"{what}: the write failed ({text.splitlines()[0] if text else type(exc).__name__}). "
+                           "Nothing was changed.")
+
+
+def _read_kept(path: Path) -> pl.DataFrame:
+    """A partition of the live version, read to merge into; an undecodable one is a StoreCorruptError naming it."""
+    try:
+        return pl.read_parquet(path)
+    except pl.exceptions.PolarsError as exc:
+        raise StoreCorruptError(f"the data file {path} cannot be read ({str(exc).splitlines()[0]}); {CHECK_HINT}") \
+            from exc
+
+
 def _partition_path(schema: schemas.TableSchema, values: tuple[object, ...]) -> Path:
     return Path(*(f"{name}={value}" for name, value in zip(schema.partition_by, values, strict=True)))
 
@@ -82,12 +133,32 @@ class Store:
     def version_name(self, table: str) -> str | None:
         """The name of the table's live version (its ``CURRENT`` pointer), or None before its first write.
 
-        Cheap (one tiny file): the app keys its caches on it.
+        Cheap (one tiny file): the app keys its caches on it. A pointer that is empty, unreadable or not a
+        version name, or missing beside kept versions, is a StoreCorruptError: guessing would lose rows.
         """
+        pointer = self.root / table / CURRENT_POINTER
         try:
-            return (self.root / table / CURRENT_POINTER).read_text(encoding="utf-8").strip()
+            name = pointer.read_bytes().decode("utf-8").strip()
         except FileNotFoundError:
+            if self.versions(table):
+                raise StoreCorruptError(f"table {table!r}: its pointer {pointer} is missing but versions are kept; "
+                                        "run `python -m tracker store repair`") from None
             return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreCorruptError(f"table {table!r}: its pointer {pointer} cannot be read ({exc}); "
+                                    "run `python -m tracker store repair`") from exc
+        if not VERSION_NAME.fullmatch(name):
+            got = "is empty" if not name else f"holds {name[:40]!r}, not a version name"
+            raise StoreCorruptError(f"table {table!r}: its pointer {pointer} {got}; "
+                                    "run `python -m tracker store repair`")
+        return name
+
+    def versions(self, table: str) -> list[str]:
+        """Names of the version folders kept for ``table``, oldest first (live, predecessor, leftovers)."""
+        table_dir = self.root / table
+        if not table_dir.is_dir():
+            return []
+        return sorted(p.name for p in table_dir.iterdir() if VERSION_NAME.fullmatch(p.name) and p.is_dir())
 
     def current_version(self, table: str) -> Path | None:
         name = self.version_name(table)
@@ -95,13 +166,19 @@ class Store:
             return None
         version = self.root / table / name
         if not version.is_dir():
-            raise StoreError(f"table {table!r}: {self.root / table / CURRENT_POINTER} names {name!r}, which does "
-                             "not exist")
+            raise StoreCorruptError(f"table {table!r}: {self.root / table / CURRENT_POINTER} names {name!r}, which "
+                                    "does not exist; run `python -m tracker store repair`")
         return version
 
     def files(self, table: str) -> list[Path]:
+        """The live version's data files; one that is not a whole Parquet file is a StoreCorruptError naming it."""
         version = self.current_version(table)
-        return sorted(version.rglob("*.parquet")) if version else []
+        files = sorted(version.rglob("*.parquet")) if version else []
+        for path in files:
+            problem = parquet_problem(path)
+            if problem:
+                raise StoreCorruptError(f"table {table!r}: the data file {path} {problem}; {CHECK_HINT}")
+        return files
 
     def has_data(self, table: str) -> bool:
         return bool(self.files(table))
@@ -110,7 +187,7 @@ class Store:
         """The table as a LazyFrame; filters on partition columns (source, year) skip whole files."""
         schema = schemas.schema_for(table)
         version = self.current_version(table)
-        if version is None or not any(version.rglob("*.parquet")):
+        if version is None or not self.files(table):
             return schema.empty().lazy()
         hive_schema = {name: schema.polars_schema[name] for name in schema.partition_by} or None
         frame = pl.scan_parquet(
@@ -121,25 +198,31 @@ class Store:
         return frame.select(schema.column_names)
 
     def read(self, table: str) -> pl.DataFrame:
-        return self.scan(table).collect()
+        """The whole table; a data file Polars cannot decode is a StoreCorruptError naming the table."""
+        try:
+            return self.scan(table).collect()
+        except pl.exceptions.PolarsError as exc:
+            raise StoreCorruptError(f"table {table!r} cannot be read ({str(exc).splitlines()[0]}); "
+                                    f"{CHECK_HINT}") from exc
 
     def tables(self) -> list[str]:
-        """Stored tables that have a live version."""
+        """Stored tables: folders with a pointer or kept versions (a lost pointer must not hide a table)."""
         if not self.root.is_dir():
             return []
-        return sorted(p.parent.name for p in self.root.glob(f"*/{CURRENT_POINTER}"))
+        return sorted(p.name for p in self.root.iterdir()
+                      if p.is_dir() and ((p / CURRENT_POINTER).exists() or self.versions(p.name)))
 
     # ----------------------------------------------------------------- writing
     @contextlib.contextmanager
     def writer_lock(self) -> Iterator[None]:
         """Hold the store-wide writer lock; wait up to ``lock_timeout`` seconds, then fail clearly."""
-        self.root.mkdir(parents=True, exist_ok=True)
         lock_path = self.root / LOCK_FILE
         owner_path = self.root / (LOCK_FILE + ".owner")
         lock = filelock.FileLock(lock_path, timeout=self.lock_timeout)
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
             lock.acquire()
-        except filelock.Timeout:
+        except filelock.Timeout:  # before OSError: filelock.Timeout is a TimeoutError, hence an OSError
             try:
                 owner = owner_path.read_text(encoding="utf-8").strip()
             except OSError:
@@ -148,8 +231,11 @@ class Store:
                 f"the store at {self.root} is being written by another process ({owner}); "
                 f"waited {self.lock_timeout:g} s. Try again when that write finishes."
             ) from None
+        except OSError as exc:
+            raise _write_failure(exc, f"locking the store at {self.root}") from exc
         try:
-            owner_path.write_text(f"pid {os.getpid()}", encoding="utf-8")
+            with contextlib.suppress(OSError):  # who holds the lock is a courtesy; a full disk must fail the write
+                owner_path.write_text(f"pid {os.getpid()}", encoding="utf-8")
             yield
         finally:
             lock.release()
@@ -174,18 +260,29 @@ class Store:
     def _write_version(self, table: str, frame: pl.DataFrame, *, merge: bool, newest_wins: bool) -> WriteResult:
         schema = schemas.schema_for(table)
         table_dir = self.root / table
-        table_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            table_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
         self._remove_unreferenced(table_dir)
         old_version = self.current_version(table)
+        if old_version is not None:
+            self.files(table)  # refuse to merge into a damaged version
         staging = table_dir / f".staging-{uuid.uuid4().hex}"
-        staging.mkdir()
         try:
+            staging.mkdir()
             partitions_written = self._build_version(schema, frame, old_version, staging, merge, newest_wins)
             _fsync_dir(staging)
             version_name = self._next_version_name(table_dir)
             staging.rename(table_dir / version_name)
             _fsync_dir(table_dir)
             self._point_to(table_dir, version_name)
+        except TrackerError:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise _write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -204,7 +301,7 @@ class Store:
     ) -> int:
         """Fill ``staging`` with the new version; return how many partitions were rewritten."""
         if not schema.partition_by:
-            old = pl.read_parquet(old_version / "part-0.parquet") if merge and old_version else None
+            old = _read_kept(old_version / "part-0.parquet") if merge and old_version else None
             merged = _merge(schema, old, frame, newest_wins) if old is not None else frame
             _write_parquet_durably(merged.sort(schema.key), staging / "part-0.parquet")
             return 1
@@ -225,7 +322,7 @@ class Store:
             relative = _partition_path(schema, values)
             old_file = old_version / relative / "part-0.parquet" if old_version else None
             if merge and old_file is not None and old_file.exists():
-                old = pl.read_parquet(old_file).select(data_columns)
+                old = _read_kept(old_file).select(data_columns)
                 part = _merge(schema, old, part.select(data_columns), newest_wins, key_exclude=schema.partition_by)
             key = [name for name in schema.key if name not in schema.partition_by]
             _write_parquet_durably(part.select(data_columns).sort(key), staging / relative / "part-0.parquet")
@@ -235,8 +332,18 @@ class Store:
 
     @staticmethod
     def _next_version_name(table_dir: Path) -> str:
-        numbers = [int(p.name[1:]) for p in table_dir.glob("v*") if p.name[1:].isdigit()]
+        names = [p.name.removeprefix(BROKEN_PREFIX) for p in table_dir.iterdir()]
+        numbers = [int(name[1:]) for name in names if VERSION_NAME.fullmatch(name)]
         return f"v{max(numbers, default=0) + 1:06d}"
+
+    def point_at(self, table: str, version_name: str) -> None:
+        """Make ``version_name`` the live version (``store repair``); the caller holds the writer lock."""
+        if not VERSION_NAME.fullmatch(version_name) or not (self.root / table / version_name).is_dir():
+            raise StoreCorruptError(f"table {table!r} has no version {version_name!r}")
+        try:
+            self._point_to(self.root / table, version_name)
+        except OSError as exc:
+            raise _write_failure(exc, f"pointing table {table!r} at {version_name}") from exc
 
     @staticmethod
     def _point_to(table_dir: Path, version_name: str) -> None:
@@ -245,9 +352,9 @@ class Store:
 
     def _remove_unreferenced(self, table_dir: Path) -> None:
         """Delete staging leftovers and versions older than the live one and its predecessor."""
-        pointer = table_dir / CURRENT_POINTER
-        live = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
-        versions = sorted(p.name for p in table_dir.glob("v*") if p.is_dir() and p.name[1:].isdigit())
+        live_version = self.current_version(table_dir.name)  # a damaged pointer raises: deleting would lose data
+        live = live_version.name if live_version is not None else None
+        versions = self.versions(table_dir.name)
         keep = set()
         if live in versions:
             index = versions.index(live)

@@ -37,6 +37,7 @@ from tracker.countries import country_table, map_source_codes
 from tracker.errors import PayloadError
 from tracker.schemas import TRADE, UTC_TIME, validate
 from tracker.sources.base import FetchScope, Parsed, Request
+from tracker.sources.values import PLAIN_DECIMAL
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -164,6 +165,11 @@ def _rows(body: bytes) -> pl.DataFrame | None:
             raise PayloadError(SOURCE_ID, f"row {number} does not match the header of {len(header)} strings: {row}")
     if not data:
         return None
+    for name in REQUIRED:
+        index = header.index(name)
+        number = next((number for number, row in enumerate(data, start=1) if row[index] is None), None)
+        if number is not None:
+            raise PayloadError(SOURCE_ID, f"row {number} lacks {name} (null)")
     # A predicate variable that is also requested may come back twice: the first occurrence wins.
     first = {name: header.index(name) for name in ALIASES if name in header}
     return pl.DataFrame(
@@ -173,16 +179,19 @@ def _rows(body: bytes) -> pl.DataFrame | None:
 
 
 def _number(frame: pl.DataFrame, column: str) -> pl.Series:
-    """A String column as Float64; a non-numeric value is a PayloadError naming it."""
+    """A String column as Float64; anything but a plain non-negative decimal is a PayloadError naming the field.
+
+    Census writes amounts as digit strings ("123456"): a sign, an exponent, "NaN" or "inf" is not its shape.
+    Negatives are refused here, before codes sharing an ISO3 are summed and could hide them.
+    """
+    upstream = next(name for name, alias in ALIASES.items() if alias == column)
     if column not in frame.columns:
-        upstream = next(name for name, alias in ALIASES.items() if alias == column)
         raise PayloadError(SOURCE_ID, f"the answer has no {upstream} column")
-    text = frame.get_column(column)
-    numbers = text.str.strip_chars().cast(pl.Float64, strict=False)
-    bad = text.filter(numbers.is_null() & text.is_not_null()).to_list()
+    text = frame.get_column(column).str.strip_chars()
+    bad = text.filter(~text.str.contains(f"^{PLAIN_DECIMAL.pattern}$")).to_list()
     if bad:
-        raise PayloadError(SOURCE_ID, f"{column} holds non-numeric values {bad[:5]}")
-    return numbers
+        raise PayloadError(SOURCE_ID, f"{upstream} holds non-numeric or negative values {bad[:5]}")
+    return text.cast(pl.Float64)
 
 
 def _period_rows(frame: pl.DataFrame, frequency: str) -> pl.DataFrame:

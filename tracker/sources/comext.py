@@ -16,7 +16,8 @@ Choices recorded here so they are not rediscovered:
 * Rates: ``prepare`` loads ``ert_bil_eur_a`` (and ``ert_bil_eur_m`` when monthly data is configured),
   average of the period, USD per euro, into ``usd_per_eur`` keyed ``YYYY`` / ``YYYY-MM``. A month without
   a monthly rate uses its year's annual rate; a period with neither is a PayloadError naming it, never a
-  silently wrong value. Tests pass a rate table to the constructor instead.
+  silently wrong value. A rate that is not a finite number in (0, 10) is refused: it would turn every
+  value into nonsense. Tests pass a rate table to the constructor instead.
 * Codes: reporters and partners through the country reference's Eurostat codes (EL Greece, and the ISO
   form GR that real answers use; EU27_2020 → EUU; WORLD → WLD). ``EXT_EU27_2020`` ("outside the EU") is
   not a country and is skipped; any other code the reference does not know goes to ``unknown_codes``.
@@ -39,6 +40,7 @@ from tracker.errors import PayloadError
 from tracker.schemas import TRADE, UTC_TIME, validate
 from tracker.sources import jsonstat
 from tracker.sources.base import FetchScope, Parsed, Request
+from tracker.sources.values import PLAIN_DECIMAL
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -55,6 +57,7 @@ WEIGHT_INDICATOR: Final = "QUANTITY_IN_100KG"
 KG_PER_UNIT: Final = 100.0  # QUANTITY_IN_100KG counts units of 100 kg
 HS_REVISION: Final = "CN"
 NOT_COUNTRIES: Final = frozenset({"EXT_EU27_2020"})  # extra-EU total: not a country
+MAX_USD_PER_EUR: Final = 10.0  # the rate has stayed within 0.8..1.6 since 1999; beyond 10 is a broken answer
 FREQUENCY_ORDER: Final = ("A", "M")
 PERIOD_PATTERNS: Final = {"A": r"^\d{4}$", "M": r"^\d{4}-(0[1-9]|1[0-2])$"}
 
@@ -123,8 +126,8 @@ class ComextFetcher:
         if raw is None or raw.is_empty():
             return Parsed(TRADE.empty())
         not_countries = list(NOT_COUNTRIES)
-        frame = raw.filter(~pl.col("partner").is_in(not_countries) & ~pl.col("reporter").is_in(not_countries))
-        frame = _pivot(_checked(frame))
+        frame = _checked(raw).filter(~pl.col("partner").is_in(not_countries) & ~pl.col("reporter").is_in(not_countries))
+        frame = _pivot(frame)
         frame, unknown_reporters = map_source_codes(frame, "reporter", "eurostat")
         frame, unknown_partners = map_source_codes(frame, "partner", "eurostat")
         unknown = sorted(set(unknown_reporters) | set(unknown_partners))
@@ -181,7 +184,13 @@ def parse_rates(body: bytes) -> dict[str, float]:
     periods = [_normalise_period(period) for period in frame.get_column("time").to_list()]
     if len(set(periods)) != len(periods):
         raise PayloadError(SOURCE_ID, "exchange-rate document holds several USD rates for one period")
-    return dict(zip(periods, frame.get_column("value").to_list(), strict=True))
+    rates = dict(zip(periods, frame.get_column("value").to_list(), strict=True))
+    bad = {period: rate for period, rate in rates.items() if not 0 < rate < MAX_USD_PER_EUR}
+    if bad:
+        period, rate = next(iter(bad.items()))
+        raise PayloadError(SOURCE_ID, f"exchange-rate document: USD per EUR for {period} is {rate!r}, expected a "
+                                      f"number between 0 and {MAX_USD_PER_EUR:g} ({len(bad)} bad rate(s))")
+    return rates
 
 
 def _normalise_period(period: str) -> str:
@@ -211,7 +220,14 @@ def _read_csv(body: bytes) -> pl.DataFrame | None:
 
 
 def _checked(frame: pl.DataFrame) -> pl.DataFrame:
-    """Refuse unknown flows, periods that do not match the frequency and non-numeric observations."""
+    """Refuse empty key cells, unknown flows, periods that do not match the frequency, and observations that
+    are not plain non-negative numbers (a sign, exponent, NaN or inf is not how SDMX-CSV writes them)."""
+    for alias in ("frequency", "reporter", "partner", "hs_code", "flow", "indicator", "period"):
+        column = frame.get_column(alias)
+        missing = (column.is_null() | (column == "")).sum()
+        if missing:
+            upstream = next(name for name, our in ALIASES.items() if our == alias)
+            raise PayloadError(SOURCE_ID, f"{missing} row(s) lack {upstream}")
     bad_flows = sorted(set(frame.get_column("flow").to_list()) - set(FLOW_CODES.values()))
     if bad_flows:
         raise PayloadError(SOURCE_ID, f"unknown flow code(s) {bad_flows}; expected 1 (import) or 2 (export)")
@@ -223,11 +239,11 @@ def _checked(frame: pl.DataFrame) -> pl.DataFrame:
         bad = periods.filter(~periods.str.contains(pattern).fill_null(False)).unique().to_list()
         if bad:
             raise PayloadError(SOURCE_ID, f"TIME_PERIOD {bad[:5]} does not match freq {frequency}")
-    numbers = frame.get_column("obs_value").cast(pl.Float64, strict=False)
-    bad_values = frame.filter(numbers.is_null() & frame.get_column("obs_value").is_not_null())
-    if bad_values.height:
-        raise PayloadError(SOURCE_ID, f"OBS_VALUE not numeric: {bad_values.get_column('obs_value').to_list()[:5]}")
-    return frame.with_columns(obs_value=numbers)
+    text = frame.get_column("obs_value")
+    bad_values = text.filter(~text.str.contains(f"^{PLAIN_DECIMAL.pattern}$")).to_list()
+    if bad_values:
+        raise PayloadError(SOURCE_ID, f"OBS_VALUE not numeric or negative: {bad_values[:5]}")
+    return frame.with_columns(obs_value=text.cast(pl.Float64))
 
 
 def _pivot(frame: pl.DataFrame) -> pl.DataFrame:

@@ -21,8 +21,9 @@ import polars as pl
 
 from tracker import countries
 from tracker.errors import PayloadError
-from tracker.schemas import TRADE
+from tracker.schemas import TRADE, validate
 from tracker.sources.base import FetchScope, Parsed, Request, load_json
+from tracker.sources.values import json_number, json_text
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -35,7 +36,11 @@ ALL_PARTNERS_ESTIMATE: Final = 250  # Comtrade's partner list has ~240 current a
 FLOW_CODES: Final = {"import": "M", "export": "X"}
 FLOWS: Final = {"X": "export", "M": "import", "RX": "re_export", "RM": "re_import"}
 RCA_DENOMINATOR: Final = "TOTAL"
-NO_QUANTITY: Final = (0, 0.0, -1, -1.0)
+NO_QUANTITY: Final = (0.0, -1.0)  # qty markers for "not reported"
+NO_WEIGHT: Final = (0.0,)
+NO_UNIT: Final = ("", "N/A", "-1")
+# Fields every kept record must have: a record without one is a broken answer, never an empty one.
+REQUIRED_FIELDS: Final = ("flowCode", "period", "reporterCode", "partnerCode", "cmdCode", "primaryValue")
 
 
 def _path(keyed: bool, frequency: str) -> str:
@@ -152,7 +157,7 @@ class ComtradeFetcher:
         cap = cap_for(request)
         if _is_truncated(payload, cap):
             raise PayloadError(SOURCE, f"answer truncated at the {cap}-record cap: split the request")
-        rows = [row for record in payload["data"] if (row := _row(record)) is not None]
+        rows = [row for index, record in enumerate(payload["data"]) if (row := _row(index, record)) is not None]
         if not rows:
             return Parsed(TRADE.empty())
         frame = pl.DataFrame(rows, schema=_RAW_SCHEMA, orient="row")
@@ -170,7 +175,7 @@ class ComtradeFetcher:
             .select(TRADE.column_names)
         )
         unknown = sorted(set(unknown_reporters) | set(unknown_partners))
-        return Parsed(frame, unknown)
+        return Parsed(validate(TRADE.name, frame), unknown)
 
 
 _RAW_SCHEMA: Final = {
@@ -216,34 +221,51 @@ def _is_truncated(payload: dict[str, Any], cap: int) -> bool:
     return (isinstance(data, list) and len(data) >= cap) or (isinstance(count, int) and count >= cap)
 
 
-def _number(value: object, empty: tuple[object, ...] = ()) -> float | None:
-    """A float, or None for null, non-numbers and the source's "not reported" markers."""
-    if value is None or isinstance(value, bool) or value in empty:
-        return None
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
+def _number(record: dict[str, Any], field: str, where: str, markers: tuple[float, ...] = ()) -> float | None:
+    """A JSON number, or None for null and the source's "not reported" markers; any other type is refused."""
+    number = json_number(record.get(field), field, SOURCE, where)
+    return None if number in markers else number
 
 
-def _period(record: dict[str, Any]) -> str | None:
-    text = str(record.get("period") or "")
+def _period(record: dict[str, Any], where: str) -> str:
+    """Comtrade's ``2023`` / ``202301`` as our ``2023`` / ``2023-01``; anything else is a PayloadError."""
+    raw = record["period"]
+    text = str(raw) if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
     if len(text) == 4 and text.isdigit():
         return text
     if len(text) == 6 and text.isdigit():
         return f"{text[:4]}-{text[4:]}"
-    return None
+    raise PayloadError(SOURCE, f"{where}: period is {raw!r}, expected YYYY or YYYYMM")
 
 
-def _row(record: dict[str, Any]) -> tuple[object, ...] | None:
+def _code(record: dict[str, Any], field: str, where: str) -> str:
+    """A country code (Comtrade sends numbers); booleans and objects are refused."""
+    value = record[field]
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise PayloadError(SOURCE, f"{where}: {field} is {value!r}, expected a country code")
+    return str(value)
+
+
+def _row(index: int, record: dict[str, Any]) -> tuple[object, ...] | None:
     """One canonical (pre-country-mapping) row, or None for rows we do not keep.
 
     Kept: the four main flows, aggregate rows only (no second partner, all customs procedures, all modes
-    of transport), with a value. Quantities 0/-1 and weights 0 mean "not reported" and become null.
+    of transport). Quantities 0/-1 and weights 0 mean "not reported" and become null. A record lacking a
+    required field, or holding a value of the wrong type, is a PayloadError naming the record and field:
+    dropping it would store a partial answer as a complete one.
     """
+    where = f"record {index}"
     if not isinstance(record, dict):
-        raise PayloadError(SOURCE, f"a 'data' item is a {type(record).__name__}, expected an object")
-    flow = FLOWS.get(str(record.get("flowCode")))
+        raise PayloadError(SOURCE, f"{where} is a {type(record).__name__}, expected an object")
+    missing = [name for name in REQUIRED_FIELDS if record.get(name) is None]
+    if missing:
+        raise PayloadError(SOURCE, f"{where} lacks {missing[0]}")
+    flow = FLOWS.get(json_text(record["flowCode"], "flowCode", SOURCE, where) or "")
+    for field in ("partner2Code", "motCode"):  # the breakdown codes we filter on: numbers (or digit strings)
+        value = record.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | str)):
+            raise PayloadError(SOURCE, f"{where}: {field} is {value!r}, expected a code")
+    json_text(record.get("customsCode"), "customsCode", SOURCE, where)
     if flow is None:
         return None
     if record.get("partner2Code") not in (None, 0, "0"):
@@ -252,27 +274,23 @@ def _row(record: dict[str, Any]) -> tuple[object, ...] | None:
         return None
     if record.get("motCode") not in (None, 0, "0"):
         return None
-    value = _number(record.get("primaryValue"))
-    period = _period(record)
-    hs_code = record.get("cmdCode")
-    if value is None or period is None or hs_code is None:
-        return None
-    quantity = _number(record.get("qty"), NO_QUANTITY)
-    unit = record.get("qtyUnitAbbr")
-    unit = str(unit) if quantity is not None and unit not in (None, "", "N/A", "-1") else None
-    reporter, partner = record.get("reporterCode"), record.get("partnerCode")
+    value = _number(record, "primaryValue", where)
+    period = _period(record, where)
+    hs_code = json_text(record["cmdCode"], "cmdCode", SOURCE, where)
+    quantity = _number(record, "qty", where, NO_QUANTITY)
+    unit = json_text(record.get("qtyUnitAbbr"), "qtyUnitAbbr", SOURCE, where)
     return (
         SOURCE,
         flow,
-        None if reporter is None else str(reporter),
-        None if partner is None else str(partner),
-        str(hs_code),
+        _code(record, "reporterCode", where),
+        _code(record, "partnerCode", where),
+        hs_code,
         period,
         "M" if len(period) == 7 else "A",
         value,
-        _number(record.get("netWgt"), (0, 0.0)),
+        _number(record, "netWgt", where, NO_WEIGHT),
         quantity,
-        unit,
-        None if record.get("classificationCode") is None else str(record["classificationCode"]),
+        unit if quantity is not None and unit not in NO_UNIT else None,
+        json_text(record.get("classificationCode"), "classificationCode", SOURCE, where),
         "reported" if record.get("isReported") else "estimated",
     )

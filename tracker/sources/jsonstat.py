@@ -5,7 +5,8 @@ Comext values to USD. A JSON-stat body is a cube: ``id`` gives the dimension ord
 categories per dimension, ``dimension.{d}.category.index`` each category's position (a ``{code: position}``
 object, or a list of codes), ``dimension.{d}.category.label`` its name, and ``value`` the observations,
 either a dense list or a sparse object keyed by the row-major flat index as a string. Absent and null
-values are simply not observations, so they produce no row.
+values are simply not observations, so they produce no row. A value that is not a JSON number (``"12"``,
+``true``, NaN) is a PayloadError: JSON-stat values are numbers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import polars as pl
 
 from tracker.errors import PayloadError
 from tracker.sources.base import preview
+from tracker.sources.values import json_number
 
 VALUE_COLUMN = "value"
 REQUIRED_KEYS = ("id", "size", "value", "dimension")
@@ -116,9 +118,10 @@ def _observations(raw: object, total: int, source: str) -> list[tuple[int, float
             continue
         try:
             flat = int(key)  # type: ignore[call-overload]
-            number = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise PayloadError(source, f"JSON-stat value {key!r}: {value!r} is not a number") from None
+            raise PayloadError(source, f"JSON-stat value index {key!r} is not a number") from None
+        number = json_number(value, f"value {key!r}", source, "JSON-stat")
+        assert number is not None  # nulls were skipped above
         if not 0 <= flat < total:
             raise PayloadError(source, f"JSON-stat value index {flat} is outside the cube of {total} cells")
         pairs.append((flat, number))

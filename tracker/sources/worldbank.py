@@ -11,7 +11,8 @@ Errors come with HTTP 200 as ``[{"message": [...]}]`` (PayloadError); an empty a
 * A World Bank aggregate (regions, income groups, lending groups: ``WB_AGGREGATES``) or an empty code:
   dropped silently; they are not markets.
 * Anything else looks like a country the reference lacks: reported in ``Parsed.unknown_codes``.
-* ``value`` null: no observation, dropped.
+* ``value`` null: no observation, dropped. Any other non-number (``"123"``, ``true``) or a ``date`` that is
+  not a year is a PayloadError naming the record: a wrong answer is never stored or counted as empty.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import polars as pl
 
 from tracker import countries
 from tracker.errors import PayloadError
-from tracker.schemas import MACRO
+from tracker.schemas import MACRO, validate
 from tracker.sources.base import MAX_FOLLOW_UPS, FetchScope, Parsed, Request, load_json
+from tracker.sources.values import json_number
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -107,20 +109,26 @@ class WorldBankFetcher:
         known = countries.known_iso3()
         rows: list[dict[str, Any]] = []
         unknown: set[str] = set()
-        for record in records:
+        for index, record in enumerate(records):
+            where = f"record {index}"
             if not isinstance(record, dict):
-                raise PayloadError(SOURCE, f"a record is a {type(record).__name__}, expected an object")
+                raise PayloadError(SOURCE, f"{where} is a {type(record).__name__}, expected an object")
             try:
-                iso3, year, value = record["countryiso3code"], str(record["date"]), record["value"]
+                iso3, year, raw_value = record["countryiso3code"], record["date"], record["value"]
                 indicator = record["indicator"]["id"]
             except (KeyError, TypeError) as exc:
-                raise PayloadError(SOURCE, f"a record lacks the field {exc}") from exc
+                raise PayloadError(SOURCE, f"{where} lacks the field {exc}") from exc
+            if not isinstance(iso3, str):
+                raise PayloadError(SOURCE, f"{where}: countryiso3code is {iso3!r}, expected a string")
             if iso3 not in known:
                 if iso3 and iso3 not in WB_AGGREGATES:
-                    unknown.add(str(iso3))
+                    unknown.add(iso3)
                 continue
-            if value is None or not (len(year) == 4 and year.isdigit()):
+            value = json_number(raw_value, "value", SOURCE, where)
+            if value is None:
                 continue
+            if not (isinstance(year, str) and len(year) == 4 and year.isdigit()):
+                raise PayloadError(SOURCE, f"{where}: date is {year!r}, expected a year YYYY")
             rows.append({
                 "source": SOURCE,
                 "indicator": indicator,
@@ -128,12 +136,12 @@ class WorldBankFetcher:
                 "market": iso3,
                 "period": year,
                 "year": int(year),
-                "value": float(value),
+                "value": value,
                 "unit": INDICATORS.get(indicator) or record.get("unit") or "",
                 "fetched_at": fetched_at,
             })
         frame = pl.DataFrame(rows, schema=MACRO.polars_schema) if rows else MACRO.empty()
-        return Parsed(frame, sorted(unknown))
+        return Parsed(validate(MACRO.name, frame), sorted(unknown))
 
 
 def _decode(body: bytes) -> list[Any]:

@@ -1,0 +1,57 @@
+"""`store check` and `store repair`: verify every stored table, and point a damaged table at its newest
+complete version. Neither deletes anything."""
+
+from __future__ import annotations
+
+import argparse
+
+from tracker.store import Store
+from tracker.store_check import check_store, repair_store
+
+NAME = "store"
+HELP = "verify the store (`store check`) or point damaged tables at their newest complete version (`store repair`)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("check", "repair"),
+                        help="check: verify every table's pointer, files, columns and values (exit 1 on a problem); "
+                        "repair: move a damaged table's CURRENT pointer to its newest complete version")
+
+
+def _register_all_tables() -> None:
+    """Import the modules that register the metric, alert and job-run tables, so their files are checked too."""
+    import tracker.alerts
+    import tracker.metrics
+    import tracker.scheduling.runs  # noqa: F401
+
+
+def run(args: argparse.Namespace) -> int:
+    _register_all_tables()
+    store = Store()
+    print(f"Store: {store.root.resolve()}")
+    if not store.tables():
+        print("no tables yet (run `python -m tracker sample` or `fetch`)")
+        return 0
+    if args.action == "check":
+        return _print_check(store)
+    results = repair_store(store)
+    for result in results:
+        state = "repaired" if result.changed else ("ok" if result.ok else "NOT REPAIRED")
+        print(f"{result.table:<24} {state:<13} {result.message}")
+    return 0 if all(result.ok for result in results) else 1
+
+
+def _print_check(store: Store) -> int:
+    reports = check_store(store)
+    for report in reports:
+        state = "ok" if report.ok else "DAMAGED" if report.structural else "BAD VALUES"
+        print(f"{report.table:<24} {state:<11} {report.version or '-':<8} {report.files:>5} file(s) "
+              f"{report.rows:>12,} row(s)")
+        for problem in [*report.structural, *report.content][:10]:
+            print(f"    {problem}")
+    if any(report.structural for report in reports):
+        print("\nDamaged tables: run `python -m tracker store repair` (it points CURRENT at the newest complete "
+              "version and deletes nothing).")
+    elif any(report.content for report in reports):
+        print("\nSome stored values break the table's rules: refetch those sources (see the files named above).")
+    return 0 if all(report.ok for report in reports) else 1
