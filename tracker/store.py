@@ -272,15 +272,15 @@ def _changes_nothing(
 
     Reads only the partitions the frame touches and stops at the first one that would change.
     """
+    if not frame.height:
+        return True
     data_columns = [name for name in schema.column_names if name not in schema.partition_by]
     compared = [name for name in data_columns if name != "fetched_at"]
     key = [name for name in schema.key if name not in schema.partition_by]
     parts = (frame.partition_by(list(schema.partition_by), as_dict=True, include_key=False)
-             if schema.partition_by and frame.height else {(): frame})
+             if schema.partition_by else {(): frame})
     for values, part in parts.items():
         old_file = old_version / _partition_path(schema, values) / "part-0.parquet"
-        if not part.height:
-            continue
         if not old_file.exists():
             return False
         old = pl.read_parquet(old_file).select(data_columns)
