@@ -1,5 +1,6 @@
 # Two commands, on a fresh machine with Python 3.11+:
-#   make run    install into .venv, load sample data if the store is empty, refresh metrics, start the dashboard
+#   make run    install into .venv, load sample data if the store is empty, refresh metrics if their inputs
+#               changed (python -m tracker.startup: a quick no-op on a current store), start the dashboard
 #   make test   install the test dependencies too, then run ruff and the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -18,8 +19,7 @@ $(BIN)/.test-installed: $(BIN)/.runtime-installed requirements-test.txt
 	touch $@
 
 run: $(BIN)/.runtime-installed
-	$(BIN)/python -m tracker sample --if-empty
-	$(BIN)/python -m tracker metrics --quiet
+	$(BIN)/python -m tracker.startup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: $(BIN)/.test-installed

@@ -24,6 +24,7 @@ from tracker.store_check import check_table, repair_table
 
 T1 = datetime(2025, 1, 1, tzinfo=UTC)
 T2 = datetime(2025, 2, 1, tzinfo=UTC)
+T3 = datetime(2025, 7, 1, tzinfo=UTC)  # later than trade_rows' default fetch time
 
 
 def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
@@ -234,7 +235,7 @@ def big_frame(rows: int) -> pl.DataFrame:
 def _two_versions(store: Store) -> pl.DataFrame:
     """A table with a live version and its kept predecessor (2022 rewritten, 2023 hard-linked), as read back."""
     store.upsert("trade", trade_rows([{"period": "2022", "value_usd": 1.0}, {"period": "2023", "value_usd": 2.0}]))
-    store.upsert("trade", trade_rows([{"period": "2022", "value_usd": 3.0}], fetched_at=T2))
+    store.upsert("trade", trade_rows([{"period": "2022", "value_usd": 3.0}], fetched_at=T3))
     assert store.versions("trade") == ["v000001", "v000002"]
     return _sorted(store.read("trade"))
 
@@ -298,7 +299,7 @@ def test_store_truncated_partition_is_named_on_read_and_write(store: Store) -> N
 def test_store_repair_steps_over_a_version_with_a_truncated_file_and_keeps_it(store: Store) -> None:
     store.upsert("trade", trade_rows([{"period": "2022", "value_usd": 1.0}, {"period": "2023", "value_usd": 2.0}]))
     first = _sorted(store.read("trade"))
-    store.upsert("trade", trade_rows([{"period": "2022", "value_usd": 3.0}], fetched_at=T2))
+    store.upsert("trade", trade_rows([{"period": "2022", "value_usd": 3.0}], fetched_at=T3))
     _truncate(store.root / "trade" / "v000002" / "source=comtrade" / "year=2022" / "part-0.parquet")
     result = repair_table(store, "trade")
     assert (result.ok, result.changed) == (True, True)

@@ -4,8 +4,13 @@ Why it is built this way:
 
 * Data is upserted per request, so a failure later in the run loses nothing fetched earlier; a body that
   does not parse writes nothing for its request.
-* Every attempt leaves one ``fetch_log`` row (ok, empty, cached, failed, interrupted) with the error text,
-  keys redacted. Unknown country codes are a warning in the error column of an otherwise ok row.
+* Every attempt leaves one ``fetch_log`` row (ok, empty, cached, unchanged, failed, interrupted) with the
+  error text, keys redacted. Unknown country codes are a warning in the error column of an otherwise ok row.
+  The rows are written once, at the end of the run (also when it is interrupted): one new ``fetch_log``
+  version per run, not one per request.
+* Nothing new upstream means nothing written: an answer whose rows are all stored already (``fetched_at``
+  aside) is logged ``unchanged`` and leaves the data table's version as it was (the store skips the write),
+  and a 304 whose body is known to be stored is not even parsed again (``_StoredBodies``).
 * Incremental loading by cursor (dlt's idea): a request whose cursor had a successful attempt within
   ``max_age_days`` is skipped, unless it covers the current or previous year, which sources still revise.
   Upserts are idempotent, so a re-run leaves the same table as a clean run.
@@ -21,6 +26,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
@@ -39,6 +45,7 @@ from pathlib import Path
 import polars as pl
 from tqdm import tqdm
 
+from tracker.atomic import write_atomically
 from tracker.config import Config, HttpSettings, SourceSettings
 from tracker.errors import PayloadError, StoreWriteError, TrackerError
 from tracker.http import HttpClient, HttpResult, redact
@@ -55,6 +62,7 @@ RECENT_YEARS = 2  # the current and the previous year are always refetched
 POLL_SECONDS = 0.2  # how often the runner looks at stop requests and its deadline while requests are out
 
 _STOP = threading.Event()
+STORED_BODIES_FILE = "stored_bodies.json"  # in CACHE_DIR
 
 ClientFactory = Callable[[HttpSettings, Path], HttpClient]
 
@@ -67,6 +75,7 @@ class SourceSummary:
     requests: int = 0
     rows_written: int = 0
     cached: int = 0
+    unchanged: int = 0
     failed: int = 0
     skipped: int = 0
     split: int = 0
@@ -160,13 +169,68 @@ def run_fetch(
     now: Callable[[], datetime] = _utc_now,
     max_age_days: float = DEFAULT_MAX_AGE_DAYS,
 ) -> FetchSummary:
-    """Fetch ``sources`` in order through one client; never raises for a source's failure."""
+    """Fetch ``sources`` in order through one client; never raises for a source's failure.
+
+    The run's ``fetch_log`` rows are written in one upsert at the end, also when the run is interrupted.
+    """
     summary = FetchSummary()
-    with closing(client_factory(config.http, store.root / CACHE_DIR)) as client:
-        for source_id in sources:
-            run = _SourceRun(config, store, source_id, client, now, progress, max_age_days)
-            summary.sources[source_id] = run.run(scope, fetchers)
+    log_rows: list[dict[str, object]] = []
+    stored = _StoredBodies(store.root / CACHE_DIR / STORED_BODIES_FILE)
+    try:
+        with closing(client_factory(config.http, store.root / CACHE_DIR)) as client:
+            for source_id in sources:
+                run = _SourceRun(config, store, source_id, client, now, progress, max_age_days, log_rows, stored)
+                summary.sources[source_id] = run.run(scope, fetchers)
+    finally:
+        _write_log(store, log_rows)
+        stored.save()
     return summary
+
+
+def _write_log(store: Store, rows: list[dict[str, object]]) -> None:
+    if not rows:
+        return
+    try:
+        store.upsert(FETCH_LOG.name, pl.DataFrame(rows, schema=FETCH_LOG.polars_schema))
+    except TrackerError as exc:
+        log.error("could not write the fetch log (%d attempt(s)): %s", len(rows), exc)
+
+
+class _StoredBodies:
+    """Digests of the bodies whose rows the store holds, by request cursor, kept across runs.
+
+    Why: a 304 serves the cached body, but the HTTP cache keeps a body as soon as it arrives, before its rows
+    are written; a run killed in between must not leave those rows unwritten forever. So a 304 skips the parse
+    and the upsert only when this record says that very body was stored. Saved once, at the end of a run; a
+    lost or stale record costs only a parse and an upsert that finds nothing to change.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            loaded = {}
+        self.digests: dict[str, str] = loaded if isinstance(loaded, dict) else {}
+        self.dirty = False
+
+    @staticmethod
+    def digest(body: bytes) -> str:
+        return hashlib.sha256(body).hexdigest()
+
+    def holds(self, cursor: str, body: bytes) -> bool:
+        return self.digests.get(cursor) == self.digest(body)
+
+    def add(self, cursor: str, body: bytes) -> None:
+        self.digests[cursor] = self.digest(body)
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            try:
+                write_atomically(self.path, json.dumps(self.digests, sort_keys=True).encode("utf-8"))
+            except OSError as exc:  # only costs a re-parse of 304 bodies next time
+                log.warning("could not save %s: %s", self.path, exc)
 
 
 def _fetcher(source_id: str, fetchers: Mapping[str, Fetcher] | None) -> Fetcher:
@@ -179,7 +243,7 @@ class _SourceRun:
 
     def __init__(
         self, config: Config, store: Store, source_id: str, client: HttpClient, now: Callable[[], datetime],
-        progress: bool, max_age_days: float,
+        progress: bool, max_age_days: float, log_rows: list[dict[str, object]], stored: _StoredBodies,
     ) -> None:
         self.config = config
         self.store = store
@@ -190,6 +254,8 @@ class _SourceRun:
         self.max_age = timedelta(days=max_age_days)
         self.summary = SourceSummary(source_id)
         self.settings: SourceSettings | None = config.sources.get(source_id)
+        self.log_rows = log_rows
+        self.stored = stored
 
     # ------------------------------------------------------------------ flow
     def run(self, scope: FetchScope, fetchers: Mapping[str, Fetcher] | None) -> SourceSummary:
@@ -292,10 +358,14 @@ class _SourceRun:
         except Exception as exc:
             self._fail(request, started, exc)
             return []
+        if result.from_cache and self._known_stored(request, result.content):
+            self.summary.cached += 1
+            self.summary.unchanged += 1
+            self._log(request.describe(), started, 0, "unchanged", None)
+            return follow_ups
         try:
             parsed = fetcher.parse(request, result.content, self.now())
-            if parsed.frame.height:
-                self.store.upsert(request.table, parsed.frame)
+            changed = bool(parsed.frame.height) and self.store.upsert(request.table, parsed.frame).changed
         except Exception as exc:
             if follow_ups and all(f.replaces == request.cursor for f in follow_ups):
                 self.summary.split += 1
@@ -306,8 +376,12 @@ class _SourceRun:
             if isinstance(exc, StoreWriteError):
                 raise  # a full disk fails every later write too: stop the run (cli prints one message)
             return follow_ups
-        rows = parsed.frame.height
-        status = "cached" if result.from_cache else ("ok" if rows else "empty")
+        self.stored.add(request.cursor, result.content)
+        rows = parsed.frame.height if changed else 0
+        if parsed.frame.height and not changed:
+            status = "unchanged"
+        else:
+            status = "cached" if result.from_cache else ("ok" if rows else "empty")
         warning = None
         if parsed.unknown_codes:
             self.summary.unknown_codes.extend(parsed.unknown_codes)
@@ -315,8 +389,13 @@ class _SourceRun:
             log.warning("%s: %s (%s)", self.source_id, warning, request.cursor)
         self.summary.rows_written += rows
         self.summary.cached += result.from_cache
+        self.summary.unchanged += status == "unchanged"
         self._log(request.describe(), started, rows, status, warning)
         return follow_ups
+
+    def _known_stored(self, request: Request, body: bytes) -> bool:
+        """A 304's body whose rows were stored by an earlier run (and the table is still there)."""
+        return self.stored.holds(request.cursor, body) and self.store.version_name(request.table) is not None
 
     # ------------------------------------------------------------ bookkeeping
     def _text(self, exc: BaseException) -> str:
@@ -338,7 +417,7 @@ class _SourceRun:
     def _log(
         self, request: str, started: datetime, rows: int, status: str, error: str | None, finished: bool = True,
     ) -> None:
-        row = {
+        self.log_rows.append({
             "attempt_id": uuid.uuid4().hex,
             "source": self.source_id,
             "request": redact(request),
@@ -347,11 +426,7 @@ class _SourceRun:
             "rows_written": rows,
             "status": status,
             "error": error,
-        }
-        try:
-            self.store.upsert(FETCH_LOG.name, pl.DataFrame([row], schema=FETCH_LOG.polars_schema))
-        except TrackerError as exc:
-            log.error("%s: could not write the fetch log: %s", self.source_id, exc)
+        })
 
     def _fresh_cursors(self) -> set[str]:
         """Cursors with a successful attempt within ``max_age``: they need no new request."""

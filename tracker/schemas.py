@@ -19,8 +19,8 @@ PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]))?$"
 FLOWS = ("import", "export", "re_import", "re_export")
 FREQUENCIES = ("A", "M")
 PROVENANCE = ("reported", "mirror", "estimated")
-FETCH_STATUSES = ("ok", "empty", "cached", "failed", "interrupted")
-SUCCESS_STATUSES = ("ok", "empty", "cached")  # a fetch that worked, even if it found nothing new
+FETCH_STATUSES = ("ok", "empty", "cached", "unchanged", "failed", "interrupted")
+SUCCESS_STATUSES = ("ok", "empty", "cached", "unchanged")  # a fetch that worked, even if it found nothing new
 FAILURE_STATUSES = tuple(status for status in FETCH_STATUSES if status not in SUCCESS_STATUSES)
 SAMPLE_SOURCE = "sample"
 # No trade flow, GDP, population or quantity comes near 10^15: a larger number is a corrupt payload, not data.
@@ -210,7 +210,9 @@ FETCH_LOG = TableSchema(
         Column("started_at", UTC_TIME, "When the attempt started (UTC)."),
         Column("finished_at", UTC_TIME, "When it finished (UTC); null if interrupted.", nullable=True),
         Column("rows_written", pl.Int64(), "Rows written to the store by this attempt."),
-        Column("status", pl.String(), "ok, empty, cached, failed or interrupted.", allowed=FETCH_STATUSES),
+        Column("status", pl.String(), "ok, empty, cached (a 304 whose stored body was written again), unchanged "
+               "(the answer held only rows already stored: nothing written), failed or interrupted.",
+               allowed=FETCH_STATUSES),
         Column("error", pl.String(), "Error text when the attempt failed.", nullable=True),
     ),
     key=("attempt_id",),

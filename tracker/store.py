@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -37,12 +36,12 @@ import polars as pl
 from tracker import schemas
 from tracker.atomic import write_atomically
 from tracker.errors import StoreCorruptError, StoreLockedError, StoreWriteError, TrackerError
+from tracker.store_paths import CURRENT_POINTER, VERSION_NAME, default_data_dir, list_versions, read_version_name
 
-CURRENT_POINTER = "CURRENT"
-VERSION_NAME = re.compile(r"v\d{6}")
 BROKEN_PREFIX = "broken-"  # a version `repair` stepped over is renamed, never deleted
 PARQUET_MAGIC = b"PAR1"
 CHECK_HINT = "run `python -m tracker store check` for details"
+
 LOCK_FILE = ".write.lock"
 DEFAULT_LOCK_TIMEOUT_SECONDS = 60.0
 KEPT_OLD_VERSIONS = 1  # a reader that resolved the previous version may still be scanning it
@@ -50,17 +49,17 @@ KEPT_OLD_VERSIONS = 1  # a reader that resolved the previous version may still b
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What one write did: rows in the frame, rows in the table afterwards, partitions rewritten."""
+    """What one write did: rows in the frame, rows in the table afterwards, partitions rewritten.
+
+    ``changed`` is False when an upsert found every row already stored (``fetched_at`` aside) and wrote nothing.
+    """
 
     table: str
     rows_in: int
     rows_after: int
     partitions_written: int
     version: str
-
-
-def default_data_dir() -> Path:
-    return Path(os.environ.get("TRACKER_DATA_DIR", "data"))
+    changed: bool = True
 
 
 def _fsync_dir(path: Path) -> None:
@@ -133,32 +132,14 @@ class Store:
     def version_name(self, table: str) -> str | None:
         """The name of the table's live version (its ``CURRENT`` pointer), or None before its first write.
 
-        Cheap (one tiny file): the app keys its caches on it. A pointer that is empty, unreadable or not a
-        version name, or missing beside kept versions, is a StoreCorruptError: guessing would lose rows.
+        Cheap (one tiny file): the app keys its caches on it, and the metrics fingerprint records it. A
+        broken pointer is a StoreCorruptError (see ``store_paths.read_version_name``).
         """
-        pointer = self.root / table / CURRENT_POINTER
-        try:
-            name = pointer.read_bytes().decode("utf-8").strip()
-        except FileNotFoundError:
-            if self.versions(table):
-                raise StoreCorruptError(f"table {table!r}: its pointer {pointer} is missing but versions are kept; "
-                                        "run `python -m tracker store repair`") from None
-            return None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise StoreCorruptError(f"table {table!r}: its pointer {pointer} cannot be read ({exc}); "
-                                    "run `python -m tracker store repair`") from exc
-        if not VERSION_NAME.fullmatch(name):
-            got = "is empty" if not name else f"holds {name[:40]!r}, not a version name"
-            raise StoreCorruptError(f"table {table!r}: its pointer {pointer} {got}; "
-                                    "run `python -m tracker store repair`")
-        return name
+        return read_version_name(self.root, table)
 
     def versions(self, table: str) -> list[str]:
         """Names of the version folders kept for ``table``, oldest first (live, predecessor, leftovers)."""
-        table_dir = self.root / table
-        if not table_dir.is_dir():
-            return []
-        return sorted(p.name for p in table_dir.iterdir() if VERSION_NAME.fullmatch(p.name) and p.is_dir())
+        return list_versions(self.root, table)
 
     def current_version(self, table: str) -> Path | None:
         name = self.version_name(table)
@@ -243,12 +224,18 @@ class Store:
     def upsert(self, table: str, frame: pl.DataFrame) -> WriteResult:
         """Insert or replace rows by natural key; when a key exists, the newest ``fetched_at`` wins.
 
-        Loading the same frame twice leaves the same table. Only partitions the frame touches are rewritten.
+        Loading the same frame twice leaves the same table. Only partitions the frame touches are rewritten, and
+        nothing at all when the frame changes no stored row (``fetched_at`` aside): no new version, so readers'
+        caches keyed on the version stay valid.
         """
         schema = schemas.schema_for(table)
         frame = schemas.validate(table, frame)
         newest_wins = "fetched_at" in schema.column_names
         with self.writer_lock():
+            old_version = self.current_version(table)
+            if old_version is not None and _changes_nothing(schema, old_version, frame, newest_wins):
+                rows_after = self.scan(table).select(pl.len()).collect().item()
+                return WriteResult(table, frame.height, rows_after, 0, old_version.name, changed=False)
             return self._write_version(table, frame, merge=True, newest_wins=newest_wins)
 
     def replace(self, table: str, frame: pl.DataFrame) -> WriteResult:
@@ -367,6 +354,31 @@ class Store:
                     shutil.rmtree(entry, ignore_errors=True)
                 else:
                     entry.unlink(missing_ok=True)
+
+
+def _changes_nothing(
+    schema: schemas.TableSchema, old_version: Path, frame: pl.DataFrame, newest_wins: bool
+) -> bool:
+    """True when upserting ``frame`` would leave every stored row as it is, ``fetched_at`` aside.
+
+    Reads only the partitions the frame touches and stops at the first one that would change.
+    """
+    if not frame.height:
+        return True
+    data_columns = [name for name in schema.column_names if name not in schema.partition_by]
+    compared = [name for name in data_columns if name != "fetched_at"]
+    key = [name for name in schema.key if name not in schema.partition_by]
+    parts = (frame.partition_by(list(schema.partition_by), as_dict=True, include_key=False)
+             if schema.partition_by else {(): frame})
+    for values, part in parts.items():
+        old_file = old_version / _partition_path(schema, values) / "part-0.parquet"
+        if not old_file.exists():
+            return False
+        old = pl.read_parquet(old_file).select(data_columns)
+        merged = _merge(schema, old, part.select(data_columns), newest_wins, key_exclude=schema.partition_by)
+        if merged.height != old.height or not merged.select(compared).sort(key).equals(old.select(compared).sort(key)):
+            return False
+    return True
 
 
 def _merge(

@@ -64,9 +64,10 @@ def build_scope(args: argparse.Namespace, config: Config) -> tuple[list[str], Fe
 
 def format_summary(summary: FetchSummary) -> str:
     """The per-source table printed at the end of a run."""
-    header = ("source", "requests", "skipped", "rows written", "cached", "failed", "unknown codes")
+    header = ("source", "requests", "skipped", "rows written", "cached", "unchanged", "failed", "unknown codes")
     rows = [
-        (s.source, str(s.requests), str(s.skipped), f"{s.rows_written:,}", str(s.cached), str(s.failed),
+        (s.source, str(s.requests), str(s.skipped), f"{s.rows_written:,}", str(s.cached), str(s.unchanged),
+         str(s.failed),
          ", ".join(s.unknown_codes[:10]) + (" …" if len(s.unknown_codes) > 10 else "") or "-")
         for s in summary.sources.values()
     ]

@@ -1,4 +1,9 @@
-"""`metrics`: recompute every metric table from what the store holds (run after each fetch)."""
+"""`metrics`: recompute every metric table from what the store holds (run after each fetch).
+
+Skipped when the tables are current (same input table versions, config and code as their last computation:
+``tracker.freshness``); ``--force`` recomputes anyway. Polars and the metrics are imported only when there is
+work, so the no-op answer is quick.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +11,33 @@ import argparse
 import time
 
 from tracker.config import load_config
-from tracker.metrics import refresh_metric_tables
-from tracker.store import Store
+from tracker.freshness import metric_tables_current
+from tracker.store_paths import default_data_dir, holds_data
 
 NAME = "metrics"
-HELP = "recompute the metric tables (group_market, group_exporter, ...) from the stored data"
+HELP = "recompute the metric tables (group_market, group_exporter, ...) from the stored data, when it changed"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print only the total time")
+    parser.add_argument("--force", action="store_true",
+                        help="recompute even when the inputs (data, config, code) are unchanged since the last run")
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    store = Store()
+    root = default_data_dir()
     config = load_config()
-    if not store.has_data("trade"):
-        print(f"store at {store.root} holds no trade data: run `python -m tracker sample` or `fetch` first")
+    if not holds_data(root, "trade"):
+        print(f"store at {root} holds no trade data: run `python -m tracker sample` or `fetch` first")
         return 1
-    rows = refresh_metric_tables(store, config)
+    if not args.force and metric_tables_current(root, config.directory):
+        print("metric tables are current (inputs unchanged since they were computed; --force recomputes)")
+        return 0
+    from tracker.metrics import refresh_metric_tables
+    from tracker.store import Store
+
+    rows = refresh_metric_tables(Store(root), config)
     if not args.quiet:
         for name, count in rows.items():
             print(f"{name}: {count:,} rows")

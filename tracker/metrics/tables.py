@@ -12,6 +12,7 @@ import itertools
 import polars as pl
 
 from tracker.config import Config
+from tracker.freshness import inputs_fingerprint, save_fingerprint
 from tracker.metrics._common import (
     PROVENANCE_COLUMNS,
     RESULT_PROVENANCE,
@@ -279,11 +280,14 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config)
 def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
     """Recompute every metric table from the store and replace it there; return rows per table.
 
-    The one place that materialises metrics: the CLI, the scheduler and the tests all call it.
+    The one place that materialises metrics: the CLI, the scheduler and the tests all call it. It records
+    what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time.
     """
+    inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
     tables = compute_tables(store.scan("trade"), store.scan("ecommerce"), config)
     for name, frame in tables.items():
         store.replace(name, frame)
+    save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in tables})
     return {name: frame.height for name, frame in tables.items()}
 
 

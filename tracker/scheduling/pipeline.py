@@ -16,13 +16,20 @@ log = logging.getLogger(__name__)
 
 
 def refresh_metrics(config: Config, store: Store) -> str:
-    """Recompute and replace every metric table (as `python -m tracker metrics` does)."""
-    from tracker.metrics import refresh_metric_tables
+    """Recompute the metric tables when their inputs changed (as `python -m tracker metrics` does)."""
+    return _refresh_metrics(config, store)[1]
+
+
+def _refresh_metrics(config: Config, store: Store) -> tuple[bool, str]:
+    """Whether the tables were recomputed, and the summary line."""
+    from tracker.freshness import refresh_metric_tables_if_stale
 
     if not store.has_data("trade"):
-        return "metrics: no trade data yet"
-    rows = refresh_metric_tables(store, config)
-    return f"metrics: {len(rows)} tables, {sum(rows.values()):,} rows"
+        return False, "metrics: no trade data yet"
+    rows = refresh_metric_tables_if_stale(store, config)
+    if rows is None:
+        return False, "metrics: tables are current, not recomputed"
+    return True, f"metrics: {len(rows)} tables, {sum(rows.values()):,} rows"
 
 
 def evaluate_alerts(config: Config, store: Store) -> str:
@@ -34,7 +41,11 @@ def evaluate_alerts(config: Config, store: Store) -> str:
 
 
 def fetch_and_refresh(config: Config, store: Store, source_id: str) -> str:
-    """One source's scheduled fetch, then the metrics refresh, then the alerts (even when the fetch failed)."""
+    """One source's scheduled fetch, then the metrics refresh, then the alerts (even when the fetch failed).
+
+    When the fetch changed nothing (metric tables current) and nothing failed, the alerts are skipped too: their
+    inputs are the metric tables and the fetch log's failures, and neither changed.
+    """
     from tracker.fetch import run_fetch
     from tracker.sources.base import FetchScope
 
@@ -43,7 +54,10 @@ def fetch_and_refresh(config: Config, store: Store, source_id: str) -> str:
         return f"{source_id}: not enabled in sources.toml, nothing fetched"
     summary = run_fetch(config, store, [source_id], FetchScope(groups=config.groups))
     fetched = f"{source_id}: {summary.rows_written:,} rows written, {summary.failed} failed request(s)"
-    return "; ".join((fetched, refresh_metrics(config, store), evaluate_alerts(config, store)))
+    recomputed, metrics = _refresh_metrics(config, store)
+    if not recomputed and not summary.failed:
+        return "; ".join((fetched, metrics, "alerts: nothing changed, not evaluated"))
+    return "; ".join((fetched, metrics, evaluate_alerts(config, store)))
 
 
 def periodic_reports(config: Config, store: Store, kind: str) -> str:
