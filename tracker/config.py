@@ -131,6 +131,7 @@ class ShareDropRule:
     enabled: bool = True
     threshold_pp: float = 2.0
     min_market_imports_usd: float = 0.0
+    min_usd_at_stake: float = 0.0  # alerts about fewer US dollars are not raised
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class RcaCrossRule:
     """Home exporter's RCA crossed 1 between the previous and the newest year (either way)."""
 
     enabled: bool = True
+    min_usd_at_stake: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class UnitValueUndercutRule:
     enabled: bool = True
     threshold_pct: float = 20.0
     min_market_imports_usd: float = 0.0
+    min_usd_at_stake: float = 0.0  # alerts about fewer US dollars are not raised
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ class ImportDropRule:
     enabled: bool = True
     threshold_pct: float = 15.0
     min_market_imports_usd: float = 0.0
+    min_usd_at_stake: float = 0.0  # alerts about fewer US dollars are not raised
 
 
 @dataclass(frozen=True)
@@ -514,18 +518,21 @@ def load_alerts(directory: Path) -> AlertSettings:
 
     section, enabled = rule("share_drop")
     share_drop = ShareDropRule(enabled, _positive(section, "threshold_pp", 2.0),
-                               _non_negative(section, "min_market_imports_usd", 0.0))
+                               _non_negative(section, "min_market_imports_usd", 0.0),
+                               _non_negative(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("rca_cross")
-    rca_cross = RcaCrossRule(enabled)
+    rca_cross = RcaCrossRule(enabled, _non_negative(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("unit_value_undercut")
     undercut = UnitValueUndercutRule(enabled, _percentage(section, "threshold_pct", 20.0),
-                                     _non_negative(section, "min_market_imports_usd", 0.0))
+                                     _non_negative(section, "min_market_imports_usd", 0.0),
+                                     _non_negative(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("import_drop")
     import_drop = ImportDropRule(enabled, _percentage(section, "threshold_pct", 15.0),
-                                 _non_negative(section, "min_market_imports_usd", 0.0))
+                                 _non_negative(section, "min_market_imports_usd", 0.0),
+                                 _non_negative(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("source_failing")
     failing = SourceFailingRule(enabled, _positive(section, "days", 3.0))
