@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from tracker import cli
 from tracker.alerts import AlertInputs, alert_summary, evaluate_rules, read_alerts, run_alerts
 from tracker.config import AlertSettings, Config, load_config
 from tracker.errors import ConfigError
+from tracker.export import export_bytes, filtered_table
 from tracker.metrics.tables import GROUP_COMPETITION, GROUP_EXPORTER, GROUP_MARKET
 from tracker.schemas import FETCH_LOG, TableSchema
 from tracker.store import Store
@@ -337,3 +339,20 @@ def test_alerts_first_evaluation_on_the_sample_is_readable(metrics_store: Path, 
     assert firing.filter(pl.col("market") == config.scope.home_exporter).is_empty()
     at_stake = firing.get_column("usd_at_stake").drop_nulls().to_list()
     assert at_stake == sorted(at_stake, reverse=True)
+
+
+def test_alerts_export_lists_most_material_first_and_reads_back(alert_config: Config, store: Store) -> None:
+    """The alerts CSV mixes years (2024) with days (source failures): ranked, it reads back with pl.read_csv."""
+    markets = [f"{code}" for code in ("USA", "DEU", "FRA", "JPN", "GBR", "ITA", "ESP", "CAN", "KOR", "AUS")]
+    rows = [{"group": group, "market": code, "market_share_change_pp": -3.0 - i, "market_imports_usd": 5e6}
+            for group in ("toys", "lighting", "pets", "paper", "sports", "apparel", "plastics", "luggage", "crafts",
+                          "footwear", "stationery", "musical")
+            for i, code in enumerate(markets)]
+    failing = fetch_log([{"source": "census", "started_at": NOW - timedelta(days=5), "status": "failed"}])
+    run_alerts(alert_config, store, now=NOW, inputs=inputs(group_market=market(rows), fetch_log=failing))
+    frame = filtered_table(store, "alerts", config=alert_config).collect()
+    assert frame.height == 121 and frame.item(0, "rule") == "source_failing"
+    at_stake = frame.get_column("usd_at_stake").drop_nulls().to_list()
+    assert at_stake == sorted(at_stake, reverse=True)
+    read_back = pl.read_csv(io.BytesIO(export_bytes(frame, "csv", table="alerts", filters={})))
+    assert read_back.height == 121 and read_back.item(0, "period") == f"{NOW - timedelta(days=5):%Y-%m-%d}"

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -84,6 +85,7 @@ ALERTS = register(TableSchema(
     key=KEY,
 ))
 
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 _RULE_COLUMNS = [name for name in ALERTS.column_names if name not in ("first_seen", "last_seen")]
 
 
@@ -342,7 +344,7 @@ def evaluate_rules(settings: AlertSettings, inputs: AlertInputs, home: str, now:
     return rank_alerts(pl.concat([_empty_rules(), *frames]))
 
 
-def rank_alerts(alerts: pl.DataFrame) -> pl.DataFrame:
+def rank_alerts(alerts: FrameT) -> FrameT:
     """Most material first: source failures (no dollar figure; they put every other alert in doubt), then
     ``usd_at_stake`` largest first (alerts stored before it existed last); ties by key, so the order is
     deterministic."""

@@ -166,6 +166,10 @@ def filtered_table(store: Store, table: str, *, group: str | None = None, export
     frame = store.scan(table)
     for expression in expressions:
         frame = frame.filter(expression)
+    if table == "alerts":  # most material first, as the CLI and the alerts page list them
+        from tracker.alerts import rank_alerts
+
+        frame = rank_alerts(frame)
     columns = schemas.schema_for(table).column_names
     if "sample" not in columns:  # job_runs has no source: nothing in it comes from the sample
         frame = frame.with_columns(sample=pl.col("source") == SAMPLE_SOURCE if "source" in columns else pl.lit(False))
