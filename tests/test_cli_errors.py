@@ -91,3 +91,10 @@ def test_cli_parse_years_accepts_ranges() -> None:
     for bad in ("2025-2020", "2020-", "2020-2025-2030", "1980-1995", "２０２３"):
         with pytest.raises(UsageError, match="is not a year or a range of years"):
             parse_years(bad)
+
+
+def test_cli_config_utf8_with_bom_is_read(config_dir: Path, data_dir: Path) -> None:
+    """Windows editors save UTF-8 with a byte-order mark; that file is still valid config."""
+    path = config_dir / "alerts.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_config().alerts.share_drop.threshold_pp == 2.0

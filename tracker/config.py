@@ -259,9 +259,9 @@ class _Section:
 def _read_toml(directory: Path, name: str) -> dict[str, Any]:
     path = directory / name
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
+        text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # UTF-8 with a BOM is fine
+        return tomllib.loads(text)
+    except (FileNotFoundError, IsADirectoryError):
         raise ConfigError(str(path), "(file)", "an existing TOML file") from None
     except UnicodeDecodeError as exc:  # e.g. saved as UTF-16 by an editor
         raise ConfigError(str(path), "(encoding)", f"a UTF-8 text file (byte {exc.start} is not UTF-8; "
