@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -12,9 +13,11 @@ import httpx
 import polars as pl
 import pytest
 
-from tracker.alerts import AlertInputs, evaluate_rules, read_alerts, run_alerts
+from tracker import cli
+from tracker.alerts import AlertInputs, alert_summary, evaluate_rules, read_alerts, run_alerts
 from tracker.config import AlertSettings, Config, load_config
 from tracker.errors import ConfigError
+from tracker.export import export_bytes, filtered_table
 from tracker.metrics.tables import GROUP_COMPETITION, GROUP_EXPORTER, GROUP_MARKET
 from tracker.schemas import FETCH_LOG, TableSchema
 from tracker.store import Store
@@ -139,7 +142,9 @@ def test_alerts_disabled_rule_does_not_fire() -> None:
 
 @pytest.fixture
 def alert_config(config: Config) -> Config:
-    return dataclasses.replace(config, alerts=dataclasses.replace(config.alerts, webhook_url_env="TEST_ALERT_HOOK"))
+    share_drop = dataclasses.replace(config.alerts.share_drop, min_usd_at_stake=0.0)  # the crafted drops are small
+    return dataclasses.replace(config, alerts=dataclasses.replace(config.alerts, webhook_url_env="TEST_ALERT_HOOK",
+                                                                  share_drop=share_drop))
 
 
 def _dropping() -> AlertInputs:
@@ -216,3 +221,138 @@ def test_alerts_config_is_validated_on_load(config_dir: Path, text: str, key: st
     with pytest.raises(ConfigError) as error:
         load_config(config_dir)
     assert "alerts.toml" in str(error.value) and error.value.key == key
+
+
+def test_alerts_carry_usd_at_stake_and_are_ranked_by_it() -> None:
+    """Each rule's dollar figure, computed by hand, and the order: largest first."""
+    data = inputs(
+        group_market=market([
+            # share drop: 2.5 pp of 1,000 → 25; 4 pp of 10,000 → 400
+            {"market": "USA", "market_share_change_pp": -2.5},
+            {"market": "DEU", "market_share_change_pp": -4.0, "market_imports_usd": 10_000.0},
+            # import drop in JPN: 1,000 → 800 (−20 %); our sales there a year earlier 300 → 60 at stake
+            {"market": "JPN", "year": 2023, "export_value_usd": 300.0},
+            {"market": "JPN", "year": 2024, "market_imports_usd": 800.0},
+        ]),
+        group_exporter=exporter([{"year": 2023, "rca": 0.9}, {"year": 2024, "rca": 1.25, "export_value_usd": 600.0}]),
+        group_competition=competition([  # 30 % cheaper; our share 0.3, theirs 0.1 of USA's 1,000 → 100
+            {"competitor": "VNM", "competitor_unit_value_usd_per_kg": 7.0},
+        ]),
+    )
+    alerts = fired(data)
+    got = alerts.select("rule", "market", "usd_at_stake").rows()
+    assert got == [
+        ("share_drop", "DEU", pytest.approx(400.0)),
+        ("rca_cross", "", pytest.approx(120.0)),  # |600 × (1 − 1/1.25)|
+        ("unit_value_undercut", "USA", pytest.approx(100.0)),
+        ("import_drop", "JPN", pytest.approx(60.0)),
+        ("share_drop", "USA", pytest.approx(25.0)),
+    ]
+
+
+def test_alerts_min_usd_at_stake_drops_small_alerts() -> None:
+    floor = dataclasses.replace(AlertSettings().share_drop, min_usd_at_stake=100.0)
+    data = inputs(group_market=market([
+        {"market": "USA", "market_share_change_pp": -2.5},                                  # 25 at stake
+        {"market": "DEU", "market_share_change_pp": -4.0, "market_imports_usd": 10_000.0},  # 400 at stake
+    ]))
+    assert fired(data, AlertSettings(share_drop=floor)).get_column("market").to_list() == ["DEU"]
+
+
+def test_alerts_never_about_the_home_market_or_a_market_without_suppliers() -> None:
+    data = inputs(group_market=market([
+        # The home exporter's own market: its imports fell 50 %, other exporters sell there.
+        {"market": "CHN", "exporter": "VNM", "year": 2023, "market_imports_usd": 1000.0},
+        {"market": "CHN", "exporter": "VNM", "year": 2024, "market_imports_usd": 500.0},
+        {"market": "CHN", "exporter": "CHN", "year": 2024, "market_share_change_pp": -9.0},
+        # BGD: world totals only, nobody recorded as selling to it.
+        {"market": "BGD", "year": 2023, "export_value_usd": 0.0, "market_imports_usd": 1000.0},
+        {"market": "BGD", "year": 2024, "export_value_usd": None, "market_imports_usd": 100.0,
+         "market_share_change_pp": -9.0},
+        # A real market with the same drop still fires both rules.
+        {"market": "USA", "year": 2023, "market_imports_usd": 1000.0},
+        {"market": "USA", "year": 2024, "market_imports_usd": 500.0, "market_share_change_pp": -9.0},
+    ]), group_competition=competition([{"market": "CHN", "competitor_unit_value_usd_per_kg": 1.0},
+                                       {"market": "BGD", "competitor_unit_value_usd_per_kg": 1.0}]))
+    alerts = fired(data)
+    assert sorted(alerts.select("rule", "market").rows()) == [("import_drop", "USA"), ("share_drop", "USA")]
+
+
+def test_alerts_summary_groups_per_rule_and_group_with_counts() -> None:
+    data = inputs(group_market=market([
+        {"market": "USA", "market_share_change_pp": -2.5},                                    # 25
+        {"market": "DEU", "market_share_change_pp": -4.0, "market_imports_usd": 10_000.0},    # 400
+        {"market": "FRA", "group": "lighting", "market_share_change_pp": -3.0,
+         "market_imports_usd": 20_000.0},                                                      # 600
+    ]))
+    summary = alert_summary(fired(data))
+    assert summary.select("rule", "group", "alerts", "usd_at_stake").rows() == [
+        ("share_drop", "lighting", 1, pytest.approx(600.0)),
+        ("share_drop", "toys", 2, pytest.approx(425.0)),
+    ]
+    assert summary.item(1, "largest").startswith("China's share of Germany's")
+
+
+def test_alerts_stored_and_listed_most_material_first(alert_config: Config, store: Store,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    group_market = market([  # above the shipped 1 M market-size floor: 50 k, 400 k and 600 k at stake
+        {"market": "USA", "market_share_change_pp": -2.5, "market_imports_usd": 2e6},
+        {"market": "DEU", "market_share_change_pp": -4.0, "market_imports_usd": 1e7},
+        {"market": "FRA", "market_share_change_pp": -3.0, "market_imports_usd": 2e7},
+    ]).collect()
+    store.replace("group_market", group_market)
+    outcome = run_alerts(alert_config, store, now=NOW)
+    assert outcome.new_alerts.get_column("market").to_list() == ["FRA", "DEU", "USA"]
+    assert read_alerts(store.root).get_column("market").to_list() == ["FRA", "DEU", "USA"]
+    feed = (store.root / "alerts" / "alerts.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["market"] for line in feed] == ["FRA", "DEU", "USA"]
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(store.root))
+    monkeypatch.setenv("TRACKER_CONFIG_DIR", str(alert_config.directory))
+    assert cli.main(["alerts", "--list", "--top", "2"]) == 0
+    out = capsys.readouterr().out
+    assert any(line.split()[:6] == ["3", "$1.1", "m", "share", "drop", "·"] for line in out.splitlines()), out
+    assert "Top 2 of 3 (--top 0 lists all):" in out
+    listed = [line for line in out.splitlines() if "China's share of" in line]
+    assert [line.split("share of ")[1].split("'")[0] for line in listed] == ["France", "Germany"]
+
+
+def test_alerts_stored_before_usd_at_stake_are_kept(alert_config: Config, store: Store) -> None:
+    """An alerts table written by the previous version (no usd_at_stake column) is read and merged, not lost."""
+    old = run_alerts(alert_config, store, now=NOW, inputs=_dropping()).new_alerts.drop("usd_at_stake")
+    version = store.current_version("alerts")
+    assert version is not None
+    old.write_parquet(version / "part-0.parquet")
+    assert read_alerts(store.root).get_column("usd_at_stake").to_list() == [None]
+    later = inputs(group_market=market([{"market": "DEU", "market_share_change_pp": -4.0,
+                                         "market_imports_usd": 5e6}]))
+    run_alerts(alert_config, store, now=NOW + timedelta(days=1), inputs=later)
+    assert sorted(read_alerts(store.root).get_column("market").to_list()) == ["DEU", "USA"]
+
+
+def test_alerts_first_evaluation_on_the_sample_is_readable(metrics_store: Path, config: Config) -> None:
+    """With the shipped thresholds the sample's first evaluation gives a readable list (1,360 before the
+    materiality floors), none about the home market, largest first."""
+    firing = evaluate_rules(config.alerts, AlertInputs.from_store(Store(metrics_store)),
+                            config.scope.home_exporter, NOW, config)
+    assert 0 < firing.height <= 60
+    assert firing.filter(pl.col("market") == config.scope.home_exporter).is_empty()
+    at_stake = firing.get_column("usd_at_stake").drop_nulls().to_list()
+    assert at_stake == sorted(at_stake, reverse=True)
+
+
+def test_alerts_export_lists_most_material_first_and_reads_back(alert_config: Config, store: Store) -> None:
+    """The alerts CSV mixes years (2024) with days (source failures): ranked, it reads back with pl.read_csv."""
+    markets = [f"{code}" for code in ("USA", "DEU", "FRA", "JPN", "GBR", "ITA", "ESP", "CAN", "KOR", "AUS")]
+    rows = [{"group": group, "market": code, "market_share_change_pp": -3.0 - i, "market_imports_usd": 5e6}
+            for group in ("toys", "lighting", "pets", "paper", "sports", "apparel", "plastics", "luggage", "crafts",
+                          "footwear", "stationery", "musical")
+            for i, code in enumerate(markets)]
+    failing = fetch_log([{"source": "census", "started_at": NOW - timedelta(days=5), "status": "failed"}])
+    run_alerts(alert_config, store, now=NOW, inputs=inputs(group_market=market(rows), fetch_log=failing))
+    frame = filtered_table(store, "alerts", config=alert_config).collect()
+    assert frame.height == 121 and frame.item(0, "rule") == "source_failing"
+    at_stake = frame.get_column("usd_at_stake").drop_nulls().to_list()
+    assert at_stake == sorted(at_stake, reverse=True)
+    read_back = pl.read_csv(io.BytesIO(export_bytes(frame, "csv", table="alerts", filters={})))
+    assert read_back.height == 121 and read_back.item(0, "period") == f"{NOW - timedelta(days=5):%Y-%m-%d}"

@@ -73,7 +73,8 @@ def test_cli_years_are_read_the_same_way_by_fetch_and_export(
     config_dir: Path, data_dir: Path, command: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main([*command, "--years", "2023,1800,20x4"]) == 2
-    assert "--years: '1800', '20x4' is not a year between 1990 and 2100" in capsys.readouterr().err
+    assert "--years: '1800', '20x4' is not a year or a range of years (first-last) between 1990 and 2100" in (
+        capsys.readouterr().err)
 
 
 def test_cli_parse_years_sorts_and_deduplicates() -> None:

@@ -6,13 +6,15 @@ import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
 
 from tests.conftest import trade_rows
-from tracker.config import REPO_ROOT, Config
+from tracker import cli
+from tracker.config import REPO_ROOT, Config, load_config
 from tracker.errors import ConfigError
 from tracker.export import ExportError, applied_filters, export_bytes, filtered_table
 from tracker.store import Store
@@ -118,7 +120,7 @@ def test_flow_and_basis_are_recorded_only_where_they_apply(config: Config) -> No
     described, _ = applied_filters("group_market", basis="mirror", flow="export", config=config)
     assert described == {"provenance": "mirror"}  # no flow column in the metric table
     described, _ = applied_filters("trade", years=[2023], basis="all", flow="export", config=config)
-    assert described == {"years": "2023", "flow": "export"}  # "all" is no filter
+    assert described == {"years": "2023", "flow": "export", "frequency": "A"}  # "all" is no filter; annual default
     with pytest.raises(ExportError, match="unknown basis 'both'; expected one of all, reported, mirror"):
         applied_filters("trade", basis="both", config=config)
     with pytest.raises(ExportError, match="unknown flow 're_import'; expected one of import, export"):
@@ -146,3 +148,73 @@ def test_export_cli_writes_file_and_refuses_unknown_table(store: Store, tmp_path
     bad = subprocess.run([*command, "--table", "nope"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
                          check=False)
     assert bad.returncode == 2 and "unknown table 'nope'" in bad.stderr
+
+
+def _mixed_frequency_trade(store: Store) -> None:
+    """150 annual rows, then monthly rows: a CSV mixing them defeats type inference on the first 100 rows."""
+    annual = [{"reporter": "USA", "partner": "CHN", "hs_code": f"9503{i:04d}", "period": str(2015 + i % 9),
+               "value_usd": 1200.0} for i in range(150)]
+    monthly = [{"reporter": "USA", "partner": "CHN", "hs_code": "950300", "period": f"2023-{m:02d}",
+                "value_usd": 100.0} for m in range(1, 13)]
+    store.upsert("trade", trade_rows(annual + monthly))
+
+
+def test_export_trade_is_one_frequency_and_reads_back(store: Store, config_dir: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    _mixed_frequency_trade(store)
+    annual, monthly = tmp_path / "annual.csv", tmp_path / "monthly.csv"
+    assert cli.main(["export", "--table", "trade", "--format", "csv", "--out", str(annual)]) == 0
+    assert "frequency=A" in capsys.readouterr().out
+    assert cli.main(["export", "--table", "trade", "--format", "csv", "--out", str(monthly),
+                     "--frequency", "M"]) == 0
+    read_annual, read_monthly = pl.read_csv(annual), pl.read_csv(monthly)  # no ComputeError on the mix
+    assert read_annual.height == 150 and set(read_annual.get_column("frequency")) == {"A"}
+    assert read_monthly.height == 12 and read_monthly.get_column("period").to_list()[0] == "2023-01"
+    # One frequency per file: summing value_usd no longer double-counts 2023.
+    assert read_monthly.get_column("value_usd").sum() == pytest.approx(1200.0)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["export", "--table", "trade", "--format", "csv", "--out", str(annual), "--frequency", "Q"])
+    assert exited.value.code == 2
+    with pytest.raises(ExportError, match="unknown frequency 'Q'"):
+        filtered_table(store, "trade", frequency="Q", config=load_config())
+
+
+def test_export_years_accept_ranges(store: Store, config_dir: Path, tmp_path: Path) -> None:
+    _mixed_frequency_trade(store)
+    out = tmp_path / "range.csv"
+    assert cli.main(["export", "--table", "trade", "--format", "csv", "--out", str(out),
+                     "--years", "2020-2022,2015"]) == 0
+    assert sorted(set(pl.read_csv(out).get_column("year"))) == [2015, 2020, 2021, 2022]
+
+
+def test_export_job_runs_table_exports(store: Store, config_dir: Path, tmp_path: Path) -> None:
+    """job_runs has no source column; its sample flag is False instead of a ColumnNotFoundError."""
+    out = tmp_path / "runs.csv"
+    assert cli.main(["export", "--table", "job_runs", "--format", "csv", "--out", str(out)]) == 0
+    assert "job_id" in out.read_text(encoding="utf-8").splitlines()[0]
+    assert filtered_table(store, "job_runs", config=load_config()).collect().height == 0
+
+
+FILE_SIZE_LIMIT = '''
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, like a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+from tracker.cli import main
+sys.exit(main(sys.argv[1:]))
+'''
+
+
+def test_export_failed_write_leaves_no_partial_file(store: Store, tmp_path: Path) -> None:
+    """A write that fails half-way (file-size limit: EFBIG) leaves the old file intact and no temporary file."""
+    _mixed_frequency_trade(store)
+    out_dir = tmp_path / "exports"
+    out_dir.mkdir()
+    out = out_dir / "trade.csv"
+    out.write_text("previous export\n", encoding="utf-8")
+    env = {**os.environ, "TRACKER_DATA_DIR": str(store.root), "TRACKER_CONFIG_DIR": str(REPO_ROOT / "config")}
+    run = subprocess.run([sys.executable, "-c", FILE_SIZE_LIMIT, "export", "--table", "trade", "--format", "csv",
+                          "--out", str(out)], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    assert run.returncode == 2, run.stderr
+    assert f"cannot write {out}" in run.stderr and "Traceback" not in run.stderr
+    assert out.read_text(encoding="utf-8") == "previous export\n"
+    assert [p.name for p in out_dir.iterdir()] == ["trade.csv"]

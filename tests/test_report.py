@@ -145,3 +145,26 @@ def test_report_svg_charts_draw_negative_bars_left_of_zero() -> None:
     assert down_x + down_w == pytest.approx(up_x, abs=0.11)
     assert up_w == pytest.approx(2 * down_w, abs=0.11)
     assert line_chart([("2023", 1.0), ("2024", 2.0)], "trend", str).count("<circle") == 2
+
+
+def test_report_command_refuses_periods_without_data_and_a_file_as_out(
+    sample_world: tuple[Config, Store], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    config, store = sample_world
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(store.root))
+    monkeypatch.setenv("TRACKER_CONFIG_DIR", str(config.directory))
+    with pytest.raises(SystemExit) as exited:  # argparse: outside the years any flag may name
+        main(["report", "--group", "toys", "--period", "1800"])
+    assert exited.value.code == 2
+    assert "'1800' is not between 1990 and 2100" in capsys.readouterr().err
+    assert main(["report", "--group", "toys", "--period", "2031"]) == 2
+    err = capsys.readouterr().err
+    assert "--period 2031: the metric tables hold no data for it (years 2015–" in err
+    assert not (store.root / "reports" / "toys" / "2031.en.html").exists()
+    a_file = tmp_path / "hostname"
+    a_file.write_text("not a folder", encoding="utf-8")
+    assert main(["report", "--group", "toys", "--period", "2024", "--out", str(a_file)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {a_file}: is a file; give a folder" in err and "Traceback" not in err
+    assert a_file.read_text(encoding="utf-8") == "not a folder"

@@ -3,6 +3,7 @@ downtime, the one-scheduler-per-folder lock, and SIGTERM during a job that write
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -30,6 +31,7 @@ from tracker.scheduling import (
     sync_jobs,
 )
 from tracker.scheduling.runs import JobRun, reconcile_interrupted
+from tracker.scheduling.scheduler import add_event_logging
 from tracker.store import Store
 
 TARGETS = '''
@@ -58,6 +60,11 @@ def slow(config, store, marker):
         Path(marker).write_text(str(index), encoding="utf-8")
         time.sleep(0.05)
     return "done"
+
+
+def nap(config, store, seconds):
+    time.sleep(seconds)
+    return "rested"
 '''
 
 
@@ -152,6 +159,44 @@ def test_schedule_missed_run_beyond_grace_is_skipped(config: Config, data_dir: P
     finally:
         first.shutdown(wait=True)
     assert _lines(ticks) == 0
+
+
+def test_schedule_skipped_run_logs_the_warning(config: Config, data_dir: Path, targets: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A run due while the previous one still goes (max_instances=1) is logged as skipped, not an AttributeError
+    inside APScheduler's listener call (JobSubmissionEvent has scheduled_run_times, not scheduled_run_time)."""
+    spec = JobSpec("nap", "jobtargets:nap", {"seconds": 2.5}, CronSchedule({"second": "*"}))
+    scheduler = _started(config, data_dir, [spec])
+    add_event_logging(scheduler)
+    caplog.set_level(logging.WARNING)
+
+    def skipped() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == "tracker.scheduling.scheduler" and "skipped" in r.message]
+
+    scheduler.resume()
+    try:
+        assert _wait_for(lambda: bool(skipped()), timeout=8)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert "job nap skipped at 20" in skipped()[0].getMessage()
+    assert "still going" in skipped()[0].getMessage()
+    assert not [r for r in caplog.records if "Error notifying listener" in r.getMessage()]
+
+
+def test_schedule_missed_run_logs_the_warning(config: Config, data_dir: Path, targets: Path,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    ticks = data_dir.parent / "ticks.txt"
+    first = _started(config, data_dir, [_tick_spec(ticks, hour="3", minute="0")])
+    add_event_logging(first)
+    caplog.set_level(logging.WARNING)
+    first.modify_job("tick", next_run_time=datetime.now(first.timezone)
+                     - timedelta(hours=config.schedule.misfire_grace_hours + 1))
+    first.resume()
+    try:
+        assert _wait_for(lambda: any("missed its run" in r.getMessage() for r in caplog.records), timeout=5)
+    finally:
+        first.shutdown(wait=True)
+    assert not [r for r in caplog.records if "Error notifying listener" in r.getMessage()]
 
 
 def test_schedule_sync_keeps_unchanged_jobs_and_reschedules_changed(config: Config, data_dir: Path,

@@ -14,12 +14,13 @@ import pytest
 
 from tests.conftest import FIXTURES, SHARED_FIXTURES
 from tests.fetch_helpers import client_for, local_config
-from tracker.config import Config, ProductGroup, SourceSettings
+from tracker.config import REPO_ROOT, Config, ProductGroup, SourceSettings, load_config
+from tracker.countries import from_iso3
 from tracker.errors import PayloadError, SchemaError
 from tracker.fetch import run_fetch
 from tracker.schemas import TRADE, validate
 from tracker.sources.base import FetchScope, Request
-from tracker.sources.comext import ComextFetcher, parse_rates
+from tracker.sources.comext import ComextFetcher, comext_code, parse_rates
 from tracker.store import Store
 
 COMEXT_FIXTURES = FIXTURES / "comext"
@@ -41,7 +42,7 @@ TOYS = ProductGroup(id="toys", name_en="Toys", name_zh="玩具", hs_codes=("9503
 
 
 def _request() -> Request:
-    return Request(source="comext", path=DATA_PATH + "M.EL.CN.9503.1.VALUE_IN_EUROS", params=(), table="trade",
+    return Request(source="comext", path=DATA_PATH + "M.GR.CN.9503.1.VALUE_IN_EUROS", params=(), table="trade",
                    cursor="test", periods=("2023-01", "2023-02"))
 
 
@@ -58,7 +59,7 @@ def test_comext_plan_splits_by_frequency_product_and_year() -> None:
         ("M/2024/9504/import+export", "2024-01", "2024-12"),
     ]
     first = requests[0]
-    assert first.path == DATA_PATH + "A.EL+DE.WORLD+CN.9503.1+2.VALUE_IN_EUROS+QUANTITY_IN_100KG"
+    assert first.path == DATA_PATH + "A.GR+DE.WORLD+CN.9503.1+2.VALUE_IN_EUROS+QUANTITY_IN_100KG"
     assert first.params == (("startPeriod", "2023"), ("endPeriod", "2023"), ("format", "SDMX-CSV"))
     assert first.periods == ("2023",)
     assert requests[4].periods == tuple(f"2023-{month:02d}" for month in range(1, 13))
@@ -272,3 +273,26 @@ def test_comext_negative_rate_fails_the_source_and_stores_nothing(config: Config
     assert all("ert_bil_eur" in path for path in asked)  # no data request was sent with a broken rate
     error = store.read("fetch_log").get_column("error").item()
     assert "USD per EUR for 2023 is -1.08" in error
+def _real_reporter_codes() -> set[str]:
+    codes: set[str] = set()
+    for path in sorted(REAL_FILES.glob("DS-045409_*.csv")):
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            codes.update(row["reporter"] for row in csv.DictReader(handle))
+    return codes
+
+
+def test_comext_configured_reporters_use_codes_of_the_real_answers() -> None:
+    """Every EU reporter of config/sources.toml is requested under a code Comext itself writes (GR, not EL)."""
+    real_codes = _real_reporter_codes()
+    if not real_codes:
+        pytest.skip(f"real Comext files are not available in {REAL_FILES}")
+    reporters = load_config(REPO_ROOT / "config").sources["comext"].reporters
+    requested = {iso3: comext_code(iso3) for iso3 in reporters}
+    assert requested["GRC"] == "GR"
+    assert {iso3: code for iso3, code in requested.items() if code not in real_codes} == {}
+    assert set(requested.values()) == real_codes  # the 27 members, each once
+
+
+def test_comext_code_keeps_statistics_api_codes_apart() -> None:
+    assert comext_code("GRC") == "GR" and comext_code("GBR") == "GB" and comext_code("DEU") == "DE"
+    assert from_iso3("eurostat", "GRC") == "EL"  # the statistics API (e-commerce) does write EL

@@ -8,6 +8,18 @@ Rules (each compares the newest year of a group with the year before, for the ho
 * ``import_drop``          a market's imports of the group fell by more than ``threshold_pct`` %
 * ``source_failing``       a source's fetches have failed for ``days`` days with no success since
 
+Materiality: every alert carries ``usd_at_stake``, the US dollars it is about, and alerts are listed largest
+first (``rank_alerts``; source failures, which have no dollar figure but make every other alert doubtful, come
+before them). ``alert_summary`` groups them per rule and product group with counts, for the CLI and the app:
+
+* ``share_drop``           the share points lost × the market's imports (sales lost at the new market size)
+* ``rca_cross``            |exports × (1 − 1/RCA)|: how far our exports are from RCA-neutral exports
+* ``unit_value_undercut``  the smaller of our and the competitor's sales in the market (what the rival can take)
+* ``import_drop``          our previous-year sales in the market × the market's fall (our sales if we follow it)
+
+A rule's ``min_usd_at_stake`` drops alerts below it. No alert is about the home exporter's own market, nor
+about a market without supplier data (no exporter sells it anything in the year: world totals only).
+
 An alert's natural key is (rule, group, subject, market, period): re-evaluating the same data raises
 nothing new, ``first_seen`` is kept and ``last_seen`` moves. Only new alerts are appended to the JSON-lines
 feed (``<data>/alerts/alerts.jsonl``) and posted to the webhook whose URL is in the environment variable
@@ -24,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -39,6 +52,12 @@ log = logging.getLogger(__name__)
 FEED_PATH = Path("alerts") / "alerts.jsonl"
 RULES = ("share_drop", "rca_cross", "unit_value_undercut", "import_drop", "source_failing")
 SEVERITIES = ("warning", "info")
+RULE_LABELS = {  # what each rule is called in the CLI's summary (and for the app to show instead of the ids)
+    "en": {"share_drop": "share drop", "rca_cross": "RCA crossed 1", "unit_value_undercut": "price undercut",
+           "import_drop": "market imports fell", "source_failing": "source failing"},
+    "zh": {"share_drop": "市场份额下降", "rca_cross": "显示性比较优势跨越 1", "unit_value_undercut": "单位价值被压低",
+           "import_drop": "市场进口下降", "source_failing": "数据源连续失败"},
+}
 NOT_APPLICABLE = ""  # key columns that a rule does not use (an RCA alert has no market)
 MAX_BACKOFF_SECONDS = 30.0
 KEY = ("rule", "group", "subject", "market", "period")
@@ -55,6 +74,8 @@ ALERTS = register(TableSchema(
         Column("severity", pl.String(), "warning or info.", allowed=SEVERITIES),
         Column("value", pl.Float64(), "The measured value (pp, %, RCA or days, as the rule says).", nullable=True),
         Column("threshold", pl.Float64(), "The rule's threshold in the same unit.", nullable=True),
+        Column("usd_at_stake", pl.Float64(), "US dollars the alert is about (see tracker.alerts); empty for "
+               "source alerts.", nullable=True),
         Column("message_en", pl.String(), "One-line explanation in English."),
         Column("message_zh", pl.String(), "One-line explanation in Chinese."),
         Column("first_seen", UTC_TIME, "When the alert was first raised (UTC); kept on re-evaluation."),
@@ -64,6 +85,7 @@ ALERTS = register(TableSchema(
     key=KEY,
 ))
 
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 _RULE_COLUMNS = [name for name in ALERTS.column_names if name not in ("first_seen", "last_seen")]
 
 
@@ -89,7 +111,7 @@ class AlertOutcome:
     """What one evaluation did: alerts firing now, new ones among them, whether the webhook took them."""
 
     evaluated: int
-    new_alerts: pl.DataFrame  # sorted by KEY
+    new_alerts: pl.DataFrame  # most material first (rank_alerts)
     webhook_delivered: bool | None  # None: no webhook configured or nothing new
 
     @property
@@ -119,13 +141,22 @@ def _alert_frame(rows: list[dict[str, object]], render: Callable[[dict[str, obje
     return pl.DataFrame(out, schema=pl.Schema({n: ALERTS.polars_schema[n] for n in _RULE_COLUMNS}), orient="row")
 
 
+def _foreign_markets(market: pl.LazyFrame, home: str) -> pl.LazyFrame:
+    """Rows of markets other than the home exporter itself that some exporter sold to in that year."""
+    supplied = (market.filter(pl.col("export_value_usd").fill_null(0) > 0)
+                .select("group", "market", "year").unique())
+    return market.filter(pl.col("market") != home).join(supplied, on=["group", "market", "year"], how="semi")
+
+
 def share_drops(market: pl.LazyFrame, home: str, threshold_pp: float, min_market_imports_usd: float,
-                group_name: Callable[[str, str], str]) -> pl.DataFrame:
+                group_name: Callable[[str, str], str], min_usd_at_stake: float = 0.0) -> pl.DataFrame:
     """Markets where the home exporter's share fell by more than ``threshold_pp`` points in the newest year."""
     rows = (
-        _latest_year(market.filter(pl.col("exporter") == home))
+        _latest_year(_foreign_markets(market, home).filter(pl.col("exporter") == home))
         .filter((pl.col("market_share_change_pp") < -threshold_pp)
                 & (pl.col("market_imports_usd").fill_null(0) >= min_market_imports_usd))
+        .with_columns(usd_at_stake=-pl.col("market_share_change_pp") / 100 * pl.col("market_imports_usd"))
+        .filter(pl.col("usd_at_stake").fill_null(0) >= min_usd_at_stake)
         .sort("group", "market")
         .collect()
     )
@@ -140,19 +171,22 @@ def share_drops(market: pl.LazyFrame, home: str, threshold_pp: float, min_market
     return _alert_frame([
         {"rule": "share_drop", "group": r["group"], "subject": home, "market": r["market"], "period": str(r["year"]),
          "severity": "warning", "value": r["market_share_change_pp"], "threshold": -threshold_pp,
-         "sample": r["sample"]}
+         "usd_at_stake": r["usd_at_stake"], "sample": r["sample"]}
         for r in rows.iter_rows(named=True)
     ], render)
 
 
-def rca_crossings(exporter: pl.LazyFrame, home: str, group_name: Callable[[str, str], str]) -> pl.DataFrame:
+def rca_crossings(exporter: pl.LazyFrame, home: str, group_name: Callable[[str, str], str],
+                  min_usd_at_stake: float = 0.0) -> pl.DataFrame:
     """Groups whose home-exporter RCA crossed 1 between the previous and the newest year."""
-    own = exporter.filter(pl.col("exporter") == home).select("group", "year", "rca", "sample")
+    own = exporter.filter(pl.col("exporter") == home).select("group", "year", "rca", "export_value_usd", "sample")
     previous = own.select("group", (pl.col("year") + 1).alias("year"), pl.col("rca").alias("rca_prev"))
     rows = (
         _latest_year(own).join(previous, on=["group", "year"], how="inner")
         .filter(pl.col("rca").is_not_null() & pl.col("rca_prev").is_not_null()
-                & ((pl.col("rca") >= 1) != (pl.col("rca_prev") >= 1)))
+                & ((pl.col("rca") >= 1) != (pl.col("rca_prev") >= 1)) & (pl.col("rca") > 0))
+        .with_columns(usd_at_stake=(pl.col("export_value_usd") * (1 - 1 / pl.col("rca"))).abs())
+        .filter(pl.col("usd_at_stake").fill_null(0) >= min_usd_at_stake)
         .sort("group")
         .collect()
     )
@@ -169,7 +203,7 @@ def rca_crossings(exporter: pl.LazyFrame, home: str, group_name: Callable[[str, 
     return _alert_frame([
         {"rule": "rca_cross", "group": r["group"], "subject": home, "market": NOT_APPLICABLE,
          "period": str(r["year"]), "severity": "info" if r["rca"] >= 1 else "warning", "value": r["rca"],
-         "threshold": 1.0, "sample": r["sample"]}
+         "threshold": 1.0, "usd_at_stake": r["usd_at_stake"], "sample": r["sample"]}
         for r in rows.iter_rows(named=True)
     ], render)
 
@@ -182,16 +216,19 @@ def _market_sizes(market: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def unit_value_undercuts(competition: pl.LazyFrame, market: pl.LazyFrame, home: str, threshold_pct: float,
-                         min_market_imports_usd: float, group_name: Callable[[str, str], str]) -> pl.DataFrame:
+                         min_market_imports_usd: float, group_name: Callable[[str, str], str],
+                         min_usd_at_stake: float = 0.0) -> pl.DataFrame:
     """Competitors selling more than ``threshold_pct`` % cheaper than the home exporter in a market (newest year)."""
     own_uv, their_uv = pl.col("exporter_unit_value_usd_per_kg"), pl.col("competitor_unit_value_usd_per_kg")
-    sizes = _market_sizes(market).select("group", "market", "year", "market_imports_usd")
+    sizes = _market_sizes(_foreign_markets(market, home)).select("group", "market", "year", "market_imports_usd")
+    contested = pl.min_horizontal(pl.col("exporter_share"), pl.col("competitor_share")) * pl.col("market_imports_usd")
     rows = (
         _latest_year(competition.filter(pl.col("exporter") == home))
         .filter((own_uv > 0) & (their_uv > 0) & (their_uv < own_uv * (1 - threshold_pct / 100)))
-        .join(sizes, on=["group", "market", "year"], how="left")
+        .join(sizes, on=["group", "market", "year"], how="inner")
         .filter(pl.col("market_imports_usd").fill_null(0) >= min_market_imports_usd)
-        .with_columns(value=(their_uv / own_uv - 1) * 100)
+        .with_columns(value=(their_uv / own_uv - 1) * 100, usd_at_stake=contested)
+        .filter(pl.col("usd_at_stake").fill_null(0) >= min_usd_at_stake)
         .sort("group", "market", "competitor")
         .collect()
     )
@@ -206,22 +243,28 @@ def unit_value_undercuts(competition: pl.LazyFrame, market: pl.LazyFrame, home: 
     return _alert_frame([
         {"rule": "unit_value_undercut", "group": r["group"], "subject": r["competitor"], "market": r["market"],
          "period": str(r["year"]), "severity": "warning", "value": r["value"], "threshold": -threshold_pct,
-         "sample": r["sample"]}
+         "usd_at_stake": r["usd_at_stake"], "sample": r["sample"]}
         for r in rows.iter_rows(named=True)
     ], render)
 
 
-def import_drops(market: pl.LazyFrame, threshold_pct: float, min_market_imports_usd: float,
-                 group_name: Callable[[str, str], str]) -> pl.DataFrame:
+def import_drops(market: pl.LazyFrame, home: str, threshold_pct: float, min_market_imports_usd: float,
+                 group_name: Callable[[str, str], str], min_usd_at_stake: float = 0.0) -> pl.DataFrame:
     """Markets whose imports of a group fell by more than ``threshold_pct`` % in the newest year."""
-    sizes = _market_sizes(market)
+    foreign = _foreign_markets(market, home)
+    sizes = _market_sizes(foreign)
     previous = sizes.select("group", "market", (pl.col("year") + 1).alias("year"),
                             pl.col("market_imports_usd").alias("previous_usd"))
+    our_sales = foreign.filter(pl.col("exporter") == home).select(
+        "group", "market", (pl.col("year") + 1).alias("year"), pl.col("export_value_usd").alias("our_previous_usd"))
     rows = (
         _latest_year(sizes).join(previous, on=["group", "market", "year"], how="inner")
         .filter(pl.col("previous_usd") >= max(min_market_imports_usd, 1e-9))
         .with_columns(value=(pl.col("market_imports_usd") / pl.col("previous_usd") - 1) * 100)
         .filter(pl.col("value") < -threshold_pct)
+        .join(our_sales, on=["group", "market", "year"], how="left")
+        .with_columns(usd_at_stake=pl.col("our_previous_usd").fill_null(0) * -pl.col("value") / 100)
+        .filter(pl.col("usd_at_stake") >= min_usd_at_stake)
         .sort("group", "market")
         .collect()
     )
@@ -236,7 +279,7 @@ def import_drops(market: pl.LazyFrame, threshold_pct: float, min_market_imports_
     return _alert_frame([
         {"rule": "import_drop", "group": r["group"], "subject": r["market"], "market": r["market"],
          "period": str(r["year"]), "severity": "warning", "value": r["value"], "threshold": -threshold_pct,
-         "sample": r["sample"]}
+         "usd_at_stake": r["usd_at_stake"], "sample": r["sample"]}
         for r in rows.iter_rows(named=True)
     ], render)
 
@@ -266,14 +309,15 @@ def failing_sources(fetch_log: pl.LazyFrame, days: float, now: datetime) -> pl.D
     return _alert_frame([
         {"rule": "source_failing", "group": NOT_APPLICABLE, "subject": r["source"], "market": NOT_APPLICABLE,
          "period": f"{r['since']:%Y-%m-%d}", "severity": "warning",
-         "value": round((now - r["since"]).total_seconds() / 86400, 1), "threshold": float(days), "sample": False}
+         "value": round((now - r["since"]).total_seconds() / 86400, 1), "threshold": float(days),
+         "usd_at_stake": None, "sample": False}
         for r in streaks.iter_rows(named=True)
     ], render)
 
 
 def evaluate_rules(settings: AlertSettings, inputs: AlertInputs, home: str, now: datetime,
                    config: Config | None = None) -> pl.DataFrame:
-    """Every enabled rule on ``inputs``: the alerts firing now (without first/last seen), sorted by key."""
+    """Every enabled rule on ``inputs``: the alerts firing now (without first/last seen), most material first."""
     names = {lang: _names(config, lang) for lang in ("en", "zh")}
 
     def group_name(group_id: str, lang: str) -> str:
@@ -283,32 +327,74 @@ def evaluate_rules(settings: AlertSettings, inputs: AlertInputs, home: str, now:
     if settings.share_drop.enabled:
         rule = settings.share_drop
         frames.append(share_drops(inputs.group_market, home, rule.threshold_pp, rule.min_market_imports_usd,
-                                  group_name))
+                                  group_name, rule.min_usd_at_stake))
     if settings.rca_cross.enabled:
-        frames.append(rca_crossings(inputs.group_exporter, home, group_name))
+        frames.append(rca_crossings(inputs.group_exporter, home, group_name, settings.rca_cross.min_usd_at_stake))
     if settings.unit_value_undercut.enabled:
         rule_uv = settings.unit_value_undercut
         frames.append(unit_value_undercuts(inputs.group_competition, inputs.group_market, home,
-                                           rule_uv.threshold_pct, rule_uv.min_market_imports_usd, group_name))
+                                           rule_uv.threshold_pct, rule_uv.min_market_imports_usd, group_name,
+                                           rule_uv.min_usd_at_stake))
     if settings.import_drop.enabled:
         rule_imports = settings.import_drop
-        frames.append(import_drops(inputs.group_market, rule_imports.threshold_pct,
-                                   rule_imports.min_market_imports_usd, group_name))
+        frames.append(import_drops(inputs.group_market, home, rule_imports.threshold_pct,
+                                   rule_imports.min_market_imports_usd, group_name, rule_imports.min_usd_at_stake))
     if settings.source_failing.enabled:
         frames.append(failing_sources(inputs.fetch_log, settings.source_failing.days, now))
-    return pl.concat([_empty_rules(), *frames]).sort(list(KEY))
+    return rank_alerts(pl.concat([_empty_rules(), *frames]))
+
+
+def rank_alerts(alerts: FrameT) -> FrameT:
+    """Most material first: source failures (no dollar figure; they put every other alert in doubt), then
+    ``usd_at_stake`` largest first (alerts stored before it existed last); ties by key, so the order is
+    deterministic."""
+    return alerts.sort([pl.col("rule") != "source_failing", pl.col("usd_at_stake"), *KEY],
+                       descending=[False, True, False, False, False, False, False], nulls_last=True)
+
+
+def alert_summary(alerts: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
+    """One row per rule and product group: how many alerts, the USD at stake in total, and the largest one's
+    message; most material first (what the CLI prints and the Reports & alerts page can show above the list)."""
+    ranked = rank_alerts(alerts)
+    return (
+        ranked.group_by("rule", "group", maintain_order=True)
+        .agg(alerts=pl.len(), usd_at_stake=pl.col("usd_at_stake").sum(),
+             largest=pl.col(f"message_{lang}").first(), has_usd=pl.col("usd_at_stake").is_not_null().any())
+        .with_columns(usd_at_stake=pl.when(pl.col("has_usd")).then(pl.col("usd_at_stake")))
+        .drop("has_usd")
+        .sort([pl.col("rule") != "source_failing", pl.col("usd_at_stake"), "rule", "group"],
+              descending=[False, True, False, False], nulls_last=True)
+    )
+
+
+def _stored_alerts(store: Store) -> pl.LazyFrame:
+    """The stored alerts; files written before ``usd_at_stake`` existed read with it empty."""
+    files = store.files("alerts")
+    if files and "usd_at_stake" not in pl.read_parquet_schema(files[0]):
+        return pl.scan_parquet(files).with_columns(usd_at_stake=pl.lit(None, pl.Float64)).select(ALERTS.column_names)
+    return store.scan("alerts")
+
+
+def _upgrade_stored_alerts(store: Store) -> None:
+    """Rewrite alerts stored before ``usd_at_stake`` existed once, with it empty, so upserts can merge (no row
+    is lost)."""
+    files = store.files("alerts")
+    if files and "usd_at_stake" not in pl.read_parquet_schema(files[0]):
+        store.replace("alerts", _stored_alerts(store).collect())
 
 
 def record_alerts(store: Store, firing: pl.DataFrame, now: datetime) -> pl.DataFrame:
-    """Upsert the alerts firing now, keeping ``first_seen`` of known ones; return the new ones."""
+    """Upsert the alerts firing now, keeping ``first_seen`` of known ones; return the new ones, most material
+    first."""
     if firing.is_empty():
         return ALERTS.empty()
+    _upgrade_stored_alerts(store)
     known = store.scan("alerts").select(*KEY, "first_seen").collect()
     stamped = firing.join(known, on=list(KEY), how="left").with_columns(
         first_seen=pl.col("first_seen").fill_null(pl.lit(now, UTC_TIME)), last_seen=pl.lit(now, UTC_TIME)
     ).select(ALERTS.column_names)
-    store.upsert("alerts", stamped)
-    return stamped.join(known.select(KEY), on=list(KEY), how="anti").sort(list(KEY))
+    store.upsert("alerts", rank_alerts(stamped))
+    return rank_alerts(stamped.join(known.select(KEY), on=list(KEY), how="anti"))
 
 
 def _json_rows(alerts: pl.DataFrame) -> list[dict[str, object]]:
@@ -392,7 +478,5 @@ def run_alerts(config: Config, store: Store, now: datetime | None = None,
 
 
 def read_alerts(store_root: Path | str) -> pl.DataFrame:
-    """Every stored alert, newest first then by key (for the app's alerts page)."""
-    return Store(store_root).scan("alerts").sort(
-        [pl.col("first_seen"), *KEY], descending=[True, False, False, False, False, False]
-    ).collect()
+    """Every stored alert, most material first (``rank_alerts``), for the app's alerts page and `alerts --list`."""
+    return rank_alerts(_stored_alerts(Store(store_root)).collect())

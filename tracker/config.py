@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +31,7 @@ REPORT_LANGUAGES = ("en", "zh")
 REPORT_FORMATS = ("html", "md")
 FREQUENCY_CHOICES = ("A", "M")
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # the years any config value or command-line flag may name
+MAX_GRACE_HOURS = 24 * 366  # misfire and shutdown grace: a year at most (APScheduler needs a finite timedelta)
 
 T = TypeVar("T")
 _MISSING: Any = object()
@@ -132,6 +134,7 @@ class ShareDropRule:
     enabled: bool = True
     threshold_pp: float = 2.0
     min_market_imports_usd: float = 0.0
+    min_usd_at_stake: float = 0.0  # alerts about fewer US dollars are not raised
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class RcaCrossRule:
     """Home exporter's RCA crossed 1 between the previous and the newest year (either way)."""
 
     enabled: bool = True
+    min_usd_at_stake: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ class UnitValueUndercutRule:
     enabled: bool = True
     threshold_pct: float = 20.0
     min_market_imports_usd: float = 0.0
+    min_usd_at_stake: float = 0.0  # alerts about fewer US dollars are not raised
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,7 @@ class ImportDropRule:
     enabled: bool = True
     threshold_pct: float = 15.0
     min_market_imports_usd: float = 0.0
+    min_usd_at_stake: float = 0.0  # alerts about fewer US dollars are not raised
 
 
 @dataclass(frozen=True)
@@ -256,10 +262,13 @@ class _Section:
 def _read_toml(directory: Path, name: str) -> dict[str, Any]:
     path = directory / name
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
+        text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # UTF-8 with a BOM is fine
+        return tomllib.loads(text)
+    except (FileNotFoundError, IsADirectoryError):
         raise ConfigError(str(path), "(file)", "an existing TOML file") from None
+    except UnicodeDecodeError as exc:  # e.g. saved as UTF-16 by an editor
+        raise ConfigError(str(path), "(encoding)", f"a UTF-8 text file (byte {exc.start} is not UTF-8; "
+                          "save the file as UTF-8)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "(syntax)", f"valid TOML ({exc})") from None
 
@@ -334,13 +343,17 @@ def _load_http(section: _Section) -> HttpSettings:
     return settings
 
 
-def _positive(section: _Section, key: str, default: float | None, integer: bool = False) -> float:
+def _positive(section: _Section, key: str, default: float | None, integer: bool = False,
+              maximum: float = math.inf) -> float:
+    """A positive, finite number (TOML allows inf and nan, which no setting here can mean)."""
     kind: type | tuple[type, ...] = int if integer else (int, float)
-    expected = "a positive integer" if integer else "a positive number"
+    expected = "a positive integer" if integer else "a positive finite number"
+    if maximum < math.inf:
+        expected += f" of at most {maximum:g}"
     value = section.take(key, kind, expected, default if default is not None else _MISSING)
     if value is None:
         return value  # type: ignore[no-any-return]
-    if not math.isfinite(value) or value <= 0:
+    if not (math.isfinite(value) and 0 < value <= maximum):
         raise section.fail(key, expected, value)
     return value  # type: ignore[no-any-return]
 
@@ -440,9 +453,12 @@ def _cron(section: _Section, timezone: str) -> CronSchedule:
     if not fields:
         raise section.fail("(fields)", f"at least one cron field of {list(CRON_FIELDS)}")
     try:
-        CronTrigger(timezone=timezone, **fields)
+        trigger = CronTrigger(timezone=timezone, **fields)
     except (ValueError, TypeError) as exc:
         raise ConfigError(section.file, section.path, f"valid cron fields ({exc})", fields) from None
+    if trigger.get_next_fire_time(None, datetime.now(trigger.timezone)) is None:
+        raise ConfigError(section.file, section.path, "cron fields that match a future date (these never fire, "
+                          "e.g. day 30 of February)", fields)
     return CronSchedule(fields)
 
 
@@ -456,8 +472,8 @@ def load_schedule(directory: Path) -> Schedule:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise top.fail("timezone", "an IANA time zone such as \"Asia/Shanghai\"", timezone) from None
-    grace = _positive(top, "misfire_grace_hours", 6.0)
-    shutdown_grace = _positive(top, "shutdown_grace_seconds", 60.0)
+    grace = _positive(top, "misfire_grace_hours", 6.0, maximum=MAX_GRACE_HOURS)
+    shutdown_grace = _positive(top, "shutdown_grace_seconds", 60.0, maximum=MAX_GRACE_HOURS * 3600)
     languages = top.take_list("report_languages", '"en" and/or "zh"', REPORT_LANGUAGES.__contains__, REPORT_LANGUAGES)
     formats = top.take_list("report_formats", '"html" and/or "md"', REPORT_FORMATS.__contains__, ("html",))
     fetch_section = top.section("fetch")
@@ -480,9 +496,9 @@ def load_schedule(directory: Path) -> Schedule:
 
 
 def _non_negative(section: _Section, key: str, default: float) -> float:
-    value = section.take(key, (int, float), "a number of 0 or more", default)
-    if value < 0:
-        raise section.fail(key, "a number of 0 or more", value)
+    value = section.take(key, (int, float), "a finite number of 0 or more", default)
+    if not (math.isfinite(value) and value >= 0):
+        raise section.fail(key, "a finite number of 0 or more", value)
     return float(value)
 
 
@@ -508,18 +524,21 @@ def load_alerts(directory: Path) -> AlertSettings:
 
     section, enabled = rule("share_drop")
     share_drop = ShareDropRule(enabled, _positive(section, "threshold_pp", 2.0),
-                               _non_negative(section, "min_market_imports_usd", 0.0))
+                               _non_negative(section, "min_market_imports_usd", 0.0),
+                               _non_negative(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("rca_cross")
-    rca_cross = RcaCrossRule(enabled)
+    rca_cross = RcaCrossRule(enabled, _non_negative(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("unit_value_undercut")
     undercut = UnitValueUndercutRule(enabled, _percentage(section, "threshold_pct", 20.0),
-                                     _non_negative(section, "min_market_imports_usd", 0.0))
+                                     _non_negative(section, "min_market_imports_usd", 0.0),
+                                     _non_negative(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("import_drop")
     import_drop = ImportDropRule(enabled, _percentage(section, "threshold_pct", 15.0),
-                                 _non_negative(section, "min_market_imports_usd", 0.0))
+                                 _non_negative(section, "min_market_imports_usd", 0.0),
+                                 _non_negative(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("source_failing")
     failing = SourceFailingRule(enabled, _positive(section, "days", 3.0))

@@ -11,6 +11,9 @@ Two pure entry points, shared by ``python -m tracker export`` and the Streamlit 
   e-commerce the group's survey categories. ``--years`` uses ``year`` (``end_year`` in group_cms, the start
   time's year in fetch_log). ``--basis reported|mirror`` keeps the metric rows of that provenance (the
   dashboard's "data basis"); ``--flow import|export`` keeps one direction of the trade table.
+  ``frequency="A"|"M"`` keeps annual or monthly rows of a table with a ``frequency`` column (trade); it
+  defaults to annual, so an export never mixes ``2020`` with ``2023-01`` (summing it would double-count,
+  and CSV readers that infer a column's type from its first rows fail on the mix).
 * ``export_bytes(frame, fmt, table=, filters=, bom=)`` → bytes. Deterministic: nothing about "now" goes in.
 
 CSV is UTF-8 (optional BOM so Excel detects it) with a header row. Every TEXT cell starting with ``=``,
@@ -26,10 +29,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 
 from tracker import __version__, schemas
+from tracker.atomic import write_atomically
 from tracker.config import Config
 from tracker.countries import is_known_iso3
 from tracker.errors import ExportError
@@ -39,6 +44,8 @@ from tracker.store import Store
 FORMATS = ("csv", "xlsx", "parquet")
 BASES = ("all", "reported", "mirror")  # "all" applies no filter
 FLOWS = ("import", "export")
+FREQUENCIES = ("A", "M")  # annual, monthly
+DEFAULT_FREQUENCY = "A"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 GENERATED_BY = f"export-market-tracker {__version__}"
 FIXED_CREATED = datetime(2000, 1, 1)  # workbook metadata: a constant, so equal data gives equal files
@@ -108,14 +115,20 @@ def _column_equals(columns: list[str], column: str, value: str) -> pl.Expr | Non
 
 def applied_filters(table: str, *, group: str | None = None, exporter: str | None = None,
                     market: str | None = None, years: Sequence[int] | None = None, basis: str = "all",
-                    flow: str | None = None, config: Config) -> tuple[dict[str, str], list[pl.Expr]]:
-    """The filters that apply to ``table`` (as text, for the provenance record) and their expressions."""
+                    flow: str | None = None, frequency: str | None = None,
+                    config: Config) -> tuple[dict[str, str], list[pl.Expr]]:
+    """The filters that apply to ``table`` (as text, for the provenance record) and their expressions.
+
+    ``frequency`` None means DEFAULT_FREQUENCY on a table that has annual and monthly rows.
+    """
     if table not in export_tables():
         raise ExportError(f"unknown table {table!r}; known tables: {', '.join(export_tables())}")
     if basis not in BASES:
         raise ExportError(f"unknown basis {basis!r}; expected one of {', '.join(BASES)}")
     if flow is not None and flow not in FLOWS:
         raise ExportError(f"unknown flow {flow!r}; expected one of {', '.join(FLOWS)}")
+    if frequency is not None and frequency not in FREQUENCIES:
+        raise ExportError(f"unknown frequency {frequency!r}; expected A (annual) or M (monthly)")
     columns = schemas.schema_for(table).column_names
     exporter, market = _check_iso3("exporter", exporter), _check_iso3("market", market)
     described: dict[str, str] = {}
@@ -139,21 +152,39 @@ def applied_filters(table: str, *, group: str | None = None, exporter: str | Non
         apply("provenance", basis, _column_equals(columns, "provenance", basis))
     if flow is not None:
         apply("flow", flow, _column_equals(columns, "flow", flow))
+    chosen = frequency or DEFAULT_FREQUENCY
+    apply("frequency", chosen, _column_equals(columns, "frequency", chosen))
     return described, expressions
 
 
 def filtered_table(store: Store, table: str, *, group: str | None = None, exporter: str | None = None,
                    market: str | None = None, years: Sequence[int] | None = None, basis: str = "all",
-                   flow: str | None = None, config: Config) -> pl.LazyFrame:
+                   flow: str | None = None, frequency: str | None = None, config: Config) -> pl.LazyFrame:
     """The stored table with the filters that apply to it, plus a boolean ``sample`` column."""
     _, expressions = applied_filters(table, group=group, exporter=exporter, market=market, years=years,
-                                     basis=basis, flow=flow, config=config)
+                                     basis=basis, flow=flow, frequency=frequency, config=config)
     frame = store.scan(table)
     for expression in expressions:
         frame = frame.filter(expression)
-    if "sample" not in schemas.schema_for(table).column_names:
-        frame = frame.with_columns(sample=pl.col("source") == SAMPLE_SOURCE)
+    if table == "alerts":  # most material first, as the CLI and the alerts page list them
+        from tracker.alerts import rank_alerts
+
+        frame = rank_alerts(frame)
+    columns = schemas.schema_for(table).column_names
+    if "sample" not in columns:  # job_runs has no source: nothing in it comes from the sample
+        frame = frame.with_columns(sample=pl.col("source") == SAMPLE_SOURCE if "source" in columns else pl.lit(False))
     return frame
+
+
+def write_export(path: Path, data: bytes) -> None:
+    """Write an export atomically: a failed write (full disk, no permission) leaves no partial file, and an
+    existing file at ``path`` stays as it was."""
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a folder; give a file name")
+    try:
+        write_atomically(path, data)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}; nothing was written") from None
 
 
 def _neutralise(value: pl.Expr) -> pl.Expr:

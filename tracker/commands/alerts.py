@@ -1,34 +1,78 @@
-"""`alerts`: evaluate the alert rules now (as the scheduler does after each refresh), or list stored alerts."""
+"""`alerts`: evaluate the alert rules now (as the scheduler does after each refresh), or list stored alerts.
+
+Output, most material first: a summary per rule and product group (count, USD at stake), then the top alerts.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from tracker.alerts import read_alerts, run_alerts
-from tracker.config import load_config
+import polars as pl
+
+from tracker.alerts import RULE_LABELS, alert_summary, read_alerts, run_alerts
+from tracker.config import Config, load_config
+from tracker.formatting import fmt_usd
 from tracker.store import Store
 
 NAME = "alerts"
 HELP = "evaluate the alert rules of config/alerts.toml on the metric tables, or --list the stored alerts"
+DEFAULT_TOP = 20
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="print the stored alerts instead of evaluating")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the messages")
+    parser.add_argument("--top", type=_count, default=DEFAULT_TOP,
+                        help=f"print this many alerts, largest USD at stake first (default {DEFAULT_TOP}; 0: all)")
+
+
+def _usd(value: float | None, lang: str) -> str:
+    return fmt_usd(value, lang) if value is not None else "-"
+
+
+TEXT = {
+    "en": {"new": "New alerts", "stored": "Stored alerts", "by": "by rule and product group (count, USD at stake)",
+           "top": "Top {shown}", "of": " of {total} (--top 0 lists all)",
+           "firing": "{firing} alert(s) firing, {new} new", "count": "{count} alert(s) stored"},
+    "zh": {"new": "新预警", "stored": "已存预警", "by": "按规则和产品组（条数，涉及金额）",
+           "top": "金额最大的 {shown} 条", "of": "，共 {total} 条（--top 0 列出全部）",
+           "firing": "触发 {firing} 条预警，其中新增 {new} 条", "count": "已存 {count} 条预警"},
+}
+
+
+def print_ranked(alerts: pl.DataFrame, config: Config, lang: str, top: int, heading: str) -> None:
+    """The per-rule-and-group summary, then the ``top`` alerts (all when 0), most material first."""
+    if alerts.is_empty():
+        return
+    text = TEXT[lang]
+    names = {group.id: group.name(lang) for group in config.groups}
+    print(f"{text[heading]} {text['by']}:")
+    for row in alert_summary(alerts, lang).iter_rows(named=True):
+        rule, group = RULE_LABELS[lang][row["rule"]], names.get(row["group"], row["group"]) or "-"
+        print(f"  {row['alerts']:>5}  {_usd(row['usd_at_stake'], lang):>14}  {rule} · {group}")
+    shown = alerts if top == 0 else alerts.head(top)
+    more = text["of"].format(total=alerts.height) if shown.height < alerts.height else ""
+    print(f"\n{text['top'].format(shown=shown.height)}{more}:")
+    for row in shown.iter_rows(named=True):
+        print(f"  {_usd(row['usd_at_stake'], lang):>14}  {row[f'message_{lang}']}")
 
 
 def run(args: argparse.Namespace) -> int:
     store = Store()
+    config = load_config()
+    text = TEXT[args.lang]
     if args.list:
-        alerts = read_alerts(store.root)
-        for row in alerts.iter_rows(named=True):
-            print(f"{row['first_seen']:%Y-%m-%d} {row['severity']:<7} {row['rule']:<20} {row[f'message_{args.lang}']}")
-        print(f"{alerts.height} alert(s) stored")
+        alerts = read_alerts(store.root)  # most material first
+        print_ranked(alerts, config, args.lang, args.top, "stored")
+        print(text["count"].format(count=alerts.height))
         return 0
-    outcome = run_alerts(load_config(), store)
-    for row in outcome.new_alerts.iter_rows(named=True):  # already sorted by rule, group, subject, market, period
-        print(f"{row['severity']:<7} {row['rule']:<20} {row[f'message_{args.lang}']}")
-    counts = outcome.new_alerts.group_by("rule").len().sort("rule")  # no rows when nothing is new
-    summary = ", ".join(f"{r['rule']}: {r['len']}" for r in counts.iter_rows(named=True))
-    print(f"{outcome.evaluated} alert(s) firing, {outcome.new} new{f' ({summary})' if summary else ''}")
+    outcome = run_alerts(config, store)
+    print_ranked(outcome.new_alerts, config, args.lang, args.top, "new")
+    print(text["firing"].format(firing=outcome.evaluated, new=outcome.new))
     return 0

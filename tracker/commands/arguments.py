@@ -2,17 +2,55 @@
 
 from __future__ import annotations
 
+import argparse
+import re
+
 from tracker.config import FIRST_YEAR, LAST_YEAR
 from tracker.errors import UsageError
 
+# ASCII digits only: str.isdigit() also takes "²⁰²³", which int() then refuses.
+_YEAR = r"[0-9]{4}"
+_YEAR_PART = re.compile(rf"^({_YEAR})(?:\s*-\s*({_YEAR}))?$")
+
+
+def _year_part(part: str) -> list[int] | None:
+    """``"2021"`` → [2021], ``"2020-2022"`` → [2020, 2021, 2022]; None for anything else or out of range."""
+    match = _YEAR_PART.fullmatch(part)
+    if match is None:
+        return None
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    if not FIRST_YEAR <= first <= last <= LAST_YEAR:
+        return None
+    return list(range(first, last + 1))
+
 
 def parse_years(text: str | None, flag: str = "--years") -> tuple[int, ...] | None:
-    """``"2023,2022"`` → ``(2022, 2023)``; None when the flag was not given. Every bad part is named at once."""
+    """``"2023,2020-2021"`` → ``(2020, 2021, 2023)``; None when the flag was not given.
+
+    Years and inclusive ranges (the dashboard's ``?years=2020-2025`` form), comma-separated; every bad part
+    is named at once.
+    """
     if text is None:
         return None
     parts = [part.strip() for part in text.split(",") if part.strip()]
-    bad = [part for part in parts if not (part.isdigit() and FIRST_YEAR <= int(part) <= LAST_YEAR)]
+    parsed = {part: _year_part(part) for part in parts}
+    bad = [part for part, years in parsed.items() if years is None]
     if bad or not parts:
         shown = ", ".join(repr(part) for part in bad) if bad else repr(text)
-        raise UsageError(f"{flag}: {shown} is not a year between {FIRST_YEAR} and {LAST_YEAR}")
-    return tuple(sorted({int(part) for part in parts}))
+        raise UsageError(f"{flag}: {shown} is not a year or a range of years (first-last) between "
+                         f"{FIRST_YEAR} and {LAST_YEAR}")
+    return tuple(sorted({year for years in parsed.values() for year in years or ()}))
+
+
+def code_list(text: str) -> list[str]:
+    """An argparse ``type`` for comma-separated ids: stripped, each once; empty means a usage error, not "all"."""
+    parts = list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if not parts:
+        raise argparse.ArgumentTypeError(f"{text!r} names nothing; leave the flag out to mean all")
+    return parts
+
+
+def upper_code_list(text: str) -> list[str]:
+    """``code_list`` for case-insensitive codes (ISO3): ``CHN,chn,Chn`` → ``["CHN"]``."""
+    return list(dict.fromkeys(code.upper() for code in code_list(text)))

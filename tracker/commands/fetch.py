@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import sys
 
-from tracker.commands.arguments import parse_years
+from tracker.commands.arguments import code_list, parse_years, upper_code_list
 from tracker.config import SOURCE_IDS, Config, load_config
 from tracker.countries import is_known_iso3
 from tracker.errors import UsageError
@@ -18,17 +18,14 @@ NAME = "fetch"
 HELP = "fetch the public sources (Comtrade, Census, Comext, Eurostat, World Bank) into the store"
 
 
-def _csv(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", type=_csv, help=f"comma-separated source ids (default: enabled ones); "
+    parser.add_argument("--source", type=code_list, help=f"comma-separated source ids (default: enabled ones); "
                         f"one of {', '.join(SOURCE_IDS)}")
-    parser.add_argument("--groups", type=_csv, help="comma-separated product group ids (default: all)")
-    parser.add_argument("--reporters", type=_csv, help="comma-separated ISO3 reporters, e.g. CHN,USA "
+    parser.add_argument("--groups", type=code_list, help="comma-separated product group ids (default: all)")
+    parser.add_argument("--reporters", type=upper_code_list, help="comma-separated ISO3 reporters, e.g. CHN,USA "
                         "(default: as configured per source)")
-    parser.add_argument("--years", help="comma-separated years, e.g. 2022,2023 (default: as configured)")
+    parser.add_argument("--years", help="comma-separated years or ranges, e.g. 2022,2023 or 2020-2025 "
+                        "(default: as configured)")
     parser.add_argument("--no-cache", action="store_true", help="do not use or fill the on-disk HTTP cache")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
 
@@ -39,17 +36,17 @@ def _unknown(flag: str, values: list[str], known: object, what: str) -> None:
 
 def build_scope(args: argparse.Namespace, config: Config) -> tuple[list[str], FetchScope]:
     """Sources and scope from the flags, validated against the config and the country reference."""
-    sources = args.source if args.source else [s.id for s in config.sources.values() if s.enabled]
+    sources = args.source if args.source is not None else [s.id for s in config.sources.values() if s.enabled]
     bad = [s for s in sources if s not in config.sources]
     if bad:
         _unknown("--source", bad, ", ".join(config.sources), "source")
-    group_ids = args.groups if args.groups else list(config.group_ids)
+    group_ids = args.groups if args.groups is not None else list(config.group_ids)
     bad = [g for g in group_ids if g not in config.group_ids]
     if bad:
         _unknown("--groups", bad, ", ".join(config.group_ids), "group")
     reporters = None
-    if args.reporters:
-        reporters = [code.upper() for code in args.reporters]
+    if args.reporters is not None:
+        reporters = args.reporters  # upper case, each once (upper_code_list)
         bad = [code for code in reporters if not is_known_iso3(code)]
         if bad:
             _unknown("--reporters", bad, "ISO3 codes such as CHN, USA, DEU", "country code")

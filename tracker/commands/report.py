@@ -7,7 +7,10 @@ import re
 import sys
 from pathlib import Path
 
-from tracker.config import REPORT_FORMATS, REPORT_LANGUAGES, load_config
+import polars as pl
+
+from tracker.config import FIRST_YEAR, LAST_YEAR, REPORT_FORMATS, REPORT_LANGUAGES, load_config
+from tracker.errors import UsageError
 from tracker.reports import ALL_GROUPS, ReportInputs, write_report
 from tracker.reports.files import REPORTS_DIR
 from tracker.schemas import PERIOD_PATTERN
@@ -18,9 +21,29 @@ HELP = "write a report for a product group (or all) and a year or month, in Engl
 
 
 def _period(text: str) -> str:
-    if not re.fullmatch(PERIOD_PATTERN, text):
+    if not re.fullmatch(PERIOD_PATTERN, text, flags=re.ASCII):
         raise argparse.ArgumentTypeError(f"{text!r} is not a year (2024) or a month (2025-06)")
+    if not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between {FIRST_YEAR} and {LAST_YEAR}")
     return text
+
+
+def check_period_has_data(inputs: ReportInputs, period: str) -> None:
+    """Refuse a period the metric tables hold nothing for (it would give an empty report), naming what they hold."""
+    years = sorted(inputs.group_exporter.select(pl.col("year").unique()).collect().get_column("year").to_list())
+    months = sorted(inputs.group_market_monthly.select(pl.col("period").unique()).collect()
+                    .get_column("period").to_list())
+    if int(period[:4]) in years or period in months:  # a month falls back to its year's annual figures
+        return
+    held = f"years {years[0]}–{years[-1]}" if years else "no years"
+    if months:
+        held += f", months {months[0]} to {months[-1]}"
+    raise UsageError(f"--period {period}: the metric tables hold no data for it ({held})")
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is a file; give a folder (reports are named by group, period and language)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +64,12 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     out = args.out if args.out is not None else store.root / REPORTS_DIR
-    path = write_report(config, ReportInputs.from_store(store), args.group, args.period, args.lang, args.format, out)
+    _check_out(out)
+    inputs = ReportInputs.from_store(store)
+    check_period_has_data(inputs, args.period)
+    try:
+        path = write_report(config, inputs, args.group, args.period, args.lang, args.format, out)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write there ({exc.strerror or exc}); nothing was written") from None
     print(path)
     return 0

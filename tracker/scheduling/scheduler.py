@@ -31,7 +31,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_SCHEDULER_START, JobEvent
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_SCHEDULER_START,
+    JobEvent,
+    JobExecutionEvent,
+    JobSubmissionEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
@@ -219,12 +226,28 @@ class _Shutdown:
             time.sleep(0.05)
 
 
-def _log_job_event(event: JobEvent) -> None:
+def _run_times(event: JobEvent) -> str:
+    """The run time(s) an event concerns: a missed run carries one, a skipped submission a list."""
+    if isinstance(event, JobSubmissionEvent):
+        return ", ".join(str(when) for when in event.scheduled_run_times) or "?"
+    if isinstance(event, JobExecutionEvent):
+        return str(event.scheduled_run_time)
+    return "?"
+
+
+def log_job_event(event: JobEvent) -> None:
+    """Listener for missed runs (JobExecutionEvent) and runs skipped because the previous one is still going
+    (JobSubmissionEvent, which has ``scheduled_run_times``, not ``scheduled_run_time``)."""
     if event.code == EVENT_JOB_MISSED:
         log.warning("job %s missed its run of %s (more than misfire_grace_hours late); next run as scheduled",
-                    event.job_id, event.scheduled_run_time)
+                    event.job_id, _run_times(event))
     else:
-        log.warning("job %s skipped at %s: its previous run is still going", event.job_id, event.scheduled_run_time)
+        log.warning("job %s skipped at %s: its previous run is still going", event.job_id, _run_times(event))
+
+
+def add_event_logging(scheduler: BaseScheduler) -> None:
+    """Log missed and skipped runs as warnings (serve() and tests add the same listener)."""
+    scheduler.add_listener(log_job_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
 
 
 def serve(config: Config, data_root: Path | str, specs: Sequence[JobSpec] | None = None) -> ServeResult:
@@ -249,7 +272,7 @@ def serve(config: Config, data_root: Path | str, specs: Sequence[JobSpec] | None
                 threading.Thread(target=shutdown._stop, daemon=True).start()
 
         scheduler.add_listener(on_started, EVENT_SCHEDULER_START)
-        scheduler.add_listener(_log_job_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+        add_event_logging(scheduler)
         previous = {sig: signal.signal(sig, shutdown.handle) for sig in (signal.SIGTERM, signal.SIGINT)}
         log.info("scheduler started on %s (pid %d, %d job(s), time zone %s)", Path(data_root).resolve(),
                  os.getpid(), len(specs), config.schedule.timezone)

@@ -18,9 +18,11 @@ Choices recorded here so they are not rediscovered:
   a monthly rate uses its year's annual rate; a period with neither is a PayloadError naming it, never a
   silently wrong value. A rate that is not a finite number in (0, 10) is refused: it would turn every
   value into nonsense. Tests pass a rate table to the constructor instead.
-* Codes: reporters and partners through the country reference's Eurostat codes (EL Greece, and the ISO
-  form GR that real answers use; EU27_2020 → EUU; WORLD → WLD). ``EXT_EU27_2020`` ("outside the EU") is
-  not a country and is skipped; any other code the reference does not know goes to ``unknown_codes``.
+* Codes: reporters and partners through the country reference's Eurostat codes, except where Comext
+  writes the ISO form: Greece is ``GR`` and the United Kingdom ``GB`` in Comext (the statistics API's ``EL``
+  and ``UK`` are undeclared codes there, refused with HTTP 400), see ``comext_code``. Parsing accepts both
+  forms; EU27_2020 → EUU; WORLD → WLD. ``EXT_EU27_2020`` ("outside the EU") is not a country and is
+  skipped; any other code the reference does not know goes to ``unknown_codes``.
 * The reporter is the EU member and flow 1 is its import, 2 its export. ``hs_revision`` is "CN" (the
   EU Combined Nomenclature; its first six digits are HS).
 """
@@ -73,6 +75,14 @@ ALIASES: Final = {
     "OBS_VALUE": "obs_value",
 }
 HEADER: Final = ("DATAFLOW", "LAST UPDATE", *ALIASES)
+# Where Comext's geonomenclature (ISO alpha-2) differs from the statistics API's Eurostat codes.
+COMEXT_CODES: Final = {"EL": "GR", "UK": "GB"}
+
+
+def comext_code(iso3: str) -> str:
+    """The reporter/partner code Comext declares for ``iso3`` (GR for Greece, where the statistics API says EL)."""
+    code = from_iso3("eurostat", iso3)
+    return COMEXT_CODES.get(code, code)
 
 
 class ComextFetcher:
@@ -85,8 +95,8 @@ class ComextFetcher:
 
     def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
         """One request per (frequency, product, year); reporters, partners and flows share it."""
-        reporter_key = "+".join(from_iso3("eurostat", iso3) for iso3 in scope.reporters_for(settings))
-        partner_key = "+".join(from_iso3("eurostat", iso3) for iso3 in settings.partners)
+        reporter_key = "+".join(comext_code(iso3) for iso3 in scope.reporters_for(settings))
+        partner_key = "+".join(comext_code(iso3) for iso3 in settings.partners)
         flows = [flow for flow in settings.flows if flow in FLOW_CODES]
         if not flows:
             return []
