@@ -70,7 +70,7 @@ def test_run_fetch_drip_server_fails_each_request_at_its_deadline(config: Config
         started = time.monotonic()
         summary = run_fetch(local, store, ["worldbank"], years_2023(config), client_factory=real_client)
         elapsed = time.monotonic() - started
-    assert elapsed < 1.5 + 1.5  # four requests at once, each cut at its deadline
+    assert elapsed < 1.5 + 2.5  # four requests at once, each cut at its deadline (a drip lasts 600 s)
     assert summary.failed == len(INDICATORS) and server.arrived() == len(INDICATORS)
     rows = log_rows(store)
     assert [row["status"] for row in rows] == ["failed"] * len(INDICATORS)
@@ -78,8 +78,11 @@ def test_run_fetch_drip_server_fails_each_request_at_its_deadline(config: Config
 
 
 def test_run_fetch_source_deadline_fails_what_is_left(config: Config, store: Store) -> None:
+    answered: list[str] = []
+
     def slow(request: httpx.Request) -> httpx.Response:
-        time.sleep(0.8)
+        time.sleep(0.1 if not answered else 2.0)  # the first answer comes in time, the others would not
+        answered.append(str(request.url))
         return httpx.Response(200, content=(FIXTURES / "worldbank" / "empty.json").read_bytes())
 
     local = with_http(local_config(config, worldbank={}), source_deadline_seconds=1.0, max_concurrency=1)
@@ -87,7 +90,7 @@ def test_run_fetch_source_deadline_fails_what_is_left(config: Config, store: Sto
     summary = run_fetch(local, store, ["worldbank"], years_2023(config), client_factory=client_for(slow),
                         now=lambda: NOW)
     elapsed = time.monotonic() - started
-    assert elapsed < 2.0  # not 4 × 0.8 s
+    assert elapsed < 2.5  # the 1 s deadline, not 0.1 + 3 × 2 s
     statuses = sorted(row["status"] for row in log_rows(store))
     assert statuses == ["empty", "failed", "failed", "failed"]  # one answer came in time
     assert summary.failed == 3
@@ -107,10 +110,8 @@ def test_run_fetch_stop_request_logs_unfinished_requests_as_interrupted(config: 
         return httpx.Response(200, content=(FIXTURES / "worldbank" / "empty.json").read_bytes())
 
     local = with_http(local_config(config, worldbank={}), max_concurrency=1)
-    started = time.monotonic()
     with pytest.raises(FetchInterrupted):
         run_fetch(local, store, ["worldbank"], years_2023(config), client_factory=client_for(handler), now=lambda: NOW)
-    assert time.monotonic() - started < 1.5
     rows = log_rows(store)
     interrupted = [row for row in rows if row["status"] == "interrupted"]
     assert len(interrupted) >= len(INDICATORS) - 1 and len(rows) == len(INDICATORS)
