@@ -41,8 +41,9 @@ def test_sample_metrics_no_market_is_its_own_exporter(tables, config: Config) ->
     home = config.scope.home_exporter
     for schema in METRIC_TABLES:
         frame = tables[schema.name]
-        if {"exporter", "market"} <= set(frame.columns):
-            assert frame.filter(pl.col("exporter") == pl.col("market")).is_empty(), schema.name
+        for seller in ("exporter", "competitor"):
+            if {seller, "market"} <= set(frame.columns):
+                assert frame.filter(pl.col(seller) == pl.col("market")).is_empty(), (schema.name, seller)
     opportunity = tables["group_opportunity"]
     assert opportunity.height > 0
     assert home not in opportunity.get_column("market").to_list()
