@@ -86,4 +86,4 @@ def test_download_with_a_data_basis_equals_export_with_basis_xlsx(
     assert downloaded == exported
     with zipfile.ZipFile(io.BytesIO(downloaded)) as workbook:
         strings = workbook.read("xl/sharedStrings.xml").decode("utf-8")
-    assert ">group=toys; exporter=CHN; years=2024,2025; provenance=reported<" in strings
+    assert ">group=toys; exporter=CHN; years=2024,2025; value_provenance=reported<" in strings

@@ -118,7 +118,7 @@ def test_filtered_table_flow_and_basis_select_exactly(store: Store, config: Conf
 
 def test_flow_and_basis_are_recorded_only_where_they_apply(config: Config) -> None:
     described, _ = applied_filters("group_market", basis="mirror", flow="export", config=config)
-    assert described == {"provenance": "mirror"}  # no flow column in the metric table
+    assert described == {"value_provenance": "mirror"}  # the sales value's provenance; no flow column
     described, _ = applied_filters("trade", years=[2023], basis="all", flow="export", config=config)
     assert described == {"years": "2023", "flow": "export", "frequency": "A"}  # "all" is no filter; annual default
     with pytest.raises(ExportError, match="unknown basis 'both'; expected one of all, reported, mirror"):

@@ -78,6 +78,19 @@ def test_unit_value_zero_or_missing_weight_is_null_and_relative_uses_median() ->
     assert uv["DEU"][1] == pytest.approx(2.0)
 
 
+def test_unit_value_zero_value_with_weight_is_missing_not_zero() -> None:
+    """JPN sold 40 kg for USD 0: no price. CHN's competitors are VNM 3 and MEX 4 → median 3.5, not 3."""
+    frame = relative_unit_value(unit_value(lazy([
+        {"group": "toys", "market": "USA", "period": "2023", "exporter": e, "value_with_weight_usd": v,
+         "net_weight_kg": w}
+        for e, v, w in [("CHN", 100.0, 50.0), ("VNM", 90.0, 30.0), ("MEX", 80.0, 20.0), ("JPN", 0.0, 40.0)]
+    ]))).collect()
+    uv = {r["exporter"]: (r["unit_value_usd_per_kg"], r["competitors_median_uv_usd_per_kg"])
+          for r in frame.iter_rows(named=True)}
+    assert uv["JPN"] == (None, 3.0)  # median of CHN 2, VNM 3, MEX 4
+    assert uv["CHN"] == (2.0, 3.5)
+
+
 def test_hhi_by_hand_and_single_market() -> None:
     frame = market_concentration(lazy([
         {"group": "toys", "exporter": "CHN", "period": "2023", "market": "USA", "export_value_usd": 60.0},

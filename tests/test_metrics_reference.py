@@ -19,6 +19,7 @@ from tracker.metrics import (
     supplier_flows,
 )
 from tracker.metrics.groups import group_code_flows, group_flows, total_flows
+from tracker.metrics.shares import reported_world_imports
 from tracker.metrics.specialisation import total_trade
 
 EXPORTERS, MARKETS, CODES, YEARS = ["CHN", "VNM", "MEX"], ["USA", "DEU", "JPN"], ["9503", "9504", "9505"], [2022, 2023]
@@ -81,6 +82,9 @@ def test_market_share_rca_hhi_match_numpy(v: np.ndarray, extra: np.ndarray, tota
     assert got.keys() == expected.keys()
     for key, share in expected.items():
         assert np.isclose(got[key], share)
+    assert (shares.get_column("market_share") <= 1.0).all()
+    totals = shares.group_by("market", "period").agg(pl.col("market_share").sum()).get_column("market_share")
+    assert (totals <= 1 + 1e-9).all()
 
     exports = exports_to_world(flows, suppliers)
     frame = exports.join(total_trade(total_flows(trade)).select("exporter", "period", "total_exports_usd"),
@@ -117,7 +121,7 @@ def test_esi_and_cms_identity_match_numpy(v: np.ndarray, extra: np.ndarray, tota
     )
     assert esi.height == expected_pairs
 
-    cms = constant_market_share(code_suppliers, market_imports(code, code_suppliers), [(2022, 2023)]).collect()
+    cms = constant_market_share(code_suppliers, reported_world_imports(code), [(2022, 2023)]).collect()
     for r in cms.iter_rows(named=True):
         e = EXPORTERS.index(r["exporter"])
         assert np.isclose(r["change_usd"], v[e, :, :, 1].sum() - v[e, :, :, 0].sum())

@@ -12,8 +12,8 @@ from tracker.metrics.groups import group_flows
 GROUPS = {"toys": ["9503"]}
 
 
-def shares(rows: list[dict]) -> pl.DataFrame:
-    flows = group_flows(trade_rows(rows).lazy(), GROUPS).collect().lazy()
+def shares(rows: list[dict], groups: dict[str, list[str]] = GROUPS) -> pl.DataFrame:
+    flows = group_flows(trade_rows(rows).lazy(), groups).collect().lazy()
     suppliers = supplier_flows(flows).collect().lazy()
     frame = market_share(suppliers, market_imports(flows, suppliers)).collect().lazy()
     frame = growth_yoy(frame, ["group", "exporter", "market"]).collect().lazy()
@@ -92,3 +92,52 @@ def test_market_share_falls_back_to_mirror_flagged() -> None:
     assert chn_deu["sources"] == "census,comtrade"
     chn_usa = row(frame, "CHN", "USA", "2023")
     assert (chn_usa["export_value_usd"], chn_usa["provenance"]) == (30.0, "reported")
+
+
+def assert_share_invariants(frame: pl.DataFrame, share: str = "market_share",
+                            key: tuple[str, ...] = ("group", "market", "period")) -> None:
+    """Every share lies in [0, 1]; the suppliers' shares in one market and period add up to at most 1."""
+    shares_ = frame.get_column(share).drop_nulls()
+    assert shares_.len() > 0
+    assert shares_.min() >= 0.0 and shares_.max() <= 1.0, frame.filter(pl.col(share) > 1)
+    totals = frame.group_by(*key).agg(pl.col(share).sum())
+    assert totals.get_column(share).max() <= 1 + 1e-9, totals.sort(share).tail(3)
+
+
+def test_market_share_numerator_and_denominator_at_one_hs_level() -> None:
+    """The issue's case: RUS reports paper (48) from the world and from VNM, but CHN only at 4820. CHN's 4820
+    row (3.24 bn) must not be divided by the chapter total (0.99 bn): CHN's own report of 48 stands in."""
+    frame = shares([
+        {"reporter": "RUS", "partner": "WLD", "hs_code": "48", "value_usd": 0.99e9},
+        {"reporter": "RUS", "partner": "VNM", "hs_code": "48", "value_usd": 0.10e9},
+        {"reporter": "RUS", "partner": "CHN", "hs_code": "4820", "value_usd": 3.24e9},
+        {"reporter": "CHN", "partner": "RUS", "flow": "export", "hs_code": "48", "value_usd": 0.40e9},
+    ], {"paper": ["48"]})
+    chn = row(frame, "CHN", "RUS", "2023")
+    assert chn["export_value_usd"] == 0.40e9
+    assert chn["market_share"] == pytest.approx(0.40 / 0.99)
+    assert (chn["value_provenance"], chn["provenance"]) == ("mirror", "mixed")
+    vnm = row(frame, "VNM", "RUS", "2023")
+    assert vnm["market_share"] == pytest.approx(0.10 / 0.99)
+    assert (vnm["value_provenance"], vnm["provenance"]) == ("reported", "reported")
+    assert_share_invariants(frame)
+
+
+def test_market_share_world_never_below_its_recorded_parts() -> None:
+    """JPN's WLD report (100) is below its recorded suppliers (CHN 70 reported + VNM 60 mirror = 130): the
+    denominator is the sum, flagged estimated, so the shares stay in [0, 1] and add up to 1."""
+    frame = shares([
+        {"reporter": "JPN", "partner": "WLD", "value_usd": 100.0},
+        {"reporter": "JPN", "partner": "CHN", "value_usd": 70.0},
+        {"reporter": "VNM", "partner": "JPN", "flow": "export", "value_usd": 60.0},
+        {"reporter": "USA", "partner": "WLD", "value_usd": 100.0},  # a consistent market keeps its report
+        {"reporter": "USA", "partner": "CHN", "value_usd": 70.0},
+    ])
+    chn = row(frame, "CHN", "JPN", "2023")
+    assert chn["market_imports_usd"] == 130.0
+    assert chn["market_share"] == pytest.approx(70 / 130)
+    assert (chn["value_provenance"], chn["provenance"]) == ("reported", "mixed")  # estimated denominator
+    assert row(frame, "VNM", "JPN", "2023")["market_share"] == pytest.approx(60 / 130)
+    usa = row(frame, "CHN", "USA", "2023")
+    assert (usa["market_imports_usd"], usa["provenance"]) == (100.0, "reported")
+    assert_share_invariants(frame)

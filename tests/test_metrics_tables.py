@@ -119,3 +119,109 @@ def test_compute_tables_competition_covers_every_tracked_exporter_by_hand(config
     assert esi[("CHN", "VNM")] == pytest.approx(expected)
     assert esi[("VNM", "CHN")] == pytest.approx(expected)
     assert set(esi) == {("CHN", "VNM"), ("VNM", "CHN")}
+
+
+def tables_from(rows: list[dict], config: Config) -> dict[str, pl.DataFrame]:
+    return compute_tables(trade_rows(rows).lazy(), pl.LazyFrame(schema=ECOMMERCE.polars_schema), config)
+
+
+def test_compute_tables_never_a_market_of_itself_nor_unsupplied_opportunity(config: Config) -> None:
+    """CHN (home) reports its own imports and BGD only a world total: neither is a place for CHN to go next;
+    USA's re-imports from itself are not a supplier row anywhere."""
+    tables = tables_from([
+        {"reporter": "USA", "partner": "CHN", "value_usd": 30.0},
+        {"reporter": "USA", "partner": "VNM", "value_usd": 10.0},
+        {"reporter": "USA", "partner": "USA", "value_usd": 3.0},  # re-imports
+        {"reporter": "USA", "partner": "WLD", "value_usd": 100.0},
+        {"reporter": "CHN", "partner": "VNM", "value_usd": 5.0},
+        {"reporter": "CHN", "partner": "WLD", "value_usd": 50.0},
+        {"reporter": "BGD", "partner": "WLD", "value_usd": 400.0},  # larger than USA: would rank first
+    ], config)
+    for name, frame in tables.items():
+        if {"exporter", "market"} <= set(frame.columns):
+            assert frame.filter(pl.col("exporter") == pl.col("market")).is_empty(), name
+    opportunity = tables["group_opportunity"].filter(pl.col("group") == "toys")
+    assert opportunity.select("market", "rank", "score", "headroom").rows() == [("USA", 1, 100.0, 0.7)]
+    market = tables["group_market"].filter(pl.col("group") == "toys")
+    assert sorted(market.select("exporter", "market").rows()) == [("CHN", "USA"), ("VNM", "CHN"), ("VNM", "USA")]
+
+
+def test_compute_tables_zero_value_sale_has_no_unit_value(config: Config) -> None:
+    """CHN's row has 10 kg and USD 0: no price, so VNM's competitors' median is MEX's 15 alone, not (0 + 15)/2."""
+    tables = tables_from([
+        {"reporter": "USA", "partner": "CHN", "value_usd": 0.0, "net_weight_kg": 10.0},
+        {"reporter": "USA", "partner": "VNM", "value_usd": 20.0, "net_weight_kg": 2.0},
+        {"reporter": "USA", "partner": "MEX", "value_usd": 30.0, "net_weight_kg": 2.0},
+        {"reporter": "USA", "partner": "WLD", "value_usd": 100.0},
+    ], config)
+    market = tables["group_market"].filter(pl.col("group") == "toys")
+    got = {r["exporter"]: (r["unit_value_usd_per_kg"], r["competitors_median_uv_usd_per_kg"], r["relative_unit_value"])
+           for r in market.iter_rows(named=True)}
+    assert got["CHN"] == (None, 12.5, None)  # median of VNM 10 and MEX 15
+    assert got["VNM"] == (10.0, 15.0, 10 / 15)
+    assert got["MEX"] == (15.0, 10.0, 1.5)
+
+
+def test_compute_tables_cms_growth_from_reported_world_imports_only(config: Config) -> None:
+    """DEU reports no world total: its suppliers' sum (CHN 50→40, VNM 50→100) must not set a growth rate.
+    r = r_9503 = USA's reported 1000→1200 = 0.2 for both markets, so the mix effects are 0 and the
+    residual is ΔX − r·X⁰ = 20 − 0.2·150 = −10."""
+    rows = []
+    for period, usa_chn, usa_world, deu_chn, deu_vnm in (("2022", 100.0, 1000.0, 50.0, 50.0),
+                                                        ("2023", 130.0, 1200.0, 40.0, 100.0)):
+        rows += [
+            {"reporter": "USA", "partner": "CHN", "period": period, "value_usd": usa_chn},
+            {"reporter": "USA", "partner": "WLD", "period": period, "value_usd": usa_world},
+            {"reporter": "DEU", "partner": "CHN", "period": period, "value_usd": deu_chn},
+            {"reporter": "DEU", "partner": "VNM", "period": period, "value_usd": deu_vnm},
+        ]
+    cms = tables_from(rows, config)["group_cms"].filter((pl.col("group") == "toys") & (pl.col("exporter") == "CHN"))
+    row = cms.row(0, named=True)
+    assert (row["base_year"], row["end_year"], row["change_usd"]) == (2022, 2023, 20.0)
+    assert row["world_import_growth"] == pytest.approx(0.2)
+    assert row["world_growth_effect_usd"] == pytest.approx(30.0)
+    assert row["product_mix_effect_usd"] == pytest.approx(0.0)
+    assert row["market_mix_effect_usd"] == pytest.approx(0.0)
+    assert row["competitiveness_effect_usd"] == pytest.approx(-10.0)
+
+
+def test_compute_tables_exporter_provenance_describes_the_numerator(config: Config) -> None:
+    """CHN reports no toys exports to the world: x_ik is the markets' record of it (mirror), whatever the
+    provenance of its reported imports and TOTAL; sources still name every input."""
+    tables = tables_from([
+        {"reporter": "USA", "partner": "CHN", "value_usd": 30.0},
+        {"reporter": "USA", "partner": "WLD", "value_usd": 100.0},
+        {"reporter": "CHN", "partner": "WLD", "value_usd": 20.0},
+        {"reporter": "CHN", "partner": "WLD", "flow": "export", "hs_code": "TOTAL", "value_usd": 900.0,
+         "source": "comext"},
+        {"reporter": "VNM", "partner": "WLD", "flow": "export", "value_usd": 10.0},
+    ], config)
+    exporter = tables["group_exporter"].filter(pl.col("group") == "toys")
+    got = {r["exporter"]: (r["export_value_usd"], r["import_value_usd"], r["provenance"], r["sources"])
+           for r in exporter.iter_rows(named=True)}
+    assert got["CHN"] == (30.0, 20.0, "mirror", "comext,comtrade")
+    assert got["VNM"] == (10.0, None, "reported", "comtrade")
+
+
+def test_export_basis_mirror_keeps_sales_from_the_exporters_report(store: Store, config: Config) -> None:
+    """DEU did not report: CHN's own export report stands in (mirror) against DEU's reported world total; USA
+    reported. Basis mirror → the DEU row, reported → the USA row, though both rows' provenance is mixed/reported."""
+    from tracker.export import filtered_table
+    from tracker.metrics import refresh_metric_tables
+
+    store.upsert("trade", trade_rows([
+        {"reporter": "CHN", "partner": "DEU", "flow": "export", "value_usd": 60.0},
+        {"reporter": "DEU", "partner": "VNM", "value_usd": 40.0},
+        {"reporter": "DEU", "partner": "WLD", "value_usd": 200.0},
+        {"reporter": "USA", "partner": "CHN", "value_usd": 30.0},
+        {"reporter": "USA", "partner": "WLD", "value_usd": 100.0},
+    ]))
+    refresh_metric_tables(store, config)
+
+    def rows(basis: str) -> list[tuple]:
+        frame = filtered_table(store, "group_market", group="toys", exporter="CHN", basis=basis, config=config)
+        return frame.select("market", "value_provenance", "provenance").collect().sort("market").rows()
+
+    assert rows("mirror") == [("DEU", "mirror", "mixed")]
+    assert rows("reported") == [("USA", "reported", "reported")]
+    assert len(rows("all")) == 2

@@ -88,3 +88,19 @@ def test_sample_has_missing_and_zero_weights_like_comtrade(sample) -> None:
     weights = sample.trade.filter(pl.col("partner") != "WLD")["net_weight_kg"]
     assert weights.null_count() > 0
     assert (weights == 0).sum() > 0
+
+
+def test_sample_codes_inside_another_never_exceed_it(sample, config: Config) -> None:
+    """48 ⊃ 4820, 61 ⊃ 6111, 62 ⊃ 6209, 9405 ⊃ 940542 (configured in different groups): in every flow,
+    reporter, partner, year and month the part is at most its whole, as in real data."""
+    codes = sorted({code for group in config.groups for code in group.hs_codes})
+    pairs = [(whole, part) for whole in codes for part in codes if part != whole and part.startswith(whole)]
+    assert len(pairs) >= 4
+    key = ["flow", "reporter", "partner", "period"]
+    for whole, part in pairs:
+        parts = sample.trade.filter(pl.col("hs_code") == part).select(*key, pl.col("value_usd").alias("part"))
+        wholes = sample.trade.filter(pl.col("hs_code") == whole).select(*key, pl.col("value_usd").alias("whole"))
+        joined = parts.join(wholes, on=key, how="left")
+        assert joined.height > 1000
+        above = joined.filter(pl.col("whole").is_null() | (pl.col("part") > pl.col("whole")))
+        assert above.is_empty(), (whole, part, above.head())

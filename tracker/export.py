@@ -10,7 +10,8 @@ Two pure entry points, shared by ``python -m tracker export`` and the Streamlit 
   exports to M (partner M). ``--group G`` on trade keeps the HS codes starting with one of G's codes, on
   e-commerce the group's survey categories. ``--years`` uses ``year`` (``end_year`` in group_cms, the start
   time's year in fetch_log). ``--basis reported|mirror`` keeps the metric rows of that provenance (the
-  dashboard's "data basis"); ``--flow import|export`` keeps one direction of the trade table.
+  dashboard's "data basis"; in the market tables, of the sales value alone: ``value_provenance``);
+  ``--flow import|export`` keeps one direction of the trade table.
   ``frequency="A"|"M"`` keeps annual or monthly rows of a table with a ``frequency`` column (trade); it
   defaults to annual, so an export never mixes ``2020`` with ``2023-01`` (summing it would double-count,
   and CSV readers that infer a column's type from its first rows fail on the mix).
@@ -148,8 +149,9 @@ def applied_filters(table: str, *, group: str | None = None, exporter: str | Non
         apply("market", market, _market_filter(table, columns, market))
     if years:
         apply("years", ",".join(str(y) for y in years), _years_filter(columns, years))
-    if basis != "all":
-        apply("provenance", basis, _column_equals(columns, "provenance", basis))
+    if basis != "all":  # the provenance of the row's value itself where the table keeps it apart (market tables)
+        column = "value_provenance" if "value_provenance" in columns else "provenance"
+        apply(column, basis, _column_equals(columns, column, basis))
     if flow is not None:
         apply("flow", flow, _column_equals(columns, "flow", flow))
     chosen = frequency or DEFAULT_FREQUENCY

@@ -4,7 +4,8 @@ Everything is generated from one seed with NumPy's PCG64 generator and written t
 as real data, with ``source = "sample"``: the app and every export label it as sample data. The numbers are
 plausible, not real: market sizes, supplier strengths, price levels and trends are invented to exercise
 every view (a leader losing US share after 2018 to Vietnam and Mexico, premium European suppliers,
-missing and zero quantities as in Comtrade).
+missing and zero quantities as in Comtrade). A configured code that lies inside another (``4820`` in ``48``)
+is drawn as a part of it, in every flow, year and month, as real data is: a part never exceeds its whole.
 """
 
 from __future__ import annotations
@@ -124,7 +125,13 @@ def generate_trade(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
         if exporter in markets:
             values[index, markets.index(exporter)] = 0.0
     # Some suppliers are absent from some small markets in some years.
-    values[rng.random(values.shape) < 0.03] = 0.0
+    absent = rng.random(values.shape) < 0.03
+    values[absent] = 0.0
+    parents = _parent_codes([code for _, code in codes])
+    for child, parent in parents.items():  # parents first: a chain of nested codes stays ordered
+        siblings = sum(1 for p in parents.values() if p == parent)
+        part = rng.uniform(0.15, 0.6, (n_e, n_m, 1)) * rng.uniform(0.9, 1.1, (n_e, n_m, n_y)) / siblings
+        values[:, :, child] = np.where(absent[:, :, child], 0.0, values[:, :, parent] * part)
 
     price = (
         np.array([PRICE_LEVEL[e] for e in exporters])[:, None, None, None]
@@ -132,6 +139,8 @@ def generate_trade(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
         * rng.lognormal(0, 0.1, (n_e, n_m, n_c, n_y))
         * (1.02 ** (years - years[0]))[None, None, None, :]
     )
+    for child, parent in parents.items():  # a part is no cheaper per kg than its whole: its weight is smaller
+        price[:, :, child] = price[:, :, parent] * rng.uniform(1.0, 1.3)
     weights = values / price
     e_idx, m_idx, c_idx, y_idx = np.nonzero(values)
     imports_value = values[e_idx, m_idx, c_idx, y_idx]
@@ -146,39 +155,66 @@ def generate_trade(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
     parts.append(_annual_rows("import", market_ids[m_idx], exporter_ids[e_idx], code_ids[c_idx], years[y_idx],
                               imports_value, imports_weight))
     # Each market's imports from the world: our suppliers plus the rest of the world.
-    rest_of_world = rng.uniform(1.15, 1.6, (n_m, n_c, 1))
+    rest_of_world = _as_parent(rng.uniform(1.15, 1.6, (n_m, n_c, 1)), parents)
     market_total = values.sum(axis=0) * rest_of_world
     market_weight = np.nansum(weights, axis=0) * rest_of_world
     m2, c2, y2 = np.nonzero(market_total)
     parts.append(_annual_rows("import", market_ids[m2], np.full(m2.size, "WLD"), code_ids[c2], years[y2],
                               market_total[m2, c2, y2], market_weight[m2, c2, y2]))
     # Exporters' own reports to the world (FOB, so below what importers record).
-    exports_world = values.sum(axis=1) / CIF_OVER_FOB * rng.uniform(1.1, 1.4, (n_e, n_c, 1))
+    exports_world = values.sum(axis=1) / CIF_OVER_FOB * _as_parent(rng.uniform(1.1, 1.4, (n_e, n_c, 1)), parents)
     e3, c3, y3 = np.nonzero(exports_world)
     parts.append(_annual_rows("export", exporter_ids[e3], np.full(e3.size, "WLD"), code_ids[c3], years[y3],
                               exports_world[e3, c3, y3], (np.nansum(weights, axis=1) / CIF_OVER_FOB)[e3, c3, y3]))
     # Exporters' own imports of the same codes, for the net-export indices.
-    own_imports = exports_world * rng.uniform(0.05, 0.9, (n_e, n_c, 1))
+    own_imports = exports_world * _as_parent(rng.uniform(0.05, 0.9, (n_e, n_c, 1)), parents)
     parts.append(_annual_rows("import", exporter_ids[e3], np.full(e3.size, "WLD"), code_ids[c3], years[y3],
                               own_imports[e3, c3, y3], np.full(e3.size, np.nan)))
     # Total merchandise exports and imports (HS "TOTAL"), for RCA.
     light_share = rng.uniform(0.08, 0.3, (n_e, 1))
-    total_exports = exports_world.sum(axis=1) / light_share
-    total_imports = own_imports.sum(axis=1) / light_share * rng.uniform(0.8, 1.2, (n_e, 1))
+    wholes = [index for index in range(n_c) if index not in parents]  # parts are inside their whole already
+    total_exports = exports_world[:, wholes].sum(axis=1) / light_share
+    total_imports = own_imports[:, wholes].sum(axis=1) / light_share * rng.uniform(0.8, 1.2, (n_e, 1))
     e4, y4 = np.nonzero(total_exports)
     for flow, totals in (("export", total_exports), ("import", total_imports)):
         parts.append(_annual_rows(flow, exporter_ids[e4], np.full(e4.size, "WLD"), np.full(e4.size, "TOTAL"),
                                   years[y4], totals[e4, y4], np.full(e4.size, np.nan)))
     annual = pl.concat(parts)
-    monthly = _monthly_from_annual(annual.filter(pl.col("partner") != "WLD"), int(years[-MONTHLY_YEARS]), rng)
+    roots = _root_codes([code for _, code in codes])
+    monthly = _monthly_from_annual(annual.filter(pl.col("partner") != "WLD"), int(years[-MONTHLY_YEARS]), rng,
+                                   roots)
     monthly_world = _monthly_from_annual(
         annual.filter((pl.col("partner") == "WLD") & (pl.col("flow") == "import") & pl.col("reporter").is_in(markets)
                       & (pl.col("hs_code") != "TOTAL")),
-        int(years[-MONTHLY_YEARS]), rng,
+        int(years[-MONTHLY_YEARS]), rng, roots,
     )
     trade = pl.concat([annual, monthly, monthly_world])
     # Own imports and market imports share a key when an exporter is also a market: keep the market view.
     return trade.unique(subset=list(TRADE.key), keep="first", maintain_order=True)
+
+
+def _parent_codes(codes: list[str]) -> dict[int, int]:
+    """{index of a code: index of the longest other code it lies inside}, parents before their children."""
+    parents = {}
+    for index in sorted(range(len(codes)), key=lambda i: len(codes[i])):
+        inside = [j for j, other in enumerate(codes) if len(other) < len(codes[index])
+                  and codes[index].startswith(other)]
+        if inside:
+            parents[index] = max(inside, key=lambda j: len(codes[j]))
+    return parents
+
+
+def _root_codes(codes: list[str]) -> dict[str, str]:
+    """{code: the outermost configured code it lies inside, or itself}."""
+    return {code: min((other for other in codes if code.startswith(other)), key=len) for code in codes}
+
+
+def _as_parent(factor: np.ndarray, parents: dict[int, int]) -> np.ndarray:
+    """``factor`` (codes on its second axis) with each part's entries copied from its whole's."""
+    factor = factor.copy()
+    for child, parent in parents.items():
+        factor[:, child] = factor[:, parent]
+    return factor
 
 
 def _annual_rows(
@@ -208,11 +244,19 @@ def _annual_rows(
     ).filter(pl.col("value_usd") > 0)
 
 
-def _monthly_from_annual(annual: pl.DataFrame, first_year: int, rng: np.random.Generator) -> pl.DataFrame:
-    """Split recent annual rows into months with a seasonal profile and noise that sums back to the year."""
+def _monthly_from_annual(annual: pl.DataFrame, first_year: int, rng: np.random.Generator,
+                         roots: dict[str, str]) -> pl.DataFrame:
+    """Split recent annual rows into months with a seasonal profile and noise that sums back to the year.
+
+    A code and the codes inside it share one profile per flow, so a part's month never exceeds its whole's.
+    """
     recent = annual.filter(pl.col("year") >= first_year)
-    profile = SEASONALITY[None, :] * rng.lognormal(0, 0.1, (recent.height, 12))
-    profile = profile / profile.sum(axis=1, keepdims=True)
+    key = ["flow", "reporter", "partner", "year", "_root"]
+    rooted = recent.select(*key[:-1], pl.col("hs_code").replace(roots).alias("_root"))
+    profiles = rooted.unique(maintain_order=True).with_row_index("_profile")
+    rows = rooted.join(profiles, on=key, how="left", maintain_order="left").get_column("_profile").to_numpy()
+    drawn = SEASONALITY[None, :] * rng.lognormal(0, 0.1, (profiles.height, 12))
+    profile = (drawn / drawn.sum(axis=1, keepdims=True))[rows]
     months = np.tile(np.arange(1, 13), recent.height)
     repeated = recent.select(pl.all().repeat_by(12).explode())
     shares = profile.reshape(-1)

@@ -4,9 +4,12 @@
    = world growth + product mix + market mix + competitiveness (residual)
 
 k = the group's HS codes as stored, m = markets; X_km = the exporter's sales of k to m as m records them (mirror
-fallback), ⁰ = base year, ¹ = end year. Growth rates come from the markets' imports from the world (WLD),
-over markets that reported both years: r_km = W¹_km/W⁰_km − 1, r_k = Σ_m W¹_km / Σ_m W⁰_km − 1, r over all
-k and m of the group. Where r_km is undefined (market missing a year, zero base) r_k is used, and where r_k is
+fallback), ⁰ = base year, ¹ = end year. Growth rates come from the markets' reported imports from the world
+(WLD), over markets that reported both years: r_km = W¹_km/W⁰_km − 1, r_k = Σ_m W¹_km / Σ_m W⁰_km − 1, r over
+all k and m of the group. The estimated world imports of shares.py (the sum of a market's recorded suppliers,
+where it reported no WLD total) are never used: that sum contains the exporter's own sales, so its growth
+would measure the exporter against itself, and it moves whenever a supplier drops out of the records. Where
+r_km is undefined (market without a WLD report in either year, zero base) r_k is used, and where r_k is
 undefined r: the unexplained change then lands in the residual, so the four effects always sum to ΔX
 exactly. Without any world data for the group in that pair of years, every effect is null.
 """
@@ -39,8 +42,8 @@ def constant_market_share(code_suppliers: pl.LazyFrame, code_imports: pl.LazyFra
     """One row per (group, exporter, base_year, end_year) with the four effects and ΔX.
 
     ``code_suppliers``: annual code-level supplier flows (group, exporter, market, hs_code, year, value_usd,
-    provenance columns); ``code_imports``: the markets' annual code-level imports from the world (group,
-    market, hs_code, year, value_usd, provenance columns).
+    provenance columns); ``code_imports``: the markets' reported annual code-level imports from the world
+    (``shares.reported_world_imports``: group, market, hs_code, year, value_usd, provenance columns).
     """
     pair_frame = pl.LazyFrame(list(pairs), schema={"base_year": pl.Int32, "end_year": pl.Int32}, orient="row")
     cell = ["group", "exporter", "market", "hs_code"]

@@ -8,13 +8,17 @@ Rules, in the order they are applied (all documented here because every metric i
 2. **One source per flow.** When several sources stored the same (flow, reporter, partner, HS code, period),
    the preferred one is kept: national statistics first (census, comext), then comtrade, then any other
    source, and sample data last, so real data always overrides sample data.
-3. **No double counting across HS levels.** When both a code and one of its stored ancestors belong to a
-   group for the same (flow, reporter, partner, period) — say ``9503`` and ``950300`` — the most aggregated
-   stored level wins and the finer rows are dropped.
-4. **Weights.** Unit values skip rows with zero or missing weight (common in Comtrade): a group's
-   ``net_weight_kg`` sums only positive weights and ``value_with_weight_usd`` the values of those rows, so
-   ``value_with_weight_usd / net_weight_kg`` is a clean unit value; ``net_weight_kg`` is null when no row
-   of the group had a weight.
+3. **One HS level set per report, no double counting.** When both a code and one of its ancestors belong to
+   a group — say ``48`` and ``4820`` — and the ancestor is stored anywhere in the same report (flow,
+   reporter, period: every partner, the world ``WLD`` included), the finer code's rows of that report are
+   dropped, for every partner. So a market's imports from each supplier (a share's numerator) and its
+   imports from the world (the denominator) are summed over the same codes: a supplier without a row at
+   ``48`` is absent at that level (the mirror fallback may then stand in), never replaced by its ``4820``
+   row, which would compare a heading with a chapter total.
+4. **Weights.** Unit values skip rows with zero or missing weight (common in Comtrade) and rows with a zero
+   value (a weight without a sale value is no price): a group's ``net_weight_kg`` sums only those rows'
+   weights and ``value_with_weight_usd`` their values, so ``value_with_weight_usd / net_weight_kg`` is a
+   clean unit value; ``net_weight_kg`` is null when no row of the group had one.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ SOURCE_PRIORITY: dict[str, int] = {"census": 0, "comext": 1, "comtrade": 2}
 OTHER_SOURCE_RANK = 5
 SAMPLE_SOURCE_RANK = 9
 FLOW_KEY = ("flow", "reporter", "partner", "period")
+REPORT_KEY = ("flow", "reporter", "period")  # one report: its HS level set is shared by all its partners
 HS_LEVELS = (2, 4, 6, 8)
 TOTAL_CODE = "TOTAL"
 
@@ -70,7 +75,7 @@ def _source_rank() -> pl.Expr:
 
 def _prepared(trade: pl.LazyFrame) -> pl.LazyFrame:
     """Trade rows with the value/weight split and provenance columns every metric expects."""
-    weighted = pl.col("net_weight_kg") > 0
+    weighted = (pl.col("net_weight_kg") > 0) & (pl.col("value_usd") > 0)
     return trade.select(
         *FLOW_KEY, "hs_code", "year", "frequency", "value_usd",
         pl.when(weighted).then(pl.col("value_usd")).otherwise(0.0).alias("value_with_weight_usd"),
@@ -132,15 +137,15 @@ def group_code_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup
     # Rule 2 per (flow, reporter, partner, period, code): every group a code belongs to sees the same rows, so
     # the preferred source is chosen once, before the rows are repeated per group.
     flows = _preferred_source(members, [*FLOW_KEY, "hs_code"]).join(membership, on="hs_code", how="inner").cache()
-    # Rule 3: rows of nested codes are dropped when the same flow holds one of their ancestor codes.
+    # Rule 3: rows of nested codes are dropped when the same report holds one of their ancestor codes.
     kept = flows.filter(~pl.col("_nested"))
     deeper = flows.filter(pl.col("_nested")).with_columns(_code_len=pl.col("hs_code").str.len_chars())
     stored = flows.join(ancestors, on=["group", "hs_code"], how="semi").select(
-        "group", *FLOW_KEY, pl.col("hs_code").alias("_a")
-    )
+        "group", *REPORT_KEY, pl.col("hs_code").alias("_a")
+    ).unique()
     for level in HS_LEVELS:
         ancestor = pl.when(pl.col("_code_len") > level).then(pl.col("hs_code").str.slice(0, level))
-        deeper = deeper.with_columns(_a=ancestor).join(stored, on=["group", *FLOW_KEY, "_a"], how="anti",
+        deeper = deeper.with_columns(_a=ancestor).join(stored, on=["group", *REPORT_KEY, "_a"], how="anti",
                                                        nulls_equal=False)
     return pl.concat([kept, deeper.drop("_a", "_code_len")]).drop("_nested")
 

@@ -14,6 +14,10 @@ For every group and market, in the group's latest year Y with market data::
     ecommerce_factor  1 + 0.5 × (share of individuals buying the group's e-commerce categories online, % / 100),
                       survey year ≤ Y, mean over the group's categories; 1 without survey data
 
+Markets left out: the home exporter itself (never its own export market), and markets with no supplier
+breakdown in Y (a world total only, and no supplier's sales recorded there, reported or mirror): the home
+exporter's share there is unknown, not 0, so headroom cannot be scored.
+
 The factors are stored next to the score, and ``reasons`` spells them out in one line for the app. The trade
 complementarity of the home exporter with the market (all tracked groups) is shown for context; it is not
 part of the score.
@@ -47,17 +51,20 @@ def online_buying(ecommerce: pl.LazyFrame, categories: Mapping[str, Sequence[str
     )
 
 
-def market_opportunity(imports: pl.LazyFrame, home_rows: pl.LazyFrame, online: pl.LazyFrame,
+def market_opportunity(imports: pl.LazyFrame, market_rows: pl.LazyFrame, online: pl.LazyFrame,
                        complementarity: pl.LazyFrame, home: str) -> pl.LazyFrame:
-    """One row per (group, market) in the group's latest year, scored as in the module docstring.
+    """One row per scorable (group, market) in the group's latest year, scored as in the module docstring.
 
     ``imports``: annual market imports (group, market, year, market_imports_usd, market_growth, provenance
-    columns); ``home_rows``: the home exporter's group_market rows (group, market, year, market_share,
-    relative_unit_value); ``online``: from ``online_buying``; ``complementarity``: (exporter, market, year,
-    trade_complementarity).
+    columns); ``market_rows``: group_market rows of every exporter (group, exporter, market, year,
+    market_share, relative_unit_value, provenance columns); ``online``: from ``online_buying``;
+    ``complementarity``: (exporter, market, year, trade_complementarity).
     """
-    latest = imports.group_by("group").agg(pl.col("year").max().alias("year"))
-    base = imports.join(latest, on=["group", "year"], how="inner")
+    supplied = market_rows.select("group", "market", "year").unique()
+    scorable = imports.filter(pl.col("market") != home).join(supplied, on=["group", "market", "year"], how="semi")
+    latest = scorable.group_by("group").agg(pl.col("year").max().alias("year"))
+    base = scorable.join(latest, on=["group", "year"], how="inner")
+    home_rows = market_rows.filter(pl.col("exporter") == home)
     home_cols = home_rows.select("group", "market", "year", pl.col("market_share").alias("exporter_share"),
                                  "relative_unit_value", *PROVENANCE_COLUMNS)
     scored = join_with_provenance(base, home_cols, ["group", "market", "year"], how="left")

@@ -7,7 +7,15 @@ MS_ikm = M_m←i,k / M_m←w,k uses the importer's own reported imports for the 
   exporter's reported exports to that market (FOB, so 5–10 % below the CIF figure) are used → ``mirror``;
 * denominator: when the market did not report its imports from the world (WLD), the sum of its recorded
   suppliers (reported or mirrored) is used — a lower bound of the world, so the share is an upper bound;
-  that denominator is flagged ``estimated`` (the row's provenance becomes ``mixed`` or ``estimated``).
+  that denominator is flagged ``estimated`` (the row's provenance becomes ``mixed`` or ``estimated``). The
+  same sum replaces a WLD report that is smaller than it (mirror values or inconsistent reports): the world
+  is never less than its recorded parts, so every share lies in [0, 1] and one market's shares add up to
+  at most 1.
+
+Numerator and denominator are summed over the same HS codes: groups.py keeps one HS level set per report
+(rule 3). ``value_provenance`` keeps the numerator's own provenance (reported: the market's import record;
+mirror: the exporter's report stood in), which ``provenance`` merges with the denominator's; the data basis
+filter of exports and the app selects on it.
 
 ΔMS is in percentage points against the same market one year earlier (or the same month a year earlier).
 World market share WMS_ik = x_ik / x_wk with x_ik the exporter's reported exports to the world (mirror
@@ -62,30 +70,44 @@ def supplier_flows(flows: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def market_imports(flows: pl.LazyFrame, suppliers: pl.LazyFrame) -> pl.LazyFrame:
-    """Each market's imports from the world: its WLD report, else the sum of its recorded suppliers."""
+    """Each market's imports from the world: its WLD report, else (or when the report is smaller) the sum of
+    its recorded suppliers, flagged ``estimated``."""
     detail = _detail(flows)
-    reported = flows.filter((pl.col("flow") == "import") & (pl.col("partner") == WORLD)).select(
-        "group", pl.col("reporter").alias("market"), *detail, *PERIOD_KEY, *FLOW_VALUES, *PROVENANCE_COLUMNS,
-    )
+    reported = reported_world_imports(flows)
     key = ["group", "market", *detail, *PERIOD_KEY]
     summed = group_and_fold(suppliers, key, [
         pl.col("value_usd").sum(), pl.col("value_with_weight_usd").sum(),
         pl.when(pl.col("net_weight_kg").count() > 0).then(pl.col("net_weight_kg").sum()).alias("net_weight_kg"),
     ]).with_columns(provenance=pl.lit("estimated"))
-    return _reported_else(reported, summed, key)
+    below_parts = summed.join(reported.select(*key, pl.col("value_usd").alias("_world")), on=key, how="inner").filter(
+        pl.col("value_usd") > pl.col("_world")
+    ).select(key)
+    return _reported_else(reported.join(below_parts, on=key, how="anti"), summed, key)
+
+
+def reported_world_imports(flows: pl.LazyFrame) -> pl.LazyFrame:
+    """Each market's imports from the world as it reported them (WLD rows), nothing estimated."""
+    return flows.filter((pl.col("flow") == "import") & (pl.col("partner") == WORLD)).select(
+        "group", pl.col("reporter").alias("market"), *_detail(flows), *PERIOD_KEY, *FLOW_VALUES,
+        *PROVENANCE_COLUMNS,
+    )
 
 
 def market_share(suppliers: pl.LazyFrame, imports: pl.LazyFrame) -> pl.LazyFrame:
     """Add ``market_imports_usd`` and ``market_share`` = supplier value / market imports from the world.
 
-    Renames the supplier's ``value_usd`` to ``export_value_usd``; the result's provenance merges both inputs.
+    Renames the supplier's ``value_usd`` to ``export_value_usd`` and keeps its provenance as
+    ``value_provenance``; the result's ``provenance`` merges both inputs.
     """
     detail = _detail(suppliers)
     key = ["group", "market", *detail, *PERIOD_KEY]
     totals = imports.select(*key, pl.col("value_usd").alias("market_imports_usd"), "provenance", "sources",
                             "newest_fetch")
+    numerators = suppliers.rename({"value_usd": "export_value_usd"}).with_columns(
+        value_provenance=pl.col("provenance")
+    )
     return (
-        join_with_provenance(suppliers.rename({"value_usd": "export_value_usd"}), totals, key, how="left")
+        join_with_provenance(numerators, totals, key, how="left")
         .with_columns(market_share=safe_div(pl.col("export_value_usd"), pl.col("market_imports_usd")))
     )
 

@@ -32,6 +32,7 @@ from tracker.metrics.shares import (
     imports_from_world,
     market_imports,
     market_share,
+    reported_world_imports,
     share_change_pp,
     supplier_flows,
     world_market_share,
@@ -51,10 +52,13 @@ F64, I32, STR, BOOL = pl.Float64(), pl.Int32(), pl.String(), pl.Boolean()
 CMS_LONG_SPAN_YEARS = 5
 
 
-def _provenance_columns() -> tuple[Column, ...]:
+PROVENANCE_MEANING = ("reported (all inputs as the reporter declared them), mirror (a partner's report stood in), "
+                      "estimated, or mixed.")
+
+
+def _provenance_columns(meaning: str = PROVENANCE_MEANING) -> tuple[Column, ...]:
     return (
-        Column("provenance", STR, "reported (all inputs as the reporter declared them), mirror (a partner's report "
-               "stood in), estimated, or mixed.", allowed=RESULT_PROVENANCE),
+        Column("provenance", STR, meaning, allowed=RESULT_PROVENANCE),
         Column("sources", STR, "Comma-separated sources that fed the row (comtrade, census, comext, sample...)."),
         Column("newest_fetch", UTC_TIME, "Newest fetch time (UTC) among the inputs: the data's vintage."),
         Column("sample", BOOL, "True when sample (invented) data went into the row."),
@@ -65,6 +69,11 @@ GROUP = Column("group", STR, "Product group id from config/product_groups.toml."
 EXPORTER = Column("exporter", STR, "ISO3 of the exporting (supplying) country.")
 MARKET = Column("market", STR, "ISO3 of the importing market.")
 YEAR = Column("year", I32, "Calendar year (annual data).")
+VALUE_PROVENANCE = Column(
+    "value_provenance", STR, "Provenance of export_value_usd alone (the share's numerator): reported = the "
+    "market's own import record, mirror = the exporter's report stood in. The data basis filter selects on it.",
+    allowed=RESULT_PROVENANCE,
+)
 
 GROUP_MARKET = register(TableSchema(
     name="group_market",
@@ -88,6 +97,7 @@ GROUP_MARKET = register(TableSchema(
                "market.", nullable=True),
         Column("relative_unit_value", F64, "unit_value_usd_per_kg / competitors' median: > 1 premium, < 1 "
                "cheaper.", nullable=True),
+        VALUE_PROVENANCE,
         *_provenance_columns(),
     ),
     key=("group", "exporter", "market", "year"),
@@ -116,7 +126,11 @@ GROUP_EXPORTER = register(TableSchema(
                nullable=True),
         Column("cagr_5y", F64, "Compound annual growth over 5 years; null when the base is 0 or missing.",
                nullable=True),
-        *_provenance_columns(),
+        *_provenance_columns(
+            "Provenance of export_value_usd (the numerator of world_share and RCA): reported = the exporter's own "
+            "report to the world, mirror = the sum of the markets' records of it; sources and newest_fetch cover "
+            "every input (imports and HS TOTAL too)."
+        ),
     ),
     key=("group", "exporter", "year"),
 ))
@@ -165,7 +179,7 @@ GROUP_CMS = register(TableSchema(
 GROUP_OPPORTUNITY = register(TableSchema(
     name="group_opportunity",
     meaning="Market-opportunity score for the home exporter per group and market in the latest year "
-            "(formula: tracker.metrics.opportunity).",
+            "(formula: tracker.metrics.opportunity); never the home market, nor a market without supplier data.",
     columns=(
         GROUP, MARKET, YEAR,
         Column("exporter", STR, "ISO3 of the home exporter the score is for."),
@@ -203,6 +217,7 @@ GROUP_MARKET_MONTHLY = register(TableSchema(
         Column("market_share", F64, "export_value_usd / market_imports_usd (0–1).", nullable=True),
         Column("market_share_change_pp", F64, "Change since the same month a year earlier, percentage points.",
                nullable=True),
+        VALUE_PROVENANCE,
         *_provenance_columns(),
     ),
     key=("group", "exporter", "market", "period"),
@@ -298,8 +313,12 @@ def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.La
     own_imports = imports_from_world(annual).select(
         "group", "exporter", "period", "import_value_usd", *PROVENANCE_COLUMNS
     )
+    # provenance describes the numerator (x_ik) alone; sources and newest_fetch take in every input
+    exports = exports.with_columns(_value_provenance=pl.col("provenance"))
     frame = join_with_provenance(exports, own_imports, ["group", "exporter", "period"], how="left")
-    frame = join_with_provenance(frame, total_trade(totals), ["exporter", "period"], how="left")
+    frame = join_with_provenance(frame, total_trade(totals), ["exporter", "period"], how="left").with_columns(
+        provenance=pl.col("_value_provenance")
+    ).drop("_value_provenance")
     frame = lafay_index(trade_competitiveness_index(revealed_comparative_advantage(frame)))
     frame = compound_annual_growth(growth_yoy(frame, ["group", "exporter"]), ["group", "exporter"], 5)
     hhi = market_concentration(market, ["group", "exporter", "year"])
@@ -331,9 +350,10 @@ def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home:
 
 
 def _group_cms(code: pl.LazyFrame, code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
+    """CMS over consecutive years and the long span, on the markets' reported world imports (cms.py)."""
     annual = _annual(code)
-    code_imports = market_imports(annual, code_suppliers).collect().lazy()
-    years = sorted(code_imports.select(pl.col("year").unique()).collect().to_series().to_list())
+    code_imports = reported_world_imports(annual).collect().lazy()
+    years = sorted(code_suppliers.select(pl.col("year").unique()).collect().to_series().to_list())
     pairs = [(a, b) for a, b in itertools.pairwise(years) if b == a + 1]
     if years and years[-1] - CMS_LONG_SPAN_YEARS in years:
         pairs.append((years[-1] - CMS_LONG_SPAN_YEARS, years[-1]))
@@ -353,8 +373,7 @@ def _group_opportunity(imports: pl.LazyFrame, market: pl.LazyFrame, exporter: pl
         exporter.select("group", "exporter", "period", "export_value_usd"),
         imports.select("group", "market", "period", "value_usd"),
     ).with_columns(year=pl.col("period").cast(pl.Int32))
-    home_rows = market.filter(pl.col("exporter") == home)
-    return market_opportunity(sized, home_rows, online_buying(ecommerce, categories), complementarity, home)
+    return market_opportunity(sized, market, online_buying(ecommerce, categories), complementarity, home)
 
 
 def _group_market_monthly(monthly: pl.LazyFrame) -> pl.LazyFrame:

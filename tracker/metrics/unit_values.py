@@ -1,8 +1,9 @@
 """Unit values: price positioning per kilogram.
 
 UV = value / net weight, using only rows with a positive weight (see groups.py, rule 4): zero or missing
-weight gives null. Relative UV_ikm = UV_ikm / median(UV_jkm for every other supplier j ≠ i recorded in market m
-in the same period). The median, not a value-weighted mean, so one large low-cost supplier does not set the
+weight gives null, and so does a zero value (a weight without a sale value is no price, not a price of 0).
+Relative UV_ikm = UV_ikm / median(UV_jkm for every other supplier j ≠ i recorded in market m in the same
+period). The median, not a value-weighted mean, so one large low-cost supplier does not set the
 benchmark alone; null when no other supplier has a unit value.
 """
 
@@ -14,10 +15,10 @@ from tracker.metrics._common import safe_div
 
 
 def unit_value(frame: pl.LazyFrame, alias: str = "unit_value_usd_per_kg") -> pl.LazyFrame:
-    """Add ``alias`` = value_with_weight_usd / net_weight_kg (null without a positive weight)."""
-    weight = pl.col("net_weight_kg")
+    """Add ``alias`` = value_with_weight_usd / net_weight_kg (null without a positive weight and value)."""
+    weight, value = pl.col("net_weight_kg"), pl.col("value_with_weight_usd")
     return frame.with_columns(
-        pl.when(weight > 0).then(safe_div(pl.col("value_with_weight_usd"), weight)).alias(alias)
+        pl.when((weight > 0) & (value > 0)).then(safe_div(value, weight)).alias(alias)
     )
 
 

@@ -323,9 +323,13 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "联合国商品贸易数据库会静默修订历史数据：每个键保留最新值及其抓取时间。",
     },
     "provenance_note": {
-        "en": "Provenance: reported = the importer's own report; mirror = the exporter's report used as fallback; "
-        "mixed = both went in.",
-        "zh": "数据来源类型：reported = 进口国自身申报；mirror = 以出口国申报替代；mixed = 两者兼有。",
+        "en": "Provenance: reported = the importer's own report; mirror = the exporter's report used as fallback "
+        "(for an exporter's world totals: the markets' reports); estimated = derived, e.g. a market's imports "
+        "from the world as the sum of its recorded suppliers; mixed = several kinds went in. The data basis "
+        "filter looks at the sales value alone: \"Mirror only\" keeps the sales taken from the exporter's report.",
+        "zh": "数据来源类型：reported = 进口国自身申报；mirror = 以出口国申报替代"
+        "（出口国对世界的总额则以各市场申报替代）；estimated = 推算值，如以已记录供应国之和代替市场自世界的进口总额；"
+        "mixed = 多种兼有。“数据口径”筛选只看销售额本身：“仅镜像数据”保留销售额取自出口国申报的行。",
     },
     # --- units
     "usd_unit": {"en": "USD m", "zh": "亿美元"},
