@@ -28,29 +28,40 @@ def similarity_once(code_suppliers: pl.LazyFrame, exporters: Sequence[str], comp
 
     ESI is symmetric, so where both (a, b) and (b, a) are wanted (a and b each among the exporters and the
     competitors) only the row with a < b is computed, and ``both_ways`` marks it for :func:`mirrored`.
+
+    No join of suppliers with suppliers: the shares are laid out one row per (group, market, period, code) with
+    one column per country, and each pair's Σ_k min is one expression summed per market. Memory grows with
+    the rows times the countries asked for (the configured exporters), never with pairs of rows.
     """
     wanted_a, wanted_b = sorted(set(exporters)), sorted(set(competitors))
-    owner = ["group", "market", "period", "exporter"]
-    shares = _shares(code_suppliers.filter(pl.col("exporter").is_in(sorted({*wanted_a, *wanted_b}))), owner,
-                     "hs_code", value).cache()
-    a = shares.filter(pl.col("exporter").is_in(wanted_a))
-    b = shares.filter(pl.col("exporter").is_in(wanted_b)).rename({"exporter": "competitor", "_share": "_share_b"})
-    both_ways = pl.col("exporter").is_in(wanted_b) & pl.col("competitor").is_in(wanted_a)
-    keep = (pl.col("exporter") != pl.col("competitor")) & (~both_ways | (pl.col("exporter") < pl.col("competitor")))
+    pairs = [(a, b) for a in wanted_a for b in wanted_b
+             if a != b and not (a in wanted_b and b in wanted_a and a > b)]
     cell = ["group", "market", "period"]
-    pairs = (
-        a.select(*cell, "exporter").unique()
-        .join(b.select(*cell, "competitor").unique(), on=cell)
-        .filter(keep)
+    countries = sorted({*wanted_a, *wanted_b})
+    shares = _shares(code_suppliers.filter(pl.col("exporter").is_in(countries)), [*cell, "exporter"], "hs_code",
+                     value)
+    column = {country: f"_s{index}" for index, country in enumerate(countries)}
+    wide = shares.group_by(*cell, "hs_code").agg(
+        pl.col("_share").filter(pl.col("exporter") == country).sum().alias(column[country])
+        for country in countries
+    )  # 0 where the country has no sales of the code: min(0, ·) adds nothing
+    sells = {country: (pl.col(column[country]) > 0).any() for country in countries}
+    per_cell = wide.group_by(cell).agg(
+        pl.when(sells[a] & sells[b])
+        .then((100 * pl.min_horizontal(column[a], column[b])).sum())
+        .alias(f"_p{index}")
+        for index, (a, b) in enumerate(pairs)
     )
-    overlap = (
-        a.join(b, on=[*cell, "hs_code"], how="inner")
-        .filter(keep)
-        .group_by(*cell, "exporter", "competitor")
-        .agg((100 * pl.min_horizontal("_share", "_share_b")).sum().alias("esi"))
-    )
-    return pairs.join(overlap, on=[*cell, "exporter", "competitor"], how="left").with_columns(
-        pl.col("esi").fill_null(0.0), both_ways.alias("both_ways")
+    labels = [f"_p{index}" for index in range(len(pairs))]
+    names = pl.LazyFrame({"_pair": labels, "exporter": [a for a, _ in pairs], "competitor": [b for _, b in pairs]},
+                         schema={"_pair": pl.String, "exporter": pl.String, "competitor": pl.String})
+    both_ways = pl.col("exporter").is_in(wanted_b) & pl.col("competitor").is_in(wanted_a)
+    return (
+        per_cell.unpivot(on=labels, index=cell, variable_name="_pair", value_name="esi")
+        .with_columns(pl.col("esi").cast(pl.Float64))
+        .drop_nulls("esi")
+        .join(names, on="_pair", how="inner")
+        .select(*cell, "exporter", "competitor", "esi", both_ways.alias("both_ways"))
     )
 
 
