@@ -1,4 +1,5 @@
-"""One timed run in a fresh process, so that its peak RSS (VmHWM) belongs to that job alone.
+"""One timed run in a fresh process, so that its peak RSS (VmHWM) belongs to that job alone. It reports wall
+time and CPU time (user + system, all threads): on a shared machine the CPU time moves less with the load.
 
 Usage: python -m bench.worker JOB PATH  → prints one JSON line.
 
@@ -25,10 +26,10 @@ def main() -> None:
         raise SystemExit(f"unknown job {job!r}; choose from {', '.join(JOBS)}")
     work = prepared(job)
     baseline_rss = peak_rss_mib()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     counts = work(path)
-    seconds = time.perf_counter() - started
-    print(json.dumps({"job": job, "seconds": seconds, "peak_rss_mib": peak_rss_mib(),
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    print(json.dumps({"job": job, "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_mib": peak_rss_mib(),
                       "import_rss_mib": baseline_rss, "rows": counts}))
 
 
