@@ -73,3 +73,27 @@ def store_as_trade(folder: Path) -> None:
     (folder / "trade").mkdir(exist_ok=True)
     baci_as_trade(pl.scan_parquet(folder / "*.parquet")).sink_parquet(folder / "trade" / "part-0.parquet",
                                                                       compression="zstd")
+
+
+def generate_store(rows: int, folder: Path, seed: int = 42) -> Path:
+    """A tracker store (root folder) whose trade table holds the BACI-shaped rows in trade form; reused when
+    complete. The generator's draws can repeat an (exporter, importer, product, year); as in real BACI, such
+    rows are one flow here (values and tonnes summed). Loaded one year at a time through ``Store.upsert``, as
+    a fetch would write it (untimed)."""
+    from bench.implementations import baci_as_trade
+    from tracker.store import Store
+
+    root = folder / "store"
+    marker = root / "_COMPLETE"
+    if marker.exists():
+        return root
+    generate(rows, folder, seed)
+    store = Store(root)
+    baci = pl.scan_parquet(folder / "*.parquet")
+    quantity = pl.col("quantity")
+    for year in YEARS:
+        flows = baci.filter(pl.col("year") == int(year)).group_by("exporter", "importer", "hs6", "year").agg(
+            pl.col("value").sum(), pl.when(quantity.count() > 0).then(quantity.sum()).alias("quantity"))
+        store.upsert("trade", baci_as_trade(flows).collect())
+    marker.touch()
+    return root

@@ -37,7 +37,7 @@ from tracker.metrics.shares import (
     supplier_flows,
     world_market_share,
 )
-from tracker.metrics.similarity import export_similarity, trade_complementarity
+from tracker.metrics.similarity import mirrored, similarity_once, trade_complementarity
 from tracker.metrics.specialisation import (
     lafay_index,
     revealed_comparative_advantage,
@@ -50,6 +50,9 @@ from tracker.store import Store
 
 F64, I32, STR, BOOL = pl.Float64(), pl.Int32(), pl.String(), pl.Boolean()
 CMS_LONG_SPAN_YEARS = 5
+# group_competition's column pairs that trade places when a row is read from the competitor's side.
+COMPETITION_SIDES = (("exporter", "competitor"), ("exporter_share", "competitor_share"),
+                     ("exporter_unit_value_usd_per_kg", "competitor_unit_value_usd_per_kg"))
 
 
 PROVENANCE_MEANING = ("reported (all inputs as the reporter declared them), mirror (a partner's report stood in), "
@@ -336,8 +339,10 @@ def _group_hs(code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
 
 def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home: str,
                        competitors: tuple[str, ...]) -> pl.LazyFrame:
-    tracked = (home, *(c for c in competitors if c != home))  # every tracked exporter against the others
-    esi = export_similarity(code_suppliers, tracked, tracked).with_columns(
+    """Every tracked exporter against every other one. ESI, the sides' shares and prices, and the merged
+    provenance are all symmetric, so each unordered pair is computed once and its reverse row mirrored."""
+    tracked = (home, *(c for c in competitors if c != home))
+    esi = similarity_once(code_suppliers, tracked, tracked).with_columns(
         year=pl.col("period").cast(pl.Int32)
     ).drop("period")
     side = market.select("group", "market", "year", "exporter", "market_share", "unit_value_usd_per_kg",
@@ -346,7 +351,8 @@ def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home:
     other = side.rename({"exporter": "competitor", "market_share": "competitor_share",
                          "unit_value_usd_per_kg": "competitor_unit_value_usd_per_kg"})
     frame = esi.join(own, on=["group", "market", "year", "exporter"], how="left")
-    return join_with_provenance(frame, other, ["group", "market", "year", "competitor"], how="left")
+    frame = join_with_provenance(frame, other, ["group", "market", "year", "competitor"], how="left")
+    return mirrored(frame, COMPETITION_SIDES)
 
 
 def _group_cms(code: pl.LazyFrame, code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
