@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,8 +66,12 @@ class Archive:
             with open(self.path / member, "rb") as handle:
                 yield handle
             return
-        with zipfile.ZipFile(self.path) as archive, archive.open(_zip_names(archive)[member]) as handle:
-            yield handle
+        try:
+            with zipfile.ZipFile(self.path) as archive, archive.open(_zip_names(archive)[member]) as handle:
+                yield handle
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise BaciDataError(f"{self.path.name}: {member} cannot be read in full ({exc}); the zip is truncated "
+                                "or damaged, download it again") from None
 
     def local_copy(self, member: str, folder: Path) -> Path:
         """A plain file with the member's bytes: the folder's own file, or the zip member extracted to ``folder``.
@@ -80,10 +85,9 @@ class Archive:
         try:
             with self.open(member) as source, open(target, "wb") as sink:
                 shutil.copyfileobj(source, sink, length=4 << 20)
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        except BaseException:
             target.unlink(missing_ok=True)
-            raise BaciDataError(f"{self.path.name}: {member} cannot be read in full ({exc}); the zip is truncated "
-                                "or damaged, download it again") from None
+            raise
         return target
 
 
