@@ -263,3 +263,51 @@ def test_baci_store_stays_readable_by_duckdb(store: Store, tmp_path: Path) -> No
     assert theirs.get_column("year").cast(pl.Int32).to_list() == ours.get_column("year").to_list()
     assert theirs.get_column("rows").to_list() == ours.get_column("rows").to_list()
     assert theirs.get_column("value_usd").to_list() == pytest.approx(ours.get_column("value_usd").to_list())
+
+
+def test_baci_metrics_read_baci_for_its_years_and_api_sources_after(store: Store, tmp_path: Path, config) -> None:
+    """Import, then `metrics`: shares and RCA by hand, BACI over Comtrade in 2022, Comtrade alone in 2023."""
+    from tests.conftest import trade_rows
+    from tracker.metrics import refresh_metric_tables
+
+    rows_2022 = [
+        (156, 842, "610910", "30", "1"),   # CHN -> USA apparel
+        (704, 842, "620342", "10", ""),    # VNM -> USA apparel
+        (490, 842, "610910", "10", "1"),   # Taiwan -> USA apparel
+        (156, 842, "950300", "50", "2"),   # CHN -> USA toys
+        (156, 251, "010121", "100", "3"),  # CHN -> FRA horses: outside every product group
+        (251, 156, "610910", "20", "1"),   # FRA -> CHN apparel
+        (842, 156, "010121", "200", "9"),  # USA -> CHN horses: outside every group
+        (842, 156, "620342", "5", ""),     # USA -> CHN apparel
+    ]
+    files = release_files({2022: rows_2022})
+    files["country_codes_V202601.csv"] += "704,Viet Nam,VN,VNM\n"
+    import_baci(store, write_zip(tmp_path, files), progress=False)
+    store.upsert("trade", trade_rows([
+        # Comtrade for the BACI year: must not be counted on top of BACI.
+        {"reporter": "USA", "partner": "CHN", "hs_code": "6109", "period": "2022", "value_usd": 999_999.0},
+        {"reporter": "USA", "partner": "WLD", "hs_code": "6109", "period": "2022", "value_usd": 5_000_000.0},
+        # Comtrade for the year after BACI: read as today.
+        {"reporter": "USA", "partner": "CHN", "hs_code": "6109", "period": "2023", "value_usd": 40_000.0},
+        {"reporter": "USA", "partner": "WLD", "hs_code": "6109", "period": "2023", "value_usd": 100_000.0},
+    ]))
+    refresh_metric_tables(store, config)
+
+    market = store.read("group_market").filter(
+        (pl.col("group") == "apparel") & (pl.col("market") == "USA") & (pl.col("exporter") == "CHN"))
+    by_year = {row["year"]: row for row in market.iter_rows(named=True)}
+    # 2022, by hand: USA's apparel imports are 30 + 10 + 10 thousand USD; China's share is 30 / 50.
+    assert by_year[2022]["export_value_usd"] == pytest.approx(30_000.0)
+    assert by_year[2022]["market_imports_usd"] == pytest.approx(50_000.0)
+    assert by_year[2022]["market_share"] == pytest.approx(0.6)
+    assert (by_year[2022]["provenance"], by_year[2022]["sources"]) == ("reconciled", "baci")
+    assert by_year[2023]["market_share"] == pytest.approx(0.4)
+    assert (by_year[2023]["provenance"], by_year[2023]["sources"]) == ("reported", "comtrade")
+
+    exporter = store.read("group_exporter").filter(
+        (pl.col("group") == "apparel") & (pl.col("exporter") == "CHN") & (pl.col("year") == 2022)).row(0, named=True)
+    # RCA by hand: China exports 30 of apparel out of 180 in total (horses and toys included); the world
+    # (CHN, VNM, TWN, FRA, USA) exports 75 of apparel out of 180 + 10 + 10 + 20 + 205 = 425.
+    assert exporter["rca"] == pytest.approx((30 / 180) / (75 / 425))
+    assert exporter["world_share"] == pytest.approx(30 / 75)
+    assert exporter["provenance"] == "reconciled"

@@ -40,6 +40,11 @@ def _as_mirror() -> pl.Expr:
     return pl.when(pl.col("provenance") == "reported").then(pl.lit("mirror")).otherwise(pl.col("provenance"))
 
 
+def _estimated_unless_reconciled() -> pl.Expr:
+    """A sum of suppliers is a lower bound of the world, except over BACI's complete matrix (``reconciled``)."""
+    return pl.when(pl.col("provenance") == "reconciled").then(pl.col("provenance")).otherwise(pl.lit("estimated"))
+
+
 def _reported_else(reported: pl.LazyFrame, fallback: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
     """The reported rows, plus the fallback's rows for the keys nothing was reported for."""
     missing = fallback.join(reported.select(key), on=key, how="anti").select(reported.collect_schema().names())
@@ -71,7 +76,7 @@ def market_imports(flows: pl.LazyFrame, suppliers: pl.LazyFrame) -> pl.LazyFrame
     summed = group_and_fold(suppliers, key, [
         pl.col("value_usd").sum(), pl.col("value_with_weight_usd").sum(),
         pl.when(pl.col("net_weight_kg").count() > 0).then(pl.col("net_weight_kg").sum()).alias("net_weight_kg"),
-    ]).with_columns(provenance=pl.lit("estimated"))
+    ]).with_columns(provenance=_estimated_unless_reconciled())
     return _reported_else(reported, summed, key)
 
 

@@ -11,6 +11,7 @@ import itertools
 
 import polars as pl
 
+from tracker.baci.precedence import baci_first
 from tracker.config import Config
 from tracker.metrics._common import (
     PROVENANCE_COLUMNS,
@@ -248,6 +249,7 @@ def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
 def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config) -> dict[str, pl.DataFrame]:
     """Recompute every metric table from stored trade (and e-commerce survey) rows."""
     home, competitors = config.scope.home_exporter, config.scope.competitors
+    trade = baci_first(trade)  # for the years BACI covers, its world matrix only (no double counting)
     code = group_code_flows(trade, config).collect()
     flows = aggregate_to_groups(code.lazy()).collect().lazy()
     annual = _annual(flows)
