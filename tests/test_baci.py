@@ -311,3 +311,12 @@ def test_baci_metrics_read_baci_for_its_years_and_api_sources_after(store: Store
     assert exporter["rca"] == pytest.approx((30 / 180) / (75 / 425))
     assert exporter["world_share"] == pytest.approx(30 / 75)
     assert exporter["provenance"] == "reconciled"
+
+
+def test_baci_status_names_the_release(store: Store, tmp_path: Path) -> None:
+    from tracker.status import source_status
+
+    assert source_status(store).schema["release"] == pl.String
+    import_baci(store, write_zip(tmp_path, release_files({2021: ROWS_2022[:2], 2022: ROWS_2022})), progress=False)
+    status = {row["source"]: row for row in source_status(store).iter_rows(named=True)}
+    assert status["baci"]["release"] == "BACI HS17 V202601 (2021–2022)"
