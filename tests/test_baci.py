@@ -310,6 +310,9 @@ def test_baci_metrics_read_baci_for_its_years_and_api_sources_after(store: Store
     # (CHN, VNM, TWN, FRA, USA) exports 75 of apparel out of 180 + 10 + 10 + 20 + 205 = 425.
     assert exporter["rca"] == pytest.approx((30 / 180) / (75 / 425))
     assert exporter["world_share"] == pytest.approx(30 / 75)
+    # China's apparel imports are its BACI suppliers' (FRA 20 + USA 5); TC = (x − M) / (x + M).
+    assert exporter["import_value_usd"] == pytest.approx(25_000.0)
+    assert exporter["tc_index"] == pytest.approx((30 - 25) / (30 + 25))
     assert exporter["provenance"] == "reconciled"
 
 

@@ -118,12 +118,23 @@ def exports_to_world(flows: pl.LazyFrame, suppliers: pl.LazyFrame) -> pl.LazyFra
     return _reported_else(reported, summed, key)
 
 
-def imports_from_world(flows: pl.LazyFrame) -> pl.LazyFrame:
-    """M_ik: each country's reported imports of the group from the world (for TC and Lafay)."""
-    return flows.filter((pl.col("flow") == "import") & (pl.col("partner") == WORLD)).select(
+def imports_from_world(flows: pl.LazyFrame, suppliers: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """M_ik: each country's reported imports of the group from the world (for TC and Lafay).
+
+    BACI has no group rows with the world; where a country reported none, its imports from every BACI supplier
+    (``reconciled`` rows of ``suppliers``: the complete matrix) are summed instead.
+    """
+    reported = flows.filter((pl.col("flow") == "import") & (pl.col("partner") == WORLD)).select(
         "group", pl.col("reporter").alias("exporter"), *PERIOD_KEY, pl.col("value_usd").alias("import_value_usd"),
         *PROVENANCE_COLUMNS,
     )
+    if suppliers is None:
+        return reported
+    reconciled = suppliers.filter(pl.col("provenance") == "reconciled").rename({"exporter": "_supplier",
+                                                                                "market": "exporter"})
+    summed = group_and_fold(reconciled, ["group", "exporter", *PERIOD_KEY],
+                            [pl.col("value_usd").sum().alias("import_value_usd")])
+    return _reported_else(reported, summed, ["group", "exporter", *PERIOD_KEY])
 
 
 def world_market_share(exports: pl.LazyFrame) -> pl.LazyFrame:

@@ -293,7 +293,7 @@ def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.La
                     totals: pl.LazyFrame) -> pl.LazyFrame:
     exports = world_market_share(exports_to_world(annual, suppliers))
     exports = share_change_pp(exports, ["group", "exporter"], "world_share", "world_share_change_pp")
-    own_imports = imports_from_world(annual).select(
+    own_imports = imports_from_world(annual, suppliers).select(
         "group", "exporter", "period", "import_value_usd", *PROVENANCE_COLUMNS
     )
     frame = join_with_provenance(exports, own_imports, ["group", "exporter", "period"], how="left")
