@@ -44,22 +44,19 @@ def _countries() -> pl.DataFrame:
     return pl.concat([real, pl.DataFrame(PLACEHOLDERS, schema=real.columns, orient="row")])
 
 
-def _weights(n: int, rng: np.random.Generator, exponent: float) -> np.ndarray:
-    weights = 1.0 / np.arange(1, n + 1) ** exponent
-    rng.shuffle(weights)
-    return weights / weights.sum()
+def _skewed(n: int, size: int, rng: np.random.Generator, exponent: float) -> np.ndarray:
+    """``size`` indices below ``n``, a few of them far more frequent (u ** exponent), in a shuffled order."""
+    order = rng.permutation(n)
+    return order[(n * rng.random(size) ** exponent).astype(np.int64)]
 
 
 def _year_flows(rows: int, n_countries: int, rng: np.random.Generator) -> np.ndarray:
     """``rows`` distinct (i, j, k) index triples (i ≠ j), skewed like trade, sorted as CEPII sorts them."""
-    exporters, importers = _weights(n_countries, rng, 0.9), _weights(n_countries, rng, 0.9)
-    products = _weights(N_PRODUCTS, rng, 0.5)
     keys = np.empty(0, dtype=np.int64)
     while keys.size < rows:
         n = int((rows - keys.size) * 1.3) + 1000
-        i = rng.choice(n_countries, n, p=exporters)
-        j = rng.choice(n_countries, n, p=importers)
-        k = rng.choice(N_PRODUCTS, n, p=products)
+        i, j = _skewed(n_countries, n, rng, 2.0), _skewed(n_countries, n, rng, 2.0)
+        k = _skewed(N_PRODUCTS, n, rng, 1.5)
         drawn = ((i * n_countries + j) * N_PRODUCTS + k)[i != j]
         keys = np.unique(np.concatenate([keys, drawn]))
     return np.sort(rng.choice(keys, rows, replace=False))

@@ -323,3 +323,17 @@ def test_baci_status_names_the_release(store: Store, tmp_path: Path) -> None:
     import_baci(store, write_zip(tmp_path, release_files({2021: ROWS_2022[:2], 2022: ROWS_2022})), progress=False)
     status = {row["source"]: row for row in source_status(store).iter_rows(named=True)}
     assert status["baci"]["release"] == "BACI HS17 V202601 (2021–2022)"
+
+
+@pytest.mark.parametrize("order", ["sorted", "shuffled"])
+def test_baci_repeated_flow_is_refused(store: Store, tmp_path: Path, order: str) -> None:
+    rows = sorted(ROWS_2022[:3], key=lambda row: (row[0], row[1], row[2]))
+    rows = [*rows, rows[-1]] if order == "sorted" else [rows[-1], *rows]
+    with pytest.raises(BaciDataError, match="more than once"):
+        import_baci(store, write_zip(tmp_path, release_files({2022: rows})), progress=False)
+    _assert_nothing_written(store)
+
+
+def test_baci_unsorted_file_without_repeats_imports(store: Store, tmp_path: Path) -> None:
+    import_baci(store, write_zip(tmp_path, release_files({2022: list(reversed(ROWS_2022))})), progress=False)
+    assert _baci(store).filter(pl.col("hs_code") != "TOTAL").height == 4

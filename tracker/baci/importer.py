@@ -229,6 +229,7 @@ class _YearConverter:
         self.by_importer: list[pl.DataFrame] = []
         self.other_codes: list[pl.DataFrame] = []
         self.iso3_seen: set[str] = set()
+        self.ordered, self.last_key = True, None  # CEPII sorts by (i, j, k): strictly increasing means no repeats
 
     def run(self, csv: Path, member: str, advance: Callable[[int], object]) -> None:
         batches = pl.scan_csv(csv, schema=CSV_SCHEMA).collect_batches(chunk_size=BATCH_ROWS)
@@ -241,6 +242,7 @@ class _YearConverter:
 
     def _batch(self, index: int, batch: pl.DataFrame, member: str) -> None:
         self._check(batch, member)
+        self._track_order(batch)
         iso3 = self.countries.iso3
         code = pl.col("k")
         mapped = batch.with_columns(
@@ -272,6 +274,18 @@ class _YearConverter:
             raise BaciDataError(
                 f"{member}: line {line} is not a complete BACI row for {self.year} ({first}): the file is "
                 "truncated or malformed; nothing was imported")
+
+    def _track_order(self, batch: pl.DataFrame) -> None:
+        """Note whether the rows so far are strictly increasing in (i, j, k), which rules out repeated flows."""
+        if not self.ordered or not batch.height:
+            return
+        i, j, k = pl.col("i"), pl.col("j"), pl.col("k")
+        same_i, same_j = i == i.shift(1), j == j.shift(1)
+        increasing = (i > i.shift(1)) | (same_i & ((j > j.shift(1)) | (same_j & (k > k.shift(1)))))
+        first = batch.select("i", "j", "k").row(0)
+        self.ordered = (self.last_key is None or first > self.last_key) and bool(
+            batch.select(increasing.fill_null(True).all()).item())
+        self.last_key = batch.select("i", "j", "k").row(-1)
 
     def finish(self, summary: ImportSummary) -> None:
         """Write the year's all-goods totals; check countries and keys; add the year's counts to ``summary``."""
@@ -323,10 +337,13 @@ class _YearConverter:
         ).select(DATA_COLUMNS)
 
     def _check_unique_keys(self) -> None:
-        """BACI has one row per (i, j, k, t); a file with repeated rows would break the store's key."""
-        codes = pl.scan_parquet(sorted(self.folder.glob("part-0*.parquet"))) if self.rows_written else None
-        if codes is None:
+        """BACI has one row per (i, j, k, t); a file with repeated rows would break the store's key.
+
+        Free when the file was sorted (checked while reading); otherwise the written rows are grouped by key.
+        """
+        if self.ordered or not self.rows_written:
             return
+        codes = pl.scan_parquet(sorted(self.folder.glob("part-0*.parquet")))
         repeated = (codes.group_by("reporter", "partner", "hs_code").len().filter(pl.col("len") > 1)
                     .head(1).collect())
         if repeated.height:
