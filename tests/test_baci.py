@@ -337,3 +337,28 @@ def test_baci_repeated_flow_is_refused(store: Store, tmp_path: Path, order: str)
 def test_baci_unsorted_file_without_repeats_imports(store: Store, tmp_path: Path) -> None:
     import_baci(store, write_zip(tmp_path, release_files({2022: list(reversed(ROWS_2022))})), progress=False)
     assert _baci(store).filter(pl.col("hs_code") != "TOTAL").height == 4
+
+
+def test_baci_store_stays_readable_and_writable_during_an_import(store: Store, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Everything is staged before the switch: until then readers see the old release, and a fetch that writes
+    meanwhile is not lost (the switch links the version that is live at that moment)."""
+    from tests.conftest import trade_rows
+
+    import_baci(store, write_zip(tmp_path, release_files({2022: ROWS_2022}, version="V202501")), progress=False)
+    seen = {}
+    publish = Store.publish_staged
+
+    def fetch_meanwhile(self: Store, *args: object, **kwargs: object) -> object:
+        reader = Store(self.root)
+        seen["release"] = str(stored_release(reader))
+        seen["rows"] = _baci(reader).height
+        reader.upsert("trade", trade_rows([{"reporter": "USA", "partner": "CHN", "value_usd": 42.0}]))
+        return publish(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "publish_staged", fetch_meanwhile)
+    import_baci(store, write_zip(tmp_path, release_files({2022: ROWS_2022[:1]}, version="V202601")),
+                progress=False)
+    assert seen == {"release": "BACI HS17 V202501 (2022)", "rows": 4 + 7}
+    assert str(stored_release(store)) == "BACI HS17 V202601 (2022)"
+    assert store.scan("trade").filter(pl.col("source") == "comtrade").collect().height == 1
