@@ -155,6 +155,8 @@ def import_baci(store: Store, path: Path, years: tuple[int, ...] | None = None,
     staging_root.mkdir(parents=True, exist_ok=True)
     try:
         with filelock.FileLock(staging_root / ".lock", timeout=0):
+            if stored_release(store) != stored:  # another import finished between our first look and the lock
+                raise StoreError("the store's BACI release changed while this import started; run it again")
             _remove_leftovers(staging_root)
             work = staging_root / uuid.uuid4().hex
             try:
