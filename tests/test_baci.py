@@ -362,3 +362,10 @@ def test_baci_store_stays_readable_and_writable_during_an_import(store: Store, t
     assert seen == {"release": "BACI HS17 V202501 (2022)", "rows": 4 + 7}
     assert str(stored_release(store)) == "BACI HS17 V202601 (2022)"
     assert store.scan("trade").filter(pl.col("source") == "comtrade").collect().height == 1
+
+
+def test_baci_code_without_its_leading_zero_next_to_the_padded_one_is_a_repeat(store: Store, tmp_path: Path) -> None:
+    rows = [(156, 842, "010121", "1", "1"), (156, 842, "10121", "2", "1")]  # sorted as text, one key once padded
+    with pytest.raises(BaciDataError, match="more than once"):
+        import_baci(store, write_zip(tmp_path, release_files({2022: rows})), progress=False)
+    _assert_nothing_written(store)

@@ -285,7 +285,8 @@ class _YearConverter:
         same_i, same_j = i == i.shift(1), j == j.shift(1)
         increasing = (i > i.shift(1)) | (same_i & ((j > j.shift(1)) | (same_j & (k > k.shift(1)))))
         first = batch.select("i", "j", "k").row(0)
-        self.ordered = (self.last_key is None or first > self.last_key) and bool(
+        padded = batch.select((k.str.len_bytes() == 5).any()).item()  # "10121" and "010121" would become one key
+        self.ordered = (self.last_key is None or first > self.last_key) and not padded and bool(
             batch.select(increasing.fill_null(True).all()).item())
         self.last_key = batch.select("i", "j", "k").row(-1)
 
