@@ -13,10 +13,11 @@ import sys
 from types import ModuleType
 
 from tracker import __version__
-from tracker.commands import alerts, export, fetch, groups, metrics, report, sample, schedule, status, store
+from tracker.commands import alerts, export, fetch, groups, imports, metrics, report, sample, schedule, status, store
 from tracker.errors import TrackerError
 
-COMMANDS: tuple[ModuleType, ...] = (sample, status, groups, fetch, metrics, export, schedule, report, alerts, store)
+COMMANDS: tuple[ModuleType, ...] = (sample, status, groups, fetch, imports, metrics, export, schedule, report,
+                                     alerts, store)
 
 
 def build_parser() -> argparse.ArgumentParser:

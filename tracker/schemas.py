@@ -18,7 +18,7 @@ HS_CODE_PATTERN = r"^(TOTAL|\d{2}|\d{4}|\d{6}|\d{8}|\d{10})$"
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]))?$"
 FLOWS = ("import", "export", "re_import", "re_export")
 FREQUENCIES = ("A", "M")
-PROVENANCE = ("reported", "mirror", "estimated")
+PROVENANCE = ("reported", "mirror", "estimated", "reconciled")  # reconciled: CEPII BACI
 FETCH_STATUSES = ("ok", "empty", "cached", "unchanged", "failed", "interrupted")
 SUCCESS_STATUSES = ("ok", "empty", "cached", "unchanged")  # a fetch that worked, even if it found nothing new
 FAILURE_STATUSES = tuple(status for status in FETCH_STATUSES if status not in SUCCESS_STATUSES)
@@ -145,9 +145,10 @@ TRADE = TableSchema(
                nullable=True, minimum=0.0, maximum=MAX_AMOUNT),
         Column("quantity_unit", pl.String(), "Unit of `quantity` as the source names it.", nullable=True,
                allowed=QUANTITY_UNITS),
-        Column("hs_revision", pl.String(), "HS revision of the code (H4, H5, H6, CN...).", nullable=True,
-               pattern=HS_REVISION_PATTERN),
-        Column("provenance", pl.String(), "reported by the reporter, mirror of a partner's report, or estimated.",
+        Column("hs_revision", pl.String(), "HS revision of the code (H4, H5, H6, CN, HS17 for BACI...).",
+               nullable=True, pattern=HS_REVISION_PATTERN),
+        Column("provenance", pl.String(), "reported by the reporter, mirror of a partner's "
+               "report, estimated, or reconciled (BACI: both reports reconciled by CEPII).",
                allowed=PROVENANCE),
         Column("fetched_at", UTC_TIME, "When the row was fetched (UTC); the newest fetch wins on upsert."),
     ),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from tracker.baci import SOURCE as BACI_SOURCE
+from tracker.baci import stored_release
 from tracker.schemas import FAILURE_STATUSES, SAMPLE_SOURCE, SUCCESS_STATUSES, TABLES
 from tracker.store import Store
 
@@ -37,7 +39,8 @@ def table_status(store: Store) -> pl.DataFrame:
 
 
 def source_status(store: Store) -> pl.DataFrame:
-    """One row per source seen in the data or the fetch log: rows, newest period, last success, last error."""
+    """One row per source seen in the data or the fetch log: rows, newest period, last success, last error, and
+    for BACI the release (e.g. ``BACI HS17 V202601 (2017–2024)``)."""
     data = pl.concat(
         [
             store.scan(table).group_by("source").agg(
@@ -58,10 +61,14 @@ def source_status(store: Store) -> pl.DataFrame:
         .group_by("source")
         .agg(last_error_at=pl.col("started_at").last(), last_error=pl.col("error").last())
     )
+    release = stored_release(store)  # the BACI release (version, HS revision, years) the rows come from
     return (
         data.join(successes, on="source", how="full", coalesce=True)
         .join(failures, on="source", how="full", coalesce=True)
-        .with_columns(pl.col("rows").fill_null(0))
+        .with_columns(
+            pl.col("rows").fill_null(0),
+            release=pl.when(pl.col("source") == BACI_SOURCE).then(pl.lit(str(release) if release else None, pl.String)),
+        )
         .sort("source")
         .collect()
     )

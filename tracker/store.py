@@ -26,7 +26,7 @@ import errno
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -316,6 +316,50 @@ class Store:
         for directory in sorted({p.parent for p in staging.rglob("*.parquet")}, reverse=True):
             _fsync_dir(directory)
         return len(new_parts)
+
+    def publish_staged(self, table: str, staged: Path, drop: Callable[[Path], bool]) -> WriteResult:
+        """Publish partition files written outside the store (a bulk import) as the table's next version.
+
+        ``staged`` holds durable partition folders (``source=baci/year=2023/*.parquet``) on the store's file
+        system. The new version hard-links every live partition that ``staged`` does not replace and ``drop``
+        (called with the partition's relative folder) does not reject, then moves the staged files in: one
+        ``CURRENT`` switch, so readers see the old partitions or the new ones, never a mix.
+        """
+        schemas.schema_for(table)
+        staged_files = sorted(staged.rglob("*.parquet"))
+        replaced = {path.parent.relative_to(staged) for path in staged_files}
+        rows_in = pl.scan_parquet(staged_files).select(pl.len()).collect().item() if staged_files else 0
+        with self.writer_lock():
+            table_dir = self.root / table
+            table_dir.mkdir(parents=True, exist_ok=True)
+            self._remove_unreferenced(table_dir)
+            old_version = self.current_version(table)
+            staging = table_dir / f".staging-{uuid.uuid4().hex}"
+            staging.mkdir()
+            try:
+                for old_file in old_version.rglob("*.parquet") if old_version else ():
+                    partition = old_file.parent.relative_to(old_version)
+                    if partition not in replaced and not drop(partition):
+                        target = staging / old_file.relative_to(old_version)
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        os.link(old_file, target)
+                for path in staged_files:
+                    target = staging / path.relative_to(staged)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(path, target)
+                for directory in sorted({p.parent for p in staging.rglob("*.parquet")}, reverse=True):
+                    _fsync_dir(directory)
+                _fsync_dir(staging)
+                version_name = self._next_version_name(table_dir)
+                staging.rename(table_dir / version_name)
+                _fsync_dir(table_dir)
+                self._point_to(table_dir, version_name)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            self._remove_unreferenced(table_dir)
+        rows_after = self.scan(table).select(pl.len()).collect().item()
+        return WriteResult(table, rows_in, rows_after, len(replaced), version_name)
 
     @staticmethod
     def _next_version_name(table_dir: Path) -> str:

@@ -18,7 +18,7 @@ from tracker.schemas import SAMPLE_SOURCE
 
 PROVENANCE_COLUMNS = ("provenance", "sources", "newest_fetch")
 WORLD = "WLD"  # the partner code of a reporter's total with the world
-RESULT_PROVENANCE = ("reported", "mirror", "estimated", "mixed")
+RESULT_PROVENANCE = ("reported", "mirror", "estimated", "reconciled", "mixed")
 
 
 def safe_div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:

@@ -48,6 +48,11 @@ def _as_mirror() -> pl.Expr:
     return pl.when(pl.col("provenance") == "reported").then(pl.lit("mirror")).otherwise(pl.col("provenance"))
 
 
+def _estimated_unless_reconciled() -> pl.Expr:
+    """A sum of suppliers is a lower bound of the world, except over BACI's complete matrix (``reconciled``)."""
+    return pl.when(pl.col("provenance") == "reconciled").then(pl.col("provenance")).otherwise(pl.lit("estimated"))
+
+
 def _reported_else(reported: pl.LazyFrame, fallback: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
     """The reported rows, plus the fallback's rows for the keys nothing was reported for."""
     missing = fallback.join(reported.select(key), on=key, how="anti").select(reported.collect_schema().names())
@@ -78,7 +83,7 @@ def market_imports(flows: pl.LazyFrame, suppliers: pl.LazyFrame) -> pl.LazyFrame
     summed = group_and_fold(suppliers, key, [
         pl.col("value_usd").sum(), pl.col("value_with_weight_usd").sum(),
         pl.when(pl.col("net_weight_kg").count() > 0).then(pl.col("net_weight_kg").sum()).alias("net_weight_kg"),
-    ]).with_columns(provenance=pl.lit("estimated"))
+    ]).with_columns(provenance=_estimated_unless_reconciled())
     below_parts = summed.join(reported.select(*key, pl.col("value_usd").alias("_world")), on=key, how="inner").filter(
         pl.col("value_usd") > pl.col("_world")
     ).select(key)
@@ -135,12 +140,23 @@ def exports_to_world(flows: pl.LazyFrame, suppliers: pl.LazyFrame) -> pl.LazyFra
     return _reported_else(reported, summed, key)
 
 
-def imports_from_world(flows: pl.LazyFrame) -> pl.LazyFrame:
-    """M_ik: each country's reported imports of the group from the world (for TC and Lafay)."""
-    return flows.filter((pl.col("flow") == "import") & (pl.col("partner") == WORLD)).select(
+def imports_from_world(flows: pl.LazyFrame, suppliers: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """M_ik: each country's reported imports of the group from the world (for TC and Lafay).
+
+    BACI has no group rows with the world; where a country reported none, its imports from every BACI supplier
+    (``reconciled`` rows of ``suppliers``: the complete matrix) are summed instead.
+    """
+    reported = flows.filter((pl.col("flow") == "import") & (pl.col("partner") == WORLD)).select(
         "group", pl.col("reporter").alias("exporter"), *PERIOD_KEY, pl.col("value_usd").alias("import_value_usd"),
         *PROVENANCE_COLUMNS,
     )
+    if suppliers is None:
+        return reported
+    reconciled = suppliers.filter(pl.col("provenance") == "reconciled").rename({"exporter": "_supplier",
+                                                                                "market": "exporter"})
+    summed = group_and_fold(reconciled, ["group", "exporter", *PERIOD_KEY],
+                            [pl.col("value_usd").sum().alias("import_value_usd")])
+    return _reported_else(reported, summed, ["group", "exporter", *PERIOD_KEY])
 
 
 def world_market_share(exports: pl.LazyFrame) -> pl.LazyFrame:

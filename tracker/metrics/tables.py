@@ -11,6 +11,7 @@ import itertools
 
 import polars as pl
 
+from tracker.baci.precedence import baci_first
 from tracker.config import Config
 from tracker.freshness import inputs_fingerprint, save_fingerprint
 from tracker.metrics._common import (
@@ -267,6 +268,7 @@ def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
 def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config) -> dict[str, pl.DataFrame]:
     """Recompute every metric table from stored trade (and e-commerce survey) rows."""
     home, competitors = config.scope.home_exporter, config.scope.competitors
+    trade = baci_first(trade)  # for the years BACI covers, its world matrix only (no double counting)
     code = group_code_flows(trade, config).collect()
     flows = aggregate_to_groups(code.lazy()).collect().lazy()
     annual = _annual(flows)
@@ -313,7 +315,7 @@ def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.La
                     totals: pl.LazyFrame) -> pl.LazyFrame:
     exports = world_market_share(exports_to_world(annual, suppliers))
     exports = share_change_pp(exports, ["group", "exporter"], "world_share", "world_share_change_pp")
-    own_imports = imports_from_world(annual).select(
+    own_imports = imports_from_world(annual, suppliers).select(
         "group", "exporter", "period", "import_value_usd", *PROVENANCE_COLUMNS
     )
     # provenance describes the numerator (x_ik) alone; sources and newest_fetch take in every input

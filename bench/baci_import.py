@@ -1,0 +1,191 @@
+"""`python -m bench.baci_import`: time `python -m tracker import baci` against a bare Polars read of the same CSVs.
+
+Steps: (1) generate (or reuse) a seeded BACI release in CEPII's real layout — ``BACI_HS17_V202601.zip`` with
+``BACI_HS17_Y{year}_V202601.csv`` (t,i,j,k,v,q; one row per exporter, importer and HS6 code, codes with
+leading zeros, about 2 % of q empty), ``country_codes_V202601.csv`` (with 490 "Other Asia, nes" and a
+placeholder) and ``product_codes_HS17_V202601.csv``; (2) in separate processes, each measured for wall time,
+CPU time and peak RSS: a bare ``pl.read_csv`` of every yearly CSV (already extracted), the full import command from
+the zip, and the full import command from the extracted folder, each into a fresh store; (3) print a table
+with the ratios to the bare read. Target: the import at most 2× the bare read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from tracker.countries import country_table
+
+VERSION, HS = "V202601", "HS17"
+FIRST_YEAR = 2017
+N_PRODUCTS = 5_400
+CHUNK_ROWS = 2_000_000
+PLACEHOLDERS = [("490", "Other Asia, nes", "", "S19"), ("899", "Other Europe, nes", "", "R20")]
+CSV_SCHEMA = {"t": pl.Int32, "i": pl.Int32, "j": pl.Int32, "k": pl.String, "v": pl.Float64, "q": pl.Float64}
+
+
+def _countries() -> pl.DataFrame:
+    table = country_table().filter(~pl.col("is_aggregate") & pl.col("comtrade_code").is_not_null()
+                                   & (pl.col("iso3") != "TWN"))
+    real = table.select(
+        country_code=pl.col("comtrade_code").cast(pl.String), country_name=pl.col("name_en"),
+        country_iso2=pl.col("iso2"), country_iso3=pl.col("iso3"),
+    ).unique("country_code")
+    every = pl.concat([real, pl.DataFrame(PLACEHOLDERS, schema=real.columns, orient="row")])
+    return every.sort(pl.col("country_code").cast(pl.Int32))  # numeric order: the yearly files are sorted by i, j, k
+
+
+def _skewed(n: int, size: int, rng: np.random.Generator, exponent: float) -> np.ndarray:
+    """``size`` indices below ``n``, a few of them far more frequent (u ** exponent), in a shuffled order."""
+    order = rng.permutation(n)
+    return order[(n * rng.random(size) ** exponent).astype(np.int64)]
+
+
+def _year_flows(rows: int, n_countries: int, rng: np.random.Generator) -> np.ndarray:
+    """``rows`` distinct (i, j, k) index triples (i ≠ j), skewed like trade, sorted as CEPII sorts them."""
+    keys = np.empty(0, dtype=np.int64)
+    while keys.size < rows:
+        n = int((rows - keys.size) * 1.3) + 1000
+        i, j = _skewed(n_countries, n, rng, 2.0), _skewed(n_countries, n, rng, 2.0)
+        k = _skewed(N_PRODUCTS, n, rng, 1.5)
+        drawn = ((i * n_countries + j) * N_PRODUCTS + k)[i != j]
+        keys = np.unique(np.concatenate([keys, drawn]))
+    return np.sort(rng.choice(keys, rows, replace=False))
+
+
+def generate(rows_per_year: int, years: int, folder: Path, seed: int = 7) -> Path:
+    """Write the release zip (reused when complete) and its extracted CSVs; return the zip's path."""
+    zip_path = folder / f"BACI_{HS}_{VERSION}.zip"
+    extracted = folder / "extracted"
+    if (folder / "_COMPLETE").exists():
+        return zip_path
+    shutil.rmtree(folder, ignore_errors=True)
+    extracted.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    countries = _countries()
+    codes = countries.get_column("country_code").cast(pl.Int32).to_numpy()
+    chapters = rng.integers(1, 98, N_PRODUCTS * 2)
+    hs6 = np.unique(np.char.add(np.char.zfill(chapters.astype(str), 2),
+                                np.char.zfill(rng.integers(0, 10_000, chapters.size).astype(str), 4)))[:N_PRODUCTS]
+    countries.write_csv(extracted / f"country_codes_{VERSION}.csv")
+    pl.DataFrame({"code": hs6, "description": [f"Product {code}" for code in hs6]}).write_csv(
+        extracted / f"product_codes_{HS}_{VERSION}.csv")
+    for year in range(FIRST_YEAR, FIRST_YEAR + years):
+        keys = _year_flows(rows_per_year, codes.size, rng)
+        path = extracted / f"BACI_{HS}_Y{year}_{VERSION}.csv"
+        with open(path, "wb") as handle:
+            for start in range(0, keys.size, CHUNK_ROWS):
+                part = keys[start:start + CHUNK_ROWS]
+                value = np.round(rng.lognormal(3.0, 2.5, part.size), 3) + 0.001
+                weight = np.round(value / rng.lognormal(1.0, 1.0, part.size), 3)
+                pl.DataFrame({
+                    "t": np.full(part.size, year, dtype=np.int32),
+                    "i": codes[part // (N_PRODUCTS * codes.size)],
+                    "j": codes[(part // N_PRODUCTS) % codes.size],
+                    "k": hs6[part % N_PRODUCTS],
+                    "v": value,
+                    "q": np.where(rng.random(part.size) < 0.02, np.nan, weight),
+                }).with_columns(pl.col("q").fill_nan(None)).write_csv(
+                    handle, include_header=start == 0, float_precision=3)
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for member in sorted(extracted.iterdir()):
+            archive.write(member, member.name)
+    (folder / "_COMPLETE").touch()
+    return zip_path
+
+
+BARE_READ = """
+import sys, polars as pl
+schema = {"t": pl.Int32, "i": pl.Int32, "j": pl.Int32, "k": pl.String, "v": pl.Float64, "q": pl.Float64}
+rows = 0
+for path in sys.argv[1:]:
+    rows += pl.read_csv(path, schema=schema).height
+print(rows)
+"""
+
+
+def _high_water_mib(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """Wall time, CPU time and peak RSS (MiB) of one child process.
+
+    Peak RSS is the child's own VmHWM, polled until it exits: ``ru_maxrss`` of a child forked from this
+    process would include this process's own size at the fork (Linux keeps the high-water mark across exec).
+    """
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = 0.0
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        peak = max(peak, _high_water_mib(process.pid) or 0.0)
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    out, err = process.stdout.read().decode(), process.stderr.read().decode()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{out}\n{err}")
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mib": peak, "output": out}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.baci_import", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=10_000_000, help="rows per year (default 10M, like BACI)")
+    parser.add_argument("--years", type=int, default=1, help="years in the release (default 1; 8 = HS17 2017–2024)")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "tracker-bench-baci",
+                        help="folder for the generated release (reused between runs) and the stores")
+    args = parser.parse_args(argv)
+
+    folder = args.data / f"baci_{args.rows}x{args.years}"
+    started = time.perf_counter()
+    zip_path = generate(args.rows, args.years, folder)
+    print(f"release: {zip_path} ({zip_path.stat().st_size / 2**20:,.0f} MiB zipped; ready in "
+          f"{time.perf_counter() - started:.0f} s)", flush=True)
+    csvs = sorted(str(path) for path in (folder / "extracted").glob("BACI_*_Y*.csv"))
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    results = {"bare Polars read of the CSVs": measure([sys.executable, "-c", BARE_READ, *csvs], env)}
+    print(f"… bare read: {results['bare Polars read of the CSVs']['seconds']:.1f} s", flush=True)
+    for label, source in (("import baci from the zip", zip_path), ("import baci from the folder",
+                                                                  folder / "extracted")):
+        store = args.data / "store"
+        shutil.rmtree(store, ignore_errors=True)
+        command = [sys.executable, "-m", "tracker", "import", "baci", str(source), "--no-progress"]
+        results[label] = measure(command, {**env, "TRACKER_DATA_DIR": str(store)})
+        print(f"… {label}: {results[label]['seconds']:.1f} s", flush=True)
+        shutil.rmtree(store, ignore_errors=True)
+    base = results["bare Polars read of the CSVs"]
+    print(f"\nBACI-shaped release: {args.years} year(s) × {args.rows:,} rows (CPU cores: {os.cpu_count()})")
+    print("| step | wall time (s) | CPU time (s) | peak RSS (MiB) | wall vs bare read | CPU vs bare read "
+          "| memory vs bare read |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, run in results.items():
+        print(f"| {label} | {run['seconds']:.1f} | {run['cpu_seconds']:.1f} | {run['peak_rss_mib']:,.0f} | "
+              f"{run['seconds'] / base['seconds']:.2f}× | {run['cpu_seconds'] / base['cpu_seconds']:.2f}× | "
+              f"{run['peak_rss_mib'] / base['peak_rss_mib']:.2f}× |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

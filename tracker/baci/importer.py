@@ -1,0 +1,389 @@
+"""Stream a BACI release into the store's ``trade`` table, one year and one batch at a time.
+
+How a BACI row becomes a trade row (source ``baci``): ``i`` exports to ``j`` → flow ``export``, reporter =
+ISO3 of ``i``, partner = ISO3 of ``j``, ``hs_code`` = ``k`` (six digits; a five-digit ``k`` lost its leading
+zero and is padded), period = the year, frequency ``A``, ``value_usd`` = ``v`` × 1000 (FOB), ``net_weight_kg``
+= ``q`` × 1000 (null when ``q`` is empty), ``hs_revision`` = the file's revision (``HS17``), provenance
+``reconciled`` (CEPII reconciled the exporter's and the importer's reports). Each year also gets all-goods rows
+(hs_code ``TOTAL``, partner ``WLD``): every exporter's exports and every importer's imports summed over all
+codes and partners, including codes outside every product group, non-HS6 codes and unmapped partners.
+
+Rows whose exporter or importer maps to no country, and rows whose code is not six digits (``9999AA``), are not
+code rows; they are counted, named in the summary and in ``fetch_log``, and still count in the totals.
+
+Every Parquet file carries the release (``baci_version``, ``baci_hs_revision``) in its key-value metadata, so
+the store itself says which release its BACI rows are. Files are written to a staging folder beside the store
+and published with one ``CURRENT`` switch (``Store.publish_staged``): a new release replaces every older BACI
+row at once, and a failure at any point publishes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import filelock
+import polars as pl
+
+from tracker import schemas
+from tracker.baci.layout import (
+    YEAR_COLUMNS,
+    Archive,
+    BaciDataError,
+    CountryMap,
+    check_complete,
+    check_header,
+    open_archive,
+    read_countries,
+)
+from tracker.errors import StoreError, UsageError
+from tracker.store import Store
+
+SOURCE = "baci"
+PROVENANCE = "reconciled"
+WORLD = "WLD"
+TOTAL = "TOTAL"
+BATCH_ROWS = 2_000_000
+CSV_SCHEMA = {"t": pl.Int32, "i": pl.Int32, "j": pl.Int32, "k": pl.String, "v": pl.Float64, "q": pl.Float64}
+META_VERSION, META_REVISION = "baci_version", "baci_hs_revision"
+STAGING_DIR = ".baci-import"
+DATA_COLUMNS = [name for name in schemas.TRADE.column_names if name not in schemas.TRADE.partition_by]
+
+
+@dataclass(frozen=True)
+class Release:
+    """The BACI release the store holds: HS revision, version and years."""
+
+    hs_revision: str
+    version: str
+    years: tuple[int, ...]
+
+    def __str__(self) -> str:
+        span = f"{self.years[0]}–{self.years[-1]}" if len(self.years) > 1 else str(self.years[0])
+        return f"BACI {self.hs_revision} {self.version} ({span})"
+
+
+@dataclass
+class Unmapped:
+    """A code kept out of the code rows: how many rows and how much value it carried."""
+
+    label: str
+    rows: int = 0
+    value_usd: float = 0.0
+
+
+@dataclass
+class ImportSummary:
+    release: Release
+    years_written: tuple[int, ...]
+    rows_read: int = 0
+    rows_written: int = 0
+    total_rows: int = 0
+    countries: int = 0
+    unmapped_countries: dict[int, Unmapped] = field(default_factory=dict)
+    other_codes: dict[str, Unmapped] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.years_written
+
+    def warning(self) -> str | None:
+        """The unmapped and non-HS6 codes in one line (printed, and kept in ``fetch_log``)."""
+        parts = []
+        if self.unmapped_countries:
+            parts.append("unmapped BACI country codes (rows not stored as code rows) " + "; ".join(
+                f"{code} {item.label}: {item.rows:,} rows, USD {item.value_usd:,.0f}"
+                for code, item in sorted(self.unmapped_countries.items())))
+        if self.other_codes:
+            parts.append("product codes that are not HS6 (in the TOTAL rows only) " + "; ".join(
+                f"{code}: {item.rows:,} rows, USD {item.value_usd:,.0f}"
+                for code, item in sorted(self.other_codes.items())))
+        return "warning: " + " | ".join(parts) if parts else None
+
+
+def stored_release(store: Store) -> Release | None:
+    """The release of the BACI rows in the live ``trade`` version (read from the files' metadata), or None."""
+    version = store.current_version("trade")
+    files = sorted((version / f"source={SOURCE}").glob("year=*/*.parquet")) if version else []
+    if not files:
+        return None
+    releases = set()
+    for path in files:
+        metadata = pl.read_parquet_metadata(path)
+        releases.add((metadata.get(META_REVISION), metadata.get(META_VERSION)))
+    if len(releases) != 1 or None in next(iter(releases)):
+        raise StoreError(f"the trade table's BACI files name {sorted(map(str, releases))}: expected one release")
+    hs_revision, baci_version = next(iter(releases))
+    years = tuple(sorted({int(path.parent.name.removeprefix("year=")) for path in files}))
+    return Release(hs_revision, baci_version, years)
+
+
+def import_baci(store: Store, path: Path, years: tuple[int, ...] | None = None,
+                progress: bool = True, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> ImportSummary:
+    """Import the release at ``path`` (zip or folder), or only ``years`` of it; see the module docstring."""
+    started, clock = now(), time.monotonic()
+    archive = open_archive(path)
+    available = tuple(sorted(archive.year_files))
+    wanted = years or available
+    missing = sorted(set(wanted) - set(available))
+    if missing:
+        raise UsageError(f"--years: {', '.join(map(str, missing))} not in {path.name} "
+                         f"(it holds {available[0]}–{available[-1]})")
+    stored = stored_release(store)
+    same_release = stored is not None and (stored.hs_revision, stored.version) == (archive.hs_revision,
+                                                                                    archive.version)
+    if stored is not None and not same_release and archive.version < stored.version:
+        raise BaciDataError(f"the store holds the newer {stored}; refusing to replace it with "
+                            f"{archive.hs_revision} {archive.version}")
+    to_write = tuple(year for year in wanted if not (same_release and year in stored.years))
+    kept_years = stored.years if same_release else ()
+    release = Release(archive.hs_revision, archive.version, tuple(sorted({*kept_years, *wanted})))
+    summary = ImportSummary(release=release, years_written=to_write)
+    if not to_write:  # the same release and years are already stored: nothing to write, not even a log row
+        summary.seconds = time.monotonic() - clock
+        return summary
+    countries = read_countries(archive)
+    staging_root = store.root / STAGING_DIR
+    staging_root.mkdir(parents=True, exist_ok=True)
+    try:
+        with filelock.FileLock(staging_root / ".lock", timeout=0):
+            if stored_release(store) != stored:  # another import finished between our first look and the lock
+                raise StoreError("the store's BACI release changed while this import started; run it again")
+            _remove_leftovers(staging_root)
+            work = staging_root / uuid.uuid4().hex
+            try:
+                _stage_years(archive, to_write, countries, work, summary, now(), progress)
+                store.publish_staged(
+                    "trade", work / "trade",
+                    drop=lambda partition: not same_release and partition.parts[0] == f"source={SOURCE}",
+                )
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+    except filelock.Timeout:
+        raise StoreError(f"another BACI import is running on the store at {store.root}") from None
+    except BaciDataError as exc:
+        _log(store, archive, summary, started, now(), "failed", str(exc))
+        raise
+    summary.seconds = time.monotonic() - clock
+    _log(store, archive, summary, started, now(), "ok", summary.warning())
+    return summary
+
+
+def _remove_leftovers(staging_root: Path) -> None:
+    """Work folders of a killed import (the caller holds the import lock, so none is in use)."""
+    for entry in staging_root.iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _stage_years(archive: Archive, years: tuple[int, ...], countries: CountryMap, work: Path,
+                 summary: ImportSummary, fetched_at: datetime, progress: bool) -> None:
+    from tqdm import tqdm
+
+    raw = work / "raw"
+    raw.mkdir(parents=True)
+    seen_iso3: set[str] = set()
+    with tqdm(desc=f"BACI {archive.hs_revision} {archive.version}", unit=" rows", unit_scale=True,
+              disable=not progress, dynamic_ncols=True) as bar:
+        for done, year in enumerate(years):
+            bar.set_postfix_str(f"year {year}, {done}/{len(years)} years done")
+            member = archive.year_files[year]
+            folder = work / "trade" / f"source={SOURCE}" / f"year={year}"
+            folder.mkdir(parents=True)
+            local = archive.local_copy(member, raw)
+            try:
+                check_header(archive, member, YEAR_COLUMNS)
+                check_complete(local, member)
+                converter = _YearConverter(archive, year, countries, folder, fetched_at)
+                converter.run(local, member, bar.update)
+            finally:
+                if archive.is_zip:
+                    local.unlink(missing_ok=True)
+            converter.finish(summary)
+            seen_iso3 |= converter.iso3_seen
+        bar.set_postfix_str(f"{len(years)}/{len(years)} years done")
+    summary.countries = len(seen_iso3)
+
+
+class _YearConverter:
+    """One yearly CSV → trade Parquet parts (code rows) + one part of all-goods totals, with checks and counts."""
+
+    def __init__(self, archive: Archive, year: int, countries: CountryMap, folder: Path,
+                 fetched_at: datetime) -> None:
+        self.archive, self.year, self.countries, self.folder = archive, year, countries, folder
+        self.metadata = {META_VERSION: archive.version, META_REVISION: archive.hs_revision}
+        self.constants = {
+            "flow": pl.lit("export"), "period": pl.lit(str(year)), "frequency": pl.lit("A"),
+            "quantity": pl.lit(None, pl.Float64), "quantity_unit": pl.lit(None, pl.String),
+            "hs_revision": pl.lit(archive.hs_revision), "provenance": pl.lit(PROVENANCE),
+            "fetched_at": pl.lit(fetched_at, schemas.UTC_TIME),
+        }
+        self.rows_read = self.rows_written = 0
+        self.by_exporter: list[pl.DataFrame] = []
+        self.by_importer: list[pl.DataFrame] = []
+        self.other_codes: list[pl.DataFrame] = []
+        self.iso3_seen: set[str] = set()
+        self.ordered, self.last_key = True, None  # CEPII sorts by (i, j, k): strictly increasing means no repeats
+
+    def run(self, csv: Path, member: str, advance: Callable[[int], object]) -> None:
+        batches = pl.scan_csv(csv, schema=CSV_SCHEMA).collect_batches(chunk_size=BATCH_ROWS)
+        try:
+            for index, batch in enumerate(batches):
+                self._batch(index, batch, member)
+                advance(batch.height)
+        except pl.exceptions.PolarsError as exc:
+            raise BaciDataError(f"{member} cannot be parsed as t,i,j,k,v,q: {exc}") from None
+
+    def _batch(self, index: int, batch: pl.DataFrame, member: str) -> None:
+        self._check(batch, member)
+        self._track_order(batch)
+        iso3 = self.countries.iso3
+        code = pl.col("k")
+        mapped = batch.with_columns(
+            reporter=pl.col("i").replace_strict(iso3, default=None, return_dtype=pl.String),
+            partner=pl.col("j").replace_strict(iso3, default=None, return_dtype=pl.String),
+            k=pl.when(code.str.len_bytes() == 5).then(code.str.zfill(6)).otherwise(code),
+        ).with_columns(hs6=_six_digits(pl.col("k")))
+        rows = mapped.filter(pl.col("reporter").is_not_null() & pl.col("partner").is_not_null() & pl.col("hs6"))
+        rows = rows.select(
+            *(self.constants[name].alias(name) if name in self.constants else _CODE_ROW[name].alias(name)
+              for name in DATA_COLUMNS)
+        )
+        if rows.height:
+            _write(rows, self.folder / f"part-{index:05d}.parquet", self.metadata)
+        self.rows_read += batch.height
+        self.rows_written += rows.height
+        value = (pl.col("v") * 1000).sum().alias("value_usd")
+        self.by_exporter.append(mapped.group_by("i").agg(value, pl.len().alias("rows")))
+        self.by_importer.append(mapped.group_by("j").agg(value, pl.len().alias("rows")))
+        self.other_codes.append(mapped.filter(~pl.col("hs6")).group_by("k").agg(value, pl.len().alias("rows")))
+
+    def _check(self, batch: pl.DataFrame, member: str) -> None:
+        complete = pl.all_horizontal(pl.col(name).is_not_null() for name in ("t", "i", "j", "k", "v"))
+        ok = complete & (pl.col("t") == self.year) & (pl.col("v") >= 0) & ~(pl.col("q") < 0).fill_null(False)
+        bad = batch.with_row_index("_line").filter(~ok)
+        if bad.height:
+            first = bad.row(0, named=True)
+            line = self.rows_read + first.pop("_line") + 2  # 1-based, after the header
+            raise BaciDataError(
+                f"{member}: line {line} is not a complete BACI row for {self.year} ({first}): the file is "
+                "truncated or malformed; nothing was imported")
+
+    def _track_order(self, batch: pl.DataFrame) -> None:
+        """Note whether the rows so far are strictly increasing in (i, j, k), which rules out repeated flows."""
+        if not self.ordered or not batch.height:
+            return
+        i, j, k = pl.col("i"), pl.col("j"), pl.col("k")
+        same_i, same_j = i == i.shift(1), j == j.shift(1)
+        increasing = (i > i.shift(1)) | (same_i & ((j > j.shift(1)) | (same_j & (k > k.shift(1)))))
+        first = batch.select("i", "j", "k").row(0)
+        padded = batch.select((k.str.len_bytes() == 5).any()).item()  # "10121" and "010121" would become one key
+        self.ordered = (self.last_key is None or first > self.last_key) and not padded and bool(
+            batch.select(increasing.fill_null(True).all()).item())
+        self.last_key = batch.select("i", "j", "k").row(-1)
+
+    def finish(self, summary: ImportSummary) -> None:
+        """Write the year's all-goods totals; check countries and keys; add the year's counts to ``summary``."""
+        exporters = _summed(self.by_exporter, "i")
+        importers = _summed(self.by_importer, "j")
+        self._check_collisions(exporters, importers)
+        totals = pl.concat([
+            self._totals(exporters, "i", "export"), self._totals(importers, "j", "import"),
+        ])
+        _write(totals, self.folder / "part-totals.parquet", self.metadata)
+        self._check_unique_keys()
+        for role_frame, column in ((exporters, "i"), (importers, "j")):
+            for code, value, rows in role_frame.filter(~pl.col(column).is_in(list(self.countries.iso3))).iter_rows():
+                label = self.countries.unmapped.get(code, "not in the country file")
+                item = summary.unmapped_countries.setdefault(code, Unmapped(label))
+                item.rows += rows
+                item.value_usd += value
+        for code, value, rows in _summed(self.other_codes, "k").iter_rows():
+            item = summary.other_codes.setdefault(code, Unmapped(""))
+            item.rows += rows
+            item.value_usd += value
+        self.iso3_seen = set(totals.get_column("reporter").to_list())
+        summary.rows_read += self.rows_read
+        summary.rows_written += self.rows_written
+        summary.total_rows += totals.height
+
+    def _check_collisions(self, exporters: pl.DataFrame, importers: pl.DataFrame) -> None:
+        """Two codes of one ISO3 in the same year would give two rows with one key: refuse, naming them."""
+        seen = sorted({*exporters.get_column("i").to_list(), *importers.get_column("j").to_list()})
+        by_iso3: dict[str, list[int]] = {}
+        for code in seen:
+            if code in self.countries.iso3:
+                by_iso3.setdefault(self.countries.iso3[code], []).append(code)
+        shared = {iso3: codes for iso3, codes in by_iso3.items() if len(codes) > 1}
+        if shared:
+            raise BaciDataError(f"{self.archive.country_file}: codes {shared} map to one ISO3 and both trade in "
+                                f"{self.year}; their rows would collide")
+
+    def _totals(self, summed: pl.DataFrame, column: str, flow: str) -> pl.DataFrame:
+        iso3 = self.countries.iso3
+        return summed.filter(pl.col(column).is_in(list(iso3))).select(
+            pl.lit(flow).alias("flow"),
+            pl.col(column).replace_strict(iso3, return_dtype=pl.String).alias("reporter"),
+            pl.lit(WORLD).alias("partner"), pl.lit(TOTAL).alias("hs_code"),
+            *(self.constants[name].alias(name) for name in ("period", "frequency")),
+            pl.col("value_usd"), pl.lit(None, pl.Float64).alias("net_weight_kg"),
+            *(self.constants[name].alias(name) for name in ("quantity", "quantity_unit", "hs_revision",
+                                                            "provenance", "fetched_at")),
+        ).select(DATA_COLUMNS)
+
+    def _check_unique_keys(self) -> None:
+        """BACI has one row per (i, j, k, t); a file with repeated rows would break the store's key.
+
+        Free when the file was sorted (checked while reading); otherwise the written rows are grouped by key.
+        """
+        if self.ordered or not self.rows_written:
+            return
+        codes = pl.scan_parquet(sorted(self.folder.glob("part-0*.parquet")))
+        repeated = (codes.group_by("reporter", "partner", "hs_code").len().filter(pl.col("len") > 1)
+                    .head(1).collect())
+        if repeated.height:
+            raise BaciDataError(f"{self.archive.year_files[self.year]}: the flow {repeated.row(0, named=True)} "
+                                "appears more than once; BACI lists each flow once")
+
+
+_CODE_ROW = {
+    "reporter": pl.col("reporter"), "partner": pl.col("partner"), "hs_code": pl.col("k"),
+    "value_usd": pl.col("v") * 1000, "net_weight_kg": pl.col("q") * 1000,
+}
+
+
+def _six_digits(code: pl.Expr) -> pl.Expr:
+    """Six ASCII digits (an unsigned cast, not a regex: three times cheaper on millions of codes)."""
+    return (code.str.len_bytes() == 6) & ~code.str.starts_with("+") & code.cast(pl.UInt32, strict=False).is_not_null()
+
+
+def _summed(parts: list[pl.DataFrame], column: str) -> pl.DataFrame:
+    frame = pl.concat(parts) if parts else pl.DataFrame(schema={column: pl.Int32, "value_usd": pl.Float64,
+                                                                "rows": pl.UInt32})
+    return frame.group_by(column).agg(pl.col("value_usd").sum(), pl.col("rows").sum().cast(pl.Int64)).sort(column)
+
+
+def _write(frame: pl.DataFrame, path: Path, metadata: dict[str, str]) -> None:
+    # zstd level 1: the same file size as the default level on these columns for two thirds of the CPU time.
+    frame.write_parquet(path, compression="zstd", compression_level=1, statistics=True, row_group_size=256_000,
+                        metadata=metadata)
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _log(store: Store, archive: Archive, summary: ImportSummary, started: datetime, finished: datetime,
+         status: str, error: str | None) -> None:
+    request = json.dumps({"file": archive.path.name, "hs_revision": archive.hs_revision, "version": archive.version,
+                          "years": list(summary.years_written)})
+    row = {"attempt_id": uuid.uuid4().hex, "source": SOURCE, "request": request, "started_at": started,
+           "finished_at": finished, "rows_written": summary.rows_written + summary.total_rows if status == "ok"
+           else 0, "status": status, "error": error}
+    store.upsert(schemas.FETCH_LOG.name, pl.DataFrame([row], schema=schemas.FETCH_LOG.polars_schema))
