@@ -211,3 +211,24 @@ def test_fetch_on_a_full_disk_logs_the_failure_and_stops_with_one_message(
     failed = log.filter(pl.col("status") == "failed")
     assert failed.height == 1 and "disk is full" in failed.item(0, "error")
     assert set(log.get_column("status")) <= {"failed", "interrupted"}
+
+
+
+@pytest.mark.parametrize("command", [["metrics", "--quiet", "--force"],
+                                     ["export", "--table", "trade", "--format", "csv", "--out", "OUT"]])
+def test_cli_file_damaged_inside_gives_one_line(command: list[str], data_dir: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Intact head and footer, zeroed pages inside: whichever layer meets it, one `error:` line and exit 2."""
+    from tests.test_store import big_frame
+
+    store = Store(data_dir)
+    store.upsert("trade", big_frame(20_000))
+    damaged = max(store.files("trade"), key=lambda path: path.stat().st_size)
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 3:len(data) // 3 + 2000] = bytes(2000)
+    damaged.write_bytes(bytes(data))
+    argv = [str(tmp_path / "out.csv") if part == "OUT" else part for part in command]
+    code, _, err = _run(argv, capsys)
+    assert code == 2
+    assert "store check" in _one_error_line(err)
+    assert not (tmp_path / "out.csv").exists()

@@ -52,3 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not _is_polars_error(exc):
+            raise
+        # The store converts what it can name (a truncated file, a broken pointer); a file damaged inside
+        # can still surface from Polars while a command collects a scan. One line, never a traceback.
+        print(f"error: a stored table could not be read ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
+              "run `python -m tracker store check` to find the damaged file", file=sys.stderr)
+        return 2
+
+
+def _is_polars_error(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from Polars, without importing Polars for commands that never load it."""
+    polars = sys.modules.get("polars")
+    return polars is not None and isinstance(exc, polars.exceptions.PolarsError)
