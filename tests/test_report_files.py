@@ -61,3 +61,7 @@ def test_report_files_write_report_records_every_file(metrics_store: Path, tmp_p
     listed = list_reports(tmp_path / "data")
     assert sorted(r.path for r in listed) == sorted(written)
     assert all(read_report(r) == r.path.read_text(encoding="utf-8") for r in listed)
+    chinese = next(r for r in listed if r.lang == "zh" and r.format == "html").path.read_text(encoding="utf-8")
+    english = next(r for r in listed if r.lang == "en" and r.format == "html").path.read_text(encoding="utf-8")
+    assert "<h2>玩具</h2>" in chinese and "(toys)" not in chinese, "a Chinese heading stays Chinese"
+    assert "(toys)</h2>" in english

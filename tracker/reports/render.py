@@ -116,7 +116,8 @@ class Document:
 def _section_blocks(section: GroupSection, config: Config, lang: str, level: str) -> list[Block]:
     t = lambda key: label(key, lang)  # noqa: E731
     group_name = config.group(section.group).name(lang) if section.group in config.group_ids else section.group
-    blocks: list[Block] = [(level, f"{group_name} ({section.group})")]
+    # The id helps an English reader find the group in config; a Chinese heading stays Chinese.
+    blocks: list[Block] = [(level, f"{group_name} ({section.group})" if lang == "en" else group_name)]
     if section.headline is None and section.monthly is None:
         return [*blocks, ("p", t("no_data"))]
     if section.monthly is not None:

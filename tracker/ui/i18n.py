@@ -63,6 +63,8 @@ LABELS: dict[str, dict[str, str]] = {
     "alert_value": {"en": "Value", "zh": "数值"},
     "alert_threshold": {"en": "Threshold", "zh": "阈值"},
     "alert_sample": {"en": "Sample data", "zh": "样例数据"},
+    "alert_count": {"en": "Alerts", "zh": "预警数"},
+    "alert_usd_at_stake": {"en": "At stake ({usd})", "zh": "涉及金额（{usd}）"},
     "severity_warning": {"en": "Warning", "zh": "警告"},
     "severity_info": {"en": "Info", "zh": "提示"},
     "rule_share_drop": {"en": "Market share fell", "zh": "市场份额下降"},

@@ -14,14 +14,14 @@ from tracker.countries import name as country_name
 from tracker.reports import ALL_GROUPS
 from tracker.ui import data
 from tracker.ui.components import download_menu, paged_dataframe
-from tracker.ui.i18n import LANGUAGES, t, t_or
+from tracker.ui.i18n import LANGUAGES, t, t_or, usd_divisor
 from tracker.ui.state import current_language
 
 REPORT_HEIGHT_PX = 900
 MIME = {"html": "text/html", "md": "text/markdown"}
 FORMATS = {"html": "HTML", "md": "Markdown"}
-ALERT_COLUMNS = ("first_seen", "severity", "rule", "group", "subject", "market", "period", "message", "value",
-                 "threshold", "sample")
+ALERT_COLUMNS = ("first_seen", "severity", "rule", "group", "subject", "market", "period", "message",
+                 "usd_at_stake", "value", "threshold", "sample")  # usd_at_stake: when tracker.alerts stores it
 
 
 def sandboxed(report_html: str, title: str) -> str:
@@ -57,7 +57,17 @@ else:
         pl.col("rule").map_elements(lambda v: t_or(f"rule_{v}", lang, v), return_dtype=pl.String),
         pl.col("group").map_elements(lambda v: groups.get(v, v), return_dtype=pl.String),
         pl.col("subject", "market").map_elements(place, return_dtype=pl.String),
+        *([pl.col("usd_at_stake") / usd_divisor(lang)] if "usd_at_stake" in shown.columns else []),
     )
+    # How many alerts each rule raised per group (and the US dollars at stake), before the list itself.
+    stake = [pl.col("usd_at_stake").sum().alias("usd_at_stake")] if "usd_at_stake" in shown.columns else []
+    summary = shown.group_by("rule", "group").agg(pl.len().alias("alerts"), *stake).sort(
+        "usd_at_stake" if stake else "alerts", "rule", "group", descending=[True, False, False], nulls_last=True)
+    st.dataframe(summary, hide_index=True, width="stretch", column_config={
+        "rule": t("alert_rule", lang), "group": t("alert_group", lang),
+        "alerts": st.column_config.NumberColumn(t("alert_count", lang), format="%d"),
+        "usd_at_stake": st.column_config.NumberColumn(t("alert_usd_at_stake", lang), format="%.2f"),
+    })
     config = {c: t(f"alert_{c}", lang) for c in shown.columns}
     paged_dataframe(shown, lang, "alerts", column_config=config)
     download_menu(root, alerts_version, lang, "alerts")
