@@ -3,6 +3,7 @@
 import streamlit as st
 
 from tracker.ui import data
+from tracker.ui.components import STORE_FAILURES, store_failure
 from tracker.ui.i18n import t
 from tracker.ui.state import language_switch, restore_url
 
@@ -10,7 +11,11 @@ st.set_page_config(page_title="Export market tracker", page_icon="📦", layout=
 restore_url()
 lang = language_switch()
 root = data.root()
-if data.shows_sample(root, data.store_token(root)):
+try:
+    sample = data.shows_sample(root, data.store_token(root))
+except STORE_FAILURES:  # a damaged table: the page that reads it says so below
+    sample = False
+if sample:
     st.warning(t("sample_banner", lang), icon=":material/warning:")
 PAGES = (  # (script in tracker/ui/pages, label key, icon, url path)
     ("overview", "page_overview", "dashboard", None),
@@ -28,4 +33,7 @@ pages = [
             default=path is None)
     for script, label, icon, path in PAGES
 ]
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except STORE_FAILURES as error:  # a damaged store: a clear box on this page, no traceback, other pages work
+    store_failure(lang, error)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from tracker.store import Store
 from tracker.ui.geo import TILES
 
 from .app_helpers import app_table, open_page
+from .zh_text import app_texts, english_words
 
 PAGES = ("overview", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "reports", "status")
 TITLES = {
@@ -20,6 +23,8 @@ TITLES = {
     "zh": {"overview": "总览", "competitors": "竞争对手", "opportunities": "市场机会", "downloads": "数据与下载",
            "reports": "报告与预警", "status": "数据状态"},
 }
+
+TABLE_HEADER = {"en": "Table", "zh": "数据表"}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -34,7 +39,8 @@ def test_app_pages_every_page_runs_in_both_languages(app_store: Path, page: str,
     assert ("Sample data" if lang == "en" else "样例数据") in banner
     assert not any("tracker metrics" in i.value for i in app.info), "metric tables are stored"
     if page == "status":
-        assert "trade" in list(app.dataframe[0].value["table"])
+        _, rows, _ = app_table(app)
+        assert {"Trade flows", "贸易流量"} & {row[TABLE_HEADER[lang]] for row in rows}
 
 
 def test_app_pages_toys_market_share_equals_stored_group_market(app_store: Path) -> None:
@@ -227,7 +233,7 @@ def test_app_pages_group_sections_render_on_demand(app_store: Path, section: str
 
 
 def test_app_pages_reports_page_lists_reports_and_shows_alerts(
-    metrics_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config
+    metrics_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A report written by tracker.reports and alerts raised by tracker.alerts appear on the page."""
     from tracker.alerts import read_alerts, run_alerts
@@ -239,13 +245,29 @@ def test_app_pages_reports_page_lists_reports_and_shows_alerts(
     write_report(config, ReportInputs.from_store(store), "toys", "2025", "zh", "html", root / "reports")
     run_alerts(config, store)
     monkeypatch.setenv("TRACKER_DATA_DIR", str(root))
+    (root / "reports" / "toys" / "2030.zh.html").write_text("<p>planted</p>", encoding="utf-8")  # not written by us
+    caplog.set_level(logging.WARNING)
     app = open_page("reports", "zh")
-    listing = next(d.value for d in app.dataframe if "format" in d.value.columns)
-    assert list(listing["group"]) == ["toys"] and list(listing["period"]) == ["2025"]
+    warned = [r.getMessage() for r in caplog.records
+              if r.levelno >= logging.WARNING and "ScriptRunContext" not in r.getMessage()]
+    assert not warned, "no warning (st.components.v1.html printed a removal notice on every view)"
+    assert any("sandbox" in f.proto.srcdoc for f in app.get("iframe")), "the report is shown, sandboxed"
+    listing = next(d.value for d in app.dataframe if "格式" in d.value.columns)
+    assert list(listing["产品组"]) == ["玩具"] and list(listing["期间"]) == ["2025"], "only what the tracker wrote"
+    assert list(listing["语言"]) == ["中文"] and list(listing["格式"]) == ["HTML"]
+    assert app.selectbox(key="report_pick").options == ["玩具 · 2025 · 中文 · HTML"]
     alerts = next(d.value for d in app.dataframe if "message" in d.value.columns)
+    labels = json.loads(next(d.proto.columns for d in app.dataframe if "message" in d.value.columns))
+    assert labels["message"]["label"] == "内容" and labels["severity"]["label"] == "级别"
     stored = read_alerts(root)
     assert stored.height > 0
     assert alerts["message"].iloc[0] == stored["message_zh"][0]
+    assert set(alerts["severity"]) <= {"警告", "提示"}
+    rules = {"share_drop": "市场份额下降", "rca_cross": "显示性比较优势越过 1", "unit_value_undercut": "竞争对手低价",
+             "import_drop": "市场进口下降", "source_failing": "数据源持续失败"}
+    assert list(alerts["rule"]) == [rules[r] for r in stored["rule"]][: len(alerts)]
+    assert not any(g in set(alerts["group"]) for g in config.group_ids), "group names, not ids"
+    assert not english_words(app_texts(app)), "the Chinese page in Chinese, alerts and reports included"
 
 
 def test_app_pages_competitors_similarity_for_an_exporter_other_than_home(app_store: Path) -> None:
@@ -257,3 +279,68 @@ def test_app_pages_competitors_similarity_for_an_exporter_other_than_home(app_st
     ).collect()
     latest = stored.filter(pl.col("year") == stored["year"].max())
     assert wide[wide["Market"] == "United States"]["China"].iloc[0] == pytest.approx(latest["esi"].item())
+
+
+ZH_VIEWS = [  # (page, query parameters): every page, every section of the group page, a surveyed market
+    ("overview", {}), ("group", {}), ("group", {"section": "trends"}), ("group", {"section": "exporters"}),
+    ("group", {"section": "hs"}), ("market", {"market": "DEU"}), ("market", {"market": "USA"}),
+    ("competitors", {"exporter": "VNM"}), ("ecommerce", {}), ("opportunities", {}), ("downloads", {}),
+    ("status", {}),
+]
+
+
+@pytest.mark.parametrize(("page", "params"), ZH_VIEWS, ids=[f"{p}-{'-'.join(q.values())}" for p, q in ZH_VIEWS])
+def test_app_pages_chinese_pages_show_no_english_words(app_store: Path, page: str, params: dict[str, str]) -> None:
+    """Every text a Chinese page shows — headings, notes, widget labels and options, table headers and cells,
+    chart titles, axes, legends and categories — holds no English word outside the allow-list of
+    tests/zh_text.py (ISO codes, HS codes, units, brand names, commands). The Data & downloads previews show the
+    file's own columns, as downloaded; their titles and descriptions are checked."""
+    app = open_page(page, "zh", group="toys", **params)
+    found = english_words(app_texts(app, grids=page != "downloads"))
+    assert not found, found
+
+
+def test_app_pages_monthly_axis_in_chinese(app_store: Path) -> None:
+    app = open_page("market", "zh", group="toys", market="USA")
+    monthly = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+    axes = [f["layout"]["xaxis"] for f in monthly if str(f["data"][0]["x"][0]).count("-") == 1]
+    assert axes and all(a["tickformat"] == "%Y年%-m月" and a["hoverformat"] == "%Y年%-m月" for a in axes), axes
+
+
+def test_app_pages_one_term_for_sample_data(app_store: Path, config) -> None:
+    """The dashboard and the reports call sample data the same: 样例数据."""
+    from tracker.reports.render import LABELS as REPORT_LABELS
+    from tracker.ui.i18n import LABELS
+
+    assert "样例数据" in LABELS["sample_banner"]["zh"]
+    assert REPORT_LABELS["sample_banner"][1].startswith("样例数据") and REPORT_LABELS["sample_flag"][1] == "样例数据"
+    assert not [k for k, v in LABELS.items() if "示例" in v["zh"]]
+    assert not [k for k, v in REPORT_LABELS.items() if "示例" in v[1]]
+
+
+def test_app_pages_competitors_of_vnm_start_with_china_and_sort_by_name(app_store: Path, config) -> None:
+    app = open_page("competitors", "zh", group="toys", exporter="VNM")
+    chosen = app.multiselect(key="f_competitors").value
+    assert chosen[0] == "CHN" and "VNM" not in chosen and len(chosen) == 5, chosen
+    assert chosen == [c for c in [config.scope.home_exporter, *config.scope.competitors] if c != "VNM"][:5]
+    wide = next(d.value for d in app.dataframe if "市场" in d.value.columns)
+    names = list(wide["市场"])
+    assert len(names) > 5 and names == sorted(names), "sorted by the names shown"
+    assert "中国" in wide.columns
+
+
+def test_app_pages_similarity_caption_describes_product_mixes(app_store: Path) -> None:
+    """ESI compares the two exporters' product mixes over the group's HS codes within each market
+    (tracker.metrics.similarity), not their market mixes."""
+    for lang, words in (("en", ("HS codes", "product mix")), ("zh", ("HS 编码", "产品结构"))):
+        app = open_page("competitors", lang, group="toys")
+        caption = next(c.value for c in app.caption if "ESI" in c.value)
+        assert all(w in caption for w in words) and "market mix" not in caption and "市场结构" not in caption
+
+
+def test_app_pages_ecommerce_starts_at_a_surveyed_market(app_store: Path) -> None:
+    app = open_page("ecommerce", "en", group="toys")
+    assert app.selectbox(key="f_market").value == "DEU"
+    assert not any("No e-commerce survey data" in i.value for i in app.info), "the comparison panel has data"
+    assert any(c.value.startswith("Survey categories") and "Children's toys or childcare items (I_BTOYC)" in c.value
+               for c in app.caption)

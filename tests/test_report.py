@@ -109,7 +109,7 @@ def test_report_labels_sample_data_and_vintage(sample_world: tuple[Config, Store
     english = render_report(content, config, "en", "html")
     assert '<div class="banner" role="alert">SAMPLE DATA' in english
     assert f"{content.vintage.newest_fetch:%Y-%m-%d %H:%M}" in english
-    assert "示例数据" in render_report(content, config, "zh", "md")
+    assert "样例数据" in render_report(content, config, "zh", "md")
 
 
 def test_report_all_groups_has_a_section_per_group(sample_world: tuple[Config, Store]) -> None:

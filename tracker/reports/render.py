@@ -25,7 +25,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "home": ("Home exporter", "本国出口方"),
     "period": ("Period", "期间"),
     "sample_banner": ("SAMPLE DATA — the figures below are invented for demonstration, not real trade statistics.",
-                      "示例数据 — 以下数字为演示用虚构数据，并非真实贸易统计。"),
+                      "样例数据 — 以下数字为演示用虚构数据，并非真实贸易统计。"),
     "overview": ("Overview", "概览"),
     "group": ("Product group", "产品组"),
     "headline": ("Headline", "核心指标"),
@@ -64,7 +64,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "vintage": ("Data sources and vintage", "数据来源与时效"),
     "sources": ("Sources", "来源"),
     "newest_fetch": ("Newest fetch (UTC)", "最近抓取时间 (UTC)"),
-    "sample_flag": ("Sample data", "示例数据"),
+    "sample_flag": ("Sample data", "样例数据"),
     "yes": ("yes", "是"),
     "no": ("no", "否"),
     "generated_at": ("Generated at", "生成时间"),
@@ -116,7 +116,8 @@ class Document:
 def _section_blocks(section: GroupSection, config: Config, lang: str, level: str) -> list[Block]:
     t = lambda key: label(key, lang)  # noqa: E731
     group_name = config.group(section.group).name(lang) if section.group in config.group_ids else section.group
-    blocks: list[Block] = [(level, f"{group_name} ({section.group})")]
+    # The id helps an English reader find the group in config; a Chinese heading stays Chinese.
+    blocks: list[Block] = [(level, f"{group_name} ({section.group})" if lang == "en" else group_name)]
     if section.headline is None and section.monthly is None:
         return [*blocks, ("p", t("no_data"))]
     if section.monthly is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 import plotly.graph_objects as go
@@ -15,6 +16,9 @@ HEIGHT = 360
 MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
 
+MONTH = re.compile(r"\d{4}-\d{2}")  # a monthly period, which Plotly reads as a date
+# Month ticks in the page's language: Plotly's default ("Jan 2023") is English whatever the page.
+MONTH_FORMAT = {"en": "%b %Y", "zh": "%Y年%-m月"}
 PLOT_CONFIG = {"displaylogo": False}  # every st.plotly_chart: no Plotly logo in the toolbar
 
 
@@ -139,6 +143,8 @@ def lines(frame: pl.DataFrame, x: str, y: str, series: str, lang: str, title: st
             hovertemplate=f"{label}<br>%{{x}}: %{{y:,.2f}} {y_label}<extra></extra>",
         ))
     fig.update_yaxes(title=y_label)
+    if x in frame.columns and frame.height and all(MONTH.fullmatch(str(v)) for v in frame[x].unique().to_list()):
+        fig.update_xaxes(type="date", tickformat=MONTH_FORMAT[lang], hoverformat=MONTH_FORMAT[lang])
     return _layout(fig, title)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,6 +12,7 @@ import polars as pl
 import streamlit as st
 
 from tracker.countries import name as country_name
+from tracker.errors import TrackerError
 from tracker.export import BASES, FLOWS  # the choices `python -m tracker export` offers: downloads reproduce
 from tracker.ui import data
 from tracker.ui.i18n import t, usd_divisor
@@ -25,6 +28,11 @@ from tracker.ui.state import (
 from tracker.ui.state import select_years as _select_years
 from tracker.ui.tables import Column, html_table, sort_frame
 
+log = logging.getLogger(__name__)
+# What a damaged store raises while a page reads it: the store's own errors (tracker.errors), and the Polars or
+# OS error of a file the store has not vetted. Caught around the page (app.py), so the other pages still work.
+STORE_FAILURES = (TrackerError, pl.exceptions.PolarsError, OSError)
+_TABLE_IN_MESSAGE = (re.compile(r"table '([a-z_]+)'"), re.compile(r"[/\\]([a-z_]+)[/\\]v\d{6}[/\\]"))
 PAGE_ROWS = 200
 HTML_PAGE_ROWS = 100
 MIME = {
@@ -61,8 +69,12 @@ class View:
 
 
 def sidebar_view(lang: str, *, group: bool = True, market: bool = False, markets: bool = False,
-                 competitors: bool = False, flow: bool = False, basis: bool = True) -> View:
-    """Render the filters this page uses in the sidebar (values from and to the URL) and return them."""
+                 competitors: bool = False, flow: bool = False, basis: bool = True,
+                 preferred_markets: Sequence[str] = ("USA",)) -> View:
+    """Render the filters this page uses in the sidebar (values from and to the URL) and return them.
+
+    The market selector starts at the first of ``preferred_markets`` that has data (a page about the EU survey
+    prefers the markets it covers)."""
     root = data.root()
     token = data.store_token(root)
     cfg = data.config()
@@ -80,7 +92,8 @@ def sidebar_view(lang: str, *, group: bool = True, market: bool = False, markets
     available_markets = data.markets_available(root, token, chosen_group) if market or markets else ()
     chosen_market = None
     if market:
-        default = "USA" if "USA" in available_markets else (available_markets[0] if available_markets else "USA")
+        default = next((m for m in preferred_markets if m in available_markets),
+                       available_markets[0] if available_markets else preferred_markets[0])
         chosen_market = select_country(lang, available_markets or [default], "market", default, "market")
     chosen_markets: tuple[str, ...] = ()
     if markets:
@@ -88,13 +101,37 @@ def sidebar_view(lang: str, *, group: bool = True, market: bool = False, markets
     chosen_competitors: tuple[str, ...] = ()
     if competitors:
         options = [c for c in exporters if c != exporter]
-        chosen_competitors = select_countries(lang, options, "competitors", cfg.scope.competitors[:5],
+        chosen_competitors = select_countries(lang, options, "competitors", default_competitors(cfg, exporter),
                                               "competitors")
     chosen_flow = select_choice(lang, "flow", FLOWS, "flow", "flow_") if flow else "import"
     chosen_basis = select_choice(lang, "basis", BASES, "basis", "basis_") if basis else "all"
     st.sidebar.caption(t("share_link", lang))
     return View(root, token, lang, chosen_group, exporter, years, chosen_market, chosen_markets, chosen_competitors,
                 chosen_flow, chosen_basis)
+
+
+def default_competitors(cfg, exporter: str, count: int = 5) -> list[str]:
+    """The first ``count`` of the home exporter and the configured competitors, the chosen exporter left out:
+    with exporter VNM, China (the home exporter) leads its rivals."""
+    scope = [cfg.scope.home_exporter, *cfg.scope.competitors]
+    return [c for c in dict.fromkeys(scope) if c != exporter][:count]
+
+
+def damaged_table(root: str, error: BaseException) -> str | None:
+    """The table behind a read failure: named in the store's message (tracker.store names it), else the first
+    table that cannot be read at all (a Polars error names a file at best)."""
+    text = str(error)
+    named = next((m.group(1) for pattern in _TABLE_IN_MESSAGE if (m := pattern.search(text))), None)
+    return named or data.unreadable_table(root, STORE_FAILURES)
+
+
+def store_failure(lang: str, error: BaseException) -> None:
+    """A friendly error box for a page that could not read the store: which table, and what to run. The details
+    (with paths) go to the server's log, never to the page."""
+    log.error("a dashboard page could not read the store", exc_info=error)
+    table = damaged_table(data.root(), error)
+    message = t("store_failure_table", lang, table=table) if table else t("store_failure", lang)
+    st.error(message, icon=":material/error:")
 
 
 def metrics_ready(view: View, *tables: str) -> bool:

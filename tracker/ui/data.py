@@ -14,10 +14,11 @@ import streamlit as st
 from tracker.alerts import read_alerts
 from tracker.config import Config, load_config
 from tracker.countries import country_table
+from tracker.errors import StoreError
 from tracker.export import applied_filters, export_bytes, filtered_table
 from tracker.metrics import METRIC_TABLES as metric_schemas
-from tracker.metrics import opportunity
 from tracker.reports import ReportInfo, list_reports
+from tracker.reports.files import read_report
 from tracker.status import DATA_TABLES, holds_sample, source_status, table_status
 from tracker.store import Store
 
@@ -38,7 +39,15 @@ def root() -> str:
 def store_token(root: str) -> str:
     """The live version of every table, read from the CURRENT pointers (a few tiny files, not cached)."""
     store = Store(root)
-    return ";".join(f"{table}={store.version_name(table) or '-'}" for table in (*DATA_TABLES, *METRIC_TABLES))
+    return ";".join(f"{table}={_version_or_mark(store, table)}" for table in (*DATA_TABLES, *METRIC_TABLES))
+
+
+def _version_or_mark(store: Store, table: str) -> str:
+    """A table's live version; ``!`` when its pointer is damaged (only the pages reading that table fail)."""
+    try:
+        return store.version_name(table) or "-"
+    except StoreError:
+        return "!"
 
 
 # ----------------------------------------------------------------------------- status
@@ -190,11 +199,6 @@ def regions() -> dict[str, str]:
     return dict(zip(table["iso3"].to_list(), table["region"].to_list(), strict=True))
 
 
-def opportunity_formula() -> str:
-    """The opportunity score's formula as the metrics module documents it."""
-    return (opportunity.__doc__ or "").strip()
-
-
 # ----------------------------------------------------------------------------- downloads
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
 def download_bytes(root: str, token: str, table: str, fmt: str, group: str | None = None,
@@ -212,6 +216,17 @@ def download_bytes(root: str, token: str, table: str, fmt: str, group: str | Non
     return export_bytes(frame, fmt, table=table, filters=described, bom=bom)
 
 
+def unreadable_table(root: str, failures: tuple[type[BaseException], ...]) -> str | None:
+    """The first table whose rows cannot even be counted, or None (asked only after a page failed to read)."""
+    store = Store(root)
+    for table in (*DATA_TABLES, *METRIC_TABLES, "alerts"):
+        try:
+            store.scan(table).select(pl.len()).collect()
+        except failures:
+            return table
+    return None
+
+
 def table_version(root: str, table: str) -> str:
     """The live version of one table (its CURRENT pointer): a cache key that changes when the table does."""
     return Store(root).version_name(table) or ""
@@ -226,6 +241,11 @@ def alert_rows(root: str, version: str) -> pl.DataFrame:
 
 
 def reports(root: str) -> list[ReportInfo]:
-    """Reports written under the data folder (a directory listing: cheap, never stale, not cached)."""
+    """Reports the tracker wrote under the data folder, unchanged since (a small read: never stale, not cached)."""
     return list_reports(root)
+
+
+def report_text(report: ReportInfo) -> str | None:
+    """A listed report's text, or None when it changed since it was listed."""
+    return read_report(report)
 

@@ -6,6 +6,8 @@ follow the language (USD millions and ``pp`` in English, 亿美元 and 个百分
 
 from __future__ import annotations
 
+import polars as pl
+
 from tracker.formatting import MISSING, fmt_number, fmt_pct, fmt_usd, is_missing  # noqa: F401 - re-exported for the pages
 
 LANGUAGES = {"en": "English", "zh": "中文"}
@@ -28,7 +30,7 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "No alerts yet. They are raised after each metrics refresh by the scheduler, or by "
         "`python -m tracker alerts`, from the rules in config/alerts.toml.",
         "zh": "暂无预警。调度器每次刷新指标后或运行 `python -m tracker alerts` 时，"
-        "按 config/alerts.toml 的规则生成预警。",
+        "按 `config/alerts.toml` 的规则生成预警。",
     },
     "reports": {"en": "Reports", "zh": "报告"},
     "no_reports": {
@@ -39,6 +41,37 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "report_pick": {"en": "Report to read", "zh": "选择报告"},
     "report_download": {"en": "Download this report", "zh": "下载此报告"},
+    "report_changed": {
+        "en": "This report changed after the tracker wrote it, so it is not shown. Write it again with "
+        "`python -m tracker report`.",
+        "zh": "该报告在写入后被改动，因此不予显示。请用 `python -m tracker report` 重新生成。",
+    },
+    "report_period": {"en": "Period", "zh": "期间"},
+    "report_format": {"en": "Format", "zh": "格式"},
+    "report_size_kb": {"en": "Size (KB)", "zh": "大小（KB）"},
+    "report_written": {"en": "Written (UTC)", "zh": "写入时间（UTC）"},
+    "all_groups": {"en": "All product groups", "zh": "全部产品组"},
+    "alert_first_seen": {"en": "First seen (UTC)", "zh": "首次发现（UTC）"},
+    "alert_last_seen": {"en": "Last seen (UTC)", "zh": "最近发现（UTC）"},
+    "alert_severity": {"en": "Severity", "zh": "级别"},
+    "alert_rule": {"en": "Rule", "zh": "规则"},
+    "alert_group": {"en": "Product group", "zh": "产品组"},
+    "alert_subject": {"en": "Subject", "zh": "对象"},
+    "alert_market": {"en": "Market", "zh": "市场"},
+    "alert_period": {"en": "Period", "zh": "期间"},
+    "alert_message": {"en": "Message", "zh": "内容"},
+    "alert_value": {"en": "Value", "zh": "数值"},
+    "alert_threshold": {"en": "Threshold", "zh": "阈值"},
+    "alert_sample": {"en": "Sample data", "zh": "样例数据"},
+    "alert_count": {"en": "Alerts", "zh": "预警数"},
+    "alert_usd_at_stake": {"en": "At stake ({usd})", "zh": "涉及金额（{usd}）"},
+    "severity_warning": {"en": "Warning", "zh": "警告"},
+    "severity_info": {"en": "Info", "zh": "提示"},
+    "rule_share_drop": {"en": "Market share fell", "zh": "市场份额下降"},
+    "rule_rca_cross": {"en": "RCA crossed 1", "zh": "显示性比较优势越过 1"},
+    "rule_unit_value_undercut": {"en": "Undercut on price", "zh": "竞争对手低价"},
+    "rule_import_drop": {"en": "Market imports fell", "zh": "市场进口下降"},
+    "rule_source_failing": {"en": "Source failing", "zh": "数据源持续失败"},
     "sample_banner": {
         "en": "Sample data: the numbers shown are generated for demonstration, not real trade statistics. "
         "Run `python -m tracker fetch` to load public data.",
@@ -65,6 +98,18 @@ LABELS: dict[str, dict[str, str]] = {
     "reporter": {"en": "Reporter", "zh": "申报国"},
     "last_period": {"en": "Last period", "zh": "最新期间"},
     # --- missing data / empty states
+    "store_failure_table": {
+        "en": "The table `{table}` in the data store cannot be read, so this page cannot be shown; the other pages "
+        "still work. On the server, run `python -m tracker store check` to find the damaged file and what to do.",
+        "zh": "数据存储中的数据表 `{table}` 无法读取，因此本页无法显示；其他页面不受影响。"
+        "请在服务器上运行 `python -m tracker store check`，查看损坏的文件及处理方法。",
+    },
+    "store_failure": {
+        "en": "The data store cannot be read, so this page cannot be shown; the other pages still work. On the "
+        "server, run `python -m tracker store check` to find the damaged file and what to do.",
+        "zh": "数据存储无法读取，因此本页无法显示；其他页面不受影响。"
+        "请在服务器上运行 `python -m tracker store check`，查看损坏的文件及处理方法。",
+    },
     "metrics_missing": {
         "en": "Metric tables are missing. Run `python -m tracker metrics` to compute them, then reload.",
         "zh": "缺少指标表。请运行 `python -m tracker metrics` 计算指标，然后刷新页面。",
@@ -92,6 +137,18 @@ LABELS: dict[str, dict[str, str]] = {
     "year_from": {"en": "From", "zh": "起始年份"},
     "year_to": {"en": "To", "zh": "截止年份"},
     "sort_by": {"en": "Sort by", "zh": "排序"},
+    "years_malformed": {  # the text asked for is not repeated: it could be anything, Markdown included
+        "en": "The years in the address are not a year or a range like 2020-2025: showing {shown}.",
+        "zh": "网址中的年份不是单个年份或 2020-2025 这样的区间：改为显示 {shown}。",
+    },
+    "years_outside": {
+        "en": "The address asked for years {asked}, but the data covers {low}–{high}: showing {shown}.",
+        "zh": "网址中的年份 {asked} 超出数据范围（{low}–{high}）：改为显示 {shown}。",
+    },
+    "years_clamped": {
+        "en": "The address asked for years {asked}; the data covers {low}–{high}, so {shown} is shown.",
+        "zh": "网址中的年份为 {asked}；数据范围为 {low}–{high}，因此显示 {shown}。",
+    },
     "table_rows": {"en": "Rows", "zh": "行"},
     "flow": {"en": "Trade flow", "zh": "贸易流向"},
     "flow_import": {"en": "Imports (market's report)", "zh": "进口（市场申报）"},
@@ -193,7 +250,7 @@ LABELS: dict[str, dict[str, str]] = {
     "hs_breakdown": {"en": "HS codes in the group", "zh": "产品组包含的 HS 编码"},
     "col_share_of_group": {"en": "Share of the group (%)", "zh": "占产品组比重（%）"},
     "hs_values_note": {
-        "en": "{exporter}'s sales of each code to the tracked markets in {year} (markets' import records; mirror "
+        "en": "Sales of each code by {exporter} to the tracked markets in {year} (markets' import records; mirror "
         "where a market did not report). Codes finer than the group's appear when a source reports them.",
         "zh": "{year} 年{exporter}各编码对所跟踪市场的销售额（依据各市场进口记录；未申报处采用镜像数据）。"
         "数据源报告更细编码时会单独列出。",
@@ -211,7 +268,7 @@ LABELS: dict[str, dict[str, str]] = {
     "kpi_markets_up": {"en": "Markets gaining share", "zh": "份额上升的市场"},
     "kpi_markets_down": {"en": "Markets losing share", "zh": "份额下降的市场"},
     # --- market page
-    "market_suppliers": {"en": "{market}'s imports of {group} by supplier", "zh": "{market} 按供应国的{group}进口"},
+    "market_suppliers": {"en": "Imports of {group} into {market}, by supplier", "zh": "{market} 按供应国的{group}进口"},
     "market_shares": {"en": "Supplier shares", "zh": "供应国份额"},
     "market_monthly": {"en": "Monthly market share of {exporter}", "zh": "{exporter} 的月度市场份额"},
     "market_prices": {"en": "Unit values by supplier (USD/kg)", "zh": "各供应国单位价值（美元/千克）"},
@@ -226,9 +283,10 @@ LABELS: dict[str, dict[str, str]] = {
     "competition_uv": {"en": "Unit-value positioning", "zh": "单位价值定位"},
     "competition_esi": {"en": "Export similarity (Finger–Kreinin)", "zh": "出口相似度（Finger–Kreinin）"},
     "esi_help": {
-        "en": "ESI = 100 · Σ min(s_a, s_b) over the shares of each market in the two exporters' exports: "
-        "100 = identical market mix, 0 = no overlap.",
-        "zh": "ESI = 100 · Σ min(s_a, s_b)，s 为各市场在两国出口中的占比：100 表示市场结构完全相同，0 表示没有重叠。",
+        "en": "Per market, ESI = 100 · Σ min(s_a, s_b) over the group's HS codes, where s is a code's share of "
+        "each exporter's sales of the group to that market: 100 = identical product mix, 0 = no product in common.",
+        "zh": "按市场计算：ESI = 100 · Σ min(s_a, s_b)，对产品组内各 HS 编码求和，s 为该编码在两国对该市场的本组"
+        "销售额中的占比：100 表示产品结构完全相同，0 表示没有共同产品。",
     },
     "cms_title": {"en": "Constant-market-share decomposition", "zh": "恒定市场份额分解"},
     "cms_help": {
@@ -244,12 +302,16 @@ LABELS: dict[str, dict[str, str]] = {
     # --- e-commerce
     "ecommerce_intro": {
         "en": "Share of individuals buying online, by seller origin (Eurostat household survey, EU markets), "
-        "next to the trend of {exporter}'s exports of {group} to the market.",
+        "next to the trend of exports of {group} from {exporter} to the market.",
         "zh": "网购个人比例（按卖家来源，欧盟统计局住户调查，欧盟市场），与 {exporter} 对该市场{group}出口走势对照。",
     },
     "ecommerce_sellers": {"en": "Bought online, by seller origin ({year})", "zh": "网购比例（按卖家来源，{year} 年）"},
     "ecommerce_categories": {
         "en": "Bought online, goods categories of {group}", "zh": "网购比例：{group}对应的商品类别",
+    },
+    "ecommerce_category_codes": {
+        "en": "Survey categories (Eurostat isoc_ec_ibgs codes): {codes}.",
+        "zh": "调查商品类别（括号内为欧盟统计局的类别代码）：{codes}。",
     },
     "ecommerce_no_categories": {
         "en": "This group has no e-commerce survey category in config/product_groups.toml.",
@@ -266,6 +328,15 @@ LABELS: dict[str, dict[str, str]] = {
     "I_BPG_EU": {"en": "From sellers in other EU countries", "zh": "向其他欧盟国家卖家购买"},
     "I_BPG_WRLD": {"en": "From sellers outside the EU", "zh": "向欧盟以外卖家购买"},
     "I_BPG_FOR": {"en": "From foreign sellers", "zh": "向外国卖家购买"},
+    # goods categories of the survey (isoc_ec_ibgs), as config/product_groups.toml maps them to groups
+    "I_BCLOT": {"en": "Clothes, shoes or accessories", "zh": "服装、鞋或配饰"},
+    "I_BSPG": {"en": "Sports goods (excluding sport clothing)", "zh": "运动用品（不含运动服）"},
+    "I_BTOYC": {"en": "Children's toys or childcare items", "zh": "儿童玩具或育儿用品"},
+    "I_BFURN": {"en": "Furniture, home accessories or gardening products", "zh": "家具、家居饰品或园艺用品"},
+    "I_BMED": {"en": "Medicine or dietary supplements", "zh": "药品或膳食补充剂"},
+    "I_BCBW": {"en": "Cosmetics, beauty or wellness products", "zh": "化妆品、美容或保健产品"},
+    "I_BHHAP": {"en": "Household appliances", "zh": "家用电器"},
+    "I_BCEEQ": {"en": "Consumer electronics or computer equipment", "zh": "消费电子产品或计算机设备"},
     # --- opportunities
     "opportunities_intro": {
         "en": "Markets ranked by opportunity for {exporter} in {group}, {year}.",
@@ -284,6 +355,29 @@ LABELS: dict[str, dict[str, str]] = {
     "reason_online": {"en": "{value}% buy online", "zh": "{value}% 的人网购"},
     "reason_online_unknown": {"en": "no e-commerce survey", "zh": "无电商调查数据"},
     "formula": {"en": "How the score is computed", "zh": "得分计算方法"},
+    "formula_text": {
+        "en": "For each market, in the group's latest year Y:\n"
+        "  raw   = size × growth factor × headroom × price factor × e-commerce factor\n"
+        "  score = 100 × raw / the highest raw of the group's markets   (0–100)\n\n"
+        "size               the market's imports of the group from the world in Y (USD)\n"
+        "growth factor      1 + the market's import growth (3-year CAGR, else year on year; 0 when unknown),\n"
+        "                   kept within {growth_low}–{growth_high}\n"
+        "headroom           1 − the market share of {home} (1 where it does not sell)\n"
+        "price factor       1 / the unit value of {home} relative to the competitors' median, kept within "
+        "{price_low}–{price_high}; 1 when unknown\n"
+        "e-commerce factor  1 + {weight} × share of people buying the group's goods online (%) / 100; "
+        "1 without survey data\n\n"
+        "Left out: {home} itself, and markets with no breakdown by supplier.",
+        "zh": "对每个市场，取该产品组的最新年度 Y：\n"
+        "  原始值 = 市场规模 × 增长系数 × 提升空间 × 价格系数 × 电商系数\n"
+        "  得分   = 100 × 原始值 ÷ 该产品组各市场原始值的最大值（0–100）\n\n"
+        "市场规模   Y 年该市场自全球进口本产品组的金额（美元）\n"
+        "增长系数   1 + 该市场进口增长率（三年复合增长率，否则为同比；未知时为 0），限定在 {growth_low}–{growth_high}\n"
+        "提升空间   1 − {home}在该市场的份额（未销售时为 1）\n"
+        "价格系数   1 ÷ {home}相对竞争对手中位数的单位价值，限定在 {price_low}–{price_high}；未知时为 1\n"
+        "电商系数   1 + {weight} × 网购本产品组商品的个人比例（%）÷ 100；无调查数据时为 1\n\n"
+        "不参与排名：{home}本身，以及没有按供应国拆分数据的市场。",
+    },
     # --- downloads
     "downloads_intro": {
         "en": "Every table behind the pages, filtered as on screen. CSV is formula-safe (cells starting with "
@@ -293,6 +387,88 @@ LABELS: dict[str, dict[str, str]] = {
         "包含数据来源与样例标记，与相同筛选条件下的 `python -m tracker export` 输出逐字节一致。",
     },
     "download": {"en": "Download", "zh": "下载"},
+    "downloads_columns_note": {
+        "en": "The preview shows the file's own column names (see README, Data model).",
+        "zh": "预览中的列名与下载文件中的列名相同（英文字段名，说明见 README 的数据模型部分）。",
+    },
+    # --- the store's tables: a title and what one row is (Data & downloads, Data status)
+    "table_trade": {"en": "Trade flows", "zh": "贸易流量"},
+    "table_trade_help": {
+        "en": "Goods trade flows: one row per source, flow, reporter, partner, HS code and period.",
+        "zh": "商品贸易流量：每行对应一个数据源、流向、申报国、贸易伙伴、HS 编码和期间。",
+    },
+    "table_ecommerce": {"en": "E-commerce survey", "zh": "电商调查"},
+    "table_ecommerce_help": {
+        "en": "E-commerce survey indicators: one row per source, indicator, market, category, unit and period.",
+        "zh": "电商调查指标：每行对应一个数据源、指标、市场、商品类别、单位和期间。",
+    },
+    "table_macro": {"en": "Market indicators", "zh": "市场宏观指标"},
+    "table_macro_help": {
+        "en": "Market size and readiness indicators (World Bank): one row per source, indicator, market, year.",
+        "zh": "市场规模与准备度指标（世界银行）：每行对应一个数据源、指标、市场和年份。",
+    },
+    "table_fetch_log": {"en": "Fetch log", "zh": "抓取日志"},
+    "table_fetch_log_help": {
+        "en": "One row per fetch attempt, successful or not.", "zh": "每次抓取尝试一行，无论成功与否。",
+    },
+    "table_alerts": {"en": "Alerts", "zh": "预警"},
+    "table_alerts_help": {"en": "Alerts raised by the rules of config/alerts.toml.", "zh": "按预警规则生成的预警。"},
+    "table_group_market": {"en": "Markets by product group", "zh": "各产品组的市场表现"},
+    "table_group_market_help": {
+        "en": "Per product group, exporter, market and year: sales, market share, growth and price position.",
+        "zh": "按产品组、出口国、市场和年份：销售额、市场份额、增长和价格定位。",
+    },
+    "table_group_exporter": {"en": "Exporters by product group", "zh": "各产品组的出口国表现"},
+    "table_group_exporter_help": {
+        "en": "Per product group, exporter and year: world position, specialisation, concentration, momentum.",
+        "zh": "按产品组、出口国和年份：世界地位、专业化程度、集中度和增长势头。",
+    },
+    "table_group_competition": {"en": "Competition", "zh": "竞争对比"},
+    "table_group_competition_help": {
+        "en": "An exporter against each competitor, per group, market and year: similarity, shares, prices.",
+        "zh": "出口国与各竞争对手对比，按产品组、市场和年份：出口相似度、份额和价格。",
+    },
+    "table_group_cms": {"en": "Constant-market-share decomposition", "zh": "恒定市场份额分解"},
+    "table_group_cms_help": {
+        "en": "Each exporter's change in sales of a group between two years, split into its causes.",
+        "zh": "各出口国某产品组销售额在两个年份之间的变化，按成因拆分。",
+    },
+    "table_group_opportunity": {"en": "Market opportunities", "zh": "市场机会"},
+    "table_group_opportunity_help": {
+        "en": "Market-opportunity score for the home exporter per group and market in the latest year "
+        "(formula on the Opportunities page).",
+        "zh": "本国出口国在最新年度按产品组和市场计算的市场机会得分（计算方法见“市场机会”页）。",
+    },
+    "table_group_market_monthly": {"en": "Monthly market shares", "zh": "月度市场份额"},
+    "table_group_market_monthly_help": {
+        "en": "Monthly market share per group, exporter and market (monthly rows only).",
+        "zh": "按产品组、出口国和市场的月度市场份额（仅月度数据）。",
+    },
+    "table_group_hs": {"en": "HS codes by product group", "zh": "各产品组的 HS 编码构成"},
+    "table_group_hs_help": {
+        "en": "Per product group, exporter, HS code and year: what the group's sales are made of.",
+        "zh": "按产品组、出口国、HS 编码和年份：产品组销售额的构成。",
+    },
+    # --- sources, as the status page names them
+    "source_comtrade": {"en": "UN Comtrade", "zh": "联合国 Comtrade"},
+    "source_census": {"en": "US Census Bureau", "zh": "美国人口普查局"},
+    "source_comext": {"en": "Eurostat Comext", "zh": "欧盟统计局 Comext"},
+    "source_eurostat_ecommerce": {"en": "Eurostat e-commerce survey", "zh": "欧盟统计局电商调查"},
+    "source_worldbank": {"en": "World Bank", "zh": "世界银行"},
+    "source_sample": {"en": "Sample data", "zh": "样例数据"},
+    # --- status table headers
+    "col_table": {"en": "Table", "zh": "数据表"},
+    "col_rows": {"en": "Rows", "zh": "行数"},
+    "col_sources": {"en": "Sources", "zh": "数据来源"},
+    "col_source": {"en": "Source", "zh": "数据来源"},
+    "col_first_period": {"en": "First period", "zh": "最早期间"},
+    "col_last_period": {"en": "Last period", "zh": "最新期间"},
+    "col_newest_period": {"en": "Newest period", "zh": "最新期间"},
+    "col_newest_fetch": {"en": "Newest fetch (UTC)", "zh": "最近抓取（UTC）"},
+    "col_last_success": {"en": "Last success (UTC)", "zh": "最近成功（UTC）"},
+    "col_last_error_at": {"en": "Last error (UTC)", "zh": "最近出错（UTC）"},
+    "col_last_error": {"en": "Last error message", "zh": "最近错误信息"},
+    "col_stored": {"en": "Computed", "zh": "已计算"},
     "rows_shown": {"en": "{shown:,} of {total:,} rows shown", "zh": "显示 {total:,} 行中的 {shown:,} 行"},
     "page_number": {"en": "Page", "zh": "页码"},
     "csv_bom": {"en": "CSV with BOM (for Excel)", "zh": "CSV 带 BOM（便于 Excel 打开）"},
@@ -325,12 +501,28 @@ LABELS: dict[str, dict[str, str]] = {
     "provenance_note": {
         "en": "Provenance: reported = the importer's own report; mirror = the exporter's report used as fallback "
         "(for an exporter's world totals: the markets' reports); estimated = derived, e.g. a market's imports "
-        "from the world as the sum of its recorded suppliers; mixed = several kinds went in. The data basis "
-        "filter looks at the sales value alone: \"Mirror only\" keeps the sales taken from the exporter's report.",
-        "zh": "数据来源类型：reported = 进口国自身申报；mirror = 以出口国申报替代"
-        "（出口国对世界的总额则以各市场申报替代）；estimated = 推算值，如以已记录供应国之和代替市场自世界的进口总额；"
-        "mixed = 多种兼有。“数据口径”筛选只看销售额本身：“仅镜像数据”保留销售额取自出口国申报的行。",
+        "from the world as the sum of its recorded suppliers; reconciled = CEPII BACI, where both reports were "
+        "reconciled; mixed = several kinds went in. The data basis filter looks at the sales value alone: "
+        "\"Mirror only\" keeps the sales taken from the exporter's report.",
+        "zh": "数据来源类型：申报 = 进口国自身申报；镜像 = 以出口国申报替代"
+        "（出口国对世界的总额则以各市场申报替代）；估算 = 推算值，如以已记录供应国之和代替市场自世界的进口总额；"
+        "核对 = CEPII BACI 数据库对双方申报核对后的数值；混合 = 多种兼有。"
+        "“数据口径”筛选只看销售额本身：“仅镜像数据”保留销售额取自出口国申报的行。",
     },
+    # --- World Bank regions (tracker/data countries reference) and provenance values, shown in tables
+    "region_Latin America & Caribbean": {"en": "Latin America & Caribbean", "zh": "拉丁美洲和加勒比"},
+    "region_Europe & Central Asia": {"en": "Europe & Central Asia", "zh": "欧洲和中亚"},
+    "region_Middle East & North Africa": {"en": "Middle East & North Africa", "zh": "中东和北非"},
+    "region_South Asia": {"en": "South Asia", "zh": "南亚"},
+    "region_Sub-Saharan Africa": {"en": "Sub-Saharan Africa", "zh": "撒哈拉以南非洲"},
+    "region_East Asia & Pacific": {"en": "East Asia & Pacific", "zh": "东亚和太平洋"},
+    "region_North America": {"en": "North America", "zh": "北美"},
+    "region_Aggregate": {"en": "Aggregate", "zh": "汇总"},
+    "provenance_reported": {"en": "reported", "zh": "申报"},
+    "provenance_mirror": {"en": "mirror", "zh": "镜像"},
+    "provenance_mixed": {"en": "mixed", "zh": "混合"},
+    "provenance_estimated": {"en": "estimated", "zh": "估算"},
+    "provenance_reconciled": {"en": "reconciled", "zh": "核对"},
     # --- units
     "usd_unit": {"en": "USD m", "zh": "亿美元"},
     "pp_unit": {"en": "pp", "zh": "个百分点"},
@@ -350,6 +542,18 @@ def t(key: str, lang: str, **values: object) -> str:
     if "{" not in text:
         return text
     return text.format(usd=LABELS["usd_unit"][lang], pp=LABELS["pp_unit"][lang], **values)
+
+
+def t_or(key: str, lang: str, fallback: str) -> str:
+    """The label for ``key`` when there is one, else ``fallback`` (values named by data: rules, severities)."""
+    return t(key, lang) if key in LABELS else fallback
+
+
+def labelled(column: str, prefix: str, lang: str) -> pl.Expr:
+    """A Polars expression: ``column``'s values through the ``prefix + value`` labels (unknown values kept)."""
+    keys = [key.removeprefix(prefix) for key in LABELS if key.startswith(prefix)]
+    return pl.col(column).replace_strict({k: t(prefix + k, lang) for k in keys}, default=pl.col(column),
+                                         return_dtype=pl.String)
 
 
 def usd_divisor(lang: str) -> float:

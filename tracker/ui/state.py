@@ -13,6 +13,7 @@ the session and written back (``restore_url``): the address bar always shows the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -122,7 +123,8 @@ def select_countries(lang: str, options: Sequence[str], param: str, default: Seq
                      help_key: str | None = None) -> tuple[str, ...]:
     """A sidebar multiselect bound to a comma list in ``?param=``."""
     raw = get_param(param)
-    wanted = [c for c in raw.split(",") if c in options] if raw else [c for c in default if c in options]
+    asked = raw.split(",") if raw else default
+    wanted = list(dict.fromkeys(c for c in asked if c in options))  # each once, known ones only
     key = f"f_{param}"
     if key in st.session_state and any(c not in options for c in st.session_state[key]):
         del st.session_state[key]
@@ -135,28 +137,49 @@ def select_countries(lang: str, options: Sequence[str], param: str, default: Seq
     return tuple(chosen)
 
 
+YEARS_PATTERN = re.compile(r"^\s*(\d{4})\s*(?:[-–]\s*(\d{4})\s*)?$")
+
+
+def parse_years(raw: str | None, available: Sequence[int]) -> tuple[Years, str | None]:
+    """The range ``?years=`` asks for, within the data's years, and a note when the request was changed.
+
+    ``2024-2019`` is read as 2019–2024; a range reaching past the data is clamped to it; a range wholly outside
+    it, or text that is not ``YYYY`` or ``YYYY-YYYY``, falls back to the last six years. The note is a label key.
+    """
+    low, high = min(available), max(available)
+    default = Years(max(low, high - 5), high)
+    if not raw:
+        return default, None
+    match = YEARS_PATTERN.match(raw)
+    if match is None:
+        return default, "years_malformed"
+    first, last = sorted(int(part) for part in match.groups(default=match.group(1)))
+    if last < low or first > high:
+        return default, "years_outside"
+    clamped = Years(max(low, first), min(high, last))
+    return clamped, ("years_clamped" if (clamped.first, clamped.last) != (first, last) else None)
+
+
 def select_years(lang: str, available: Sequence[int]) -> Years:
     """First and last year, side by side, bound to ``?years=first-last`` (default: the last six years available).
 
-    Two selectboxes rather than a range slider, so the sidebar needs no widget type of its own for years.
+    Two selectboxes rather than a range slider, so the sidebar needs no widget type of its own for years. A
+    request outside the data (``?years=2026-2030``) or malformed is changed, and a note in the sidebar says so.
     """
     if not available:
         return Years(0, 0)
     low, high = min(available), max(available)
-    first, last = max(low, high - 5), high
     raw = get_param("years")
-    if raw:
-        try:
-            parts = [int(p) for p in raw.split("-")]
-            first, last = max(low, min(parts)), min(high, max(parts))
-        except ValueError:
-            pass
+    wanted, note = parse_years(raw, available)
+    if note:
+        st.sidebar.caption(t(note, lang, asked=raw, low=low, high=high, shown=wanted.label))
     if low == high:
         return Years(low, high)
     options = list(range(low, high + 1))
     chosen: list[int] = []
     for column, key, label, value in zip(st.sidebar.columns(2), ("f_year_from", "f_year_to"),
-                                         (t("year_from", lang), t("year_to", lang)), (first, last), strict=True):
+                                         (t("year_from", lang), t("year_to", lang)), (wanted.first, wanted.last),
+                                         strict=True):
         if key in st.session_state and st.session_state[key] not in options:
             del st.session_state[key]
         chosen.append(column.selectbox(label, options, index=options.index(value), key=key))

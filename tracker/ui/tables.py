@@ -23,16 +23,19 @@ from tracker.formatting import MISSING, fmt_number, is_missing
 
 Kind = Literal["text", "number", "signed", "link", "sparkline"]
 TABLE_CLASS = "tracker-table"
-# Scoped to the table's class; inherits the theme's colours so it reads in light and dark mode alike.
+# Scoped to the table's class; inherits the theme's colours so it reads in light and dark mode alike. No fixed
+# height: every row of the block on show is on the page (longer tables are paged visibly, see components.py);
+# headers and names wrap so all columns fit a laptop screen (horizontal scroll is only a last resort).
 STYLE = f"""<style>
-.{TABLE_CLASS}-wrap {{max-height: 36rem; overflow: auto; margin-bottom: .5rem;
+.{TABLE_CLASS}-wrap {{overflow-x: auto; margin-bottom: .5rem;
   border: 1px solid rgba(128,128,128,.25); border-radius: .5rem;}}
-.{TABLE_CLASS} {{border-collapse: collapse; width: 100%; font-size: .875rem; margin: 0;}}
-.{TABLE_CLASS} th {{position: sticky; top: 0; background: var(--background-color, #fff); z-index: 1;
-  text-align: right; font-weight: 600; padding: .35rem .6rem; border-bottom: 1px solid rgba(128,128,128,.4);}}
-.{TABLE_CLASS} td {{text-align: right; padding: .25rem .6rem; border-bottom: 1px solid rgba(128,128,128,.15);
+.{TABLE_CLASS} {{border-collapse: collapse; width: 100%; font-size: .8125rem; margin: 0;}}
+.{TABLE_CLASS} th {{background: var(--background-color, #fff); vertical-align: bottom;
+  text-align: right; font-weight: 600; padding: .3rem .4rem; border-bottom: 1px solid rgba(128,128,128,.4);}}
+.{TABLE_CLASS} td {{text-align: right; padding: .2rem .4rem; border-bottom: 1px solid rgba(128,128,128,.15);
   white-space: nowrap; font-variant-numeric: tabular-nums;}}
 .{TABLE_CLASS} th.t, .{TABLE_CLASS} td.t {{text-align: left;}}
+.{TABLE_CLASS} td.t {{white-space: normal;}}
 .{TABLE_CLASS} td.up {{color: #1a7f37;}}
 .{TABLE_CLASS} td.down {{color: #cf222e;}}
 .{TABLE_CLASS} th.sorted {{text-decoration: underline;}}

@@ -72,12 +72,13 @@ if metrics_ready(view, "group_competition"):
     if esi.is_empty():
         empty_state(lang, f"{view.exporter_name} · {view.group_name}", str(year))
     else:
-        wide = esi.pivot(on="competitor", index="market", values="esi").sort("market")
-        wide = wide.with_columns(
+        wide = esi.pivot(on="competitor", index="market", values="esi")
+        rivals = [c for c in view.competitors if c in wide.columns]  # in the order chosen in the sidebar
+        wide = wide.select(
             pl.col("market").replace_strict({c: country_name(c, lang) for c in wide["market"].to_list()},
-                                            default=pl.col("market"))
-        ).rename({"market": t("col_market", lang)})
-        wide = wide.rename({c: country_name(c, lang) for c in wide.columns[1:]})
+                                            default=pl.col("market")).alias(t("col_market", lang)),
+            *[pl.col(c).alias(country_name(c, lang)) for c in rivals],
+        ).sort(t("col_market", lang))  # the names shown, not the ISO codes behind them
         st.dataframe(wide, hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(c, format="%.0f") for c in wide.columns[1:]})
         download_buttons(view, "group_competition", group=view.group, exporter=view.exporter, years=(year,),

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from tracker.countries import name as country_name
-from tracker.schemas import TABLES
 from tracker.status import DATA_TABLES
 from tracker.ui import data
 from tracker.ui.components import download_buttons, metrics_ready, paged_dataframe, sidebar_view
@@ -39,6 +38,7 @@ market = None if market_choice == ALL else market_choice
 
 st.title(t("page_downloads", lang))
 st.caption(t("downloads_intro", lang))
+st.caption(t("downloads_columns_note", lang))
 if metrics_ready(view, "group_market", "group_exporter"):
     for table, applies in TABLE_FILTERS.items():
         if table not in DATA_TABLES and not data.has_table(view.root, view.token, table):
@@ -49,8 +49,8 @@ if metrics_ready(view, "group_market", "group_exporter"):
             "market": market if "market" in applies else None,
             "years": view.years.as_tuple if "years" in applies else None,
         }
-        st.subheader(f"`{table}`")
-        st.caption(TABLES[table].meaning)
+        st.subheader(t(f"table_{table}", lang))
+        st.caption(t(f"table_{table}_help", lang))
         flow = view.flow if "flow" in applies else None
         rows = data.table_rows(view.root, view.token, table, filters["group"], filters["exporter"],
                                filters["market"], filters["years"], view.basis, annual=False, flow=flow)

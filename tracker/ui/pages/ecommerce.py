@@ -6,13 +6,26 @@ import streamlit as st
 from tracker.countries import name as country_name
 from tracker.ui import charts, data
 from tracker.ui.components import caveats, download_buttons, empty_state, sidebar_view
-from tracker.ui.i18n import t
+from tracker.ui.i18n import t, t_or
 from tracker.ui.state import current_language
 
 ORIGINS = ("I_BPG_EU", "I_BPG_WRLD")
 
+SURVEY_FIRST = ("DEU", "FRA", "ITA", "ESP", "NLD", "POL")  # large EU markets, preferred as the default
+
+
+
+def category_name(code: str, lang: str) -> str:
+    """A survey indicator or goods category by its name in ``lang``; a code without a label shows as itself."""
+    return t_or(code, lang, code)
+
+
 lang = current_language()
-view = sidebar_view(lang, market=True)
+surveyed = data.ecommerce_rows(data.root(), data.store_token(data.root()))
+covered = sorted(set(surveyed["market"].to_list())) if surveyed.height else []
+# The survey covers EU countries only: start at a market it covers so the comparison below has data.
+view = sidebar_view(lang, market=True,
+                    preferred_markets=[*[m for m in SURVEY_FIRST if m in covered], *covered, "USA"])
 group = data.config().group(view.group)
 market = view.market or "DEU"
 market_name = country_name(market, lang)
@@ -47,14 +60,15 @@ else:
         if categories.is_empty():
             empty_state(lang, ", ".join(group.ecommerce_categories), str(survey_year))
         else:
-            labels = {c: f"{c}" for c in group.ecommerce_categories}
+            labels = {c: category_name(c, lang) for c in group.ecommerce_categories}
             shown = categories.with_columns(pl.col("category").replace_strict(labels, default=pl.col("category")))
             st.plotly_chart(
                 charts.grouped_bars(shown, "market", "category", "value", lang, "", t("col_share_pct_people", lang)),
                 key="ecommerce_categories", config=charts.PLOT_CONFIG,
             )
-            labels_used = categories.select("category", "indicator_label").unique().sort("category")
-            st.caption("; ".join(f"{r['category']}: {r['indicator_label']}" for r in labels_used.iter_rows(named=True)))
+            used = categories["category"].unique().sort().to_list()
+            st.caption(t("ecommerce_category_codes", lang,
+                         codes="; ".join(f"{labels.get(c, c)} ({c})" for c in used)))
 
 # Against the trade trend in one market.
 st.subheader(f"{t('ecommerce_vs_trade', lang)} · {market_name}")
@@ -79,7 +93,7 @@ with right:
     if local.is_empty():
         st.info(t("no_ecommerce", lang, market=market_name), icon=":material/info:")
     else:
-        names = {c: t(c, lang) if c in ("I_BPG_FOR", *ORIGINS) else c for c in wanted}
+        names = {c: category_name(c, lang) for c in wanted}
         st.plotly_chart(
             charts.lines(local, "year", "value", "indicator", lang, t("ecommerce_survey", lang, market=market_name),
                          "%", kind="raw", names=names),

@@ -4,6 +4,8 @@ Only the section chosen with the buttons under the headline (``?section=``) is d
 markets (map and table, the default), trends, top exporters, HS codes.
 """
 
+from html import escape
+
 import polars as pl
 import streamlit as st
 
@@ -22,7 +24,7 @@ from tracker.ui.components import (
     sorted_table,
 )
 from tracker.ui.hs import describe
-from tracker.ui.i18n import fmt_number, fmt_pct, fmt_pp, fmt_usd, t
+from tracker.ui.i18n import fmt_number, fmt_pct, fmt_pp, fmt_usd, labelled, t
 from tracker.ui.state import current_language, select_section
 from tracker.ui.tables import Column
 
@@ -81,7 +83,7 @@ def markets_section(view: View, group: ProductGroup) -> None:
     shown = shown.with_columns(
         region=pl.col("market").replace_strict(data.regions(), default=None),
         market_link=pl.format("./market?market={}&" + query, pl.col("market")),
-    )
+    ).with_columns(labelled("region", "region_", lang), labelled("provenance", "provenance_", lang))
     columns = [
         Column("market_name", t("col_market", lang), "link", href="market_link", help=t("open_market_help", lang)),
         Column("market", "ISO3", "text"),
@@ -187,8 +189,9 @@ group = data.config().group(view.group)
 st.title(group.name(lang))
 if group.proxy:
     st.warning(t("proxy_note", lang), icon=":material/extension:")
-if group.notes:
-    st.caption(group.notes)
+if group.notes and lang == "en":  # the notes in config are English; the zh page lists codes in the HS section
+    # Config text as typed, escaped HTML: through Markdown, an image in it was fetched and a URL became a link.
+    st.html(f'<p class="group-notes" style="font-size:.875rem;opacity:.75;margin:0">{escape(group.notes)}</p>')
 ready = metrics_ready(view, "group_market", "group_exporter")
 own = (data.table_rows(view.root, view.token, "group_exporter", group=view.group, exporter=view.exporter,
                        years=view.years.as_tuple, basis=view.basis) if ready else pl.DataFrame())

@@ -14,7 +14,7 @@ from tracker.ui.components import (
     number_columns,
     sidebar_view,
 )
-from tracker.ui.i18n import t
+from tracker.ui.i18n import labelled, t
 from tracker.ui.state import current_language
 
 TOP_SUPPLIERS = 8
@@ -69,6 +69,7 @@ if metrics_ready(view, "group_market"):
         }
         columns = ["exporter_name", "exporter", "export_value_usd", "market_share", "market_share_change_pp",
                    "growth_yoy", "unit_value_usd_per_kg", "relative_unit_value", "provenance"]
+        shown = shown.with_columns(labelled("provenance", "provenance_", lang))
         st.dataframe(shown.select(columns), hide_index=True, width="stretch", column_config=config)
         download_buttons(view, "group_market", group=view.group, market=market, years=view.years.as_tuple,
                          key="market")

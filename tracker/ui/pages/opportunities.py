@@ -4,6 +4,7 @@ import polars as pl
 import streamlit as st
 
 from tracker.countries import name as country_name
+from tracker.metrics.opportunity import ECOMMERCE_WEIGHT, GROWTH_CLIP, PRICE_CLIP
 from tracker.ui import charts, data
 from tracker.ui.components import (
     caveats,
@@ -15,7 +16,7 @@ from tracker.ui.components import (
     paged_dataframe,
     sidebar_view,
 )
-from tracker.ui.i18n import fmt_pct, fmt_usd, t
+from tracker.ui.i18n import fmt_pct, fmt_usd, labelled, t
 from tracker.ui.state import current_language
 
 
@@ -74,13 +75,18 @@ if metrics_ready(view, "group_opportunity"):
                 "relative_unit_value": ("col_relative_uv", "%.2f"),
                 "ecommerce_online_pct": ("col_share_pct_people", "%.0f"),
             }),
+            "provenance": st.column_config.TextColumn(t("col_provenance", lang), help=t("provenance_note", lang)),
         }
         columns = ["rank", "market_name", "score", "reasons", "market_imports_usd", "market_growth",
                    "exporter_share", "relative_unit_value", "ecommerce_online_pct", "provenance"]
+        shown = shown.with_columns(labelled("provenance", "provenance_", lang)) if "provenance" in shown.columns \
+            else shown
         paged_dataframe(shown.select([c for c in columns if c in shown.columns]), lang, "opportunities",
                         column_config=config)
         download_buttons(view, "group_opportunity", group=view.group, years=view.years.as_tuple,
                          key="opportunities")
     st.subheader(t("formula", lang))
-    st.code(data.opportunity_formula() or "tracker.metrics.opportunity", language=None)
+    st.code(t("formula_text", lang, home=country_name(home, lang), growth_low=GROWTH_CLIP[0],
+              growth_high=GROWTH_CLIP[1], price_low=PRICE_CLIP[0], price_high=PRICE_CLIP[1],
+              weight=ECOMMERCE_WEIGHT), language=None, wrap_lines=True)
 caveats(lang)

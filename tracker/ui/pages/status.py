@@ -1,12 +1,39 @@
-"""Data status: what the store holds per table and source, metric tables, and latest-year coverage."""
+"""Data status: what the store holds per table and source, metric tables, and latest-year coverage.
+
+The tables are plain HTML in the page's language: named tables and sources, counts with separators, "–" for
+nothing yet (never "None"), times in UTC to the minute.
+"""
 
 import polars as pl
 import streamlit as st
 
 from tracker.countries import name as country_name
 from tracker.ui import data
-from tracker.ui.i18n import t
+from tracker.ui.i18n import t, t_or
 from tracker.ui.state import current_language
+from tracker.ui.tables import Column, html_table
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def readable(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Table and source ids as names, times as text (the HTML table writes nulls as "–")."""
+    def names(prefix: str):
+        return lambda value: ", ".join(t_or(f"{prefix}{v}", lang, v) for v in value.split(", "))
+
+    return frame.with_columns(
+        *[pl.col(c).map_elements(names("table_"), return_dtype=pl.String) for c in ("table",) if c in frame.columns],
+        *[pl.col(c).map_elements(names("source_"), return_dtype=pl.String)
+          for c in ("source", "sources") if c in frame.columns],
+        *[pl.col(c).dt.strftime(TIME_FORMAT) for c, kind in frame.schema.items() if isinstance(kind, pl.Datetime)],
+    )
+
+
+def columns(frame: pl.DataFrame, lang: str) -> list[Column]:
+    """Every column of ``frame`` with its header in ``lang``; counts as whole numbers, the rest as text."""
+    return [Column(c, t(f"col_{c}", lang), "number" if frame.schema[c].is_integer() else "text", decimals=0)
+            for c in frame.columns]
+
 
 lang = current_language()
 root = data.root()
@@ -17,27 +44,32 @@ tables = data.store_tables(root, token)
 if tables["rows"].sum() == 0:
     st.info(t("no_data", lang))
 st.subheader(t("tables", lang))
-st.dataframe(tables, hide_index=True, width="stretch")
+st.html(html_table(readable(tables, lang), columns(tables, lang)))
 st.subheader(t("sources", lang))
-st.dataframe(data.store_sources(root, token), hide_index=True, width="stretch")
+sources = data.store_sources(root, token)
+st.html(html_table(readable(sources, lang), columns(sources, lang)))
 
 st.subheader(t("metric_tables", lang))
 metrics = data.metric_table_status(root, token)
 if not metrics["stored"].any():
     st.info(t("metrics_missing", lang), icon=":material/info:")
-st.dataframe(metrics, hide_index=True, width="stretch")
+shown = readable(metrics, lang).with_columns(
+    pl.when(pl.col("stored")).then(pl.lit("✓")).otherwise(pl.lit("–")).alias("stored")
+)
+st.html(html_table(shown, columns(metrics.with_columns(pl.col("stored").cast(pl.String)), lang)))
 
 st.subheader(t("coverage", lang))
 st.caption(t("coverage_help", lang))
 coverage = data.reporter_coverage(root, token)
 if coverage.height:
     years = [c for c in coverage.columns if c.isdigit()]
-    shown = coverage.with_columns(
+    shown = readable(coverage, lang).with_columns(
         pl.col("reporter").replace_strict({c: country_name(c, lang) for c in coverage["reporter"].to_list()},
                                           default=pl.col("reporter")).alias("name"),
         *[pl.when(pl.col(y)).then(pl.lit("✓")).otherwise(pl.lit("–")).alias(y) for y in years],
     )
-    st.dataframe(
-        shown.select("name", "reporter", *years, "last_period", "sources"), hide_index=True, width="stretch",
-        column_config={"name": t("reporter", lang), "last_period": t("last_period", lang)},
-    )
+    st.html(html_table(shown, [
+        Column("name", t("reporter", lang), "text"), Column("reporter", "ISO3", "text"),
+        *[Column(y, y, "text") for y in years], Column("last_period", t("last_period", lang), "text"),
+        Column("sources", t("col_sources", lang), "text"),
+    ], row_key="reporter"))
