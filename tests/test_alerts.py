@@ -37,7 +37,7 @@ def market(rows: list[dict[str, object]]) -> pl.LazyFrame:
     defaults = {"group": "toys", "exporter": "CHN", "market": "USA", "year": 2024, "export_value_usd": 100.0,
                 "market_imports_usd": 1000.0, "market_share": 0.1, "market_share_change_pp": 0.0,
                 "growth_yoy": None, "unit_value_usd_per_kg": None, "competitors_median_uv_usd_per_kg": None,
-                "relative_unit_value": None, **PROVENANCE}
+                "relative_unit_value": None, "value_provenance": "reported", **PROVENANCE}
     return _frame(GROUP_MARKET, defaults, rows)
 
 

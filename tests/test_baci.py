@@ -315,6 +315,16 @@ def test_baci_metrics_read_baci_for_its_years_and_api_sources_after(store: Store
     assert exporter["tc_index"] == pytest.approx((30 - 25) / (30 + 25))
     assert exporter["provenance"] == "reconciled"
 
+    # Every export names the release on the rows built from BACI (and only there), and in the provenance sheet.
+    from tracker.export import filtered_table, provenance_record
+
+    exported = filtered_table(store, "group_market", group="apparel", market="USA", exporter="CHN",
+                              config=config).collect()
+    releases = dict(zip(exported.get_column("year"), exported.get_column("baci_release"), strict=True))
+    assert releases == {2022: "BACI HS17 V202601 (2022)", 2023: None}
+    record = dict(provenance_record(exported, "group_market", {}))
+    assert record["BACI release"].startswith("BACI HS17 V202601 (2022) (source: CEPII, BACI")
+
 
 def test_baci_status_names_the_release(store: Store, tmp_path: Path) -> None:
     from tracker.status import source_status
