@@ -60,6 +60,10 @@ def _cli_export(store: Path, out: Path, table: str, fmt: str, **filters: str) ->
         ("downloads", {"group": "toys", "exporter": "CHN", "years": "2024-2025", "flow": "export"},
          "dl_dl_trade_csv", "trade",
          {"group": "toys", "exporter": "CHN", "years": "2024,2025", "flow": "export"}),
+        ("downloads", {"group": "toys", "exporter": "CHN", "market": "DEU", "years": "2024-2025", "flow": "import",
+                       "freq": "M"},
+         "dl_dl_trade_csv", "trade", {"group": "toys", "exporter": "CHN", "market": "DEU", "years": "2024,2025",
+                                      "flow": "import", "frequency": "M"}),
     ],
 )
 def test_download_equals_export_csv_byte_for_byte(

@@ -155,15 +155,16 @@ def empty_state(lang: str, what: str, years: Years | str) -> None:
 
 def download_buttons(view: View, table: str, *, group: str | None = None, exporter: str | None = None,
                      market: str | None = None, years: Sequence[int] | None = None, flow: str | None = None,
-                     key: str = "") -> None:
+                     frequency: str | None = None, key: str = "") -> None:
     """The Download menu for ``table`` with exactly the filters the page shows (its data basis included)."""
     download_menu(view.root, view.token, view.lang, table, group=group, exporter=exporter, market=market,
-                  years=years, basis=view.basis, flow=flow, key=key)
+                  years=years, basis=view.basis, flow=flow, frequency=frequency, key=key)
 
 
 def download_menu(root: str, token: str, lang: str, table: str, *, group: str | None = None,
                   exporter: str | None = None, market: str | None = None, years: Sequence[int] | None = None,
-                  basis: str = "all", flow: str | None = None, key: str = "") -> None:
+                  basis: str = "all", flow: str | None = None, frequency: str | None = None,
+                  key: str = "") -> None:
     """A "Download" menu with CSV, Excel and Parquet buttons for ``table``, each file built when clicked.
 
     The buttons sit in a popover, whose content the browser draws only when it is opened: a page load does not
@@ -171,12 +172,13 @@ def download_menu(root: str, token: str, lang: str, table: str, *, group: str | 
     """
     years_tuple = tuple(years) if years else None
     menu = st.popover(t("download", lang), icon=":material/download:")
-    stem = "_".join(str(p) for p in (table, group, exporter, market) if p)
+    frequency_name = {"A": "annual", "M": "monthly"}.get(frequency or "")
+    stem = "_".join(str(p) for p in (table, group, exporter, market, frequency_name) if p)
     if years_tuple:
         stem += f"_{min(years_tuple)}-{max(years_tuple)}"
     for fmt in data.DOWNLOAD_FORMATS:
         payload = functools.partial(data.download_bytes, root, token, table, fmt, group, exporter, market,
-                                    years_tuple, basis, flow)
+                                    years_tuple, basis, flow, frequency)
         menu.download_button(
             f"{FORMAT_LABELS[fmt]}", payload, file_name=f"{stem}.{fmt}", mime=MIME[fmt],
             key=f"dl_{key or table}_{fmt}", icon=":material/download:", on_click="ignore",

@@ -112,10 +112,11 @@ def stored_tables(root: str, token: str) -> tuple[str, ...]:
 
 
 def _filtered(root: str, table: str, group: str | None, exporter: str | None, market: str | None,
-              years: tuple[int, ...] | None, basis: str, flow: str | None) -> pl.LazyFrame:
+              years: tuple[int, ...] | None, basis: str, flow: str | None,
+              frequency: str | None = None) -> pl.LazyFrame:
     """The rows of ``table`` for these filters, through tracker.export (the export's own selection)."""
     return filtered_table(Store(root), table, group=group, exporter=exporter, market=market, years=years,
-                          basis=basis, flow=flow, config=config())
+                          basis=basis, flow=flow, frequency=frequency, config=config())
 
 
 def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -125,11 +126,11 @@ def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=256)
 def table_rows(root: str, token: str, table: str, group: str | None = None, exporter: str | None = None,
                market: str | None = None, years: tuple[int, ...] | None = None, basis: str = "all",
-               annual: bool = True, flow: str | None = None) -> pl.DataFrame:
-    """Filtered rows of one table (annual rows only unless ``annual`` is False)."""
+               annual: bool = True, flow: str | None = None, frequency: str | None = None) -> pl.DataFrame:
+    """Filtered rows of one table (annual rows only unless ``annual`` is False; trade: one ``frequency``)."""
     if table not in DATA_TABLES and not has_table(root, token, table):
         return pl.DataFrame()
-    frame = _filtered(root, table, group, exporter, market, years, basis, flow)
+    frame = _filtered(root, table, group, exporter, market, years, basis, flow, frequency)
     return (_annual(frame) if annual else frame).collect()
 
 
@@ -204,15 +205,15 @@ def regions() -> dict[str, str]:
 def download_bytes(root: str, token: str, table: str, fmt: str, group: str | None = None,
                    exporter: str | None = None, market: str | None = None,
                    years: tuple[int, ...] | None = None, basis: str = "all", flow: str | None = None,
-                   bom: bool = False) -> bytes:
+                   frequency: str | None = None, bom: bool = False) -> bytes:
     """The bytes a download button serves: tracker.export.export_bytes on exactly the rows the page shows.
 
     Byte for byte what `python -m tracker export` writes with the same filters (``--basis`` and ``--flow``
     included).
     """
     described, _ = applied_filters(table, group=group, exporter=exporter, market=market, years=years,
-                                   basis=basis, flow=flow, config=config())
-    frame = _filtered(root, table, group, exporter, market, years, basis, flow).collect()
+                                   basis=basis, flow=flow, frequency=frequency, config=config())
+    frame = _filtered(root, table, group, exporter, market, years, basis, flow, frequency).collect()
     return export_bytes(frame, fmt, table=table, filters=described, bom=bom)
 
 

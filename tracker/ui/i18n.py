@@ -523,6 +523,9 @@ LABELS: dict[str, dict[str, str]] = {
     "provenance_mixed": {"en": "mixed", "zh": "混合"},
     "provenance_estimated": {"en": "estimated", "zh": "估算"},
     "provenance_reconciled": {"en": "reconciled", "zh": "核对"},
+    "frequency": {"en": "Frequency", "zh": "频率"},
+    "frequency_A": {"en": "Annual", "zh": "年度"},
+    "frequency_M": {"en": "Monthly", "zh": "月度"},
     # --- units
     "usd_unit": {"en": "USD m", "zh": "亿美元"},
     "pp_unit": {"en": "pp", "zh": "个百分点"},

@@ -22,7 +22,7 @@ import streamlit as st
 from tracker.countries import name as country_name
 from tracker.ui.i18n import LANGUAGES, t
 
-PARAMS = ("lang", "group", "exporter", "market", "markets", "competitors", "years", "flow", "basis", "section",
+PARAMS = ("lang", "group", "exporter", "market", "markets", "competitors", "years", "flow", "basis", "freq", "section",
           "sort")
 _MEMORY = "_url_memory"
 

@@ -10,6 +10,7 @@ from tracker.ui.i18n import t
 from tracker.ui.state import current_language, get_param, set_param
 
 ALL = "*"
+FREQUENCIES = ("A", "M")  # trade rows are annual or monthly; one file never mixes them (sums would double-count)
 # Which filters apply to which table (the others do not have the column).
 TABLE_FILTERS = {
     "group_exporter": ("group", "exporter", "years"),
@@ -35,6 +36,12 @@ market_choice = st.sidebar.selectbox(
 )
 set_param("market", None if market_choice == ALL else market_choice)
 market = None if market_choice == ALL else market_choice
+wanted_frequency = get_param("freq")
+frequency = st.sidebar.selectbox(
+    t("frequency", lang), FREQUENCIES, index=FREQUENCIES.index(wanted_frequency) if wanted_frequency in FREQUENCIES
+    else 0, key="f_dl_frequency", format_func=lambda code: t(f"frequency_{code}", lang),
+)
+set_param("freq", None if frequency == FREQUENCIES[0] else frequency)
 
 st.title(t("page_downloads", lang))
 st.caption(t("downloads_intro", lang))
@@ -52,11 +59,13 @@ if metrics_ready(view, "group_market", "group_exporter"):
         st.subheader(t(f"table_{table}", lang))
         st.caption(t(f"table_{table}_help", lang))
         flow = view.flow if "flow" in applies else None
+        table_frequency = frequency if table == "trade" else None
         rows = data.table_rows(view.root, view.token, table, filters["group"], filters["exporter"],
-                               filters["market"], filters["years"], view.basis, annual=False, flow=flow)
+                               filters["market"], filters["years"], view.basis, annual=False, flow=flow,
+                               frequency=table_frequency)
         if rows.is_empty():
             st.info(t("no_rows_simple", lang), icon=":material/info:")
             continue
         with st.expander(t("rows_shown", lang, shown=min(rows.height, 200), total=rows.height)):
             paged_dataframe(rows, lang, f"dl_{table}")
-        download_buttons(view, table, key=f"dl_{table}", flow=flow, **filters)
+        download_buttons(view, table, key=f"dl_{table}", flow=flow, frequency=table_frequency, **filters)
