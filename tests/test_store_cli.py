@@ -99,7 +99,7 @@ def _damaged_copy(small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     ("table", "argv"),
     [
         ("trade", ["status"]),
-        ("trade", ["metrics", "--quiet"]),
+        ("trade", ["metrics", "--quiet", "--force"]),
         ("trade", ["export", "--table", "trade", "--format", "csv", "--out", "{tmp}/trade.csv"]),
         ("group_market", ["report", "--group", "toys", "--period", "2023", "--lang", "en", "--format", "md",
                           "--out", "{tmp}/reports"]),

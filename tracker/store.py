@@ -162,7 +162,10 @@ class Store:
         return files
 
     def has_data(self, table: str) -> bool:
-        return bool(self.files(table))
+        """Whether the live version holds any data file. Does not read them: asking whether a table exists must
+        not fail because one of its files is damaged (the reader of that table reports it)."""
+        version = self.current_version(table)
+        return version is not None and any(version.rglob("*.parquet"))
 
     def scan(self, table: str) -> pl.LazyFrame:
         """The table as a LazyFrame; filters on partition columns (source, year) skip whole files."""

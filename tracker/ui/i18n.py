@@ -468,6 +468,7 @@ LABELS: dict[str, dict[str, str]] = {
     "col_last_success": {"en": "Last success (UTC)", "zh": "最近成功（UTC）"},
     "col_last_error_at": {"en": "Last error (UTC)", "zh": "最近出错（UTC）"},
     "col_last_error": {"en": "Last error message", "zh": "最近错误信息"},
+    "col_release": {"en": "Release", "zh": "数据版本"},
     "col_stored": {"en": "Computed", "zh": "已计算"},
     "rows_shown": {"en": "{shown:,} of {total:,} rows shown", "zh": "显示 {total:,} 行中的 {shown:,} 行"},
     "page_number": {"en": "Page", "zh": "页码"},
