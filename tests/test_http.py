@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -282,9 +282,22 @@ def test_client_sends_no_key_for_keyless_sources(monkeypatch: pytest.MonkeyPatch
 
 
 # ---------------------------------------------------------------- hostile upstreams, on loopback servers
+_REAL_CLIENTS: list[HttpClient] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_real_clients() -> Iterator[None]:
+    """Every real client a test opened is closed with it: no pooled socket outlives its test."""
+    yield
+    while _REAL_CLIENTS:
+        _REAL_CLIENTS.pop().close()
+
+
 def real_client(**settings: object) -> HttpClient:
-    """A client with real time and real sockets, no cache."""
-    return HttpClient(http_settings(**settings), None)
+    """A client with real time and real sockets, no cache; closed when the test ends."""
+    client = HttpClient(http_settings(**settings), None)
+    _REAL_CLIENTS.append(client)
+    return client
 
 
 def test_client_drip_server_fails_at_the_request_deadline() -> None:

@@ -152,6 +152,8 @@ def test_store_writer_lock_excludes_second_process(store: Store) -> None:
     finally:
         holder.kill()
         holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
     store.upsert("trade", trade_rows([{}]))  # the lock dies with its holder
     assert store.read("trade").height == 1
 
@@ -200,6 +202,7 @@ def test_store_sigkill_during_write_leaves_old_or_new_table(store: Store) -> Non
         time.sleep(delay)
         writer.send_signal(signal.SIGKILL)
         writer.wait()
+        writer.stdout.close()
         table = _sorted(Store(store.root).read("trade"))
         if table.height == old.height:
             assert_frame_equal(table, _sorted(old))
