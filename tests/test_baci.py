@@ -228,6 +228,26 @@ def test_cli_import_baci_exit_codes_and_summary(data_dir: Path, tmp_path: Path,
     assert "country_codes_V202601.csv is missing" in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full to make a real write fail with ENOSPC")
+def test_cli_import_baci_on_a_full_disk_gives_one_line_and_writes_nothing(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Staged Parquet parts go to /dev/full (a real ENOSPC): one `error:` line, the store and staging left clean."""
+    archive = write_zip(tmp_path, release_files({2022: ROWS_2022}))
+    real_write = pl.DataFrame.write_parquet
+
+    def write(self: pl.DataFrame, path: Path, **options: object) -> None:
+        real_write(self, "/dev/full" if ".baci-import" in str(path) else path, **options)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", write)
+    assert cli.main(["import", "baci", str(archive), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    [line] = [line for line in err.splitlines() if line.startswith("error:")]
+    assert "disk is full" in line and "Nothing was changed" in line
+    _assert_nothing_written(Store(data_dir))
+
+
 def test_cli_import_baci_shows_progress(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     archive = write_zip(tmp_path, release_files({2022: ROWS_2022}))
     assert cli.main(["import", "baci", str(archive)]) == 0

@@ -213,7 +213,6 @@ def test_fetch_on_a_full_disk_logs_the_failure_and_stops_with_one_message(
     assert set(log.get_column("status")) <= {"failed", "interrupted"}
 
 
-
 @pytest.mark.parametrize("command", [["metrics", "--quiet", "--force"],
                                      ["export", "--table", "trade", "--format", "csv", "--out", "OUT"]])
 def test_cli_file_damaged_inside_gives_one_line(command: list[str], data_dir: Path, tmp_path: Path,

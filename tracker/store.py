@@ -98,8 +98,10 @@ def parquet_problem(path: Path) -> str | None:
     return None
 
 
-def _write_failure(exc: BaseException, what: str) -> StoreWriteError:
-    """One clear message for a write the operating system refused (polars wraps OS errors in ComputeError)."""
+def write_failure(exc: BaseException, what: str) -> StoreWriteError:
+    """One clear message for a write the operating system refused (polars wraps OS errors in ComputeError).
+
+    Public for the bulk importer, which writes its own staged files before the store publishes them."""
     text = str(exc)
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in text:
         return StoreWriteError(f"{what}: the disk is full (no space left on device). Nothing was changed: free "
@@ -216,7 +218,7 @@ class Store:
                 f"waited {self.lock_timeout:g} s. Try again when that write finishes."
             ) from None
         except OSError as exc:
-            raise _write_failure(exc, f"locking the store at {self.root}") from exc
+            raise write_failure(exc, f"locking the store at {self.root}") from exc
         try:
             with contextlib.suppress(OSError):  # who holds the lock is a courtesy; a full disk must fail the write
                 owner_path.write_text(f"pid {os.getpid()}", encoding="utf-8")
@@ -253,7 +255,7 @@ class Store:
         try:
             table_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise _write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
+            raise write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
         self._remove_unreferenced(table_dir)
         old_version = self.current_version(table)
         if old_version is not None:
@@ -262,17 +264,13 @@ class Store:
         try:
             staging.mkdir()
             partitions_written = self._build_version(schema, frame, old_version, staging, merge, newest_wins)
-            _fsync_dir(staging)
-            version_name = self._next_version_name(table_dir)
-            staging.rename(table_dir / version_name)
-            _fsync_dir(table_dir)
-            self._point_to(table_dir, version_name)
+            version_name = self._switch_to(table_dir, staging)
         except TrackerError:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         except (OSError, pl.exceptions.PolarsError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
-            raise _write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
+            raise write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -352,17 +350,25 @@ class Store:
                     os.replace(path, target)
                 for directory in sorted({p.parent for p in staging.rglob("*.parquet")}, reverse=True):
                     _fsync_dir(directory)
-                _fsync_dir(staging)
-                version_name = self._next_version_name(table_dir)
-                staging.rename(table_dir / version_name)
-                _fsync_dir(table_dir)
-                self._point_to(table_dir, version_name)
+                version_name = self._switch_to(table_dir, staging)
+            except OSError as exc:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise write_failure(exc, f"publishing the imported rows of table {table!r}") from exc
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
             self._remove_unreferenced(table_dir)
         rows_after = self.scan(table).select(pl.len()).collect().item()
         return WriteResult(table, rows_in, rows_after, len(replaced), version_name)
+
+    def _switch_to(self, table_dir: Path, staging: Path) -> str:
+        """Make a complete, fsynced staging folder the live version: name it, then point ``CURRENT`` at it."""
+        _fsync_dir(staging)
+        version_name = self._next_version_name(table_dir)
+        staging.rename(table_dir / version_name)
+        _fsync_dir(table_dir)
+        self._point_to(table_dir, version_name)
+        return version_name
 
     @staticmethod
     def _next_version_name(table_dir: Path) -> str:
@@ -377,7 +383,7 @@ class Store:
         try:
             self._point_to(self.root / table, version_name)
         except OSError as exc:
-            raise _write_failure(exc, f"pointing table {table!r} at {version_name}") from exc
+            raise write_failure(exc, f"pointing table {table!r} at {version_name}") from exc
 
     @staticmethod
     def _point_to(table_dir: Path, version_name: str) -> None:

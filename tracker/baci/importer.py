@@ -44,7 +44,7 @@ from tracker.baci.layout import (
     read_countries,
 )
 from tracker.errors import StoreError, UsageError
-from tracker.store import Store
+from tracker.store import Store, write_failure
 
 SOURCE = "baci"
 PROVENANCE = "reconciled"
@@ -169,6 +169,8 @@ def import_baci(store: Store, path: Path, years: tuple[int, ...] | None = None,
                 shutil.rmtree(work, ignore_errors=True)
     except filelock.Timeout:
         raise StoreError(f"another BACI import is running on the store at {store.root}") from None
+    except OSError as exc:  # a full disk while staging: the store is untouched, the work folder removed
+        raise write_failure(exc, f"staging the BACI import under {staging_root}") from exc
     except BaciDataError as exc:
         _log(store, archive, summary, started, now(), "failed", str(exc))
         raise
@@ -240,6 +242,8 @@ class _YearConverter:
                 self._batch(index, batch, member)
                 advance(batch.height)
         except pl.exceptions.PolarsError as exc:
+            if "No space left on device" in str(exc):  # Polars wraps the OS error of a staged write
+                raise write_failure(exc, f"staging {member}") from exc
             raise BaciDataError(f"{member} cannot be parsed as t,i,j,k,v,q: {exc}") from None
 
     def _batch(self, index: int, batch: pl.DataFrame, member: str) -> None:
