@@ -110,6 +110,25 @@ def write_failure(exc: BaseException, what: str) -> StoreWriteError:
                            "Nothing was changed.")
 
 
+@contextlib.contextmanager
+def _staging_folder(table_dir: Path, what: str) -> Iterator[Path]:
+    """A fresh folder in which a version is built; removed if anything fails, and an OS refusal (a full disk)
+    becomes one StoreWriteError naming ``what``. Once renamed into a version it is no longer there to remove."""
+    staging = table_dir / f".staging-{uuid.uuid4().hex}"
+    try:
+        staging.mkdir()
+        yield staging
+    except TrackerError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise write_failure(exc, what) from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def _read_kept(path: Path) -> pl.DataFrame:
     """A partition of the live version, read to merge into; an undecodable one is a StoreCorruptError naming it."""
     try:
@@ -260,20 +279,9 @@ class Store:
         old_version = self.current_version(table)
         if old_version is not None:
             self.files(table)  # refuse to merge into a damaged version
-        staging = table_dir / f".staging-{uuid.uuid4().hex}"
-        try:
-            staging.mkdir()
+        with _staging_folder(table_dir, f"writing table {table!r} under {table_dir}") as staging:
             partitions_written = self._build_version(schema, frame, old_version, staging, merge, newest_wins)
             version_name = self._switch_to(table_dir, staging)
-        except TrackerError:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        except (OSError, pl.exceptions.PolarsError) as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         self._remove_unreferenced(table_dir)
         rows_after = self.scan(table).select(pl.len()).collect().item()
         return WriteResult(table, frame.height, rows_after, partitions_written, version_name)
@@ -335,9 +343,7 @@ class Store:
             table_dir.mkdir(parents=True, exist_ok=True)
             self._remove_unreferenced(table_dir)
             old_version = self.current_version(table)
-            staging = table_dir / f".staging-{uuid.uuid4().hex}"
-            staging.mkdir()
-            try:
+            with _staging_folder(table_dir, f"publishing the imported rows of table {table!r}") as staging:
                 for old_file in old_version.rglob("*.parquet") if old_version else ():
                     partition = old_file.parent.relative_to(old_version)
                     if partition not in replaced and not drop(partition):
@@ -351,12 +357,6 @@ class Store:
                 for directory in sorted({p.parent for p in staging.rglob("*.parquet")}, reverse=True):
                     _fsync_dir(directory)
                 version_name = self._switch_to(table_dir, staging)
-            except OSError as exc:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise write_failure(exc, f"publishing the imported rows of table {table!r}") from exc
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
             self._remove_unreferenced(table_dir)
         rows_after = self.scan(table).select(pl.len()).collect().item()
         return WriteResult(table, rows_in, rows_after, len(replaced), version_name)
