@@ -200,6 +200,42 @@ MACRO = TableSchema(
     checks=(_country_check("market"), _year_matches_period, _percent_in_range),
 )
 
+TARIFF_TYPES = ("MFN", "PRF")  # most-favoured-nation (partner 000 / WLD) or preferential (a bilateral partner)
+TARIFF_DATATYPES = ("aveestimated", "reported")  # with UNCTAD's ad-valorem equivalents of specific duties, or not
+
+TARIFF = TableSchema(
+    name="tariff",
+    meaning="Applied tariffs (WITS TRAINS): one row per source, market, partner, HS6 code, year and tariff type.",
+    columns=(
+        Column("source", pl.String(), "Which fetcher produced the row (wits, sample).", pattern=r"^[a-z_]+$"),
+        Column("market", pl.String(), "ISO3 of the market that applies the tariff; EUU for the EU (WITS 918)."),
+        Column("partner", pl.String(), "ISO3 of the exporter the rate applies to, or WLD for the MFN rate."),
+        Column("hs_code", pl.String(), "HS6 code (nomenclature of `hs_revision`).", pattern=r"^\d{6}$"),
+        Column("year", pl.Int32(), "Year the tariff schedule applies to."),
+        Column("tariff_type", pl.String(), "MFN (partner WLD) or PRF (preferential, a bilateral partner).",
+               allowed=TARIFF_TYPES),
+        Column("datatype", pl.String(), "aveestimated (specific duties as UNCTAD ad-valorem equivalents) or "
+               "reported (ad-valorem lines only).", allowed=TARIFF_DATATYPES),
+        Column("avg_rate_pct", pl.Float64(), "Simple average of the ad-valorem rates of the code's tariff lines, %; "
+               "null when no line is ad valorem.", nullable=True, minimum=0.0, maximum=10_000.0),
+        Column("min_rate_pct", pl.Float64(), "Lowest ad-valorem line rate, %.", nullable=True, minimum=0.0,
+               maximum=10_000.0),
+        Column("max_rate_pct", pl.Float64(), "Highest ad-valorem line rate, %.", nullable=True, minimum=0.0,
+               maximum=10_000.0),
+        Column("lines", pl.Int32(), "National tariff lines under the HS6 code.", minimum=0),
+        Column("non_ad_valorem_lines", pl.Int32(), "Lines with non-ad-valorem duties, left out of the average.",
+               minimum=0),
+        Column("hs_revision", pl.String(), "HS nomenclature of `hs_code` as WITS reports it (e.g. H5).",
+               nullable=True),
+        Column("provenance", pl.String(), "reported (as the market notified it to TRAINS) or estimated "
+               "(sample data, or a rate computed from ad-valorem equivalents).", allowed=PROVENANCE),
+        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
+    ),
+    key=("source", "market", "partner", "hs_code", "year", "tariff_type"),
+    partition_by=("source",),
+    checks=(_country_check("market", "partner"),),
+)
+
 FETCH_LOG = TableSchema(
     name="fetch_log",
     meaning="One row per fetch attempt, successful or not.",
@@ -220,7 +256,7 @@ FETCH_LOG = TableSchema(
     partition_by=("source",),
 )
 
-TABLES: dict[str, TableSchema] = {schema.name: schema for schema in (TRADE, ECOMMERCE, MACRO, FETCH_LOG)}
+TABLES: dict[str, TableSchema] = {schema.name: schema for schema in (TRADE, ECOMMERCE, MACRO, TARIFF, FETCH_LOG)}
 
 
 def register(schema: TableSchema) -> TableSchema:
