@@ -159,7 +159,7 @@ def test_countries_source_codes_unique_within_their_column(column: str) -> None:
 
 @pytest.mark.parametrize("source", countries.SOURCES)
 def test_countries_aliases_do_not_shadow_primary_codes(source: str) -> None:
-    primary = countries.country_table().get_column(countries._CODE_COLUMNS[source]).drop_nulls().to_list()
+    primary = countries.code_table(source).get_column("code").drop_nulls().to_list()
     aliases = countries._ALIASES[source]
     assert set(aliases).isdisjoint(primary)
     assert set(aliases.values()) <= countries.known_iso3()
@@ -219,3 +219,20 @@ def test_countries_contract_every_comtrade_country_entry_maps_to_its_iso3(name: 
         if got != iso3:
             mismatches.append((code, iso3, got))
     assert mismatches == []
+
+
+@pytest.mark.parametrize(("iso3", "code"), [("USA", "840"), ("FRA", "250"), ("IND", "356"), ("CHN", "156"),
+                                            ("AUS", "036"), ("EUU", "918"), ("WLD", "000")])
+def test_countries_wits_codes_are_m49_with_three_digits(iso3: str, code: str) -> None:
+    assert countries.from_iso3("wits", iso3) == code
+    assert countries.to_iso3("wits", code) == iso3
+    assert countries.to_iso3("wits", int(code)) == iso3  # 36 and 036 are Australia
+
+
+def test_countries_wits_codes_unique_and_comtrade_specific_codes_refused() -> None:
+    codes = countries.code_table("wits").get_column("code").drop_nulls()
+    assert codes.filter(codes.is_duplicated()).to_list() == []
+    with pytest.raises(CountryCodeError, match="842"):
+        countries.to_iso3("wits", "842")  # Comtrade's USA is not a WITS code
+    frame, unknown = countries.map_source_codes(pl.DataFrame({"c": ["918", "0", "36", "842"]}), "c", "wits")
+    assert frame.get_column("c").to_list() == ["EUU", "WLD", "AUS"] and unknown == ["842"]

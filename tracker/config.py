@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from tracker.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SOURCE_IDS = ("comtrade", "census", "comext", "eurostat_ecommerce", "worldbank")
+SOURCE_IDS = ("comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "wits")
 GROUP_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 CONFIG_HS_PATTERN = r"^(\d{2}|\d{4}|\d{6})$"
 ENV_NAME_PATTERN = r"^[A-Z][A-Z0-9_]*$"
@@ -408,6 +408,7 @@ def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSetti
     per_day = section.take("requests_per_day", int, "a positive integer", None)
     if per_day is not None and (isinstance(per_day, bool) or per_day <= 0):
         raise section.fail("requests_per_day", "a positive integer", per_day)
+    partners_default = (scope.home_exporter, *scope.competitors) if source_id == "wits" else ()
     settings = SourceSettings(
         id=source_id,
         enabled=section.take("enabled", bool, "true or false", True),
@@ -416,14 +417,37 @@ def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSetti
         requests_per_minute=_positive(section, "requests_per_minute", 30.0),
         requests_per_day=per_day,
         reporters=section.take_list("reporters", "known ISO3 country codes", _is_iso3, ()),
-        partners=section.take_list("partners", "known ISO3 country codes (WLD for the world)", _is_iso3, ()),
+        partners=section.take_list("partners", "known ISO3 country codes (WLD for the world)", _is_iso3,
+                                   partners_default),
         first_year=first,
         last_year=last,
         frequencies=section.take_list("frequencies", "\"A\" or \"M\"", FREQUENCY_CHOICES.__contains__, ("A",)),
         flows=section.take_list("flows", "\"import\" or \"export\"", FLOW_CHOICES.__contains__, ("import",)),
     )
+    if source_id == "wits":
+        _check_wits(section, settings)
     section.done()
     return settings
+
+
+def _check_wits(section: _Section, settings: SourceSettings) -> None:
+    """WITS markets apply tariffs (the EU as EUU, never a member); partners are exporters; data is yearly."""
+    from tracker.countries import EU27
+
+    if not settings.reporters:
+        raise section.fail("reporters", "at least one market (ISO3, EUU for the EU) whose tariffs to fetch", [])
+    members = [code for code in settings.reporters if code in EU27]
+    if members:
+        raise section.fail("reporters", f"markets that set their own tariffs: the EU sets its members' ({members[0]} "
+                           "is in it), write EUU", members[0])
+    if "WLD" in settings.reporters:
+        raise section.fail("reporters", "markets that apply tariffs (WLD is not one)", "WLD")
+    aggregates = [code for code in settings.partners if code in ("WLD", "EUU")]
+    if aggregates:
+        raise section.fail("partners", "exporting countries (the MFN rate, partner WLD, is always fetched; EUU is "
+                           "not an exporter here)", aggregates[0])
+    if settings.frequencies != ("A",):
+        raise section.fail("frequencies", "[\"A\"] (TRAINS tariffs are yearly)", list(settings.frequencies))
 
 
 def load_sources(directory: Path) -> tuple[HttpSettings, Scope, dict[str, SourceSettings]]:

@@ -30,6 +30,11 @@ Choices recorded here so they are not rediscovered:
   the EU is the group code 0003.
 * Eurostat codes are ISO alpha-2 except EL (Greece), UK (United Kingdom) and XK (Kosovo); the ISO
   forms GR and GB, which Comext bulk files use, are accepted as aliases.
+* WITS (TRAINS tariffs) speaks UN M49 / ISO numeric codes written with three digits (Australia ``036``).
+  They are derived from the Comtrade codes, which are M49 except where Comtrade has its own
+  (``_WITS_NOT_COMTRADE``: USA 840, not 842; France 250; Switzerland 756; India 356; Norway 578), plus
+  ``000`` for the world (the MFN partner) and ``918`` for the European Union, which applies one tariff
+  for its members. ``EU27`` lists those members: a WITS market given as a member is the EU.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ import polars as pl
 
 from tracker.errors import CountryCodeError
 
-SOURCES: Final = ("comtrade", "census", "eurostat")
+SOURCES: Final = ("comtrade", "census", "eurostat", "wits")
 
 COUNTRIES_CSV: Final = Path(__file__).resolve().parent / "data" / "countries.csv"
 
@@ -61,6 +66,16 @@ _TABLE_COLUMNS: Final = (
 )
 _NAME_COLUMNS: Final = {"en": "name_en", "zh": "name_zh"}
 _CENSUS_CODE_WIDTH: Final = 4  # Schedule C codes are 4 digits; an integer 3 means "0003"
+
+# ISO3 whose WITS code is not its Comtrade code (WITS follows M49 / ISO numeric).
+_WITS_NOT_COMTRADE: Final = {"USA": "840", "FRA": "250", "CHE": "756", "IND": "356", "NOR": "578", "WLD": "000",
+                             "EUU": "918"}
+_WITS_CODE_WIDTH: Final = 3
+# The 27 members of the European Union (since 2020), which share the EU's tariff (WITS reporter 918 / EUU).
+EU27: Final = frozenset({
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
+    "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE",
+})
 
 # Codes a source has used, or still uses, for an ISO3 besides the one in the CSV (see module docstring).
 _ALIASES: Final[dict[str, dict[str, str]]] = {
@@ -90,6 +105,7 @@ _ALIASES: Final[dict[str, dict[str, str]]] = {
         "GR": "GRC",  # ISO form of Eurostat's EL
         "GB": "GBR",  # ISO form of Eurostat's UK
     },
+    "wits": {},
 }
 
 
@@ -130,6 +146,8 @@ def _normalise_code(source: str, code: str | int) -> str:
         return text.zfill(_CENSUS_CODE_WIDTH)
     if source == "eurostat":
         return text.upper()
+    if source == "wits" and text.isdigit():
+        return text.zfill(_WITS_CODE_WIDTH)
     return text
 
 
@@ -141,13 +159,25 @@ def _normalise_expr(expr: pl.Expr, source: str) -> pl.Expr:
     if source == "census":
         short = text.str.contains(r"^\d{1,3}$")
         return pl.when(short).then(text.str.zfill(_CENSUS_CODE_WIDTH)).otherwise(text)
+    if source == "wits":
+        short = text.str.contains(r"^\d{1,2}$")
+        return pl.when(short).then(text.str.zfill(_WITS_CODE_WIDTH)).otherwise(text)
     return text.str.to_uppercase()
+
+
+def code_table(source: str) -> pl.DataFrame:
+    """``iso3`` and ``code`` (null where the source has none): the CSV column, or derived for WITS."""
+    if source != "wits":
+        return country_table().select("iso3", code=_CODE_COLUMNS[_check_source(source)])
+    iso3 = pl.col("iso3")
+    derived = iso3.replace_strict(_WITS_NOT_COMTRADE, default=pl.col("comtrade_code"), return_dtype=pl.String)
+    return country_table().select("iso3", code=derived.str.zfill(_WITS_CODE_WIDTH))
 
 
 @functools.cache
 def _to_iso3_lookup(source: str) -> dict[str, str]:
     """Source code -> ISO3 for one source, primary codes plus aliases; built once per source."""
-    table = country_table().select("iso3", code=_CODE_COLUMNS[source]).drop_nulls("code")
+    table = code_table(source).drop_nulls("code")
     lookup = dict(zip(table.get_column("code").to_list(), table.get_column("iso3").to_list(), strict=True))
     lookup.update(_ALIASES[source])
     return lookup
@@ -156,7 +186,7 @@ def _to_iso3_lookup(source: str) -> dict[str, str]:
 @functools.cache
 def _from_iso3_lookup(source: str) -> dict[str, str | None]:
     """ISO3 -> the source's current code (None where the source has no code for that ISO3)."""
-    table = country_table().select("iso3", code=_CODE_COLUMNS[source])
+    table = code_table(source)
     return dict(zip(table.get_column("iso3").to_list(), table.get_column("code").to_list(), strict=True))
 
 

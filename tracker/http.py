@@ -7,7 +7,8 @@ fetch run and may be shared by threads.
 * Retries with exponential back-off and jitter on connection errors, timeouts, 429 and 5xx; never
   sooner than the server's Retry-After (seconds or HTTP-date). Gives up after ``max_attempts`` or when
   the next wait would push the total past ``max_total_wait_seconds`` (TransientFetchError). Other 4xx
-  fail at once (HTTPStatusError with the start of the body).
+  fail at once (HTTPStatusError with the start of the body), except the statuses a request names in
+  ``answer_statuses``: their body (at most ``ERROR_BODY_BYTES``, never cached) goes to the fetcher's parser.
 * A per-host rate limiter spaces calls by ``60 / requests_per_minute`` seconds, across threads; a
   per-source daily counter (persisted in ``cache_dir``) stops at ``requests_per_day``.
 * An on-disk cache keeps bodies with their ETag / Last-Modified and revalidates them; 304 serves the
@@ -428,6 +429,8 @@ class HttpClient:
                 if 200 <= status < 300:
                     if self._cache is not None:
                         self._cache.store(public_url, answer.headers, answer.content)
+                    return HttpResult(status, answer.content, False, public_url)
+                if status in request.answer_statuses:  # e.g. WITS's "404 NoRecordsFound": parse judges the body
                     return HttpResult(status, answer.content, False, public_url)
                 text = answer.content.decode("utf-8", errors="replace")
                 excerpt = redact(text[:BODY_EXCERPT_CHARS])

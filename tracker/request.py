@@ -21,6 +21,7 @@ class Request:
     cursor: str  # what this request covers, e.g. "A/2023/CHN/export": the incremental-loading key
     periods: tuple[str, ...] = ()  # periods the answer covers, to tell stale from fresh on a re-run
     replaces: str | None = None  # cursor of the request this one (with its siblings) replaces, e.g. after a split
+    answer_statuses: tuple[int, ...] = ()  # non-2xx statuses whose body is an answer for ``parse`` (WITS's 404)
 
     def describe(self) -> str:
         """JSON of the request for the fetch log (no key is ever part of it)."""

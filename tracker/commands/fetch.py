@@ -15,7 +15,7 @@ from tracker.sources.base import FetchScope
 from tracker.store import Store
 
 NAME = "fetch"
-HELP = "fetch the public sources (Comtrade, Census, Comext, Eurostat, World Bank) into the store"
+HELP = "fetch the public sources (Comtrade, Census, Comext, Eurostat, World Bank, WITS) into the store"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -19,6 +19,7 @@ MODULES: dict[str, tuple[str, str]] = {
     "comext": ("tracker.sources.comext", "ComextFetcher"),
     "eurostat_ecommerce": ("tracker.sources.eurostat_ecommerce", "EurostatEcommerceFetcher"),
     "worldbank": ("tracker.sources.worldbank", "WorldBankFetcher"),
+    "wits": ("tracker.sources.wits", "WitsFetcher"),
 }
 
 _INSTANCES: dict[str, Fetcher] = {}

@@ -1,0 +1,229 @@
+"""WITS TRAINS tariffs: plan, follow-ups and parsing of hand-built SDMX-JSON answers of the real shape."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+import pytest
+
+from tracker.config import REPO_ROOT, load_config
+from tracker.errors import PayloadError, TrackerError
+from tracker.sources.base import FetchScope
+from tracker.sources.wits import WitsFetcher
+
+FETCHED = datetime(2026, 1, 5, tzinfo=UTC)
+# Attributes in the order a real answer lists them; observations hold [OBS_VALUE, one index per attribute].
+ATTRIBUTES = ("NOMENCODE", "EXCLUDEDFROM", "TARIFFTYPE", "SUM_OF_RATES", "MIN_RATE", "MAX_RATE", "TOTALNOOFLINES",
+              "NBR_PREF_LINES", "NBR_MFN_LINES", "NBR_NA_LINES", "OBS_VALUE_MEASURE")
+DIMENSIONS = ("FREQ", "REPORTER", "PARTNER", "PRODUCTCODE", "DATATYPE")  # as structure.dimensions.series lists them
+REAL_SLOTS = {"FREQ": 0, "REPORTER": 1, "PRODUCTCODE": 2, "PARTNER": 3, "DATATYPE": 4}  # as real keys use them
+LISTED_SLOTS = {name: index for index, name in enumerate(DIMENSIONS)}
+NO_RECORDS = (b'<?xml version="1.0" encoding="utf-8"?><message:Error xmlns:message="http://www.sdmx.org/resources/'
+              b'sdmxml/schemas/v2_1/message"><common:ErrorMessage xmlns:common="http://www.sdmx.org/resources/sdmxml/'
+              b'schemas/v2_1/common" code="100"><common:Text>NoRecordsFound</common:Text></common:ErrorMessage>'
+              b'</message:Error>')
+
+
+def row(product: str, tariff_type: str, average: float | None, low: str, high: str, lines: int,
+        na_lines: int = 0, year: str = "2023") -> dict[str, Any]:
+    return {"product": product, "type": tariff_type, "avg": average, "min": low, "max": high, "lines": lines,
+            "na": na_lines, "year": year}
+
+
+def answer(reporter: str, partner: str, rows: list[dict[str, Any]], slots: dict[str, int] = REAL_SLOTS,
+           key_position: bool = False, datatype: str = "AveEstimated") -> bytes:
+    """An SDMX-JSON data message as WITS writes it: value lists per dimension and attribute, indexes elsewhere."""
+    products = list(dict.fromkeys(r["product"] for r in rows))
+    years = sorted({r["year"] for r in rows})
+    dim_values = {"FREQ": ["A"], "REPORTER": [reporter], "PARTNER": [partner], "PRODUCTCODE": products,
+                  "DATATYPE": [datatype]}
+    attr_values: dict[str, list[str]] = {name: [] for name in ATTRIBUTES}
+
+    def index(name: str, value: str) -> int:
+        if value not in attr_values[name]:
+            attr_values[name].append(value)
+        return attr_values[name].index(value)
+
+    series: dict[str, Any] = {}
+    for r in rows:
+        indexes = {"FREQ": 0, "REPORTER": 0, "PARTNER": 0, "PRODUCTCODE": products.index(r["product"]), "DATATYPE": 0}
+        key = [0] * len(DIMENSIONS)
+        for name, slot in slots.items():
+            key[slot] = indexes[name]
+        attrs = {"NOMENCODE": "H6", "EXCLUDEDFROM": "", "TARIFFTYPE": r["type"], "SUM_OF_RATES": "0",
+                 "MIN_RATE": r["min"], "MAX_RATE": r["max"], "TOTALNOOFLINES": str(r["lines"]),
+                 "NBR_PREF_LINES": "0", "NBR_MFN_LINES": str(r["lines"]), "NBR_NA_LINES": str(r["na"]),
+                 "OBS_VALUE_MEASURE": "SimpleAverage"}
+        observation = [r["avg"], *(index(name, attrs[name]) for name in ATTRIBUTES)]
+        entry = series.setdefault(":".join(map(str, key)), {"attributes": [], "observations": {}})
+        entry["observations"][str(years.index(r["year"]))] = observation
+    dimensions = []
+    for name in DIMENSIONS:
+        dimension: dict[str, Any] = {"id": name, "name": name.title(),
+                                     "values": [{"id": value, "name": value} for value in dim_values[name]]}
+        if key_position:
+            dimension["keyPosition"] = slots[name]
+        dimensions.append(dimension)
+    payload = {
+        "header": {"id": "x", "test": False, "prepared": "2026-01-05T00:00:00"},
+        "dataSets": [{"action": "Information", "series": series}],
+        "structure": {
+            "dimensions": {"dataset": [], "series": dimensions,
+                           "observation": [{"id": "TIME_PERIOD", "values": [{"id": y, "name": y} for y in years]}]},
+            "attributes": {"dataset": [], "series": [],
+                           "observation": [{"id": name, "values": [{"id": v, "name": v} for v in attr_values[name]]}
+                                           for name in ATTRIBUTES]},
+        },
+    }
+    return json.dumps(payload).encode()
+
+
+def request(market: str = "USA", partner: str = "WLD", products: list[str] | None = None,
+            datatype: str = "aveestimated", year: int = 2023):
+    return WitsFetcher().request(market, partner, year, datatype, products or ["all", "9503", "9504"])
+
+
+def parse(body: bytes, **asked: Any) -> pl.DataFrame:
+    return WitsFetcher().parse(request(**asked), body, FETCHED).frame
+
+
+MFN_ROWS = [row("950300", "MFN", 0.0, "0", "0", 12), row("950450", "MFN", 1.6, "0", "4.8", 3),
+            row("950490", "MFN", 2.5, "0", "5", 8, na_lines=1)]
+
+
+@pytest.mark.parametrize("slots", [REAL_SLOTS, LISTED_SLOTS], ids=["product-slot-2", "listed-order"])
+def test_sources_wits_mfn_series_parse_in_both_slot_orders(slots: dict[str, int]) -> None:
+    frame = parse(answer("840", "000", MFN_ROWS, slots=slots)).sort("hs_code")
+    assert frame.get_column("hs_code").to_list() == ["950300", "950450", "950490"]
+    assert set(frame.get_column("market")) == {"USA"} and set(frame.get_column("partner")) == {"WLD"}
+    assert set(frame.get_column("tariff_type")) == {"MFN"} and set(frame.get_column("datatype")) == {"aveestimated"}
+    assert frame.get_column("avg_rate_pct").to_list() == [0.0, 1.6, 2.5]
+    assert frame.get_column("max_rate_pct").to_list() == [0.0, 4.8, 5.0]
+    assert frame.get_column("lines").to_list() == [12, 3, 8]
+    assert frame.get_column("non_ad_valorem_lines").to_list() == [0, 0, 1]
+    assert set(frame.get_column("hs_revision")) == {"H6"} and set(frame.get_column("source")) == {"wits"}
+    assert set(frame.get_column("year")) == {2023}
+
+
+def test_sources_wits_key_position_is_used_when_given() -> None:
+    frame = parse(answer("840", "000", MFN_ROWS, slots=REAL_SLOTS, key_position=True))
+    assert sorted(frame.get_column("hs_code").to_list()) == ["950300", "950450", "950490"]
+
+
+@pytest.mark.parametrize("spelling", ["PRF", "PREF"])
+def test_sources_wits_preferential_series_either_spelling(spelling: str) -> None:
+    rows = [row("950300", spelling, 0.0, "0", "0", 12), row("950490", spelling, 0.5, "0", "1", 8)]
+    frame = parse(answer("840", "484", rows), partner="MEX").sort("hs_code")
+    assert frame.select("market", "partner", "tariff_type").unique().rows() == [("USA", "MEX", "PRF")]
+    assert frame.get_column("avg_rate_pct").to_list() == [0.0, 0.5]
+
+
+def test_sources_wits_eu_reporter_918_is_euu() -> None:
+    frame = parse(answer("918", "156", [row("950300", "PRF", 1.7, "0", "4.7", 9)]), market="EUU", partner="CHN")
+    assert frame.select("market", "partner", "hs_code").rows() == [("EUU", "CHN", "950300")]
+
+
+def test_sources_wits_products_outside_the_asked_prefixes_are_not_kept() -> None:
+    rows = [*MFN_ROWS, row("950510", "MFN", 3.0, "0", "6", 2), row("640399", "MFN", 10.0, "5", "20", 4)]
+    frame = parse(answer("840", "000", rows))  # the cursor asked for all products under 9503 and 9504
+    assert sorted(frame.get_column("hs_code").to_list()) == ["950300", "950450", "950490"]
+
+
+def test_sources_wits_only_non_ad_valorem_lines_give_no_average_rather_than_zero() -> None:
+    frame = parse(answer("840", "000", [row("950300", "MFN", 0.0, "0", "0", 4, na_lines=4)]))
+    assert frame.get_column("avg_rate_pct").to_list() == [None]
+    assert frame.get_column("min_rate_pct").to_list() == [None]
+    assert frame.get_column("non_ad_valorem_lines").to_list() == [4]
+
+
+def test_sources_wits_several_years_in_one_answer_are_refused_if_not_asked() -> None:
+    rows = [row("950300", "MFN", 0.0, "0", "0", 12), row("950300", "MFN", 1.0, "0", "2", 12, year="2022")]
+    with pytest.raises(PayloadError, match="TIME_PERIOD 2022 is not the year asked"):
+        parse(answer("840", "000", rows))
+
+
+def test_sources_wits_provenance_follows_the_datatype() -> None:
+    body = answer("840", "000", MFN_ROWS, datatype="Reported")
+    frame = parse(body, datatype="reported")
+    assert set(frame.get_column("datatype")) == {"reported"} and set(frame.get_column("provenance")) == {"reported"}
+    estimated = parse(answer("840", "000", MFN_ROWS))
+    assert set(estimated.get_column("provenance")) == {"estimated"}
+
+
+def test_sources_wits_no_records_404_body_is_an_empty_answer() -> None:
+    assert parse(NO_RECORDS).is_empty()
+    assert request().answer_statuses == (404,)  # the client hands the 404 body to parse instead of failing
+
+
+def test_sources_wits_error_with_http_200_is_a_payload_error_naming_the_message() -> None:
+    body = (b'<?xml version="1.0" encoding="utf-8"?><wits:error xmlns:wits="http://wits.worldbank.org">'
+            b'<wits:message id="150">Invalid parameter value: reporter 999</wits:message></wits:error>')
+    with pytest.raises(PayloadError, match="WITS reported an error: Invalid parameter value: reporter 999"):
+        parse(body)
+
+
+def test_sources_wits_large_data_error_splits_a_product_list() -> None:
+    body = (b'<wits:error xmlns:wits="http://wits.worldbank.org"><wits:message id="200">The provided parameter '
+            b'values return large data</wits:message></wits:error>')
+    original = request(products=["950300", "950450", "950490", "950510"])
+    with pytest.raises(PayloadError, match=r"large data.*fewer products"):
+        WitsFetcher().parse(original, body, FETCHED)
+    halves = WitsFetcher().follow_up(original, body)
+    assert [h.path.split("/product/")[1].split("/")[0] for h in halves] == ["950300;950450", "950490;950510"]
+    assert all(h.replaces == original.cursor and h.cursor != original.cursor for h in halves)
+
+
+def test_sources_wits_aveestimated_without_records_falls_back_to_reported() -> None:
+    fetcher = WitsFetcher()
+    original = request(partner="VNM")
+    [fallback] = fetcher.follow_up(original, NO_RECORDS)
+    assert fallback.path.endswith("/partner/704/product/all/year/2023/datatype/reported")
+    assert fallback.replaces is None and fallback.cursor == "2023/USA/VNM/reported/all:9503+9504"
+    assert fetcher.follow_up(fallback, NO_RECORDS) == []  # reported is the last resort
+    assert fetcher.follow_up(original, answer("840", "704", [row("950300", "PRF", 0.0, "0", "0", 1)])) == []
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    (b'{"structure": {}, "dataSets": [', "not JSON"),
+    (b'<html><body>Service unavailable</body></html>', "expected SDMX-JSON, got XML"),
+    (b'{"dataSets": [{"series": {}}]}', "lacks 'structure'"),
+    (b'[]', "a list, expected an object with 'structure'"),
+])
+def test_sources_wits_malformed_answers_name_what_is_wrong(body: bytes, problem: str) -> None:
+    with pytest.raises(PayloadError, match=problem):
+        parse(body)
+
+
+def test_sources_wits_bad_attribute_index_and_wrong_reporter_are_refused() -> None:
+    payload = json.loads(answer("840", "000", MFN_ROWS))
+    first = next(iter(payload["dataSets"][0]["series"].values()))
+    first["observations"]["0"][3] = 99  # TARIFFTYPE index past its values
+    with pytest.raises(PayloadError, match="attribute TARIFFTYPE index 99"):
+        parse(json.dumps(payload).encode())
+    with pytest.raises(PayloadError, match="reporter and partner asked for"):
+        parse(answer("124", "000", MFN_ROWS))  # Canada's answer to a request for the USA
+
+
+def test_sources_wits_mfn_type_with_a_bilateral_partner_is_refused() -> None:
+    with pytest.raises(PayloadError, match="MFN comes only with partner 000"):
+        parse(answer("840", "156", [row("950300", "MFN", 0.0, "0", "0", 1)]), partner="CHN")
+
+
+def test_sources_wits_plan_markets_partners_and_products() -> None:
+    config = load_config(REPO_ROOT / "config")
+    settings = config.sources["wits"]
+    fetcher = WitsFetcher()
+    toys = fetcher.plan(settings, FetchScope(groups=(config.group("toys"),), reporters=("USA",), years=(2023,)))
+    partners = [r.path.split("/partner/")[1].split("/")[0] for r in toys]
+    assert partners[0] == "000" and "840" not in partners  # MFN first; the USA pays no US tariff
+    assert len(toys) == 1 + len(settings.partners) - 1
+    assert all("/product/all/" in r.path and r.cursor.endswith("/aveestimated/all:9503+9504+9505") for r in toys)
+    eu = fetcher.plan(settings, FetchScope(groups=(config.group("smart_home"),), reporters=("DEU",), years=(2023,)))
+    assert {r.path.split("/reporter/")[1].split("/")[0] for r in eu} == {"918"}  # Germany's tariff is the EU's
+    assert not {"DEU", "ITA", "POL"} & {r.cursor.split("/")[2] for r in eu}  # no tariff inside the EU
+    assert eu[0].path.split("/product/")[1].startswith("852589;853110;851762;903210;940542/")
+    with pytest.raises(TrackerError, match="WLD is not a market"):
+        fetcher.plan(settings, FetchScope(groups=config.groups, reporters=("WLD",), years=(2023,)))
