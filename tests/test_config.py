@@ -68,6 +68,17 @@ def test_config_user_adds_a_group_by_editing_one_file(config_dir: Path) -> None:
         ("schedule.toml", 'day_of_week = "mon"', 'weekday = "mon"', "fetch.comtrade.weekday", "cron field"),
         ("schedule.toml", 'timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"', "timezone", "IANA"),
         ("schedule.toml", "[fetch.comext]", "[fetch.comtradex]", "fetch.comtradex", "a source id"),
+        ("sources.toml", 'reporters = ["USA", "EUU",', 'reporters = ["USA", "DEU",', "sources.wits.reporters",
+         "write EUU"),
+        ("sources.toml", 'reporters = ["USA", "EUU",', 'reporters = ["USX", "EUU",', "sources.wits.reporters",
+         "known ISO3"),
+        ("sources.toml", 'reporters = ["USA", "EUU", "GBR", "JPN", "KOR", "CAN", "AUS", "MEX", "IND"]',
+         "reporters = []", "sources.wits.reporters", "at least one market"),
+        ("sources.toml", "first_year = 2018", 'partners = ["CHN", "WLD"]\nfirst_year = 2018', "sources.wits.partners",
+         "MFN rate"),
+        ("sources.toml", "first_year = 2018", 'frequencies = ["A", "M"]\nfirst_year = 2018',
+         "sources.wits.frequencies", "yearly"),
+        ("schedule.toml", 'day = "12"', 'day = "45"', "fetch.wits", "valid cron"),
     ],
 )
 def test_config_error_names_file_key_and_expectation(
