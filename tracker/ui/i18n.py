@@ -530,6 +530,8 @@ LABELS: dict[str, dict[str, str]] = {
     # --- units
     "usd_unit": {"en": "USD m", "zh": "亿美元"},
     "pp_unit": {"en": "pp", "zh": "个百分点"},
+    # --- WITS source (w1-wits): the status page names sources by these labels
+    "source_wits": {"en": "WITS tariffs (World Bank / UNCTAD TRAINS)", "zh": "WITS 关税（世界银行 / 贸发会议 TRAINS）"},
 }
 
 # One USD value unit per language: English shows millions, Chinese 亿 (100 million).
