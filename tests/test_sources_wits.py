@@ -106,7 +106,7 @@ def test_sources_wits_large_data_error_splits_a_product_list() -> None:
     body = (b'<wits:error xmlns:wits="http://wits.worldbank.org"><wits:message id="200">The provided parameter '
             b'values return large data</wits:message></wits:error>')
     original = request(products=["950300", "950450", "950490", "950510"])
-    with pytest.raises(PayloadError, match=r"large data.*fewer products"):
+    with pytest.raises(PayloadError, match=r"large data \(the product list is split"):
         WitsFetcher().parse(original, body, FETCHED)
     halves = WitsFetcher().follow_up(original, body)
     assert [h.path.split("/product/")[1].split("/")[0] for h in halves] == ["950300;950450", "950490;950510"]
@@ -164,3 +164,16 @@ def test_sources_wits_plan_markets_partners_and_products() -> None:
     assert eu[0].path.split("/product/")[1].startswith("852589;853110;851762;903210;940542/")
     with pytest.raises(TrackerError, match="WLD is not a market"):
         fetcher.plan(settings, FetchScope(groups=config.groups, reporters=("WLD",), years=(2023,)))
+
+
+def test_sources_wits_iso3_dimension_values_and_string_obs_values_are_read() -> None:
+    payload = json.loads(answer("USA", "000", MFN_ROWS))
+    for series in payload["dataSets"][0]["series"].values():
+        for observation in series["observations"].values():
+            observation[0] = str(observation[0])  # SDMX-JSON allows a value as a string
+    frame = parse(json.dumps(payload).encode()).sort("hs_code")
+    assert frame.get_column("avg_rate_pct").to_list() == [0.0, 1.6, 2.5]
+    assert set(frame.get_column("market")) == {"USA"}
+    next(iter(payload["dataSets"][0]["series"].values()))["observations"]["0"][0] = "n/a"
+    with pytest.raises(PayloadError, match="OBS_VALUE is 'n/a'"):
+        parse(json.dumps(payload).encode())

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
-from tracker.countries import EU27, from_iso3, to_iso3
-from tracker.errors import PayloadError, TrackerError
+from tracker.countries import EU27, from_iso3, is_known_iso3, to_iso3
+from tracker.errors import CountryCodeError, PayloadError, TrackerError
 from tracker.schemas import TARIFF, validate
 from tracker.sources.base import FetchScope, Parsed, Request, load_json, preview
 from tracker.sources.values import json_number
@@ -125,27 +125,24 @@ class WitsFetcher:
         if _is_xml(body):
             if _is_no_records(body):
                 return Parsed(TARIFF.empty())
-            raise PayloadError(SOURCE, _xml_problem(body))
+            raise PayloadError(SOURCE, _xml_problem(body, all_products=products[0] == "all"))
         payload = load_json(body, SOURCE)
-        answer = _Answer(payload, asked={"REPORTER": from_iso3(SOURCE, market),
-                                         "PARTNER": from_iso3(SOURCE, partner)})
+        answer = _Answer(payload, asked={"REPORTER": market, "PARTNER": partner})
         prefixes = tuple(products[1:] if products[0] == "all" else products)
         rows: list[dict[str, Any]] = []
         for where, key, values in answer.observations():
             if not key["PRODUCTCODE"].startswith(prefixes):
                 continue
-            # the series keys decode to the reporter and partner asked for (``_Answer._slots``): known codes
-            row_market, row_partner = to_iso3(SOURCE, key["REPORTER"]), to_iso3(SOURCE, key["PARTNER"])
             if values["year"] != year:
                 raise PayloadError(SOURCE, f"{where}: TIME_PERIOD {values['year']} is not the year asked ({year})")
             tariff_type = values["tariff_type"]
-            if (tariff_type == "MFN") != (row_partner == MFN_PARTNER):
+            if (tariff_type == "MFN") != (partner == MFN_PARTNER):
                 raise PayloadError(SOURCE, f"{where}: TARIFFTYPE {tariff_type} with partner {key['PARTNER']}: "
                                    "MFN comes only with partner 000, and a bilateral partner only with PRF")
             rows.append({
                 "source": SOURCE,
-                "market": row_market,
-                "partner": row_partner,
+                "market": market,  # every series key names the market and partner asked for (``_Answer._slots``)
+                "partner": partner,
                 "hs_code": key["PRODUCTCODE"],
                 "year": year,
                 "tariff_type": tariff_type,
@@ -180,13 +177,16 @@ def _is_no_records(body: bytes) -> bool:
     return _is_xml(body) and b"norecordsfound" in body[:4096].lower().replace(b" ", b"")
 
 
-def _xml_problem(body: bytes) -> str:
+def _xml_problem(body: bytes, all_products: bool) -> str:
     """What an XML body says: WITS's own error message (sent with HTTP 200), or that it is not SDMX-JSON."""
     text = body.decode("utf-8", errors="replace")
     messages = [re.sub(r"<[^>]+>|\s+", " ", message).strip() for message in WITS_MESSAGE.findall(text)]
     if "wits:error" in text.lower() or messages:
         detail = "; ".join(message for message in messages if message) or preview(body, 160)
-        hint = " (ask for fewer products per request)" if "large data" in detail.lower() else ""
+        hint = ""
+        if "large data" in detail.lower():
+            hint = (" (the request asked for all products: list the group's HS6 codes in product_groups.toml)"
+                    if all_products else " (the product list is split and asked for again)")
         return f"WITS reported an error: {detail[:300]}{hint}"
     return f"expected SDMX-JSON, got XML that is not an answer: {preview(body, 120)!r}"
 
@@ -246,7 +246,7 @@ class _Answer:
             if key[slot] >= len(values):
                 return False
             value = values[key[slot]]
-            if name in self.asked and value.lstrip("0") != self.asked[name].lstrip("0"):
+            if name in self.asked and _iso3(value) != self.asked[name]:
                 return False
             if name == "PRODUCTCODE" and not re.fullmatch(r"\d{6}", value):
                 return False
@@ -292,7 +292,7 @@ class _Answer:
             raise PayloadError(SOURCE, f"{where}: TOTALNOOFLINES is missing")
         if na_lines > lines:
             raise PayloadError(SOURCE, f"{where}: NBR_NA_LINES {na_lines} exceeds TOTALNOOFLINES {lines}")
-        average = json_number(observation[0], "OBS_VALUE", SOURCE, where)
+        average = _obs_value(observation[0], where)
         ad_valorem = lines > na_lines  # with no ad-valorem line, WITS's 0 is no average at all
         return {
             "year": int(period),
@@ -304,6 +304,16 @@ class _Answer:
             "na_lines": na_lines,
             "nomenclature": attributes.get("NOMENCODE"),
         }
+
+
+def _iso3(code: str) -> str | None:
+    """A WITS country code (``840``, ``36``, ``918``, ``000``), or an ISO3 code, as ISO3; None if unknown."""
+    if code.isdigit():
+        try:
+            return to_iso3(SOURCE, code)
+        except CountryCodeError:
+            return None
+    return code if is_known_iso3(code) else None
 
 
 def _field(container: Any, name: str, kind: type, where: str) -> Any:
@@ -328,6 +338,13 @@ def _dimension(item: Any, where: str) -> tuple[str, list[str], object]:
             raise PayloadError(SOURCE, f"{where} ({name}) values[{index}] has no string id: {value!r}")
         ids.append(code)
     return name, ids, item.get("keyPosition")
+
+
+def _obs_value(value: object, where: str) -> float | None:
+    """OBS_VALUE: a JSON number, or a plain decimal in a string (SDMX-JSON allows both); anything else refused."""
+    if isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?", value.strip()):
+        return float(value)
+    return json_number(value, "OBS_VALUE", SOURCE, where)
 
 
 def _count(attributes: dict[str, str | None], name: str, where: str, default: int | None = None) -> int | None:
