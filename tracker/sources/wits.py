@@ -125,7 +125,7 @@ class WitsFetcher:
         if _is_xml(body):
             if _is_no_records(body):
                 return Parsed(TARIFF.empty())
-            raise PayloadError(SOURCE, _xml_problem(body, all_products=products[0] == "all"))
+            raise PayloadError(SOURCE, _xml_problem(body, products))
         payload = load_json(body, SOURCE)
         answer = _Answer(payload, asked={"REPORTER": market, "PARTNER": partner})
         prefixes = tuple(products[1:] if products[0] == "all" else products)
@@ -177,16 +177,17 @@ def _is_no_records(body: bytes) -> bool:
     return _is_xml(body) and b"norecordsfound" in body[:4096].lower().replace(b" ", b"")
 
 
-def _xml_problem(body: bytes, all_products: bool) -> str:
+def _xml_problem(body: bytes, products: list[str]) -> str:
     """What an XML body says: WITS's own error message (sent with HTTP 200), or that it is not SDMX-JSON."""
     text = body.decode("utf-8", errors="replace")
     messages = [re.sub(r"<[^>]+>|\s+", " ", message).strip() for message in WITS_MESSAGE.findall(text)]
     if "wits:error" in text.lower() or messages:
         detail = "; ".join(message for message in messages if message) or preview(body, 160)
         hint = ""
-        if "large data" in detail.lower():
-            hint = (" (the request asked for all products: list the group's HS6 codes in product_groups.toml)"
-                    if all_products else " (the product list is split and asked for again)")
+        if "large data" in detail.lower() and products[0] == "all":
+            hint = " (the request asked for all products: list the group's HS6 codes in product_groups.toml)"
+        elif "large data" in detail.lower() and len(products) > 1:
+            hint = " (the product list is split and asked for again)"
         return f"WITS reported an error: {detail[:300]}{hint}"
     return f"expected SDMX-JSON, got XML that is not an answer: {preview(body, 120)!r}"
 
