@@ -3,25 +3,31 @@ incremental skip, and `python -m tracker fetch --source wits` against a loopback
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
 import subprocess
 import sys
 from collections import Counter
+from contextlib import closing
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import polars as pl
+import pytest
 
 from tests.fetch_helpers import client_for, local_config
 from tests.loopback import Server, loopback, send
 from tests.wits_helpers import NO_RECORDS, answer, row
 from tracker.config import REPO_ROOT, Config
+from tracker.errors import HTTPStatusError
 from tracker.fetch import run_fetch
+from tracker.http import HttpClient
 from tracker.sources.base import FetchScope
+from tracker.sources.wits import WitsFetcher
 from tracker.store import Store
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -161,3 +167,23 @@ def test_fetch_wits_command_against_a_loopback_stand_in(tmp_path: Path) -> None:
     log = Store(data).read("fetch_log")
     assert log.height == len(paths) and log.filter(pl.col("status") == "failed").is_empty()
     assert re.search(r"wits\s+28\s+0\s+5\s", done.stdout), done.stdout
+
+
+def test_fetch_wits_only_a_named_status_reaches_the_parser_and_is_never_cached(config: Config, tmp_path: Path) -> None:
+    revalidated: list[bool] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        revalidated.append("if-none-match" in request.headers)
+        return httpx.Response(404, content=NO_RECORDS, headers={"ETag": '"v1"'})
+
+    settings = wits_config(config).sources["wits"]
+    wits_request = WitsFetcher().request("USA", "CHN", 2020, "aveestimated", ["950300"])
+    with closing(HttpClient(config.http, tmp_path / "cache", transport=httpx.MockTransport(handler),
+                            sleep=lambda _: None)) as client:
+        for _ in range(2):
+            result = client.get(wits_request, settings)
+            assert (result.status_code, result.from_cache, result.content) == (404, False, NO_RECORDS)
+        plain = dataclasses.replace(wits_request, answer_statuses=())
+        with pytest.raises(HTTPStatusError, match="HTTP 404"):
+            client.get(plain, settings)
+    assert revalidated == [False, False, False]  # the 404 body was never kept in the HTTP cache
