@@ -15,8 +15,8 @@ From the stored ``tariff`` table (WITS TRAINS, one row per market, partner, HS6 
 4. **Weights.** The group rate is Σ_k w_k·t_k / Σ_k w_k, with w_k the market's imports of code *k* from the
    world in year *y* (its ``WLD`` import report; else the sum of its recorded suppliers), taken at the finest HS
    level the store holds for the market: HS6 where stored, else the heading or chapter that contains *k*, split
-   evenly among the HS6 codes under it. Codes the market did not import weigh 0. Where the market has no import
-   record for any of the codes, the rate is the simple average (``weighting`` says which).
+   evenly among the market's scheduled HS6 codes under it. Codes the market did not import weigh 0. Where
+   the market has no import record for any of the codes, the rate is the simple average (``weighting`` says which).
 5. **Margins.** ``margin_pp`` = own rate − competitor's rate, in percentage points, for every pair of tracked
    exporters (home exporter and ``scope.competitors``) in the same group, market and year: positive = the
    exporter pays more. ``margin_vs_lowest_competitor_pp`` compares with the lowest rate among its competitors.
@@ -144,17 +144,18 @@ def import_weights(code_flows: pl.LazyFrame) -> pl.LazyFrame:
 
 def weighted_codes(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> pl.LazyFrame:
     """``by_code`` with ``weight_usd``: the imports of the finest stored code containing each HS6 code, split
-    evenly among the exporter's HS6 codes under it; 0 where the market has no record of it (rule 4)."""
+    evenly among the market's scheduled HS6 codes under it; 0 where the market has no record of it (rule 4).
+    Weights depend on the market alone, so they are worked out once per code, not per exporter."""
     candidates = (
-        by_code.select(*CELL, "hs_code").join(weights, on=PAIR, how="inner")
+        by_code.select(*PAIR, "hs_code").unique().join(weights, on=PAIR, how="inner")
         .filter(pl.col("hs_code").str.starts_with(pl.col("weight_code")))
         .sort(pl.col("weight_code").str.len_chars(), descending=True)
-        .unique(subset=[*CELL, "hs_code"], keep="first", maintain_order=True)
-        .with_columns(pl.len().over([*CELL, "weight_code"]).alias("_under"))
+        .unique(subset=[*PAIR, "hs_code"], keep="first", maintain_order=True)
+        .with_columns(pl.len().over([*PAIR, "weight_code"]).alias("_under"))
         .with_columns((pl.col("weight_usd") / pl.col("_under")).alias("weight_usd"))
         .drop("weight_code", "_under")
     )
-    return by_code.join(candidates, on=[*CELL, "hs_code"], how="left").with_columns(
+    return by_code.join(candidates, on=[*PAIR, "hs_code"], how="left").with_columns(
         pl.col("weight_usd").fill_null(0.0))
 
 
@@ -184,20 +185,21 @@ def group_tariff(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> pl.LazyFrame:
         safe_div(pl.col("non_ad_valorem_lines").sum(), pl.col("lines").sum()).alias("non_ad_valorem_share"),
         pl.when(pl.col("provenance").n_unique() > 1).then(pl.lit(MIXED))
         .otherwise(pl.col("provenance").first()).alias("provenance"),
-        _names(pl.col("sources")).alias("_tariff_sources"),
-        _names(pl.col("_wsources").filter(pl.col("weight_usd") > 0)).alias("_weight_sources"),
+        pl.concat_str([pl.col("sources").unique().sort().str.join(","),
+                       pl.col("_wsources").filter(pl.col("weight_usd") > 0).unique().sort().str.join(",")],
+                      separator=",").alias("sources"),
         pl.max_horizontal(pl.col("newest_fetch").max(),
                           pl.col("_wfetch").filter(pl.col("weight_usd") > 0).max()).alias("newest_fetch"),
     )
-    return grouped.with_columns(
-        sources=pl.concat_list("_tariff_sources", "_weight_sources").list.unique().list.sort().list.join(",")
-    ).drop("_tariff_sources", "_weight_sources").filter(
-        pl.col("tariff_faced_pct").is_not_null() | (pl.col("non_ad_valorem_share") > 0))
+    kept = grouped.filter(pl.col("tariff_faced_pct").is_not_null() | (pl.col("non_ad_valorem_share") > 0))
+    return tidy_sources(kept)
 
 
-def _names(sources: pl.Expr) -> pl.Expr:
-    """The distinct source ids in a column of comma-separated lists (within a group-by)."""
-    return sources.drop_nulls().str.split(",").list.explode(keep_nulls=False, empty_as_null=False).unique()
+def tidy_sources(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """``sources`` as sorted, distinct, comma-separated ids; worked out once per distinct value (there are few)."""
+    names = pl.col("sources").str.split(",").list.eval(pl.element().filter(pl.element() != ""))
+    values = frame.select("sources").unique().with_columns(_tidy=names.list.unique().list.sort().list.join(","))
+    return frame.join(values, on="sources", how="left").drop("sources").rename({"_tidy": "sources"})
 
 
 def tariff_margins(faced: pl.LazyFrame) -> pl.LazyFrame:
@@ -213,10 +215,9 @@ def tariff_margins(faced: pl.LazyFrame) -> pl.LazyFrame:
     return pairs.with_columns(
         margin_pp=pl.col("exporter_tariff_pct") - pl.col("competitor_tariff_pct"),
         provenance=pl.when(pl.col("provenance") == pl.col("_cp")).then(pl.col("provenance")).otherwise(pl.lit(MIXED)),
-        sources=pl.concat_str(["sources", "_cs"], separator=",").str.split(",").list.unique().list.sort()
-        .list.join(","),
+        sources=pl.concat_str(["sources", "_cs"], separator=","),
         newest_fetch=pl.max_horizontal("newest_fetch", "_cf"),
-    ).drop("_cp", "_cs", "_cf")
+    ).drop("_cp", "_cs", "_cf").pipe(tidy_sources)
 
 
 def with_lowest_competitor(faced: pl.LazyFrame, margins: pl.LazyFrame) -> pl.LazyFrame:
