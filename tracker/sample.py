@@ -68,6 +68,7 @@ TARIFF_MARKETS: dict[str, float] = {
     "IND": 14.0, "BRA": 18.0, "CHE": 2.5, "TUR": 9.0, "IDN": 8.0, "ZAF": 15.0,
 }
 UK_OWN_SCHEDULE_FROM = 2021
+MAX_SAMPLE_MFN = 45.0
 INDIA_TOY_DUTY = ("9503", "9504", "9505")  # India raised these from 20 % to 60 % in 2020
 EU_PARTNERS = ("DEU", "ITA", "POL")
 # Preferences (market, partner) → the multiplier of MFN in a year (0 = duty free), invented after real
@@ -384,7 +385,8 @@ def generate_tariff(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
     codes = sorted({hs6 for group in config.groups for code in group.hs_codes for hs6 in _sample_hs6(code)})
     rows: list[dict[str, object]] = []
     for market, level in TARIFF_MARKETS.items():
-        base = np.round(level * rng.lognormal(0, 0.5, len(codes)) * (rng.random(len(codes)) > 0.12), 1)
+        drawn = np.minimum(level * rng.lognormal(0, 0.5, len(codes)), MAX_SAMPLE_MFN)
+        base = np.round(drawn * (rng.random(len(codes)) > 0.12), 1)
         uk_cut = rng.uniform(0.75, 1.0, len(codes)) * (rng.random(len(codes)) > 0.1)
         lines = rng.integers(1, 6, len(codes))
         specific = np.minimum(lines - 1, rng.integers(0, 3, len(codes))) * (rng.random(len(codes)) < 0.25)
