@@ -221,3 +221,14 @@ def test_opportunity_tariff_factor_by_hand() -> None:
     usa = row(clipped, market="USA")  # 1/2 clipped to 0.67: raw 670 against JPN's 800
     assert usa["tariff_factor"] == pytest.approx(0.67)
     assert usa["score"] == pytest.approx(100 * 670 / 800)
+
+
+def test_group_tariff_change_is_the_schedules_on_this_years_weights() -> None:
+    """2022 held 950300 only, at MFN 8: CHN's change is (10 − 8) on 950300's weight alone = +2.0 pp; MEX went from
+    MFN 8 to its USMCA 0 = −8.0 pp. The 2022 rows themselves have no earlier year: no change."""
+    tariffs = [*USA_TARIFFS, ("USA", "WLD", "950300", 2022, "MFN", 8.0)]
+    imports = USA_IMPORTS + [{**flow, "period": "2022"} for flow in USA_IMPORTS]
+    table, _ = faced(tariffs, imports, ["USA"])
+    assert row(table, exporter="CHN", year=2023)["tariff_change_pp"] == pytest.approx(2.0)
+    assert row(table, exporter="MEX", year=2023)["tariff_change_pp"] == pytest.approx(-8.0)
+    assert row(table, exporter="CHN", year=2022)["tariff_change_pp"] is None

@@ -70,6 +70,7 @@ TARIFF_MARKETS: dict[str, float] = {
 UK_OWN_SCHEDULE_FROM = 2021
 MAX_SAMPLE_MFN = 45.0
 INDIA_TOY_DUTY = ("9503", "9504", "9505")  # India raised these from 20 % to 60 % in 2020
+MEXICO_APPAREL_DUTY = ("61", "62", "64")  # Mexico's MFN on apparel and footwear: 35 % in the newest sample year
 EU_PARTNERS = ("DEU", "ITA", "POL")
 # Preferences (market, partner) → the multiplier of MFN in a year (0 = duty free), invented after real
 # agreements: USMCA, KORUS, the EU customs union with Türkiye, EU FTAs and GSP/EBA, ChAFTA, China–Korea, RCEP.
@@ -379,10 +380,13 @@ def _sample_hs6(code: str) -> list[str]:
 
 def generate_tariff(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
     """Applied tariffs (as WITS TRAINS gives them) for the sample's tariff markets: an MFN schedule per market
-    and code, constant over the years except India's toy duty (20 % → 60 % in 2020) and the UK's own schedule
+    and code, constant over the years except India's toy duty (20 % → 60 % in 2020), Mexico's apparel and
+    footwear duty (35 % in the newest year, so the ``tariff_change`` alert shows) and the UK's own schedule
     from 2021, and preferential rates where an agreement applies (``PREFERENCES``), some of them phasing in."""
     rng = np.random.default_rng(seed + 3)
     codes = sorted({hs6 for group in config.groups for code in group.hs_codes for hs6 in _sample_hs6(code)})
+    years = _years(config).tolist()
+    last_year = years[-1]
     rows: list[dict[str, object]] = []
     for market, level in TARIFF_MARKETS.items():
         drawn = np.minimum(level * rng.lognormal(0, 0.5, len(codes)), MAX_SAMPLE_MFN)
@@ -391,7 +395,7 @@ def generate_tariff(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
         lines = rng.integers(1, 6, len(codes))
         specific = np.minimum(lines - 1, rng.integers(0, 3, len(codes))) * (rng.random(len(codes)) < 0.25)
         partners = sorted(partner for (where, partner) in PREFERENCES if where == market)
-        for year in _years(config).tolist():
+        for year in years:
             if market == "GBR" and year < UK_OWN_SCHEDULE_FROM:
                 continue  # the EU schedule (EUU) applied in the UK up to 2020
             for index, code in enumerate(codes):
@@ -400,6 +404,8 @@ def generate_tariff(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
                     mfn = round(mfn * float(uk_cut[index]), 1)
                 if market == "IND" and code.startswith(INDIA_TOY_DUTY):
                     mfn = 60.0 if year >= 2020 else 20.0
+                if market == "MEX" and code.startswith(MEXICO_APPAREL_DUTY) and year == last_year:
+                    mfn = 35.0
                 counts = (int(lines[index]), int(specific[index]))
                 rows.append(_tariff_row(market, "WLD", code, year, "MFN", mfn, counts))
                 for partner in partners:

@@ -266,6 +266,8 @@ GROUP_TARIFF = register(TableSchema(
         Column("preferential_share", F64, "Share of the average's weight under a preference (0–1).",
                nullable=True),
         Column("mfn_rate_pct", F64, "MFN rate on the same codes and weights, %.", nullable=True),
+        Column("tariff_change_pp", F64, "Change of the rate faced since the previous year's schedule, on this "
+               "year's weights (a shift of the import mix is no change), percentage points.", nullable=True),
         Column("weighting", STR, "trade-weighted (by the market's imports of each code from the world) or simple "
                "(no import record for the codes).", allowed=("trade-weighted", "simple")),
         Column("hs6_codes", I32, "HS6 codes with an ad-valorem rate in the average."),

@@ -20,6 +20,8 @@ From the stored ``tariff`` table (WITS TRAINS, one row per market, partner, HS6 
 5. **Margins.** ``margin_pp`` = own rate − competitor's rate, in percentage points, for every pair of tracked
    exporters (home exporter and ``scope.competitors``) in the same group, market and year: positive = the
    exporter pays more. ``margin_vs_lowest_competitor_pp`` compares with the lowest rate among its competitors.
+6. **Change.** ``tariff_change_pp`` = Σ_k w_k·(t_k,y − t_k,y−1) / Σ_k w_k over the codes rated in both years,
+   with this year's weights: a change of the schedule, not of the import mix (the alert rule reads it).
 
 Extra duties outside the applied schedule (US Section 301/232, anti-dumping and countervailing duties,
 safeguards) are not in TRAINS and so not in these numbers.
@@ -161,22 +163,30 @@ def weighted_codes(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> pl.LazyFrame
 
 def group_tariff(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> pl.LazyFrame:
     """One row per group, exporter, market and year: the rate faced (trade-weighted or simple), the MFN rate on
-    the same weights, how much of it is under a preference, and the share of non-ad-valorem lines."""
+    the same weights, how much of it is under a preference, the share of non-ad-valorem lines, and the change of
+    the schedule since the year before on this year's weights (so a shift in the import mix is no change)."""
     frame = weighted_codes(by_code, weights)
+    earlier = by_code.select(*CELL[:3], "hs_code", (pl.col("year") + 1).alias("year"),
+                             pl.col("rate_pct").alias("_previous_rate"))
+    frame = frame.join(earlier, on=[*CELL, "hs_code"], how="left")
     rated = pl.col("rate_pct").is_not_null()
+    both = rated & pl.col("_previous_rate").is_not_null()
+    step = pl.when(both).then(pl.col("rate_pct") - pl.col("_previous_rate"))
+    both_w = pl.when(both).then(pl.col("weight_usd")).otherwise(0.0)
     w = pl.when(rated).then(pl.col("weight_usd")).otherwise(0.0)
     mfn_w = pl.when(pl.col("mfn_rate_pct").is_not_null()).then(pl.col("weight_usd")).otherwise(0.0)
     total = w.sum()
 
-    def average(rate: pl.Expr, weight: pl.Expr) -> pl.Expr:
+    def average(rate: pl.Expr, weight: pl.Expr, basis: pl.Expr = total) -> pl.Expr:
         simple = rate.mean()
         weighted = (weight * rate.fill_null(0.0)).sum() / weight.sum()
-        return pl.when(total > 0).then(weighted).otherwise(simple)
+        return pl.when(basis > 0).then(weighted).otherwise(simple)
 
     is_prf = (pl.col("tariff_type") == PRF).cast(pl.Float64)
     grouped = frame.group_by(CELL).agg(
         average(pl.col("rate_pct"), w).alias("tariff_faced_pct"),
         average(pl.col("mfn_rate_pct"), mfn_w).alias("mfn_rate_pct"),
+        average(step, both_w, both_w.sum()).alias("tariff_change_pp"),
         average(pl.when(rated).then(is_prf), w).alias("preferential_share"),
         pl.when(pl.col("tariff_type").filter(rated).n_unique() > 1).then(pl.lit(MIXED))
         .otherwise(pl.col("tariff_type").filter(rated).first()).alias("tariff_type_faced"),
