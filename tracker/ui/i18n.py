@@ -558,6 +558,21 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "reason_tariff": {"en": "tariff {own}% vs {lowest}% lowest competitor", "zh": "关税 {own}%，竞争者最低 {lowest}%"},
     "reason_tariff_unknown": {"en": "tariff unknown", "zh": "关税未知"},
+    "table_group_tariff": {"en": "Tariffs faced", "zh": "适用关税"},
+    "table_group_tariff_help": {
+        "en": "Per product group, tracked exporter, market and tariff year: the tariff faced (trade-weighted over the "
+        "group's HS6 codes), the regime, and the margin against the lowest-tariff competitor. Extra duties such as "
+        "US Section 301/232 and anti-dumping duties are not included.",
+        "zh": "按产品组、所跟踪出口国、市场和关税年度：适用关税（按 HS6 编码进口额加权）、关税类型"
+        "及与关税最低竞争者之差。不含美国 301/232 条款关税、反倾销税等额外关税。",
+    },
+    "table_group_tariff_margin": {"en": "Tariff margins between exporters", "zh": "出口国之间的关税差"},
+    "table_group_tariff_margin_help": {
+        "en": "Each tracked exporter's tariff minus each competitor's, per group, market and tariff year, in "
+        "percentage points. Extra duties such as US Section 301/232 and anti-dumping duties are not included.",
+        "zh": "按产品组、市场和关税年度，各所跟踪出口国的适用关税减去各竞争者的适用关税（个百分点）。"
+        "不含美国 301/232 条款关税、反倾销税等额外关税。",
+    },
     "formula_tariff": {
         "en": "tariff_factor = (1 + lowest competitor's tariff/100) / (1 + {home}'s tariff/100), clipped to "
         "[{low}, {high}]; 1 when unknown (extra duties such as Section 301/232 and anti-dumping not included).",
