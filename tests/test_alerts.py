@@ -18,7 +18,7 @@ from tracker.alerts import AlertInputs, alert_summary, evaluate_rules, read_aler
 from tracker.config import AlertSettings, Config, load_config
 from tracker.errors import ConfigError
 from tracker.export import export_bytes, filtered_table
-from tracker.metrics.tables import GROUP_COMPETITION, GROUP_EXPORTER, GROUP_MARKET
+from tracker.metrics.tables import GROUP_COMPETITION, GROUP_EXPORTER, GROUP_MARKET, GROUP_TARIFF
 from tracker.schemas import FETCH_LOG, TableSchema
 from tracker.store import Store
 
@@ -212,6 +212,8 @@ def test_alerts_webhook_receives_only_new_alerts(alert_config: Config, store: St
 
 @pytest.mark.parametrize(("text", "key"), [
     ("[share_drop]\nthreshold_pp = -1\n", "share_drop.threshold_pp"),
+    ("[tariff_change]\nthreshold_pp = 0\n", "tariff_change.threshold_pp"),
+    ("[tariff_change]\nmin_usd_at_stake = -5\n", "tariff_change.min_usd_at_stake"),
     ("[import_drop]\nthreshold_pct = 150\n", "import_drop.threshold_pct"),
     ("[share_drop]\nthreshold = 2\n", "share_drop.threshold"),
     ('webhook_url_env = "https://hooks.example.com/x"\n', "webhook_url_env"),
@@ -356,3 +358,36 @@ def test_alerts_export_lists_most_material_first_and_reads_back(alert_config: Co
     assert at_stake == sorted(at_stake, reverse=True)
     read_back = pl.read_csv(io.BytesIO(export_bytes(frame, "csv", table="alerts", filters={})))
     assert read_back.height == 121 and read_back.item(0, "period") == f"{NOW - timedelta(days=5):%Y-%m-%d}"
+
+
+def tariffs(rows: list[dict[str, object]]) -> pl.LazyFrame:
+    defaults = {name: None for name in GROUP_TARIFF.column_names} | {
+        "group": "toys", "exporter": "CHN", "market": "IND", "year": 2024, "weighting": "trade-weighted",
+        "hs6_codes": 3, **PROVENANCE}
+    return _frame(GROUP_TARIFF, defaults, rows)
+
+
+def test_alerts_tariff_change_fires_beyond_threshold_only() -> None:
+    """Newest tariff year only; value = tariff_change_pp; at stake = the exporter's sales × the change."""
+    data = inputs(
+        group_tariff=tariffs([
+            {"exporter": "CHN", "tariff_faced_pct": 60.0, "tariff_change_pp": 40.0},
+            {"exporter": "VNM", "tariff_faced_pct": 0.0, "tariff_change_pp": -2.5},
+            {"exporter": "MEX", "tariff_faced_pct": 5.0, "tariff_change_pp": 1.9},  # within the threshold
+            {"exporter": "CHN", "year": 2023, "tariff_faced_pct": 20.0, "tariff_change_pp": 15.0},  # not newest
+        ]),
+        group_market=market([{"exporter": "CHN", "market": "IND", "year": 2023, "export_value_usd": 500.0},
+                             {"exporter": "VNM", "market": "IND", "year": 2024, "export_value_usd": 200.0}]),
+    )
+    alerts = fired(data).filter(pl.col("rule") == "tariff_change").sort("subject")
+    assert alerts["subject"].to_list() == ["CHN", "VNM"]
+    chn, vnm = alerts.row(0, named=True), alerts.row(1, named=True)
+    assert (chn["value"], chn["severity"], chn["period"]) == (40.0, "warning", "2024")  # our tariff rose
+    assert chn["usd_at_stake"] == pytest.approx(500.0 * 0.40)  # the newest sales up to the tariff year
+    assert vnm["severity"] == "warning" and vnm["usd_at_stake"] == pytest.approx(200.0 * 0.025)  # a rival's fell
+    assert "rose 40.0 pp to 60.0%" in chn["message_en"] and "Section 301/232" in chn["message_en"]
+    assert "上升 40.0 个百分点" in chn["message_zh"] and "301/232" in chn["message_zh"]
+    quiet = dataclasses.replace(AlertSettings(), tariff_change=dataclasses.replace(
+        AlertSettings().tariff_change, threshold_pp=50.0))
+    assert fired(data, quiet).filter(pl.col("rule") == "tariff_change").is_empty()
+    assert fired(inputs()).filter(pl.col("rule") == "tariff_change").is_empty()  # no tariff table: nothing

@@ -104,3 +104,18 @@ def test_sample_codes_inside_another_never_exceed_it(sample, config: Config) -> 
         assert joined.height > 1000
         above = joined.filter(pl.col("whole").is_null() | (pl.col("part") > pl.col("whole")))
         assert above.is_empty(), (whole, part, above.head())
+
+
+def test_sample_tariffs_plausible_and_labelled(sample, config: Config) -> None:
+    tariff = validate("tariff", sample.tariff)
+    assert set(tariff["source"]) == {SAMPLE_SOURCE} and set(tariff["provenance"]) == {"estimated"}
+    assert {"USA", "EUU", "JPN", "GBR"} <= set(tariff["market"])
+    assert tariff.filter((pl.col("market") == "GBR") & (pl.col("year") <= 2020)).is_empty()  # the EU's, then
+    mfn = tariff.filter(pl.col("tariff_type") == "MFN")
+    assert set(mfn["partner"]) == {"WLD"} and mfn["avg_rate_pct"].is_between(0, 60).all()
+    prf = tariff.filter(pl.col("tariff_type") == "PRF").join(
+        mfn.select("market", "hs_code", "year", pl.col("avg_rate_pct").alias("mfn")), on=["market", "hs_code", "year"])
+    assert prf.height > 0 and (prf["avg_rate_pct"] < prf["mfn"]).all()  # a preference is below MFN
+    india_toys = mfn.filter((pl.col("market") == "IND") & pl.col("hs_code").str.starts_with("9503"))
+    assert set(india_toys.filter(pl.col("year") == 2019)["avg_rate_pct"]) == {20.0}
+    assert set(india_toys.filter(pl.col("year") == 2020)["avg_rate_pct"]) == {60.0}

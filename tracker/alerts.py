@@ -7,6 +7,9 @@ Rules (each compares the newest year of a group with the year before, for the ho
 * ``unit_value_undercut``  a competitor's unit value in a market lies more than ``threshold_pct`` % below ours
 * ``import_drop``          a market's imports of the group fell by more than ``threshold_pct`` %
 * ``source_failing``       a source's fetches have failed for ``days`` days with no success since
+* ``tariff_change``        the tariff a tracked exporter faces in a market (group_tariff) moved by more than
+                           ``threshold_pp`` points between the newest tariff year and the year before: a rise for
+                           the home exporter or a fall for a competitor is a warning, the reverse is info
 
 Materiality: every alert carries ``usd_at_stake``, the US dollars it is about, and alerts are listed largest
 first (``rank_alerts``; source failures, which have no dollar figure but make every other alert doubtful, come
@@ -16,6 +19,8 @@ before them). ``alert_summary`` groups them per rule and product group with coun
 * ``rca_cross``            |exports × (1 − 1/RCA)|: how far our exports are from RCA-neutral exports
 * ``unit_value_undercut``  the smaller of our and the competitor's sales in the market (what the rival can take)
 * ``import_drop``          our previous-year sales in the market × the market's fall (our sales if we follow it)
+* ``tariff_change``        the exporter's sales in the market (newest trade year up to the tariff year) × the
+                           change: the duty it pays more or less
 
 A rule's ``min_usd_at_stake`` drops alerts below it. No alert is about the home exporter's own market, nor
 about a market without supplier data (no exporter sells it anything in the year: world totals only).
@@ -50,13 +55,13 @@ from tracker.store import Store
 log = logging.getLogger(__name__)
 
 FEED_PATH = Path("alerts") / "alerts.jsonl"
-RULES = ("share_drop", "rca_cross", "unit_value_undercut", "import_drop", "source_failing")
+RULES = ("share_drop", "rca_cross", "unit_value_undercut", "import_drop", "source_failing", "tariff_change")
 SEVERITIES = ("warning", "info")
 RULE_LABELS = {  # what each rule is called in the CLI's summary (and for the app to show instead of the ids)
     "en": {"share_drop": "share drop", "rca_cross": "RCA crossed 1", "unit_value_undercut": "price undercut",
-           "import_drop": "market imports fell", "source_failing": "source failing"},
+           "import_drop": "market imports fell", "source_failing": "source failing", "tariff_change": "tariff changed"},
     "zh": {"share_drop": "市场份额下降", "rca_cross": "显示性比较优势跨越 1", "unit_value_undercut": "单位价值被压低",
-           "import_drop": "市场进口下降", "source_failing": "数据源连续失败"},
+           "import_drop": "市场进口下降", "source_failing": "数据源连续失败", "tariff_change": "关税变化"},
 }
 NOT_APPLICABLE = ""  # key columns that a rule does not use (an RCA alert has no market)
 MAX_BACKOFF_SECONDS = 30.0
@@ -97,13 +102,14 @@ class AlertInputs:
     group_exporter: pl.LazyFrame
     group_competition: pl.LazyFrame
     fetch_log: pl.LazyFrame
+    group_tariff: pl.LazyFrame | None = None  # None: the tariff_change rule has nothing to look at
 
     @classmethod
     def from_store(cls, store: Store) -> AlertInputs:
         import tracker.metrics  # noqa: F401 - registers the metric tables' schemas
 
         return cls(store.scan("group_market"), store.scan("group_exporter"), store.scan("group_competition"),
-                   store.scan("fetch_log"))
+                   store.scan("fetch_log"), store.scan("group_tariff"))
 
 
 @dataclass(frozen=True)
@@ -315,6 +321,54 @@ def failing_sources(fetch_log: pl.LazyFrame, days: float, now: datetime) -> pl.D
     ], render)
 
 
+def tariff_changes(tariff: pl.LazyFrame, market: pl.LazyFrame, home: str, threshold_pp: float,
+                   group_name: Callable[[str, str], str], min_usd_at_stake: float = 0.0) -> pl.DataFrame:
+    """Tracked exporters whose tariff faced in a market moved by more than ``threshold_pp`` points between the
+    newest tariff year of the group and the year before (``tariff_change_pp``: the schedule's change on the
+    newest year's import weights); extra duties such as Section 301 are not in it."""
+    rates = tariff.filter(pl.col("tariff_faced_pct").is_not_null()).select(
+        "group", "exporter", "market", "year", "tariff_faced_pct", pl.col("tariff_change_pp").alias("value"),
+        "sample")
+    sales = market.select("group", "exporter", "market", pl.col("year").alias("_sales_year"), "export_value_usd")
+    changed = _latest_year(rates).filter(pl.col("value").abs() > threshold_pp)
+    latest_sales = (
+        changed.select("group", "exporter", "market", "year").join(sales, on=["group", "exporter", "market"])
+        .filter(pl.col("_sales_year") <= pl.col("year")).sort("_sales_year")
+        .group_by("group", "exporter", "market", "year").agg(pl.col("export_value_usd").last())
+    )
+    rows = (
+        changed.join(latest_sales, on=["group", "exporter", "market", "year"], how="left")
+        .with_columns(usd_at_stake=pl.col("export_value_usd").fill_null(0) * pl.col("value").abs() / 100)
+        .filter(pl.col("usd_at_stake") >= min_usd_at_stake)
+        .sort("group", "market", "exporter")
+        .collect()
+    )
+
+    rates_now = {(r["group"], r["exporter"], r["market"]): r["tariff_faced_pct"] for r in rows.iter_rows(named=True)}
+
+    def render(row: dict[str, object], lang: str) -> str:
+        group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
+        who, change = countries.name(str(row["subject"]), lang), float(row["value"])  # type: ignore[arg-type]
+        now = rates_now[(str(row["group"]), str(row["subject"]), str(row["market"]))]
+        if lang == "zh":
+            way = "上升" if change > 0 else "下降"
+            return (f"{row['period']} 年{market_name}对{who}的{group}关税{way} {abs(change):.1f} 个百分点，"
+                    f"至 {now:.1f}%（不含 301/232 条款及反倾销等额外关税）")
+        way = "rose" if change > 0 else "fell"
+        return (f"{market_name}'s tariff on {group} from {who} {way} {abs(change):.1f} pp to {now:.1f}% in "
+                f"{row['period']} (extra duties such as Section 301/232 and anti-dumping not included)")
+
+    def severity(exporter: str, change: float) -> str:
+        return "warning" if (change > 0) == (exporter == home) else "info"
+
+    return _alert_frame([
+        {"rule": "tariff_change", "group": r["group"], "subject": r["exporter"], "market": r["market"],
+         "period": str(r["year"]), "severity": severity(r["exporter"], r["value"]), "value": r["value"],
+         "threshold": threshold_pp, "usd_at_stake": r["usd_at_stake"], "sample": r["sample"]}
+        for r in rows.iter_rows(named=True)
+    ], render)
+
+
 def evaluate_rules(settings: AlertSettings, inputs: AlertInputs, home: str, now: datetime,
                    config: Config | None = None) -> pl.DataFrame:
     """Every enabled rule on ``inputs``: the alerts firing now (without first/last seen), most material first."""
@@ -341,6 +395,10 @@ def evaluate_rules(settings: AlertSettings, inputs: AlertInputs, home: str, now:
                                    rule_imports.min_market_imports_usd, group_name, rule_imports.min_usd_at_stake))
     if settings.source_failing.enabled:
         frames.append(failing_sources(inputs.fetch_log, settings.source_failing.days, now))
+    if settings.tariff_change.enabled and inputs.group_tariff is not None:
+        rule_tariff = settings.tariff_change
+        frames.append(tariff_changes(inputs.group_tariff, inputs.group_market, home, rule_tariff.threshold_pp,
+                                     group_name, rule_tariff.min_usd_at_stake))
     return rank_alerts(pl.concat([_empty_rules(), *frames]))
 
 

@@ -174,6 +174,15 @@ class SourceFailingRule:
 
 
 @dataclass(frozen=True)
+class TariffChangeRule:
+    """The tariff a tracked exporter faces in a market moved by more than ``threshold_pp`` points year on year."""
+
+    enabled: bool = True
+    threshold_pp: float = 2.0
+    min_usd_at_stake: float = 0.0  # alerts about fewer US dollars are not raised
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     """Alert rules and where new alerts go besides the store and the JSON-lines feed."""
 
@@ -185,6 +194,7 @@ class AlertSettings:
     unit_value_undercut: UnitValueUndercutRule = UnitValueUndercutRule()
     import_drop: ImportDropRule = ImportDropRule()
     source_failing: SourceFailingRule = SourceFailingRule()
+    tariff_change: TariffChangeRule = TariffChangeRule()
 
 
 @dataclass(frozen=True)
@@ -567,8 +577,13 @@ def load_alerts(directory: Path) -> AlertSettings:
     section, enabled = rule("source_failing")
     failing = SourceFailingRule(enabled, _positive(section, "days", 3.0))
     section.done()
+    section, enabled = rule("tariff_change")
+    tariff_change = TariffChangeRule(enabled, _positive(section, "threshold_pp", 2.0),
+                                     _non_negative(section, "min_usd_at_stake", 0.0))
+    section.done()
     top.done()
-    return AlertSettings(url_env, timeout, attempts, share_drop, rca_cross, undercut, import_drop, failing)
+    return AlertSettings(url_env, timeout, attempts, share_drop, rca_cross, undercut, import_drop, failing,
+                         tariff_change)
 
 
 def config_dir() -> Path:

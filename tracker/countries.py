@@ -270,3 +270,18 @@ def validate_iso3_list(codes: Iterable[str]) -> list[str]:
     """The codes that are not ISO3 of the reference, in first-seen order, each once (e.g. from config)."""
     known = known_iso3()
     return list(dict.fromkeys(code for code in codes if code not in known))
+
+
+EU27: Final = ("AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GRC", "HRV", "HUN",
+               "IRL", "ITA", "LTU", "LUX", "LVA", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "SWE")
+
+
+def eu_members(year: int) -> tuple[str, ...]:
+    """ISO3 of the EU members in ``year``: the markets where a tariff reported by the EU (EUU, WITS 918) applies.
+
+    EU-27, without Croatia before it joined (2013) and with the United Kingdom up to 2020 (the transition
+    period ended on 31 December 2020)."""
+    members = [code for code in EU27 if code != "HRV" or year >= 2013]
+    if year <= 2020:
+        members.append("GBR")
+    return tuple(sorted(members))

@@ -18,7 +18,8 @@ import numpy as np
 import polars as pl
 
 from tracker.config import Config
-from tracker.schemas import ECOMMERCE, MACRO, SAMPLE_SOURCE, TRADE
+from tracker.countries import eu_members
+from tracker.schemas import ECOMMERCE, MACRO, SAMPLE_SOURCE, TARIFF, TRADE
 from tracker.store import Store
 
 DEFAULT_SEED = 2026
@@ -60,6 +61,43 @@ MACRO_INDICATORS = {
     "SP.POP.TOTL": ("Population, total", "persons"),
     "IT.NET.USER.ZS": ("Individuals using the Internet (% of population)", "% of population"),
 }
+# Applied MFN tariff level of each sample tariff market (mean % on light-industry goods, invented, loosely like
+# the real schedules); the EU reports once for its members as EUU, the UK on its own from 2021.
+TARIFF_MARKETS: dict[str, float] = {
+    "USA": 4.0, "EUU": 4.5, "GBR": 4.0, "JPN": 3.5, "CAN": 6.0, "KOR": 7.0, "AUS": 4.0, "MEX": 12.0,
+    "IND": 14.0, "BRA": 18.0, "CHE": 2.5, "TUR": 9.0, "IDN": 8.0, "ZAF": 15.0,
+}
+UK_OWN_SCHEDULE_FROM = 2021
+MAX_SAMPLE_MFN = 45.0
+INDIA_TOY_DUTY = ("9503", "9504", "9505")  # India raised these from 20 % to 60 % in 2020
+MEXICO_APPAREL_DUTY = ("61", "62", "64")  # Mexico's MFN on apparel and footwear: 35 % in the newest sample year
+EU_PARTNERS = ("DEU", "ITA", "POL")
+# Preferences (market, partner) → the multiplier of MFN in a year (0 = duty free), invented after real
+# agreements: USMCA, KORUS, the EU customs union with Türkiye, EU FTAs and GSP/EBA, ChAFTA, China–Korea, RCEP.
+PREFERENCES: dict[tuple[str, str], Callable[[int], float]] = {
+    ("USA", "MEX"): lambda y: 0.0, ("USA", "KOR"): lambda y: 0.0 if y >= 2016 else 0.3,
+    ("CAN", "MEX"): lambda y: 0.0, ("CAN", "USA"): lambda y: 0.0, ("MEX", "USA"): lambda y: 0.0,
+    ("EUU", "TUR"): lambda y: 0.0, ("EUU", "KOR"): lambda y: 0.0, ("EUU", "MEX"): lambda y: 0.0,
+    ("EUU", "BGD"): lambda y: 0.0, ("EUU", "JPN"): lambda y: 0.0 if y >= 2019 else 1.0,
+    ("EUU", "VNM"): lambda y: 0.7 if y < 2020 else max(0.0, 1 - 0.25 * (y - 2019)),
+    ("EUU", "IND"): lambda y: 0.7, ("EUU", "IDN"): lambda y: 0.7,
+    ("GBR", "VNM"): lambda y: max(0.0, 1 - 0.25 * (y - 2019)), ("GBR", "BGD"): lambda y: 0.0,
+    ("GBR", "TUR"): lambda y: 0.0, ("GBR", "KOR"): lambda y: 0.0, ("GBR", "JPN"): lambda y: 0.0,
+    ("KOR", "CHN"): lambda y: max(0.0, 1 - 0.1 * (y - 2015)), ("KOR", "USA"): lambda y: 0.0,
+    ("AUS", "CHN"): lambda y: max(0.0, 0.6 - 0.2 * (y - 2015)), ("AUS", "JPN"): lambda y: 0.0,
+    ("AUS", "KOR"): lambda y: 0.0, ("AUS", "THA"): lambda y: 0.0, ("AUS", "MYS"): lambda y: 0.0,
+    ("JPN", "CHN"): lambda y: 1.0 if y < 2022 else max(0.0, 1 - 0.1 * (y - 2021)),
+    ("JPN", "VNM"): lambda y: 0.3, ("JPN", "THA"): lambda y: 0.3, ("JPN", "IDN"): lambda y: 0.3,
+    ("JPN", "MYS"): lambda y: 0.3, ("IDN", "CHN"): lambda y: 0.0, ("IDN", "THA"): lambda y: 0.0,
+    ("IDN", "VNM"): lambda y: 0.0, ("IDN", "MYS"): lambda y: 0.0, ("TUR", "KOR"): lambda y: 0.0,
+    ("CHE", "CHN"): lambda y: 0.0, ("CHE", "TUR"): lambda y: 0.0, ("IND", "KOR"): lambda y: 0.5,
+    ("IND", "JPN"): lambda y: 0.5, ("MEX", "JPN"): lambda y: 0.0,
+}
+PREFERENCES.update({(market, partner): (lambda y: 0.0) for partner in EU_PARTNERS
+                    for market in ("TUR", "MEX", "KOR", "CHE")})
+PREFERENCES.update({("GBR", partner): (lambda y: 0.0) for partner in EU_PARTNERS})
+PREFERENCES.update({(market, partner): (lambda y: 0.0 if y >= 2019 else 1.0) for partner in EU_PARTNERS
+                    for market in ("JPN", "CAN")})
 SEASONALITY = np.array([0.8, 0.7, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.2, 1.1])
 
 
@@ -68,6 +106,7 @@ class SampleData:
     trade: pl.DataFrame
     ecommerce: pl.DataFrame
     macro: pl.DataFrame
+    tariff: pl.DataFrame
 
 
 def _years(config: Config) -> np.ndarray:
@@ -331,11 +370,72 @@ def generate_macro(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=MACRO.polars_schema, orient="row")
 
 
+def _sample_hs6(code: str) -> list[str]:
+    """HS6 codes standing for a configured code in the sample tariff schedules (a heading: two subheadings)."""
+    if len(code) == 6:
+        return [code]
+    heading = code if len(code) == 4 else f"{code}01"
+    return [f"{heading}10", f"{heading}90"]
+
+
+def generate_tariff(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
+    """Applied tariffs (as WITS TRAINS gives them) for the sample's tariff markets: an MFN schedule per market
+    and code, constant over the years except India's toy duty (20 % → 60 % in 2020), Mexico's apparel and
+    footwear duty (35 % in the newest year, so the ``tariff_change`` alert shows) and the UK's own schedule
+    from 2021, and preferential rates where an agreement applies (``PREFERENCES``), some of them phasing in."""
+    rng = np.random.default_rng(seed + 3)
+    codes = sorted({hs6 for group in config.groups for code in group.hs_codes for hs6 in _sample_hs6(code)})
+    years = _years(config).tolist()
+    last_year = years[-1]
+    rows: list[dict[str, object]] = []
+    for market, level in TARIFF_MARKETS.items():
+        drawn = np.minimum(level * rng.lognormal(0, 0.5, len(codes)), MAX_SAMPLE_MFN)
+        base = np.round(drawn * (rng.random(len(codes)) > 0.12), 1)
+        uk_cut = rng.uniform(0.75, 1.0, len(codes)) * (rng.random(len(codes)) > 0.1)
+        lines = rng.integers(1, 6, len(codes))
+        specific = np.minimum(lines - 1, rng.integers(0, 3, len(codes))) * (rng.random(len(codes)) < 0.25)
+        partners = sorted(partner for (where, partner) in PREFERENCES if where == market)
+        for year in years:
+            if market == "GBR" and year < UK_OWN_SCHEDULE_FROM:
+                continue  # the EU schedule (EUU) applied in the UK up to 2020
+            for index, code in enumerate(codes):
+                mfn = float(base[index])
+                if market == "GBR":
+                    mfn = round(mfn * float(uk_cut[index]), 1)
+                if market == "IND" and code.startswith(INDIA_TOY_DUTY):
+                    mfn = 60.0 if year >= 2020 else 20.0
+                if market == "MEX" and code.startswith(MEXICO_APPAREL_DUTY) and year == last_year:
+                    mfn = 35.0
+                counts = (int(lines[index]), int(specific[index]))
+                rows.append(_tariff_row(market, "WLD", code, year, "MFN", mfn, counts))
+                for partner in partners:
+                    if partner in eu_members(year) and market in (*eu_members(year), "EUU"):
+                        continue
+                    rate = round(mfn * PREFERENCES[(market, partner)](year), 1)
+                    if rate < mfn:
+                        rows.append(_tariff_row(market, partner, code, year, "PRF", rate, (counts[0], 0)))
+    return pl.DataFrame(rows, schema=TARIFF.polars_schema, orient="row")
+
+
+def _tariff_row(market: str, partner: str, code: str, year: int, kind: str, rate: float,
+                counts: tuple[int, int]) -> dict[str, object]:
+    lines, specific = counts
+    spread = 0.0 if lines - specific <= 1 else round(rate * 0.3, 1)
+    return {
+        "source": SAMPLE_SOURCE, "market": market, "partner": partner, "hs_code": code, "year": year,
+        "tariff_type": kind, "datatype": "aveestimated", "avg_rate_pct": rate,
+        "min_rate_pct": round(rate - spread, 1), "max_rate_pct": round(rate + spread, 1), "lines": lines,
+        "non_ad_valorem_lines": specific, "hs_revision": "H6", "provenance": "estimated",
+        "fetched_at": SAMPLE_FETCHED_AT,
+    }
+
+
 def generate_sample(config: Config, seed: int = DEFAULT_SEED) -> SampleData:
     return SampleData(
         trade=generate_trade(config, seed),
         ecommerce=generate_ecommerce(config, seed),
         macro=generate_macro(config, seed),
+        tariff=generate_tariff(config, seed),
     )
 
 
@@ -347,7 +447,8 @@ def write_sample(
     report("generating sample data")
     data = generate_sample(config, seed)
     written: dict[str, int] = {}
-    for table, frame in (("trade", data.trade), ("ecommerce", data.ecommerce), ("macro", data.macro)):
+    for table, frame in (("trade", data.trade), ("ecommerce", data.ecommerce), ("macro", data.macro),
+                         ("tariff", data.tariff)):
         report(f"writing {frame.height:,} {table} rows")
         store.upsert(table, frame)
         written[table] = frame.height

@@ -45,6 +45,7 @@ from tracker.metrics.specialisation import (
     total_trade,
     trade_competitiveness_index,
 )
+from tracker.metrics.tariffs import tariff_tables
 from tracker.metrics.unit_values import relative_unit_value, unit_value
 from tracker.schemas import UTC_TIME, Column, TableSchema, register, schema_for
 from tracker.store import Store
@@ -202,6 +203,11 @@ GROUP_OPPORTUNITY = register(TableSchema(
         Column("growth_factor", F64, "1 + market_growth, clipped to [0.5, 1.5]."),
         Column("price_factor", F64, "1 / relative_unit_value clipped to [0.67, 1.5]; 1 when unknown."),
         Column("ecommerce_factor", F64, "1 + 0.5 × ecommerce_online_pct / 100; 1 when unknown."),
+        Column("tariff_year", I32, "Year of the tariff schedule used (newest ≤ year).", nullable=True),
+        Column("tariff_faced_pct", F64, "Tariff the home exporter faces, % (group_tariff).", nullable=True),
+        Column("min_competitor_tariff_pct", F64, "Lowest tariff among its tracked competitors, %.", nullable=True),
+        Column("tariff_factor", F64, "(1 + min_competitor_tariff_pct/100) / (1 + tariff_faced_pct/100) clipped to "
+               "[0.67, 1.5]; 1 when unknown."),
         Column("reasons", STR, "The score's components in one line."),
         *_provenance_columns(),
     ),
@@ -245,8 +251,60 @@ GROUP_HS = register(TableSchema(
     key=("group", "exporter", "hs_code", "year"),
 ))
 
+TARIFF_NOTE = "Applied tariffs (WITS TRAINS); extra duties (US Section 301/232, anti-dumping) are not included."
+GROUP_TARIFF = register(TableSchema(
+    name="group_tariff",
+    meaning="Tariff each tracked exporter faces per product group, market and year, averaged over the group's "
+            f"HS6 codes (rules: tracker.metrics.tariffs). {TARIFF_NOTE}",
+    columns=(
+        GROUP, EXPORTER, MARKET,
+        Column("year", I32, "Year of the tariff schedule."),
+        Column("tariff_faced_pct", F64, "Rate faced, %: per code the preferential rate where one applies and is "
+               "lower, else MFN; averaged as `weighting` says.", nullable=True),
+        Column("tariff_type_faced", STR, "MFN, PRF (every code under a preference) or mixed.", nullable=True,
+               allowed=("MFN", "PRF", "mixed")),
+        Column("preferential_share", F64, "Share of the average's weight under a preference (0–1).",
+               nullable=True),
+        Column("mfn_rate_pct", F64, "MFN rate on the same codes and weights, %.", nullable=True),
+        Column("tariff_change_pp", F64, "Change of the rate faced since the previous year's schedule, on this "
+               "year's weights (a shift of the import mix is no change), percentage points.", nullable=True),
+        Column("weighting", STR, "trade-weighted (by the market's imports of each code from the world) or simple "
+               "(no import record for the codes).", allowed=("trade-weighted", "simple")),
+        Column("hs6_codes", I32, "HS6 codes with an ad-valorem rate in the average."),
+        Column("lowest_tariff_competitor", STR, "ISO3 of the tracked competitor with the lowest rate.",
+               nullable=True),
+        Column("min_competitor_tariff_pct", F64, "Lowest rate among the tracked competitors, %.", nullable=True),
+        Column("margin_vs_lowest_competitor_pp", F64, "tariff_faced_pct − min_competitor_tariff_pct, percentage "
+               "points: above 0 = a disadvantage.", nullable=True),
+        Column("non_ad_valorem_share", F64, "Share of the group's tariff lines with non-ad-valorem (specific, "
+               "compound) duties, left out of the average (0–1).", nullable=True),
+        *_provenance_columns("reported (as notified to TRAINS) or estimated (sample data, ad-valorem "
+                             "equivalents), or mixed; sources include the trade data of the weights."),
+    ),
+    key=("group", "exporter", "market", "year"),
+))
+
+GROUP_TARIFF_MARGIN = register(TableSchema(
+    name="group_tariff_margin",
+    meaning=f"Tariff margin of each tracked exporter against each other one, per group, market and year. {TARIFF_NOTE}",
+    columns=(
+        GROUP,
+        Column("exporter", STR, "ISO3 of the exporter."),
+        Column("competitor", STR, "ISO3 of the tracked competitor it is compared with."),
+        MARKET,
+        Column("year", I32, "Year of the tariff schedule."),
+        Column("exporter_tariff_pct", F64, "Rate the exporter faces, % (group_tariff.tariff_faced_pct)."),
+        Column("competitor_tariff_pct", F64, "Rate the competitor faces, %."),
+        Column("margin_pp", F64, "exporter_tariff_pct − competitor_tariff_pct, percentage points: above 0 = the "
+               "exporter pays more."),
+        *_provenance_columns("Provenance of both rates: reported, estimated or mixed."),
+    ),
+    key=("group", "exporter", "competitor", "market", "year"),
+))
+
 METRIC_TABLES: tuple[TableSchema, ...] = (
     GROUP_MARKET, GROUP_EXPORTER, GROUP_COMPETITION, GROUP_CMS, GROUP_OPPORTUNITY, GROUP_MARKET_MONTHLY, GROUP_HS,
+    GROUP_TARIFF, GROUP_TARIFF_MARGIN,
 )
 
 
@@ -265,8 +323,9 @@ def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
     return frame.filter(pl.col("frequency") == "A")
 
 
-def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config) -> dict[str, pl.DataFrame]:
-    """Recompute every metric table from stored trade (and e-commerce survey) rows."""
+def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
+                   tariff: pl.LazyFrame | None = None) -> dict[str, pl.DataFrame]:
+    """Recompute every metric table from stored trade (and e-commerce survey, tariff) rows."""
     home, competitors = config.scope.home_exporter, config.scope.competitors
     trade = baci_first(trade)  # for the years BACI covers, its world matrix only (no double counting)
     code = group_code_flows(trade, config).collect()
@@ -287,11 +346,14 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config)
     code_suppliers = supplier_flows(_annual(code.lazy())).collect().lazy()
     competition = _group_competition(code_suppliers, market, home, competitors)
     cms = _group_cms(code.lazy(), code_suppliers)
-    opportunity = _group_opportunity(imports, market, exporter, ecommerce, config)
+    tariffs = tariff_tables(schema_for("tariff").empty().lazy() if tariff is None else tariff, code.lazy(), market,
+                            config)
+    opportunity = _group_opportunity(imports, market, exporter, ecommerce, config, tariffs["group_tariff"])
     monthly = _group_market_monthly(flows.filter(pl.col("frequency") == "M"))
     frames = {
         "group_market": market, "group_exporter": exporter, "group_competition": competition, "group_cms": cms,
         "group_opportunity": opportunity, "group_market_monthly": monthly, "group_hs": _group_hs(code_suppliers),
+        **tariffs,
     }
     finished = [_finish(frame, schema_for(name)) for name, frame in frames.items()]
     return dict(zip(frames, pl.collect_all(finished), strict=True))
@@ -304,7 +366,7 @@ def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
     what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time.
     """
     inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
-    tables = compute_tables(store.scan("trade"), store.scan("ecommerce"), config)
+    tables = compute_tables(store.scan("trade"), store.scan("ecommerce"), config, store.scan("tariff"))
     for name, frame in tables.items():
         store.replace(name, frame)
     save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in tables})
@@ -369,7 +431,7 @@ def _group_cms(code: pl.LazyFrame, code_suppliers: pl.LazyFrame) -> pl.LazyFrame
 
 
 def _group_opportunity(imports: pl.LazyFrame, market: pl.LazyFrame, exporter: pl.LazyFrame,
-                       ecommerce: pl.LazyFrame, config: Config) -> pl.LazyFrame:
+                       ecommerce: pl.LazyFrame, config: Config, tariffs: pl.LazyFrame) -> pl.LazyFrame:
     home = config.scope.home_exporter
     sized = imports.select("group", "market", "period", "year", pl.col("value_usd").alias("market_imports_usd"),
                            *PROVENANCE_COLUMNS)
@@ -381,7 +443,7 @@ def _group_opportunity(imports: pl.LazyFrame, market: pl.LazyFrame, exporter: pl
         exporter.select("group", "exporter", "period", "export_value_usd"),
         imports.select("group", "market", "period", "value_usd"),
     ).with_columns(year=pl.col("period").cast(pl.Int32))
-    return market_opportunity(sized, market, online_buying(ecommerce, categories), complementarity, home)
+    return market_opportunity(sized, market, online_buying(ecommerce, categories), complementarity, home, tariffs)
 
 
 def _group_market_monthly(monthly: pl.LazyFrame) -> pl.LazyFrame:

@@ -24,6 +24,7 @@ TOP_PRICE_MARKETS = 8
 TOP_ECOMMERCE_MARKETS = 8
 TREND_YEARS = 10
 TREND_MONTHS = 24
+TOP_ACCESS_MARKETS = 8
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,14 @@ class ReportInputs:
     group_market_monthly: pl.LazyFrame
     group_competition: pl.LazyFrame
     ecommerce: pl.LazyFrame
+    group_tariff: pl.LazyFrame | None = None  # None: no market-access paragraph
 
     @classmethod
     def from_store(cls, store: Store) -> ReportInputs:
         import tracker.metrics  # noqa: F401 - registers the metric tables' schemas
 
         return cls(store.scan("group_exporter"), store.scan("group_market"), store.scan("group_market_monthly"),
-                   store.scan("group_competition"), store.scan("ecommerce"))
+                   store.scan("group_competition"), store.scan("ecommerce"), store.scan("group_tariff"))
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,41 @@ class EcommerceRow:
 
 
 @dataclass(frozen=True)
+class AccessRow:
+    """The tariff the home exporter faces in one of its largest markets, against its lowest-tariff competitor."""
+
+    market: str
+    export_value_usd: float | None
+    tariff_faced_pct: float | None
+    tariff_type_faced: str | None
+    lowest_tariff_competitor: str | None
+    min_competitor_tariff_pct: float | None
+    margin_vs_lowest_competitor_pp: float | None
+
+
+@dataclass(frozen=True)
+class MarketAccess:
+    """Market access (``group_tariff``) in the newest tariff year up to the report's year."""
+
+    year: int
+    rows: tuple[AccessRow, ...]
+
+    @property
+    def average_pct(self) -> float | None:
+        """The tariff faced, averaged over the markets weighted by the home exporter's sales there."""
+        weighted = [(r.export_value_usd, r.tariff_faced_pct) for r in self.rows
+                    if r.export_value_usd and r.tariff_faced_pct is not None]
+        total = sum(w for w, _ in weighted)
+        return sum(w * rate for w, rate in weighted) / total if total else None
+
+    @property
+    def behind(self) -> tuple[AccessRow, ...]:
+        """Markets where a competitor pays less, largest gap first."""
+        gaps = [r for r in self.rows if (r.margin_vs_lowest_competitor_pp or 0) > 0]
+        return tuple(sorted(gaps, key=lambda r: (-(r.margin_vs_lowest_competitor_pp or 0), r.market)))
+
+
+@dataclass(frozen=True)
 class GroupSection:
     """One product group's part of a report."""
 
@@ -118,6 +155,7 @@ class GroupSection:
     competitors: tuple[CompetitorRow, ...]
     ecommerce: tuple[EcommerceRow, ...]
     trend: tuple[tuple[str, float], ...]  # (year or month, home export value)
+    market_access: MarketAccess | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +260,27 @@ def _ecommerce(inputs: ReportInputs, config: Config, group: str, year: int) -> t
     return tuple(EcommerceRow(r["market"], r["ecommerce_online_pct"], r["year"]) for r in _rows(rows))  # type: ignore[arg-type]
 
 
+def _market_access(inputs: ReportInputs, group: str, home: str, year: int) -> MarketAccess | None:
+    """The home exporter's tariffs in its largest markets (by its sales in ``year``) that have tariff data."""
+    if inputs.group_tariff is None:
+        return None
+    own = inputs.group_tariff.filter((pl.col("group") == group) & (pl.col("exporter") == home)
+                                     & (pl.col("year") <= year) & pl.col("tariff_faced_pct").is_not_null())
+    tariff_year = own.select(pl.col("year").max()).collect().item()
+    if tariff_year is None:
+        return None
+    sales = inputs.group_market.filter((pl.col("group") == group) & (pl.col("exporter") == home)
+                                       & (pl.col("year") == year)).select("market", "export_value_usd")
+    rows = (
+        own.filter(pl.col("year") == tariff_year).join(sales, on="market", how="left")
+        .sort(["export_value_usd", "market"], descending=[True, False], nulls_last=True)
+        .head(TOP_ACCESS_MARKETS)
+        .select("market", "export_value_usd", "tariff_faced_pct", "tariff_type_faced", "lowest_tariff_competitor",
+                "min_competitor_tariff_pct", "margin_vs_lowest_competitor_pp")
+    )
+    return MarketAccess(int(tariff_year), tuple(AccessRow(**r) for r in _rows(rows)))  # type: ignore[arg-type]
+
+
 def _trend(inputs: ReportInputs, own: pl.LazyFrame, group: str, home: str,
            period: str) -> tuple[tuple[str, float], ...]:
     if len(period) == 7:
@@ -267,6 +326,7 @@ def _section(inputs: ReportInputs, config: Config, group: str, period: str) -> G
         competitors=_competitors(inputs, group, home, config.scope.competitors, year) if year is not None else (),
         ecommerce=_ecommerce(inputs, config, group, year if year is not None else int(period[:4])),
         trend=_trend(inputs, own, group, home, period),
+        market_access=_market_access(inputs, group, home, year) if year is not None else None,
     )
 
 

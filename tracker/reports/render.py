@@ -16,7 +16,7 @@ from html import escape
 from tracker import countries
 from tracker.config import Config
 from tracker.formatting import MISSING, fmt_pct, fmt_usd
-from tracker.reports.content import ALL_GROUPS, GroupSection, ReportContent
+from tracker.reports.content import ALL_GROUPS, GroupSection, MarketAccess, ReportContent
 from tracker.reports.svg import bar_chart, line_chart
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -68,6 +68,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "yes": ("yes", "是"),
     "no": ("no", "否"),
     "generated_at": ("Generated at", "生成时间"),
+    "access": ("Market access", "市场准入"),
+    "access_tariff": ("Tariff faced (%)", "适用关税 (%)"),
+    "access_regime": ("Regime", "关税类型"),
+    "access_rival": ("Lowest-tariff competitor", "关税最低的竞争者"),
+    "access_rival_tariff": ("Its tariff (%)", "其关税 (%)"),
+    "access_margin": ("Margin (pp)", "关税差（百分点）"),
+    "regime_MFN": ("MFN", "最惠国税率"),
+    "regime_PRF": ("preferential", "优惠税率"),
+    "regime_mixed": ("partly preferential", "部分优惠"),
+    "access_caveat": ("Applied tariffs (WITS TRAINS), averaged over the group's HS6 codes weighted by each market's "
+                      "imports; extra duties such as US Section 301/232 and anti-dumping duties are not included.",
+                      "实施关税（WITS TRAINS），按各市场对该组 HS6 编码的进口额加权平均；"
+                      "不含美国 301/232 条款关税、反倾销税等额外关税。"),
     "method": ("Figures are read from the tracker's metric tables (group_exporter, group_market, "
                "group_market_monthly, group_competition); definitions in the README.",
                "数字取自追踪器的指标表（group_exporter、group_market、group_market_monthly、group_competition），"
@@ -160,11 +173,61 @@ def _section_blocks(section: GroupSection, config: Config, lang: str, level: str
                                  t("esi")], [
             [_country(c.exporter, lang), usd(c.export_value_usd, lang), percent(c.world_share),
              signed_percent(c.growth_yoy), ratio(c.rca), ratio(c.median_esi)] for c in section.competitors]))
+    if section.market_access is not None and section.market_access.rows:
+        blocks += _access_blocks(section.market_access, config, lang)
     if section.ecommerce:
         blocks.append(("h4", t("ecommerce")))
         blocks.append(("table", [t("market"), t("online_pct"), t("survey_year")], [
             [_country(e.market, lang), f"{e.online_pct:.1f}", str(e.survey_year)] for e in section.ecommerce]))
     return blocks
+
+
+def access_paragraph(access: MarketAccess, home: str, lang: str) -> str:
+    """What the tariffs say, in one paragraph: the sales-weighted tariff, where a competitor pays less."""
+    who, count, average = countries.name(home, lang), len(access.rows), access.average_pct
+    level = MISSING if average is None else f"{average:.1f}%"
+    behind = access.behind
+    if lang == "zh":
+        text = (f"{access.year} 年关税：在有关税数据的前 {count} 大市场中，{who}的平均适用关税为 {level}"
+                f"（按其销售额加权）。")
+        if behind:
+            gap = behind[0]
+            text += (f"其中 {len(behind)} 个市场的关税高于关税最低的竞争者；差距最大的是"
+                     f"{countries.name(gap.market, lang)}：{who} {gap.tariff_faced_pct:.1f}%，"
+                     f"{countries.name(gap.lowest_tariff_competitor or '', lang)} {gap.min_competitor_tariff_pct:.1f}%"
+                     f"（高 {gap.margin_vs_lowest_competitor_pp:.1f} 个百分点）。")
+        else:
+            text += "在这些市场中，没有竞争者的关税低于它。"
+        return text + "不含美国 301/232 条款关税、反倾销税等额外关税。"
+    text = (f"Tariffs of {access.year}: in its {count} largest markets with tariff data, {who} faces {level} on "
+            f"average (weighted by its sales there). ")
+    if behind:
+        gap = behind[0]
+        text += (f"A competitor pays less in {len(behind)} of them; the widest gap is in "
+                 f"{countries.name(gap.market, lang)}: {gap.tariff_faced_pct:.1f}% against "
+                 f"{gap.min_competitor_tariff_pct:.1f}% for {countries.name(gap.lowest_tariff_competitor or '', lang)}"
+                 f" ({gap.margin_vs_lowest_competitor_pp:+.1f} pp). ")
+    else:
+        text += "No tracked competitor pays less in any of them. "
+    return text + "Extra duties such as US Section 301/232 and anti-dumping duties are not included."
+
+
+def _access_blocks(access: MarketAccess, config: Config, lang: str) -> list[Block]:
+    t = lambda key: label(key, lang)  # noqa: E731
+
+    def rate(value: float | None) -> str:
+        return MISSING if value is None else f"{value:.1f}"
+
+    rows = [[_country(r.market, lang), usd(r.export_value_usd, lang), rate(r.tariff_faced_pct),
+             t(f"regime_{r.tariff_type_faced}") if r.tariff_type_faced else MISSING,
+             countries.name(r.lowest_tariff_competitor, lang) if r.lowest_tariff_competitor else MISSING,
+             rate(r.min_competitor_tariff_pct),
+             MISSING if r.margin_vs_lowest_competitor_pp is None else f"{r.margin_vs_lowest_competitor_pp:+.1f}"]
+            for r in access.rows]
+    return [("h4", t("access")), ("p", access_paragraph(access, config.scope.home_exporter, lang)),
+            ("table", [t("market"), t("sales"), t("access_tariff"), t("access_regime"), t("access_rival"),
+                       t("access_rival_tariff"), t("access_margin")], rows),
+            ("p", t("access_caveat"))]
 
 
 def layout(content: ReportContent, config: Config, lang: str) -> Document:

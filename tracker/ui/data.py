@@ -141,6 +141,18 @@ def group_market_rows(root: str, token: str, group: str, exporter: str, years: t
     return table_rows(root, token, "group_market", group=group, exporter=exporter, years=years, basis=basis)
 
 
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128)
+def tariff_rows(root: str, token: str, table: str, group: str, year: int, exporter: str | None = None,
+                market: str | None = None) -> pl.DataFrame:
+    """Rows of a tariff metric table (group_tariff, group_tariff_margin) in the newest tariff year up to ``year``:
+    tariff schedules and trade statistics do not end in the same year. Empty when there is none."""
+    if not has_table(root, token, table):
+        return pl.DataFrame()
+    frame = _filtered(root, table, group, exporter, market, None, "all", None).filter(pl.col("year") <= year)
+    newest = frame.select(pl.col("year").max()).collect().item()
+    return pl.DataFrame() if newest is None else frame.filter(pl.col("year") == newest).collect()
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
 def years_available(root: str, token: str) -> tuple[int, ...]:
     """Years present in group_exporter (or the trade table before metrics exist)."""

@@ -532,6 +532,55 @@ LABELS: dict[str, dict[str, str]] = {
     "pp_unit": {"en": "pp", "zh": "个百分点"},
     # --- WITS source (w1-wits): the status page names sources by these labels
     "source_wits": {"en": "WITS tariffs (World Bank / UNCTAD TRAINS)", "zh": "WITS 关税（世界银行 / 贸发会议 TRAINS）"},
+    # --- tariffs
+    "col_tariff_faced": {"en": "Tariff faced (%)", "zh": "适用关税 (%)"},
+    "col_tariff_margin_lowest": {"en": "Margin vs lowest-tariff competitor (pp)",
+                                 "zh": "与关税最低竞争者之差（个百分点）"},
+    "col_tariff_lowest_competitor": {"en": "Lowest-tariff competitor", "zh": "关税最低的竞争者"},
+    "col_tariff_type": {"en": "Tariff regime", "zh": "关税类型"},
+    "tariff_type_MFN": {"en": "MFN", "zh": "最惠国税率"},
+    "tariff_type_PRF": {"en": "preferential", "zh": "优惠税率"},
+    "tariff_type_mixed": {"en": "partly preferential", "zh": "部分优惠"},
+    "tariff_caveat": {
+        "en": "Tariffs: applied rates of {year} (WITS TRAINS), averaged over the group's HS6 codes weighted by the "
+        "market's imports of each code (simple average where no import record exists); the preferential rate "
+        "where one applies and is lower, else MFN. Extra duties such as US Section 301/232 and anti-dumping "
+        "duties are not included.",
+        "zh": "关税：{year} 年实施税率（WITS TRAINS），按市场对各 HS6 编码的进口额加权平均（无进口记录时取简单平均）；"
+        "有更低的优惠税率时取优惠税率，否则取最惠国税率。不含美国 301/232 条款关税、反倾销税等额外关税。",
+    },
+    "tariff_margins_title": {"en": "Tariff margin per market (pp)", "zh": "各市场关税差（个百分点）"},
+    "tariff_margins_help": {
+        "en": "{exporter}'s tariff minus each competitor's, in percentage points: above 0, {exporter} pays more.",
+        "zh": "{exporter}的适用关税减去各竞争者的适用关税（个百分点）：大于 0 表示{exporter}的关税更高。",
+    },
+    "no_tariffs": {
+        "en": "No tariff data for this selection yet: fetch it with `python -m tracker fetch --source wits`.",
+        "zh": "所选范围暂无关税数据：可运行 `python -m tracker fetch --source wits` 获取。",
+    },
+    "reason_tariff": {"en": "tariff {own}% vs {lowest}% lowest competitor", "zh": "关税 {own}%，竞争者最低 {lowest}%"},
+    "reason_tariff_unknown": {"en": "tariff unknown", "zh": "关税未知"},
+    "table_group_tariff": {"en": "Tariffs faced", "zh": "适用关税"},
+    "table_group_tariff_help": {
+        "en": "Per product group, tracked exporter, market and tariff year: the tariff faced (trade-weighted over the "
+        "group's HS6 codes), the regime, and the margin against the lowest-tariff competitor. Extra duties such as "
+        "US Section 301/232 and anti-dumping duties are not included.",
+        "zh": "按产品组、所跟踪出口国、市场和关税年度：适用关税（按 HS6 编码进口额加权）、关税类型"
+        "及与关税最低竞争者之差。不含美国 301/232 条款关税、反倾销税等额外关税。",
+    },
+    "table_group_tariff_margin": {"en": "Tariff margins between exporters", "zh": "出口国之间的关税差"},
+    "table_group_tariff_margin_help": {
+        "en": "Each tracked exporter's tariff minus each competitor's, per group, market and tariff year, in "
+        "percentage points. Extra duties such as US Section 301/232 and anti-dumping duties are not included.",
+        "zh": "按产品组、市场和关税年度，各所跟踪出口国的适用关税减去各竞争者的适用关税（个百分点）。"
+        "不含美国 301/232 条款关税、反倾销税等额外关税。",
+    },
+    "formula_tariff": {
+        "en": "tariff_factor = (1 + lowest competitor's tariff/100) / (1 + {home}'s tariff/100), clipped to "
+        "[{low}, {high}]; 1 when unknown (extra duties such as Section 301/232 and anti-dumping not included).",
+        "zh": "关税因子 = (1 + 竞争者最低关税/100) / (1 + {home}适用关税/100)，限制在 [{low}, {high}]；"
+        "未知时为 1（不含 301/232 条款关税、反倾销税等额外关税）。",
+    },
 }
 
 # One USD value unit per language: English shows millions, Chinese 亿 (100 million).

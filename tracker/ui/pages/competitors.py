@@ -5,7 +5,7 @@ import streamlit as st
 
 from tracker.countries import name as country_name
 from tracker.metrics.cms import EFFECTS
-from tracker.ui import charts, data
+from tracker.ui import charts, data, tariff_view
 from tracker.ui.components import (
     caveats,
     download_buttons,
@@ -83,6 +83,8 @@ if metrics_ready(view, "group_competition"):
                      column_config={c: st.column_config.NumberColumn(c, format="%.0f") for c in wide.columns[1:]})
         download_buttons(view, "group_competition", group=view.group, exporter=view.exporter, years=(year,),
                          key="competition_esi")
+
+tariff_view.margins_section(view)
 
 # Constant-market-share decomposition.
 st.subheader(t("cms_title", lang))

@@ -20,6 +20,8 @@ TABLE_FILTERS = {
     "group_opportunity": ("group", "market", "years"),
     "group_market_monthly": ("group", "exporter", "market", "years"),
     "group_hs": ("group", "exporter", "years"),
+    "group_tariff": ("group", "exporter", "market"),
+    "group_tariff_margin": ("group", "exporter", "market"),
     "macro": ("market", "years"),
     "ecommerce": ("group", "market", "years"),
     "trade": ("group", "exporter", "market", "years", "flow"),

@@ -11,7 +11,7 @@ import streamlit as st
 
 from tracker.config import ProductGroup
 from tracker.countries import name as country_name
-from tracker.ui import charts, data
+from tracker.ui import charts, data, tariff_view
 from tracker.ui.components import (
     View,
     caveats,
@@ -59,6 +59,7 @@ def markets_section(view: View, group: ProductGroup) -> None:
     if latest.is_empty():
         empty_state(lang, f"{view.exporter_name} · {group.name(lang)}", str(year))
         return
+    latest, tariff_year = tariff_view.with_market_tariffs(view, latest)
     left, right = st.columns([3, 1])
     with left:
         # Inline SVG through st.markdown: st.html sanitises SVG away, and a Plotly map would load plotly.js.
@@ -96,9 +97,11 @@ def markets_section(view: View, group: ProductGroup) -> None:
         Column("unit_value_usd_per_kg", t("col_unit_value", lang)),
         Column("competitors_median_uv_usd_per_kg", t("col_competitors_uv", lang)),
         Column("relative_unit_value", t("col_relative_uv", lang)),
+        *tariff_view.market_table_columns(lang, shown),
         Column("provenance", t("col_provenance", lang), "text", help=t("provenance_note", lang)),
     ]
     sorted_table(lang, shown, columns, ("export_value_usd", True), key="group_markets", row_key="market")
+    tariff_view.caveat(lang, tariff_year)
     download_buttons(view, "group_market", group=view.group, exporter=view.exporter, years=view.years.as_tuple,
                      key="group_market")
 

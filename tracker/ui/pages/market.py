@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from tracker.countries import name as country_name
-from tracker.ui import charts, data
+from tracker.ui import charts, data, tariff_view
 from tracker.ui.components import (
     caveats,
     download_buttons,
@@ -54,6 +54,7 @@ if metrics_ready(view, "group_market"):
         st.subheader(t("market_gainers", lang, year=year))
         shown = for_display(latest.sort("market_share_change_pp", descending=True, nulls_last=True), lang,
                             usd=["export_value_usd"], pct=["market_share", "growth_yoy"], countries=["exporter"])
+        shown, tariff_year = tariff_view.with_supplier_tariffs(view, market, shown)
         config = {
             "exporter_name": st.column_config.TextColumn(t("col_supplier", lang), pinned=True),
             "exporter": st.column_config.TextColumn("ISO3"),
@@ -66,11 +67,14 @@ if metrics_ready(view, "group_market"):
                 "unit_value_usd_per_kg": ("col_unit_value", "%.2f"),
                 "relative_unit_value": ("col_relative_uv", "%.2f"),
             }),
+            **tariff_view.supplier_config(lang),
         }
         columns = ["exporter_name", "exporter", "export_value_usd", "market_share", "market_share_change_pp",
-                   "growth_yoy", "unit_value_usd_per_kg", "relative_unit_value", "provenance"]
+                   "growth_yoy", "unit_value_usd_per_kg", "relative_unit_value", *tariff_view.supplier_columns(shown),
+                   "provenance"]
         shown = shown.with_columns(labelled("provenance", "provenance_", lang))
         st.dataframe(shown.select(columns), hide_index=True, width="stretch", column_config=config)
+        tariff_view.caveat(lang, tariff_year)
         download_buttons(view, "group_market", group=view.group, market=market, years=view.years.as_tuple,
                          key="market")
 

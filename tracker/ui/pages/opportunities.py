@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from tracker.countries import name as country_name
-from tracker.metrics.opportunity import ECOMMERCE_WEIGHT, GROWTH_CLIP, PRICE_CLIP
+from tracker.metrics.opportunity import ECOMMERCE_WEIGHT, GROWTH_CLIP, PRICE_CLIP, TARIFF_CLIP
 from tracker.ui import charts, data
 from tracker.ui.components import (
     caveats,
@@ -33,6 +33,9 @@ def reasons_text(row: dict, lang: str) -> str:
     online = row["ecommerce_online_pct"]
     parts.append(t("reason_online", lang, value=f"{online:.0f}") if online is not None
                  else t("reason_online_unknown", lang))
+    own, lowest = row.get("tariff_faced_pct"), row.get("min_competitor_tariff_pct")
+    parts.append(t("reason_tariff", lang, own=f"{own:.1f}", lowest=f"{lowest:.1f}")
+                 if own is not None and lowest is not None else t("reason_tariff_unknown", lang))
     return "；".join(parts) if lang == "zh" else "; ".join(parts)
 
 
@@ -89,4 +92,5 @@ if metrics_ready(view, "group_opportunity"):
     st.code(t("formula_text", lang, home=country_name(home, lang), growth_low=GROWTH_CLIP[0],
               growth_high=GROWTH_CLIP[1], price_low=PRICE_CLIP[0], price_high=PRICE_CLIP[1],
               weight=ECOMMERCE_WEIGHT), language=None, wrap_lines=True)
+    st.caption(t("formula_tariff", lang, home=country_name(home, lang), low=TARIFF_CLIP[0], high=TARIFF_CLIP[1]))
 caveats(lang)

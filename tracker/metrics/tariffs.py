@@ -1,0 +1,254 @@
+"""Tariffs faced: what it costs each tracked exporter to enter a market with a product group, and how that
+compares with its competitors.
+
+From the stored ``tariff`` table (WITS TRAINS, one row per market, partner, HS6 code, year and tariff type):
+
+1. **One row per key.** Where several sources hold the same (market, partner, HS6, year, type), a real source
+   wins over sample data, then the newest fetch.
+2. **EU.** The EU reports once for its members (market ``EUU``). Its rows stand for every EU member
+   (``tracker.countries.eu_members`` of the year) that appears as a market of the group in ``group_market``; a
+   member's own rows, if any, win. An EU member exporting to another member pays no duty: such pairs are left out.
+3. **Rate faced per code.** For exporter *e* in market *m*, code *k*, year *y*: the preferential rate (type PRF,
+   partner *e*) where one applies and is lower than MFN, else the MFN rate (partner WLD). Codes without an MFN
+   row are left out (MFN defines the group's code list in a market); a code whose rates are all null (only
+   non-ad-valorem lines) counts in ``non_ad_valorem_share`` but not in the average.
+4. **Weights.** The group rate is Σ_k w_k·t_k / Σ_k w_k, with w_k the market's imports of code *k* from the
+   world in year *y* (its ``WLD`` import report; else the sum of its recorded suppliers), taken at the finest HS
+   level the store holds for the market: HS6 where stored, else the heading or chapter that contains *k*, split
+   evenly among the market's scheduled HS6 codes under it. Codes the market did not import weigh 0. Where
+   the market has no import record for any of the codes, the rate is the simple average (``weighting`` says which).
+5. **Margins.** ``margin_pp`` = own rate − competitor's rate, in percentage points, for every pair of tracked
+   exporters (home exporter and ``scope.competitors``) in the same group, market and year: positive = the
+   exporter pays more. ``margin_vs_lowest_competitor_pp`` compares with the lowest rate among its competitors.
+6. **Change.** ``tariff_change_pp`` = Σ_k w_k·(t_k,y − t_k,y−1) / Σ_k w_k over the codes rated in both years,
+   with this year's weights: a change of the schedule, not of the import mix (the alert rule reads it).
+
+Extra duties outside the applied schedule (US Section 301/232, anti-dumping and countervailing duties,
+safeguards) are not in TRAINS and so not in these numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from tracker.config import Config
+from tracker.countries import eu_members
+from tracker.metrics._common import safe_div
+from tracker.metrics.groups import group_prefixes
+
+EU = "EUU"
+WORLD = "WLD"
+MFN, PRF, MIXED = "MFN", "PRF", "mixed"
+TRADE_WEIGHTED, SIMPLE = "trade-weighted", "simple"
+EU_YEARS = range(1988, 2101)  # TRAINS starts in 1988; membership is a function of the year
+PAIR = ["group", "market", "year"]
+CELL = ["group", "exporter", "market", "year"]
+
+
+def _eu_membership() -> pl.LazyFrame:
+    rows = [(year, member) for year in EU_YEARS for member in eu_members(year)]
+    return pl.LazyFrame(rows, schema={"year": pl.Int32, "market": pl.String}, orient="row")
+
+
+def latest_tariff_rows(tariff: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per (market, partner, hs_code, year, tariff_type): a real source before sample data, then the
+    newest fetch (rule 1)."""
+    key = ["market", "partner", "hs_code", "year", "tariff_type"]
+    return (
+        tariff.sort([pl.col("source") == "sample", pl.col("fetched_at")], descending=[False, True])
+        .unique(subset=key, keep="first", maintain_order=True)
+    )
+
+
+def expand_eu(tariff: pl.LazyFrame, group_markets: pl.LazyFrame) -> pl.LazyFrame:
+    """Tariff rows tagged with their group, EU rows copied to each member market of the group (rule 2).
+
+    ``group_markets``: (group, market) pairs, the markets of each group in ``group_market``. Adds ``_via_eu``.
+    """
+    direct = tariff.filter(pl.col("market") != EU).with_columns(_via_eu=pl.lit(False))
+    members = _eu_membership().join(group_markets.select("market").unique(), on="market", how="semi")
+    expanded = (
+        tariff.filter(pl.col("market") == EU).drop("market")
+        .join(members, on="year", how="inner")
+        .with_columns(_via_eu=pl.lit(True))
+        .select(direct.collect_schema().names())
+    )
+    own = ["market", "partner", "hs_code", "year", "tariff_type"]
+    expanded = expanded.join(direct, on=own, how="anti")  # a member's own schedule wins
+    return pl.concat([direct, expanded])
+
+
+def tariff_by_code(tariff: pl.LazyFrame, prefixes: pl.LazyFrame, group_markets: pl.LazyFrame,
+                   exporters: Sequence[str]) -> pl.LazyFrame:
+    """The rate each exporter faces per group, market, HS6 code and year (rules 1–3).
+
+    Columns: group, exporter, market, hs_code, year, rate_pct, mfn_rate_pct, tariff_type (MFN/PRF), lines,
+    non_ad_valorem_lines, provenance, sources, newest_fetch.
+    """
+    rows = expand_eu(latest_tariff_rows(tariff), group_markets)
+    codes = rows.select("hs_code").unique().join(prefixes, how="cross").filter(
+        pl.col("hs_code").str.starts_with(pl.col("prefix"))).select("group", "hs_code").unique()
+    mfn = rows.filter((pl.col("tariff_type") == MFN) & (pl.col("partner") == WORLD)).join(codes, on="hs_code")
+    mfn = mfn.join(group_markets, on=["group", "market"], how="semi").select(
+        "group", "market", "hs_code", "year", "_via_eu", pl.col("avg_rate_pct").alias("mfn_rate_pct"),
+        pl.col("lines").alias("_mfn_lines"), pl.col("non_ad_valorem_lines").alias("_mfn_nav"),
+        pl.col("provenance").alias("_mfn_provenance"), pl.col("source").alias("_mfn_source"),
+        pl.col("fetched_at").alias("_mfn_fetch"),
+    )
+    prf = rows.filter(pl.col("tariff_type") == PRF).select(
+        "market", pl.col("partner").alias("exporter"), "hs_code", "year", pl.col("avg_rate_pct").alias("_prf"),
+        pl.col("lines").alias("_prf_lines"), pl.col("non_ad_valorem_lines").alias("_prf_nav"),
+        pl.col("provenance").alias("_prf_provenance"), pl.col("source").alias("_prf_source"),
+        pl.col("fetched_at").alias("_prf_fetch"),
+    )
+    tracked = pl.LazyFrame({"exporter": list(dict.fromkeys(exporters))}, schema={"exporter": pl.String})
+    members = _eu_membership().rename({"market": "exporter"}).with_columns(_member=pl.lit(True))
+    grid = (
+        mfn.join(tracked, how="cross")
+        .filter(pl.col("exporter") != pl.col("market"))
+        .join(members, on=["year", "exporter"], how="left")
+        .filter(~(pl.col("_via_eu") & pl.col("_member").fill_null(False)))  # inside the EU: no duty
+        .join(prf, on=["market", "exporter", "hs_code", "year"], how="left")
+    )
+    preferential = pl.col("_prf").is_not_null() & (pl.col("mfn_rate_pct").is_null()
+                                                    | (pl.col("_prf") < pl.col("mfn_rate_pct")))
+    return grid.select(
+        *CELL[:3], "hs_code", "year",
+        pl.when(preferential).then(pl.col("_prf")).otherwise(pl.col("mfn_rate_pct")).alias("rate_pct"),
+        "mfn_rate_pct",
+        pl.when(preferential).then(pl.lit(PRF)).otherwise(pl.lit(MFN)).alias("tariff_type"),
+        pl.when(preferential).then(pl.col("_prf_lines")).otherwise(pl.col("_mfn_lines")).alias("lines"),
+        pl.when(preferential).then(pl.col("_prf_nav")).otherwise(pl.col("_mfn_nav")).alias("non_ad_valorem_lines"),
+        pl.when(preferential).then(pl.col("_prf_provenance")).otherwise(pl.col("_mfn_provenance")).alias("provenance"),
+        pl.when(preferential).then(pl.concat_str([pl.col("_mfn_source"), pl.col("_prf_source")], separator=","))
+        .otherwise(pl.col("_mfn_source")).alias("sources"),
+        pl.max_horizontal("_mfn_fetch", "_prf_fetch").alias("newest_fetch"),
+    )
+
+
+def import_weights(code_flows: pl.LazyFrame) -> pl.LazyFrame:
+    """(group, market, weight_code, year, weight_usd, _wsources, _wfetch): each market's annual imports from the
+    world per stored code of the group (codes finer than HS6 summed to HS6); the WLD report, else the sum of the
+    recorded suppliers."""
+    imports = code_flows.filter((pl.col("flow") == "import") & (pl.col("frequency") == "A")).with_columns(
+        weight_code=pl.col("hs_code").str.slice(0, 6), _world=pl.col("partner") == WORLD)
+    key = ["group", pl.col("reporter").alias("market"), "weight_code", "year"]
+    return imports.group_by(key).agg(
+        pl.when(pl.col("_world").any()).then(pl.col("value_usd").filter(pl.col("_world")).sum())
+        .otherwise(pl.col("value_usd").sum()).alias("weight_usd"),
+        pl.col("sources").str.split(",").list.explode(keep_nulls=False, empty_as_null=False).unique().sort()
+        .str.join(",").alias("_wsources"),
+        pl.col("newest_fetch").max().alias("_wfetch"),
+    )
+
+
+def weighted_codes(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> pl.LazyFrame:
+    """``by_code`` with ``weight_usd``: the imports of the finest stored code containing each HS6 code, split
+    evenly among the market's scheduled HS6 codes under it; 0 where the market has no record of it (rule 4).
+    Weights depend on the market alone, so they are worked out once per code, not per exporter."""
+    candidates = (
+        by_code.select(*PAIR, "hs_code").unique().join(weights, on=PAIR, how="inner")
+        .filter(pl.col("hs_code").str.starts_with(pl.col("weight_code")))
+        .sort(pl.col("weight_code").str.len_chars(), descending=True)
+        .unique(subset=[*PAIR, "hs_code"], keep="first", maintain_order=True)
+        .with_columns(pl.len().over([*PAIR, "weight_code"]).alias("_under"))
+        .with_columns((pl.col("weight_usd") / pl.col("_under")).alias("weight_usd"))
+        .drop("weight_code", "_under")
+    )
+    return by_code.join(candidates, on=[*PAIR, "hs_code"], how="left").with_columns(
+        pl.col("weight_usd").fill_null(0.0))
+
+
+def group_tariff(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per group, exporter, market and year: the rate faced (trade-weighted or simple), the MFN rate on
+    the same weights, how much of it is under a preference, the share of non-ad-valorem lines, and the change of
+    the schedule since the year before on this year's weights (so a shift in the import mix is no change)."""
+    frame = weighted_codes(by_code, weights)
+    earlier = by_code.select(*CELL[:3], "hs_code", (pl.col("year") + 1).alias("year"),
+                             pl.col("rate_pct").alias("_previous_rate"))
+    frame = frame.join(earlier, on=[*CELL, "hs_code"], how="left")
+    rated = pl.col("rate_pct").is_not_null()
+    both = rated & pl.col("_previous_rate").is_not_null()
+    step = pl.when(both).then(pl.col("rate_pct") - pl.col("_previous_rate"))
+    both_w = pl.when(both).then(pl.col("weight_usd")).otherwise(0.0)
+    w = pl.when(rated).then(pl.col("weight_usd")).otherwise(0.0)
+    mfn_w = pl.when(pl.col("mfn_rate_pct").is_not_null()).then(pl.col("weight_usd")).otherwise(0.0)
+    total = w.sum()
+
+    def average(rate: pl.Expr, weight: pl.Expr, basis: pl.Expr = total) -> pl.Expr:
+        simple = rate.mean()
+        weighted = (weight * rate.fill_null(0.0)).sum() / weight.sum()
+        return pl.when(basis > 0).then(weighted).otherwise(simple)
+
+    is_prf = (pl.col("tariff_type") == PRF).cast(pl.Float64)
+    grouped = frame.group_by(CELL).agg(
+        average(pl.col("rate_pct"), w).alias("tariff_faced_pct"),
+        average(pl.col("mfn_rate_pct"), mfn_w).alias("mfn_rate_pct"),
+        average(step, both_w, both_w.sum()).alias("tariff_change_pp"),
+        average(pl.when(rated).then(is_prf), w).alias("preferential_share"),
+        pl.when(pl.col("tariff_type").filter(rated).n_unique() > 1).then(pl.lit(MIXED))
+        .otherwise(pl.col("tariff_type").filter(rated).first()).alias("tariff_type_faced"),
+        pl.when(total > 0).then(pl.lit(TRADE_WEIGHTED)).otherwise(pl.lit(SIMPLE)).alias("weighting"),
+        rated.sum().cast(pl.Int32).alias("hs6_codes"),
+        safe_div(pl.col("non_ad_valorem_lines").sum(), pl.col("lines").sum()).alias("non_ad_valorem_share"),
+        pl.when(pl.col("provenance").n_unique() > 1).then(pl.lit(MIXED))
+        .otherwise(pl.col("provenance").first()).alias("provenance"),
+        pl.concat_str([pl.col("sources").unique().sort().str.join(","),
+                       pl.col("_wsources").filter(pl.col("weight_usd") > 0).unique().sort().str.join(",")],
+                      separator=",").alias("sources"),
+        pl.max_horizontal(pl.col("newest_fetch").max(),
+                          pl.col("_wfetch").filter(pl.col("weight_usd") > 0).max()).alias("newest_fetch"),
+    )
+    kept = grouped.filter(pl.col("tariff_faced_pct").is_not_null() | (pl.col("non_ad_valorem_share") > 0))
+    return tidy_sources(kept)
+
+
+def tidy_sources(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """``sources`` as sorted, distinct, comma-separated ids; worked out once per distinct value (there are few)."""
+    names = pl.col("sources").str.split(",").list.eval(pl.element().filter(pl.element() != ""))
+    values = frame.select("sources").unique().with_columns(_tidy=names.list.unique().list.sort().list.join(","))
+    return frame.join(values, on="sources", how="left").drop("sources").rename({"_tidy": "sources"})
+
+
+def tariff_margins(faced: pl.LazyFrame) -> pl.LazyFrame:
+    """Every ordered pair of tracked exporters with a rate in the same group, market and year:
+    margin_pp = exporter's rate − competitor's rate (rule 5)."""
+    own = faced.filter(pl.col("tariff_faced_pct").is_not_null()).select(
+        *CELL, pl.col("tariff_faced_pct").alias("exporter_tariff_pct"), "provenance", "sources", "newest_fetch")
+    other = own.select(*PAIR, pl.col("exporter").alias("competitor"),
+                       pl.col("exporter_tariff_pct").alias("competitor_tariff_pct"),
+                       pl.col("provenance").alias("_cp"), pl.col("sources").alias("_cs"),
+                       pl.col("newest_fetch").alias("_cf"))
+    pairs = own.join(other, on=PAIR, how="inner").filter(pl.col("exporter") != pl.col("competitor"))
+    return pairs.with_columns(
+        margin_pp=pl.col("exporter_tariff_pct") - pl.col("competitor_tariff_pct"),
+        provenance=pl.when(pl.col("provenance") == pl.col("_cp")).then(pl.col("provenance")).otherwise(pl.lit(MIXED)),
+        sources=pl.concat_str(["sources", "_cs"], separator=","),
+        newest_fetch=pl.max_horizontal("newest_fetch", "_cf"),
+    ).drop("_cp", "_cs", "_cf").pipe(tidy_sources)
+
+
+def with_lowest_competitor(faced: pl.LazyFrame, margins: pl.LazyFrame) -> pl.LazyFrame:
+    """group_tariff rows with the lowest rate among the exporter's competitors, who that is (ties: the first
+    ISO3), and the margin against it."""
+    lowest = (
+        margins.sort("competitor_tariff_pct", "competitor")
+        .group_by(CELL).agg(pl.col("competitor").first().alias("lowest_tariff_competitor"),
+                            pl.col("competitor_tariff_pct").first().alias("min_competitor_tariff_pct"))
+    )
+    return faced.join(lowest, on=CELL, how="left").with_columns(
+        margin_vs_lowest_competitor_pp=pl.col("tariff_faced_pct") - pl.col("min_competitor_tariff_pct"))
+
+
+def tariff_tables(tariff: pl.LazyFrame, code_flows: pl.LazyFrame, market: pl.LazyFrame,
+                  config: Config) -> dict[str, pl.LazyFrame]:
+    """``group_tariff`` and ``group_tariff_margin`` from the stored tariffs, the code-level trade flows (for the
+    weights) and ``group_market`` (the markets of each group), for the tracked exporters of the config's scope."""
+    exporters = (config.scope.home_exporter, *config.scope.competitors)
+    group_markets = market.select("group", "market").unique()
+    by_code = tariff_by_code(tariff, group_prefixes(config), group_markets, exporters).collect().lazy()
+    faced = group_tariff(by_code, import_weights(code_flows)).collect().lazy()
+    margins = tariff_margins(faced).collect().lazy()
+    return {"group_tariff": with_lowest_competitor(faced, margins), "group_tariff_margin": margins}
