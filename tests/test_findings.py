@@ -145,3 +145,23 @@ def test_findings_on_an_empty_store_are_empty(store: Store, config: Config) -> N
     inputs = FindingInputs.from_store(store)
     assert group_findings(inputs, "toys", "CHN") == []
     assert findings_frame([], config).is_empty()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_findings_in_the_report_in_order(store: Store, config: Config, lang: str) -> None:
+    from tracker.reports import ReportInputs
+    from tracker.reports.content import build_report
+    from tracker.reports.render import render_report
+
+    write_findings_store(store)
+    store.replace("group_exporter", metric_frame("group_exporter", [
+        {"group": "toys", "exporter": "CHN", "year": 2024, "export_value_usd": 1.75e9}]))
+    content = build_report(ReportInputs.from_store(store), config, "toys", "2024")
+    assert [f.kind for f in content.sections[0].findings] == ["undercut", "underrepresented", "share_loss", "cms",
+                                                               "share_gain"]
+    text = render_report(content, config, lang, "md")
+    expected = {kind: (en, zh) for kind, _, en, zh, _ in EXPECTED}
+    positions = [text.index(f"{number}. {expected[kind][lang == 'zh']}") for number, kind in
+                 enumerate(["undercut", "underrepresented", "share_loss", "cms"], start=1)]
+    assert positions == sorted(positions)
+    assert {"en": "Findings (most material first)", "zh": "要点（按重要性排序）"}[lang] in text

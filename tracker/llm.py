@@ -72,14 +72,18 @@ def _values(text: str) -> list[tuple[str, Decimal, Decimal | None]]:
 
 
 def unsupported_numbers(rewrite: str, findings_text: str) -> list[str]:
-    """The numbers of ``rewrite`` that do not appear in ``findings_text`` (after normalising formats)."""
-    known: set[Decimal] = set()
+    """The numbers of ``rewrite`` that do not appear in ``findings_text`` (after normalising formats).
+
+    A number with a unit word (m, bn, 亿, 万...) must match an amount of the findings; one without must match
+    a figure as written there (so ``150 亿`` does not pass on the strength of ``$150.0 m``)."""
+    figures: set[Decimal] = set()
+    amounts: set[Decimal] = set()
     for _, value, scaled in _values(findings_text):
-        known.add(value)
+        figures.add(value)
         if scaled is not None:
-            known.add(scaled)
+            amounts.add(scaled)
     return [token for token, value, scaled in _values(rewrite)
-            if value not in known and (scaled is None or scaled not in known)]
+            if (scaled not in amounts if scaled is not None else value not in figures)]
 
 
 def rewrite_findings(findings_text: str, lang: str, settings: LlmSettings,
