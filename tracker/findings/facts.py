@@ -274,9 +274,38 @@ def rank(findings: Sequence[Finding], limit: int = MAX_FINDINGS) -> list[Finding
     return ordered[:limit]
 
 
-def group_findings(inputs: FindingInputs, group: str, exporter: str, until: str | None = None,
-                   limit: int = MAX_FINDINGS) -> list[Finding]:
-    """The most material facts about one exporter in one group, up to the year or month ``until``."""
+MARKET_COLUMNS = ("group", "exporter", "market", "year", "export_value_usd", "market_imports_usd", "market_share",
+                  "market_share_change_pp", "sample")
+COMPETITION_COLUMNS = ("group", "market", "year", "exporter", "competitor", "exporter_unit_value_usd_per_kg",
+                       "competitor_unit_value_usd_per_kg", "sample")
+
+
+def narrowed(inputs: FindingInputs, groups: Sequence[str], exporter: str, until: int | None = None) -> FindingInputs:
+    """The inputs cut down to the groups, the exporter and the years the facts read, read once (the competition
+    table is large: every tracked pair in every market), so that each group's facts come from small frames."""
+    in_groups = pl.col("group").is_in(list(groups))
+    own = in_groups & (pl.col("exporter") == exporter)
+    latest = inputs.group_market.filter(own & (pl.col("year") <= (until or 9999)))
+    years = latest.group_by("group").agg(pl.col("year").max()).collect().get_column("year").unique().to_list()
+    recent = in_groups & pl.col("year").is_in(years)
+
+    def cut(frame: pl.LazyFrame | None, keep: pl.Expr, columns: tuple[str, ...] = ()) -> pl.LazyFrame | None:
+        if frame is None:
+            return None
+        return (frame.select(columns) if columns else frame).filter(keep).collect().lazy()
+
+    return FindingInputs(
+        group_market=cut(inputs.group_market, recent, MARKET_COLUMNS),  # type: ignore[arg-type]
+        group_competition=cut(inputs.group_competition, recent & (pl.col("exporter") == exporter),  # type: ignore[arg-type]
+                              COMPETITION_COLUMNS),
+        group_cms=cut(inputs.group_cms, own),  # type: ignore[arg-type]
+        group_opportunity=cut(inputs.group_opportunity, own),  # type: ignore[arg-type]
+        group_nowcast=cut(inputs.group_nowcast, own),
+        group_demand=cut(inputs.group_demand, in_groups),
+    )
+
+
+def _group_facts(inputs: FindingInputs, group: str, exporter: str, until: str | None) -> list[Finding]:
     year = latest_year(inputs, group, exporter, int(until[:4]) if until else None)
     found: list[Finding] = []
     if year is not None:
@@ -286,16 +315,23 @@ def group_findings(inputs: FindingInputs, group: str, exporter: str, until: str 
         found += cms_attribution(inputs.group_cms, group, exporter, year)
     found += nowcast_month(inputs.group_nowcast, group, exporter, until)
     found += forecast_direction(inputs.group_demand, group, exporter, until)
-    return rank([f for f in found if f.materiality_usd > 0], limit)
+    return [f for f in found if f.materiality_usd > 0]
+
+
+def group_findings(inputs: FindingInputs, group: str, exporter: str, until: str | None = None,
+                   limit: int = MAX_FINDINGS) -> list[Finding]:
+    """The most material facts about one exporter in one group, up to the year or month ``until``."""
+    inputs = narrowed(inputs, [group], exporter, int(until[:4]) if until else None)
+    return rank(_group_facts(inputs, group, exporter, until), limit)
 
 
 def exporter_findings(inputs: FindingInputs, groups: Sequence[str], exporter: str, until: str | None = None,
                       limit: int = MAX_FINDINGS) -> list[Finding]:
     """The most material facts about the exporter across all groups, at most MAX_PER_KIND of each kind."""
-    found = rank([f for group in groups for f in group_findings(inputs, group, exporter, until, limit)],
-                 len(groups) * limit)
+    inputs = narrowed(inputs, groups, exporter, int(until[:4]) if until else None)
+    every = [f for group in groups for f in _group_facts(inputs, group, exporter, until)]
     kept: list[Finding] = []
-    for finding in found:
+    for finding in rank(every, len(every)):
         if sum(f.kind == finding.kind for f in kept) < MAX_PER_KIND:
             kept.append(finding)
     return kept[:limit]
