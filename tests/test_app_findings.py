@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from html import unescape
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -101,3 +102,18 @@ def test_app_findings_offered_on_the_downloads_page(app_store: Path, lang: str) 
     assert {"en": "Findings", "zh": "要点"}[lang] in [s.value for s in app.subheader]
     labels = [b.label for b in app.get("download_button")]
     assert {"CSV", "Excel", "Parquet"} <= set(labels)
+
+
+def test_app_findings_with_a_damaged_table_leave_a_note_and_the_page_works(
+        metrics_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(metrics_store, root)
+    table = root / "group_competition"
+    victim = sorted((table / (table / "CURRENT").read_text().strip()).rglob("*.parquet"))[0]
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(root))
+    app = open_page("overview", "zh")
+    assert not app.error  # the overview's own table does not read group_competition
+    assert any("`group_competition`" in c.value and "store check" in c.value for c in app.caption)
+    assert not [h for h in app.get("html") if "tracker-findings" in h.value]
+    assert [h for h in app.get("html") if "tracker-table" in h.value]  # the groups table is still there

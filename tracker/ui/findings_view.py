@@ -8,6 +8,7 @@ set, once per findings text (cached), and is shown only when its numbers check o
 from __future__ import annotations
 
 import functools
+import logging
 from html import escape
 
 import polars as pl
@@ -18,10 +19,11 @@ from tracker.export import export_bytes
 from tracker.findings import FindingInputs, exporter_findings, findings_frame, group_findings
 from tracker.store import Store
 from tracker.ui import data
-from tracker.ui.components import FORMAT_LABELS, MIME, View, paged_dataframe
+from tracker.ui.components import FORMAT_LABELS, MIME, STORE_FAILURES, View, damaged_table, paged_dataframe
 from tracker.ui.i18n import t
 
 REWRITE_CACHE_SECONDS = 3600
+log = logging.getLogger(__name__)
 
 
 @st.cache_data(ttl=data.CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -48,6 +50,17 @@ def _until(view: View) -> str | None:
     """The year the findings stop at: the view's last year when it is not the newest one the data holds."""
     years = data.years_available(view.root, view.token)
     return str(view.years.last) if years and view.years.last < max(years) else None
+
+
+def _readable_findings(view: View, group: str | None) -> pl.DataFrame | None:
+    """The findings, or None after a quiet note when a table they read is damaged: the rest of the page (which
+    may not read that table at all) still works."""
+    try:
+        return findings_rows(view.root, view.token, group, view.exporter, _until(view))
+    except STORE_FAILURES as error:
+        log.error("the findings could not read the store", exc_info=error)
+        st.caption(t("findings_unreadable", view.lang, table=damaged_table(view.root, error) or "?"))
+        return None
 
 
 def _list_html(rows: pl.DataFrame, lang: str) -> str:
@@ -86,8 +99,10 @@ def findings_download(view: View, rows: pl.DataFrame, group: str | None, key: st
 def findings_section(view: View, group: str | None = None) -> None:
     """The three to six most material facts for the exporter (in ``group``, or across all groups)."""
     lang = view.lang
-    rows = findings_rows(view.root, view.token, group, view.exporter, _until(view))
     st.subheader(t("findings_title", lang))
+    rows = _readable_findings(view, group)
+    if rows is None:
+        return
     if rows.is_empty():
         st.caption(t("findings_none", lang))
         return
@@ -101,9 +116,11 @@ def findings_table_section(view: View) -> None:
     """The Data & downloads entry: the chosen group's findings for the chosen exporter, previewed and offered
     as CSV, Excel and Parquet."""
     lang = view.lang
-    rows = findings_rows(view.root, view.token, view.group, view.exporter, _until(view))
     st.subheader(t("table_findings", lang))
     st.caption(t("table_findings_help", lang))
+    rows = _readable_findings(view, view.group)
+    if rows is None:
+        return
     if rows.is_empty():
         st.caption(t("findings_none", lang))
         return

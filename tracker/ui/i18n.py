@@ -541,6 +541,11 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "按涉及金额（美元）排序，最重要的在前（见 README“要点”一节）。每个链接打开显示相应数字的页面和筛选条件。",
     },
     "findings_download": {"en": "Download findings", "zh": "下载要点"},
+    "findings_unreadable": {
+        "en": "Findings are not shown: the table `{table}` could not be read. On the server, run "
+        "`python -m tracker store check`.",
+        "zh": "未显示要点：无法读取 `{table}` 表。请在服务器上运行 `python -m tracker store check`。",
+    },
     "findings_ai_checked": {
         "en": "AI summary of the findings below; every number in it was checked against them.",
         "zh": "以下要点的 AI 摘要；其中每个数字均已与要点核对。",
