@@ -1,7 +1,8 @@
 """Loopback HTTP servers on 127.0.0.1 for the hostile-upstream tests: a drip, a bomb, redirects.
 
-``loopback(respond)`` serves every GET with ``respond(handler, server)`` on its own thread and records what
-arrived (path and headers). Every answer loop is bounded and also ends when the test leaves the block.
+``loopback(respond)`` serves every GET and POST with ``respond(handler, server)`` on its own thread and records
+what arrived (path and headers; a POST's body too). Every answer loop is bounded and also ends when the test
+leaves the block.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Server:
 
     url: str = ""
     seen: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (path with query, headers)
+    bodies: list[bytes] = field(default_factory=list)  # what each POST sent
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -53,6 +55,13 @@ def loopback(respond: Respond) -> Iterator[Server]:
         def do_GET(self) -> None:
             with server.lock:
                 server.seen.append((self.path, {name.lower(): value for name, value in self.headers.items()}))
+            respond(self, server)
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with server.lock:
+                server.seen.append((self.path, {name.lower(): value for name, value in self.headers.items()}))
+                server.bodies.append(body)
             respond(self, server)
 
         def log_message(self, format: str, *args: object) -> None:

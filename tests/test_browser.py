@@ -221,3 +221,25 @@ def test_browser_group_notes_are_plain_text_and_fetch_nothing(hostile_url: str, 
     page.wait_for_timeout(500)
     page.context.close()
     assert not blocked, f"the page asked another host: {blocked}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_browser_findings_list_links_to_the_page_that_shows_them(app_url: str, browser, lang: str) -> None:
+    """The findings at the top of the Overview: three to six sentences with their amounts (a "$" stays a
+    dollar sign, not the start of a formula), and a link that opens the page behind them in the same tab."""
+    blocked: list[str] = []
+    page = new_page(browser, blocked)
+    open_rendered(page, f"{app_url}/?lang={lang}&exporter=CHN", timeout_ms=120_000)
+    items = page.locator("ol.tracker-findings li")
+    assert 3 <= items.count() <= 6
+    unit = {"en": "$", "zh": "亿美元"}[lang]
+    assert all(unit in text for text in items.all_inner_texts())
+    link = items.first.locator("a")
+    href = link.get_attribute("href") or ""
+    assert href.startswith("./") and href.endswith(f"lang={lang}"), href
+    page_name = href[2:].split("?", 1)[0]
+    link.click()
+    page.wait_for_url(lambda url: f"/{page_name}?" in url and f"lang={lang}" in url, timeout=30_000)
+    page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=60_000)
+    page.context.close()
+    assert not blocked, f"the app tried to reach other hosts: {blocked[:5]}"

@@ -15,6 +15,7 @@ from datetime import datetime
 import polars as pl
 
 from tracker.config import Config
+from tracker.findings import Finding, FindingInputs, group_findings
 from tracker.schemas import PERIOD_PATTERN
 from tracker.store import Store
 
@@ -37,13 +38,15 @@ class ReportInputs:
     group_competition: pl.LazyFrame
     ecommerce: pl.LazyFrame
     group_tariff: pl.LazyFrame | None = None  # None: no market-access paragraph
+    findings: FindingInputs | None = None  # the tables the findings read; None: a report without findings
 
     @classmethod
     def from_store(cls, store: Store) -> ReportInputs:
         import tracker.metrics  # noqa: F401 - registers the metric tables' schemas
 
         return cls(store.scan("group_exporter"), store.scan("group_market"), store.scan("group_market_monthly"),
-                   store.scan("group_competition"), store.scan("ecommerce"), store.scan("group_tariff"))
+                   store.scan("group_competition"), store.scan("ecommerce"), store.scan("group_tariff"),
+                   findings=FindingInputs.from_store(store))
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ class GroupSection:
     ecommerce: tuple[EcommerceRow, ...]
     trend: tuple[tuple[str, float], ...]  # (year or month, home export value)
     market_access: MarketAccess | None = None
+    findings: tuple[Finding, ...] = ()  # the most material facts (tracker.findings), up to the period
 
 
 @dataclass(frozen=True)
@@ -327,6 +331,7 @@ def _section(inputs: ReportInputs, config: Config, group: str, period: str) -> G
         ecommerce=_ecommerce(inputs, config, group, year if year is not None else int(period[:4])),
         trend=_trend(inputs, own, group, home, period),
         market_access=_market_access(inputs, group, home, year) if year is not None else None,
+        findings=tuple(group_findings(inputs.findings, group, home, period)) if inputs.findings else (),
     )
 
 

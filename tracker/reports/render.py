@@ -15,6 +15,7 @@ from html import escape
 
 from tracker import countries
 from tracker.config import Config
+from tracker.findings import sentence
 from tracker.formatting import MISSING, fmt_pct, fmt_usd
 from tracker.reports.content import ALL_GROUPS, GroupSection, MarketAccess, ReportContent
 from tracker.reports.svg import bar_chart, line_chart
@@ -60,6 +61,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "online_pct": ("Individuals buying these goods online (%)", "网购此类商品的个人比例 (%)"),
     "survey_year": ("Survey year", "调查年份"),
     "trend": ("Our export value over time", "我方出口额走势"),
+    "findings": ("Findings (most material first)", "要点（按重要性排序）"),
     "no_data": ("No data for this period.", "本期无数据。"),
     "vintage": ("Data sources and vintage", "数据来源与时效"),
     "sources": ("Sources", "来源"),
@@ -144,6 +146,10 @@ def _section_blocks(section: GroupSection, config: Config, lang: str, level: str
         blocks.append(("table", [t("year"), t("export_value"), t("growth"), t("world_share"), t("rca")],
                        [[str(h.year), usd(h.export_value_usd, lang), signed_percent(h.growth_yoy),
                          percent(h.world_share), ratio(h.rca)]]))
+    if section.findings:
+        blocks.append(("h4", t("findings")))
+        blocks += [("p", f"{number}. {sentence(finding, lang, config)}")
+                   for number, finding in enumerate(section.findings, start=1)]
     if len(section.trend) >= 2:
         blocks.append(("chart", line_chart(section.trend, t("trend"), lambda v: usd(v, lang))))
     if section.risers or section.fallers:

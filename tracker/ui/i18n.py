@@ -581,6 +581,44 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "关税因子 = (1 + 竞争者最低关税/100) / (1 + {home}适用关税/100)，限制在 [{low}, {high}]；"
         "未知时为 1（不含 301/232 条款关税、反倾销税等额外关税）。",
     },
+    # --- findings
+    "findings_title": {"en": "Findings", "zh": "要点"},
+    "findings_open": {"en": "Show", "zh": "查看"},
+    "findings_none": {"en": "No finding for this selection: the metric tables hold no comparable years yet.",
+                      "zh": "当前选择暂无要点：指标表中尚无可比较的年份。"},
+    "findings_note": {
+        "en": "The most material facts first, ranked by the USD at stake (README, \"Findings\"). Each link opens "
+        "the page and filters that show the figures.",
+        "zh": "按涉及金额（美元）排序，最重要的在前（见 README“要点”一节）。每个链接打开显示相应数字的页面和筛选条件。",
+    },
+    "findings_download": {"en": "Download findings", "zh": "下载要点"},
+    "findings_unreadable": {
+        "en": "Findings are not shown: the table `{table}` could not be read. On the server, run "
+        "`python -m tracker store check`.",
+        "zh": "未显示要点：无法读取 `{table}` 表。请在服务器上运行 `python -m tracker store check`。",
+    },
+    "findings_ai_checked": {
+        "en": "AI summary of the findings below; every number in it was checked against them.",
+        "zh": "以下要点的 AI 摘要；其中每个数字均已与要点核对。",
+    },
+    "findings_ai_invented_number": {
+        "en": "The AI summary is not shown: it contains numbers that are not in the findings ({detail}).",
+        "zh": "未显示 AI 摘要：其中含有要点中没有的数字（{detail}）。",
+    },
+    "findings_ai_timeout": {"en": "The AI summary is not shown: the model did not answer within {detail} s.",
+                            "zh": "未显示 AI 摘要：模型未在 {detail} 秒内回答。"},
+    "findings_ai_unreachable": {"en": "The AI summary is not shown: the model's address could not be reached.",
+                                "zh": "未显示 AI 摘要：无法连接模型地址。"},
+    "findings_ai_error": {"en": "The AI summary is not shown: the model answered with an error {detail}.",
+                          "zh": "未显示 AI 摘要：模型返回错误 {detail}。"},
+    "findings_ai_bad_answer": {"en": "The AI summary is not shown: the model's answer held no text.",
+                               "zh": "未显示 AI 摘要：模型的回答中没有文字。"},
+    "table_findings": {"en": "Findings", "zh": "要点"},
+    "table_findings_help": {
+        "en": "The most material facts for the chosen exporter and group, in English and Chinese, with their "
+        "figures (numbers, as JSON), period, link and materiality score (USD at stake).",
+        "zh": "所选出口方和产品组最重要的要点（中英文），附数字（JSON 格式）、期间、链接和重要性得分（涉及美元金额）。",
+    },
 }
 
 # One USD value unit per language: English shows millions, Chinese 亿 (100 million).

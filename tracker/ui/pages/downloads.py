@@ -6,6 +6,7 @@ from tracker.countries import name as country_name
 from tracker.status import DATA_TABLES
 from tracker.ui import data
 from tracker.ui.components import download_buttons, metrics_ready, paged_dataframe, sidebar_view
+from tracker.ui.findings_view import findings_table_section
 from tracker.ui.i18n import t
 from tracker.ui.state import current_language, get_param, set_param
 
@@ -71,3 +72,4 @@ if metrics_ready(view, "group_market", "group_exporter"):
         with st.expander(t("rows_shown", lang, shown=min(rows.height, 200), total=rows.height)):
             paged_dataframe(rows, lang, f"dl_{table}")
         download_buttons(view, table, key=f"dl_{table}", flow=flow, frequency=table_frequency, **filters)
+    findings_table_section(view)

@@ -23,6 +23,7 @@ from tracker.ui.components import (
     sidebar_view,
     sorted_table,
 )
+from tracker.ui.findings_view import findings_section
 from tracker.ui.hs import describe
 from tracker.ui.i18n import fmt_number, fmt_pct, fmt_pp, fmt_usd, labelled, t
 from tracker.ui.state import current_language, select_section
@@ -199,6 +200,8 @@ ready = metrics_ready(view, "group_market", "group_exporter")
 own = (data.table_rows(view.root, view.token, "group_exporter", group=view.group, exporter=view.exporter,
                        years=view.years.as_tuple, basis=view.basis) if ready else pl.DataFrame())
 headline(view, own)
+if ready:
+    findings_section(view, view.group)
 section = select_section(lang, SECTIONS)
 if section == "hs":
     hs_section(view, group, ready)

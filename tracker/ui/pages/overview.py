@@ -13,6 +13,7 @@ from tracker.ui.components import (
     sidebar_view,
     sorted_table,
 )
+from tracker.ui.findings_view import findings_section
 from tracker.ui.i18n import t, usd_divisor
 from tracker.ui.state import current_language
 from tracker.ui.tables import Column
@@ -23,6 +24,7 @@ st.title(t("page_overview", lang))
 if metrics_ready(view, "group_exporter"):
     year = view.years.last
     st.caption(t("overview_intro", lang, exporter=view.exporter_name, year=year))
+    findings_section(view)
     rows = data.overview_rows(view.root, view.token, view.exporter, view.years.as_tuple)
     if rows.is_empty():
         empty_state(lang, view.exporter_name, view.years)
