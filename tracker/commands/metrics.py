@@ -14,9 +14,6 @@ from tracker.config import load_config
 from tracker.freshness import metric_tables_current
 from tracker.store_paths import default_data_dir, holds_data
 
-NAME = "metrics"
-HELP = "recompute the metric tables (group_market, group_exporter, ...) from the stored data, when it changed"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print only the total time")
