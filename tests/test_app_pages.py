@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -194,7 +195,11 @@ def test_app_pages_group_page_has_downloads_and_proxy_label(app_store: Path) -> 
 
 def test_app_pages_opportunities_show_the_documented_formula(app_store: Path) -> None:
     app = open_page("opportunities", "en", group="toys")
-    assert any("score = 100" in c.value for c in app.code)
+    assert any("score = 100" in m.value and m.value.startswith('<pre class="formula"') for m in app.markdown)
+    assert not app.code, "plain text, not st.code (its syntax highlighter is 1.5 MB of script)"
+    assert not app.get("plotly_chart"), "the top scores are an inline-SVG chart"
+    bars = next(m.value for m in app.markdown if m.value.startswith("<svg"))
+    assert bars.count("<rect") == 15 and "The 15 highest scores" in bars
     table = next(d.value for d in app.dataframe if "reasons" in d.value.columns)
     assert list(table["rank"])[:3] == [1, 2, 3]
 
@@ -301,10 +306,13 @@ def test_app_pages_chinese_pages_show_no_english_words(app_store: Path, page: st
 
 
 def test_app_pages_monthly_axis_in_chinese(app_store: Path) -> None:
+    """The market page's charts are inline SVG (no plotly.js); the monthly one writes its months in Chinese."""
     app = open_page("market", "zh", group="toys", market="USA")
-    monthly = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
-    axes = [f["layout"]["xaxis"] for f in monthly if str(f["data"][0]["x"][0]).count("-") == 1]
-    assert axes and all(a["tickformat"] == "%Y年%-m月" and a["hoverformat"] == "%Y年%-m月" for a in axes), axes
+    assert not app.get("plotly_chart")
+    charts = [m.value for m in app.markdown if m.value.startswith("<svg")]
+    assert len(charts) == 3, "shares, unit values, monthly shares"
+    monthly = next(c for c in charts if "年1月" in c)
+    assert re.search(r">20\d\d年\d{1,2}月<", monthly) and not re.search(r">20\d\d-\d\d<", monthly)
 
 
 def test_app_pages_one_term_for_sample_data(app_store: Path, config) -> None:

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from tracker.countries import name as country_name
+from tracker.formatting import MISSING
 from tracker.ui.geo import TILES
 from tracker.ui.i18n import fmt_pp, t, usd_divisor
 
@@ -207,3 +208,223 @@ def waterfall(labels: list[str], values: list[float], lang: str, title: str) -> 
     ))
     fig.update_yaxes(title=unit)
     return _layout(fig, title)
+
+
+# --- Light charts: inline SVG drawn by the page's Markdown renderer (st.markdown), no chart library loaded.
+# plotly.js is 4.7 MB of script the browser fetches and compiles on every first view of a page that draws one
+# Plotly chart; these charts carry their values in each mark's <title> (the browser's hover text) instead.
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf")
+SVG_WIDTH, SVG_HEIGHT = 640, 330
+PLOT = {"left": 64, "right": 14, "top": 34, "bottom": 40}  # px around the plot area, before the legend
+SVG_FONT = "font-family:sans-serif;font-size:11px"
+MONTH_LABEL = {"en": "{year}-{month:02d}", "zh": "{year}年{month}月"}
+
+
+def _label_x(value: object, lang: str) -> str:
+    """An x value as the axis writes it: a "YYYY-MM" month in the page's language, anything else as text."""
+    text = str(value)
+    if MONTH.fullmatch(text):
+        return MONTH_LABEL[lang].format(year=int(text[:4]), month=int(text[5:]))
+    return text
+
+
+def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """``count`` evenly spaced values from ``low`` to ``high`` (both included)."""
+    if high == low:
+        return [low]
+    return [low + (high - low) * i / (count - 1) for i in range(count)]
+
+
+def _tick_text(value: float) -> str:
+    magnitude = abs(value)
+    return f"{value:,.0f}" if magnitude >= 100 else f"{value:,.1f}" if magnitude >= 10 else f"{value:,.2f}"
+
+
+def _svg_open(title: str, height: float, aria: str) -> list[str]:
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SVG_WIDTH} {height:.0f}" width="100%" '
+            f'role="img" aria-label="{escape(aria)}" style="max-width:{SVG_WIDTH * 1.5}px;display:block;{SVG_FONT}">',
+            f'<text x="4" y="16" font-size="13" font-weight="600">{escape(title)}</text>']
+
+
+def _legend(names: list[str], top: float) -> tuple[list[str], float]:
+    """Legend entries laid out in rows under the plot; the parts and the height they take."""
+    parts, x, y = [], float(PLOT["left"]), top
+    for index, label in enumerate(names):
+        room = 22 + 6.5 * len(label) + 12
+        if x + room > SVG_WIDTH and x > PLOT["left"]:
+            x, y = float(PLOT["left"]), y + 16
+        colour = PALETTE[index % len(PALETTE)]
+        parts.append(f'<rect x="{x:.0f}" y="{y - 8:.0f}" width="14" height="8" fill="{colour}"/>'
+                     f'<text x="{x + 18:.0f}" y="{y:.0f}">{escape(label)}</text>')
+        x += room
+    return parts, (y - top + 16) if names else 0.0
+
+
+def _y_axis(low: float, high: float, plot_h: float, y_label: str) -> tuple[list[str], object]:
+    """Grid lines with tick values, the axis title, and the value → y mapping of the plot area."""
+    span = (high - low) or 1.0
+
+    def y_of(value: float) -> float:
+        return PLOT["top"] + (1 - (value - low) / span) * plot_h
+
+    parts = []
+    for tick in _ticks(low, high):
+        y = y_of(tick)
+        parts.append(f'<line x1="{PLOT["left"]}" x2="{SVG_WIDTH - PLOT["right"]}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'stroke="#8884" stroke-width="0.6"/><text x="{PLOT["left"] - 5}" y="{y + 3:.1f}" '
+                     f'text-anchor="end">{_tick_text(tick)}</text>')
+    parts.append(f'<text x="4" y="28" fill="#666">{escape(y_label)}</text>')
+    return parts, y_of
+
+
+def svg_lines(frame: pl.DataFrame, x: str, y: str, series: str, lang: str, title: str, y_label: str,
+              kind: str = "usd", names: dict[str, str] | None = None) -> str:
+    """The SVG twin of ``lines``: one line per ``series`` value over the sorted ``x`` values, each point's value
+    with its unit in its hover text; ``kind`` = usd (scaled to the language's unit), pct (fraction), raw."""
+    keys = sorted(frame[series].unique().to_list()) if series in frame.columns and frame.height else []
+    xs = sorted(frame[x].unique().to_list()) if keys else []
+    scale = {"usd": 1 / usd_divisor(lang), "pct": 100.0}.get(kind, 1.0)
+    lines_by_key = {}
+    for key in keys:
+        part = frame.filter(pl.col(series) == key)
+        found = dict(zip(part[x].to_list(), part[y].to_list(), strict=True))
+        lines_by_key[key] = [None if found.get(v) is None else found[v] * scale for v in xs]
+    values = [v for points in lines_by_key.values() for v in points if v is not None]
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    pad = (high - low) * 0.05 or abs(high) * 0.05 or 1.0
+    low, high = low - pad, high + pad
+    labels = [(names or {}).get(k, country_name(k, lang) if len(str(k)) == 3 else str(k)) for k in keys]
+    plot_h = SVG_HEIGHT - PLOT["top"] - PLOT["bottom"]
+    legend, legend_h = _legend(labels, SVG_HEIGHT - 8)
+    height = SVG_HEIGHT + legend_h
+    aria = f"{title}: {', '.join(labels)}; {xs[0] if xs else ''}–{xs[-1] if xs else ''}"
+    parts = _svg_open(title, height, aria)
+    axis, y_of = _y_axis(low, high, plot_h, y_label)
+    parts += axis
+    plot_w = SVG_WIDTH - PLOT["left"] - PLOT["right"]
+
+    def x_of(index: int) -> float:
+        return PLOT["left"] + (index + 0.5) * plot_w / max(len(xs), 1)
+
+    step = max(1, -(-len(xs) // 9))  # at most about nine labels on the x axis
+    base = SVG_HEIGHT - PLOT["bottom"] + 14
+    parts += [f'<text x="{x_of(i):.1f}" y="{base}" text-anchor="middle">{escape(_label_x(v, lang))}</text>'
+              for i, v in enumerate(xs) if i % step == 0 or i == len(xs) - 1]
+    for index, (label, points) in enumerate(zip(labels, lines_by_key.values(), strict=True)):
+        colour = PALETTE[index % len(PALETTE)]
+        coords = [(x_of(i), y_of(v), xs[i], v) for i, v in enumerate(points) if v is not None]
+        if len(coords) > 1:
+            parts.append(f'<polyline points="{" ".join(f"{cx:.1f},{cy:.1f}" for cx, cy, _, _ in coords)}" '
+                         f'fill="none" stroke="{colour}" stroke-width="2"/>')
+        parts += [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{colour}"><title>'
+                  f'{escape(f"{label} · {_label_x(xv, lang)}: {v:,.2f} {y_label}")}</title></circle>'
+                  for cx, cy, xv, v in coords]
+    parts += legend
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_grouped_bars(frame: pl.DataFrame, category: str, series: str, value: str, lang: str, title: str,
+                     y_label: str, scale: float = 1.0) -> str:
+    """The SVG twin of ``grouped_bars``: bars of ``value`` per ``category`` (countries by name), one colour per
+    ``series``, in the frame's order; each bar's hover text names it with its value."""
+    categories = frame[category].unique(maintain_order=True).to_list() if frame.height else []
+    keys = frame[series].unique(maintain_order=True).to_list() if frame.height else []
+    cells = {(r[category], r[series]): r[value] for r in frame.iter_rows(named=True)}
+    values = [v * scale for v in cells.values() if v is not None]
+    low, high = min(0.0, *values) if values else 0.0, max(0.0, *values) if values else 1.0
+    high += (high - low) * 0.05 or 1.0
+    labels = [country_name(k, lang) if len(str(k)) == 3 else str(k) for k in keys]
+    names = [country_name(c, lang) for c in categories]
+    plot_h = SVG_HEIGHT - PLOT["top"] - PLOT["bottom"] - 20  # room for slanted category names
+    legend, legend_h = _legend(labels, SVG_HEIGHT - 8)
+    parts = _svg_open(title, SVG_HEIGHT + legend_h, f"{title}: {', '.join(labels)}")
+    axis, y_of = _y_axis(low, high, plot_h, y_label)
+    parts += axis
+    plot_w = SVG_WIDTH - PLOT["left"] - PLOT["right"]
+    slot = plot_w / max(len(categories), 1)
+    bar = slot * 0.8 / max(len(keys), 1)
+    zero = y_of(0.0)
+    for ci, (code, name) in enumerate(zip(categories, names, strict=True)):
+        left = PLOT["left"] + ci * slot + slot * 0.1
+        for ki, (key, label) in enumerate(zip(keys, labels, strict=True)):
+            raw = cells.get((code, key))
+            if raw is None:
+                continue
+            v = raw * scale
+            top, bottom = sorted((y_of(v), zero))
+            parts.append(f'<rect x="{left + ki * bar:.1f}" y="{top:.1f}" width="{max(bar - 1, 0.5):.1f}" '
+                         f'height="{max(bottom - top, 0.5):.1f}" fill="{PALETTE[ki % len(PALETTE)]}"><title>'
+                         f'{escape(f"{label} · {name}: {v:,.2f} {y_label}")}</title></rect>')
+        cx, cy = left + slot * 0.4, SVG_HEIGHT - PLOT["bottom"] - 10
+        parts.append(f'<text x="{cx:.1f}" y="{cy:.1f}" text-anchor="end" transform="rotate(-35 {cx:.1f} {cy:.1f})">'
+                     f"{escape(name)}</text>")
+    parts += legend
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_hbars(labels: list[str], values: list[float | None], title: str, unit: str) -> str:
+    """Horizontal bars, one per label in the order given (negative values extend left of zero), each with its
+    value written at its end and in its hover text."""
+    row, top, name_w, value_w = 22, 30, 170, 90
+    height = top + row * len(labels) + 8
+    shown = [v or 0.0 for v in values]
+    low, high = min(0.0, *shown) if shown else 0.0, max(0.0, *shown) if shown else 1.0
+    span = (high - low) or 1.0
+    plot_w = SVG_WIDTH - name_w - value_w
+
+    def x_of(value: float) -> float:
+        return name_w + (value - low) / span * plot_w
+
+    parts = _svg_open(title, height, f"{title} ({unit})")
+    zero = x_of(0.0)
+    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = top + index * row
+        text = MISSING if value is None else f"{value:,.2f}"
+        left, right = sorted((zero, x_of(value or 0.0)))
+        colour = "#d62728" if (value or 0.0) < 0 else PALETTE[0]
+        parts.append(f'<text x="{name_w - 6}" y="{y + 14}" text-anchor="end">{escape(label)}</text>'
+                     f'<rect x="{left:.1f}" y="{y + 3}" width="{max(right - left, 0.5):.1f}" height="{row - 6}" '
+                     f'fill="{colour}"><title>{escape(f"{label}: {text} {unit}")}</title></rect>'
+                     f'<text x="{max(right, zero) + 4:.1f}" y="{y + 14}">{text}</text>')
+    parts.append(f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{top}" y2="{height - 6}" stroke="#888"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_scatter(frame: pl.DataFrame, x: str, y: str, label: str, lang: str, title: str, x_label: str,
+                y_label: str, highlight: str | None = None) -> str:
+    """The SVG twin of ``scatter_positioning``: exporters placed by two measures, labelled by code, the chosen
+    one in red; each point's hover text names the country with both values."""
+    rows = [r for r in frame.iter_rows(named=True) if r[x] is not None and r[y] is not None]
+    xs, ys = [r[x] for r in rows] or [0.0], [r[y] for r in rows] or [0.0]
+    x_low, x_high = min(xs), max(xs)
+    x_pad = (x_high - x_low) * 0.08 or 1.0
+    x_low, x_high = x_low - x_pad, x_high + x_pad
+    y_pad = (max(ys) - min(ys)) * 0.08 or 1.0
+    plot_h = SVG_HEIGHT - PLOT["top"] - PLOT["bottom"]
+    parts = _svg_open(title, SVG_HEIGHT + 10, f"{title}: {x_label} / {y_label}")
+    axis, y_of = _y_axis(min(ys) - y_pad, max(ys) + y_pad, plot_h, y_label)
+    parts += axis
+    plot_w = SVG_WIDTH - PLOT["left"] - PLOT["right"]
+
+    def x_of(value: float) -> float:
+        return PLOT["left"] + (value - x_low) / (x_high - x_low) * plot_w
+
+    base = SVG_HEIGHT - PLOT["bottom"] + 14
+    parts += [f'<text x="{x_of(tick):.1f}" y="{base}" text-anchor="middle">{_tick_text(tick)}</text>'
+              for tick in _ticks(x_low, x_high)]
+    parts.append(f'<text x="{PLOT["left"] + plot_w / 2:.0f}" y="{base + 16}" text-anchor="middle" fill="#666">'
+                 f"{escape(x_label)}</text>")
+    for r in rows:
+        code = str(r[label])
+        cx, cy = x_of(r[x]), y_of(r[y])
+        colour = "#d62728" if code == highlight else PALETTE[0]
+        hover = f"{country_name(code, lang)}\n{x_label}: {r[x]:,.2f}\n{y_label}: {r[y]:,.2f}"
+        parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="7" fill="{colour}" fill-opacity="0.85"><title>'
+                     f'{escape(hover)}</title></circle><text x="{cx:.1f}" y="{cy - 10:.1f}" text-anchor="middle">'
+                     f"{escape(code)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
