@@ -30,13 +30,15 @@ def test_cli_help_lists_every_command(tmp_path: Path) -> None:
         assert command.name in result.stdout and command.help[:40] in " ".join(result.stdout.split())
 
 
-def _modules_loaded_by(*args: str) -> set[str]:
+def _modules_loaded_by(*args: str, data_dir: Path | None = None) -> set[str]:
     """The tracker command modules and heavy libraries a fresh interpreter has imported after ``args``."""
     code = ("import sys\nfrom tracker import cli\ntry:\n    cli.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
             "print('loaded:', *(m for m in sys.modules if m.startswith('tracker.commands.') or m in "
             "('polars', 'httpx', 'apscheduler')))")
+    env = {**os.environ, **({"TRACKER_DATA_DIR": str(data_dir)} if data_dir else {})}
     result = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                            check=True, timeout=300)
+                            check=True, timeout=300, env=env)
+    assert "loaded:" in result.stdout, result.stderr
     return set(result.stdout.rsplit("loaded:", 1)[1].split())
 
 
@@ -46,6 +48,11 @@ def test_cli_help_imports_no_command_module() -> None:
     loaded = _modules_loaded_by("groups", "--help")
     assert "tracker.commands.groups" in loaded
     assert not loaded & {"tracker.commands.fetch", "tracker.commands.schedule", "polars", "apscheduler"}, loaded
+
+
+def test_cli_metrics_on_a_current_store_imports_no_polars(metrics_store: Path) -> None:
+    """The no-op answer checks the fingerprint before validating the config (which takes Polars)."""
+    assert "polars" not in _modules_loaded_by("metrics", data_dir=metrics_store)
 
 
 def test_cli_chosen_command_skips_global_options() -> None:
