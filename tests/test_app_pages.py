@@ -85,14 +85,14 @@ def test_app_pages_group_table_sorts_by_the_chosen_column_and_keeps_it_in_the_ur
     ("en", "United States (USA)", "Market share", "Share change", "pp"),
     ("zh", "美国 (USA)", "市场份额", "份额变化", "个百分点"),
 ])
-def test_app_pages_group_map_is_inline_svg_with_stored_shares(
+def test_app_pages_group_map_is_html_tiles_with_stored_shares(
     app_store: Path, lang: str, usa: str, share_label: str, change_label: str, pp: str
 ) -> None:
     app = open_page("group", lang, group="toys", exporter="CHN", years="2020-2025")
     assert not app.get("plotly_chart"), "the default section draws no Plotly chart (plotly.js stays unloaded)"
-    svg = next(m.value for m in app.markdown if "<svg" in m.value)
-    assert 'role="img"' in svg and "aria-label=" in svg and "<script" not in svg and "http" not in svg.replace(
-        "http://www.w3.org/2000/svg", "")
+    assert not [m for m in app.markdown if "<svg" in m.value], "no SVG for the Markdown renderer to parse"
+    tiles = next(h.value for h in app.get("html") if 'class="tile-map"' in h.value)
+    assert 'role="img"' in tiles and "aria-label=" in tiles and "<script" not in tiles and "http" not in tiles
     row = (
         Store(app_store).scan("group_market")
         .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025,
@@ -100,10 +100,10 @@ def test_app_pages_group_map_is_inline_svg_with_stored_shares(
         .collect()
         .row(0, named=True)
     )
-    expected = (f"<title>{usa}\n{share_label}: {100 * row['market_share']:.2f}%\n"
-                f"{change_label}: {row['market_share_change_pp']:+.2f} {pp}</title>")
-    assert expected in svg
-    assert svg.count("<title>") == len(TILES)  # every grid square, grey where there is no data
+    expected = (f'title="{usa}&#10;{share_label}: {100 * row["market_share"]:.2f}%&#10;'
+                f'{change_label}: {row["market_share_change_pp"]:+.2f} {pp}"')
+    assert expected in tiles
+    assert tiles.count(" title=") == len(TILES)  # every grid square, grey where there is no data
 
 
 @pytest.mark.parametrize(("sort", "column", "descending"), [

@@ -33,7 +33,7 @@ def _layout(fig: go.Figure, title: str, height: int = HEIGHT) -> go.Figure:
 VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
            "#fde725")
 EMPTY_FILL, EMPTY_TEXT = "#eeeeee", "#8a8a8a"
-TILE, GAP = 30, 3  # px in the SVG's own units; the SVG scales to the column width
+TILE, GAP = 30, 3  # px
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -54,15 +54,29 @@ def _text_colour(fill: str) -> str:
     return "#111111" if 0.299 * red + 0.587 * green + 0.114 * blue > 150 else "#ffffff"
 
 
+# The map's look, scoped to its class (st.html keeps a <style> block; each tile then carries only its place,
+# colours and hover text).
+TILE_MAP_STYLE = f"""<style>
+.tile-map .grid {{display: grid; grid-template-columns: repeat(var(--cols), {TILE}px);
+  grid-auto-rows: {TILE}px; gap: {GAP}px; overflow-x: auto;}}
+.tile-map .grid div {{border-radius: 3px; font: 9px/{TILE}px sans-serif; text-align: center; cursor: default;}}
+.tile-map .legend {{display: flex; align-items: center; gap: .4rem; font: 10px sans-serif; color: #555;
+  margin-top: .4rem; flex-wrap: wrap;}}
+.tile-map .legend .bar {{width: 240px; height: 10px;}}
+.tile-map .legend .none {{width: 10px; height: 10px; background: {EMPTY_FILL};}}
+</style>"""
+
+
 def tile_map(frame: pl.DataFrame, value: str, lang: str, title: str, change: str | None = None,
              percent: bool = True) -> str:
-    """An inline SVG tile map: one square per market on the hand-placed grid (tracker/ui/geo.py).
+    """A tile map as plain HTML: one square per market on the hand-placed grid (tracker/ui/geo.py).
 
     Colour = ``value`` (a fraction shown in % when ``percent``) on the Viridis scale, with a legend; grid squares
-    without data stay light grey. Each square has a ``<title>`` (the browser's hover text) with the country's
-    name, the value with its unit and, from ``change``, the change in percentage points, in ``lang``. No script,
-    no external request: the page draws it as plain markup (st.markdown), without loading a chart library.
-    Markets with data that have no place on the grid are listed under the map.
+    without data stay light grey. Each square's ``title`` (the browser's hover text) holds the country's name, the
+    value with its unit and, from ``change``, the change in percentage points, in ``lang``. No script, no
+    external request and no SVG: st.html draws it directly (SVG would have to go through the Markdown renderer,
+    which parses every node in JavaScript), without loading a chart library. Markets with data that have no
+    place on the grid are listed under the map.
     """
     unit = "%" if percent else ""
     values = {
@@ -74,21 +88,8 @@ def tile_map(frame: pl.DataFrame, value: str, lang: str, title: str, change: str
     low, high = (min(shown), max(shown)) if shown else (0.0, 0.0)
     span = (high - low) or 1.0
     cols = 1 + max(col for _, col in TILES.values())
-    rows = 1 + max(row for row, _ in TILES.values())
-    step = TILE + GAP
-    legend_y = rows * step + 14
-    width, height = cols * step, legend_y + 34
     aria = t("map_aria", lang, title=title, low=f"{low:.2f}{unit}", high=f"{high:.2f}{unit}", count=len(shown))
-    # Text attributes sit on the groups (inherited) and the legend is one gradient, so the markup stays short:
-    # the page's Markdown renderer parses the whole SVG, and fewer nodes draw faster.
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{escape(aria)}" style="max-width:{width * 1.4:.0f}px;display:block;font-family:sans-serif">'
-        '<defs><linearGradient id="tile-map-scale">'
-        + "".join(f'<stop offset="{i / (len(VIRIDIS) - 1):.3f}" stop-color="{c}"/>' for i, c in enumerate(VIRIDIS))
-        + '</linearGradient></defs>'
-    ]
-    tiles, labels = [], []
+    tiles = []
     for code, (row, col) in TILES.items():
         share, delta = values.get(code, (None, None))
         name = f"{country_name(code, lang)} ({code})"
@@ -100,30 +101,21 @@ def tile_map(frame: pl.DataFrame, value: str, lang: str, title: str, change: str
             ink = _text_colour(fill)
             hover = (f"{name}\n{t('map_share', lang)}: {share:.2f}{unit}\n{t('map_change', lang)}: "
                      f"{fmt_pp(delta, lang)}")
-        x, y = col * step, row * step
-        tiles.append(f'<rect x="{x}" y="{y}" width="{TILE}" height="{TILE}" rx="3" fill="{fill}">'
-                     f'<title>{escape(hover)}</title></rect>')
-        labels.append(f'<text x="{x + TILE / 2:g}" y="{y + TILE / 2 + 3:g}" fill="{ink}">{code}</text>')
-    parts.append("<g>" + "".join(tiles) + "</g>")
-    parts.append('<g font-size="9" text-anchor="middle" pointer-events="none">' + "".join(labels) + "</g>")
-    # Legend: the colour bar from the lowest to the highest share, labelled at both ends and the middle.
-    bar_x, bar_w = width - 260, 240
-    parts.append(f'<g font-size="10" fill="#555555"><text x="{bar_x}" y="{legend_y - 3}">'
-                 f'{escape(t("map_share", lang))} ({unit or "–"})</text>'
-                 f'<rect x="{bar_x}" y="{legend_y}" width="{bar_w}" height="10" fill="url(#tile-map-scale)"/>')
-    for fraction, anchor in ((0.0, "start"), (0.5, "middle"), (1.0, "end")):
-        parts.append(f'<text x="{bar_x + fraction * bar_w:g}" y="{legend_y + 22}" text-anchor="{anchor}">'
-                     f'{low + fraction * (high - low):.2f}{unit}</text>')
-    parts.append(f'<rect x="{bar_x - 70}" y="{legend_y}" width="10" height="10" fill="{EMPTY_FILL}"/>'
-                 f'<text x="{bar_x - 56}" y="{legend_y + 9}">{escape(t("map_no_data", lang))}</text></g>')
-    parts.append("</svg>")
-    svg = "".join(parts)
+        tiles.append(f'<div data-code="{code}" title="{escape(hover).replace(chr(10), "&#10;")}" '
+                     f'style="grid-area:{row + 1}/{col + 1};background:{fill};color:{ink}">{code}</div>')
+    gradient = ", ".join(VIRIDIS)
+    legend = (f'<div class="legend"><span class="none"></span>{escape(t("map_no_data", lang))}'
+              f'<span>{escape(t("map_share", lang))} ({unit or "–"}):</span><span>{low:.2f}{unit}</span>'
+              f'<span class="bar" style="background:linear-gradient(90deg, {gradient})"></span>'
+              f"<span>{high:.2f}{unit}</span></div>")
+    parts = [TILE_MAP_STYLE, f'<div class="tile-map" role="img" aria-label="{escape(aria)}">',
+             f'<p style="font-weight:600;margin:0 0 0.4rem">{escape(title)}</p>',
+             f'<div class="grid" style="--cols:{cols}">{"".join(tiles)}</div>', legend]
     off_grid = sorted(code for code in values if code not in TILES)
-    heading = f'<div class="tile-map"><p style="font-weight:600;margin:0 0 0.4rem">{escape(title)}</p>\n{svg}'
     if off_grid:
         note = t("map_off_grid", lang, markets=", ".join(off_grid))
-        heading += f'\n<p style="font-size:0.8rem;margin:0.3rem 0 0">{escape(note)}</p>'
-    return heading + "\n</div>"
+        parts.append(f'<p style="font-size:0.8rem;margin:0.3rem 0 0">{escape(note)}</p>')
+    return "".join(parts) + "</div>"
 
 
 def lines(frame: pl.DataFrame, x: str, y: str, series: str, lang: str, title: str, y_label: str,
