@@ -243,7 +243,7 @@ def _legend(names: list[str], top: float) -> tuple[list[str], float]:
     """Legend entries laid out in rows under the plot; the parts and the height they take."""
     parts, x, y = [], float(PLOT["left"]), top
     for index, label in enumerate(names):
-        room = 22 + 6.5 * len(label) + 12
+        room = 22 + sum(11.0 if ord(c) >= 0x2E80 else 6.5 for c in label) + 12  # CJK glyphs are square
         if x + room > SVG_WIDTH and x > PLOT["left"]:
             x, y = float(PLOT["left"]), y + 16
         colour = PALETTE[index % len(PALETTE)]
@@ -302,7 +302,7 @@ def svg_lines(frame: pl.DataFrame, x: str, y: str, series: str, lang: str, title
     step = max(1, -(-len(xs) // 9))  # at most about nine labels on the x axis
     base = SVG_HEIGHT - PLOT["bottom"] + 14
     parts += [f'<text x="{x_of(i):.1f}" y="{base}" text-anchor="middle">{escape(_label_x(v, lang))}</text>'
-              for i, v in enumerate(xs) if i % step == 0 or i == len(xs) - 1]
+              for i, v in enumerate(xs) if i % step == 0]
     for index, (label, points) in enumerate(zip(labels, lines_by_key.values(), strict=True)):
         colour = PALETTE[index % len(PALETTE)]
         coords = [(x_of(i), y_of(v), xs[i], v) for i, v in enumerate(points) if v is not None]
