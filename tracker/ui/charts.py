@@ -290,7 +290,8 @@ def svg_lines(frame: pl.DataFrame, x: str, y: str, series: str, lang: str, title
     plot_h = SVG_HEIGHT - PLOT["top"] - PLOT["bottom"]
     legend, legend_h = _legend(labels, SVG_HEIGHT - 8)
     height = SVG_HEIGHT + legend_h
-    aria = f"{title}: {', '.join(labels)}; {xs[0] if xs else ''}–{xs[-1] if xs else ''}"
+    span = f"{_label_x(xs[0], lang)}–{_label_x(xs[-1], lang)}" if xs else ""
+    aria = f"{title}: {', '.join(labels)}; {span}"
     parts = _svg_open(title, height, aria)
     axis, y_of = _y_axis(low, high, plot_h, y_label)
     parts += axis
