@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -84,14 +85,14 @@ def test_app_pages_group_table_sorts_by_the_chosen_column_and_keeps_it_in_the_ur
     ("en", "United States (USA)", "Market share", "Share change", "pp"),
     ("zh", "美国 (USA)", "市场份额", "份额变化", "个百分点"),
 ])
-def test_app_pages_group_map_is_inline_svg_with_stored_shares(
+def test_app_pages_group_map_is_html_tiles_with_stored_shares(
     app_store: Path, lang: str, usa: str, share_label: str, change_label: str, pp: str
 ) -> None:
     app = open_page("group", lang, group="toys", exporter="CHN", years="2020-2025")
     assert not app.get("plotly_chart"), "the default section draws no Plotly chart (plotly.js stays unloaded)"
-    svg = next(m.value for m in app.markdown if "<svg" in m.value)
-    assert 'role="img"' in svg and "aria-label=" in svg and "<script" not in svg and "http" not in svg.replace(
-        "http://www.w3.org/2000/svg", "")
+    assert not [m for m in app.markdown if "<svg" in m.value], "no SVG for the Markdown renderer to parse"
+    tiles = next(h.value for h in app.get("html") if 'class="tile-map"' in h.value)
+    assert 'role="img"' in tiles and "aria-label=" in tiles and "<script" not in tiles and "http" not in tiles
     row = (
         Store(app_store).scan("group_market")
         .filter(pl.col("group") == "toys", pl.col("exporter") == "CHN", pl.col("year") == 2025,
@@ -99,10 +100,10 @@ def test_app_pages_group_map_is_inline_svg_with_stored_shares(
         .collect()
         .row(0, named=True)
     )
-    expected = (f"<title>{usa}\n{share_label}: {100 * row['market_share']:.2f}%\n"
-                f"{change_label}: {row['market_share_change_pp']:+.2f} {pp}</title>")
-    assert expected in svg
-    assert svg.count("<title>") == len(TILES)  # every grid square, grey where there is no data
+    expected = (f'title="{usa}&#10;{share_label}: {100 * row["market_share"]:.2f}%&#10;'
+                f'{change_label}: {row["market_share_change_pp"]:+.2f} {pp}"')
+    assert expected in tiles
+    assert tiles.count(" title=") == len(TILES)  # every grid square, grey where there is no data
 
 
 @pytest.mark.parametrize(("sort", "column", "descending"), [
@@ -194,7 +195,11 @@ def test_app_pages_group_page_has_downloads_and_proxy_label(app_store: Path) -> 
 
 def test_app_pages_opportunities_show_the_documented_formula(app_store: Path) -> None:
     app = open_page("opportunities", "en", group="toys")
-    assert any("score = 100" in c.value for c in app.code)
+    assert any("score = 100" in m.value and m.value.startswith('<pre class="formula"') for m in app.markdown)
+    assert not app.code, "plain text, not st.code (its syntax highlighter is 1.5 MB of script)"
+    assert not app.get("plotly_chart"), "the top scores are an inline-SVG chart"
+    bars = next(m.value for m in app.markdown if m.value.startswith("<svg"))
+    assert bars.count("<rect") == 15 and "The 15 highest scores" in bars
     table = next(d.value for d in app.dataframe if "reasons" in d.value.columns)
     assert list(table["rank"])[:3] == [1, 2, 3]
 
@@ -301,10 +306,13 @@ def test_app_pages_chinese_pages_show_no_english_words(app_store: Path, page: st
 
 
 def test_app_pages_monthly_axis_in_chinese(app_store: Path) -> None:
+    """The market page's charts are inline SVG (no plotly.js); the monthly one writes its months in Chinese."""
     app = open_page("market", "zh", group="toys", market="USA")
-    monthly = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
-    axes = [f["layout"]["xaxis"] for f in monthly if str(f["data"][0]["x"][0]).count("-") == 1]
-    assert axes and all(a["tickformat"] == "%Y年%-m月" and a["hoverformat"] == "%Y年%-m月" for a in axes), axes
+    assert not app.get("plotly_chart")
+    charts = [m.value for m in app.markdown if m.value.startswith("<svg")]
+    assert len(charts) == 3, "shares, unit values, monthly shares"
+    monthly = next(c for c in charts if "年1月" in c)
+    assert re.search(r">20\d\d年\d{1,2}月<", monthly) and not re.search(r">20\d\d-\d\d<", monthly)
 
 
 def test_app_pages_one_term_for_sample_data(app_store: Path, config) -> None:

@@ -44,8 +44,8 @@ def test_browser_every_page_renders_without_error(app_url: str, browser, lang: s
         url = f"{app_url}/{path}?lang={lang}&group=toys"
         requested.clear()
         open_rendered(page, url, timeout_ms=120_000)  # a cold first load on a busy 2-core machine
-        if path == "group":  # the default section's map is inline SVG: plotly.js is not even downloaded
-            assert page.locator('svg[role="img"] title').count() > 50, url
+        if path == "group":  # the default section's map is HTML tiles: plotly.js is not even downloaded
+            assert page.locator('.tile-map [data-code][title]').count() > 50, url
             assert not [u for u in requested if "Plotly" in u], url
         page.screenshot(path=str(SCREENSHOTS / f"{path or 'overview'}_{lang}.png"), full_page=True)
         errors = page.locator(ERROR_SELECTOR)

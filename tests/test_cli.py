@@ -26,11 +26,42 @@ def _tracker(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
 def test_cli_help_lists_every_command(tmp_path: Path) -> None:
     result = _tracker("--help", data_dir=tmp_path)
     assert result.returncode == 0
-    for module in COMMANDS:
-        assert module.NAME in result.stdout
+    for command in COMMANDS:
+        assert command.name in result.stdout and command.help[:40] in " ".join(result.stdout.split())
 
 
-@pytest.mark.parametrize("command", [module.NAME for module in COMMANDS])
+def _modules_loaded_by(*args: str, data_dir: Path | None = None) -> set[str]:
+    """The tracker command modules and heavy libraries a fresh interpreter has imported after ``args``."""
+    code = ("import sys\nfrom tracker import cli\ntry:\n    cli.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print('loaded:', *(m for m in sys.modules if m.startswith('tracker.commands.') or m in "
+            "('polars', 'httpx', 'apscheduler')))")
+    env = {**os.environ, **({"TRACKER_DATA_DIR": str(data_dir)} if data_dir else {})}
+    result = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO_ROOT, capture_output=True, text=True,
+                            check=True, timeout=300, env=env)
+    assert "loaded:" in result.stdout, result.stderr
+    return set(result.stdout.rsplit("loaded:", 1)[1].split())
+
+
+def test_cli_help_imports_no_command_module() -> None:
+    """--help lists every command from cli.COMMANDS alone; a command's module loads only when it is named."""
+    assert _modules_loaded_by("--help") == set()
+    loaded = _modules_loaded_by("groups", "--help")
+    assert "tracker.commands.groups" in loaded
+    assert not loaded & {"tracker.commands.fetch", "tracker.commands.schedule", "polars", "apscheduler"}, loaded
+
+
+def test_cli_metrics_on_a_current_store_imports_no_polars(metrics_store: Path) -> None:
+    """The no-op answer checks the fingerprint before validating the config (which takes Polars)."""
+    assert "polars" not in _modules_loaded_by("metrics", data_dir=metrics_store)
+
+
+def test_cli_chosen_command_skips_global_options() -> None:
+    assert cli.chosen_command(["-v", "fetch", "--years", "2023"]) == "fetch"
+    assert cli.chosen_command(["--verbose"]) is None
+    assert cli.chosen_command([]) is None
+
+
+@pytest.mark.parametrize("command", [command.name for command in COMMANDS])
 def test_cli_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     """In process (argparse exits after printing); the module entry point is covered by the test above."""
     with pytest.raises(SystemExit) as exited:

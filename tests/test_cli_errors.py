@@ -51,6 +51,18 @@ def test_cli_config_value_gives_one_message_and_status_2(
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
+def test_startup_config_error_is_the_cli_message(config_dir: Path, data_dir: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m tracker.startup` (make run) reports a bad config as the CLI does: one line, status 2."""
+    from tracker import startup
+
+    _edit(config_dir / "sources.toml", "read_timeout_seconds = 90", "read_timeout_seconds = inf")
+    assert startup.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "http.read_timeout_seconds: expected a positive finite number" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
 def test_cli_config_utf16_file_gives_one_message(config_dir: Path, data_dir: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     path = config_dir / "alerts.toml"
@@ -79,7 +91,7 @@ def test_cli_fetch_empty_list_is_not_all(config_dir: Path, data_dir: Path, capsy
 
 
 def test_cli_fetch_reporters_are_deduplicated(config_dir: Path) -> None:
-    args = cli.build_parser().parse_args(["fetch", "--reporters", "CHN,chn, Chn,usa", "--groups", "toys,toys"])
+    args = cli.build_parser("fetch").parse_args(["fetch", "--reporters", "CHN,chn, Chn,usa", "--groups", "toys,toys"])
     _, scope = build_scope(args, load_config())
     assert scope.reporters == ("CHN", "USA")
     assert [group.id for group in scope.groups] == ["toys"]

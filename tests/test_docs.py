@@ -39,8 +39,8 @@ def test_docs_every_config_key_is_in_readme() -> None:
 
 
 def test_docs_every_cli_command_is_in_readme() -> None:
-    for module in COMMANDS:
-        assert f"`{module.NAME}`" in README, module.NAME
+    for command in COMMANDS:
+        assert f"`{command.name}`" in README, command.name
 
 
 def test_docs_readme_opens_with_the_two_commands() -> None:

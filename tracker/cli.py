@@ -1,26 +1,65 @@
 """`python -m tracker`: one subcommand per module in `tracker/commands/`.
 
-Each command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``; adding a
-command means adding its module to ``COMMANDS``. Errors the tracker raises on purpose end the program with
-their message and exit status 2, never a traceback.
+``COMMANDS`` names each command, its help line and its module; the module defines ``add_arguments(parser)`` and
+``run(args) -> int`` and is imported only when its command runs (or shows its own --help): the commands
+between them import Polars, httpx, APScheduler and the report templates, which took seconds before a command
+that needs none of them could start. Adding a command means adding its module and a line to ``COMMANDS``.
+Errors the tracker raises on purpose end the program with their message and exit status 2, never a traceback
+(``report_errors``, shared with ``python -m tracker.startup``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import ModuleType
 
 from tracker import __version__
-from tracker.commands import alerts, export, fetch, groups, imports, metrics, report, sample, schedule, status, store
 from tracker.errors import TrackerError
 
-COMMANDS: tuple[ModuleType, ...] = (sample, status, groups, fetch, imports, metrics, export, schedule, report,
-                                     alerts, store)
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its name, its one-line help, and the module (in tracker.commands) that parses and runs it."""
+
+    name: str
+    help: str
+    module: str
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(f"tracker.commands.{self.module}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS: tuple[Command, ...] = (
+    Command("sample", "write deterministic sample data (source = sample) so the dashboard works offline", "sample"),
+    Command("status", "show rows, sources, periods and newest fetch per table, and last success/error per source",
+            "status"),
+    Command("groups", "list the configured product groups and their HS codes", "groups"),
+    Command("fetch", "fetch the public sources (Comtrade, Census, Comext, Eurostat, World Bank, WITS) into the store",
+            "fetch"),
+    Command("import", "import a bulk dataset into the store (CEPII BACI: every exporter × importer × HS6, annual)",
+            "imports"),
+    Command("metrics", "recompute the metric tables (group_market, group_exporter, ...) from the stored data, "
+            "when it changed", "metrics"),
+    Command("export", "export a table (trade, ecommerce, macro, fetch_log or a metric table) to csv, xlsx or "
+            "parquet", "export"),
+    Command("schedule", "run the scheduler: each source's fetch on its cron, then metrics and alerts; "
+            "monthly/annual reports", "schedule"),
+    Command("report", "write a report for a product group (or all) and a year or month, in English or Chinese, "
+            "HTML or Markdown", "report"),
+    Command("alerts", "evaluate the alert rules of config/alerts.toml on the metric tables, or --list the stored "
+            "alerts", "alerts"),
+    Command("store", "verify the store (`store check`) or point damaged tables at their newest complete version "
+            "(`store repair`)", "store"),
+)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command's name and help; only ``command``'s module is imported, for its arguments."""
     parser = argparse.ArgumentParser(
         prog="python -m tracker",
         description="Export market tracker: fetch public trade data, compute competitiveness metrics by "
@@ -31,21 +70,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMANDS:
-        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        module.add_arguments(sub)
-        sub.set_defaults(run=module.run)
+    for entry in COMMANDS:
+        sub = subparsers.add_parser(entry.name, help=entry.help, description=entry.help)
+        if entry.name == command:
+            module = entry.load()
+            module.add_arguments(sub)
+            sub.set_defaults(run=module.run)
     return parser
 
 
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command named on the command line: the first word that is not an option (the global options take no
+    value, so no option's value can be mistaken for it)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(chosen_command(words)).parse_args(words)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    return report_errors(lambda: int(args.run(args)))
+
+
+def report_errors(action: Callable[[], int]) -> int:
+    """Run ``action`` and return its exit status; a failure the tracker can name is one line on stderr.
+
+    TrackerError: its message, status 2. Ctrl-C: status 130 (stores write atomically, so nothing half-written
+    stays). A Polars error from a damaged file the store could not name: one line pointing at `store check`.
+    Anything else is a bug and keeps its traceback.
+    """
     try:
-        return int(args.run(args))
+        return action()
     except TrackerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

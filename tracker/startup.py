@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 import time
 
+from tracker.cli import report_errors
 from tracker.config import config_dir, load_config
-from tracker.errors import TrackerError
 from tracker.freshness import metric_tables_current
 from tracker.store_paths import default_data_dir, holds_data
 
@@ -41,15 +41,12 @@ def prepare() -> str:
 
 
 def main() -> int:
-    try:
+    """Prepare the store; failures end as the CLI's do (one line, exit status 2), never as a traceback."""
+    def run() -> int:
         print(prepare())
-    except TrackerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; nothing half-written was kept", file=sys.stderr)
-        return 130
-    return 0
+        return 0
+
+    return report_errors(run)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,6 @@ from tracker.config import Config, load_config
 from tracker.formatting import fmt_usd
 from tracker.store import Store
 
-NAME = "alerts"
-HELP = "evaluate the alert rules of config/alerts.toml on the metric tables, or --list the stored alerts"
 DEFAULT_TOP = 20
 
 

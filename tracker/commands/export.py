@@ -21,9 +21,6 @@ from tracker.export import (
 )
 from tracker.store import Store
 
-NAME = "export"
-HELP = "export a table (trade, ecommerce, macro, fetch_log or a metric table) to csv, xlsx or parquet"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--table", required=True, help=f"table to export: {', '.join(export_tables())}")

@@ -14,9 +14,6 @@ from tracker.fetch import FetchSummary, run_fetch
 from tracker.sources.base import FetchScope
 from tracker.store import Store
 
-NAME = "fetch"
-HELP = "fetch the public sources (Comtrade, Census, Comext, Eurostat, World Bank, WITS) into the store"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", type=code_list, help=f"comma-separated source ids (default: enabled ones); "

@@ -6,9 +6,6 @@ import argparse
 
 from tracker.config import load_config
 
-NAME = "groups"
-HELP = "list the configured product groups and their HS codes"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of group names")

@@ -11,9 +11,6 @@ from tracker.config import FIRST_YEAR, LAST_YEAR
 from tracker.errors import UsageError
 from tracker.store import Store
 
-NAME = "import"
-HELP = "import a bulk dataset into the store (CEPII BACI: every exporter × importer × HS6, annual)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     kinds = parser.add_subparsers(dest="dataset", metavar="DATASET", required=True)

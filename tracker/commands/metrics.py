@@ -2,7 +2,8 @@
 
 Skipped when the tables are current (same input table versions, config and code as their last computation:
 ``tracker.freshness``); ``--force`` recomputes anyway. Polars and the metrics are imported only when there is
-work, so the no-op answer is quick.
+work, so the no-op answer is quick; so is validating the config (its country codes take Polars to check):
+files unchanged since the last computation were valid then, as in ``tracker.startup``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from tracker.config import load_config
+from tracker.config import config_dir, load_config
 from tracker.freshness import metric_tables_current
 from tracker.store_paths import default_data_dir, holds_data
-
-NAME = "metrics"
-HELP = "recompute the metric tables (group_market, group_exporter, ...) from the stored data, when it changed"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,13 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     root = default_data_dir()
+    if holds_data(root, "trade") and not args.force and metric_tables_current(root, config_dir()):
+        print("metric tables are current (inputs unchanged since they were computed; --force recomputes)")
+        return 0
     config = load_config()
     if not holds_data(root, "trade"):
         print(f"store at {root} holds no trade data: run `python -m tracker sample` or `fetch` first")
         return 1
-    if not args.force and metric_tables_current(root, config.directory):
-        print("metric tables are current (inputs unchanged since they were computed; --force recomputes)")
-        return 0
     from tracker.metrics import refresh_metric_tables
     from tracker.store import Store
 

@@ -16,9 +16,6 @@ from tracker.reports.files import REPORTS_DIR
 from tracker.schemas import PERIOD_PATTERN
 from tracker.store import Store
 
-NAME = "report"
-HELP = "write a report for a product group (or all) and a year or month, in English or Chinese, HTML or Markdown"
-
 
 def _period(text: str) -> str:
     if not re.fullmatch(PERIOD_PATTERN, text, flags=re.ASCII):

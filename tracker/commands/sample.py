@@ -9,9 +9,6 @@ from tracker.config import load_config
 from tracker.sample import DEFAULT_SEED, write_sample
 from tracker.store import Store
 
-NAME = "sample"
-HELP = "write deterministic sample data (source = sample) so the dashboard works offline"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")

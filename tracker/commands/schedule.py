@@ -10,9 +10,6 @@ from tracker.config import load_config
 from tracker.scheduling import finish_process, list_jobs, run_now, serve
 from tracker.store import default_data_dir
 
-NAME = "schedule"
-HELP = "run the scheduler: each source's fetch on its cron, then metrics and alerts; monthly/annual reports"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     action = parser.add_mutually_exclusive_group()

@@ -10,9 +10,6 @@ import polars as pl
 from tracker.status import source_status, table_status
 from tracker.store import Store
 
-NAME = "status"
-HELP = "show rows, sources, periods and newest fetch per table, and last success/error per source"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")

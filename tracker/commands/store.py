@@ -8,9 +8,6 @@ import argparse
 from tracker.store import Store
 from tracker.store_check import check_store, repair_store
 
-NAME = "store"
-HELP = "verify the store (`store check`) or point damaged tables at their newest complete version (`store repair`)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("check", "repair"),

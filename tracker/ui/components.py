@@ -217,6 +217,12 @@ def sorted_table(lang: str, frame: pl.DataFrame, columns: Sequence[Column], defa
     st.html(html_table(ordered, columns, sorted_by=column, row_key=row_key, spark_labels=spark_labels))
 
 
+def svg_chart(svg: str) -> None:
+    """An inline-SVG chart (tracker.ui.charts.svg_*): through st.markdown, because st.html sanitises SVG away;
+    its hover texts are the marks' <title>s, so no chart library loads."""
+    st.markdown(svg, unsafe_allow_html=True)
+
+
 def caveats(lang: str) -> None:
     """The data caveats users ask about, in small print at the foot of each page (one plain element: cheap)."""
     keys = ("caveat_cif_fob", "caveat_latest_year", "caveat_reexports", "caveat_hs", "caveat_revisions",

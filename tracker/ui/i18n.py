@@ -619,6 +619,12 @@ LABELS: dict[str, dict[str, str]] = {
         "figures (numbers, as JSON), period, link and materiality score (USD at stake).",
         "zh": "所选出口方和产品组最重要的要点（中英文），附数字（JSON 格式）、期间、链接和重要性得分（涉及美元金额）。",
     },
+    # --- page speed (#13): titles of the inline-SVG charts that replaced Plotly ones
+    "opportunity_top": {"en": "The {count} highest scores", "zh": "得分最高的 {count} 个市场"},
+    "cms_effects": {"en": "{exporter}, {span}: effects and total change ({unit})",
+                    "zh": "{exporter}，{span}：各效应与总变化（{unit}）"},
+    "preview_table": {"en": "Preview a table", "zh": "预览数据表"},
+    "table_rows_total": {"en": "{total:,} rows with these filters", "zh": "按当前筛选共 {total:,} 行"},
 }
 
 # One USD value unit per language: English shows millions, Chinese 亿 (100 million).

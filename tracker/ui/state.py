@@ -199,11 +199,15 @@ def select_choice(lang: str, param: str, choices: Sequence[str], label_key: str,
 
 
 def select_section(lang: str, sections: Sequence[str]) -> str:
-    """A row of buttons choosing which part of a page is drawn, bound to ``?section=`` (only that part renders)."""
+    """A select box choosing which part of a page is drawn, bound to ``?section=`` (only that part renders).
+
+    A select box rather than radio buttons: the filters already loaded its script, so the page loads one
+    element type fewer."""
     wanted = get_param("section")
     default = wanted if wanted in sections else sections[0]
-    choice = st.radio(t("section", lang), list(sections), index=list(sections).index(default), horizontal=True,
-                      format_func=lambda s: t(f"section_{s}", lang), key="f_section", label_visibility="collapsed")
+    slot, _ = st.columns([1, 3])
+    choice = slot.selectbox(t("section", lang), list(sections), index=list(sections).index(default),
+                            format_func=lambda s: t(f"section_{s}", lang), key="f_section")
     set_param("section", choice if choice != sections[0] else None)
     return choice
 

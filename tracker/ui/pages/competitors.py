@@ -12,11 +12,12 @@ from tracker.ui.components import (
     empty_state,
     for_display,
     metrics_ready,
-    number_columns,
     sidebar_view,
+    svg_chart,
 )
-from tracker.ui.i18n import t
+from tracker.ui.i18n import t, usd_divisor
 from tracker.ui.state import current_language
+from tracker.ui.tables import Column, html_table
 
 TOP_MARKETS = 12
 
@@ -40,11 +41,8 @@ if metrics_ready(view, "group_market"):
         side = rows.filter(pl.col("market").is_in(markets)).with_columns(
             pl.col("market").cast(pl.Enum(markets)), pl.col("exporter").cast(pl.Enum(players))
         ).sort("exporter", "market").with_columns(pl.col("market", "exporter").cast(pl.String))
-        st.plotly_chart(
-            charts.grouped_bars(side, "market", "exporter", "market_share", lang,
-                                t("competition_shares", lang, year=year), "%", scale=100),
-            key="competition_shares", config=charts.PLOT_CONFIG,
-        )
+        svg_chart(charts.svg_grouped_bars(side, "market", "exporter", "market_share", lang,
+                                          t("competition_shares", lang, year=year), "%", scale=100))
         # Unit-value positioning in one market.
         market = view.market or markets[0]
         positioned = rows.filter(pl.col("market") == market).drop_nulls("unit_value_usd_per_kg")
@@ -52,14 +50,11 @@ if metrics_ready(view, "group_market"):
         if positioned.is_empty():
             empty_state(lang, country_name(market, lang), str(year))
         else:
-            st.plotly_chart(
-                charts.scatter_positioning(
-                    positioned.with_columns((pl.col("market_share") * 100).alias("share_pct")), "share_pct",
-                    "unit_value_usd_per_kg", "exporter", lang, "", t("col_market_share", lang),
-                    t("col_unit_value", lang), highlight=view.exporter,
-                ),
-                key="competition_uv", config=charts.PLOT_CONFIG,
-            )
+            svg_chart(charts.svg_scatter(
+                positioned.with_columns((pl.col("market_share") * 100).alias("share_pct")), "share_pct",
+                "unit_value_usd_per_kg", "exporter", lang, "", t("col_market_share", lang),
+                t("col_unit_value", lang), highlight=view.exporter,
+            ))
         download_buttons(view, "group_market", group=view.group, years=(year,), key="competition_market")
 
 # Export similarity, per market: the chosen exporter against each chosen competitor.
@@ -96,25 +91,23 @@ if metrics_ready(view, "group_cms"):
         empty_state(lang, view.group_name, str(year))
     else:
         spans = sorted(cms.select("base_year").unique().to_series().to_list())
-        base = st.radio(t("years", lang), spans, index=0, horizontal=True, key="cms_base",
-                        format_func=lambda b: f"{b}–{year}")
+        # A select box, not radio buttons: the sidebar's filters already loaded its script.
+        base = st.selectbox(t("years", lang), spans, index=0, key="cms_base", format_func=lambda b: f"{b}–{year}")
         chosen = cms.filter(pl.col("base_year") == base)
         own = chosen.filter(pl.col("exporter") == view.exporter)
-        labels = [t(f"cms_{name}", lang) for name in EFFECTS] + [t("cms_change", lang)]
+        unit = t("usd_unit", lang)
         if own.height:
             row = own.row(0, named=True)
-            values = [row[name] or 0.0 for name in EFFECTS] + [row["change_usd"]]
-            st.plotly_chart(charts.waterfall(labels, values, lang, f"{view.exporter_name}, {base}–{year}"),
-                            key="cms_waterfall", config=charts.PLOT_CONFIG)
+            labels = [t(f"cms_{name}", lang) for name in EFFECTS] + [t("cms_change", lang)]
+            values = [(row[name] or 0.0) / usd_divisor(lang) for name in EFFECTS] + [
+                row["change_usd"] / usd_divisor(lang)]
+            svg_chart(charts.svg_hbars(labels, values, t("cms_effects", lang, exporter=view.exporter_name,
+                                                          span=f"{base}–{year}", unit=unit), unit))
         shown = for_display(chosen, lang, usd=[*EFFECTS, "change_usd"], countries=["exporter"])
-        spec = {name: (f"cms_{name}", "%.2f") for name in EFFECTS}
-        config = {
-            "exporter_name": st.column_config.TextColumn(t("col_exporter", lang), pinned=True),
-            **{name: st.column_config.NumberColumn(f"{t(key, lang)} ({t('usd_unit', lang)})", format=fmt)
-               for name, (key, fmt) in spec.items()},
-            **number_columns(lang, {"change_usd": ("col_change", "%.2f")}),
-        }
-        st.dataframe(shown.select("exporter_name", "change_usd", *EFFECTS), hide_index=True, width="stretch",
-                     column_config=config)
+        st.html(html_table(shown, [
+            Column("exporter_name", t("col_exporter", lang), "text"),
+            Column("change_usd", t("col_change", lang), "signed"),
+            *[Column(name, f"{t(f'cms_{name}', lang)} ({unit})", "signed") for name in EFFECTS],
+        ], row_key="exporter"))
         download_buttons(view, "group_cms", group=view.group, exporter=view.exporter, key="competition_cms")
 caveats(lang)

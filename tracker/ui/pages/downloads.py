@@ -1,4 +1,8 @@
-"""Data & downloads: every table behind the pages, filtered as on screen, as CSV, Excel and Parquet."""
+"""Data & downloads: every table behind the pages, filtered as on screen, as CSV, Excel and Parquet.
+
+One preview grid at the top shows the table chosen in its select box: a data grid per table, even folded in
+expanders, cost the browser one grid each on every view of the page.
+"""
 
 import streamlit as st
 
@@ -50,6 +54,8 @@ st.title(t("page_downloads", lang))
 st.caption(t("downloads_intro", lang))
 st.caption(t("downloads_columns_note", lang))
 if metrics_ready(view, "group_market", "group_exporter"):
+    preview = st.container()
+    previews = {}
     for table, applies in TABLE_FILTERS.items():
         if table not in DATA_TABLES and not data.has_table(view.root, view.token, table):
             continue
@@ -69,7 +75,12 @@ if metrics_ready(view, "group_market", "group_exporter"):
         if rows.is_empty():
             st.info(t("no_rows_simple", lang), icon=":material/info:")
             continue
-        with st.expander(t("rows_shown", lang, shown=min(rows.height, 200), total=rows.height)):
-            paged_dataframe(rows, lang, f"dl_{table}")
+        previews[table] = rows
+        st.caption(t("table_rows_total", lang, total=rows.height))
         download_buttons(view, table, key=f"dl_{table}", flow=flow, frequency=table_frequency, **filters)
     findings_table_section(view)
+    if previews:
+        with preview:
+            shown = st.selectbox(t("preview_table", lang), list(previews), key="f_dl_preview",
+                                 format_func=lambda name: t(f"table_{name}", lang))
+            paged_dataframe(previews[shown], lang, f"dl_{shown}")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from tracker.countries import name as country_name
 from tracker.ui import charts, data
-from tracker.ui.components import caveats, download_buttons, empty_state, sidebar_view
+from tracker.ui.components import caveats, download_buttons, empty_state, sidebar_view, svg_chart
 from tracker.ui.i18n import t, t_or
 from tracker.ui.state import current_language
 
@@ -45,11 +45,9 @@ else:
                             pl.col("year") == survey_year).sort("value", descending=True)
     if origins.height:
         shown = origins.with_columns(pl.col("indicator").replace_strict({c: t(c, lang) for c in ORIGINS}))
-        st.plotly_chart(
-            charts.grouped_bars(shown, "market", "indicator", "value", lang,
-                                t("ecommerce_sellers", lang, year=survey_year), t("col_share_pct_people", lang)),
-            key="ecommerce_origins", config=charts.PLOT_CONFIG,
-        )
+        svg_chart(charts.svg_grouped_bars(shown, "market", "indicator", "value", lang,
+                                          t("ecommerce_sellers", lang, year=survey_year),
+                                          t("col_share_pct_people", lang)))
     # By goods category mapped to this group.
     st.subheader(t("ecommerce_categories", lang, group=group.name(lang)))
     if not group.ecommerce_categories:
@@ -62,10 +60,8 @@ else:
         else:
             labels = {c: category_name(c, lang) for c in group.ecommerce_categories}
             shown = categories.with_columns(pl.col("category").replace_strict(labels, default=pl.col("category")))
-            st.plotly_chart(
-                charts.grouped_bars(shown, "market", "category", "value", lang, "", t("col_share_pct_people", lang)),
-                key="ecommerce_categories", config=charts.PLOT_CONFIG,
-            )
+            svg_chart(charts.svg_grouped_bars(shown, "market", "category", "value", lang, "",
+                                              t("col_share_pct_people", lang)))
             used = categories["category"].unique().sort().to_list()
             st.caption(t("ecommerce_category_codes", lang,
                          codes="; ".join(f"{labels.get(c, c)} ({c})" for c in used)))
@@ -79,12 +75,9 @@ with left:
     if trade.is_empty():
         empty_state(lang, market_name, view.years)
     else:
-        st.plotly_chart(
-            charts.lines(trade, "year", "export_value_usd", "exporter", lang,
-                         t("ecommerce_trade", lang, exporter=view.exporter_name, market=market_name),
-                         t("usd_unit", lang)),
-            key="ecommerce_trade", config=charts.PLOT_CONFIG,
-        )
+        svg_chart(charts.svg_lines(trade, "year", "export_value_usd", "exporter", lang,
+                                   t("ecommerce_trade", lang, exporter=view.exporter_name, market=market_name),
+                                   t("usd_unit", lang)))
         download_buttons(view, "group_market", group=view.group, exporter=view.exporter, market=market,
                          years=view.years.as_tuple, key="ecommerce_trade")
 with right:
@@ -94,9 +87,6 @@ with right:
         st.info(t("no_ecommerce", lang, market=market_name), icon=":material/info:")
     else:
         names = {c: category_name(c, lang) for c in wanted}
-        st.plotly_chart(
-            charts.lines(local, "year", "value", "indicator", lang, t("ecommerce_survey", lang, market=market_name),
-                         "%", kind="raw", names=names),
-            key="ecommerce_survey", config=charts.PLOT_CONFIG,
-        )
+        svg_chart(charts.svg_lines(local, "year", "value", "indicator", lang,
+                                   t("ecommerce_survey", lang, market=market_name), "%", kind="raw", names=names))
 caveats(lang)

@@ -63,10 +63,10 @@ def markets_section(view: View, group: ProductGroup) -> None:
     latest, tariff_year = tariff_view.with_market_tariffs(view, latest)
     left, right = st.columns([3, 1])
     with left:
-        # Inline SVG through st.markdown: st.html sanitises SVG away, and a Plotly map would load plotly.js.
-        svg = charts.tile_map(latest, "market_share", lang,
-                              t("map_title", lang, exporter=view.exporter_name, year=year), "market_share_change_pp")
-        st.markdown(svg, unsafe_allow_html=True)
+        # Plain HTML tiles through st.html: no Markdown parse of an SVG, no plotly.js.
+        st.html(charts.tile_map(latest, "market_share", lang,
+                                t("map_title", lang, exporter=view.exporter_name, year=year),
+                                "market_share_change_pp"))
         st.caption(t("map_help", lang))
     with right:
         ranked = latest.filter(pl.col("market_share_change_pp").is_not_null()).sort("market_share_change_pp")

@@ -13,6 +13,7 @@ from tracker.ui.components import (
     metrics_ready,
     number_columns,
     sidebar_view,
+    svg_chart,
 )
 from tracker.ui.i18n import labelled, t
 from tracker.ui.state import current_language
@@ -40,16 +41,12 @@ if metrics_ready(view, "group_market"):
         shown_rows = rows.filter(pl.col("exporter").is_in(top))
         st.subheader(t("market_suppliers", lang, market=market_name, group=view.group_name))
         left, right = st.columns(2)
-        left.plotly_chart(
-            charts.lines(shown_rows, "year", "market_share", "exporter", lang, t("market_shares", lang), "%",
-                         kind="pct"),
-            key="market_shares", config=charts.PLOT_CONFIG,
-        )
-        right.plotly_chart(
-            charts.lines(shown_rows, "year", "unit_value_usd_per_kg", "exporter", lang, t("market_prices", lang),
-                         "USD/kg", kind="raw"),
-            key="market_prices", config=charts.PLOT_CONFIG,
-        )
+        with left:
+            svg_chart(charts.svg_lines(shown_rows, "year", "market_share", "exporter", lang,
+                                       t("market_shares", lang), "%", kind="pct"))
+        with right:
+            svg_chart(charts.svg_lines(shown_rows, "year", "unit_value_usd_per_kg", "exporter", lang,
+                                       t("market_prices", lang), "USD/kg", kind="raw"))
 
         st.subheader(t("market_gainers", lang, year=year))
         shown = for_display(latest.sort("market_share_change_pp", descending=True, nulls_last=True), lang,
@@ -82,11 +79,8 @@ if metrics_ready(view, "group_market"):
                               exporter=view.exporter, market=market, years=view.years.as_tuple, basis=view.basis,
                               annual=False)
     if monthly.height:
-        st.plotly_chart(
-            charts.lines(monthly, "period", "market_share", "exporter", lang,
-                         t("market_monthly", lang, exporter=view.exporter_name), "%", kind="pct"),
-            key="market_monthly", config=charts.PLOT_CONFIG,
-        )
+        svg_chart(charts.svg_lines(monthly, "period", "market_share", "exporter", lang,
+                                   t("market_monthly", lang, exporter=view.exporter_name), "%", kind="pct"))
 
 st.subheader(t("market_ecommerce", lang, market=market_name))
 ecommerce = data.ecommerce_rows(view.root, view.token)
@@ -96,9 +90,6 @@ if sellers.is_empty():
     st.info(t("no_ecommerce", lang, market=market_name), icon=":material/info:")
 else:
     names = {code: t(code, lang) for code in SELLER_INDICATORS}
-    st.plotly_chart(
-        charts.lines(sellers, "year", "value", "indicator", lang, t("market_ecommerce", lang, market=market_name),
-                     "%", kind="raw", names=names),
-        key="market_ecommerce", config=charts.PLOT_CONFIG,
-    )
+    svg_chart(charts.svg_lines(sellers, "year", "value", "indicator", lang,
+                               t("market_ecommerce", lang, market=market_name), "%", kind="raw", names=names))
 caveats(lang)

@@ -1,5 +1,7 @@
 """Opportunities: markets ranked by the opportunity score, with its reasons and the documented formula."""
 
+from html import escape
+
 import polars as pl
 import streamlit as st
 
@@ -15,6 +17,7 @@ from tracker.ui.components import (
     number_columns,
     paged_dataframe,
     sidebar_view,
+    svg_chart,
 )
 from tracker.ui.i18n import fmt_pct, fmt_usd, labelled, t
 from tracker.ui.state import current_language
@@ -57,11 +60,8 @@ if metrics_ready(view, "group_opportunity"):
         st.caption(t("opportunities_intro", lang, exporter=exporter_name, group=view.group_name, year=year))
         top = rows.head(15)
         shown_top = for_display(top, lang, countries=["market"])
-        st.plotly_chart(
-            charts.bars(shown_top["market_name"].to_list(), shown_top["score"].to_list(), lang, "",
-                        t("col_score", lang), horizontal=True),
-            key="opportunity_bars", config=charts.PLOT_CONFIG,
-        )
+        svg_chart(charts.svg_hbars(shown_top["market_name"].to_list(), shown_top["score"].to_list(),
+                                   t("opportunity_top", lang, count=top.height), t("col_score", lang)))
         shown = for_display(rows, lang, usd=["market_imports_usd"],
                             pct=["market_growth", "exporter_share"], countries=["market"])
         if lang != "en":  # the stored reasons are English; say the same from the stored factors
@@ -89,8 +89,11 @@ if metrics_ready(view, "group_opportunity"):
         download_buttons(view, "group_opportunity", group=view.group, years=view.years.as_tuple,
                          key="opportunities")
     st.subheader(t("formula", lang))
-    st.code(t("formula_text", lang, home=country_name(home, lang), growth_low=GROWTH_CLIP[0],
-              growth_high=GROWTH_CLIP[1], price_low=PRICE_CLIP[0], price_high=PRICE_CLIP[1],
-              weight=ECOMMERCE_WEIGHT), language=None, wrap_lines=True)
+    formula = t("formula_text", lang, home=country_name(home, lang), growth_low=GROWTH_CLIP[0],
+                growth_high=GROWTH_CLIP[1], price_low=PRICE_CLIP[0], price_high=PRICE_CLIP[1], weight=ECOMMERCE_WEIGHT)
+    # Preformatted text in one raw-HTML line (newlines as entities, so Markdown leaves it whole): st.code would
+    # load a 1.5 MB syntax highlighter for a block of plain text.
+    st.markdown(f'<pre class="formula" style="white-space:pre-wrap;font-size:.8125rem">'
+                f'{escape(formula).replace(chr(10), "&#10;")}</pre>', unsafe_allow_html=True)
     st.caption(t("formula_tariff", lang, home=country_name(home, lang), low=TARIFF_CLIP[0], high=TARIFF_CLIP[1]))
 caveats(lang)
