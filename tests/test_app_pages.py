@@ -269,7 +269,7 @@ def test_app_pages_reports_page_lists_reports_and_shows_alerts(
     assert alerts["message"].iloc[0] == stored["message_zh"][0]
     assert set(alerts["severity"]) <= {"警告", "提示"}
     rules = {"share_drop": "市场份额下降", "rca_cross": "显示性比较优势越过 1", "unit_value_undercut": "竞争对手低价",
-             "import_drop": "市场进口下降", "source_failing": "数据源持续失败"}
+             "import_drop": "市场进口下降", "source_failing": "数据源持续失败", "tariff_change": "关税变化"}
     assert list(alerts["rule"]) == [rules[r] for r in stored["rule"]][: len(alerts)]
     assert not any(g in set(alerts["group"]) for g in config.group_ids), "group names, not ids"
     assert not english_words(app_texts(app)), "the Chinese page in Chinese, alerts and reports included"

@@ -63,7 +63,7 @@ def latest_tariff_rows(tariff: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def expand_eu(tariff: pl.LazyFrame, group_markets: pl.LazyFrame) -> pl.LazyFrame:
-    """Tariff rows tagged with their group, EU rows copied to each member market of the group (rule 2).
+    """Tariff rows with the EU's (market EUU) copied to each member that is a market of some group (rule 2).
 
     ``group_markets``: (group, market) pairs, the markets of each group in ``group_market``. Adds ``_via_eu``.
     """

@@ -560,6 +560,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "reason_tariff": {"en": "tariff {own}% vs {lowest}% lowest competitor", "zh": "关税 {own}%，竞争者最低 {lowest}%"},
     "reason_tariff_unknown": {"en": "tariff unknown", "zh": "关税未知"},
+    "rule_tariff_change": {"en": "Tariff changed", "zh": "关税变化"},
     "table_group_tariff": {"en": "Tariffs faced", "zh": "适用关税"},
     "table_group_tariff_help": {
         "en": "Per product group, tracked exporter, market and tariff year: the tariff faced (trade-weighted over the "
