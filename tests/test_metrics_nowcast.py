@@ -26,7 +26,7 @@ def test_denton_benchmarked_months_add_up_to_annual_totals() -> None:
     totals = {2022: 1500.0, 2023: 1100.0}  # far from the indicator's sums (about 1,200 a year)
     values, benchmarked = denton_proportional(indicator, YEARS, totals)
     for year, total in totals.items():
-        assert values[YEARS == year].sum() == pytest.approx(total, rel=1e-10)
+        assert values[year == YEARS].sum() == pytest.approx(total, rel=1e-10)
     assert benchmarked.tolist() == [True] * 24 + [False] * 12
     # 2024 has no total: its months keep the last benchmarked month's ratio
     last_ratio = values[23] / indicator[23]
@@ -35,7 +35,7 @@ def test_denton_benchmarked_months_add_up_to_annual_totals() -> None:
 
 def test_denton_unchanged_annual_total_keeps_the_partner_movement() -> None:
     indicator = _indicator()
-    same = {year: float(indicator[YEARS == year].sum()) for year in (2022, 2023, 2024)}
+    same = {year: float(indicator[year == YEARS].sum()) for year in (2022, 2023, 2024)}
     values, _ = denton_proportional(indicator, YEARS, same)
     np.testing.assert_allclose(values, indicator, rtol=1e-10)
     scaled, _ = denton_proportional(indicator, YEARS, {year: 1.1 * total for year, total in same.items()})

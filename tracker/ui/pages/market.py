@@ -14,6 +14,7 @@ from tracker.ui.components import (
     number_columns,
     sidebar_view,
 )
+from tracker.ui.demand_view import market_demand
 from tracker.ui.i18n import labelled, t
 from tracker.ui.state import current_language
 
@@ -83,6 +84,7 @@ if metrics_ready(view, "group_market"):
                          t("market_monthly", lang, exporter=view.exporter_name), "%", kind="pct"),
             key="market_monthly", config=charts.PLOT_CONFIG,
         )
+    market_demand(view, market)
 
 st.subheader(t("market_ecommerce", lang, market=market_name))
 ecommerce = data.ecommerce_rows(view.root, view.token)
