@@ -593,7 +593,7 @@ LABELS: dict[str, dict[str, str]] = {
     "forecast_band95": {"en": "95% interval", "zh": "95% 区间"},
     "forecast_model": {
         "en": "Exponential smoothing ETS(A,Ad,A) on log values, parameters fitted per product group (statsmodels)",
-        "zh": "对数值指数平滑 ETS(A,Ad,A)，参数按产品组估计（statsmodels）",
+        "zh": "对数值指数平滑（加性误差、阻尼趋势、加性季节），参数按产品组估计（statsmodels）",
     },
     "forecast_outlook": {"en": "Next 12 months {next} against {last} in the last 12: {growth}.",
                          "zh": "未来 12 个月 {next}，最近 12 个月 {last}：{growth}。"},
