@@ -191,7 +191,9 @@ def generate_trade(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
     )
     ahead = _months_ahead(pl.concat([monthly, monthly_world]), int(years[-1]), np.random.default_rng(seed + 3),
                           roots)
-    trade = pl.concat([annual, monthly, monthly_world, ahead])
+    home = _home_exports(config.scope.home_exporter, exporters, (e_idx, m_idx, c_idx, y_idx), imports_value,
+                         imports_weight, (exporter_ids, market_ids, code_ids, years), np.random.default_rng(seed + 4))
+    trade = pl.concat([annual, monthly, monthly_world, ahead, home])
     # Own imports and market imports share a key when an exporter is also a market: keep the market view.
     return trade.unique(subset=list(TRADE.key), keep="first", maintain_order=True)
 
@@ -270,6 +272,23 @@ def _monthly_from_annual(annual: pl.DataFrame, first_year: int, rng: np.random.G
         net_weight_kg=(pl.col("net_weight_kg") * pl.Series(shares)).round(1),
         quantity=(pl.col("quantity") * pl.Series(shares)).round(0),
     ).filter(pl.col("value_usd") > 0)
+
+
+def _home_exports(home: str, exporters: list[str], index: tuple[np.ndarray, ...], imports_value: np.ndarray,
+                  imports_weight: np.ndarray, ids: tuple[np.ndarray, ...], rng: np.random.Generator) -> pl.DataFrame:
+    """The home exporter's own annual report of its exports to each market (FOB): the market's record / CIF_OVER_FOB
+    with a discrepancy per market and year (shipping lags, re-exports), the same for every code so a part stays
+    inside its whole. Only where the market recorded the trade, so no mirror row appears; the nowcast backtest
+    compares with it. Drawn from its own generator: the other sample rows stay as they were."""
+    if home not in exporters:
+        return pl.DataFrame(schema=TRADE.polars_schema)
+    e_idx, m_idx, c_idx, y_idx = index
+    exporter_ids, market_ids, code_ids, years = ids
+    own = e_idx == exporters.index(home)
+    discrepancy = rng.lognormal(0, 0.06, (len(market_ids), len(years)))[m_idx[own], y_idx[own]]
+    return _annual_rows("export", exporter_ids[e_idx[own]], market_ids[m_idx[own]], code_ids[c_idx[own]],
+                        years[y_idx[own]], imports_value[own] / CIF_OVER_FOB * discrepancy,
+                        imports_weight[own] / CIF_OVER_FOB)
 
 
 def _months_ahead(monthly: pl.DataFrame, last_year: int, rng: np.random.Generator,
