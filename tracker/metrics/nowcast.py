@@ -27,6 +27,7 @@ Netherlands, and partners that report late.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
 import numpy as np
@@ -162,7 +163,10 @@ def denton_proportional(indicator: np.ndarray, years: np.ndarray, totals: Mappin
         sums[row, span_years == year] = span[span_years == year]
     system = np.block([[2 * difference.T @ difference, sums.T], [sums, np.zeros((count, count))]])
     rhs = np.concatenate([np.zeros(size), [totals[year] for year in constrained]])
-    ratio_span = np.linalg.lstsq(system, rhs, rcond=None)[0][:size]
+    try:
+        ratio_span = np.linalg.solve(system, rhs)[:size]
+    except np.linalg.LinAlgError:  # only with degenerate inputs; the least-squares solution is then the answer
+        ratio_span = np.linalg.lstsq(system, rhs, rcond=None)[0][:size]
     ratio = np.concatenate([np.full(first, ratio_span[0]), ratio_span,
                             np.full(indicator.size - last - 1, ratio_span[-1])])
     return indicator * ratio, benchmarked
@@ -187,11 +191,15 @@ def group_nowcast(flows: pl.LazyFrame, home: str, cif_fob_factor: float) -> pl.L
             *SERIES_KEY, "year", "annual_usd", "benchmark_source").iter_rows():
         totals.setdefault((group, market), {})[year] = (total, source)
     values, flags, kinds = [], [], []
-    for (group, market), series in indicator.partition_by(SERIES_KEY, as_dict=True, maintain_order=True).items():
-        years = series["year"].to_numpy()
+    all_years, all_values = indicator["year"].to_numpy(), indicator["indicator_usd"].to_numpy()
+    starts = indicator.select(pl.struct(SERIES_KEY).rle_id().alias("_series")).to_series().to_numpy()
+    bounds = np.flatnonzero(np.diff(starts, prepend=-1, append=-1))  # where each series begins (and the end)
+    for begin, end in itertools.pairwise(bounds.tolist()):
+        group, market = indicator.row(begin)[:2]
+        years = all_years[begin:end]
         known = totals.get((group, market), {})
         benchmarked_values, benchmarked = denton_proportional(
-            series["indicator_usd"].to_numpy(), years, {year: total for year, (total, _) in known.items()})
+            all_values[begin:end], years, {year: total for year, (total, _) in known.items()})
         values.append(benchmarked_values)
         flags.append(benchmarked)
         kinds.extend(known[year][1] if flag else "none" for year, flag in zip(years, benchmarked, strict=True))
