@@ -122,3 +122,36 @@ def test_nowcast_backtest_mape_against_the_reported_exports() -> None:
     assert row["bias"] == pytest.approx(-120 / 1320)
     assert row["provenance"] == "estimated"
     assert row["sources"] == "census,comtrade"
+
+
+def test_nowcast_and_forecast_invariants_on_the_sample_store(metrics_store, config) -> None:
+    """On the sample store: WLD is the sum of its markets, the home market is never one, the months after the
+    last annual year are estimates, and every forecast's bands nest around it."""
+    from tracker.store import Store
+
+    store = Store(metrics_store)
+    nowcast = store.scan("group_nowcast").collect()
+    home = config.scope.home_exporter
+    assert set(nowcast["provenance"]) == {"estimated"} and home not in set(nowcast["market"])
+    markets = nowcast.filter(pl.col("market") != "WLD").group_by("group", "period").agg(
+        pl.col("nowcast_value_usd").sum().alias("markets"), pl.len().alias("count"))
+    world = nowcast.filter(pl.col("market") == "WLD").join(markets, on=["group", "period"])
+    assert world.height == nowcast.filter(pl.col("market") == "WLD").height > 0
+    np.testing.assert_allclose(world["nowcast_value_usd"], world["markets"], rtol=1e-9)
+    assert (world["markets_covered"] == world["count"]).all()
+    last_annual = config.scope.last_year
+    assert not nowcast.filter(pl.col("year") > last_annual)["benchmarked"].any()
+    assert nowcast.filter(pl.col("year") > last_annual).height > 0, "the sample runs past the annual figures"
+    backtest = store.scan("group_nowcast_backtest").collect()
+    assert backtest.height == len(config.groups) and (backtest["mape"] >= 0).all()
+    forecast = store.scan("group_forecast").collect()
+    ordered = forecast.select(
+        (pl.col("lo95_usd") <= pl.col("lo80_usd")) & (pl.col("lo80_usd") <= pl.col("forecast_usd"))
+        & (pl.col("forecast_usd") <= pl.col("hi80_usd")) & (pl.col("hi80_usd") <= pl.col("hi95_usd"))
+    ).to_series()
+    assert forecast.height > 0 and ordered.all()
+    demand = store.scan("group_demand").collect().filter(pl.col("note").is_null())
+    sums = forecast.group_by("group", "market").agg(pl.col("forecast_usd").sum().alias("sum"))
+    joined = demand.join(sums, on=["group", "market"])
+    assert joined.height == demand.height
+    np.testing.assert_allclose(joined["next_12m_usd"], joined["sum"], rtol=1e-9)
