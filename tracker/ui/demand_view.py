@@ -11,7 +11,7 @@ from tracker.countries import name as country_name
 from tracker.forecast import MIN_HISTORY_MONTHS
 from tracker.ui import data
 from tracker.ui.charts import MONTH_FORMAT, PLOT_CONFIG
-from tracker.ui.components import View, download_buttons, metrics_ready
+from tracker.ui.components import View, download_menu, metrics_ready
 from tracker.ui.i18n import MISSING, fmt_pct, fmt_usd, t, usd_divisor
 
 HEIGHT = 380
@@ -97,7 +97,13 @@ def _nowcast(view: View, market: str, market_name: str) -> None:
         st.caption(t("nowcast_caption_unbenchmarked", view.lang, market=market_name, exporter=home_name,
                      factor=factor))
     st.caption(backtest_text(view, home_name))
-    download_buttons(view, "group_nowcast", group=view.group, exporter=home, market=market, key="demand_nowcast")
+    download(view, "group_nowcast", group=view.group, exporter=home, market=market, key="demand_nowcast")
+
+
+def download(view: View, table: str, **filters: str) -> None:
+    """The Download menu for a demand table: every row is ``estimated``, so the page's data basis (reported /
+    mirror) never applies (it would empty the file)."""
+    download_menu(view.root, view.token, view.lang, table, basis="all", **filters)  # type: ignore[arg-type]
 
 
 def backtest_text(view: View, exporter_name: str) -> str:
@@ -129,7 +135,7 @@ def _forecast(view: View, market: str, market_name: str) -> None:
     title = t("forecast_title", view.lang, market=market_name, group=view.group_name)
     st.plotly_chart(forecast_figure(history, forecast, view.lang, title), key="demand_forecast", config=PLOT_CONFIG)
     st.caption(forecast_text(row, view.lang))
-    download_buttons(view, "group_forecast", group=view.group, market=market, key="demand_forecast")
+    download(view, "group_forecast", group=view.group, market=market, key="demand_forecast")
 
 
 def forecast_text(row: dict[str, object], lang: str) -> str:

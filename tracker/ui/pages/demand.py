@@ -8,20 +8,19 @@ from tracker.forecast import MIN_HISTORY_MONTHS
 from tracker.ui import charts, data
 from tracker.ui.components import (
     caveats,
-    download_buttons,
     for_display,
     metrics_ready,
     number_columns,
     sidebar_view,
 )
-from tracker.ui.demand_view import DEMAND_TABLE_NAMES, backtest_text
+from tracker.ui.demand_view import DEMAND_TABLE_NAMES, backtest_text, download
 from tracker.ui.i18n import labelled, t
 from tracker.ui.state import current_language
 
 TOP_MARKETS = 15
 
 lang = current_language()
-view = sidebar_view(lang)
+view = sidebar_view(lang, basis=False)  # every demand row is estimated: no data basis to choose
 st.title(t("demand_title", lang, group=view.group_name))
 st.caption(t("demand_intro", lang, months=MIN_HISTORY_MONTHS))
 
@@ -67,7 +66,7 @@ if metrics_ready(view, *DEMAND_TABLE_NAMES):
         columns = ["market_name", "market", "last_12m_usd", "next_12m_usd", "expected_growth",
                    "beats_seasonal_naive", "forecast_start", "history_months", "note"]
         st.dataframe(shown.select(columns), hide_index=True, width="stretch", column_config=config)
-        download_buttons(view, "group_demand", group=view.group, key="demand")
+        download(view, "group_demand", group=view.group, key="demand")
         home = data.config().scope.home_exporter
         st.caption(backtest_text(view, country_name(home, lang)))
 caveats(lang)
