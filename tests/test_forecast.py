@@ -106,3 +106,11 @@ def test_demand_forecasts_fill_a_missing_month_and_count_it() -> None:
     _, demand = demand_forecasts(frame.lazy())
     row = demand.collect().row(0, named=True)
     assert (row["history_months"], row["gap_months"]) == (36, 1)
+
+
+def test_fit_smoothing_records_non_convergence_without_a_warning() -> None:
+    """An optimiser stopped after two evaluations: statsmodels warns (ConvergenceWarning); the fit records it
+    as converged=False and lets no warning out (pytest turns any warning into an error)."""
+    values = seasonal_series(48)
+    assert not fit_smoothing(values, max_evaluations=2).converged
+    assert fit_smoothing(values).converged

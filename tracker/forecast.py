@@ -63,11 +63,12 @@ class Forecast:
     hi95: np.ndarray
 
 
-def fit_smoothing(values: np.ndarray) -> Smoothing:
+def fit_smoothing(values: np.ndarray, max_evaluations: int | None = None) -> Smoothing:
     """Estimate the parameters on a (pooled) monthly series with statsmodels.
 
     A ConvergenceWarning is caught here, where the fit happens, and recorded as ``converged=False``; any other
     warning is re-raised. A series too short for two seasonal cycles gets ``DEFAULT_SMOOTHING``.
+    ``max_evaluations`` caps the optimiser's function evaluations (None: scipy's default).
     """
     logs = np.log1p(np.clip(np.asarray(values, dtype=float), 0, None))
     if logs.size < 2 * SEASON:
@@ -76,7 +77,9 @@ def fit_smoothing(values: np.ndarray) -> Smoothing:
                                  initialization_method="estimated")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        result = model.fit(method="least_squares", use_brute=False)  # the brute-force start grid costs 60 %
+        limit = {"max_nfev": max_evaluations} if max_evaluations else None
+        # use_brute=False: the brute-force grid of starting values cost 60 % of the fit for no better forecasts
+        result = model.fit(method="least_squares", use_brute=False, minimize_kwargs=limit)
     for warning in caught:
         if not issubclass(warning.category, ConvergenceWarning):
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
