@@ -4,9 +4,11 @@ Model. ETS(A,Ad,A) on ``log1p`` of a market's monthly imports of a group: level,
 seasonal pattern, all additive in logs (multiplicative in US dollars, so a seasonal swing scales with the
 market). The smoothing parameters (α level, β trend, γ seasonal, φ damping) are estimated by statsmodels'
 ``ExponentialSmoothing`` (least squares), once per product group on the log of the group's total over the
-markets, on the months before the first backtest origin. Each market's series is then run through the same
-recursion with those parameters (``smooth``): fitting each of ~1,000 series separately would cost seconds
-each refresh for little gain, and the pooled parameters keep the backtest out of sample.
+markets, on the months before the first backtest origin, from the same starting values ``smooth`` computes
+(``initial_state``, passed as known), so the parameters fit the recursion they are used in. Each market's
+series is then run through the same recursion with those parameters (``smooth``): fitting each of ~1,000
+series separately would cost seconds each refresh for little gain, and the pooled parameters keep the
+backtest out of sample.
 
 Intervals. The ETS class-1 forecast variance σ²·(1 + Σ_{j<h} c_j²), c_j = α(1 + βφ_j) + γ·[j divisible by 12],
 φ_j = φ + … + φʲ (Hyndman et al., *Forecasting with Exponential Smoothing*, 2008, ch. 6), with σ² the series'
@@ -73,8 +75,10 @@ def fit_smoothing(values: np.ndarray, max_evaluations: int | None = None) -> Smo
     logs = np.log1p(np.clip(np.asarray(values, dtype=float), 0, None))
     if logs.size < 2 * SEASON:
         return DEFAULT_SMOOTHING
+    level, trend, seasonal = initial_state(logs[None, :])  # the starting values ``smooth`` will use
     model = ExponentialSmoothing(logs, trend="add", damped_trend=True, seasonal="add", seasonal_periods=SEASON,
-                                 initialization_method="estimated")
+                                 initialization_method="known", initial_level=level[0], initial_trend=trend[0],
+                                 initial_seasonal=seasonal[0])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         limit = {"max_nfev": max_evaluations} if max_evaluations else None
@@ -103,13 +107,19 @@ class _State:
 
 
 def initial_state(logs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Level, trend and seasonal starting values per series (rows) from the first two years: a simple,
-    documented heuristic (the level just before the first month, the trend from the two years' means)."""
-    first = logs[:, :SEASON].mean(axis=1)
-    second = logs[:, SEASON:2 * SEASON].mean(axis=1) if logs.shape[1] >= 2 * SEASON else first
-    trend = (second - first) / SEASON
-    level = first - trend * (SEASON + 1) / 2
-    seasonal = logs[:, :SEASON] - (level[:, None] + trend[:, None] * np.arange(1, SEASON + 1))
+    """Level, trend and seasonal starting values per series (rows), from the months given (never later ones):
+    a straight line fitted to the logs by least squares gives the level just before the first month and the
+    trend; the seasonal values are the line's residuals averaged per calendar position over the complete years,
+    centred. Averaging over every year matters: with a small seasonal smoothing weight the starting pattern is
+    the pattern, and a single year's would carry that year's noise forever."""
+    months = logs.shape[1]
+    t = np.arange(1, months + 1, dtype=float)
+    t_mean, y_mean = t.mean(), logs.mean(axis=1)
+    trend = ((logs - y_mean[:, None]) * (t - t_mean)).sum(axis=1) / ((t - t_mean) ** 2).sum()
+    level = y_mean - trend * t_mean  # at t = 0, just before the first month
+    residuals = logs - (level[:, None] + trend[:, None] * t)
+    whole = months - months % SEASON
+    seasonal = residuals[:, :whole].reshape(logs.shape[0], -1, SEASON).mean(axis=1)
     return level, trend, seasonal - seasonal.mean(axis=1, keepdims=True)
 
 
