@@ -103,7 +103,9 @@ def monthly_series(monthly: pl.LazyFrame) -> pl.DataFrame:
     return (
         monthly.filter(pl.col("market_imports_usd").is_not_null())
         .group_by("group", "market", "period")
-        .agg(pl.col("market_imports_usd").first(), pl.col("sources").first(), pl.col("newest_fetch").max())
+        .agg(pl.col("market_imports_usd").first(),  # the same on every exporter's row of the month
+             pl.col("sources").str.split(",").explode().unique().sort().str.join(","),  # deterministic: all
+             pl.col("newest_fetch").max())
         .sort("group", "market", "period")
         .collect()
     )
