@@ -24,6 +24,7 @@ PAGES = (  # (script in tracker/ui/pages, label key, icon, url path)
     ("competitors", "page_competitors", "compare_arrows", "competitors"),
     ("ecommerce", "page_ecommerce", "shopping_cart", "ecommerce"),
     ("opportunities", "page_opportunities", "target", "opportunities"),
+    ("demand", "page_demand", "trending_up", "demand"),
     ("downloads", "page_downloads", "download", "downloads"),
     ("reports", "page_reports", "description", "reports"),
     ("status", "page_status", "database", "status"),

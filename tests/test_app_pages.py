@@ -17,7 +17,8 @@ from tracker.ui.geo import TILES
 from .app_helpers import app_table, open_page
 from .zh_text import app_texts, english_words
 
-PAGES = ("overview", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "reports", "status")
+PAGES = ("overview", "group", "market", "competitors", "ecommerce", "opportunities", "demand", "downloads", "reports",
+         "status")
 TITLES = {
     "en": {"overview": "Overview", "competitors": "Competitors", "opportunities": "Opportunities",
            "downloads": "Data & downloads", "reports": "Reports & alerts", "status": "Data status"},
@@ -290,7 +291,7 @@ ZH_VIEWS = [  # (page, query parameters): every page, every section of the group
     ("overview", {}), ("group", {}), ("group", {"section": "trends"}), ("group", {"section": "exporters"}),
     ("group", {"section": "hs"}), ("market", {"market": "DEU"}), ("market", {"market": "USA"}),
     ("competitors", {"exporter": "VNM"}), ("ecommerce", {}), ("opportunities", {}), ("downloads", {}),
-    ("status", {}),
+    ("status", {}), ("demand", {}),
 ]
 
 
@@ -352,3 +353,53 @@ def test_app_pages_ecommerce_starts_at_a_surveyed_market(app_store: Path) -> Non
     assert not any("No e-commerce survey data" in i.value for i in app.info), "the comparison panel has data"
     assert any(c.value.startswith("Survey categories") and "Children's toys or childcare items (I_BTOYC)" in c.value
                for c in app.caption)
+
+
+DEMAND_TEXT = {  # (estimate label, 95 % band, backtest verdict words)
+    "en": ("Estimate", "95% interval", ("beat the seasonal-naive", "did not beat the seasonal-naive")),
+    "zh": ("估计", "95% 区间", ("优于季节性朴素预测", "未能优于季节性朴素预测")),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_app_pages_market_shows_nowcast_estimates_and_forecast_bands(app_store: Path, lang: str) -> None:
+    app = open_page("market", lang, group="toys", market="USA")
+    estimate, band, verdicts = DEMAND_TEXT[lang]
+    figures = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+    traces = {trace.get("name"): trace for figure in figures for trace in figure["data"]}
+    # the nowcast: months after the last annual figure dashed, in their own trace, named estimate
+    nowcast = Store(app_store).scan("group_nowcast").filter(
+        pl.col("group") == "toys", pl.col("market") == "USA").collect()
+    after = nowcast.filter(~pl.col("benchmarked")).sort("period")
+    assert after.height >= 1 and nowcast.filter(pl.col("benchmarked")).height >= 24
+    assert traces[estimate]["line"]["dash"] == "dash"
+    assert traces[estimate]["x"][1:] == after["period"].to_list()
+    # the forecast: 95 % band over the 12 forecast months, and the backtest verdict in the caption
+    forecast = Store(app_store).scan("group_forecast").filter(
+        pl.col("group") == "toys", pl.col("market") == "USA").collect().sort("period")
+    assert traces[band]["fill"] == "toself"
+    assert traces[band]["x"][:12] == forecast["period"].to_list()
+    captions = " ".join(c.value for c in app.caption)
+    assert any(verdict in captions for verdict in verdicts), captions
+
+
+def test_app_pages_demand_ranks_markets_by_expected_growth(app_store: Path) -> None:
+    app = open_page("demand", "en", group="toys")
+    assert app.title[0].value == "Demand outlook · Toys, games and festive articles"
+    table = app.dataframe[0].value
+    stored = Store(app_store).scan("group_demand").filter(pl.col("group") == "toys").collect().sort(
+        "expected_growth", descending=True, nulls_last=True)
+    assert list(table["market"]) == stored["market"].to_list()
+    top = stored.row(0, named=True)
+    assert table["expected_growth"].iloc[0] == pytest.approx(100 * top["expected_growth"])
+    tested = stored.filter(pl.col("beats_seasonal_naive").is_not_null())
+    beats = tested.filter(pl.col("beats_seasonal_naive")).height
+    assert f"in {beats} of {tested.height} backtested markets" in " ".join(m.value for m in app.markdown)
+    assert {"CSV", "Excel", "Parquet"} <= {b.label for b in app.get("download_button")}
+
+
+def test_app_pages_demand_page_in_chinese(app_store: Path) -> None:
+    app = open_page("demand", "zh", group="toys")
+    assert app.title[0].value.startswith("需求展望")
+    table = app.dataframe[0].value
+    assert set(table["beats_seasonal_naive"]) <= {"是", "否", "未回测"}

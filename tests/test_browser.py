@@ -13,7 +13,8 @@ from .zh_text import VISIBLE_TEXT_JS, english_words
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
-PAGES = ("", "group", "market", "competitors", "ecommerce", "opportunities", "downloads", "reports", "status")
+PAGES = ("", "group", "market", "competitors", "ecommerce", "opportunities", "demand", "downloads", "reports",
+         "status")
 ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
 

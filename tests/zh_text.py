@@ -18,6 +18,7 @@ ALLOWED = {
     "comtrade", "comext", "eurostat", "excel", "parquet", "markdown", "html", "finger", "kreinin", "kg", "min",
     "language",  # the language switch reads "Language / 语言" on purpose: found in either language
     "english",  # the language switch offers "English"
+    "denton", "statsmodels",  # the nowcast's benchmarking method and the forecasting library, by name
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 CODE_SPAN = re.compile(r"`[^`]*`")

@@ -30,6 +30,7 @@ FLOW_CHOICES = ("import", "export")
 REPORT_LANGUAGES = ("en", "zh")
 REPORT_FORMATS = ("html", "md")
 FREQUENCY_CHOICES = ("A", "M")
+MAX_CIF_FOB_FACTOR = 1.5  # freight and insurance above half the goods' value is a typo, not a margin
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # the years any config value or command-line flag may name
 MAX_GRACE_HOURS = 24 * 366  # misfire and shutdown grace: a year at most (APScheduler needs a finite timedelta)
 
@@ -77,6 +78,7 @@ class Scope:
     competitors: tuple[str, ...]
     first_year: int
     last_year: int
+    cif_fob_factor: float = 1.06  # partners' CIF imports / the exporter's FOB exports (mirror nowcast)
 
 
 @dataclass(frozen=True)
@@ -397,9 +399,19 @@ def _load_scope(section: _Section) -> Scope:
         competitors=section.take_list("competitors", "known ISO3 country codes", _is_iso3),
         first_year=first,
         last_year=last,
+        cif_fob_factor=_cif_fob_factor(section),
     )
     section.done()
     return scope
+
+
+def _cif_fob_factor(section: _Section) -> float:
+    """CIF/FOB margin: imports are recorded with freight and insurance, so at least 1 (IMF WP/18/16 uses 1.06)."""
+    expected = f"a number between 1 and {MAX_CIF_FOB_FACTOR:g} (CIF over FOB, e.g. 1.06)"
+    value = section.take("cif_fob_factor", (int, float), expected, Scope.cif_fob_factor)
+    if not (math.isfinite(value) and 1.0 <= value <= MAX_CIF_FOB_FACTOR):
+        raise section.fail("cif_fob_factor", expected, value)
+    return float(value)
 
 
 def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSettings:

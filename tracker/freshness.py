@@ -28,7 +28,8 @@ METRIC_INPUTS = ("trade", "ecommerce", "tariff")  # the tables tracker.metrics.r
 CONFIG_FILES = ("product_groups.toml", "sources.toml")  # the groups; the scope (home exporter, competitors)
 FINGERPRINT_FILE = ".metrics-fingerprint.json"
 _PACKAGE = Path(__file__).resolve().parent
-_CODE = ("metrics/*.py", "schemas.py", "config.py")  # what computes the tables, their schemas, the groups' parsing
+_CODE = ("metrics/*.py", "forecast.py", "schemas.py", "config.py")  # what computes the tables (forecast.py: the
+# demand model), their schemas, the groups' parsing
 
 
 def _digest(paths: Iterable[Path]) -> str:

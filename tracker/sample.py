@@ -26,6 +26,7 @@ DEFAULT_SEED = 2026
 SAMPLE_FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 FIRST_SAMPLE_YEAR = 2015
 MONTHLY_YEARS = 3  # monthly detail for the last three sample years
+MONTHS_AHEAD = 4  # the markets' monthly imports run this many months past the last annual year (nowcast, forecast)
 CIF_OVER_FOB = 1.07  # importers report CIF, exporters FOB
 
 # Exporters and their overall strength in light-industry goods (relative, invented).
@@ -227,7 +228,11 @@ def generate_trade(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
                       & (pl.col("hs_code") != "TOTAL")),
         int(years[-MONTHLY_YEARS]), rng, roots,
     )
-    trade = pl.concat([annual, monthly, monthly_world])
+    ahead = _months_ahead(pl.concat([monthly, monthly_world]), int(years[-1]), np.random.default_rng(seed + 3),
+                          roots)
+    home = _home_exports(config.scope.home_exporter, exporters, (e_idx, m_idx, c_idx, y_idx), imports_value,
+                         imports_weight, (exporter_ids, market_ids, code_ids, years), np.random.default_rng(seed + 4))
+    trade = pl.concat([annual, monthly, monthly_world, ahead, home])
     # Own imports and market imports share a key when an exporter is also a market: keep the market view.
     return trade.unique(subset=list(TRADE.key), keep="first", maintain_order=True)
 
@@ -305,6 +310,51 @@ def _monthly_from_annual(annual: pl.DataFrame, first_year: int, rng: np.random.G
         value_usd=(pl.col("value_usd") * pl.Series(shares)).round(0),
         net_weight_kg=(pl.col("net_weight_kg") * pl.Series(shares)).round(1),
         quantity=(pl.col("quantity") * pl.Series(shares)).round(0),
+    ).filter(pl.col("value_usd") > 0)
+
+
+def _home_exports(home: str, exporters: list[str], index: tuple[np.ndarray, ...], imports_value: np.ndarray,
+                  imports_weight: np.ndarray, ids: tuple[np.ndarray, ...], rng: np.random.Generator) -> pl.DataFrame:
+    """The home exporter's own annual report of its exports to each market (FOB): the market's record / CIF_OVER_FOB
+    with a discrepancy per market and year (shipping lags, re-exports), the same for every code so a part stays
+    inside its whole. Only where the market recorded the trade, so no mirror row appears; the nowcast backtest
+    compares with it. Drawn from its own generator: the other sample rows stay as they were."""
+    if home not in exporters:
+        return pl.DataFrame(schema=TRADE.polars_schema)
+    e_idx, m_idx, c_idx, y_idx = index
+    exporter_ids, market_ids, code_ids, years = ids
+    own = e_idx == exporters.index(home)
+    discrepancy = rng.lognormal(0, 0.06, (len(market_ids), len(years)))[m_idx[own], y_idx[own]]
+    return _annual_rows("export", exporter_ids[e_idx[own]], market_ids[m_idx[own]], code_ids[c_idx[own]],
+                        years[y_idx[own]], imports_value[own] / CIF_OVER_FOB * discrepancy,
+                        imports_weight[own] / CIF_OVER_FOB)
+
+
+def _months_ahead(monthly: pl.DataFrame, last_year: int, rng: np.random.Generator,
+                  roots: dict[str, str]) -> pl.DataFrame:
+    """The first ``MONTHS_AHEAD`` months after ``last_year``, as the markets publish them before any annual
+    figure: the same month of ``last_year`` times a growth factor per market and outermost code (shared by
+    every supplier, the world and the nested codes, so a part never exceeds its whole nor the suppliers their
+    world total) and a little noise per month. Drawn from its own generator: the other sample rows stay as they
+    were."""
+    base = monthly.filter((pl.col("year") == last_year)
+                          & (pl.col("period").str.slice(5, 2).cast(pl.Int32) <= MONTHS_AHEAD))
+    markets = sorted(base.get_column("reporter").unique().to_list())
+    outer = sorted(set(roots.values()))
+    growth = rng.normal(0.04, 0.08, (len(markets), len(outer)))
+    noise = rng.lognormal(0, 0.03, (len(markets), len(outer), MONTHS_AHEAD))
+    market_index = pl.col("reporter").replace_strict({m: i for i, m in enumerate(markets)}, return_dtype=pl.Int64)
+    code_index = pl.col("hs_code").replace_strict({c: outer.index(r) for c, r in roots.items()},
+                                                  return_dtype=pl.Int64)
+    month = pl.col("period").str.slice(5, 2).cast(pl.Int64) - 1
+    index = base.select((market_index * len(outer) + code_index) * MONTHS_AHEAD + month).to_series().to_numpy()
+    scale = pl.Series(((1 + growth)[:, :, None] * noise).reshape(-1)[index])
+    return base.with_columns(
+        period=pl.concat_str([pl.lit(str(last_year + 1)), pl.col("period").str.slice(4, 3)]),
+        year=pl.lit(last_year + 1, pl.Int32),
+        value_usd=(pl.col("value_usd") * scale).round(0),
+        net_weight_kg=(pl.col("net_weight_kg") * scale).round(1),
+        quantity=(pl.col("quantity") * scale).round(0),
     ).filter(pl.col("value_usd") > 0)
 
 

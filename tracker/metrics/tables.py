@@ -25,6 +25,7 @@ from tracker.metrics._common import (
 )
 from tracker.metrics.cms import constant_market_share
 from tracker.metrics.concentration import market_concentration
+from tracker.metrics.demand import DEMAND_TABLES, demand_frames
 from tracker.metrics.groups import aggregate_to_groups, group_code_flows, total_flows
 from tracker.metrics.growth import compound_annual_growth, growth_yoy
 from tracker.metrics.opportunity import market_opportunity, online_buying
@@ -305,6 +306,7 @@ GROUP_TARIFF_MARGIN = register(TableSchema(
 METRIC_TABLES: tuple[TableSchema, ...] = (
     GROUP_MARKET, GROUP_EXPORTER, GROUP_COMPETITION, GROUP_CMS, GROUP_OPPORTUNITY, GROUP_MARKET_MONTHLY, GROUP_HS,
     GROUP_TARIFF, GROUP_TARIFF_MARGIN,
+    *DEMAND_TABLES,
 )
 
 
@@ -356,7 +358,10 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
         **tariffs,
     }
     finished = [_finish(frame, schema_for(name)) for name, frame in frames.items()]
-    return dict(zip(frames, pl.collect_all(finished), strict=True))
+    tables = dict(zip(frames, pl.collect_all(finished), strict=True))
+    demand = demand_frames(flows, tables["group_market_monthly"].lazy(), config)  # nowcast and forecasts
+    demand_finished = [_finish(frame, schema_for(name)) for name, frame in demand.items()]
+    return tables | dict(zip(demand, pl.collect_all(demand_finished), strict=True))
 
 
 def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:

@@ -626,6 +626,124 @@ LABELS: dict[str, dict[str, str]] = {
                     "zh": "{exporter}，{span}：各效应与总变化（{unit}）"},
     "preview_table": {"en": "Preview a table", "zh": "预览数据表"},
     "table_rows_total": {"en": "{total:,} rows with these filters", "zh": "按当前筛选共 {total:,} 行"},
+    # --- demand
+    "page_demand": {"en": "Demand", "zh": "需求"},
+    "demand_title": {"en": "Demand outlook · {group}", "zh": "需求展望 · {group}"},
+    "demand_intro": {
+        "en": "Markets ranked by the expected growth of their imports of the group from the world: the forecast "
+        "for the next 12 months against the last 12 recorded months. Forecasts come from each market's monthly "
+        "imports; a market with less than {months} months of history has none.",
+        "zh": "按该产品组自全球进口的预期增长对市场排序：未来 12 个月的预测值与最近 12 个已记录月份相比。"
+        "预测基于各市场的月度进口数据；"
+        "历史不足 {months} 个月的市场不作预测。",
+    },
+    "demand_summary": {
+        "en": "{forecast} markets forecast · the model beat the seasonal-naive forecast in {beats} of {tested} "
+        "backtested markets · {short} with not enough history",
+        "zh": "已预测 {forecast} 个市场 · 回测中模型在 {tested} 个市场中的 {beats} 个"
+        "优于季节性朴素预测 · {short} 个市场历史不足",
+    },
+    "demand_none": {"en": "No demand forecasts for this group yet: the store holds no monthly imports for it.",
+                    "zh": "该产品组尚无需求预测：数据库中没有其月度进口数据。"},
+    "demand_chart": {"en": "Expected growth of imports over the next 12 months (top {n} markets, %)",
+                     "zh": "未来 12 个月进口预期增长（前 {n} 个市场，%）"},
+    "demand_section": {"en": "Demand: nowcast and forecast", "zh": "需求：即时估计与预测"},
+    "nowcast_title": {"en": "{exporter}'s exports to {market}: monthly nowcast (FOB, {usd})",
+                      "zh": "{exporter}对{market}出口：月度即时估计（离岸价，{usd}）"},
+    "nowcast_benchmarked": {"en": "Benchmarked to annual figures", "zh": "已按年度数据校准"},
+    "nowcast_estimate": {"en": "Estimate", "zh": "估计"},
+    "nowcast_caption": {
+        "en": "Estimated from {market}'s monthly imports from {exporter}, divided by {factor} (CIF/FOB) and "
+        "benchmarked to the annual totals with a proportional Denton method, so the months add up to the years. "
+        "Months after {last} lie beyond the last annual figure: dashed, labelled estimate.",
+        "zh": "根据{market}自{exporter}的月度进口估算：除以 {factor}（到岸价/离岸价换算），"
+        "再用比例 Denton 法按年度总额校准，"
+        "使各月之和等于全年数。{last} 之后的月份超出最新年度数据：以虚线显示，标为“估计”。",
+    },
+    "nowcast_caption_unbenchmarked": {
+        "en": "Estimated from {market}'s monthly imports from {exporter}, divided by {factor} (CIF/FOB). No annual "
+        "total to benchmark to yet: every month is an estimate.",
+        "zh": "根据{market}自{exporter}的月度进口估算，并除以 {factor}（到岸价/离岸价换算）。"
+        "尚无可用于校准的年度总额：所有月份均为估计。",
+    },
+    "nowcast_none": {"en": "{market} has recorded no monthly imports from {exporter}: no nowcast.",
+                     "zh": "{market}没有记录自{exporter}的月度进口：无即时估计。"},
+    "nowcast_home_only": {"en": "The nowcast is computed for the home exporter, {exporter}.",
+                          "zh": "即时估计仅针对本国出口国（{exporter}）计算。"},
+    "nowcast_backtest": {
+        "en": "Nowcast backtest for this group: mean absolute percentage error {mape} against {exporter}'s reported "
+        "annual exports, over {n} market-years ({years}).",
+        "zh": "该产品组即时估计回测：与{exporter}申报的年度出口相比，平均绝对百分比误差为 {mape}，"
+        "覆盖 {n} 个市场年度（{years}）。",
+    },
+    "nowcast_backtest_none": {
+        "en": "No nowcast backtest for this group yet: the store holds no annual exports of {exporter} by market "
+        "to compare with.",
+        "zh": "该产品组暂无即时估计回测：数据库中没有{exporter}按市场申报的年度出口可供比较。",
+    },
+    "forecast_title": {"en": "{market}'s imports of {group} from the world: 12-month forecast ({usd})",
+                       "zh": "{market}自全球进口{group}：未来 12 个月预测（{usd}）"},
+    "forecast_history": {"en": "Recorded", "zh": "实际"},
+    "forecast_median": {"en": "Forecast (median)", "zh": "预测（中位数）"},
+    "forecast_band80": {"en": "80% interval", "zh": "80% 区间"},
+    "forecast_band95": {"en": "95% interval", "zh": "95% 区间"},
+    "forecast_model": {
+        "en": "Exponential smoothing ETS(A,Ad,A) on log values, parameters fitted per product group (statsmodels)",
+        "zh": "对数值指数平滑（加性误差、阻尼趋势、加性季节），参数按产品组估计（statsmodels）",
+    },
+    "forecast_outlook": {"en": "Next 12 months {next} against {last} in the last 12: {growth}.",
+                         "zh": "未来 12 个月 {next}，最近 12 个月 {last}：{growth}。"},
+    "forecast_beats": {
+        "en": "In a rolling-origin backtest the model beat the seasonal-naive forecast (the same month a year "
+        "earlier): mean absolute error {model} against {naive}.",
+        "zh": "滚动起点回测中，模型优于季节性朴素预测（上年同月值）：平均绝对误差 {model} 对 {naive}。",
+    },
+    "forecast_loses": {
+        "en": "In a rolling-origin backtest the model did not beat the seasonal-naive forecast (the same month a "
+        "year earlier): mean absolute error {model} against {naive}. Read the forecast with care.",
+        "zh": "滚动起点回测中，模型未能优于季节性朴素预测（上年同月值）：平均绝对误差 {model} 对 {naive}。"
+        "请谨慎参考该预测。",
+    },
+    "forecast_no_backtest": {"en": "Too little history for a backtest.", "zh": "历史数据太短，无法回测。"},
+    "forecast_not_enough_history": {
+        "en": "Not enough history for a forecast: {months} months recorded, {needed} needed.",
+        "zh": "历史数据不足，无法预测：已有 {months} 个月，至少需要 {needed} 个月。",
+    },
+    "forecast_none": {"en": "No monthly imports of this group recorded for {market}: no forecast.",
+                      "zh": "{market}没有该产品组的月度进口记录：无预测。"},
+    "col_last_12m": {"en": "Last 12 months ({usd})", "zh": "最近 12 个月（{usd}）"},
+    "col_next_12m": {"en": "Next 12 months, forecast ({usd})", "zh": "未来 12 个月预测（{usd}）"},
+    "col_expected_growth": {"en": "Expected growth (%)", "zh": "预期增长（%）"},
+    "col_beats_naive": {"en": "Beats seasonal-naive", "zh": "优于季节性朴素预测"},
+    "col_forecast_start": {"en": "Forecast from", "zh": "预测起始月"},
+    "col_history_months": {"en": "History (months)", "zh": "历史（月）"},
+    "col_note": {"en": "Note", "zh": "备注"},
+    "demand_yes": {"en": "yes", "zh": "是"},
+    "demand_no": {"en": "no", "zh": "否"},
+    "demand_untested": {"en": "not backtested", "zh": "未回测"},
+    "note_not enough history": {"en": "not enough history", "zh": "历史不足"},
+    "table_group_nowcast": {"en": "Monthly nowcast of exports", "zh": "月度出口即时估计"},
+    "table_group_nowcast_help": {
+        "en": "The home exporter's monthly exports per group and market, estimated from the markets' imports "
+        "(CIF/FOB-adjusted, benchmarked to annual totals); WLD sums the markets covered.",
+        "zh": "本国出口国按产品组和市场的月度出口，根据各市场进口估算（经到岸价/离岸价调整并按年度总额校准）；"
+        "WLD 为所覆盖市场之和。",
+    },
+    "table_group_nowcast_backtest": {"en": "Nowcast backtest", "zh": "即时估计回测"},
+    "table_group_nowcast_backtest_help": {
+        "en": "Per group: the nowcast's error against the exporter's reported annual exports (MAPE).",
+        "zh": "按产品组：即时估计相对出口国申报年度出口的误差（平均绝对百分比误差）。",
+    },
+    "table_group_forecast": {"en": "Demand forecasts by month", "zh": "月度需求预测"},
+    "table_group_forecast_help": {
+        "en": "Next 12 months of each market's imports of each group, with 80% and 95% prediction intervals.",
+        "zh": "各市场各产品组未来 12 个月的进口预测，含 80% 和 95% 预测区间。",
+    },
+    "table_group_demand": {"en": "Demand outlook by market", "zh": "各市场需求展望"},
+    "table_group_demand_help": {
+        "en": "Per group and market: last 12 months, next 12 months forecast, expected growth, backtest result.",
+        "zh": "按产品组和市场：最近 12 个月、未来 12 个月预测、预期增长和回测结果。",
+    },
 }
 
 # One USD value unit per language: English shows millions, Chinese 亿 (100 million).

@@ -15,6 +15,7 @@ from tracker.ui.components import (
     sidebar_view,
     svg_chart,
 )
+from tracker.ui.demand_view import market_demand
 from tracker.ui.i18n import labelled, t
 from tracker.ui.state import current_language
 
@@ -81,6 +82,7 @@ if metrics_ready(view, "group_market"):
     if monthly.height:
         svg_chart(charts.svg_lines(monthly, "period", "market_share", "exporter", lang,
                                    t("market_monthly", lang, exporter=view.exporter_name), "%", kind="pct"))
+    market_demand(view, market)
 
 st.subheader(t("market_ecommerce", lang, market=market_name))
 ecommerce = data.ecommerce_rows(view.root, view.token)
