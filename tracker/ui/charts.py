@@ -1,4 +1,5 @@
-"""Charts for the pages: Plotly figures, and the tile map as inline SVG; hover values come with their units."""
+"""Charts for the pages: inline SVG (and the tile map as HTML tiles), Plotly only for the group's Trends section;
+hover values come with their units."""
 
 from __future__ import annotations
 
@@ -138,67 +139,6 @@ def lines(frame: pl.DataFrame, x: str, y: str, series: str, lang: str, title: st
     fig.update_yaxes(title=y_label)
     if x in frame.columns and frame.height and all(MONTH.fullmatch(str(v)) for v in frame[x].unique().to_list()):
         fig.update_xaxes(type="date", tickformat=MONTH_FORMAT[lang], hoverformat=MONTH_FORMAT[lang])
-    return _layout(fig, title)
-
-
-def bars(categories: list[str], values: list[float | None], lang: str, title: str, y_label: str,
-         horizontal: bool = False, colours: list[str] | None = None) -> go.Figure:
-    """A single bar series with hover values in ``y_label`` units."""
-    kwargs = {"y": categories, "x": values, "orientation": "h"} if horizontal else {"x": categories, "y": values}
-    fig = go.Figure(go.Bar(
-        **kwargs, marker_color=colours,
-        hovertemplate=("%{y}: %{x:,.2f} " if horizontal else "%{x}: %{y:,.2f} ") + y_label + "<extra></extra>",
-    ))
-    if horizontal:
-        fig.update_xaxes(title=y_label)
-        fig.update_yaxes(autorange="reversed")
-    else:
-        fig.update_yaxes(title=y_label)
-    return _layout(fig, title, height=max(HEIGHT, 24 * len(categories)) if horizontal else HEIGHT)
-
-
-def grouped_bars(frame: pl.DataFrame, category: str, series: str, value: str, lang: str, title: str,
-                 y_label: str, scale: float = 1.0) -> go.Figure:
-    """Bars of ``value`` per ``category``, one colour per ``series`` (e.g. shares by market and exporter)."""
-    fig = go.Figure()
-    for key in frame[series].unique(maintain_order=True).to_list():
-        part = frame.filter(pl.col(series) == key)
-        label = country_name(key, lang) if len(str(key)) == 3 else str(key)
-        fig.add_trace(go.Bar(
-            x=[country_name(c, lang) for c in part[category].to_list()], y=(part[value] * scale).to_list(),
-            name=label, hovertemplate=f"{label}<br>%{{x}}: %{{y:,.2f}} {y_label}<extra></extra>",
-        ))
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(title=y_label)
-    return _layout(fig, title)
-
-
-def scatter_positioning(frame: pl.DataFrame, x: str, y: str, label: str, lang: str, title: str,
-                        x_label: str, y_label: str, highlight: str | None = None) -> go.Figure:
-    """Exporters placed by two measures (e.g. unit value against market share)."""
-    codes = frame[label].to_list()
-    fig = go.Figure(go.Scatter(
-        x=frame[x].to_list(), y=frame[y].to_list(), mode="markers+text", text=codes, textposition="top center",
-        marker={"size": 14, "color": ["#d62728" if c == highlight else "#1f77b4" for c in codes]},
-        hovertext=[country_name(c, lang) for c in codes],
-        hovertemplate=f"%{{hovertext}}<br>{x_label}: %{{x:,.2f}}<br>{y_label}: %{{y:,.2f}}<extra></extra>",
-    ))
-    fig.update_xaxes(title=x_label)
-    fig.update_yaxes(title=y_label)
-    return _layout(fig, title)
-
-
-def waterfall(labels: list[str], values: list[float], lang: str, title: str) -> go.Figure:
-    """A CMS decomposition: effects that add up to the total change (in the language's USD unit)."""
-    divisor = usd_divisor(lang)
-    unit = t("usd_unit", lang)
-    scaled = [v / divisor for v in values]
-    fig = go.Figure(go.Waterfall(
-        x=[*labels[:-1], labels[-1]], y=[*scaled[:-1], scaled[-1]],
-        measure=["relative"] * (len(labels) - 1) + ["total"],
-        hovertemplate=f"%{{x}}: %{{y:,.2f}} {unit}<extra></extra>",
-    ))
-    fig.update_yaxes(title=unit)
     return _layout(fig, title)
 
 
