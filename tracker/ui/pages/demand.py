@@ -12,6 +12,7 @@ from tracker.ui.components import (
     metrics_ready,
     number_columns,
     sidebar_view,
+    svg_chart,
 )
 from tracker.ui.demand_view import DEMAND_TABLE_NAMES, backtest_text, download
 from tracker.ui.i18n import labelled, t
@@ -36,12 +37,9 @@ if metrics_ready(view, *DEMAND_TABLE_NAMES):
         ranked = rows.sort("expected_growth", descending=True, nulls_last=True)
         top = ranked.filter(pl.col("expected_growth").is_not_null()).head(TOP_MARKETS)
         if top.height:
-            st.plotly_chart(
-                charts.bars([country_name(m, lang) for m in top["market"].to_list()],
-                            [100 * g for g in top["expected_growth"].to_list()], lang,
-                            t("demand_chart", lang, n=top.height), "%", horizontal=True),
-                key="demand_growth", config=charts.PLOT_CONFIG,
-            )
+            svg_chart(charts.svg_hbars([country_name(m, lang) for m in top["market"].to_list()],
+                                       [100 * g for g in top["expected_growth"].to_list()],
+                                       t("demand_chart", lang, n=top.height), "%"))
         verdict = (
             pl.when(pl.col("beats_seasonal_naive").is_null()).then(pl.lit(t("demand_untested", lang)))
             .when(pl.col("beats_seasonal_naive")).then(pl.lit(t("demand_yes", lang)))
