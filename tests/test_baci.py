@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -431,3 +432,26 @@ def test_baci_rca_world_total_counts_exporters_outside_every_group(store: Store,
     assert rca[("apparel", "CHN")] != pytest.approx((30 / 180) / (50 / 280))
     shares = {(row["group"], row["exporter"]): row["world_share"] for row in exporter.iter_rows(named=True)}
     assert shares[("apparel", "CHN")] == pytest.approx(30 / 50)  # the group's world: every exporter of it
+
+
+def test_baci_text_columns_are_stored_as_dictionaries_and_read_as_strings(store: Store, tmp_path: Path) -> None:
+    """The import writes its text columns as categoricals (cheap at BACI's size); every reader sees String:
+    the store's scan (next to another source's plain strings), a partition merge, `store check`, and DuckDB."""
+    from tests.conftest import trade_rows
+    from tracker.store import as_canonical_text
+    from tracker.store_check import check_table
+
+    store.upsert("trade", trade_rows([{"reporter": "USA", "partner": "CHN", "value_usd": 42.0, "period": "2022"}]))
+    import_baci(store, write_zip(tmp_path, release_files({2022: ROWS_2022})), progress=False)
+    part = next(path for path in store.files("trade") if "source=baci" in str(path) and "part-0" in path.name)
+    assert pl.read_parquet_schema(part)["reporter"] == pl.Categorical  # stored as a dictionary
+    frame = store.scan("trade").collect()
+    assert frame.schema == schemas.TRADE.polars_schema
+    # By hand: 4 code rows (CHN twice, TWN, FRA), 7 TOTAL rows (exports CHN TWN USA FRA, imports USA FRA CHN),
+    # and the Comtrade row of USA.
+    assert Counter(frame.get_column("reporter").to_list()) == {"CHN": 4, "FRA": 3, "TWN": 2, "USA": 3}
+    assert as_canonical_text(pl.read_parquet(part)).schema["hs_code"] == pl.String
+    report = check_table(store, "trade")
+    assert (report.structural, report.content) == ([], [])
+    kind = duckdb.sql(f"select typeof(reporter) from read_parquet('{part}') limit 1").fetchall()[0][0]
+    assert kind == "VARCHAR"
