@@ -68,14 +68,15 @@ def _year_flows(rows: int, n_countries: int, rng: np.random.Generator) -> np.nda
     return np.sort(rng.choice(keys, rows, replace=False))
 
 
-def generate(rows_per_year: int, years: int, folder: Path, seed: int = 7) -> Path:
-    """Write the release zip (reused when complete) and its extracted CSVs; return the zip's path."""
-    zip_path = folder / f"BACI_{HS}_{VERSION}.zip"
+def generate(rows_per_year: int, years: int, folder: Path, seed: int = 7, with_zip: bool = False) -> Path:
+    """Write the release's extracted CSVs and, with ``with_zip``, its zip; return the folder of the CSVs.
+
+    Each yearly file is written under a temporary name and renamed when complete, and drawn from its own seed
+    (seed, year): a run that was stopped resumes with the years it lacks, and the zip is only built when asked
+    for (``_COMPLETE`` marks a complete zip).
+    """
     extracted = folder / "extracted"
-    if (folder / "_COMPLETE").exists():
-        return zip_path
-    shutil.rmtree(folder, ignore_errors=True)
-    extracted.mkdir(parents=True)
+    extracted.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     countries = _countries()
     codes = countries.get_column("country_code").cast(pl.Int32).to_numpy()
@@ -86,27 +87,40 @@ def generate(rows_per_year: int, years: int, folder: Path, seed: int = 7) -> Pat
     pl.DataFrame({"code": hs6, "description": [f"Product {code}" for code in hs6]}).write_csv(
         extracted / f"product_codes_{HS}_{VERSION}.csv")
     for year in range(FIRST_YEAR, FIRST_YEAR + years):
-        keys = _year_flows(rows_per_year, codes.size, rng)
         path = extracted / f"BACI_{HS}_Y{year}_{VERSION}.csv"
-        with open(path, "wb") as handle:
+        if path.exists():
+            continue
+        year_rng = np.random.default_rng([seed, year])
+        keys = _year_flows(rows_per_year, codes.size, year_rng)
+        partial = path.with_suffix(".partial")
+        with open(partial, "wb") as handle:
             for start in range(0, keys.size, CHUNK_ROWS):
                 part = keys[start:start + CHUNK_ROWS]
-                value = np.round(rng.lognormal(3.0, 2.5, part.size), 3) + 0.001
-                weight = np.round(value / rng.lognormal(1.0, 1.0, part.size), 3)
+                value = np.round(year_rng.lognormal(3.0, 2.5, part.size), 3) + 0.001
+                weight = np.round(value / year_rng.lognormal(1.0, 1.0, part.size), 3)
                 pl.DataFrame({
                     "t": np.full(part.size, year, dtype=np.int32),
                     "i": codes[part // (N_PRODUCTS * codes.size)],
                     "j": codes[(part // N_PRODUCTS) % codes.size],
                     "k": hs6[part % N_PRODUCTS],
                     "v": value,
-                    "q": np.where(rng.random(part.size) < 0.02, np.nan, weight),
+                    "q": np.where(year_rng.random(part.size) < 0.02, np.nan, weight),
                 }).with_columns(pl.col("q").fill_nan(None)).write_csv(
                     handle, include_header=start == 0, float_precision=3)
-    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for member in sorted(extracted.iterdir()):
-            archive.write(member, member.name)
-    (folder / "_COMPLETE").touch()
-    return zip_path
+        os.replace(partial, path)
+    if with_zip and not (folder / "_COMPLETE").exists():
+        zip_path = zipped(folder)
+        partial = zip_path.with_suffix(".partial")
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            for member in sorted(extracted.glob("*.csv")):
+                archive.write(member, member.name)
+        os.replace(partial, zip_path)
+        (folder / "_COMPLETE").touch()
+    return extracted
+
+
+def zipped(folder: Path) -> Path:
+    return folder / f"BACI_{HS}_{VERSION}.zip"
 
 
 BARE_READ = """
@@ -211,14 +225,15 @@ def main(argv: list[str] | None = None) -> int:
 
     folder = args.data / f"baci_{args.rows}x{args.years}"
     started = time.perf_counter()
-    zip_path = generate(args.rows, args.years, folder)
-    print(f"release: {zip_path} ({zip_path.stat().st_size / 2**20:,.0f} MiB zipped; ready in "
+    extracted = generate(args.rows, args.years, folder, with_zip=args.from_zip)
+    csvs = sorted(str(path) for path in extracted.glob("BACI_*_Y*.csv"))
+    size = sum(Path(path).stat().st_size for path in csvs)
+    print(f"release: {extracted} ({len(csvs)} yearly CSVs, {size / 2**20:,.0f} MiB; ready in "
           f"{time.perf_counter() - started:.0f} s)", flush=True)
-    csvs = sorted(str(path) for path in (folder / "extracted").glob("BACI_*_Y*.csv"))
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": str(root), "TRACKER_CONFIG_DIR": str(root / "config")}
     store = args.data / "store"
-    sources = {IMPORT: folder / "extracted", **({"`import baci` from the zip": zip_path} if args.from_zip else {})}
+    sources = {IMPORT: extracted, **({"`import baci` from the zip": zipped(folder)} if args.from_zip else {})}
     runs: dict[str, list[dict[str, float]]] = {}
     try:
         for attempt in range(args.repeat):
