@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"… {label}: {runs[label][-1]['seconds']:.1f} s", flush=True)
                 last = attempt == args.repeat - 1 and label == IMPORT
                 if last and not args.no_metrics:  # the store of the folder import, as a user would run it next
-                    command = [sys.executable, "-m", "tracker", "metrics", "--force", "--quiet"]
+                    command = [sys.executable, "-m", "tracker", "metrics", "--force"]
                     runs[METRICS] = [measure(command, {**env, "TRACKER_DATA_DIR": str(store)}, cwd=root,
                                              rss_cap_mib=args.rss_cap_gib * 1024,
                                              timeout_seconds=args.metrics_timeout_min * 60)]
@@ -264,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.clean:
             shutil.rmtree(folder, ignore_errors=True)
     table = _table(results, args.rows, args.years)
+    if METRICS in runs:  # the rows each metric table got: a run that computed nothing would show here
+        table += "\n\n`metrics` wrote: " + "; ".join(
+            line.strip() for line in runs[METRICS][-1]["output"].splitlines() if line.strip())
     print("\n" + table)
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     command = " ".join(["python -m bench.baci_import", *(argv if argv is not None else sys.argv[1:])])
