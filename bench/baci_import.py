@@ -1,12 +1,17 @@
-"""`python -m bench.baci_import`: time `python -m tracker import baci` against a bare Polars read of the same CSVs.
+"""`python -m bench.baci_import`: `import baci` and then the full `metrics`, against a bare Polars read of the CSVs.
 
 Steps: (1) generate (or reuse) a seeded BACI release in CEPII's real layout — ``BACI_HS17_V202601.zip`` with
 ``BACI_HS17_Y{year}_V202601.csv`` (t,i,j,k,v,q; one row per exporter, importer and HS6 code, codes with
 leading zeros, about 2 % of q empty), ``country_codes_V202601.csv`` (with 490 "Other Asia, nes" and a
 placeholder) and ``product_codes_HS17_V202601.csv``; (2) in separate processes, each measured for wall time,
-CPU time and peak RSS: a bare ``pl.read_csv`` of every yearly CSV (already extracted), the full import command from
-the zip, and the full import command from the extracted folder, each into a fresh store; (3) print a table
-with the ratios to the bare read. Target: the import at most 2× the bare read.
+CPU time and peak RSS: a bare ``pl.read_csv`` of every yearly CSV (already extracted), the full
+``python -m tracker import baci`` command from the extracted folder (and, with ``--from-zip``, from the zip) into
+a fresh store, then the full ``python -m tracker metrics`` command on that store (the shipped ``config/``);
+(3) print a table with the ratios to the bare read and append it to the results file.
+
+Targets (issue #12): the import at most 2× the bare read; import plus metrics at 8 years × 10M rows under
+10 minutes with a peak RSS under 8 GiB. ``--repeat N`` keeps the best of N runs of the bare read and the
+imports (a shared machine's load moves single runs); ``--clean`` deletes the generated release afterwards.
 """
 
 from __future__ import annotations
@@ -63,14 +68,15 @@ def _year_flows(rows: int, n_countries: int, rng: np.random.Generator) -> np.nda
     return np.sort(rng.choice(keys, rows, replace=False))
 
 
-def generate(rows_per_year: int, years: int, folder: Path, seed: int = 7) -> Path:
-    """Write the release zip (reused when complete) and its extracted CSVs; return the zip's path."""
-    zip_path = folder / f"BACI_{HS}_{VERSION}.zip"
+def generate(rows_per_year: int, years: int, folder: Path, seed: int = 7, with_zip: bool = False) -> Path:
+    """Write the release's extracted CSVs and, with ``with_zip``, its zip; return the folder of the CSVs.
+
+    Each yearly file is written under a temporary name and renamed when complete, and drawn from its own seed
+    (seed, year): a run that was stopped resumes with the years it lacks, and the zip is only built when asked
+    for (``_COMPLETE`` marks a complete zip).
+    """
     extracted = folder / "extracted"
-    if (folder / "_COMPLETE").exists():
-        return zip_path
-    shutil.rmtree(folder, ignore_errors=True)
-    extracted.mkdir(parents=True)
+    extracted.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     countries = _countries()
     codes = countries.get_column("country_code").cast(pl.Int32).to_numpy()
@@ -81,27 +87,40 @@ def generate(rows_per_year: int, years: int, folder: Path, seed: int = 7) -> Pat
     pl.DataFrame({"code": hs6, "description": [f"Product {code}" for code in hs6]}).write_csv(
         extracted / f"product_codes_{HS}_{VERSION}.csv")
     for year in range(FIRST_YEAR, FIRST_YEAR + years):
-        keys = _year_flows(rows_per_year, codes.size, rng)
         path = extracted / f"BACI_{HS}_Y{year}_{VERSION}.csv"
-        with open(path, "wb") as handle:
+        if path.exists():
+            continue
+        year_rng = np.random.default_rng([seed, year])
+        keys = _year_flows(rows_per_year, codes.size, year_rng)
+        partial = path.with_suffix(".partial")
+        with open(partial, "wb") as handle:
             for start in range(0, keys.size, CHUNK_ROWS):
                 part = keys[start:start + CHUNK_ROWS]
-                value = np.round(rng.lognormal(3.0, 2.5, part.size), 3) + 0.001
-                weight = np.round(value / rng.lognormal(1.0, 1.0, part.size), 3)
+                value = np.round(year_rng.lognormal(3.0, 2.5, part.size), 3) + 0.001
+                weight = np.round(value / year_rng.lognormal(1.0, 1.0, part.size), 3)
                 pl.DataFrame({
                     "t": np.full(part.size, year, dtype=np.int32),
                     "i": codes[part // (N_PRODUCTS * codes.size)],
                     "j": codes[(part // N_PRODUCTS) % codes.size],
                     "k": hs6[part % N_PRODUCTS],
                     "v": value,
-                    "q": np.where(rng.random(part.size) < 0.02, np.nan, weight),
+                    "q": np.where(year_rng.random(part.size) < 0.02, np.nan, weight),
                 }).with_columns(pl.col("q").fill_nan(None)).write_csv(
                     handle, include_header=start == 0, float_precision=3)
-    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for member in sorted(extracted.iterdir()):
-            archive.write(member, member.name)
-    (folder / "_COMPLETE").touch()
-    return zip_path
+        os.replace(partial, path)
+    if with_zip and not (folder / "_COMPLETE").exists():
+        zip_path = zipped(folder)
+        partial = zip_path.with_suffix(".partial")
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            for member in sorted(extracted.glob("*.csv")):
+                archive.write(member, member.name)
+        os.replace(partial, zip_path)
+        (folder / "_COMPLETE").touch()
+    return extracted
+
+
+def zipped(folder: Path) -> Path:
+    return folder / f"BACI_{HS}_{VERSION}.zip"
 
 
 BARE_READ = """
@@ -125,27 +144,64 @@ def _high_water_mib(pid: int) -> float | None:
     return None
 
 
-def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+            rss_cap_mib: float = float("inf"), timeout_seconds: float = float("inf")) -> dict[str, float]:
     """Wall time, CPU time and peak RSS (MiB) of one child process.
 
     Peak RSS is the child's own VmHWM, polled until it exits: ``ru_maxrss`` of a child forked from this
     process would include this process's own size at the fork (Linux keeps the high-water mark across exec).
+    A child above ``rss_cap_mib`` or ``timeout_seconds`` is killed (a shared machine must not run out of
+    memory) and its row says so (``stopped``); the output goes to files, so a chatty child never blocks.
     """
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    peak = 0.0
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        peak = max(peak, _high_water_mib(process.pid) or 0.0)
-        time.sleep(0.05)
-    seconds = time.perf_counter() - started
-    out, err = process.stdout.read().decode(), process.stderr.read().decode()
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out_file, stderr=err_file)
+        peak, stopped = 0.0, ""
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            peak = max(peak, _high_water_mib(process.pid) or 0.0)
+            elapsed = time.perf_counter() - started
+            if not stopped and (peak > rss_cap_mib or elapsed > timeout_seconds):
+                stopped = (f"stopped: peak RSS above {rss_cap_mib:,.0f} MiB" if peak > rss_cap_mib
+                           else f"stopped after {elapsed:,.0f} s")
+                process.kill()
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read().decode(errors="replace"), err_file.read().decode(errors="replace")
     process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{out}\n{err}")
-    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mib": peak, "output": out}
+    if process.returncode != 0 and not stopped:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{out}\n{err[-4000:]}")
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mib": peak,
+            "output": out, "stopped": stopped}
+
+
+def _best(runs: list[dict[str, float]]) -> dict[str, float]:
+    return min(runs, key=lambda run: run["seconds"])
+
+
+def _table(results: dict[str, dict[str, float]], rows: int, years: int) -> str:
+    base = results[BARE]
+    lines = [f"BACI-shaped release: {years} year(s) × {rows:,} rows = {rows * years:,} rows "
+             f"(CPU cores: {os.cpu_count()}, load average at the end: {os.getloadavg()[0]:.1f})", "",
+             "| step | wall time (s) | CPU time (s) | peak RSS (MiB) | wall vs bare read | CPU vs bare read "
+             "| memory vs bare read |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for label, run in results.items():
+        at_least = "≥ " if run.get("stopped") else ""
+        note = f" ({run['stopped']})" if run.get("stopped") else ""
+        lines.append(f"| {label}{note} | {at_least}{run['seconds']:.1f} | {at_least}{run['cpu_seconds']:.1f} | "
+                     f"{at_least}{run['peak_rss_mib']:,.0f} | {at_least}{run['seconds'] / base['seconds']:.2f}× | "
+                     f"{at_least}{run['cpu_seconds'] / base['cpu_seconds']:.2f}× | "
+                     f"{at_least}{run['peak_rss_mib'] / base['peak_rss_mib']:.2f}× |")
+    return "\n".join(lines)
+
+
+BARE = "bare Polars read of the CSVs"
+IMPORT = "`import baci` from the folder"
+METRICS = "`metrics` after the import"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,35 +211,68 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=1, help="years in the release (default 1; 8 = HS17 2017–2024)")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "tracker-bench-baci",
                         help="folder for the generated release (reused between runs) and the stores")
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs of the bare read and the imports")
+    parser.add_argument("--from-zip", action="store_true", help="also time the import straight from the zip")
+    parser.add_argument("--no-metrics", action="store_true", help="time the import only, not `metrics` after it")
+    parser.add_argument("--results", type=Path, default=Path(__file__).resolve().parent / "BACI_RESULTS.md",
+                        help="markdown file the results table is appended to (default bench/BACI_RESULTS.md)")
+    parser.add_argument("--clean", action="store_true", help="delete the generated release and stores at the end")
+    parser.add_argument("--rss-cap-gib", type=float, default=12.0,
+                        help="stop `metrics` above this peak RSS (default 12 GiB; the target is 8)")
+    parser.add_argument("--metrics-timeout-min", type=float, default=30.0,
+                        help="stop `metrics` after this many minutes (default 30; the target is 10 with the import)")
     args = parser.parse_args(argv)
 
     folder = args.data / f"baci_{args.rows}x{args.years}"
     started = time.perf_counter()
-    zip_path = generate(args.rows, args.years, folder)
-    print(f"release: {zip_path} ({zip_path.stat().st_size / 2**20:,.0f} MiB zipped; ready in "
+    extracted = generate(args.rows, args.years, folder, with_zip=args.from_zip)
+    csvs = sorted(str(path) for path in extracted.glob("BACI_*_Y*.csv"))
+    size = sum(Path(path).stat().st_size for path in csvs)
+    print(f"release: {extracted} ({len(csvs)} yearly CSVs, {size / 2**20:,.0f} MiB; ready in "
           f"{time.perf_counter() - started:.0f} s)", flush=True)
-    csvs = sorted(str(path) for path in (folder / "extracted").glob("BACI_*_Y*.csv"))
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    results = {"bare Polars read of the CSVs": measure([sys.executable, "-c", BARE_READ, *csvs], env)}
-    print(f"… bare read: {results['bare Polars read of the CSVs']['seconds']:.1f} s", flush=True)
-    for label, source in (("import baci from the zip", zip_path), ("import baci from the folder",
-                                                                  folder / "extracted")):
-        store = args.data / "store"
+    env = {**os.environ, "PYTHONPATH": str(root), "TRACKER_CONFIG_DIR": str(root / "config")}
+    store = args.data / "store"
+    sources = {IMPORT: extracted, **({"`import baci` from the zip": zipped(folder)} if args.from_zip else {})}
+    runs: dict[str, list[dict[str, float]]] = {}
+    try:
+        for attempt in range(args.repeat):
+            runs.setdefault(BARE, []).append(measure([sys.executable, "-c", BARE_READ, *csvs], env))
+            print(f"… bare read: {runs[BARE][-1]['seconds']:.1f} s", flush=True)
+            for label, source in sources.items():
+                shutil.rmtree(store, ignore_errors=True)
+                command = [sys.executable, "-m", "tracker", "import", "baci", str(source), "--no-progress"]
+                runs.setdefault(label, []).append(measure(command, {**env, "TRACKER_DATA_DIR": str(store)}))
+                print(f"… {label}: {runs[label][-1]['seconds']:.1f} s", flush=True)
+                last = attempt == args.repeat - 1 and label == IMPORT
+                if last and not args.no_metrics:  # the store of the folder import, as a user would run it next
+                    command = [sys.executable, "-m", "tracker", "metrics", "--force"]
+                    runs[METRICS] = [measure(command, {**env, "TRACKER_DATA_DIR": str(store)}, cwd=root,
+                                             rss_cap_mib=args.rss_cap_gib * 1024,
+                                             timeout_seconds=args.metrics_timeout_min * 60)]
+                    print(f"… {METRICS}: {runs[METRICS][-1]['seconds']:.1f} s", flush=True)
+        results = {label: _best(label_runs) for label, label_runs in runs.items()}
+        if METRICS in results:
+            results["import + metrics"] = {
+                "seconds": results[IMPORT]["seconds"] + results[METRICS]["seconds"],
+                "cpu_seconds": results[IMPORT]["cpu_seconds"] + results[METRICS]["cpu_seconds"],
+                "peak_rss_mib": max(results[IMPORT]["peak_rss_mib"], results[METRICS]["peak_rss_mib"]),
+                "stopped": results[METRICS]["stopped"],
+            }
+    finally:
         shutil.rmtree(store, ignore_errors=True)
-        command = [sys.executable, "-m", "tracker", "import", "baci", str(source), "--no-progress"]
-        results[label] = measure(command, {**env, "TRACKER_DATA_DIR": str(store)})
-        print(f"… {label}: {results[label]['seconds']:.1f} s", flush=True)
-        shutil.rmtree(store, ignore_errors=True)
-    base = results["bare Polars read of the CSVs"]
-    print(f"\nBACI-shaped release: {args.years} year(s) × {args.rows:,} rows (CPU cores: {os.cpu_count()})")
-    print("| step | wall time (s) | CPU time (s) | peak RSS (MiB) | wall vs bare read | CPU vs bare read "
-          "| memory vs bare read |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for label, run in results.items():
-        print(f"| {label} | {run['seconds']:.1f} | {run['cpu_seconds']:.1f} | {run['peak_rss_mib']:,.0f} | "
-              f"{run['seconds'] / base['seconds']:.2f}× | {run['cpu_seconds'] / base['cpu_seconds']:.2f}× | "
-              f"{run['peak_rss_mib'] / base['peak_rss_mib']:.2f}× |")
+        if args.clean:
+            shutil.rmtree(folder, ignore_errors=True)
+    table = _table(results, args.rows, args.years)
+    if METRICS in runs:  # the rows each metric table got: a run that computed nothing would show here
+        table += "\n\n`metrics` wrote: " + "; ".join(
+            line.strip() for line in runs[METRICS][-1]["output"].splitlines() if line.strip())
+    print("\n" + table)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    command = " ".join(["python -m bench.baci_import", *(argv if argv is not None else sys.argv[1:])])
+    with open(args.results, "a", encoding="utf-8") as handle:
+        handle.write(f"\n## {stamp}: `{command}`\n\n{table}\n")
+    print(f"\nappended to {args.results}")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -399,3 +400,58 @@ def test_baci_code_without_its_leading_zero_next_to_the_padded_one_is_a_repeat(s
     with pytest.raises(BaciDataError, match="more than once"):
         import_baci(store, write_zip(tmp_path, release_files({2022: rows})), progress=False)
     _assert_nothing_written(store)
+
+
+def test_baci_rca_world_total_counts_exporters_outside_every_group(store: Store, tmp_path: Path, config) -> None:
+    """X_w sums every BACI exporter's TOTAL, also an exporter that sells nothing of any product group (DEU here):
+    RCA no longer depends on which exporters happen to trade the group."""
+    from tracker.metrics import refresh_metric_tables
+
+    rows_2022 = [
+        (156, 842, "610910", "30", "1"),   # CHN -> USA apparel
+        (156, 842, "950300", "50", "2"),   # CHN -> USA toys
+        (156, 251, "010121", "100", "3"),  # CHN -> FRA horses: outside every product group
+        (251, 156, "610910", "20", "1"),   # FRA -> CHN apparel
+        (251, 842, "010121", "80", "4"),   # FRA -> USA horses
+        (276, 842, "010121", "300", "5"),  # DEU -> USA horses: DEU exports nothing of any group
+    ]
+    files = release_files({2022: rows_2022})
+    files["country_codes_V202601.csv"] += "276,Germany,DE,DEU\n"
+    import_baci(store, write_zip(tmp_path, files), progress=False)
+    refresh_metric_tables(store, config)
+
+    exporter = store.read("group_exporter").filter(pl.col("year") == 2022)
+    rca = {(row["group"], row["exporter"]): row["rca"] for row in exporter.iter_rows(named=True)}
+    assert ("apparel", "DEU") not in rca and ("toys", "DEU") not in rca
+    # By hand, thousands of USD: X_CHN = 180, X_FRA = 100, X_DEU = 300, so X_w = 580 (DEU included).
+    # Apparel: x_w = 30 + 20 = 50. Toys: x_w = 50.
+    assert rca[("apparel", "CHN")] == pytest.approx((30 / 180) / (50 / 580))
+    assert rca[("apparel", "FRA")] == pytest.approx((20 / 100) / (50 / 580))
+    assert rca[("toys", "CHN")] == pytest.approx((50 / 180) / (50 / 580))
+    # Without DEU in X_w, CHN's apparel RCA would be (30/180)/(50/280): a different number.
+    assert rca[("apparel", "CHN")] != pytest.approx((30 / 180) / (50 / 280))
+    shares = {(row["group"], row["exporter"]): row["world_share"] for row in exporter.iter_rows(named=True)}
+    assert shares[("apparel", "CHN")] == pytest.approx(30 / 50)  # the group's world: every exporter of it
+
+
+def test_baci_text_columns_are_stored_as_dictionaries_and_read_as_strings(store: Store, tmp_path: Path) -> None:
+    """The import writes its text columns as categoricals (cheap at BACI's size); every reader sees String:
+    the store's scan (next to another source's plain strings), a partition merge, `store check`, and DuckDB."""
+    from tests.conftest import trade_rows
+    from tracker.store import as_canonical_text
+    from tracker.store_check import check_table
+
+    store.upsert("trade", trade_rows([{"reporter": "USA", "partner": "CHN", "value_usd": 42.0, "period": "2022"}]))
+    import_baci(store, write_zip(tmp_path, release_files({2022: ROWS_2022})), progress=False)
+    part = next(path for path in store.files("trade") if "source=baci" in str(path) and "part-0" in path.name)
+    assert pl.read_parquet_schema(part)["reporter"] == pl.Categorical  # stored as a dictionary
+    frame = store.scan("trade").collect()
+    assert frame.schema == schemas.TRADE.polars_schema
+    # By hand: 4 code rows (CHN twice, TWN, FRA), 7 TOTAL rows (exports CHN TWN USA FRA, imports USA FRA CHN),
+    # and the Comtrade row of USA.
+    assert Counter(frame.get_column("reporter").to_list()) == {"CHN": 4, "FRA": 3, "TWN": 2, "USA": 3}
+    assert as_canonical_text(pl.read_parquet(part)).schema["hs_code"] == pl.String
+    report = check_table(store, "trade")
+    assert (report.structural, report.content) == ([], [])
+    kind = duckdb.sql(f"select typeof(reporter) from read_parquet('{part}') limit 1").fetchall()[0][0]
+    assert kind == "VARCHAR"

@@ -17,6 +17,10 @@ a data file that is not a whole Parquet file, raise ``StoreCorruptError`` naming
 would otherwise scan every version and double the rows, and the next writer would delete them).
 ``check`` verifies every table; ``repair`` points ``CURRENT`` at the newest complete version and deletes
 nothing. A write the operating system refuses (disk full) raises ``StoreWriteError``; the table is unchanged.
+
+Text columns may be stored dictionary-encoded as Polars categoricals (the BACI import writes its constant and
+code columns so: several times cheaper to write at tens of millions of rows). Other engines read them as plain
+strings; every read through the store turns them back into the canonical ``String``.
 """
 
 from __future__ import annotations
@@ -129,10 +133,15 @@ def _staging_folder(table_dir: Path, what: str) -> Iterator[Path]:
         raise
 
 
+def as_canonical_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its categorical columns as ``String`` (the dtype of every text column in the schemas)."""
+    return frame.with_columns(pl.col(pl.Categorical).cast(pl.String))
+
+
 def _read_kept(path: Path) -> pl.DataFrame:
     """A partition of the live version, read to merge into; an undecodable one is a StoreCorruptError naming it."""
     try:
-        return pl.read_parquet(path)
+        return as_canonical_text(pl.read_parquet(path))
     except pl.exceptions.PolarsError as exc:
         raise StoreCorruptError(f"the data file {path} cannot be read ({str(exc).splitlines()[0]}); {CHECK_HINT}") \
             from exc
@@ -199,6 +208,8 @@ class Store:
             version / "**" / "*.parquet",
             hive_partitioning=bool(schema.partition_by),
             hive_schema=hive_schema,
+            schema=schema.polars_schema,
+            cast_options=pl.ScanCastOptions(categorical_to_string="allow"),
         )
         return frame.select(schema.column_names)
 
@@ -427,7 +438,7 @@ def _changes_nothing(
         old_file = old_version / _partition_path(schema, values) / "part-0.parquet"
         if not old_file.exists():
             return False
-        old = pl.read_parquet(old_file).select(data_columns)
+        old = as_canonical_text(pl.read_parquet(old_file)).select(data_columns)
         merged = _merge(schema, old, part.select(data_columns), newest_wins, key_exclude=schema.partition_by)
         if merged.height != old.height or not merged.select(compared).sort(key).equals(old.select(compared).sort(key)):
             return False

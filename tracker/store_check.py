@@ -20,7 +20,7 @@ import polars as pl
 
 from tracker import schemas
 from tracker.errors import SchemaError, StoreCorruptError
-from tracker.store import BROKEN_PREFIX, Store, parquet_problem
+from tracker.store import BROKEN_PREFIX, Store, as_canonical_text, parquet_problem
 
 
 @dataclass
@@ -78,7 +78,7 @@ def _check_version(table: str, version: Path, report: TableCheck) -> None:
             report.structural.append(f"{path} {problem}")
             continue
         try:
-            frame = pl.read_parquet(path)
+            frame = as_canonical_text(pl.read_parquet(path))
         except pl.exceptions.PolarsError as exc:
             report.structural.append(f"{path} cannot be decoded ({str(exc).splitlines()[0]})")
             continue

@@ -11,6 +11,7 @@ import itertools
 
 import polars as pl
 
+from tracker.baci.importer import SOURCE as BACI_SOURCE
 from tracker.baci.precedence import baci_first
 from tracker.config import Config
 from tracker.freshness import inputs_fingerprint, save_fingerprint
@@ -45,6 +46,7 @@ from tracker.metrics.specialisation import (
     revealed_comparative_advantage,
     total_trade,
     trade_competitiveness_index,
+    world_total_exports,
 )
 from tracker.metrics.tariffs import tariff_tables
 from tracker.metrics.unit_values import relative_unit_value, unit_value
@@ -391,7 +393,8 @@ def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.La
     frame = join_with_provenance(frame, total_trade(totals), ["exporter", "period"], how="left").with_columns(
         provenance=pl.col("_value_provenance")
     ).drop("_value_provenance")
-    frame = lafay_index(trade_competitiveness_index(revealed_comparative_advantage(frame)))
+    frame = revealed_comparative_advantage(frame, world_total_exports(totals, BACI_SOURCE))
+    frame = lafay_index(trade_competitiveness_index(frame))
     frame = compound_annual_growth(growth_yoy(frame, ["group", "exporter"]), ["group", "exporter"], 5)
     hhi = market_concentration(market, ["group", "exporter", "year"])
     return frame.join(hhi, on=["group", "exporter", "year"], how="left")
