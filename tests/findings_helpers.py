@@ -63,7 +63,7 @@ GROUP_COMPETITION = [_competition("USA", 4.0, 3.0), _competition("DEU", 5.0, 6.0
 def _opportunity(market: str, imports: float, growth: float, share: float) -> dict:
     return {"group": "toys", "market": market, "year": 2024, "exporter": "CHN", "market_imports_usd": imports,
             "market_growth": growth, "exporter_share": share, "headroom": 1 - share, "growth_factor": 1.0,
-            "price_factor": 1.0, "ecommerce_factor": 1.0, "reasons": ""}
+            "price_factor": 1.0, "ecommerce_factor": 1.0, "tariff_factor": 1.0, "reasons": ""}
 
 
 GROUP_OPPORTUNITY = [_opportunity("USA", 5e9, 0.02, 0.30), _opportunity("DEU", 2e9, -0.01, 0.10),
