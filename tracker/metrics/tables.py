@@ -38,7 +38,7 @@ from tracker.metrics.shares import (
     supplier_flows,
     world_market_share,
 )
-from tracker.metrics.similarity import mirrored, similarity_once, trade_complementarity
+from tracker.metrics.similarity import similarity_once, trade_complementarity
 from tracker.metrics.specialisation import (
     lafay_index,
     revealed_comparative_advantage,
@@ -141,7 +141,8 @@ GROUP_EXPORTER = register(TableSchema(
 
 GROUP_COMPETITION = register(TableSchema(
     name="group_competition",
-    meaning="Home exporter against each competitor, per group, market and year: similarity, shares, prices.",
+    meaning="Home exporter against each competitor, per group, market and year: similarity, shares, prices. "
+            "Symmetric, so stored once per pair (exporter < competitor); Store.scan returns both orders.",
     columns=(
         GROUP, MARKET, YEAR,
         Column("exporter", STR, "ISO3 of the exporter (the home exporter or one of scope.competitors)."),
@@ -154,6 +155,7 @@ GROUP_COMPETITION = register(TableSchema(
         *_provenance_columns(),
     ),
     key=("group", "market", "year", "exporter", "competitor"),
+    mirrored_sides=COMPETITION_SIDES,
 ))
 
 GROUP_CMS = register(TableSchema(
@@ -341,8 +343,9 @@ def _group_hs(code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
 
 def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home: str,
                        competitors: tuple[str, ...]) -> pl.LazyFrame:
-    """Every tracked exporter against every other one. ESI, the sides' shares and prices, and the merged
-    provenance are all symmetric, so each unordered pair is computed once and its reverse row mirrored."""
+    """Every tracked exporter against every other one, as stored: one row per unordered pair (exporter <
+    competitor). ESI, the sides' shares and prices, and the merged provenance are all symmetric, so the reverse
+    row is the same row with its sides swapped: ``schemas.mirror_rows`` adds it when the table is read."""
     tracked = (home, *(c for c in competitors if c != home))
     esi = similarity_once(code_suppliers, tracked, tracked).with_columns(
         year=pl.col("period").cast(pl.Int32)
@@ -353,8 +356,8 @@ def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home:
     other = side.rename({"exporter": "competitor", "market_share": "competitor_share",
                          "unit_value_usd_per_kg": "competitor_unit_value_usd_per_kg"})
     frame = esi.join(own, on=["group", "market", "year", "exporter"], how="left")
-    frame = join_with_provenance(frame, other, ["group", "market", "year", "competitor"], how="left")
-    return mirrored(frame, COMPETITION_SIDES)
+    return join_with_provenance(frame.drop("both_ways"), other, ["group", "market", "year", "competitor"],
+                                how="left")
 
 
 def _group_cms(code: pl.LazyFrame, code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
