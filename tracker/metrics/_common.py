@@ -63,6 +63,7 @@ def group_and_fold(frame: pl.LazyFrame, key: list[str], aggs: list[pl.Expr]) -> 
     pass over two columns): with at most two distinct single sources in the whole frame no group can need the
     exact path, and its join of every row back onto its group is skipped.
     """
+    frame = frame.collect().lazy()  # read three times below: its upstream plan is computed once
     sources, provenances = _distinct(frame, "sources", "provenance")
     sid, pid = pl.col("_sid"), pl.col("_pid")
     folded = frame.with_columns(_numbered("sources", sources).alias("_sid"),
