@@ -307,8 +307,10 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config)
         "group_market": market, "group_exporter": exporter, "group_competition": competition, "group_cms": cms,
         "group_opportunity": opportunity, "group_market_monthly": monthly, "group_hs": _group_hs(code_suppliers),
     }
-    finished = pl.collect_all([_finish(frame, schema_for(name)) for name, frame in frames.items()])
-    return {name: _sorted_by_key(frame, schema_for(name)) for name, frame in zip(frames, finished, strict=True)}
+    # One table at a time: computing them side by side (collect_all) holds every plan's intermediates at once,
+    # the peak of the whole command, and their inputs above are materialised already.
+    return {name: _sorted_by_key(_finish(frame, schema_for(name)).collect(), schema_for(name))
+            for name, frame in frames.items()}
 
 
 def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
