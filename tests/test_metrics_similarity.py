@@ -154,3 +154,6 @@ def test_group_competition_stored_once_read_in_both_orders_by_hand(tmp_path) -> 
                        "exporter_unit_value_usd_per_kg", "competitor_unit_value_usd_per_kg").row(0) == (
         "VNM", "CHN", 65.0, 0.1, 0.25, None, 4.0)
     assert store.read("group_competition").height == 2
+    both_orders = pl.concat([store.read("group_competition"), store.read("group_competition")]).unique()
+    store.replace("group_competition", both_orders)
+    assert store.read("group_competition").height == 2, "a table stored in both orders (older files) read once"

@@ -87,13 +87,17 @@ class TableSchema:
 def mirror_rows(frame: pl.LazyFrame, schema: TableSchema) -> pl.LazyFrame:
     """A stored table with every row in both orders (``TableSchema.mirrored_sides``); others unchanged.
 
-    Half the rows to compute, validate and write; the reverse rows cost a projection at read time.
+    Half the rows to compute, validate and write; the reverse rows cost a projection at read time. Rows stored
+    in the other order (files written before the table was stored once per pair) are left out: their mirror
+    gives them back, so such a table is not read twice over before the metrics are recomputed.
     """
     if not schema.mirrored_sides:
         return frame
     swap = {**dict(schema.mirrored_sides), **{b: a for a, b in schema.mirrored_sides}}
+    first, second = schema.mirrored_sides[0]
     names = frame.collect_schema().names()
-    return pl.concat([frame, frame.select(pl.col(swap.get(name, name)).alias(name) for name in names)])
+    once = frame.filter(pl.col(first) < pl.col(second))
+    return pl.concat([once, once.select(pl.col(swap.get(name, name)).alias(name) for name in names)])
 
 
 def _country_check(*columns: str) -> Callable[[pl.DataFrame], str | None]:
