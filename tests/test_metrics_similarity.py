@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from tracker.metrics import export_similarity
 from tracker.metrics._common import PROVENANCE_COLUMNS, join_with_provenance
-from tracker.metrics.tables import _group_competition
+from tracker.metrics.tables import GROUP_COMPETITION, _group_competition
+from tracker.schemas import mirror_rows
 
 CELL = ["group", "market", "period"]
 COUNTRIES = ["CHN", "VNM", "IND", "MEX", "DEU", "USA"]
@@ -118,7 +119,9 @@ def test_group_competition_mirrored_equals_every_ordered_pair(flows: pl.DataFram
     market = _market_rows(flows, draw)
     home, competitors = "CHN", ("VNM", "IND", "MEX", "DEU", "CHN")
     key = ["group", "market", "year", "exporter", "competitor"]
-    ours = _sorted(_group_competition(flows.lazy(), market.lazy(), home, competitors), key)
+    stored = _group_competition(flows.lazy(), market.lazy(), home, competitors)
+    assert stored.filter(pl.col("exporter") >= pl.col("competitor")).collect().is_empty(), "one row per pair"
+    ours = _sorted(mirror_rows(stored, GROUP_COMPETITION), key)  # as Store.scan reads it
     reference = _sorted(pairwise_competition(flows.lazy(), market.lazy(), ["CHN", "VNM", "IND", "MEX", "DEU"]), key)
     _assert_same(ours, reference)
 
@@ -133,3 +136,24 @@ def test_export_similarity_reverse_pair_is_the_same_number_by_hand() -> None:
     # CHN 0.6/0.4/0, VNM 0.2/0/0.8, DEU 0/0/1: CHN–VNM share only 950300 → 20; VNM–DEU only 950590 → 80.
     assert esi == {("CHN", "VNM"): pytest.approx(20.0), ("VNM", "CHN"): pytest.approx(20.0),
                    ("CHN", "DEU"): 0.0, ("VNM", "DEU"): pytest.approx(80.0)}
+
+
+def test_group_competition_stored_once_read_in_both_orders_by_hand(tmp_path) -> None:
+    """The store keeps one row per pair; a reader filtering on either side finds it, sides swapped."""
+    from tracker.store import Store
+
+    store = Store(tmp_path)
+    row = {"group": "toys", "market": "USA", "year": 2023, "exporter": "CHN", "competitor": "VNM", "esi": 65.0,
+           "exporter_share": 0.25, "competitor_share": 0.1, "exporter_unit_value_usd_per_kg": 4.0,
+           "competitor_unit_value_usd_per_kg": None, "provenance": "reported", "sources": "comtrade",
+           "newest_fetch": datetime(2025, 1, 1, tzinfo=UTC), "sample": False}
+    store.replace("group_competition", pl.DataFrame([row], schema=GROUP_COMPETITION.polars_schema))
+    assert pl.read_parquet(store.files("group_competition")).height == 1
+    read = store.scan("group_competition").filter(pl.col("exporter") == "VNM").collect()
+    assert read.select("exporter", "competitor", "esi", "exporter_share", "competitor_share",
+                       "exporter_unit_value_usd_per_kg", "competitor_unit_value_usd_per_kg").row(0) == (
+        "VNM", "CHN", 65.0, 0.1, 0.25, None, 4.0)
+    assert store.read("group_competition").height == 2
+    both_orders = pl.concat([store.read("group_competition"), store.read("group_competition")]).unique()
+    store.replace("group_competition", both_orders)
+    assert store.read("group_competition").height == 2, "a table stored in both orders (older files) read once"

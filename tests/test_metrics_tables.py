@@ -14,7 +14,8 @@ from tests.conftest import trade_rows
 from tests.test_metrics_reference import build_trade
 from tracker.config import REPO_ROOT, Config
 from tracker.metrics import METRIC_TABLES, compute_tables
-from tracker.schemas import ECOMMERCE
+from tracker.metrics.tables import GROUP_COMPETITION
+from tracker.schemas import ECOMMERCE, mirror_rows
 from tracker.store import Store
 
 
@@ -113,7 +114,9 @@ def test_compute_tables_competition_covers_every_tracked_exporter_by_hand(config
         {"reporter": "USA", "partner": "WLD", "hs_code": "9503", "value_usd": 300.0},
     ]
     tables = compute_tables(trade_rows(rows).lazy(), pl.LazyFrame(schema=ECOMMERCE.polars_schema), config)
-    competition = tables["group_competition"].filter((pl.col("group") == "toys") & (pl.col("market") == "USA"))
+    stored = tables["group_competition"].filter((pl.col("group") == "toys") & (pl.col("market") == "USA"))
+    assert stored.select("exporter", "competitor").rows() == [("CHN", "VNM")], "each pair stored once"
+    competition = mirror_rows(stored.lazy(), GROUP_COMPETITION).collect()  # as Store.scan reads it
     esi = {(e, c): v for e, c, v in competition.select("exporter", "competitor", "esi").iter_rows()}
     expected = 100 * (min(0.75, 0.40) + min(0.25, 0.60))  # = 65
     assert esi[("CHN", "VNM")] == pytest.approx(expected)

@@ -62,6 +62,9 @@ class TableSchema:
     key: tuple[str, ...]
     partition_by: tuple[str, ...] = ()
     checks: tuple[Callable[[pl.DataFrame], str | None], ...] = field(default=())
+    # A symmetric table of pairs (row (a, b) says all that row (b, a) says, with these column pairs swapped)
+    # stores each unordered pair once, first side < second side; ``mirror_rows`` gives readers both orders.
+    mirrored_sides: tuple[tuple[str, str], ...] = ()
 
     @property
     def polars_schema(self) -> pl.Schema:
@@ -79,6 +82,22 @@ class TableSchema:
 
     def empty(self) -> pl.DataFrame:
         return pl.DataFrame(schema=self.polars_schema)
+
+
+def mirror_rows(frame: pl.LazyFrame, schema: TableSchema) -> pl.LazyFrame:
+    """A stored table with every row in both orders (``TableSchema.mirrored_sides``); others unchanged.
+
+    Half the rows to compute, validate and write; the reverse rows cost a projection at read time. Rows stored
+    in the other order (files written before the table was stored once per pair) are left out: their mirror
+    gives them back, so such a table is not read twice over before the metrics are recomputed.
+    """
+    if not schema.mirrored_sides:
+        return frame
+    swap = {**dict(schema.mirrored_sides), **{b: a for a, b in schema.mirrored_sides}}
+    first, second = schema.mirrored_sides[0]
+    names = frame.collect_schema().names()
+    once = frame.filter(pl.col(first) < pl.col(second))
+    return pl.concat([once, once.select(pl.col(swap.get(name, name)).alias(name) for name in names)])
 
 
 def _country_check(*columns: str) -> Callable[[pl.DataFrame], str | None]:

@@ -198,7 +198,8 @@ class Store:
         return version is not None and any(version.rglob("*.parquet"))
 
     def scan(self, table: str) -> pl.LazyFrame:
-        """The table as a LazyFrame; filters on partition columns (source, year) skip whole files."""
+        """The table as a LazyFrame; filters on partition columns (source, year) skip whole files. A table of
+        symmetric pairs (``mirrored_sides``) is stored one order per pair and read in both."""
         schema = schemas.schema_for(table)
         version = self.current_version(table)
         if version is None or not self.files(table):
@@ -211,7 +212,7 @@ class Store:
             schema=schema.polars_schema,
             cast_options=pl.ScanCastOptions(categorical_to_string="allow"),
         )
-        return frame.select(schema.column_names)
+        return schemas.mirror_rows(frame.select(schema.column_names), schema)
 
     def read(self, table: str) -> pl.DataFrame:
         """The whole table; a data file Polars cannot decode is a StoreCorruptError naming the table."""

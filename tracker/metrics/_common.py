@@ -37,15 +37,20 @@ def finite(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr.is_finite()).then(expr).otherwise(None)
 
 
-def _dictionary(frame: pl.LazyFrame, column: str, alias: str) -> pl.LazyFrame:
-    """The distinct non-null values of a string column in sorted order, numbered: ``alias`` (UInt32), ``column``.
+def _distinct(frame: pl.LazyFrame, *columns: str) -> list[list[str]]:
+    """The distinct non-null values of each string column, sorted (numbered by their position in the list)."""
+    values = frame.select(pl.col(column).drop_nulls().unique().sort().implode() for column in columns).collect()
+    return [values.item(0, index).to_list() for index in range(len(columns))]
 
-    Numbers follow the strings' order, so the min/max of the numbers are the numbers of the min/max string.
-    """
-    return (
-        frame.select(pl.col(column).unique()).drop_nulls().sort(column)
-        .with_row_index(alias).with_columns(pl.col(alias).cast(pl.UInt32))
-    )
+
+def _numbered(column: str, values: list[str]) -> pl.Expr:
+    """Each value's position in the sorted ``values``: min/max of the numbers are the min/max strings."""
+    return pl.col(column).replace_strict(values, range(len(values)), default=None, return_dtype=pl.UInt32)
+
+
+def _named(column: str, values: list[str]) -> pl.Expr:
+    """The inverse of :func:`_numbered` (null stays null)."""
+    return pl.col(column).replace_strict(range(len(values)), values, default=None, return_dtype=pl.String)
 
 
 def group_and_fold(frame: pl.LazyFrame, key: list[str], aggs: list[pl.Expr]) -> pl.LazyFrame:
@@ -54,43 +59,41 @@ def group_and_fold(frame: pl.LazyFrame, key: list[str], aggs: list[pl.Expr]) -> 
     Building a string list per group is the costly part, and nearly every group has one or two single
     sources: those are folded with min/max; only groups with more (or with comma lists) take the exact path.
     The min/max run on small integer codes of the distinct strings (string aggregations in a group-by cost far
-    more than the sums) and are translated back on the folded rows.
+    more than the sums) and are translated back on the folded rows. The distinct strings are read first (one
+    pass over two columns): with at most two distinct single sources in the whole frame no group can need the
+    exact path, and its join of every row back onto its group is skipped.
     """
-    frame = frame.cache()
-    source_ids = _dictionary(frame, "sources", "_sid").cache()
-    provenance_ids = _dictionary(frame, "provenance", "_pid").cache()
-    coded = frame.join(source_ids, on="sources", how="left").join(provenance_ids, on="provenance", how="left")
+    frame = frame.collect().lazy()  # read three times below: its upstream plan is computed once
+    sources, provenances = _distinct(frame, "sources", "provenance")
     sid, pid = pl.col("_sid"), pl.col("_pid")
-    folded = coded.group_by(key).agg(
+    folded = frame.with_columns(_numbered("sources", sources).alias("_sid"),
+                                _numbered("provenance", provenances).alias("_pid")).group_by(key).agg(
         *aggs,
         pid.min().alias("_pmin"), pid.max().alias("_pmax"),
         sid.min().alias("_smin"), sid.max().alias("_smax"), sid.n_unique().alias("_sn"),
         pl.col("newest_fetch").max().alias("newest_fetch"),
-    )
-    folded = (
-        folded.join(provenance_ids.rename({"_pid": "_pmin", "provenance": "_pmin_s"}), on="_pmin", how="left")
-        .join(source_ids.rename({"_sid": "_smin", "sources": "_smin_s"}), on="_smin", how="left")
-        .join(source_ids.rename({"_sid": "_smax", "sources": "_smax_s"}), on="_smax", how="left")
-        .drop("_smin", "_smax").rename({"_smin_s": "_smin", "_smax_s": "_smax"})
-    )
-    hard = (pl.col("_sn") > 2) | pl.col("_smin").str.contains(",") | pl.col("_smax").str.contains(",")
-    sources = pl.col("sources")
-    exact = (
-        frame.join(folded.filter(hard).select(key), on=key, how="semi")
-        .group_by(key)
-        .agg(sources.str.split(",").list.explode(keep_nulls=False, empty_as_null=False).unique().sort()
-             .str.join(",").alias("_exact"))
+    ).with_columns(
+        _prov=pl.when(pl.col("_pmin") == pl.col("_pmax")).then(_named("_pmin", provenances))
+        .otherwise(pl.lit("mixed")),
+        _smin=_named("_smin", sources), _smax=_named("_smax", sources),
     )
     simple = pl.when(pl.col("_sn") == 1).then(pl.col("_smin")).otherwise(
         pl.concat_str([pl.col("_smin"), pl.col("_smax")], separator=",")
     )
-    return (
-        folded.join(exact, on=key, how="left")
-        .with_columns(
-            provenance=pl.when(pl.col("_pmin") == pl.col("_pmax")).then(pl.col("_pmin_s")).otherwise(pl.lit("mixed")),
-            sources=pl.coalesce("_exact", simple),
+    if len(sources) > 2 or any("," in value for value in sources):
+        hard = (pl.col("_sn") > 2) | pl.col("_smin").str.contains(",") | pl.col("_smax").str.contains(",")
+        exact = (
+            frame.join(folded.filter(hard).select(key), on=key, how="semi")
+            .group_by(key)
+            .agg(pl.col("sources").str.split(",").list.explode(keep_nulls=False, empty_as_null=False).unique()
+                 .sort().str.join(",").alias("_exact"))
         )
-        .drop("_pmin", "_pmax", "_pmin_s", "_smin", "_smax", "_sn", "_exact")
+        folded, sources_column = folded.join(exact, on=key, how="left"), pl.coalesce("_exact", simple)
+    else:  # no group can hold more than two sources, nor a comma list
+        sources_column = simple
+    return (
+        folded.with_columns(provenance=pl.col("_prov"), sources=sources_column)
+        .drop("_prov", "_pmin", "_pmax", "_smin", "_smax", "_sn", "_exact", strict=False)
     )
 
 

@@ -88,12 +88,16 @@ def _prepared(trade: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _preferred_source(frame: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
-    """Keep, per key, the rows of the best-ranked source (rule 2).
+    """Keep, per key, the rows of the best-ranked source (rule 2). ``frame`` is read twice: pass a
+    materialised one.
 
     The per-key minimum (a window over every row) is only needed where sources overlap at all: a cheap
     group-by on a coarse part of the key (flow, reporter, period: few groups) finds the slices that hold more
     than one source rank; rows elsewhere pass untouched and only the overlapping slices pay for the window.
     """
+    ranks = frame.select(pl.col("_rank").n_unique().alias("n"), pl.col("_rank").null_count().alias("nulls")).collect()
+    if ranks.item(0, "n") <= 1 and not ranks.item(0, "nulls"):
+        return frame.drop("_rank")  # one source rank in the whole frame (a single source): nothing to choose
     coarse = [name for name in ("flow", "reporter", "period") if name in key]
     overlapping = (
         frame.group_by(coarse)
@@ -113,15 +117,14 @@ def group_code_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup
     """Code-level trade rows tagged with their group, one source per flow, without cross-level duplicates."""
     pairs = _prefix_pairs(groups)
     prefixes = pl.LazyFrame(pairs, schema={"group": pl.String, "prefix": pl.String}, orient="row")
-    # Rule 1 as a literal filter first: rows outside every group never reach the joins below.
-    # The member rows and the flows below feed several branches: ``cache()`` computes each once (the optimiser
-    # does not find these shared plans itself once their filters were pushed down differently).
-    members = _prepared(trade.filter(_any_prefix(code for _, code in pairs))).cache()
+    # Rule 1 as a literal filter first: rows outside every group never reach the joins below. The member rows
+    # feed several branches, so they are materialised once; the code lists derived from them are small.
+    members = _prepared(trade.filter(_any_prefix(code for _, code in pairs))).collect().lazy()
     membership = (
         members.select("hs_code").unique().join(prefixes, how="cross")
         .filter(pl.col("hs_code").str.starts_with(pl.col("prefix")))
         .select("group", "hs_code").unique()
-    )
+    ).collect()
     # Which member codes have another stored member code of the same group as a proper prefix (anywhere in the
     # data)? Only their rows can be double counts, and only rows of those ancestor codes can hide them; on the
     # small code list this is cheap.
@@ -129,14 +132,17 @@ def group_code_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup
         membership.join(membership.select("group", pl.col("hs_code").alias("_other")), on="group")
         .filter((pl.col("_other") != pl.col("hs_code")) & pl.col("hs_code").str.starts_with(pl.col("_other")))
     )
+    # Rule 2 per (flow, reporter, partner, period, code): every group a code belongs to sees the same rows, so
+    # the preferred source is chosen once, before the rows are repeated per group.
+    flows = _preferred_source(members, [*FLOW_KEY, "hs_code"])
+    if nested_pairs.is_empty():  # no code of a group lies below another stored code of it: rule 3 drops nothing
+        return flows.join(membership.lazy(), on="hs_code", how="inner")
     nested = nested_pairs.select("group", "hs_code").unique().with_columns(_nested=pl.lit(True))
-    ancestors = nested_pairs.select("group", pl.col("_other").alias("hs_code")).unique()
+    ancestors = nested_pairs.select("group", pl.col("_other").alias("hs_code")).unique().lazy()
     membership = membership.join(nested, on=["group", "hs_code"], how="left").with_columns(
         pl.col("_nested").fill_null(False)
     )
-    # Rule 2 per (flow, reporter, partner, period, code): every group a code belongs to sees the same rows, so
-    # the preferred source is chosen once, before the rows are repeated per group.
-    flows = _preferred_source(members, [*FLOW_KEY, "hs_code"]).join(membership, on="hs_code", how="inner").cache()
+    flows = flows.join(membership.lazy(), on="hs_code", how="inner").cache()
     # Rule 3: rows of nested codes are dropped when the same report holds one of their ancestor codes.
     kept = flows.filter(~pl.col("_nested"))
     deeper = flows.filter(pl.col("_nested")).with_columns(_code_len=pl.col("hs_code").str.len_chars())
@@ -167,5 +173,5 @@ def group_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup] | M
 
 def total_flows(trade: pl.LazyFrame) -> pl.LazyFrame:
     """All-goods rows (HS ``TOTAL``), one source per flow: the X_i and X_w of RCA and the Σ_k of Lafay."""
-    totals = _prepared(trade.filter(pl.col("hs_code") == TOTAL_CODE))
+    totals = _prepared(trade.filter(pl.col("hs_code") == TOTAL_CODE)).collect().lazy()
     return _preferred_source(totals, list(FLOW_KEY)).drop("hs_code")

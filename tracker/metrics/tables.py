@@ -40,7 +40,7 @@ from tracker.metrics.shares import (
     supplier_flows,
     world_market_share,
 )
-from tracker.metrics.similarity import mirrored, similarity_once, trade_complementarity
+from tracker.metrics.similarity import similarity_once, trade_complementarity
 from tracker.metrics.specialisation import (
     lafay_index,
     revealed_comparative_advantage,
@@ -145,7 +145,8 @@ GROUP_EXPORTER = register(TableSchema(
 
 GROUP_COMPETITION = register(TableSchema(
     name="group_competition",
-    meaning="Home exporter against each competitor, per group, market and year: similarity, shares, prices.",
+    meaning="Home exporter against each competitor, per group, market and year: similarity, shares, prices. "
+            "Symmetric, so stored once per pair (exporter < competitor); Store.scan returns both orders.",
     columns=(
         GROUP, MARKET, YEAR,
         Column("exporter", STR, "ISO3 of the exporter (the home exporter or one of scope.competitors)."),
@@ -158,6 +159,7 @@ GROUP_COMPETITION = register(TableSchema(
         *_provenance_columns(),
     ),
     key=("group", "market", "year", "exporter", "competitor"),
+    mirrored_sides=COMPETITION_SIDES,
 ))
 
 GROUP_CMS = register(TableSchema(
@@ -313,14 +315,26 @@ METRIC_TABLES: tuple[TableSchema, ...] = (
 
 
 def _finish(frame: pl.LazyFrame, schema: TableSchema) -> pl.LazyFrame:
-    """Sample flag, no NaN/inf, canonical columns and dtypes, sorted by key (deterministic files)."""
+    """Sample flag, no NaN/inf, canonical columns and dtypes (sorted by :func:`_sorted_by_key` once collected)."""
     frame = with_sample_flag(frame)
     floats = [c.name for c in schema.columns if c.dtype == F64]
     return (
         frame.with_columns([finite(pl.col(name).cast(pl.Float64)).alias(name) for name in floats])
         .select([pl.col(c.name).cast(c.dtype) for c in schema.columns])
-        .sort(list(schema.key))
     )
+
+
+def _sorted_by_key(frame: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
+    """The frame sorted by its natural key (deterministic files), in the strings' order.
+
+    String key columns are sorted as enums of their sorted distinct values: the same order as the strings,
+    compared as small integers (half the time of a sort on several string columns).
+    """
+    key = list(schema.key)
+    strings = {name: pl.Enum(frame.get_column(name).drop_nulls().unique().sort())
+               for name in key if frame.schema[name] == pl.String}
+    return (frame.with_columns(pl.col(name).cast(dtype) for name, dtype in strings.items()).sort(key)
+            .with_columns(pl.col(name).cast(pl.String) for name in strings))
 
 
 def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -359,11 +373,13 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
         "group_opportunity": opportunity, "group_market_monthly": monthly, "group_hs": _group_hs(code_suppliers),
         **tariffs,
     }
-    finished = [_finish(frame, schema_for(name)) for name, frame in frames.items()]
-    tables = dict(zip(frames, pl.collect_all(finished), strict=True))
+    # One table at a time: computing them side by side (collect_all) holds every plan's intermediates at once,
+    # the peak of the whole command, and their inputs above are materialised already.
+    tables = {name: _sorted_by_key(_finish(frame, schema_for(name)).collect(), schema_for(name))
+              for name, frame in frames.items()}
     demand = demand_frames(flows, tables["group_market_monthly"].lazy(), config)  # nowcast and forecasts
-    demand_finished = [_finish(frame, schema_for(name)) for name, frame in demand.items()]
-    return tables | dict(zip(demand, pl.collect_all(demand_finished), strict=True))
+    return tables | {name: _sorted_by_key(_finish(frame, schema_for(name)).collect(), schema_for(name))
+                     for name, frame in demand.items()}
 
 
 def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
@@ -411,8 +427,9 @@ def _group_hs(code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
 
 def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home: str,
                        competitors: tuple[str, ...]) -> pl.LazyFrame:
-    """Every tracked exporter against every other one. ESI, the sides' shares and prices, and the merged
-    provenance are all symmetric, so each unordered pair is computed once and its reverse row mirrored."""
+    """Every tracked exporter against every other one, as stored: one row per unordered pair (exporter <
+    competitor). ESI, the sides' shares and prices, and the merged provenance are all symmetric, so the reverse
+    row is the same row with its sides swapped: ``schemas.mirror_rows`` adds it when the table is read."""
     tracked = (home, *(c for c in competitors if c != home))
     esi = similarity_once(code_suppliers, tracked, tracked).with_columns(
         year=pl.col("period").cast(pl.Int32)
@@ -423,8 +440,8 @@ def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home:
     other = side.rename({"exporter": "competitor", "market_share": "competitor_share",
                          "unit_value_usd_per_kg": "competitor_unit_value_usd_per_kg"})
     frame = esi.join(own, on=["group", "market", "year", "exporter"], how="left")
-    frame = join_with_provenance(frame, other, ["group", "market", "year", "competitor"], how="left")
-    return mirrored(frame, COMPETITION_SIDES)
+    return join_with_provenance(frame.drop("both_ways"), other, ["group", "market", "year", "competitor"],
+                                how="left")
 
 
 def _group_cms(code: pl.LazyFrame, code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
@@ -455,6 +472,6 @@ def _group_opportunity(imports: pl.LazyFrame, market: pl.LazyFrame, exporter: pl
 
 
 def _group_market_monthly(monthly: pl.LazyFrame) -> pl.LazyFrame:
-    suppliers = supplier_flows(monthly)
+    suppliers = supplier_flows(monthly).collect().lazy()  # read by the imports and by the shares
     frame = market_share(suppliers, market_imports(monthly, suppliers))
     return share_change_pp(frame, ["group", "exporter", "market"])
