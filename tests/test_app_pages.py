@@ -311,7 +311,7 @@ def test_app_pages_monthly_axis_in_chinese(app_store: Path) -> None:
     app = open_page("market", "zh", group="toys", market="USA")
     assert not app.get("plotly_chart")
     charts = [m.value for m in app.markdown if m.value.startswith("<svg")]
-    assert len(charts) == 3, "shares, unit values, monthly shares"
+    assert len(charts) == 5, "shares, unit values, monthly shares, nowcast, forecast"
     monthly = next(c for c in charts if "年1月" in c)
     assert re.search(r">20\d\d年\d{1,2}月<", monthly) and not re.search(r">20\d\d-\d\d<", monthly)
 
@@ -361,24 +361,45 @@ DEMAND_TEXT = {  # (estimate label, 95 % band, backtest verdict words)
 }
 
 
+def _month(period: str, lang: str) -> str:
+    return period if lang == "en" else f"{int(period[:4])}年{int(period[5:])}月"
+
+
+def _polyline_points(svg: str, dashed: bool) -> list[int]:
+    """The number of points of each solid (or dashed) line of an SVG chart."""
+    return [len(points.split()) for points, style in re.findall(r'<polyline points="([^"]*)"([^>]*)>', svg)
+            if ("stroke-dasharray" in style) == dashed]
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_app_pages_market_shows_nowcast_estimates_and_forecast_bands(app_store: Path, lang: str) -> None:
+    """The demand section's two charts are inline SVG: the nowcast's months after the last annual figure dashed
+    (joined to it), shaded and labelled estimate; the forecast's median dashed over its 80 % and 95 % bands."""
     app = open_page("market", lang, group="toys", market="USA")
+    assert not app.get("plotly_chart")
     estimate, band, verdicts = DEMAND_TEXT[lang]
-    figures = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
-    traces = {trace.get("name"): trace for figure in figures for trace in figure["data"]}
-    # the nowcast: months after the last annual figure dashed, in their own trace, named estimate
+    unit, divisor = ("USD m", 1e6) if lang == "en" else ("亿美元", 1e8)
+    svgs = [m.value for m in app.markdown if m.value.startswith("<svg")]
+    nowcast_svg = next(c for c in svgs if f">{estimate}</text>" in c)
+    forecast_svg = next(c for c in svgs if "<polygon" in c)
+    # the nowcast: months after the last annual figure dashed, each marked with its value, named estimate
     nowcast = Store(app_store).scan("group_nowcast").filter(
         pl.col("group") == "toys", pl.col("market") == "USA").collect()
     after = nowcast.filter(~pl.col("benchmarked")).sort("period")
     assert after.height >= 1 and nowcast.filter(pl.col("benchmarked")).height >= 24
-    assert traces[estimate]["line"]["dash"] == "dash"
-    assert traces[estimate]["x"][1:] == after["period"].to_list()
-    # the forecast: 95 % band over the 12 forecast months, and the backtest verdict in the caption
+    assert _polyline_points(nowcast_svg, dashed=True) == [after.height + 1], "joined to the last benchmarked month"
+    hover = [h for h in re.findall(r"<title>([^<]*)</title>", nowcast_svg) if h.startswith(f"{estimate} · ")]
+    assert hover == [f"{estimate} · {_month(r['period'], lang)}: {r['nowcast_value_usd'] / divisor:,.2f} {unit}"
+                     for r in after.iter_rows(named=True)]
+    # the forecast: 95 % and 80 % bands over the 12 forecast months (along the highs, back along the lows)
     forecast = Store(app_store).scan("group_forecast").filter(
         pl.col("group") == "toys", pl.col("market") == "USA").collect().sort("period")
-    assert traces[band]["fill"] == "toself"
-    assert traces[band]["x"][:12] == forecast["period"].to_list()
+    assert forecast.height == 12
+    polygons = re.findall(r'<polygon points="([^"]*)"[^>]*><title>([^<]*)</title>', forecast_svg)
+    assert [(len(points.split()), name) for points, name in polygons] == [(24, band), (24, band.replace("95", "80"))]
+    assert _polyline_points(forecast_svg, dashed=True) == [12]
+    if lang == "zh":
+        assert not re.search(r">20\d\d-\d\d<", nowcast_svg + forecast_svg), "months written in Chinese"
     captions = " ".join(c.value for c in app.caption)
     assert any(verdict in captions for verdict in verdicts), captions
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import polars as pl
+import pytest
 
 from tracker.ui import charts
 from tracker.ui.geo import TILES
@@ -58,3 +59,38 @@ def test_tile_map_every_square_has_hover_text_and_a_share_from_the_frame() -> No
     assert 'title="United States (USA)&#10;Market share: 25.00%&#10;Share change: +1.50 pp"' in markup
     assert "Map &lt;1&gt;" in markup and "Not on the map: ZZZ" in markup
     assert "<svg" not in markup and "<script" not in markup
+
+
+BAND_XS = ["2024-11", "2024-12", "2025-01"]
+BAND_LINES = {"Recorded": [1e6, 2e6, None], "Forecast <m>": [None, 2e6, 3e6]}
+BAND = {"95% & up": ([None, 1.5e6, 2e6], [None, 2.5e6, 4e6])}
+
+
+def test_svg_band_lines_band_polygon_dashed_continuation_and_shaded_label() -> None:
+    """Checked by hand: values 1.0–4.0 USD m padded 5 % → axis 0.85–4.15 over 256 px from y=34; three slots of
+    187.33 px from x=64. The band runs along its highs, back along its lows: one point per month and bound."""
+    svg = charts.svg_band_lines(BAND_XS, BAND_LINES, "en", "Imports", "USD m", dashed={"Forecast <m>"},
+                                bands=BAND, shade=("2025-01", "2025-01", "Estimate & more"))
+    assert re.findall(r'<polygon points="([^"]*)"', svg) == ["345.0,162.0 532.3,45.6 532.3,200.8 345.0,239.6"]
+    solid, dashed = re.findall(r"<polyline [^>]*>", svg)
+    assert "stroke-dasharray" not in solid and 'stroke-dasharray="6 4"' in dashed
+    assert 'points="345.0,200.8 532.3,123.2"' in dashed, "2.0 and 3.0: joined to the recorded line's last month"
+    # the joint (2024-12) is marked once, by the series that owns it
+    assert _titles(svg) == ["95% &amp; up", "Recorded · 2024-11: 1.00 USD m", "Recorded · 2024-12: 2.00 USD m",
+                            "Forecast &lt;m&gt; · 2025-01: 3.00 USD m"]
+    shade = re.search(r'<rect x="([\d.]+)" y="34" width="([\d.]+)" height="256"[^>]*/><text x="([\d.]+)"[^>]*'
+                      r'text-anchor="end"[^>]*>([^<]*)</text>', svg)
+    assert shade and shade.groups() == ("438.7", "187.3", "623.0", "Estimate &amp; more")
+    assert "<m>" not in svg and "plotly" not in svg.lower() and "<script" not in svg
+
+
+def test_svg_band_lines_months_in_chinese_and_usd_in_the_language_unit() -> None:
+    svg = charts.svg_band_lines(BAND_XS, {"实际": [1e8, 2e8, None]}, "zh", "进口", "亿美元", bands=BAND)
+    assert ">2024年11月<" in svg and "2024-11" not in svg
+    assert _titles(svg)[1:] == ["实际 · 2024年11月: 1.00 亿美元", "实际 · 2024年12月: 2.00 亿美元"]
+    assert svg.count("<polygon") == 1 and "stroke-dasharray" not in svg, "no series asked to be dashed"
+
+
+def test_svg_band_lines_series_not_aligned_to_the_x_values_is_refused() -> None:
+    with pytest.raises(ValueError, match="2 values for 3 x values"):
+        charts.svg_band_lines(BAND_XS, {"short": [1.0, 2.0]}, "en", "Imports", "USD m")

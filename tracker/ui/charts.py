@@ -4,6 +4,7 @@ hover values come with their units."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from html import escape
 
 import plotly.graph_objects as go
@@ -179,16 +180,20 @@ def _svg_open(title: str, height: float, aria: str) -> list[str]:
             f'<text x="4" y="16" font-size="13" font-weight="600">{escape(title)}</text>']
 
 
-def _legend(names: list[str], top: float) -> tuple[list[str], float]:
-    """Legend entries laid out in rows under the plot; the parts and the height they take."""
+def _legend(names: list[str], top: float, colours: list[str] | None = None,
+            dashed: Collection[str] = ()) -> tuple[list[str], float]:
+    """Legend entries laid out in rows under the plot (a dashed series' swatch is a dashed stroke); the parts and
+    the height they take. Colours default to the palette in order."""
     parts, x, y = [], float(PLOT["left"]), top
     for index, label in enumerate(names):
         room = 22 + sum(11.0 if ord(c) >= 0x2E80 else 6.5 for c in label) + 12  # CJK glyphs are square
         if x + room > SVG_WIDTH and x > PLOT["left"]:
             x, y = float(PLOT["left"]), y + 16
-        colour = PALETTE[index % len(PALETTE)]
-        parts.append(f'<rect x="{x:.0f}" y="{y - 8:.0f}" width="14" height="8" fill="{colour}"/>'
-                     f'<text x="{x + 18:.0f}" y="{y:.0f}">{escape(label)}</text>')
+        colour = colours[index] if colours else PALETTE[index % len(PALETTE)]
+        swatch = (f'<line x1="{x:.0f}" x2="{x + 14:.0f}" y1="{y - 4:.0f}" y2="{y - 4:.0f}" stroke="{colour}" '
+                  f'stroke-width="2" stroke-dasharray="4 2"/>' if label in dashed else
+                  f'<rect x="{x:.0f}" y="{y - 8:.0f}" width="14" height="8" fill="{colour}"/>')
+        parts.append(f'{swatch}<text x="{x + 18:.0f}" y="{y:.0f}">{escape(label)}</text>')
         x += room
     return parts, (y - top + 16) if names else 0.0
 
@@ -253,6 +258,90 @@ def svg_lines(frame: pl.DataFrame, x: str, y: str, series: str, lang: str, title
         parts += [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{colour}"><title>'
                   f'{escape(f"{label} · {_label_x(xv, lang)}: {v:,.2f} {y_label}")}</title></circle>'
                   for cx, cy, xv, v in coords]
+    parts += legend
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+SHADE = "#d62728"  # a shaded x-range (the nowcast's estimated months) and its label
+DASH = "6 4"
+
+
+def svg_band_lines(xs: list[object], lines: Mapping[str, list[float | None]], lang: str, title: str, y_label: str,
+                   *, kind: str = "usd", dashed: Collection[str] = (), colours: Mapping[str, str] | None = None,
+                   bands: Mapping[str, tuple[list[float | None], list[float | None]]] | None = None,
+                   shade: tuple[object, object, str] | None = None) -> str:
+    """Lines over the shared, ordered ``xs`` (every list aligned to ``xs``, None where a series has no value),
+    with filled bands and a shaded x-range.
+
+    ``lines``: label → values; those in ``dashed`` are drawn dashed with open points. ``bands``: label → (low,
+    high), each a filled polygon along the highs and back along the lows, under the lines. ``shade``: (first x,
+    last x, label), a tinted range with its label written in it. ``colours``: label → colour (the palette
+    otherwise; a band's default is its palette colour, translucent). ``kind`` as in ``svg_lines``. Each point's
+    hover text holds its series, x (months in the page's language) and value with its unit; a point an earlier
+    series already marks (same x, same value: a dashed continuation's joint) is not marked twice.
+    """
+    scale = {"usd": 1 / usd_divisor(lang), "pct": 100.0}.get(kind, 1.0)
+
+    def scaled(values: list[float | None]) -> list[float | None]:
+        if len(values) != len(xs):
+            raise ValueError(f"{title}: a series has {len(values)} values for {len(xs)} x values")
+        return [None if v is None else v * scale for v in values]
+
+    shown_lines = {label: scaled(values) for label, values in lines.items()}
+    shown_bands = {label: (scaled(low), scaled(high)) for label, (low, high) in (bands or {}).items()}
+    every = [v for values in shown_lines.values() for v in values if v is not None]
+    every += [v for pair in shown_bands.values() for values in pair for v in values if v is not None]
+    low, high = (min(every), max(every)) if every else (0.0, 1.0)
+    pad = (high - low) * 0.05 or abs(high) * 0.05 or 1.0
+    low, high = low - pad, high + pad
+    chosen = colours or {}
+    line_colours = {label: chosen.get(label, PALETTE[i % len(PALETTE)]) for i, label in enumerate(shown_lines)}
+    band_colours = {label: chosen.get(label, f"{PALETTE[i % len(PALETTE)]}33") for i, label in enumerate(shown_bands)}
+    names = [*shown_lines, *shown_bands]
+    legend, legend_h = _legend(names, SVG_HEIGHT - 8, [*line_colours.values(), *band_colours.values()], dashed)
+    span = f"{_label_x(xs[0], lang)}–{_label_x(xs[-1], lang)}" if xs else ""
+    parts = _svg_open(title, SVG_HEIGHT + legend_h, f"{title}: {', '.join(names)}; {span}")
+    plot_h = SVG_HEIGHT - PLOT["top"] - PLOT["bottom"]
+    axis, y_of = _y_axis(low, high, plot_h, y_label)
+    parts += axis
+    plot_w = SVG_WIDTH - PLOT["left"] - PLOT["right"]
+    slot = plot_w / max(len(xs), 1)
+
+    def x_of(index: int) -> float:
+        return PLOT["left"] + (index + 0.5) * slot
+
+    if shade:
+        first, last, label = shade
+        left, right = x_of(xs.index(first)) - slot / 2, x_of(xs.index(last)) + slot / 2
+        at_end = left > PLOT["left"] + plot_w / 2  # label inside the range, against its edge nearer the middle
+        parts.append(f'<rect x="{left:.1f}" y="{PLOT["top"]}" width="{right - left:.1f}" height="{plot_h}" '
+                     f'fill="{SHADE}" fill-opacity="0.08"/><text x="{(right - 3 if at_end else left + 3):.1f}" '
+                     f'y="{PLOT["top"] + 12}" text-anchor="{"end" if at_end else "start"}" fill="{SHADE}">'
+                     f"{escape(label)}</text>")
+    step = max(1, -(-len(xs) // 9))  # at most about nine labels on the x axis
+    base = SVG_HEIGHT - PLOT["bottom"] + 14
+    parts += [f'<text x="{x_of(i):.1f}" y="{base}" text-anchor="middle">{escape(_label_x(v, lang))}</text>'
+              for i, v in enumerate(xs) if i % step == 0]
+    for label, (lows, highs) in shown_bands.items():
+        kept = [i for i, (a, b) in enumerate(zip(lows, highs, strict=True)) if a is not None and b is not None]
+        outline = [(x_of(i), y_of(highs[i])) for i in kept] + [(x_of(i), y_of(lows[i])) for i in reversed(kept)]
+        if kept:
+            parts.append(f'<polygon points="{" ".join(f"{px:.1f},{py:.1f}" for px, py in outline)}" '
+                         f'fill="{band_colours[label]}" stroke="none"><title>{escape(label)}</title></polygon>')
+    marked: set[tuple[int, float]] = set()
+    for label, points in shown_lines.items():
+        colour, dash = line_colours[label], label in dashed
+        coords = [(i, v) for i, v in enumerate(points) if v is not None]
+        if len(coords) > 1:
+            style = f' stroke-dasharray="{DASH}"' if dash else ""
+            parts.append(f'<polyline points="{" ".join(f"{x_of(i):.1f},{y_of(v):.1f}" for i, v in coords)}" '
+                         f'fill="none" stroke="{colour}" stroke-width="2"{style}/>')
+        fill = f'fill="#ffffff" stroke="{colour}" stroke-width="1.5"' if dash else f'fill="{colour}"'
+        parts += [f'<circle cx="{x_of(i):.1f}" cy="{y_of(v):.1f}" r="3.5" {fill}><title>'
+                  f'{escape(f"{label} · {_label_x(xs[i], lang)}: {v:,.2f} {y_label}")}</title></circle>'
+                  for i, v in coords if (i, v) not in marked]
+        marked.update(coords)
     parts += legend
     parts.append("</svg>")
     return "".join(parts)

@@ -3,76 +3,58 @@ drawn dashed and labelled) and the market's 12-month import forecast with its 80
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from tracker.countries import name as country_name
 from tracker.forecast import MIN_HISTORY_MONTHS
-from tracker.ui import data
-from tracker.ui.charts import MONTH_FORMAT, PLOT_CONFIG
-from tracker.ui.components import View, download_menu, metrics_ready
-from tracker.ui.i18n import MISSING, fmt_pct, fmt_usd, t, usd_divisor
+from tracker.ui import charts, data
+from tracker.ui.components import View, download_menu, metrics_ready, svg_chart
+from tracker.ui.i18n import MISSING, fmt_pct, fmt_usd, t
 
-HEIGHT = 380
-BAND_95, BAND_80 = "rgba(31, 119, 180, 0.12)", "rgba(31, 119, 180, 0.25)"
+BAND_95, BAND_80 = "#1f77b41f", "#1f77b440"  # the forecast's blue, translucent (12 % and 25 %)
+HISTORY_COLOUR = "#1f77b4"
 ESTIMATE_COLOUR = "#d62728"
 DEMAND_TABLE_NAMES = ("group_nowcast", "group_nowcast_backtest", "group_forecast", "group_demand")
 
 
-def _figure(fig: go.Figure, title: str, lang: str) -> go.Figure:
-    fig.update_layout(title=title, height=HEIGHT, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      hovermode="x unified", legend={"orientation": "h", "y": -0.15})
-    fig.update_xaxes(type="date", tickformat=MONTH_FORMAT[lang], hoverformat=MONTH_FORMAT[lang])
-    fig.update_yaxes(title=t("usd_unit", lang))
-    return fig
-
-
-def _line(periods: list[str], values: list[float], name: str, lang: str, **style: object) -> go.Scatter:
-    divisor = usd_divisor(lang)
-    return go.Scatter(x=periods, y=[v / divisor for v in values], name=name, mode="lines+markers",
-                      hovertemplate=f"{name}: %{{y:,.2f}} {t('usd_unit', lang)}<extra></extra>", **style)
-
-
-def nowcast_figure(rows: pl.DataFrame, lang: str, title: str) -> go.Figure:
-    """Benchmarked months solid; the months after the last benchmarked one dashed, shaded and labelled estimate."""
+def nowcast_chart(rows: pl.DataFrame, lang: str, title: str) -> str:
+    """Benchmarked months solid; the months after the last benchmarked one dashed (joined to it), in their own
+    colour, shaded and labelled estimate."""
     rows = rows.sort("period")
-    benchmarked = rows.filter(pl.col("benchmarked"))
-    last = benchmarked.get_column("period").max() if benchmarked.height else None
-    estimate = rows.filter(pl.col("period") >= last) if last else rows  # joined to the last benchmarked month
-    fig = go.Figure()
-    if benchmarked.height:
-        fig.add_trace(_line(benchmarked["period"].to_list(), benchmarked["nowcast_value_usd"].to_list(),
-                            t("nowcast_benchmarked", lang), lang))
-    after = estimate.filter(pl.col("period") != last) if last else estimate
-    if after.height:
-        fig.add_trace(_line(estimate["period"].to_list(), estimate["nowcast_value_usd"].to_list(),
-                            t("nowcast_estimate", lang), lang, line={"dash": "dash", "color": ESTIMATE_COLOUR},
-                            marker={"symbol": "circle-open", "color": ESTIMATE_COLOUR}))
-        fig.add_vrect(x0=after["period"].min(), x1=after["period"].max(), fillcolor=ESTIMATE_COLOUR, opacity=0.07,
-                      line_width=0, annotation_text=t("nowcast_estimate", lang), annotation_position="top left")
-    return _figure(fig, title, lang)
+    periods = rows["period"].to_list()
+    values = rows["nowcast_value_usd"].to_list()
+    benchmarked = rows["benchmarked"].to_list()
+    last = max((p for p, done in zip(periods, benchmarked, strict=True) if done), default=None)
+    after = [p for p in periods if last is None or p > last]
+    benchmarked_label, estimate_label = t("nowcast_benchmarked", lang), t("nowcast_estimate", lang)
+    lines: dict[str, list[float | None]] = {}
+    if last is not None:
+        lines[benchmarked_label] = [v if done else None for v, done in zip(values, benchmarked, strict=True)]
+    if after:
+        lines[estimate_label] = [v if last is None or p >= last else None for p, v in zip(periods, values, strict=True)]
+    return charts.svg_band_lines(periods, lines, lang, title, t("usd_unit", lang), dashed={estimate_label},
+                                 colours={benchmarked_label: HISTORY_COLOUR, estimate_label: ESTIMATE_COLOUR},
+                                 shade=(after[0], after[-1], estimate_label) if after else None)
 
 
-def forecast_figure(history: pl.DataFrame, forecast: pl.DataFrame, lang: str, title: str) -> go.Figure:
-    """Recorded monthly imports, the median forecast and its 95 % and 80 % bands."""
-    divisor = usd_divisor(lang)
-    forecast = forecast.sort("period")
-    periods = forecast["period"].to_list()
-    fig = go.Figure()
-    for low, high, colour, key in (("lo95_usd", "hi95_usd", BAND_95, "forecast_band95"),
-                                   ("lo80_usd", "hi80_usd", BAND_80, "forecast_band80")):
-        outline = forecast[high].to_list() + forecast[low].to_list()[::-1]  # along the top, back along the bottom
-        fig.add_trace(go.Scatter(
-            x=periods + periods[::-1], y=[v / divisor for v in outline], fill="toself", fillcolor=colour,
-            line={"width": 0}, name=t(key, lang), hoverinfo="skip",
-        ))
-    history = history.sort("period")
-    fig.add_trace(_line(history["period"].to_list(), history["market_imports_usd"].to_list(),
-                        t("forecast_history", lang), lang, line={"color": "#1f77b4"}))
-    fig.add_trace(_line(periods, forecast["forecast_usd"].to_list(), t("forecast_median", lang), lang,
-                        line={"dash": "dash", "color": "#1f77b4"}, marker={"symbol": "circle-open"}))
-    return _figure(fig, title, lang)
+def forecast_chart(history: pl.DataFrame, forecast: pl.DataFrame, lang: str, title: str) -> str:
+    """Recorded monthly imports, the median forecast dashed, and its 95 % and 80 % bands."""
+    recorded = dict(zip(history["period"].to_list(), history["market_imports_usd"].to_list(), strict=True))
+    ahead = {r["period"]: r for r in forecast.iter_rows(named=True)}
+    periods = sorted(recorded.keys() | ahead.keys())
+
+    def column(name: str) -> list[float | None]:
+        return [ahead[p][name] if p in ahead else None for p in periods]
+
+    recorded_label, median_label = t("forecast_history", lang), t("forecast_median", lang)
+    lines = {recorded_label: [recorded.get(p) for p in periods], median_label: column("forecast_usd")}
+    bands = {t("forecast_band95", lang): (column("lo95_usd"), column("hi95_usd")),
+             t("forecast_band80", lang): (column("lo80_usd"), column("hi80_usd"))}
+    colours = {recorded_label: HISTORY_COLOUR, median_label: HISTORY_COLOUR, t("forecast_band95", lang): BAND_95,
+               t("forecast_band80", lang): BAND_80}
+    return charts.svg_band_lines(periods, lines, lang, title, t("usd_unit", lang), dashed={median_label},
+                                 colours=colours, bands=bands)
 
 
 def _nowcast(view: View, market: str, market_name: str) -> None:
@@ -87,7 +69,7 @@ def _nowcast(view: View, market: str, market_name: str) -> None:
         st.info(t("nowcast_none", view.lang, market=market_name, exporter=home_name), icon=":material/info:")
         return
     title = t("nowcast_title", view.lang, exporter=home_name, market=market_name)
-    st.plotly_chart(nowcast_figure(rows, view.lang, title), key="demand_nowcast", config=PLOT_CONFIG)
+    svg_chart(nowcast_chart(rows, view.lang, title))
     benchmarked = rows.filter(pl.col("benchmarked"))
     factor = f"{cfg.scope.cif_fob_factor:g}"
     if benchmarked.height:
@@ -133,7 +115,7 @@ def _forecast(view: View, market: str, market_name: str) -> None:
                                annual=False)
                .select("period", "market_imports_usd").drop_nulls().unique("period"))
     title = t("forecast_title", view.lang, market=market_name, group=view.group_name)
-    st.plotly_chart(forecast_figure(history, forecast, view.lang, title), key="demand_forecast", config=PLOT_CONFIG)
+    svg_chart(forecast_chart(history, forecast, view.lang, title))
     st.caption(forecast_text(row, view.lang))
     download(view, "group_forecast", group=view.group, market=market, key="demand_forecast")
 
