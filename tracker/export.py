@@ -73,7 +73,7 @@ def _group_filter(table: str, columns: list[str], group_id: str, config: Config)
     group = config.group(group_id)
     if "group" in columns:
         return pl.col("group") == group_id
-    if table == "trade":
+    if table in ("trade", "tariff"):
         return pl.any_horizontal([pl.col("hs_code").str.starts_with(code) for code in group.hs_codes])
     if table == "ecommerce":
         return pl.col("category").is_in(list(group.ecommerce_categories))
@@ -87,6 +87,8 @@ def _exporter_filter(table: str, columns: list[str], code: str) -> pl.Expr | Non
         exports = pl.col("flow").is_in(["export", "re_export"]) & (pl.col("reporter") == code)
         imports = pl.col("flow").is_in(["import", "re_import"]) & (pl.col("partner") == code)
         return exports | imports
+    if table == "tariff":  # the rates this exporter faces: its preferences and every market's MFN rate
+        return pl.col("partner").is_in([code, "WLD"])
     return None
 
 

@@ -9,7 +9,12 @@ from tracker.baci import stored_release
 from tracker.schemas import FAILURE_STATUSES, SAMPLE_SOURCE, SUCCESS_STATUSES, TABLES
 from tracker.store import Store
 
-DATA_TABLES = ("trade", "ecommerce", "macro")
+DATA_TABLES = ("trade", "ecommerce", "macro", "tariff")
+
+
+def _period(table: str) -> pl.Expr:
+    """The table's period as text: tariff schedules are yearly and carry only ``year``."""
+    return pl.col("year").cast(pl.String) if "period" not in TABLES[table].column_names else pl.col("period")
 
 
 def table_status(store: Store) -> pl.DataFrame:
@@ -21,8 +26,8 @@ def table_status(store: Store) -> pl.DataFrame:
             .select(
                 rows=pl.len(),
                 sources=pl.col("source").unique().sort().str.join(", "),
-                first_period=pl.col("period").min(),
-                last_period=pl.col("period").max(),
+                first_period=_period(table).min(),
+                last_period=_period(table).max(),
                 newest_fetch=pl.col("fetched_at").max(),
             )
             .collect()
@@ -44,7 +49,7 @@ def source_status(store: Store) -> pl.DataFrame:
     data = pl.concat(
         [
             store.scan(table).group_by("source").agg(
-                rows=pl.len(), newest_period=pl.col("period").max(), newest_fetch=pl.col("fetched_at").max()
+                rows=pl.len(), newest_period=_period(table).max(), newest_fetch=pl.col("fetched_at").max()
             )
             for table in DATA_TABLES
         ]

@@ -407,6 +407,16 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Market size and readiness indicators (World Bank): one row per source, indicator, market, year.",
         "zh": "市场规模与准备度指标（世界银行）：每行对应一个数据源、指标、市场和年份。",
     },
+    "table_tariff": {"en": "Applied tariffs (WITS TRAINS)", "zh": "适用关税（WITS TRAINS）"},
+    "table_tariff_help": {
+        "en": "Per market, partner (WLD = the MFN rate), HS6 code and year: the simple average of the ad-valorem "
+        "line rates, their minimum and maximum, and the lines left out as non-ad-valorem. The exporter filter keeps "
+        "its preferences and every MFN rate. Extra duties such as US Section 301/232 and anti-dumping duties are "
+        "not included.",
+        "zh": "按市场、伙伴（WLD 为最惠国税率）、HS6 编码和年度：从价税目税率的简单平均、最低和最高税率，"
+        "以及未计入平均的非从价税目数。出口方筛选保留其优惠税率及所有最惠国税率。"
+        "不含美国 301/232 条款关税、反倾销税等额外关税。",
+    },
     "table_fetch_log": {"en": "Fetch log", "zh": "抓取日志"},
     "table_fetch_log_help": {
         "en": "One row per fetch attempt, successful or not.", "zh": "每次抓取尝试一行，无论成功与否。",

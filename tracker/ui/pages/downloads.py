@@ -25,6 +25,7 @@ TABLE_FILTERS = {
     "group_opportunity": ("group", "market", "years"),
     "group_market_monthly": ("group", "exporter", "market", "years"),
     "group_hs": ("group", "exporter", "years"),
+    "tariff": ("group", "exporter", "market", "years"),
     "group_tariff": ("group", "exporter", "market"),
     "group_tariff_margin": ("group", "exporter", "market"),
     "group_nowcast": ("group", "exporter", "market", "years"),
