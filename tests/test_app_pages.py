@@ -424,3 +424,4 @@ def test_app_pages_demand_page_in_chinese(app_store: Path) -> None:
     assert app.title[0].value.startswith("需求展望")
     table = app.dataframe[0].value
     assert set(table["beats_seasonal_naive"]) <= {"是", "否", "未回测"}
+    assert set(table["note"]) <= {"", "历史不足"}  # a market with a forecast has no note: a blank cell, not "None"

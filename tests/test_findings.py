@@ -20,13 +20,13 @@ EXPECTED = [  # (kind, USD at stake, en, zh, zh link), most material first; work
     ("nowcast", 252e6,
      "Nowcast for 2025-03: China's exports of Toys, games and festive articles to the 3 covered markets are "
      "estimated at $231.0 m, +10.0% on 2024-03 ($210.0 m); an estimate from the markets' import records.",
-     "2025-03 即时估计：中国对所覆盖的 3 个市场的玩具出口估计为 2.31 亿美元，较2024-03（2.10 亿美元）变化 +10.0%；"
+     "2025年3月即时估计：中国对所覆盖的 3 个市场的玩具出口估计为 2.31 亿美元，较2024年3月（2.10 亿美元）变化 +10.0%；"
      "依据各市场的进口记录估算。",
      "./demand?group=toys&exporter=CHN&lang=zh"),
     ("forecast", 200e6,
      "Forecast: the 2 markets' imports of Toys, games and festive articles are expected to rise (+2.9%) over the "
      "12 months from 2025-04, from $7.00 bn to $7.20 bn; the largest change is in United States (+$300.0 m).",
-     "预测：2 个市场的玩具进口预计在自2025-04起的 12 个月内增长（+2.9%），由 70.00 亿美元 至 72.00 亿美元；"
+     "预测：2 个市场的玩具进口预计自2025年4月起的 12 个月内增长（+2.9%），由 70.00 亿美元 至 72.00 亿美元；"
      "变化最大的是美国（+3.00 亿美元）。",
      "./demand?group=toys&lang=zh"),
     ("undercut", 150e6,

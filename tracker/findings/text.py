@@ -115,11 +115,19 @@ def _cms(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
             f"part is {main}.")
 
 
+def _month_zh(period: str | None) -> str:
+    """``YYYY-MM`` as a Chinese reader writes it (2025年3月); anything else unchanged."""
+    if period and len(period) == 7 and period[4] == "-":
+        return f"{period[:4]}年{int(period[5:])}月"
+    return period or ""
+
+
 def _nowcast(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
     markets = int(n["markets_covered"])
     if lang == "zh":
-        return (f"{f.period} 即时估计：{names['exporter']}对所覆盖的 {markets} 个市场的{names['group']}出口估计为 "
-                f"{usd(n['nowcast_value_usd'], lang)}，较{f.detail}（{usd(n['previous_value_usd'], lang)}）变化 "
+        return (f"{_month_zh(f.period)}即时估计：{names['exporter']}对所覆盖的 {markets} 个市场的{names['group']}出口"
+                f"估计为 {usd(n['nowcast_value_usd'], lang)}，较{_month_zh(f.detail)}"
+                f"（{usd(n['previous_value_usd'], lang)}）变化 "
                 f"{growth(n['yoy_growth'])}；依据各市场的进口记录估算。")
     return (f"Nowcast for {f.period}: {names['exporter']}'s exports of {names['group']} to the {markets} covered "
             f"markets are estimated at {usd(n['nowcast_value_usd'], lang)}, {growth(n['yoy_growth'])} on "
@@ -132,7 +140,7 @@ def _forecast(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
     last, following = usd(n["last_12m_usd"], lang), usd(n["next_12m_usd"], lang)
     lead = signed_usd(n["lead_change_usd"], lang)
     if lang == "zh":
-        return (f"预测：{markets} 个市场的{names['group']}进口预计在自{f.period}起的 12 个月内{verb}"
+        return (f"预测：{markets} 个市场的{names['group']}进口预计自{_month_zh(f.period)}起的 12 个月内{verb}"
                 f"（{growth(n['expected_growth'])}），由 {last} 至 {following}；"
                 f"变化最大的是{names['market']}（{lead}）。")
     return (f"Forecast: the {markets} markets' imports of {names['group']} are expected to {verb} "

@@ -47,7 +47,7 @@ if metrics_ready(view, *DEMAND_TABLE_NAMES):
         )
         shown = for_display(ranked, lang, usd=["last_12m_usd", "next_12m_usd"], pct=["expected_growth"],
                             countries=["market"]).with_columns(
-            verdict.alias("beats_seasonal_naive"), labelled("note", "note_", lang))
+            verdict.alias("beats_seasonal_naive"), labelled("note", "note_", lang).fill_null(""))
         config = {
             "market_name": st.column_config.TextColumn(t("col_market", lang), pinned=True),
             "market": st.column_config.TextColumn("ISO3"),
