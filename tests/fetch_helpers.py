@@ -9,6 +9,8 @@ import copy
 import dataclasses
 import functools
 import json
+import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURES
-from tracker.config import Config, HttpSettings
+from tracker.config import REPO_ROOT, Config, HttpSettings
 from tracker.http import HttpClient
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -85,3 +87,13 @@ def comtrade_answer(request: httpx.Request, partners: tuple[int, ...] = (0, 842,
                 )
                 records.append(record)
     return json.dumps({"elapsedTime": "0.1 secs", "count": len(records), "data": records, "error": ""}).encode()
+
+
+def fast_config(tmp_path: Path) -> Path:
+    """A copy of config/ whose sources may be called fast: the test keeps real waits to the one Retry-After."""
+    folder = tmp_path / "config"
+    shutil.copytree(REPO_ROOT / "config", folder)
+    sources = folder / "sources.toml"
+    text = re.sub(r"requests_per_minute = \d+", "requests_per_minute = 6000", sources.read_text(encoding="utf-8"))
+    sources.write_text(text, encoding="utf-8")
+    return folder

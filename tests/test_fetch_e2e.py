@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.fetch_helpers import comtrade_answer
+from tests.fetch_helpers import comtrade_answer, fast_config
 from tracker.config import REPO_ROOT
 from tracker.store import Store
 
@@ -79,16 +78,6 @@ def server() -> Iterator[tuple[str, Recorder]]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
-
-
-def fast_config(tmp_path: Path) -> Path:
-    """A copy of config/ whose sources may be called fast: the test keeps real waits to the one Retry-After."""
-    folder = tmp_path / "config"
-    shutil.copytree(REPO_ROOT / "config", folder)
-    sources = folder / "sources.toml"
-    text = re.sub(r"requests_per_minute = \d+", "requests_per_minute = 6000", sources.read_text(encoding="utf-8"))
-    sources.write_text(text, encoding="utf-8")
-    return folder
 
 
 def test_fetch_e2e_comtrade_and_worldbank_through_loopback(server: tuple[str, Recorder], tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -19,7 +18,7 @@ import httpx
 import polars as pl
 import pytest
 
-from tests.fetch_helpers import client_for, local_config
+from tests.fetch_helpers import client_for, fast_config, local_config
 from tests.loopback import Server, loopback, send
 from tests.wits_helpers import NO_RECORDS, answer, row
 from tracker.config import REPO_ROOT, Config
@@ -132,15 +131,6 @@ def test_fetch_wits_rerun_skips_fresh_requests_and_refetches_recent_years(config
                              "2025/484/aveestimated"]
     assert (summary.sources["wits"].skipped, summary.sources["wits"].requests) == (3, 4)
     assert store.read("tariff").drop("fetched_at").sort("year", "partner", "hs_code").equals(first)
-
-
-def fast_config(tmp_path: Path) -> Path:
-    folder = tmp_path / "config"
-    shutil.copytree(REPO_ROOT / "config", folder)
-    sources = folder / "sources.toml"
-    text = re.sub(r"requests_per_minute = \d+", "requests_per_minute = 6000", sources.read_text(encoding="utf-8"))
-    sources.write_text(text, encoding="utf-8")
-    return folder
 
 
 def test_fetch_wits_command_against_a_loopback_stand_in(tmp_path: Path) -> None:
