@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -109,3 +110,15 @@ def gzip_bomb(megabytes: int) -> bytes:
     compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
     zeros = bytes(1_000_000)
     return b"".join(compressor.compress(zeros) for _ in range(megabytes)) + compressor.flush()
+
+
+def peak_bytes_while(action: Callable[[], object]) -> int:
+    """Peak Python heap (tracemalloc) above the start while ``action`` runs."""
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        action()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak - start

@@ -13,7 +13,6 @@ import sys
 import textwrap
 import threading
 import time
-import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
@@ -25,7 +24,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.fetch_helpers import client_for, local_config
-from tests.loopback import Server, drip, loopback, send
+from tests.loopback import Server, drip, loopback, peak_bytes_while, send
 from tracker import fetch as fetch_module
 from tracker.config import REPO_ROOT, Config, HttpSettings
 from tracker.fetch import FetchInterrupted, run_fetch, stop_running_fetches
@@ -125,17 +124,6 @@ def _lying_first_page(pages: int, per_page: int, total: int) -> bytes:
     return json.dumps(page).encode()
 
 
-def _peak_bytes_while(action: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        start = tracemalloc.get_traced_memory()[0]
-        action()
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return peak - start
-
-
 @pytest.mark.parametrize(
     ("pages", "per_page", "total", "error"),
     [
@@ -163,7 +151,7 @@ def test_run_fetch_lying_page_count_queues_nothing(
                             now=lambda: NOW)
         assert summary.failed == 1 and summary.rows_written == 0
 
-    peak = _peak_bytes_while(fetch)
+    peak = peak_bytes_while(fetch)
     assert len(asked) == len(INDICATORS)  # page 1 of each indicator, no follow-up
     failed = store.read("fetch_log").filter(pl.col("status") == "failed")
     assert failed.height == 1 and error in failed.item(0, "error")

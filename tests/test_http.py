@@ -9,7 +9,6 @@ import gzip
 import logging
 import re
 import time
-import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
@@ -18,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.loopback import Server, drip, gzip_bomb, loopback, send
+from tests.loopback import Server, drip, gzip_bomb, loopback, peak_bytes_while, send
 from tracker.config import HttpSettings, SourceSettings, load_config
 from tracker.errors import ConfigError, HTTPStatusError, TerminalFetchError, TransientFetchError
 from tracker.http import HttpClient, parse_retry_after, register_secret
@@ -339,18 +338,6 @@ def test_client_deadline_covers_back_off_waits() -> None:
     assert elapsed < 3.5 and 2 <= server.arrived() <= 3  # 1 s, then 2 s of back-off would end past 2.5 s
 
 
-def _peak_bytes_while(action: Callable[[], object]) -> int:
-    """Peak Python heap (tracemalloc) above the start while ``action`` runs."""
-    tracemalloc.start()
-    try:
-        start = tracemalloc.get_traced_memory()[0]
-        action()
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return peak - start
-
-
 def test_client_gzip_bomb_is_refused_within_a_memory_bound() -> None:
     bomb = gzip_bomb(200)  # 200 MB of zeros in about 200 KB
 
@@ -362,7 +349,7 @@ def test_client_gzip_bomb_is_refused_within_a_memory_bound() -> None:
             real_client(max_body_megabytes=5).get(REQUEST, source_settings(base_url=server.url))
 
     with loopback(answer) as server:
-        peak = _peak_bytes_while(fetch)
+        peak = peak_bytes_while(fetch)
     assert len(bomb) < 300_000
     assert peak < 20_000_000  # the 5 MB cap plus growth of the buffer; inflating it whole would take 200 MB
 
@@ -383,7 +370,7 @@ def test_client_plain_body_over_the_cap_stops_being_read() -> None:
             real_client(max_body_megabytes=3).get(REQUEST, source_settings(base_url=server.url))
 
     with loopback(endless) as server:
-        peak = _peak_bytes_while(fetch)
+        peak = peak_bytes_while(fetch)
     assert peak < 15_000_000
 
 
