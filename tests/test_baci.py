@@ -444,7 +444,7 @@ def test_baci_text_columns_are_stored_as_dictionaries_and_read_as_strings(store:
     store.upsert("trade", trade_rows([{"reporter": "USA", "partner": "CHN", "value_usd": 42.0, "period": "2022"}]))
     import_baci(store, write_zip(tmp_path, release_files({2022: ROWS_2022})), progress=False)
     part = next(path for path in store.files("trade") if "source=baci" in str(path) and "part-0" in path.name)
-    assert pl.read_parquet_schema(part)["reporter"] == pl.Categorical  # stored as a dictionary
+    assert isinstance(pl.read_parquet_schema(part)["reporter"], pl.Categorical)  # stored as a dictionary
     frame = store.scan("trade").collect()
     assert frame.schema == schemas.TRADE.polars_schema
     # By hand: 4 code rows (CHN twice, TWN, FRA), 7 TOTAL rows (exports CHN TWN USA FRA, imports USA FRA CHN),
@@ -455,3 +455,58 @@ def test_baci_text_columns_are_stored_as_dictionaries_and_read_as_strings(store:
     assert (report.structural, report.content) == ([], [])
     kind = duckdb.sql(f"select typeof(reporter) from read_parquet('{part}') limit 1").fetchall()[0][0]
     assert kind == "VARCHAR"
+
+
+def _canonical(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.drop("fetched_at").sort("flow", "reporter", "partner", "hs_code")
+
+
+def test_baci_batches_give_the_rows_and_totals_of_one_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of two rows (four parts, written by the background writer while the next batch is converted, and
+    per-batch country sums added up) store exactly what one batch does."""
+    from tracker.baci import importer
+
+    archive = write_zip(tmp_path / "download", release_files({2022: ROWS_2022}))
+    one = Store(tmp_path / "one")
+    import_baci(one, archive, progress=False)
+    monkeypatch.setattr(importer, "BATCH_ROWS", 2)
+    many = Store(tmp_path / "many")
+    summary = import_baci(many, archive, progress=False)
+
+    parts = [path for path in many.files("trade") if path.name.startswith("part-0")]
+    assert len(parts) == 3  # 7 rows in batches of 2; the third (R20 exporter, 9999AA) holds no code row
+    assert _canonical(_baci(many)).equals(_canonical(_baci(one)))
+    assert summary.rows_read == 7 and summary.rows_written == 4
+    assert {code: (u.rows, u.value_usd) for code, u in summary.unmapped_countries.items()} == {899: (2, 12_000.0)}
+
+
+def test_baci_error_in_a_later_batch_writes_nothing(store: Store, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An incomplete row after parts were handed to the writer: the import stops, names the line, waits for the
+    part in flight and leaves neither a row nor a staging folder."""
+    from tracker.baci import importer
+
+    monkeypatch.setattr(importer, "BATCH_ROWS", 2)
+    files = release_files({2022: ROWS_2022})
+    lines = files["BACI_HS17_Y2022_V202601.csv"].splitlines(keepends=True)
+    lines[6] = ",".join(lines[6].split(",")[:4]) + "\n"  # the 6th data row loses v and q
+    files["BACI_HS17_Y2022_V202601.csv"] = "".join(lines)
+    with pytest.raises(BaciDataError, match="line 7 "):
+        import_baci(store, write_folder(tmp_path / "extracted", files), progress=False)
+    _assert_nothing_written(store)
+
+
+@pytest.mark.parametrize("large_code", [False, True])
+def test_baci_country_sums_match_a_group_by(large_code: bool) -> None:
+    """Rows and value per country code, by bincount (or, for an implausible code, the group-by fallback),
+    against a plain group-by of the same batch."""
+    from tracker.baci.importer import MAX_BINCOUNT_CODE, _sums_by_country
+
+    codes = [4, 4, 842, 0, 842, 4] + ([MAX_BINCOUNT_CODE + 1] if large_code else [])
+    batch = pl.DataFrame({"i": codes, "v": [1.5, 2.0, 0.25, 3.0, 0.0, 10.0, 7.0][: len(codes)]},
+                         schema={"i": pl.Int32, "v": pl.Float64})
+    expected = batch.group_by("i").agg((pl.col("v") * 1000).sum().alias("value_usd"), pl.len().alias("rows"))
+    got = _sums_by_country(batch, "i")
+    assert got.sort("i").select("i", "value_usd", pl.col("rows").cast(pl.UInt32)).equals(
+        expected.sort("i").select("i", "value_usd", pl.col("rows").cast(pl.UInt32)))
+    assert got.filter(pl.col("i") == 4).row(0)[1:] == (13_500.0, 3)  # by hand: (1.5 + 2 + 10) × 1000, 3 rows
