@@ -425,3 +425,24 @@ def test_app_pages_demand_page_in_chinese(app_store: Path) -> None:
     table = app.dataframe[0].value
     assert set(table["beats_seasonal_naive"]) <= {"是", "否", "未回测"}
     assert set(table["note"]) <= {"", "历史不足"}  # a market with a forecast has no note: a blank cell, not "None"
+
+
+def test_app_pages_downloads_lists_every_table_and_offers_each_one(app_store: Path) -> None:
+    """The list names every stored table with its filtered row count; choosing one (``?table=``) gives its
+    preview, with as many rows as the list says, and its CSV, Excel and Parquet buttons."""
+    params = {"group": "toys", "exporter": "CHN", "years": "2024-2025"}
+    app = open_page("downloads", "en", **params)
+    _, rows, _ = app_table(app)
+    listed = {row["_key"]: row["Rows (filtered)"] for row in rows}
+    assert {"trade", "group_market", "group_exporter", "group_competition", "group_tariff_margin",
+            "group_forecast"} <= set(listed)
+    assert app.selectbox(key="f_dl_table").value == next(key for key, count in listed.items() if count != "–")
+    offered = [key for key, count in listed.items() if count != "–"]
+    assert len(offered) >= 10
+    for table in offered:
+        app = open_page("downloads", "en", table=table, **params)
+        assert app.selectbox(key="f_dl_table").value == table
+        assert f"{app.dataframe[0].value.shape[0]:,}" == listed[table] or app.number_input  # paged when long
+        assert any(f"{int(listed[table].replace(',', '')):,} rows with these filters" in c.value for c in app.caption)
+        keys = {b.proto.id.rsplit("-", 1)[-1] for b in app.get("download_button")}
+        assert {f"dl_dl_{table}_{fmt}" for fmt in ("csv", "xlsx", "parquet")} <= keys, (table, keys)

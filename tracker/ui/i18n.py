@@ -634,7 +634,8 @@ LABELS: dict[str, dict[str, str]] = {
     "opportunity_top": {"en": "The {count} highest scores", "zh": "得分最高的 {count} 个市场"},
     "cms_effects": {"en": "{exporter}, {span}: effects and total change ({unit})",
                     "zh": "{exporter}，{span}：各效应与总变化（{unit}）"},
-    "preview_table": {"en": "Preview a table", "zh": "预览数据表"},
+    "preview_table": {"en": "Table to preview and download", "zh": "预览与下载的数据表"},
+    "table_rows_filtered": {"en": "Rows (filtered)", "zh": "行数（按筛选）"},
     "table_rows_total": {"en": "{total:,} rows with these filters", "zh": "按当前筛选共 {total:,} 行"},
     # --- demand
     "page_demand": {"en": "Demand", "zh": "需求"},

@@ -1,9 +1,11 @@
 """Data & downloads: every table behind the pages, filtered as on screen, as CSV, Excel and Parquet.
 
-One preview grid at the top shows the table chosen in its select box: a data grid per table, even folded in
-expanders, cost the browser one grid each on every view of the page.
+One HTML list of every table with its rows under the filters, then the table chosen in a select box
+(``?table=``): its Download menu and one preview grid. A heading, captions and a Download menu per table cost
+the browser some seventy elements on every view of the page; a grid per table, even folded, one grid each.
 """
 
+import polars as pl
 import streamlit as st
 
 from tracker.countries import name as country_name
@@ -13,6 +15,7 @@ from tracker.ui.components import download_buttons, metrics_ready, paged_datafra
 from tracker.ui.findings_view import findings_table_section
 from tracker.ui.i18n import t
 from tracker.ui.state import current_language, get_param, set_param
+from tracker.ui.tables import Column, html_table
 
 ALL = "*"
 FREQUENCIES = ("A", "M")  # trade rows are annual or monthly; one file never mixes them (sums would double-count)
@@ -59,8 +62,7 @@ st.title(t("page_downloads", lang))
 st.caption(t("downloads_intro", lang))
 st.caption(t("downloads_columns_note", lang))
 if metrics_ready(view, "group_market", "group_exporter"):
-    preview = st.container()
-    previews = {}
+    listed, previews, applied = [], {}, {}
     for table, applies in TABLE_FILTERS.items():
         if table not in DATA_TABLES and not data.has_table(view.root, view.token, table):
             continue
@@ -69,23 +71,30 @@ if metrics_ready(view, "group_market", "group_exporter"):
             "exporter": view.exporter if "exporter" in applies else None,
             "market": market if "market" in applies else None,
             "years": view.years.as_tuple if "years" in applies else None,
+            "flow": view.flow if "flow" in applies else None,
+            "frequency": frequency if table == "trade" else None,
         }
-        st.subheader(t(f"table_{table}", lang))
-        st.caption(t(f"table_{table}_help", lang))
-        flow = view.flow if "flow" in applies else None
-        table_frequency = frequency if table == "trade" else None
         rows = data.table_rows(view.root, view.token, table, filters["group"], filters["exporter"],
-                               filters["market"], filters["years"], view.basis, annual=False, flow=flow,
-                               frequency=table_frequency)
-        if rows.is_empty():
-            st.info(t("no_rows_simple", lang), icon=":material/info:")
-            continue
-        previews[table] = rows
-        st.caption(t("table_rows_total", lang, total=rows.height))
-        download_buttons(view, table, key=f"dl_{table}", flow=flow, frequency=table_frequency, **filters)
-    findings_table_section(view)
+                               filters["market"], filters["years"], view.basis, annual=False, flow=filters["flow"],
+                               frequency=filters["frequency"])
+        listed.append({"name": t(f"table_{table}", lang), "table": table, "help": t(f"table_{table}_help", lang),
+                       "rows": rows.height or None})
+        if rows.height:
+            previews[table], applied[table] = rows, filters
+    st.html(html_table(pl.DataFrame(listed, schema={"name": pl.String, "table": pl.String, "help": pl.String,
+                                                    "rows": pl.Int64}),
+                       [Column("name", t("col_table", lang), "text"), Column("help", t("col_description", lang), "text"),
+                        Column("rows", t("table_rows_filtered", lang), "number", decimals=0)], row_key="table"))
     if previews:
-        with preview:
-            shown = st.selectbox(t("preview_table", lang), list(previews), key="f_dl_preview",
-                                 format_func=lambda name: t(f"table_{name}", lang))
-            paged_dataframe(previews[shown], lang, f"dl_{shown}")
+        wanted_table = get_param("table")
+        choices = list(previews)
+        chosen = st.selectbox(t("preview_table", lang), choices,
+                              index=choices.index(wanted_table) if wanted_table in choices else 0,
+                              key="f_dl_table", format_func=lambda name: t(f"table_{name}", lang))
+        set_param("table", None if chosen == choices[0] else chosen)
+        st.caption(t("table_rows_total", lang, total=previews[chosen].height))
+        download_buttons(view, chosen, key=f"dl_{chosen}", **applied[chosen])
+        paged_dataframe(previews[chosen], lang, f"dl_{chosen}")
+    else:
+        st.info(t("no_rows_simple", lang), icon=":material/info:")
+    findings_table_section(view)
