@@ -58,6 +58,8 @@ CMS_LONG_SPAN_YEARS = 5
 # group_competition's column pairs that trade places when a row is read from the competitor's side.
 COMPETITION_SIDES = (("exporter", "competitor"), ("exporter_share", "competitor_share"),
                      ("exporter_unit_value_usd_per_kg", "competitor_unit_value_usd_per_kg"))
+# group_tariff_margin's: the two rates trade places, and margin_pp (their difference) changes sign.
+TARIFF_MARGIN_SIDES = (("exporter", "competitor"), ("exporter_tariff_pct", "competitor_tariff_pct"))
 
 
 PROVENANCE_MEANING = ("reported (all inputs as the reporter declared them), mirror (a partner's report stood in), "
@@ -291,7 +293,9 @@ GROUP_TARIFF = register(TableSchema(
 
 GROUP_TARIFF_MARGIN = register(TableSchema(
     name="group_tariff_margin",
-    meaning=f"Tariff margin of each tracked exporter against each other one, per group, market and year. {TARIFF_NOTE}",
+    meaning="Tariff margin of each tracked exporter against each other one, per group, market and year. Stored "
+            "once per pair (exporter < competitor); Store.scan returns both orders, margin_pp negated in the "
+            f"reverse one. {TARIFF_NOTE}",
     columns=(
         GROUP,
         Column("exporter", STR, "ISO3 of the exporter."),
@@ -305,6 +309,8 @@ GROUP_TARIFF_MARGIN = register(TableSchema(
         *_provenance_columns("Provenance of both rates: reported, estimated or mixed."),
     ),
     key=("group", "exporter", "competitor", "market", "year"),
+    mirrored_sides=TARIFF_MARGIN_SIDES,
+    mirror_negated=("margin_pp",),
 ))
 
 METRIC_TABLES: tuple[TableSchema, ...] = (

@@ -213,15 +213,16 @@ def tidy_sources(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def tariff_margins(faced: pl.LazyFrame) -> pl.LazyFrame:
-    """Every ordered pair of tracked exporters with a rate in the same group, market and year:
-    margin_pp = exporter's rate − competitor's rate (rule 5)."""
+    """Every unordered pair of tracked exporters with a rate in the same group, market and year, once (exporter <
+    competitor): margin_pp = exporter's rate − competitor's rate (rule 5). The reverse row is the same row with
+    the sides swapped and margin_pp negated: ``schemas.mirror_rows`` adds it when the table is read."""
     own = faced.filter(pl.col("tariff_faced_pct").is_not_null()).select(
         *CELL, pl.col("tariff_faced_pct").alias("exporter_tariff_pct"), "provenance", "sources", "newest_fetch")
     other = own.select(*PAIR, pl.col("exporter").alias("competitor"),
                        pl.col("exporter_tariff_pct").alias("competitor_tariff_pct"),
                        pl.col("provenance").alias("_cp"), pl.col("sources").alias("_cs"),
                        pl.col("newest_fetch").alias("_cf"))
-    pairs = own.join(other, on=PAIR, how="inner").filter(pl.col("exporter") != pl.col("competitor"))
+    pairs = own.join(other, on=PAIR, how="inner").filter(pl.col("exporter") < pl.col("competitor"))
     return pairs.with_columns(
         margin_pp=pl.col("exporter_tariff_pct") - pl.col("competitor_tariff_pct"),
         provenance=pl.when(pl.col("provenance") == pl.col("_cp")).then(pl.col("provenance")).otherwise(pl.lit(MIXED)),
@@ -230,13 +231,23 @@ def tariff_margins(faced: pl.LazyFrame) -> pl.LazyFrame:
     ).drop("_cp", "_cs", "_cf").pipe(tidy_sources)
 
 
-def with_lowest_competitor(faced: pl.LazyFrame, margins: pl.LazyFrame) -> pl.LazyFrame:
+def with_lowest_competitor(faced: pl.LazyFrame) -> pl.LazyFrame:
     """group_tariff rows with the lowest rate among the exporter's competitors, who that is (ties: the first
-    ISO3), and the margin against it."""
-    lowest = (
-        margins.sort("competitor_tariff_pct", "competitor")
-        .group_by(CELL).agg(pl.col("competitor").first().alias("lowest_tariff_competitor"),
-                            pl.col("competitor_tariff_pct").first().alias("min_competitor_tariff_pct"))
+    ISO3), and the margin against it; null without a rate of its own or a rated competitor.
+
+    The two lowest (rate, ISO3) of each group, market and year suffice: an exporter's lowest competitor is the
+    first of them unless that is the exporter itself, then the second."""
+    rated = faced.filter(pl.col("tariff_faced_pct").is_not_null()).select(*CELL, "tariff_faced_pct")
+    order = ["tariff_faced_pct", "exporter"]
+    lowest_two = rated.group_by(PAIR).agg(pl.col("exporter").sort_by(order).head(2).alias("_who"),
+                                          pl.col("tariff_faced_pct").sort_by(order).head(2).alias("_rate"))
+    first = pl.col("_who").list.get(0) != pl.col("exporter")
+    lowest = rated.join(lowest_two, on=PAIR, how="inner").select(
+        *CELL,
+        pl.when(first).then(pl.col("_who").list.get(0)).otherwise(pl.col("_who").list.get(1, null_on_oob=True))
+        .alias("lowest_tariff_competitor"),
+        pl.when(first).then(pl.col("_rate").list.get(0)).otherwise(pl.col("_rate").list.get(1, null_on_oob=True))
+        .alias("min_competitor_tariff_pct"),
     )
     return faced.join(lowest, on=CELL, how="left").with_columns(
         margin_vs_lowest_competitor_pp=pl.col("tariff_faced_pct") - pl.col("min_competitor_tariff_pct"))
@@ -250,5 +261,4 @@ def tariff_tables(tariff: pl.LazyFrame, code_flows: pl.LazyFrame, market: pl.Laz
     group_markets = market.select("group", "market").unique()
     by_code = tariff_by_code(tariff, group_prefixes(config), group_markets, exporters).collect().lazy()
     faced = group_tariff(by_code, import_weights(code_flows)).collect().lazy()
-    margins = tariff_margins(faced).collect().lazy()
-    return {"group_tariff": with_lowest_competitor(faced, margins), "group_tariff_margin": margins}
+    return {"group_tariff": with_lowest_competitor(faced), "group_tariff_margin": tariff_margins(faced)}
