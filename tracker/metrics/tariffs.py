@@ -29,7 +29,7 @@ safeguards) are not in TRAINS and so not in these numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -37,6 +37,7 @@ from tracker.config import Config
 from tracker.countries import eu_members
 from tracker.metrics._common import safe_div
 from tracker.metrics.groups import group_prefixes
+from tracker.schemas import PROVENANCE
 
 EU = "EUU"
 WORLD = "WLD"
@@ -183,26 +184,52 @@ def group_tariff(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> pl.LazyFrame:
         return pl.when(basis > 0).then(weighted).otherwise(simple)
 
     is_prf = (pl.col("tariff_type") == PRF).cast(pl.Float64)
+    prf_codes, rated_codes = (rated & (pl.col("tariff_type") == PRF)).sum(), rated.sum()
+    provenances = list(PROVENANCE)
+    provenance_code = pl.col("provenance").replace_strict(provenances, range(len(provenances)),
+                                                          return_dtype=pl.UInt8)
+    tokens, source_bits = _source_bits(by_code, weights)
     grouped = frame.group_by(CELL).agg(
         average(pl.col("rate_pct"), w).alias("tariff_faced_pct"),
         average(pl.col("mfn_rate_pct"), mfn_w).alias("mfn_rate_pct"),
         average(step, both_w, both_w.sum()).alias("tariff_change_pp"),
         average(pl.when(rated).then(is_prf), w).alias("preferential_share"),
-        pl.when(pl.col("tariff_type").filter(rated).n_unique() > 1).then(pl.lit(MIXED))
-        .otherwise(pl.col("tariff_type").filter(rated).first()).alias("tariff_type_faced"),
+        pl.when(rated_codes == 0).then(None).when(prf_codes == 0).then(pl.lit(MFN))
+        .when(prf_codes == rated_codes).then(pl.lit(PRF)).otherwise(pl.lit(MIXED)).alias("tariff_type_faced"),
         pl.when(total > 0).then(pl.lit(TRADE_WEIGHTED)).otherwise(pl.lit(SIMPLE)).alias("weighting"),
-        rated.sum().cast(pl.Int32).alias("hs6_codes"),
+        rated_codes.cast(pl.Int32).alias("hs6_codes"),
         safe_div(pl.col("non_ad_valorem_lines").sum(), pl.col("lines").sum()).alias("non_ad_valorem_share"),
-        pl.when(pl.col("provenance").n_unique() > 1).then(pl.lit(MIXED))
-        .otherwise(pl.col("provenance").first()).alias("provenance"),
-        pl.concat_str([pl.col("sources").unique().sort().str.join(","),
-                       pl.col("_wsources").filter(pl.col("weight_usd") > 0).unique().sort().str.join(",")],
-                      separator=",").alias("sources"),
+        provenance_code.min().alias("_pmin"), provenance_code.max().alias("_pmax"),
+        (source_bits("sources").bitwise_or()
+         | pl.when(pl.col("weight_usd") > 0).then(source_bits("_wsources")).otherwise(0).bitwise_or()).alias("_bits"),
         pl.max_horizontal(pl.col("newest_fetch").max(),
                           pl.col("_wfetch").filter(pl.col("weight_usd") > 0).max()).alias("newest_fetch"),
     )
     kept = grouped.filter(pl.col("tariff_faced_pct").is_not_null() | (pl.col("non_ad_valorem_share") > 0))
-    return tidy_sources(kept)
+    return kept.with_columns(
+        provenance=pl.when(pl.col("_pmin") != pl.col("_pmax")).then(pl.lit(MIXED))
+        .otherwise(pl.col("_pmin").replace_strict(range(len(provenances)), provenances, return_dtype=pl.String)),
+        sources=pl.concat_str([pl.when((pl.col("_bits") & (1 << i)) != 0).then(pl.lit(token))
+                               for i, token in enumerate(tokens)], separator=",", ignore_nulls=True),
+    ).drop("_pmin", "_pmax", "_bits")
+
+
+def _source_bits(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> tuple[list[str], Callable[[str], pl.Expr]]:
+    """The source ids in ``sources`` and ``_wsources`` (comma lists), sorted, and an expression giving a column's
+    set of them as bits (bit i = ``tokens[i]``). A group's sources are the OR of its rows' bits: a few integer
+    operations where a string list per group, sorted and joined, cost seconds."""
+    values = pl.concat([by_code.select(pl.col("sources").unique()),
+                        weights.select(pl.col("_wsources").unique().alias("sources"))]).unique().collect()
+    values = values.get_column("sources").drop_nulls().to_list()
+    tokens = sorted({token for value in values for token in value.split(",") if token})
+    if len(tokens) > 64:
+        raise ValueError(f"more than 64 distinct source ids in the tariff inputs ({len(tokens)})")
+    bits = [sum(1 << tokens.index(token) for token in set(value.split(",")) if token) for value in values]
+
+    def source_bits(column: str) -> pl.Expr:
+        return pl.col(column).replace_strict(values, bits, default=None, return_dtype=pl.UInt64)
+
+    return tokens, source_bits
 
 
 def tidy_sources(frame: pl.LazyFrame) -> pl.LazyFrame:
