@@ -8,6 +8,7 @@ Annual tables use frequency A rows only; ``group_market_monthly`` uses the M row
 from __future__ import annotations
 
 import itertools
+import math
 
 import polars as pl
 
@@ -333,14 +334,31 @@ def _finish(frame: pl.LazyFrame, schema: TableSchema) -> pl.LazyFrame:
 def _sorted_by_key(frame: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
     """The frame sorted by its natural key (deterministic files), in the strings' order.
 
-    String key columns are sorted as enums of their sorted distinct values: the same order as the strings,
-    compared as small integers (half the time of a sort on several string columns).
+    Each key column becomes the rank of its value among the column's sorted distinct values (strings through an
+    enum of them, integers as the offset from their minimum); the ranks combine into one integer in the key's
+    order, so a single integer column is sorted instead of several string columns (a fraction of the time).
+    The key is unique, so the order is the one of the columns themselves.
     """
     key = list(schema.key)
-    strings = {name: pl.Enum(frame.get_column(name).drop_nulls().unique().sort())
-               for name in key if frame.schema[name] == pl.String}
-    return (frame.with_columns(pl.col(name).cast(dtype) for name, dtype in strings.items()).sort(key)
-            .with_columns(pl.col(name).cast(pl.String) for name in strings))
+    if frame.select(key).null_count().sum_horizontal().item():
+        return frame.sort(key)  # ranks are for values; a null in the key takes the plain sort
+    ranks, sizes = [], []
+    for name in key:
+        column = frame.get_column(name)
+        if column.dtype == pl.String:
+            values = column.unique().sort()
+            ranks.append(pl.col(name).cast(pl.Enum(values)).to_physical().cast(pl.UInt64))
+            sizes.append(len(values))
+        else:
+            low, high = column.min(), column.max()
+            ranks.append((pl.col(name) - low).cast(pl.UInt64))
+            sizes.append(0 if low is None else int(high) - int(low) + 1)
+    if math.prod(sizes) >= 2**64:
+        return frame.sort(key)  # more combinations than one integer holds
+    combined = pl.lit(0, pl.UInt64)
+    for rank, size in zip(ranks, sizes, strict=True):
+        combined = combined * size + rank
+    return frame.sort(combined)
 
 
 def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
