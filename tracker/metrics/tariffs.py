@@ -20,6 +20,8 @@ From the stored ``tariff`` table (WITS TRAINS, one row per market, partner, HS6 
 5. **Margins.** ``margin_pp`` = own rate − competitor's rate, in percentage points, for every pair of tracked
    exporters (home exporter and ``scope.competitors``) in the same group, market and year: positive = the
    exporter pays more. ``margin_vs_lowest_competitor_pp`` compares with the lowest rate among its competitors.
+   The reverse of a pair is the same margin negated, so ``group_tariff_margin`` stores each pair once and
+   ``Store.scan`` returns both orders.
 6. **Change.** ``tariff_change_pp`` = Σ_k w_k·(t_k,y − t_k,y−1) / Σ_k w_k over the codes rated in both years,
    with this year's weights: a change of the schedule, not of the import mix (the alert rule reads it).
 
