@@ -208,11 +208,11 @@ def group_tariff(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> pl.LazyFrame:
                           pl.col("_wfetch").filter(pl.col("weight_usd") > 0).max()).alias("newest_fetch"),
     )
     kept = grouped.filter(pl.col("tariff_faced_pct").is_not_null() | (pl.col("non_ad_valorem_share") > 0))
+    named = [pl.when((pl.col("_bits") & (1 << i)) != 0).then(pl.lit(token)) for i, token in enumerate(tokens)]
     return kept.with_columns(
         provenance=pl.when(pl.col("_pmin") != pl.col("_pmax")).then(pl.lit(MIXED))
         .otherwise(pl.col("_pmin").replace_strict(range(len(provenances)), provenances, return_dtype=pl.String)),
-        sources=pl.concat_str([pl.when((pl.col("_bits") & (1 << i)) != 0).then(pl.lit(token))
-                               for i, token in enumerate(tokens)], separator=",", ignore_nulls=True),
+        sources=pl.concat_str(named, separator=",", ignore_nulls=True) if named else pl.lit("", pl.String),
     ).drop("_pmin", "_pmax", "_bits")
 
 
