@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import trade_rows
 from tracker.config import Config
 from tracker.countries import eu_members
+from tracker.export import filtered_table
 from tracker.metrics import compute_tables
 from tracker.metrics.groups import group_code_flows, group_prefixes
 from tracker.metrics.opportunity import market_opportunity
@@ -208,6 +209,8 @@ def test_group_tariff_margin_stored_once_per_pair_and_read_both_ways(store: Stor
         assert (found["exporter_tariff_pct"], found["competitor_tariff_pct"], found["margin_pp"]) == \
             (pytest.approx(own), pytest.approx(other), pytest.approx(margin)), pair
     assert math.copysign(1.0, by_pair[("DEU", "CHN")]["margin_pp"]) == 1.0  # +0.0, not -0.0 ("-0.0" on screen)
+    exported = filtered_table(store, "group_tariff_margin", market="USA", config=config).collect()
+    assert exported.height == read.height and exported.equals(exported.sort(GROUP_TARIFF_MARGIN.key))  # key order
     for found in by_pair.values():  # every other column reads the same from both sides
         back = by_pair[(found["competitor"], found["exporter"])]
         assert {name: back[name] for name in ("provenance", "sources", "newest_fetch", "sample", "year")} == \
