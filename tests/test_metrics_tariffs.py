@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 import polars as pl
@@ -10,11 +11,13 @@ import pytest
 from tests.conftest import trade_rows
 from tracker.config import Config
 from tracker.countries import eu_members
+from tracker.export import filtered_table
 from tracker.metrics import compute_tables
 from tracker.metrics.groups import group_code_flows, group_prefixes
 from tracker.metrics.opportunity import market_opportunity
+from tracker.metrics.tables import GROUP_TARIFF_MARGIN
 from tracker.metrics.tariffs import group_tariff, import_weights, tariff_by_code, tariff_margins, with_lowest_competitor
-from tracker.schemas import ECOMMERCE, TARIFF
+from tracker.schemas import ECOMMERCE, TARIFF, mirror_rows
 from tracker.store import Store
 
 FETCHED = datetime(2025, 3, 1, tzinfo=UTC)
@@ -61,8 +64,8 @@ def faced(tariffs: list[tuple], imports: list[dict], markets: list[str], exporte
     by_code = tariff_by_code(tariff_frame(tariffs).lazy(), group_prefixes(groups), group_markets, exporters)
     weights = import_weights(group_code_flows(trade_rows(imports).lazy(), groups))
     rows = group_tariff(by_code, weights)
-    margins = tariff_margins(rows)
-    table = with_lowest_competitor(rows, margins).collect().sort("market", "exporter")
+    table = with_lowest_competitor(rows).collect().sort("market", "exporter")
+    margins = mirror_rows(tariff_margins(rows), GROUP_TARIFF_MARGIN)  # both orders, as Store.scan reads them
     return table, margins.collect().sort("market", "exporter", "competitor")
 
 
@@ -170,7 +173,7 @@ def test_compute_tables_tariff_tables_valid_and_invariant(store: Store, config: 
     assert set(tariff["market"]) == {"USA", "FRA"}  # EUU stands for France, a market of the group
     assert tariff.filter(pl.col("exporter") == pl.col("market")).is_empty()
     assert (tariff["tariff_faced_pct"] >= 0).all() and (tariff["min_competitor_tariff_pct"] >= 0).all()
-    margins = tables["group_tariff_margin"]
+    margins = mirror_rows(tables["group_tariff_margin"].lazy(), GROUP_TARIFF_MARGIN).collect()
     own_minus_other = margins["exporter_tariff_pct"] - margins["competitor_tariff_pct"]
     assert (margins["margin_pp"] - own_minus_other).abs().max() < 1e-12
     mirrored = margins.join(margins, left_on=["group", "market", "year", "exporter", "competitor"],
@@ -179,6 +182,39 @@ def test_compute_tables_tariff_tables_valid_and_invariant(store: Store, config: 
     chn_usa = row(tariff, exporter="CHN", market="USA")
     assert (chn_usa["lowest_tariff_competitor"], chn_usa["margin_vs_lowest_competitor_pp"]) == ("VNM", 8.0)
     assert chn_usa["weighting"] == "trade-weighted" and chn_usa["sources"] == "comtrade,wits"
+
+
+def test_group_tariff_margin_stored_once_per_pair_and_read_both_ways(store: Store, config: Config) -> None:
+    """USA 2023, one code: MFN 10 %, VNM 2 % and MEX 0 % under preferences. The file holds each pair of the 14
+    tracked exporters other than USA once (exporter < competitor); Store.scan gives both orders, margin_pp
+    negated in the reverse one, and a zero margin stays +0.0 both ways."""
+    tariffs = tariff_frame([("USA", "WLD", "950300", 2023, "MFN", 10.0), ("USA", "VNM", "950300", 2023, "PRF", 2.0),
+                            ("USA", "MEX", "950300", 2023, "PRF", 0.0)])
+    store.replace("group_tariff_margin", compute_with_tariffs(config, tariffs)["group_tariff_margin"])
+    in_usa = (pl.col("group") == "toys") & (pl.col("market") == "USA")
+    stored = pl.read_parquet(store.files("group_tariff_margin")).filter(in_usa)
+    rated = {config.scope.home_exporter, *config.scope.competitors} - {"USA"}
+    assert len(rated) == 14 and stored.height == 14 * 13 // 2
+    assert (stored["exporter"] < stored["competitor"]).all()
+    read = store.scan("group_tariff_margin").filter(in_usa).collect()
+    assert read.height == 14 * 13 and not read.select("exporter", "competitor").is_duplicated().any()
+    by_pair = {(r["exporter"], r["competitor"]): r for r in read.iter_rows(named=True)}
+    assert set(by_pair) == {(a, b) for a in rated for b in rated if a != b}
+    expected = {("CHN", "VNM"): (10.0, 2.0, 8.0), ("VNM", "CHN"): (2.0, 10.0, -8.0),
+                ("MEX", "VNM"): (0.0, 2.0, -2.0), ("VNM", "MEX"): (2.0, 0.0, 2.0),
+                ("CHN", "MEX"): (10.0, 0.0, 10.0), ("MEX", "CHN"): (0.0, 10.0, -10.0),
+                ("CHN", "DEU"): (10.0, 10.0, 0.0), ("DEU", "CHN"): (10.0, 10.0, 0.0)}
+    for pair, (own, other, margin) in expected.items():
+        found = by_pair[pair]
+        assert (found["exporter_tariff_pct"], found["competitor_tariff_pct"], found["margin_pp"]) == \
+            (pytest.approx(own), pytest.approx(other), pytest.approx(margin)), pair
+    assert math.copysign(1.0, by_pair[("DEU", "CHN")]["margin_pp"]) == 1.0  # +0.0, not -0.0 ("-0.0" on screen)
+    exported = filtered_table(store, "group_tariff_margin", market="USA", config=config).collect()
+    assert exported.height == read.height and exported.equals(exported.sort(GROUP_TARIFF_MARGIN.key))  # key order
+    for found in by_pair.values():  # every other column reads the same from both sides
+        back = by_pair[(found["competitor"], found["exporter"])]
+        assert {name: back[name] for name in ("provenance", "sources", "newest_fetch", "sample", "year")} == \
+            {name: found[name] for name in ("provenance", "sources", "newest_fetch", "sample", "year")}
 
 
 def opportunity_inputs(home_tariff: float | None) -> dict[str, pl.LazyFrame]:

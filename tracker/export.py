@@ -171,11 +171,14 @@ def filtered_table(store: Store, table: str, *, group: str | None = None, export
     frame = store.scan(table)
     for expression in expressions:
         frame = frame.filter(expression)
+    schema = schemas.schema_for(table)
+    if schema.mirrored_sides:  # read back as stored rows then their mirrors: the file lists them in key order
+        frame = frame.sort(schema.key)
     if table == "alerts":  # most material first, as the CLI and the alerts page list them
         from tracker.alerts import rank_alerts
 
         frame = rank_alerts(frame)
-    columns = schemas.schema_for(table).column_names
+    columns = schema.column_names
     if "sample" not in columns:  # job_runs has no source: nothing in it comes from the sample
         frame = frame.with_columns(sample=pl.col("source") == SAMPLE_SOURCE if "source" in columns else pl.lit(False))
     return _with_baci_release(store, frame, columns)

@@ -27,8 +27,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
-from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 SEASON = 12
 HORIZON = 12
@@ -75,6 +73,11 @@ def fit_smoothing(values: np.ndarray, max_evaluations: int | None = None) -> Smo
     logs = np.log1p(np.clip(np.asarray(values, dtype=float), 0, None))
     if logs.size < 2 * SEASON:
         return DEFAULT_SMOOTHING
+    # Imported here, where a fit happens: statsmodels takes 2.5 s to import, which every process that only
+    # needs the metric tables' schemas (the app, exports, a start on a current store) would otherwise pay.
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
     level, trend, seasonal = initial_state(logs[None, :])  # the starting values ``smooth`` will use
     model = ExponentialSmoothing(logs, trend="add", damped_trend=True, seasonal="add", seasonal_periods=SEASON,
                                  initialization_method="known", initial_level=level[0], initial_trend=trend[0],

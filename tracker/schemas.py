@@ -65,6 +65,8 @@ class TableSchema:
     # A symmetric table of pairs (row (a, b) says all that row (b, a) says, with these column pairs swapped)
     # stores each unordered pair once, first side < second side; ``mirror_rows`` gives readers both orders.
     mirrored_sides: tuple[tuple[str, str], ...] = ()
+    # Columns that are a difference first side − second side: read from the other side, their value is negated.
+    mirror_negated: tuple[str, ...] = ()
 
     @property
     def polars_schema(self) -> pl.Schema:
@@ -90,6 +92,8 @@ def mirror_rows(frame: pl.LazyFrame, schema: TableSchema) -> pl.LazyFrame:
     Half the rows to compute, validate and write; the reverse rows cost a projection at read time. Rows stored
     in the other order (files written before the table was stored once per pair) are left out: their mirror
     gives them back, so such a table is not read twice over before the metrics are recomputed.
+    A ``mirror_negated`` column d = a − b reads as −d, exactly b − a, but a zero as +0.0: b − a is +0.0 where
+    a = b, and −0.0 would print as "-0.0" (Polars folds 0 − d into −d, hence the explicit case).
     """
     if not schema.mirrored_sides:
         return frame
@@ -97,7 +101,13 @@ def mirror_rows(frame: pl.LazyFrame, schema: TableSchema) -> pl.LazyFrame:
     first, second = schema.mirrored_sides[0]
     names = frame.collect_schema().names()
     once = frame.filter(pl.col(first) < pl.col(second))
-    return pl.concat([once, once.select(pl.col(swap.get(name, name)).alias(name) for name in names)])
+
+    def reverse(name: str) -> pl.Expr:
+        if name in schema.mirror_negated:
+            return pl.when(pl.col(name) == 0).then(0.0).otherwise(-pl.col(name))
+        return pl.col(swap.get(name, name))
+
+    return pl.concat([once, once.select(reverse(name).alias(name) for name in names)])
 
 
 def _country_check(*columns: str) -> Callable[[pl.DataFrame], str | None]:

@@ -20,6 +20,8 @@ From the stored ``tariff`` table (WITS TRAINS, one row per market, partner, HS6 
 5. **Margins.** ``margin_pp`` = own rate − competitor's rate, in percentage points, for every pair of tracked
    exporters (home exporter and ``scope.competitors``) in the same group, market and year: positive = the
    exporter pays more. ``margin_vs_lowest_competitor_pp`` compares with the lowest rate among its competitors.
+   The reverse of a pair is the same margin negated, so ``group_tariff_margin`` stores each pair once and
+   ``Store.scan`` returns both orders.
 6. **Change.** ``tariff_change_pp`` = Σ_k w_k·(t_k,y − t_k,y−1) / Σ_k w_k over the codes rated in both years,
    with this year's weights: a change of the schedule, not of the import mix (the alert rule reads it).
 
@@ -29,7 +31,7 @@ safeguards) are not in TRAINS and so not in these numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -37,6 +39,7 @@ from tracker.config import Config
 from tracker.countries import eu_members
 from tracker.metrics._common import safe_div
 from tracker.metrics.groups import group_prefixes
+from tracker.schemas import PROVENANCE
 
 EU = "EUU"
 WORLD = "WLD"
@@ -183,26 +186,52 @@ def group_tariff(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> pl.LazyFrame:
         return pl.when(basis > 0).then(weighted).otherwise(simple)
 
     is_prf = (pl.col("tariff_type") == PRF).cast(pl.Float64)
+    prf_codes, rated_codes = (rated & (pl.col("tariff_type") == PRF)).sum(), rated.sum()
+    provenances = list(PROVENANCE)
+    provenance_code = pl.col("provenance").replace_strict(provenances, range(len(provenances)),
+                                                          return_dtype=pl.UInt8)
+    tokens, source_bits = _source_bits(by_code, weights)
     grouped = frame.group_by(CELL).agg(
         average(pl.col("rate_pct"), w).alias("tariff_faced_pct"),
         average(pl.col("mfn_rate_pct"), mfn_w).alias("mfn_rate_pct"),
         average(step, both_w, both_w.sum()).alias("tariff_change_pp"),
         average(pl.when(rated).then(is_prf), w).alias("preferential_share"),
-        pl.when(pl.col("tariff_type").filter(rated).n_unique() > 1).then(pl.lit(MIXED))
-        .otherwise(pl.col("tariff_type").filter(rated).first()).alias("tariff_type_faced"),
+        pl.when(rated_codes == 0).then(None).when(prf_codes == 0).then(pl.lit(MFN))
+        .when(prf_codes == rated_codes).then(pl.lit(PRF)).otherwise(pl.lit(MIXED)).alias("tariff_type_faced"),
         pl.when(total > 0).then(pl.lit(TRADE_WEIGHTED)).otherwise(pl.lit(SIMPLE)).alias("weighting"),
-        rated.sum().cast(pl.Int32).alias("hs6_codes"),
+        rated_codes.cast(pl.Int32).alias("hs6_codes"),
         safe_div(pl.col("non_ad_valorem_lines").sum(), pl.col("lines").sum()).alias("non_ad_valorem_share"),
-        pl.when(pl.col("provenance").n_unique() > 1).then(pl.lit(MIXED))
-        .otherwise(pl.col("provenance").first()).alias("provenance"),
-        pl.concat_str([pl.col("sources").unique().sort().str.join(","),
-                       pl.col("_wsources").filter(pl.col("weight_usd") > 0).unique().sort().str.join(",")],
-                      separator=",").alias("sources"),
+        provenance_code.min().alias("_pmin"), provenance_code.max().alias("_pmax"),
+        (source_bits("sources").bitwise_or()
+         | pl.when(pl.col("weight_usd") > 0).then(source_bits("_wsources")).otherwise(0).bitwise_or()).alias("_bits"),
         pl.max_horizontal(pl.col("newest_fetch").max(),
                           pl.col("_wfetch").filter(pl.col("weight_usd") > 0).max()).alias("newest_fetch"),
     )
     kept = grouped.filter(pl.col("tariff_faced_pct").is_not_null() | (pl.col("non_ad_valorem_share") > 0))
-    return tidy_sources(kept)
+    named = [pl.when((pl.col("_bits") & (1 << i)) != 0).then(pl.lit(token)) for i, token in enumerate(tokens)]
+    return kept.with_columns(
+        provenance=pl.when(pl.col("_pmin") != pl.col("_pmax")).then(pl.lit(MIXED))
+        .otherwise(pl.col("_pmin").replace_strict(range(len(provenances)), provenances, return_dtype=pl.String)),
+        sources=pl.concat_str(named, separator=",", ignore_nulls=True) if named else pl.lit("", pl.String),
+    ).drop("_pmin", "_pmax", "_bits")
+
+
+def _source_bits(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> tuple[list[str], Callable[[str], pl.Expr]]:
+    """The source ids in ``sources`` and ``_wsources`` (comma lists), sorted, and an expression giving a column's
+    set of them as bits (bit i = ``tokens[i]``). A group's sources are the OR of its rows' bits: a few integer
+    operations where a string list per group, sorted and joined, cost seconds."""
+    values = pl.concat([by_code.select(pl.col("sources").unique()),
+                        weights.select(pl.col("_wsources").unique().alias("sources"))]).unique().collect()
+    values = values.get_column("sources").drop_nulls().to_list()
+    tokens = sorted({token for value in values for token in value.split(",") if token})
+    if len(tokens) > 64:
+        raise ValueError(f"more than 64 distinct source ids in the tariff inputs ({len(tokens)})")
+    bits = [sum(1 << tokens.index(token) for token in set(value.split(",")) if token) for value in values]
+
+    def source_bits(column: str) -> pl.Expr:
+        return pl.col(column).replace_strict(values, bits, default=None, return_dtype=pl.UInt64)
+
+    return tokens, source_bits
 
 
 def tidy_sources(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -213,15 +242,16 @@ def tidy_sources(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def tariff_margins(faced: pl.LazyFrame) -> pl.LazyFrame:
-    """Every ordered pair of tracked exporters with a rate in the same group, market and year:
-    margin_pp = exporter's rate − competitor's rate (rule 5)."""
+    """Every unordered pair of tracked exporters with a rate in the same group, market and year, once (exporter <
+    competitor): margin_pp = exporter's rate − competitor's rate (rule 5). The reverse row is the same row with
+    the sides swapped and margin_pp negated: ``schemas.mirror_rows`` adds it when the table is read."""
     own = faced.filter(pl.col("tariff_faced_pct").is_not_null()).select(
         *CELL, pl.col("tariff_faced_pct").alias("exporter_tariff_pct"), "provenance", "sources", "newest_fetch")
     other = own.select(*PAIR, pl.col("exporter").alias("competitor"),
                        pl.col("exporter_tariff_pct").alias("competitor_tariff_pct"),
                        pl.col("provenance").alias("_cp"), pl.col("sources").alias("_cs"),
                        pl.col("newest_fetch").alias("_cf"))
-    pairs = own.join(other, on=PAIR, how="inner").filter(pl.col("exporter") != pl.col("competitor"))
+    pairs = own.join(other, on=PAIR, how="inner").filter(pl.col("exporter") < pl.col("competitor"))
     return pairs.with_columns(
         margin_pp=pl.col("exporter_tariff_pct") - pl.col("competitor_tariff_pct"),
         provenance=pl.when(pl.col("provenance") == pl.col("_cp")).then(pl.col("provenance")).otherwise(pl.lit(MIXED)),
@@ -230,13 +260,23 @@ def tariff_margins(faced: pl.LazyFrame) -> pl.LazyFrame:
     ).drop("_cp", "_cs", "_cf").pipe(tidy_sources)
 
 
-def with_lowest_competitor(faced: pl.LazyFrame, margins: pl.LazyFrame) -> pl.LazyFrame:
+def with_lowest_competitor(faced: pl.LazyFrame) -> pl.LazyFrame:
     """group_tariff rows with the lowest rate among the exporter's competitors, who that is (ties: the first
-    ISO3), and the margin against it."""
-    lowest = (
-        margins.sort("competitor_tariff_pct", "competitor")
-        .group_by(CELL).agg(pl.col("competitor").first().alias("lowest_tariff_competitor"),
-                            pl.col("competitor_tariff_pct").first().alias("min_competitor_tariff_pct"))
+    ISO3), and the margin against it; null without a rate of its own or a rated competitor.
+
+    The two lowest (rate, ISO3) of each group, market and year suffice: an exporter's lowest competitor is the
+    first of them unless that is the exporter itself, then the second."""
+    rated = faced.filter(pl.col("tariff_faced_pct").is_not_null()).select(*CELL, "tariff_faced_pct")
+    order = ["tariff_faced_pct", "exporter"]
+    lowest_two = rated.group_by(PAIR).agg(pl.col("exporter").sort_by(order).head(2).alias("_who"),
+                                          pl.col("tariff_faced_pct").sort_by(order).head(2).alias("_rate"))
+    first = pl.col("_who").list.get(0) != pl.col("exporter")
+    lowest = rated.join(lowest_two, on=PAIR, how="inner").select(
+        *CELL,
+        pl.when(first).then(pl.col("_who").list.get(0)).otherwise(pl.col("_who").list.get(1, null_on_oob=True))
+        .alias("lowest_tariff_competitor"),
+        pl.when(first).then(pl.col("_rate").list.get(0)).otherwise(pl.col("_rate").list.get(1, null_on_oob=True))
+        .alias("min_competitor_tariff_pct"),
     )
     return faced.join(lowest, on=CELL, how="left").with_columns(
         margin_vs_lowest_competitor_pp=pl.col("tariff_faced_pct") - pl.col("min_competitor_tariff_pct"))
@@ -250,5 +290,4 @@ def tariff_tables(tariff: pl.LazyFrame, code_flows: pl.LazyFrame, market: pl.Laz
     group_markets = market.select("group", "market").unique()
     by_code = tariff_by_code(tariff, group_prefixes(config), group_markets, exporters).collect().lazy()
     faced = group_tariff(by_code, import_weights(code_flows)).collect().lazy()
-    margins = tariff_margins(faced).collect().lazy()
-    return {"group_tariff": with_lowest_competitor(faced, margins), "group_tariff_margin": margins}
+    return {"group_tariff": with_lowest_competitor(faced), "group_tariff_margin": tariff_margins(faced)}
