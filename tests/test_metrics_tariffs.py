@@ -268,3 +268,17 @@ def test_group_tariff_change_is_the_schedules_on_this_years_weights() -> None:
     assert row(table, exporter="CHN", year=2023)["tariff_change_pp"] == pytest.approx(2.0)
     assert row(table, exporter="MEX", year=2023)["tariff_change_pp"] == pytest.approx(-8.0)
     assert row(table, exporter="CHN", year=2022)["tariff_change_pp"] is None
+
+
+def test_lowest_competitor_ties_within_float_noise_go_to_the_first_iso3() -> None:
+    """Two competitors under one schedule whose averages differ in the last bit (the order of a parallel sum)
+    tie: the first ISO3 is named, whichever of the two is a hair lower, so a recompute names the same one."""
+    base = {"group": "toys", "market": "USA", "year": 2024}
+    for vnm, mex in ((8.2, 8.2 + 1e-14), (8.2 + 1e-14, 8.2)):
+        rows = pl.LazyFrame([{**base, "exporter": "CHN", "tariff_faced_pct": 10.0},
+                             {**base, "exporter": "VNM", "tariff_faced_pct": vnm},
+                             {**base, "exporter": "MEX", "tariff_faced_pct": mex},
+                             {**base, "exporter": "IND", "tariff_faced_pct": 8.3}])
+        chn = row(with_lowest_competitor(rows).collect(), exporter="CHN")
+        assert chn["lowest_tariff_competitor"] == "MEX"
+        assert chn["margin_vs_lowest_competitor_pp"] == pytest.approx(1.8)

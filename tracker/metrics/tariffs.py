@@ -47,6 +47,7 @@ MFN, PRF, MIXED = "MFN", "PRF", "mixed"
 TRADE_WEIGHTED, SIMPLE = "trade-weighted", "simple"
 EU_YEARS = range(1988, 2101)  # TRAINS starts in 1988; membership is a function of the year
 PAIR = ["group", "market", "year"]
+TIE_DECIMALS = 9  # rates equal to this many decimals (percentage points) are a tie
 CELL = ["group", "exporter", "market", "year"]
 
 
@@ -264,10 +265,13 @@ def with_lowest_competitor(faced: pl.LazyFrame) -> pl.LazyFrame:
     """group_tariff rows with the lowest rate among the exporter's competitors, who that is (ties: the first
     ISO3), and the margin against it; null without a rate of its own or a rated competitor.
 
+    Rates are compared to 1e-9 pp: two exporters under the same schedule get averages that may differ in the
+    last bit, depending on the order a parallel sum took, and that must not change who is named.
+
     The two lowest (rate, ISO3) of each group, market and year suffice: an exporter's lowest competitor is the
     first of them unless that is the exporter itself, then the second."""
     rated = faced.filter(pl.col("tariff_faced_pct").is_not_null()).select(*CELL, "tariff_faced_pct")
-    order = ["tariff_faced_pct", "exporter"]
+    order = [pl.col("tariff_faced_pct").round(TIE_DECIMALS), pl.col("exporter")]
     lowest_two = rated.group_by(PAIR).agg(pl.col("exporter").sort_by(order).head(2).alias("_who"),
                                           pl.col("tariff_faced_pct").sort_by(order).head(2).alias("_rate"))
     first = pl.col("_who").list.get(0) != pl.col("exporter")

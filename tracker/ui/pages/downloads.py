@@ -81,10 +81,11 @@ if metrics_ready(view, "group_market", "group_exporter"):
                        "rows": rows.height or None})
         if rows.height:
             previews[table], applied[table] = rows, filters
-    st.html(html_table(pl.DataFrame(listed, schema={"name": pl.String, "table": pl.String, "help": pl.String,
-                                                    "rows": pl.Int64}),
-                       [Column("name", t("col_table", lang), "text"), Column("help", t("col_description", lang), "text"),
-                        Column("rows", t("table_rows_filtered", lang), "number", decimals=0)], row_key="table"))
+    listing = pl.DataFrame(listed, schema={"name": pl.String, "table": pl.String, "help": pl.String, "rows": pl.Int64})
+    st.html(html_table(listing, [
+        Column("name", t("col_table", lang), "text"), Column("help", t("col_description", lang), "text"),
+        Column("rows", t("table_rows_filtered", lang), "number", decimals=0),
+    ], row_key="table"))
     if previews:
         wanted_table = get_param("table")
         choices = list(previews)
