@@ -6,10 +6,11 @@ in its default view (``?lang=en``), with warm caches: the time from navigation t
 (`st.write("hello")`) served the same way: the floor of Streamlit itself. A bare two-page app opened at its
 second page (``bench_ui/hello_pages.py``) is timed too: the part of a sub-page's time (``/group``) that comes
 from Streamlit's multipage routing rather than from the page, so pages at a sub-path are also compared with
-it. Runs are interleaved (floor, reference, every page, then again) ``--repeat`` times; the best of the runs
-and the ratios best page / best floor are reported (medians too). It also reports each page's script run time
-with warm caches as AppTest measures it. Results go to stdout, test-output/bench_ui.json and, with
-``--readme``, the README section "Dashboard performance".
+it. Its third page adds one three-row data grid (``st.dataframe``): the "bare grid sub-page" row says what the
+grid element alone costs. Runs are interleaved (floor, references, every page, then again) ``--repeat`` times;
+the best of the runs and the ratios best page / best floor are reported (medians too). It also reports each
+page's script run time with warm caches as AppTest measures it. Results go to stdout,
+test-output/bench_ui.json and, with ``--readme``, the README section "Dashboard performance".
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 from bench_ui.browser import REPO_ROOT, browser_missing, chromium, new_page, open_rendered, serve
 
 REFERENCE = "bare sub-page"  # bench_ui/hello_pages.py at /other: what any page at a sub-path costs
+GRID_REFERENCE = "bare grid sub-page"  # ... at /grid: the same plus one small data grid (st.dataframe)
 APP = REPO_ROOT / "app.py"
 DEFAULT_QUERY = "lang=en"
 TARGET_RATIO = 2.0  # every page against the floor (#13) ...
@@ -71,13 +73,13 @@ def browser_times(store: Path, repeat: int, pages: dict[str, str]) -> dict[str, 
     machine slows the floor and the pages alike and the ratio stays meaningful.
     """
     env = {"TRACKER_DATA_DIR": str(store)}
-    times: dict[str, list[float]] = {"floor": [], REFERENCE: [], **{name: [] for name in pages}}
+    times: dict[str, list[float]] = {"floor": [], REFERENCE: [], GRID_REFERENCE: [], **{name: [] for name in pages}}
     blocked: list[str] = []
     with chromium() as browser, serve(REPO_ROOT / "bench_ui" / "hello.py", env=env) as floor_base, \
             serve(REPO_ROOT / "bench_ui" / "hello_pages.py", env=env) as pages_base, \
             serve(REPO_ROOT / "app.py", env=env) as app_base:
         page = new_page(browser, blocked)
-        urls = {"floor": f"{floor_base}/", REFERENCE: f"{pages_base}/other",
+        urls = {"floor": f"{floor_base}/", REFERENCE: f"{pages_base}/other", GRID_REFERENCE: f"{pages_base}/grid",
                 **{name: f"{app_base}{path}" for name, path in pages.items()}}
         for url in urls.values():
             open_rendered(page, url)  # warm the caches
@@ -129,7 +131,7 @@ def summary(browser: dict[str, list[float]], scripts: dict[str, list[float]], re
             "render_median_s": round(statistics.median(times), 3),
             "ratio_to_floor": round(best / floor, 2),
             "median_ratio_to_floor": round(statistics.median(times) / floor_median, 2),
-            "target": None if name == REFERENCE else PAGE_TARGETS.get(name, TARGET_RATIO),
+            "target": None if name in (REFERENCE, GRID_REFERENCE) else PAGE_TARGETS.get(name, TARGET_RATIO),
             "ratio_to_reference": round(best / reference, 2) if name in subpaths else None,
             "reference_target": REFERENCE_TARGETS.get(name),
             "script_median_s": round(statistics.median(scripts[name]), 3) if name in scripts else None,
@@ -215,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     store = prepare_store(folder)
     pages = {name: path for name, (path, _) in app.items()}
     pages.update(dict(item.split("=", 1) for item in args.extra))
-    subpaths = {name for name, path in pages.items() if not path.startswith(("/?", "/#")) and path != "/"}
+    subpaths = {GRID_REFERENCE, *(name for name, path in pages.items()
+                                  if not path.startswith(("/?", "/#")) and path != "/")}
     load = load_average()
     browser = browser_times(store, args.repeat, pages)
     result = summary(browser, script_times(store, args.repeat, app), args.repeat, subpaths,

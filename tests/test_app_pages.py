@@ -407,12 +407,13 @@ def test_app_pages_market_shows_nowcast_estimates_and_forecast_bands(app_store: 
 def test_app_pages_demand_ranks_markets_by_expected_growth(app_store: Path) -> None:
     app = open_page("demand", "en", group="toys")
     assert app.title[0].value == "Demand outlook · Toys, games and festive articles"
-    table = app.dataframe[0].value
+    assert not app.dataframe  # an HTML table under a sort choice, no data grid
+    _, rows, _ = app_table(app)
     stored = Store(app_store).scan("group_demand").filter(pl.col("group") == "toys").collect().sort(
-        "expected_growth", descending=True, nulls_last=True)
-    assert list(table["market"]) == stored["market"].to_list()
+        "expected_growth", descending=True, nulls_last=True, maintain_order=True)
+    assert [row["_key"] for row in rows] == stored["market"].to_list()[: len(rows)]
     top = stored.row(0, named=True)
-    assert table["expected_growth"].iloc[0] == pytest.approx(100 * top["expected_growth"])
+    assert rows[0]["Expected growth (%)"] == f"{100 * top['expected_growth']:+.1f}"
     tested = stored.filter(pl.col("beats_seasonal_naive").is_not_null())
     beats = tested.filter(pl.col("beats_seasonal_naive")).height
     assert f"in {beats} of {tested.height} backtested markets" in " ".join(m.value for m in app.markdown)
@@ -422,9 +423,9 @@ def test_app_pages_demand_ranks_markets_by_expected_growth(app_store: Path) -> N
 def test_app_pages_demand_page_in_chinese(app_store: Path) -> None:
     app = open_page("demand", "zh", group="toys")
     assert app.title[0].value.startswith("需求展望")
-    table = app.dataframe[0].value
-    assert set(table["beats_seasonal_naive"]) <= {"是", "否", "未回测"}
-    assert set(table["note"]) <= {"", "历史不足"}  # a market with a forecast has no note: a blank cell, not "None"
+    _, rows, _ = app_table(app)
+    assert rows and {row["优于季节性朴素预测"] for row in rows} <= {"是", "否", "未回测"}
+    assert {row["备注"] for row in rows} <= {"", "历史不足"}  # a market with a forecast has no note, not "None"
 
 
 def test_app_pages_downloads_lists_every_table_and_offers_each_one(app_store: Path) -> None:

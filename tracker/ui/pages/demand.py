@@ -10,13 +10,14 @@ from tracker.ui.components import (
     caveats,
     for_display,
     metrics_ready,
-    number_columns,
     sidebar_view,
+    sorted_table,
     svg_chart,
 )
 from tracker.ui.demand_view import DEMAND_TABLE_NAMES, backtest_text, download
 from tracker.ui.i18n import labelled, t
 from tracker.ui.state import current_language
+from tracker.ui.tables import Column
 
 TOP_MARKETS = 15
 
@@ -48,22 +49,19 @@ if metrics_ready(view, *DEMAND_TABLE_NAMES):
         shown = for_display(ranked, lang, usd=["last_12m_usd", "next_12m_usd"], pct=["expected_growth"],
                             countries=["market"]).with_columns(
             verdict.alias("beats_seasonal_naive"), labelled("note", "note_", lang).fill_null(""))
-        config = {
-            "market_name": st.column_config.TextColumn(t("col_market", lang), pinned=True),
-            "market": st.column_config.TextColumn("ISO3"),
-            "beats_seasonal_naive": st.column_config.TextColumn(t("col_beats_naive", lang)),
-            "forecast_start": st.column_config.TextColumn(t("col_forecast_start", lang)),
-            "note": st.column_config.TextColumn(t("col_note", lang)),
-            **number_columns(lang, {
-                "last_12m_usd": ("col_last_12m", "%.2f"),
-                "next_12m_usd": ("col_next_12m", "%.2f"),
-                "expected_growth": ("col_expected_growth", "%+.1f"),
-                "history_months": ("col_history_months", "%d"),
-            }),
-        }
-        columns = ["market_name", "market", "last_12m_usd", "next_12m_usd", "expected_growth",
-                   "beats_seasonal_naive", "forecast_start", "history_months", "note"]
-        st.dataframe(shown.select(columns), hide_index=True, width="stretch", column_config=config)
+        # An HTML table under a sort choice, not a data grid: the grid's script alone costs a page about 0.5 s
+        # on a first visit (bench_ui, "bare grid sub-page"), and 50-odd markets need sorting, not searching.
+        sorted_table(lang, shown, [
+            Column("market_name", t("col_market", lang), "text"),
+            Column("market", "ISO3", "text"),
+            Column("last_12m_usd", t("col_last_12m", lang)),
+            Column("next_12m_usd", t("col_next_12m", lang)),
+            Column("expected_growth", t("col_expected_growth", lang), "signed", decimals=1),
+            Column("beats_seasonal_naive", t("col_beats_naive", lang), "text"),
+            Column("forecast_start", t("col_forecast_start", lang), "text"),
+            Column("history_months", t("col_history_months", lang), decimals=0),
+            Column("note", t("col_note", lang), "text"),
+        ], ("expected_growth", True), key="demand", row_key="market")
         download(view, "group_demand", group=view.group, key="demand")
         home = data.config().scope.home_exporter
         st.caption(backtest_text(view, country_name(home, lang)))
