@@ -14,13 +14,13 @@ from tracker.ui.components import (
     empty_state,
     for_display,
     metrics_ready,
-    number_columns,
-    paged_dataframe,
     sidebar_view,
+    sorted_table,
     svg_chart,
 )
 from tracker.ui.i18n import fmt_pct, fmt_usd, labelled, t
 from tracker.ui.state import current_language
+from tracker.ui.tables import Column
 
 
 def reasons_text(row: dict, lang: str) -> str:
@@ -66,26 +66,22 @@ if metrics_ready(view, "group_opportunity"):
                             pct=["market_growth", "exporter_share"], countries=["market"])
         if lang != "en":  # the stored reasons are English; say the same from the stored factors
             shown = shown.with_columns(reasons=pl.Series([reasons_text(r, lang) for r in rows.iter_rows(named=True)]))
-        config = {
-            "market_name": st.column_config.TextColumn(t("col_market", lang), pinned=True),
-            "reasons": st.column_config.TextColumn(t("col_reasons", lang), width="large"),
-            "rank": st.column_config.NumberColumn(t("col_rank", lang), format="%d"),
-            **number_columns(lang, {
-                "score": ("col_score", "%.1f"),
-                "market_imports_usd": ("col_market_imports", "%.2f"),
-                "market_growth": ("col_market_growth", "%+.1f"),
-                "exporter_share": ("col_market_share", "%.2f"),
-                "relative_unit_value": ("col_relative_uv", "%.2f"),
-                "ecommerce_online_pct": ("col_share_pct_people", "%.0f"),
-            }),
-            "provenance": st.column_config.TextColumn(t("col_provenance", lang), help=t("provenance_note", lang)),
-        }
-        columns = ["rank", "market_name", "score", "reasons", "market_imports_usd", "market_growth",
-                   "exporter_share", "relative_unit_value", "ecommerce_online_pct", "provenance"]
         shown = shown.with_columns(labelled("provenance", "provenance_", lang)) if "provenance" in shown.columns \
             else shown
-        paged_dataframe(shown.select([c for c in columns if c in shown.columns]), lang, "opportunities",
-                        column_config=config)
+        # An HTML table under a sort choice, not a data grid: the grid's script alone costs a page about 0.5 s on
+        # a first visit (bench_ui, "bare grid sub-page"); a group's few dozen markets need sorting, not search.
+        sorted_table(lang, shown, [
+            Column("rank", t("col_rank", lang), decimals=0),
+            Column("market_name", t("col_market", lang), "text"),
+            Column("score", t("col_score", lang), decimals=1),
+            Column("reasons", t("col_reasons", lang), "text"),
+            Column("market_imports_usd", t("col_market_imports", lang)),
+            Column("market_growth", t("col_market_growth", lang), "signed", decimals=1),
+            Column("exporter_share", t("col_market_share", lang)),
+            Column("relative_unit_value", t("col_relative_uv", lang)),
+            Column("ecommerce_online_pct", t("col_share_pct_people", lang), decimals=0),
+            Column("provenance", t("col_provenance", lang), "text", help=t("provenance_note", lang)),
+        ], ("score", True), key="opportunities", row_key="market")
         download_buttons(view, "group_opportunity", group=view.group, years=view.years.as_tuple,
                          key="opportunities")
     st.subheader(t("formula", lang))
