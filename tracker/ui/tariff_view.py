@@ -59,14 +59,12 @@ def with_supplier_tariffs(view: View, market: str, rows: pl.DataFrame) -> tuple[
     return rows.join(shown, on="exporter", how="left"), int(tariffs["year"][0])
 
 
-def supplier_columns(frame: pl.DataFrame) -> list[str]:
-    """The tariff columns to show in the supplier grid, when present."""
-    return [FACED, "tariff_type_faced"] if FACED in frame.columns else []
-
-
-def supplier_config(lang: str) -> dict[str, object]:
-    return {FACED: st.column_config.NumberColumn(t("col_tariff_faced", lang), format="%.1f"),
-            "tariff_type_faced": st.column_config.TextColumn(t("col_tariff_type", lang))}
+def supplier_table_columns(lang: str, frame: pl.DataFrame) -> list[Column]:
+    """Market page: the supplier table's tariff columns (none when ``frame`` has no tariff columns)."""
+    if FACED not in frame.columns:
+        return []
+    return [Column(FACED, t("col_tariff_faced", lang), decimals=1),
+            Column("tariff_type_faced", t("col_tariff_type", lang), "text")]
 
 
 def margins_section(view: View) -> None:

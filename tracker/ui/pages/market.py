@@ -11,13 +11,14 @@ from tracker.ui.components import (
     empty_state,
     for_display,
     metrics_ready,
-    number_columns,
     sidebar_view,
+    sorted_table,
     svg_chart,
 )
 from tracker.ui.demand_view import market_demand
 from tracker.ui.i18n import labelled, t
 from tracker.ui.state import current_language
+from tracker.ui.tables import Column
 
 TOP_SUPPLIERS = 8
 SELLER_INDICATORS = ("I_BLT12", "I_BPG_EU", "I_BPG_WRLD", "I_BPG_FOR")
@@ -53,25 +54,21 @@ if metrics_ready(view, "group_market"):
         shown = for_display(latest.sort("market_share_change_pp", descending=True, nulls_last=True), lang,
                             usd=["export_value_usd"], pct=["market_share", "growth_yoy"], countries=["exporter"])
         shown, tariff_year = tariff_view.with_supplier_tariffs(view, market, shown)
-        config = {
-            "exporter_name": st.column_config.TextColumn(t("col_supplier", lang), pinned=True),
-            "exporter": st.column_config.TextColumn("ISO3"),
-            "provenance": st.column_config.TextColumn(t("col_provenance", lang), help=t("provenance_note", lang)),
-            **number_columns(lang, {
-                "export_value_usd": ("col_import_value", "%.2f"),
-                "market_share": ("col_market_share", "%.2f"),
-                "market_share_change_pp": ("col_share_change", "%+.2f"),
-                "growth_yoy": ("col_growth", "%+.1f"),
-                "unit_value_usd_per_kg": ("col_unit_value", "%.2f"),
-                "relative_unit_value": ("col_relative_uv", "%.2f"),
-            }),
-            **tariff_view.supplier_config(lang),
-        }
-        columns = ["exporter_name", "exporter", "export_value_usd", "market_share", "market_share_change_pp",
-                   "growth_yoy", "unit_value_usd_per_kg", "relative_unit_value", *tariff_view.supplier_columns(shown),
-                   "provenance"]
         shown = shown.with_columns(labelled("provenance", "provenance_", lang))
-        st.dataframe(shown.select(columns), hide_index=True, width="stretch", column_config=config)
+        # An HTML table under a sort choice, not a data grid: the grid's script alone costs a page about 0.5 s on
+        # a first visit (bench_ui, "bare grid sub-page"); a market's suppliers need sorting, not search.
+        sorted_table(lang, shown, [
+            Column("exporter_name", t("col_supplier", lang), "text"),
+            Column("exporter", "ISO3", "text"),
+            Column("export_value_usd", t("col_import_value", lang)),
+            Column("market_share", t("col_market_share", lang)),
+            Column("market_share_change_pp", t("col_share_change", lang), "signed"),
+            Column("growth_yoy", t("col_growth", lang), "signed", decimals=1),
+            Column("unit_value_usd_per_kg", t("col_unit_value", lang)),
+            Column("relative_unit_value", t("col_relative_uv", lang)),
+            *tariff_view.supplier_table_columns(lang, shown),
+            Column("provenance", t("col_provenance", lang), "text", help=t("provenance_note", lang)),
+        ], ("market_share_change_pp", True), key="market_suppliers", row_key="exporter")
         tariff_view.caveat(lang, tariff_year)
         download_buttons(view, "group_market", group=view.group, market=market, years=view.years.as_tuple,
                          key="market")
