@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
@@ -38,6 +39,7 @@ TARGETS = '''
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -95,6 +97,14 @@ def _tick_spec(path: Path, **cron: str) -> JobSpec:
     return JobSpec("tick", "jobtargets:tick", {"path": str(path)}, CronSchedule(cron))
 
 
+def _hour_ahead(config: Config, hours: int = 6) -> str:
+    """A daily cron hour that next fires about ``hours`` from now in the schedule's time zone. A run set
+    (grace + 1) hours in the past then has no later fire time before now, whatever the clock says when the test
+    runs: with a fixed hour such as 3, a run at 03:00-16:00 Asia/Shanghai found today's 03:00 inside the grace
+    window and ran it."""
+    return str((datetime.now(ZoneInfo(config.schedule.timezone)) + timedelta(hours=hours)).hour)
+
+
 def _started(config: Config, data_dir: Path, specs: list[JobSpec]) -> BackgroundScheduler:
     scheduler = create_scheduler(config, data_dir, background=True)
     scheduler.start(paused=True)
@@ -148,7 +158,7 @@ def test_schedule_missed_run_runs_once_after_restart(config: Config, data_dir: P
 
 def test_schedule_missed_run_beyond_grace_is_skipped(config: Config, data_dir: Path, targets: Path) -> None:
     ticks = data_dir.parent / "ticks.txt"
-    spec = _tick_spec(ticks, hour="3", minute="0")
+    spec = _tick_spec(ticks, hour=_hour_ahead(config), minute="0")
     first = _started(config, data_dir, [spec])
     late = timedelta(hours=config.schedule.misfire_grace_hours + 1)
     first.modify_job("tick", next_run_time=datetime.now(first.timezone) - late)
@@ -186,7 +196,7 @@ def test_schedule_skipped_run_logs_the_warning(config: Config, data_dir: Path, t
 def test_schedule_missed_run_logs_the_warning(config: Config, data_dir: Path, targets: Path,
                                              caplog: pytest.LogCaptureFixture) -> None:
     ticks = data_dir.parent / "ticks.txt"
-    first = _started(config, data_dir, [_tick_spec(ticks, hour="3", minute="0")])
+    first = _started(config, data_dir, [_tick_spec(ticks, hour=_hour_ahead(config), minute="0")])
     add_event_logging(first)
     caplog.set_level(logging.WARNING)
     first.modify_job("tick", next_run_time=datetime.now(first.timezone)
