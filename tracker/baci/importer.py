@@ -279,7 +279,6 @@ class _YearConverter:
         self._track_order(batch, increasing, any_padded)
         if any_padded:  # rare: only then is every code padded before the six-digit test
             all_hs6 = batch.select(_six_digits(hs_code).all()).item()
-        summed = [(pl.col("v") * 1000).sum().alias("value_usd"), pl.len().alias("rows")]
         by_exporter, by_importer = _sums_by_country(batch, "i"), _sums_by_country(batch, "j")
         self.by_exporter.append(by_exporter)
         self.by_importer.append(by_importer)
@@ -287,7 +286,7 @@ class _YearConverter:
         keep = []
         if not all_hs6:
             is_hs6 = _six_digits(hs_code)
-            self.other_codes.append(batch.filter(~is_hs6).group_by(hs_code.alias("k")).agg(summed))
+            self.other_codes.append(batch.filter(~is_hs6).group_by(hs_code.alias("k")).agg(_value_and_rows()))
             keep.append(is_hs6)
         for column, sums in (("i", by_exporter), ("j", by_importer)):
             if not sums.get_column(column).is_in(list(iso3)).all():
@@ -411,6 +410,11 @@ def _small_categorical(name: str) -> pl.Categorical:
     return pl.Categorical(pl.Categories(f"baci_{name}", physical=pl.UInt8))
 
 
+def _value_and_rows() -> list[pl.Expr]:
+    """What the import counts per group of BACI rows (a country, a non-HS6 code): value in USD and rows."""
+    return [(pl.col("v") * 1000).sum().alias("value_usd"), pl.len().alias("rows")]
+
+
 def _sums_by_country(batch: pl.DataFrame, column: str) -> pl.DataFrame:
     """Rows and value (USD) per country code of ``column`` (i or j).
 
@@ -420,8 +424,7 @@ def _sums_by_country(batch: pl.DataFrame, column: str) -> pl.DataFrame:
     """
     codes = batch.get_column(column)
     if codes.is_empty() or codes.max() > MAX_BINCOUNT_CODE:
-        return batch.group_by(column).agg((pl.col("v") * 1000).sum().alias("value_usd"),
-                                          pl.len().alias("rows"))
+        return batch.group_by(column).agg(_value_and_rows())
     numbers = codes.to_numpy()
     rows = np.bincount(numbers)
     values = np.bincount(numbers, weights=batch.get_column("v").to_numpy() * 1000, minlength=rows.size)
