@@ -136,14 +136,15 @@ class WitsFetcher:
         prefixes = tuple(products[1:] if products[0] == "all" else products)
         quarantine = Quarantine(SOURCE, "series")
         rows: list[dict[str, Any]] = []
-        for where, key, series in answer.series_items():
-            if not key["PRODUCTCODE"].startswith(prefixes):
-                continue
+        for where, key, series in answer.series_items():  # every series is read: the skipped share is the answer's
             quarantine.read += 1
             try:
-                rows.extend(self._series_rows(answer, where, key, series, request, fetched_at))
+                series_rows = self._series_rows(answer, where, key, series, request, fetched_at)
             except PayloadError as exc:
                 quarantine.skip(exc)
+                continue
+            if key["PRODUCTCODE"].startswith(prefixes):
+                rows.extend(series_rows)
         frame = pl.DataFrame(rows, schema=TARIFF.polars_schema) if rows else TARIFF.empty()
         return quarantine.parsed(validate(TARIFF.name, quarantine.keep_valid(TARIFF.name, frame)))
 
