@@ -20,9 +20,10 @@ from tests.conftest import FIXTURES
 from tests.fetch_helpers import client_for, comtrade_record, local_config
 from tests.loopback import Server, loopback, send
 from tests.wits_helpers import answer, row
+from tracker.commands.fetch import format_summary
 from tracker.config import Config
 from tracker.errors import PayloadError
-from tracker.fetch import run_fetch
+from tracker.fetch import FetchSummary, SourceSummary, run_fetch
 from tracker.sources import jsonstat, sdmx
 from tracker.sources.base import MAX_SKIPPED_SHARE, FetchScope, Quarantine, Request
 from tracker.sources.census import CensusFetcher
@@ -303,3 +304,12 @@ def test_quarantine_statistics_api_no_results_is_empty_and_other_errors_fail(
     else:
         assert summary.sources["eurostat_ecommerce"].failed == log.height == 3
         assert all(outcome in error for error in log.get_column("error"))
+
+
+def test_quarantine_fetch_summary_names_the_skipped_rows_per_source() -> None:
+    summary = FetchSummary(sources={"wits": SourceSummary("wits", requests=2, rows_skipped=1),
+                                    "census": SourceSummary("census", requests=3)})
+    text = format_summary(summary)
+    assert text.splitlines()[-1] == ("malformed rows skipped (the rest of their answers was stored; see fetch_log): "
+                                     "wits 1")
+    assert "malformed" not in format_summary(FetchSummary(sources={"census": SourceSummary("census")}))
