@@ -279,7 +279,8 @@ FETCH_LOG = TableSchema(
         Column("status", pl.String(), "ok, empty, cached (a 304 whose stored body was written again), unchanged "
                "(the answer held only rows already stored: nothing written), failed or interrupted.",
                allowed=FETCH_STATUSES),
-        Column("error", pl.String(), "Error text when the attempt failed.", nullable=True),
+        Column("error", pl.String(), "Error text when the attempt failed; on a successful one, a warning (unknown "
+               "country codes, malformed rows skipped and counted).", nullable=True),
     ),
     key=("attempt_id",),
     partition_by=("source",),
