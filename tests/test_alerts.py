@@ -319,6 +319,17 @@ def test_alerts_stored_and_listed_most_material_first(alert_config: Config, stor
     assert [line.split("share of ")[1].split("'")[0] for line in listed] == ["France", "Germany"]
 
 
+def test_alerts_list_top_at_its_bound_lists_all(alert_config: Config, store: Store, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The largest --top the CLI takes reaches Polars' head() without overflowing it (a larger one is refused)."""
+    run_alerts(alert_config, store, now=NOW, inputs=_dropping())
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(store.root))
+    monkeypatch.setenv("TRACKER_CONFIG_DIR", str(alert_config.directory))
+    assert cli.main(["alerts", "--list", "--top", "1000000"]) == 0
+    out = capsys.readouterr().out
+    assert "Top 1:" in out and "1 alert(s) stored" in out
+
+
 def test_alerts_stored_before_usd_at_stake_are_kept(alert_config: Config, store: Store) -> None:
     """An alerts table written by the previous version (no usd_at_stake column) is read and merged, not lost."""
     old = run_alerts(alert_config, store, now=NOW, inputs=_dropping()).new_alerts.drop("usd_at_stake")
