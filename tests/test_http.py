@@ -20,7 +20,7 @@ import pytest
 from tests.loopback import Server, drip, gzip_bomb, loopback, peak_bytes_while, send
 from tracker.config import HttpSettings, SourceSettings, load_config
 from tracker.errors import ConfigError, HTTPStatusError, TerminalFetchError, TransientFetchError
-from tracker.http import HttpClient, parse_retry_after, redact, register_secret
+from tracker.http import HttpClient, parse_retry_after, redact, register_secret, register_url
 from tracker.request import Request
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -525,6 +525,13 @@ def test_redaction_covers_every_spelling_of_a_key(caplog: pytest.LogCaptureFixtu
     assert caplog.text.count("key=***") == len(forms) and "'ocp-apim-subscription-key': '***'" in caplog.text
     assert [redact(f"<{form}>") for form in forms] == ["<***>"] * len(forms)
     assert redact("p@ss w+rd/e=; and %2F alone") == "p@ss w+rd/e=; and %2F alone"  # near misses stay
+
+
+def test_register_url_hides_every_form_of_the_url_but_never_a_short_part() -> None:
+    register_url("HTTPS://Hooks.Example:443/q/../z?t=A B")
+    assert redact("POST https://hooks.example:443/z?t=A%20B done") == "POST *** done"  # as httpx writes it
+    assert redact("to http://10.0.0.1/z?t=A+B") == "to http://10.0.0.1***"  # the path-and-query alone
+    assert redact("q z t A B /z") == "q z t A B /z"  # a 2-character path is hidden only inside the whole URL
 
 
 def test_cli_fetch_keeps_an_encoded_key_home_and_out_of_stderr(config_dir: Path, data_dir: Path) -> None:

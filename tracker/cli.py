@@ -97,7 +97,7 @@ def configure_logging(verbose: bool) -> None:
     everything from DEBUG up.
 
     Without this split httpx's INFO line ("HTTP Request: GET <url>") reached stderr on every request, URL
-    and all: a libraries' chatter is debug output. A no-op when logging is already configured (under pytest).
+    and all: a library's chatter is debug output. A no-op when logging is already configured (under pytest).
     """
     handler = logging.StreamHandler()
     if not verbose:
@@ -107,6 +107,7 @@ def configure_logging(verbose: bool) -> None:
 
 
 def _tracker_info_or_any_warning(record: logging.LogRecord) -> bool:
+    """The records stderr shows without -v."""
     return record.levelno >= logging.WARNING or record.name == "tracker" or record.name.startswith("tracker.")
 
 

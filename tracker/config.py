@@ -1,9 +1,10 @@
 """Typed loading of the declarative TOML files in ``config/``.
 
-Every file is validated on load: an unknown key, a wrong type, a malformed HS code, an unknown country code
-or a duplicate group id stops the program with one ConfigError naming the file, the key and what was
-expected. ``TRACKER_CONFIG_DIR`` points at another folder; ``TRACKER_<SOURCE>_BASE_URL`` overrides a
-source's base URL. API keys never live here: a source names the environment variable that holds its key.
+Every file is validated on load: an unknown key, a wrong type, a number outside its ``BOUNDS``, a malformed
+HS code, an unknown country code or a duplicate group id stops the program with one ConfigError naming the
+file, the key and what was expected. ``TRACKER_CONFIG_DIR`` points at another folder;
+``TRACKER_<SOURCE>_BASE_URL`` overrides a source's base URL. API keys never live here: a source names the
+environment variable that holds its key.
 """
 
 from __future__ import annotations

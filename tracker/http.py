@@ -67,6 +67,7 @@ DAILY_COUNTS_FILE = "daily_requests.json"
 BYTES_PER_MEGABYTE = 1_000_000
 ERROR_BODY_BYTES = 4096  # of a non-2xx answer only the start is read: enough for the error message
 MAX_REDIRECTS = 5
+MIN_SECRET_PART_CHARS = 4  # a URL's path or password shorter than this is hidden only inside the whole URL
 ACCEPT_ENCODING = "gzip, deflate"  # the encodings ``_Inflater`` decodes in bounded steps
 INFLATE_STEP_BYTES = 1_000_000  # decoded per step: 64 KB of a gzip bomb would otherwise inflate to 64 MB at once
 
@@ -131,12 +132,10 @@ def register_url(url: str) -> None:
         register_secret(str(sent))
         paths.append(sent.raw_path.decode("ascii"))
         passwords.append(sent.password)
-    for path in paths:
-        decoded = unquote(path)
-        if len(decoded) > 1:  # "/" alone is no secret, and hiding it would garble every message
+    for part in [*paths, *(password or "" for password in passwords)]:
+        decoded = unquote(part)
+        if len(decoded) >= MIN_SECRET_PART_CHARS:  # hiding "/" or "x" everywhere would garble every message
             register_secret(decoded)
-    for password in passwords:
-        register_secret(unquote(password or ""))
 
 
 def redact(text: str) -> str:
