@@ -48,3 +48,15 @@ def test_docs_readme_opens_with_the_two_commands() -> None:
     assert "make run" in quick_start and "make test" in quick_start
     ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert ci.strip().splitlines()[-1] == "make test"
+
+
+def test_docs_every_numeric_setting_states_its_bounds() -> None:
+    """Each key of tracker.config.BOUNDS has a row of the README's bounds table stating the range the loader uses."""
+    from tracker.config import BOUNDS
+
+    table = README.split("### Bounds of numeric settings", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    for key, bound in BOUNDS.items():
+        row = next((line for line in rows if f"`{key}`" in line.split(" | ")[0]), None)
+        assert row is not None, f"{key}: no row in the README's bounds table"
+        assert f"| {bound.expected} |" in row, f"{key}: the README does not say {bound.expected!r}"
