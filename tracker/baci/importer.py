@@ -349,7 +349,7 @@ class _YearConverter:
         ok, increasing, any_padded, all_hs6 = batch.select(aggregates).row(0)
         if not ok:  # rare: set the invalid rows aside, then check what is left
             batch = self._quarantine(batch, valid)
-            ok, increasing, any_padded, all_hs6 = batch.select(aggregates).row(0)
+            increasing, any_padded, all_hs6 = batch.select(aggregates[1:]).row(0)
         self._track_order(batch, increasing, any_padded)
         if any_padded:  # rare: only then is every code padded before the six-digit test
             all_hs6 = batch.select(_six_digits(hs_code).all()).item()
