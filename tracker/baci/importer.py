@@ -479,7 +479,10 @@ def _missing_tokens(csv: Path) -> list[str]:
     Polars' ``null_values`` match whole fields; the widths are learnt from the file, not listed up to some
     width: each token costs the reader time on every field (33 of them made the read 2.4× slower)."""
     with open(csv, "rb") as handle:
-        head = handle.read(SNIFF_BYTES).decode("utf-8", errors="replace").splitlines()[1:-1]
+        data = handle.read(SNIFF_BYTES)
+    head = data.decode("utf-8", errors="replace").splitlines()[1:]
+    if len(data) == SNIFF_BYTES:
+        head = head[:-1]  # the last line read may be cut
     widths = {len(field) for line in head for field in line.split(",")[4:6] if field.startswith(" ")}
     return [MISSING, *(MISSING.rjust(width) for width in sorted(widths)[:4] if width > len(MISSING))]
 
