@@ -379,3 +379,19 @@ def test_baci_release_without_a_product_file_says_the_codes_were_not_checked(sto
     summary = import_baci(store, write_zip(tmp_path, files), progress=False, groups=[SMART_HOME])
     assert summary.missing_codes == ["none checked: the release has no product_codes_HS17_V202601.csv"]
     assert json.loads(store.read("fetch_log").row(0, named=True)["request"])["version"] == "V202601"
+
+
+def test_baci_year_member_larger_than_the_free_disk_is_refused(store: Store, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A yearly member streams to disk, bounded by its stated size (zipfile reads no more): one that would not fit
+    on the disk is refused by name before a byte is extracted."""
+    from tracker.baci import layout
+    from tracker.errors import StoreWriteError
+
+    archive = write_zip(tmp_path, release_files({2022: _many_rows(50)}))
+    assert layout.free_bytes(tmp_path) > 100
+    monkeypatch.setattr(layout, "free_bytes", lambda folder: 100)
+    with pytest.raises(StoreWriteError, match=rf"extracting {YEAR_FILE} from BACI_HS17_V202601\.zip needs"):
+        import_baci(store, archive, progress=False)
+    _assert_nothing_written(store)
+    assert not list((store.root / ".baci-import").rglob("*.csv"))

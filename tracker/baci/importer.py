@@ -403,8 +403,9 @@ class _YearConverter:
             raise BaciDataError(
                 f"{self.member}: {self.skipped:,} of {self.rows_read:,} rows cannot be read as BACI rows for "
                 f"{self.year} ({self.skipped / max(self.rows_read, 1):.1%}, more than the "
-                f"{MAX_SKIPPED_SHARE:.0%} an import accepts): {'; '.join(self.reasons)}; the file is truncated "
-                "or malformed; nothing was imported")
+                f"{MAX_SKIPPED_SHARE:.0%} an import accepts): "
+                f"{'; '.join(reason.removeprefix(f'{self.member} ') for reason in self.reasons)}; the file is "
+                "truncated or malformed; nothing was imported")
         summary.skipped_rows += self.skipped
         summary.skipped_reasons.extend(self.reasons[:MAX_REASONS - len(summary.skipped_reasons)])
         exporters = _summed(self.by_exporter, "i")

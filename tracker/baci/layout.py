@@ -27,7 +27,7 @@ from typing import BinaryIO
 import polars as pl
 
 from tracker.countries import country_table
-from tracker.errors import TrackerError, UsageError
+from tracker.errors import StoreWriteError, TrackerError, UsageError
 
 ACCEPTED_REVISIONS = ("HS12", "HS17", "HS22")
 YEAR_COLUMNS = ("t", "i", "j", "k", "v", "q")
@@ -101,11 +101,16 @@ class Archive:
         """A plain file with the member's bytes: the folder's own file, or the zip member extracted to ``folder``.
 
         Polars reads CSV from files, not from zip streams; extracting one year at a time keeps disk use at one
-        year. zipfile checks each member's CRC and length at its end, so a damaged zip fails here.
+        year. zipfile reads no more than the member's stated size and checks its CRC and length at its end, so a
+        damaged zip fails here, and a member larger than the free disk is refused before a byte is written.
         """
         if not self.is_zip:
             return self.path / member
         target = folder / member
+        needed, free = self.size(member), free_bytes(folder)
+        if needed > free:  # zipfile stops at the stated size, so this bounds the disk an extraction can take
+            raise StoreWriteError(f"extracting {member} from {self.path.name} needs {needed / 2**20:,.0f} MiB and "
+                                  f"{folder} has {free / 2**20:,.0f} MiB free: free some space; nothing was imported")
         try:
             with self.open(member) as source, open(target, "wb") as sink:
                 shutil.copyfileobj(source, sink, length=4 << 20)
@@ -113,6 +118,11 @@ class Archive:
             target.unlink(missing_ok=True)
             raise
         return target
+
+
+def free_bytes(folder: Path) -> int:
+    """Free disk space where ``folder`` lives."""
+    return shutil.disk_usage(folder).free
 
 
 def _zip_names(archive: zipfile.ZipFile) -> dict[str, str]:
