@@ -301,6 +301,7 @@ class _YearConverter:
             "quantity": pl.lit(None, pl.Float64), "quantity_unit": pl.lit(None, pl.String),
             "fetched_at": pl.lit(fetched_at, schemas.UTC_TIME),
         }
+        self.member = archive.year_files[year]
         self.rows_read = self.rows_written = self.skipped = 0
         self.reasons: list[str] = []
         self.by_exporter: list[pl.DataFrame] = []
@@ -315,7 +316,6 @@ class _YearConverter:
 
         Typed (fast) unless ``as_text``; a typed read that fails raises ``_TypedReadFailed`` for the caller to
         read the year again as text."""
-        self.member = member
         batches = _text_batches(csv) if as_text else _typed_batches(csv)
         writer = _PartWriter(self.metadata)
         try:
