@@ -209,6 +209,19 @@ def test_baci_double_encoded_names_are_never_used(store: Store, tmp_path: Path) 
     assert (names["TUR"], names["CIV"]) == ("Türkiye", "Côte d'Ivoire")
 
 
+def test_baci_country_file_with_a_bom_and_a_latin1_byte_imports(store: Store, tmp_path: Path) -> None:
+    """A byte-order mark and a name in another encoding (a stray byte that is not UTF-8) do not stop the import:
+    the header is still recognised and the names are not used."""
+    files = release_files({2022: [(384, 842, "950300", "6", "1")]}, countries=REAL_COUNTRIES)
+    archive = write_zip(tmp_path, {name: text for name, text in files.items() if not name.startswith("country")})
+    country = "\ufeff" + country_csv(REAL_COUNTRIES).replace("CÃ´te d'Ivoire", "C\udcf4te d'Ivoire")
+    with zipfile.ZipFile(archive, "a") as zipped:
+        zipped.writestr("country_codes_V202601.csv", country.encode("utf-8", errors="surrogateescape"))
+    assert b"C\xf4te" in zipfile.ZipFile(archive).read("country_codes_V202601.csv")
+    import_baci(store, archive, progress=False)
+    assert _code_rows(store).select("reporter", "partner").rows() == [("CIV", "USA")]
+
+
 def test_baci_other_asia_nes_is_taiwan(store: Store, tmp_path: Path) -> None:
     import_baci(store, _real_release(tmp_path, [(490, 842, "950300", "7", "1")]), progress=False)
     assert _code_rows(store).select("reporter").rows() == [("TWN",)]
