@@ -2,7 +2,8 @@
 
 Steps: (1) generate (or reuse) a seeded BACI release in CEPII's real layout — ``BACI_HS17_V202601.zip`` with
 ``BACI_HS17_Y{year}_V202601.csv`` (t,i,j,k,v,q; one row per exporter, importer and HS6 code, codes with
-leading zeros, about 2 % of q empty), ``country_codes_V202601.csv`` (with 490 "Other Asia, nes" and a
+leading zeros, v and q right-aligned in 13 characters with 3 decimals, about 2 % of q ``NA``, as CEPII writes
+them), ``country_codes_V202601.csv`` (with 490 "Other Asia, nes" and a
 placeholder) and ``product_codes_HS17_V202601.csv``; (2) in separate processes, each measured for wall time,
 CPU time and peak RSS: a bare ``pl.read_csv`` of every yearly CSV (already extracted), the full
 ``python -m tracker import baci`` command from the extracted folder (and, with ``--from-zip``, from the zip) into
@@ -35,6 +36,8 @@ VERSION, HS = "V202601", "HS17"
 FIRST_YEAR = 2017
 N_PRODUCTS = 5_400
 CHUNK_ROWS = 2_000_000
+NA_SHARE = 0.02  # rows whose quantity is NA: 2.1–2.6 % of every year of HS17 V202301
+NUMBER_WIDTH = 13  # v and q as in BACI_HS22_Y2022_V202401b.csv: "        0.357"
 PLACEHOLDERS = [("490", "Other Asia, nes", "", "S19"), ("899", "Other Europe, nes", "", "R20")]
 CSV_SCHEMA = {"t": pl.Int32, "i": pl.Int32, "j": pl.Int32, "k": pl.String, "v": pl.Float64, "q": pl.Float64}
 
@@ -48,6 +51,14 @@ def _countries() -> pl.DataFrame:
     ).unique("country_code")
     every = pl.concat([real, pl.DataFrame(PLACEHOLDERS, schema=real.columns, orient="row")])
     return every.sort(pl.col("country_code").cast(pl.Int32))  # numeric order: the yearly files are sorted by i, j, k
+
+
+def _cepii_number(column: pl.Expr) -> pl.Expr:
+    """A number as CEPII writes it: three decimals, right-aligned in NUMBER_WIDTH characters; missing as
+    ``NA``, padded the same way (``        0.357``, ``           NA``)."""
+    milli = (column * 1000).round().cast(pl.Int64)
+    text = pl.concat_str(milli // 1000, pl.lit("."), (milli % 1000).cast(pl.String).str.zfill(3))
+    return text.fill_null("NA").str.pad_start(NUMBER_WIDTH)
 
 
 def _skewed(n: int, size: int, rng: np.random.Generator, exponent: float) -> np.ndarray:
@@ -104,9 +115,9 @@ def generate(rows_per_year: int, years: int, folder: Path, seed: int = 7, with_z
                     "j": codes[(part // N_PRODUCTS) % codes.size],
                     "k": hs6[part % N_PRODUCTS],
                     "v": value,
-                    "q": np.where(year_rng.random(part.size) < 0.02, np.nan, weight),
-                }).with_columns(pl.col("q").fill_nan(None)).write_csv(
-                    handle, include_header=start == 0, float_precision=3)
+                    "q": np.where(year_rng.random(part.size) < NA_SHARE, np.nan, weight),
+                }).with_columns(v=_cepii_number(pl.col("v")), q=_cepii_number(pl.col("q").fill_nan(None))).write_csv(
+                    handle, include_header=start == 0, quote_style="never")
         os.replace(partial, path)
     if with_zip and not (folder / "_COMPLETE").exists():
         zip_path = zipped(folder)
@@ -123,12 +134,14 @@ def zipped(folder: Path) -> Path:
     return folder / f"BACI_{HS}_{VERSION}.zip"
 
 
-BARE_READ = """
+# The simplest read that parses CEPII's format: padded numbers parse as they are; NA is a null only with its
+# padding, as the generator writes it.
+BARE_READ = f"""
 import sys, polars as pl
-schema = {"t": pl.Int32, "i": pl.Int32, "j": pl.Int32, "k": pl.String, "v": pl.Float64, "q": pl.Float64}
+schema = {{"t": pl.Int32, "i": pl.Int32, "j": pl.Int32, "k": pl.String, "v": pl.Float64, "q": pl.Float64}}
 rows = 0
 for path in sys.argv[1:]:
-    rows += pl.read_csv(path, schema=schema).height
+    rows += pl.read_csv(path, schema=schema, null_values=["NA", {"NA".rjust(NUMBER_WIDTH)!r}]).height
 print(rows)
 """
 
@@ -223,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop `metrics` after this many minutes (default 30; the target is 10 with the import)")
     args = parser.parse_args(argv)
 
-    folder = args.data / f"baci_{args.rows}x{args.years}"
+    folder = args.data / f"baci_cepii_{args.rows}x{args.years}"  # CEPII's padded numbers and NA
     started = time.perf_counter()
     extracted = generate(args.rows, args.years, folder, with_zip=args.from_zip)
     csvs = sorted(str(path) for path in extracted.glob("BACI_*_Y*.csv"))

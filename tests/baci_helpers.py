@@ -1,4 +1,10 @@
-"""Small BACI releases in the real layout, built by the tests themselves (our own numbers, CEPII's file names)."""
+"""Small BACI releases in the real layout and format, built by the tests themselves (our own numbers, CEPII's
+file names and quirks).
+
+As CEPII writes them: ``v`` and ``q`` right-aligned in 13 characters with 3 decimals (``        0.357``), a
+missing quantity as ``NA`` padded the same way (``           NA``), ``i``/``j`` not zero-padded, ``k`` with its
+leading zero; the country file's quirks are in ``REAL_COUNTRIES``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 HEADER = "t,i,j,k,v,q"
+NUMBER_WIDTH = 13  # as in BACI_HS22_Y2022_V202401b.csv: "2022,4,20,210610,        0.357,        0.002"
 COUNTRIES = [
     # country_code, country_name, country_iso2, country_iso3
     ("156", "China", "CN", "CHN"),
@@ -16,7 +23,28 @@ COUNTRIES = [
     ("711", "South African Customs Union", "ZA", "ZA1"),
     ("999", "Areas, nes", "", ""),
 ]
-# (i, j, k, v in thousands USD, q in tonnes or "" for empty)
+# The real country file's quirks (country_code, country_name, country_iso2, country_iso3): historical codes that
+# share an ISO3, an empty ISO2 (Namibia), names double-encoded by CEPII, 490 "Other Asia, nes" (S19, Taiwan),
+# placeholders for groups (R20, ZA1) and a name with a comma (quoted).
+REAL_COUNTRIES = [
+    ("4", "Afghanistan", "AF", "AFG"),
+    ("56", "Belgium", "BE", "BEL"),
+    ("58", "Belgium-Luxembourg (...1998)", "BE", "BEL"),
+    ("156", "China", "CN", "CHN"),
+    ("251", "France", "FR", "FRA"),
+    ("276", "Germany", "DE", "DEU"),
+    ("280", "Fed. Rep. of Germany (...1990)", "DE", "DEU"),
+    ("384", "CÃ´te d'Ivoire", "CI", "CIV"),
+    ("490", "Other Asia, nes", "", "S19"),
+    ("516", "Namibia", "", "NAM"),
+    ("711", "South African Customs Union (...1999)", "ZA", "ZA1"),
+    ("729", "Sudan", "SD", "SDN"),
+    ("736", "Sudan (...2011)", "SD", "SDN"),
+    ("792", "TÃ¼rkiye", "TR", "TUR"),
+    ("842", "USA", "US", "USA"),
+    ("899", "Areas, nes", "", "R20"),
+]
+# (i, j, k, v in thousands USD, q in tonnes or "" for a missing quantity, written NA)
 ROWS_2022 = [
     (156, 842, "010121", "100.5", "2.0"),    # leading zero kept
     (156, 251, "610910", "50.25", ""),       # empty q
@@ -28,8 +56,16 @@ ROWS_2022 = [
 ]
 
 
+def cepii_number(value: object) -> str:
+    """A v or q as CEPII writes it: 3 decimals, right-aligned in ``NUMBER_WIDTH``; missing ("" or None) as NA."""
+    text = "NA" if value in ("", None) else f"{float(value):.3f}"  # type: ignore[arg-type]
+    return text.rjust(NUMBER_WIDTH)
+
+
 def year_csv(year: int, rows: list[tuple[object, ...]]) -> str:
-    lines = [HEADER, *(",".join(str(cell) for cell in (year, *row)) for row in rows)]
+    """A yearly file in CEPII's format (padded v and q, NA for a missing q)."""
+    lines = [HEADER, *(",".join(str(cell) for cell in (year, i, j, k, cepii_number(v), cepii_number(q)))
+                       for i, j, k, v, q in rows)]
     return "\n".join(lines) + "\n"
 
 
@@ -39,12 +75,21 @@ def country_csv(countries: list[tuple[str, ...]] = COUNTRIES) -> str:
     return "\n".join(lines) + "\n"
 
 
+def product_csv(codes: list[str]) -> str:
+    return "code,description\n" + "".join(f'{code},"Product {code}, as described by CEPII"\n' for code in codes)
+
+
 def release_files(years: dict[int, list[tuple[object, ...]]], hs: str = "HS17", version: str = "V202601",
-                  with_countries: bool = True) -> dict[str, str]:
+                  with_countries: bool = True, countries: list[tuple[str, ...]] = COUNTRIES,
+                  products: list[str] | None = None) -> dict[str, str]:
+    """A release's files; the product file lists ``products`` (default: the HS6 codes of the rows)."""
     files = {f"BACI_{hs}_Y{year}_{version}.csv": year_csv(year, rows) for year, rows in years.items()}
     if with_countries:
-        files[f"country_codes_{version}.csv"] = country_csv()
-    files[f"product_codes_{hs}_{version}.csv"] = 'code,description\n010121,"Horses, pure-bred"\n'
+        files[f"country_codes_{version}.csv"] = country_csv(countries)
+    if products is None:
+        products = sorted({str(row[2]).zfill(6) for rows in years.values() for row in rows
+                           if str(row[2]).isdigit()})
+    files[f"product_codes_{hs}_{version}.csv"] = product_csv(products)
     files["Readme.txt"] = "BACI test release built by the test suite.\n"
     return files
 

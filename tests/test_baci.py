@@ -159,8 +159,8 @@ def test_baci_truncated_csv_is_refused_and_writes_nothing(store: Store, tmp_path
 def test_baci_incomplete_row_names_its_line(store: Store, tmp_path: Path) -> None:
     files = release_files({2022: ROWS_2022})
     files["BACI_HS17_Y2022_V202601.csv"] = files["BACI_HS17_Y2022_V202601.csv"].replace(
-        "2022,490,842,610910,10,1.0\n", "2022,490,842,610910\n")
-    with pytest.raises(BaciDataError, match="line 4 "):
+        "2022,490,842,610910,       10.000,        1.000\n", "2022,490,842,610910\n")
+    with pytest.raises(BaciDataError, match="line 4: v missing"):
         import_baci(store, write_folder(tmp_path / "extracted", files), progress=False)
     _assert_nothing_written(store)
 
@@ -491,7 +491,7 @@ def test_baci_error_in_a_later_batch_writes_nothing(store: Store, tmp_path: Path
     lines = files["BACI_HS17_Y2022_V202601.csv"].splitlines(keepends=True)
     lines[6] = ",".join(lines[6].split(",")[:4]) + "\n"  # the 6th data row loses v and q
     files["BACI_HS17_Y2022_V202601.csv"] = "".join(lines)
-    with pytest.raises(BaciDataError, match="line 7 "):
+    with pytest.raises(BaciDataError, match="line 7: v missing"):
         import_baci(store, write_folder(tmp_path / "extracted", files), progress=False)
     _assert_nothing_written(store)
 

@@ -40,6 +40,7 @@ from tracker.baci.importer import stored_release
 from tracker.config import Config
 from tracker.countries import is_known_iso3
 from tracker.errors import ExportError
+from tracker.hs_revisions import approximated
 from tracker.schemas import SAMPLE_SOURCE
 from tracker.store import Store
 
@@ -181,18 +182,30 @@ def filtered_table(store: Store, table: str, *, group: str | None = None, export
     columns = schema.column_names
     if "sample" not in columns:  # job_runs has no source: nothing in it comes from the sample
         frame = frame.with_columns(sample=pl.col("source") == SAMPLE_SOURCE if "source" in columns else pl.lit(False))
-    return _with_baci_release(store, frame, columns)
+    return _with_baci_release(store, frame, columns, config)
 
 
-def _with_baci_release(store: Store, frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
+def _with_baci_release(store: Store, frame: pl.LazyFrame, columns: list[str], config: Config) -> pl.LazyFrame:
     """Rows built from CEPII BACI name its release (``baci_release``): its licence asks that the source and its
-    date be named wherever the data goes. No column when the store holds no BACI rows."""
+    date be named wherever the data goes. No column when the store holds no BACI rows.
+
+    Group rows built from a release of an older HS revision whose group reads an HS 2022 code through an older
+    one (``tracker/hs_revisions.py``) say so in ``hs_approximate`` (e.g. "852589 as 852580, 940542 as 940540
+    (BACI HS17)"); the column is there only when some group of the config is approximate in that release."""
     source_column = next((name for name in ("source", "sources") if name in columns), None)
     release = stored_release(store) if source_column is not None else None
     if release is None:
         return frame
     from_baci = pl.col(source_column).str.split(",").list.contains(pl.lit("baci"))
-    return frame.with_columns(baci_release=pl.when(from_baci).then(pl.lit(str(release))))
+    frame = frame.with_columns(baci_release=pl.when(from_baci).then(pl.lit(str(release))))
+    notes = {group.id: ", ".join(f"{code} as {older}" for code, older in
+                                 approximated(release.hs_revision, group.hs_codes).items())
+             for group in config.groups}
+    notes = {group: f"{text} (BACI {release.hs_revision})" for group, text in notes.items() if text}
+    if "group" not in columns or not notes:
+        return frame
+    return frame.with_columns(hs_approximate=pl.when(from_baci).then(
+        pl.col("group").replace_strict(notes, default=None, return_dtype=pl.String)))
 
 
 def write_export(path: Path, data: bytes) -> None:
@@ -227,6 +240,8 @@ def provenance_record(frame: pl.DataFrame, table: str, filters: dict[str, str]) 
     sample = bool(frame.height and "sample" in frame.columns and frame.get_column("sample").any())
     releases = (sorted(frame.get_column("baci_release").drop_nulls().unique().to_list())
                 if "baci_release" in frame.columns else [])
+    approximate = (sorted(frame.get_column("hs_approximate").drop_nulls().unique().to_list())
+                   if "hs_approximate" in frame.columns else [])
     return [
         ("table", table),
         ("filters", "; ".join(f"{k}={v}" for k, v in filters.items()) or "none"),
@@ -237,6 +252,8 @@ def provenance_record(frame: pl.DataFrame, table: str, filters: dict[str, str]) 
         ("sample data", "yes" if sample else "no"),
         ("BACI release", ", ".join(releases) + " (source: CEPII, BACI; Etalab Open Licence 2.0)" if releases
          else "none"),
+        *([("approximate HS codes", "; ".join(approximate) + ": HS 2022 codes read through the older code that "
+            "held them; those values include more than the code")] if approximate else []),
     ]
 
 

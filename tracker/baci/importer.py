@@ -3,13 +3,26 @@
 How a BACI row becomes a trade row (source ``baci``): ``i`` exports to ``j`` → flow ``export``, reporter =
 ISO3 of ``i``, partner = ISO3 of ``j``, ``hs_code`` = ``k`` (six digits; a five-digit ``k`` lost its leading
 zero and is padded), period = the year, frequency ``A``, ``value_usd`` = ``v`` × 1000 (FOB), ``net_weight_kg``
-= ``q`` × 1000 (null when ``q`` is empty), ``hs_revision`` = the file's revision (``HS17``), provenance
-``reconciled`` (CEPII reconciled the exporter's and the importer's reports). Each year also gets all-goods rows
-(hs_code ``TOTAL``, partner ``WLD``): every exporter's exports and every importer's imports summed over all
-codes and partners, including codes outside every product group, non-HS6 codes and unmapped partners.
+= ``q`` × 1000 (null when ``q`` is ``NA``, padded or not, or empty), ``hs_revision`` = the file's revision
+(``HS17``), provenance ``reconciled`` (CEPII reconciled the exporter's and the importer's reports). Each year
+also gets all-goods rows (hs_code ``TOTAL``, partner ``WLD``): every exporter's exports and every importer's
+imports summed over all codes and partners, including codes outside every product group, non-HS6 codes and
+unmapped partners.
 
 Rows whose exporter or importer maps to no country, and rows whose code is not six digits (``9999AA``), are not
 code rows; they are counted, named in the summary and in ``fetch_log``, and still count in the totals.
+
+CEPII's format: ``v`` and ``q`` are right-aligned and space-padded (``        0.357``), a missing ``q`` is ``NA``
+(padded the same way). Padded numbers parse as they are; the padded ``NA`` of the file's width (read from its
+first rows) is a null to the fast typed reader. A year the typed reader cannot parse (a stray text, another
+width of ``NA``, a row with more fields) is read again line by line as text, and only its unreadable rows are
+set aside. Rows that cannot be read, or are not a valid BACI row (a missing field, another year, a negative or
+absurd number), are quarantined: skipped, counted, the first few named by line in the summary and ``fetch_log``
+(they are in no total either). The import fails, writing nothing, only when a year's skipped rows pass
+``MAX_SKIPPED_SHARE`` of its rows.
+
+Group codes of HS 2022 that the release's product file does not hold are named in the summary and ``fetch_log``:
+those read through an older code (``tracker/hs_revisions.py``) as approximate, the others as missing.
 
 Every Parquet file carries the release (``baci_version``, ``baci_hs_revision``) in its key-value metadata, so
 the store itself says which release its BACI rows are. Files are written to a staging folder beside the store
@@ -25,7 +38,7 @@ import shutil
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,8 +58,11 @@ from tracker.baci.layout import (
     check_header,
     open_archive,
     read_countries,
+    read_product_codes,
 )
+from tracker.config import ProductGroup, config_dir, load_groups
 from tracker.errors import StoreError, UsageError
+from tracker.hs_revisions import predecessor
 from tracker.store import Store, write_failure
 
 SOURCE = "baci"
@@ -60,6 +76,10 @@ MAX_BINCOUNT_CODE = 65_535  # BACI's country codes have three digits
 PART_STATISTICS = {"min": False, "max": False, "distinct_count": False, "null_count": True}
 COUNTRY_TEXT = pl.Categorical(pl.Categories("baci_country", physical=pl.UInt16))
 CSV_SCHEMA = {"t": pl.Int32, "i": pl.Int32, "j": pl.Int32, "k": pl.String, "v": pl.Float64, "q": pl.Float64}
+MISSING = "NA"  # CEPII's missing quantity (about 2 % of the rows), right-aligned like the numbers
+SNIFF_BYTES = 64 << 10  # the first rows, read to learn the width CEPII pads NA to
+MAX_SKIPPED_SHARE = 0.01  # a year with more unreadable rows than this share is refused (real files have none)
+MAX_REASONS = 5  # unreadable rows named (by line) in the summary and fetch_log
 META_VERSION, META_REVISION = "baci_version", "baci_hs_revision"
 STAGING_DIR = ".baci-import"
 DATA_COLUMNS = [name for name in schemas.TRADE.column_names if name not in schemas.TRADE.partition_by]
@@ -97,6 +117,10 @@ class ImportSummary:
     countries: int = 0
     unmapped_countries: dict[int, Unmapped] = field(default_factory=dict)
     other_codes: dict[str, Unmapped] = field(default_factory=dict)
+    skipped_rows: int = 0
+    skipped_reasons: list[str] = field(default_factory=list)
+    approximate_codes: list[str] = field(default_factory=list)
+    missing_codes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -114,6 +138,15 @@ class ImportSummary:
             parts.append("product codes that are not HS6 (in the TOTAL rows only) " + "; ".join(
                 f"{code}: {item.rows:,} rows, USD {item.value_usd:,.0f}"
                 for code, item in sorted(self.other_codes.items())))
+        if self.skipped_rows:
+            parts.append(f"{self.skipped_rows:,} unreadable rows skipped (in no total); first: "
+                         + "; ".join(self.skipped_reasons))
+        if self.approximate_codes:
+            parts.append(f"group codes not in {self.release.hs_revision}, read through the older code that holds "
+                         "them (approximate values) " + "; ".join(self.approximate_codes))
+        if self.missing_codes:
+            parts.append(f"group codes the {self.release.hs_revision} product file does not hold (no values, not "
+                         "zero) " + "; ".join(self.missing_codes))
         return "warning: " + " | ".join(parts) if parts else None
 
 
@@ -135,8 +168,11 @@ def stored_release(store: Store) -> Release | None:
 
 
 def import_baci(store: Store, path: Path, years: tuple[int, ...] | None = None,
-                progress: bool = True, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> ImportSummary:
-    """Import the release at ``path`` (zip or folder), or only ``years`` of it; see the module docstring."""
+                progress: bool = True, now: Callable[[], datetime] = lambda: datetime.now(UTC),
+                groups: Iterable[ProductGroup] | None = None) -> ImportSummary:
+    """Import the release at ``path`` (zip or folder), or only ``years`` of it; see the module docstring.
+
+    ``groups`` (default: the configured product groups) are checked against the release's product file."""
     started, clock = now(), time.monotonic()
     archive = open_archive(path)
     available = tuple(sorted(archive.year_files))
@@ -159,6 +195,7 @@ def import_baci(store: Store, path: Path, years: tuple[int, ...] | None = None,
         summary.seconds = time.monotonic() - clock
         return summary
     countries = read_countries(archive)
+    _check_group_codes(archive, load_groups(config_dir()) if groups is None else groups, summary)
     staging_root = store.root / STAGING_DIR
     staging_root.mkdir(parents=True, exist_ok=True)
     try:
@@ -187,6 +224,26 @@ def import_baci(store: Store, path: Path, years: tuple[int, ...] | None = None,
     return summary
 
 
+def _check_group_codes(archive: Archive, groups: Iterable[ProductGroup], summary: ImportSummary) -> None:
+    """Name the group codes the release's product file does not hold: read through an older code (approximate),
+    or missing. A group code counts as held when a product code starts with it."""
+    products = read_product_codes(archive)
+    if products is None:
+        summary.missing_codes.append(f"none checked: the release has no product_codes_{archive.hs_revision}_"
+                                     f"{archive.version}.csv")
+        return
+    prefixes = {code[:length] for code in products for length in (2, 4, 6)}
+    for group in groups:
+        for code in group.hs_codes:
+            if code in prefixes:
+                continue
+            older = predecessor(archive.hs_revision, code)
+            if older is not None and older in products:
+                summary.approximate_codes.append(f"{group.id} {code} as {older}")
+            else:
+                summary.missing_codes.append(f"{group.id} {code}")
+
+
 def _remove_leftovers(staging_root: Path) -> None:
     """Work folders of a killed import (the caller holds the import lock, so none is in use)."""
     for entry in staging_root.iterdir():
@@ -213,7 +270,14 @@ def _stage_years(archive: Archive, years: tuple[int, ...], countries: CountryMap
                 check_header(archive, member, YEAR_COLUMNS)
                 check_complete(local, member)
                 converter = _YearConverter(archive, year, countries, folder, fetched_at)
-                converter.run(local, member, bar.update)
+                try:
+                    converter.run(local, member, bar.update)
+                except _TypedReadFailed:  # read the year again as text lines; only unreadable rows are set aside
+                    bar.update(-converter.rows_read)
+                    shutil.rmtree(folder)
+                    folder.mkdir(parents=True)
+                    converter = _YearConverter(archive, year, countries, folder, fetched_at)
+                    converter.run(local, member, bar.update, as_text=True)
             finally:
                 if archive.is_zip:
                     local.unlink(missing_ok=True)
@@ -237,21 +301,26 @@ class _YearConverter:
             "quantity": pl.lit(None, pl.Float64), "quantity_unit": pl.lit(None, pl.String),
             "fetched_at": pl.lit(fetched_at, schemas.UTC_TIME),
         }
-        self.rows_read = self.rows_written = 0
+        self.member = archive.year_files[year]
+        self.rows_read = self.rows_written = self.skipped = 0
+        self.reasons: list[str] = []
         self.by_exporter: list[pl.DataFrame] = []
         self.by_importer: list[pl.DataFrame] = []
         self.other_codes: list[pl.DataFrame] = []
         self.iso3_seen: set[str] = set()
         self.ordered, self.last_key = True, None  # CEPII sorts by (i, j, k): strictly increasing means no repeats
 
-    def run(self, csv: Path, member: str, advance: Callable[[int], object]) -> None:
+    def run(self, csv: Path, member: str, advance: Callable[[int], object], as_text: bool = False) -> None:
         """Convert the CSV batch by batch. Polars parses the next batch while this one is checked and
-        converted, and writer threads write the previous ones meanwhile (``_PartWriter``)."""
-        batches = pl.scan_csv(csv, schema=CSV_SCHEMA).collect_batches(chunk_size=BATCH_ROWS)
+        converted, and writer threads write the previous ones meanwhile (``_PartWriter``).
+
+        Typed (fast) unless ``as_text``; a typed read that fails raises ``_TypedReadFailed`` for the caller to
+        read the year again as text."""
+        batches = _text_batches(csv) if as_text else _typed_batches(csv)
         writer = _PartWriter(self.metadata)
         try:
             for index, batch in enumerate(batches):
-                self._batch(index, batch, member, writer)
+                self._batch(index, batch, writer)
                 advance(batch.height)
             writer.wait()
         except pl.exceptions.PolarsError as exc:
@@ -261,21 +330,26 @@ class _YearConverter:
         finally:
             writer.close()
 
-    def _batch(self, index: int, batch: pl.DataFrame, member: str, writer: _PartWriter) -> None:
+    def _batch(self, index: int, batch: pl.DataFrame, writer: _PartWriter) -> None:
         """Check, convert and write one batch, with as few passes over its rows as possible.
 
-        The checks are one ``select`` of whole-batch aggregates; rows are filtered only when the batch holds a
-        code that is not HS6 or a country that maps to none (rare: the checks and the per-country sums reveal
-        them); the text columns are written dictionary-encoded (see ``_write``).
+        The checks are one ``select`` of whole-batch aggregates; rows are filtered only when the batch holds an
+        invalid row (quarantined), a code that is not HS6 or a country that maps to none (rare: the checks and
+        the per-country sums reveal them); the text columns are written dictionary-encoded (see ``_write``).
         """
+        height = batch.height
         code = pl.col("k")
         padded = code.str.len_bytes() == 5
         hs_code = pl.when(padded).then(code.str.zfill(6)).otherwise(code)
-        checks = batch.select(_complete(self.year).all().alias("ok"), _increasing().alias("increasing"),
-                              padded.any().alias("padded"), _six_digits(code).all().alias("hs6")).row(0)
-        ok, increasing, any_padded, all_hs6 = checks
-        if not ok:
-            self._refuse(batch, member)
+        valid = _complete(self.year)
+        if "unreadable" in batch.columns:  # read as text: the fields that did not parse
+            valid = valid & pl.col("unreadable").is_null()
+        aggregates = (valid.all().alias("ok"), _increasing().alias("increasing"), padded.any().alias("padded"),
+                      _six_digits(code).all().alias("hs6"))
+        ok, increasing, any_padded, all_hs6 = batch.select(aggregates).row(0)
+        if not ok:  # rare: set the invalid rows aside, then check what is left
+            batch = self._quarantine(batch, valid)
+            increasing, any_padded, all_hs6 = batch.select(aggregates[1:]).row(0)
         self._track_order(batch, increasing, any_padded)
         if any_padded:  # rare: only then is every code padded before the six-digit test
             all_hs6 = batch.select(_six_digits(hs_code).all()).item()
@@ -302,15 +376,17 @@ class _YearConverter:
             converted[name].alias(name) for name in DATA_COLUMNS).collect()
         if rows.height:
             writer.submit(rows, self.folder / f"part-{index:05d}.parquet")
-        self.rows_read += batch.height
+        self.rows_read += height
         self.rows_written += rows.height
 
-    def _refuse(self, batch: pl.DataFrame, member: str) -> None:
-        first = batch.with_row_index("_line").filter(~_complete(self.year)).row(0, named=True)
-        line = self.rows_read + first.pop("_line") + 2  # 1-based, after the header
-        raise BaciDataError(
-            f"{member}: line {line} is not a complete BACI row for {self.year} ({first}): the file is "
-            "truncated or malformed; nothing was imported")
+    def _quarantine(self, batch: pl.DataFrame, valid: pl.Expr) -> pl.DataFrame:
+        """Count the invalid rows, name the first few by line, and return the valid ones."""
+        flagged = batch.with_row_index("_line").filter(~valid)
+        self.skipped += flagged.height
+        for row in flagged.head(MAX_REASONS - len(self.reasons)).iter_rows(named=True):
+            line = self.rows_read + row.pop("_line") + 2  # 1-based, after the header
+            self.reasons.append(f"{self.member} line {line}: {_reason(row, self.year)}")
+        return batch.filter(valid).drop("unreadable", strict=False)
 
     def _track_order(self, batch: pl.DataFrame, increasing: bool, padded: bool) -> None:
         """Note whether the rows so far are strictly increasing in (i, j, k), which rules out repeated flows."""
@@ -323,6 +399,15 @@ class _YearConverter:
 
     def finish(self, summary: ImportSummary) -> None:
         """Write the year's all-goods totals; check countries and keys; add the year's counts to ``summary``."""
+        if self.skipped > MAX_SKIPPED_SHARE * self.rows_read:
+            raise BaciDataError(
+                f"{self.member}: {self.skipped:,} of {self.rows_read:,} rows cannot be read as BACI rows for "
+                f"{self.year} ({self.skipped / max(self.rows_read, 1):.1%}, more than the "
+                f"{MAX_SKIPPED_SHARE:.0%} an import accepts): "
+                f"{'; '.join(reason.removeprefix(f'{self.member} ') for reason in self.reasons)}; the file is "
+                "truncated or malformed; nothing was imported")
+        summary.skipped_rows += self.skipped
+        summary.skipped_reasons.extend(self.reasons[:MAX_REASONS - len(summary.skipped_reasons)])
         exporters = _summed(self.by_exporter, "i")
         importers = _summed(self.by_importer, "j")
         self._check_collisions(exporters, importers)
@@ -385,11 +470,89 @@ class _YearConverter:
                                 "appears more than once; BACI lists each flow once")
 
 
+class _TypedReadFailed(Exception):
+    """The typed CSV reader met a field it cannot parse: the year is read again as text (``_text_batches``)."""
+
+
+def _missing_tokens(csv: Path) -> list[str]:
+    """``NA`` and ``NA`` padded to each width the first rows pad v and q to (``           NA``).
+
+    Polars' ``null_values`` match whole fields; the widths are learnt from the file, not listed up to some
+    width: each token costs the reader time on every field (33 of them made the read 2.4× slower)."""
+    with open(csv, "rb") as handle:
+        data = handle.read(SNIFF_BYTES)
+    head = data.decode("utf-8", errors="replace").splitlines()[1:]
+    if len(data) == SNIFF_BYTES:
+        head = head[:-1]  # the last line read may be cut
+    widths = {len(field) for line in head for field in line.split(",")[4:6] if field.startswith(" ")}
+    return [MISSING, *(MISSING.rjust(width) for width in sorted(widths)[:4] if width > len(MISSING))]
+
+
+def _typed_batches(csv: Path) -> Iterator[pl.DataFrame]:
+    """The yearly CSV in typed batches (the fast path); ``_TypedReadFailed`` at a field it cannot parse."""
+    batches = pl.scan_csv(csv, schema=CSV_SCHEMA, null_values=_missing_tokens(csv)).collect_batches(
+        chunk_size=BATCH_ROWS)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except pl.exceptions.PolarsError as exc:  # reading only: the writes happen elsewhere
+            raise _TypedReadFailed(str(exc)) from None
+        yield batch
+
+
+def _text_batches(csv: Path) -> Iterator[pl.DataFrame]:
+    """The yearly CSV read line by line as text, then split and cast here: every line becomes a row of
+    ``CSV_SCHEMA`` plus ``unreadable`` (why it could not be read, or null), so one bad field costs one row."""
+    lines = pl.scan_csv(csv, has_header=False, skip_rows=1, separator="\x1f", quote_char=None,
+                        schema={"line": pl.String}, encoding="utf8-lossy")
+    for batch in lines.collect_batches(chunk_size=BATCH_ROWS):
+        yield batch.select(_parsed_line())
+
+
+def _parsed_line() -> list[pl.Expr]:
+    line = pl.col("line").fill_null("")
+    fields = line.str.split(",")
+    raw = {name: fields.list.get(index, null_on_oob=True).str.strip_chars()
+           for index, name in enumerate(YEAR_COLUMNS)}
+    typed = {name: raw[name].cast(dtype, strict=False) for name, dtype in CSV_SCHEMA.items() if name != "k"}
+    typed["k"] = pl.when(raw["k"].is_in(["", MISSING])).then(None).otherwise(raw["k"])
+    typed["q"] = pl.when(raw["q"].is_in(["", MISSING])).then(None).otherwise(typed["q"])
+    reason = pl.when(line.str.strip_chars() == "").then(pl.lit("empty line")).when(
+        fields.list.len() != len(YEAR_COLUMNS)).then(pl.format("{} fields, expected 6 (t,i,j,k,v,q)",
+                                                                 fields.list.len()))
+    for name in YEAR_COLUMNS:
+        given = raw[name].is_not_null() & ~raw[name].is_in(["", MISSING])
+        reason = reason.when(given & typed[name].is_null()).then(pl.format(f"{name} '{{}}' is not a number",
+                                                                                    raw[name]))
+    return [*(typed[name].alias(name) for name in YEAR_COLUMNS), reason.otherwise(None).alias("unreadable")]
+
+
+def _reason(row: dict[str, object], year: int) -> str:
+    """Why a row was set aside, in words (for the first few only)."""
+    if row.get("unreadable"):
+        return str(row["unreadable"])
+    missing = [name for name in ("t", "i", "j", "k", "v") if row[name] is None]
+    if len(missing) == 5:
+        return "empty line"
+    if missing:
+        return f"{', '.join(missing)} missing (empty or NA)"
+    if row["t"] != year:
+        return f"t is {row['t']} in the file of {year}"
+    bad = [f"{name} = {row[name]}" for name in ("i", "j", "v", "q") if row[name] is not None
+           and not (0 <= row[name] <= schemas.MAX_AMOUNT / 1000)]
+    return f"{', '.join(bad)} out of range (negative, not finite or too large)"
+
+
 def _complete(year: int) -> pl.Expr:
-    """A row BACI could have written for ``year``: every field but q present, the year right, no negatives."""
+    """A row BACI could have written for ``year``: every field but q present, the year right, numbers neither
+    negative nor absurd (NaN and infinities included: Polars orders NaN above every number)."""
     present = pl.all_horizontal(pl.col(name).is_not_null() for name in ("t", "i", "j", "k", "v"))
-    return (present & (pl.col("t") == year) & (pl.col("i") >= 0) & (pl.col("j") >= 0) & (pl.col("v") >= 0)
-            & ~(pl.col("q") < 0).fill_null(False))
+    largest = schemas.MAX_AMOUNT / 1000  # v and q are thousands of USD and tonnes; the store's bound × 1000
+    q = pl.col("q")
+    return (present & (pl.col("t") == year) & (pl.col("i") >= 0) & (pl.col("j") >= 0)
+            & pl.col("v").is_between(0, largest) & (q.is_null() | q.is_between(0, largest)))
 
 
 def _increasing() -> pl.Expr:

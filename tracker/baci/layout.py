@@ -27,7 +27,7 @@ from typing import BinaryIO
 import polars as pl
 
 from tracker.countries import country_table
-from tracker.errors import TrackerError, UsageError
+from tracker.errors import StoreWriteError, TrackerError, UsageError
 
 ACCEPTED_REVISIONS = ("HS12", "HS17", "HS22")
 YEAR_COLUMNS = ("t", "i", "j", "k", "v", "q")
@@ -39,6 +39,10 @@ COUNTRY_FILE = re.compile(rf"^country_codes_({_VERSION})\.csv$")
 PRODUCT_FILE = re.compile(rf"^product_codes_(HS\d\d)_({_VERSION})\.csv$")
 # "Other Asia, nes": Taiwan in BACI as in Comtrade (CEPII's FAQ); its placeholder ISO3 is S19.
 TAIWAN_CODE, TAIWAN_PLACEHOLDER = 490, "S19"
+# The country and product files are a few KB (about 250 countries, about 5,400 HS6 codes): they are read whole,
+# so at most this much is read of either. A member above it is not CEPII's file (a 1 GB member of newlines
+# behind a valid header once took 23.5 GB of memory). The yearly files are never read whole: they stream.
+MAX_CODE_FILE_BYTES = 8 << 20
 
 
 class BaciDataError(TrackerError):
@@ -73,15 +77,40 @@ class Archive:
             raise BaciDataError(f"{self.path.name}: {member} cannot be read in full ({exc}); the zip is truncated "
                                 "or damaged, download it again") from None
 
+    def size(self, member: str) -> int:
+        """The member's size as the zip's directory (or the file system) states it."""
+        if not self.is_zip:
+            return (self.path / member).stat().st_size
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.getinfo(_zip_names(archive)[member]).file_size
+
+    def read_small(self, member: str, limit: int = MAX_CODE_FILE_BYTES) -> bytes:
+        """The whole member, refused above ``limit`` bytes: by its stated size first, then by what is actually
+        read (a zip's stated size can lie), so memory stays within ``limit`` whatever the archive holds."""
+        stated = self.size(member)
+        if stated <= limit:
+            with self.open(member) as handle:
+                data = handle.read(limit + 1)
+            if len(data) <= limit:
+                return data
+        raise BaciDataError(f"{self.path.name}: {member} holds more than {limit >> 20} MiB (stated "
+                            f"{stated:,} bytes); CEPII's country and product files are a few KB, so this is "
+                            "not a BACI release; nothing was imported")
+
     def local_copy(self, member: str, folder: Path) -> Path:
         """A plain file with the member's bytes: the folder's own file, or the zip member extracted to ``folder``.
 
         Polars reads CSV from files, not from zip streams; extracting one year at a time keeps disk use at one
-        year. zipfile checks each member's CRC and length at its end, so a damaged zip fails here.
+        year. zipfile reads no more than the member's stated size and checks its CRC and length at its end, so a
+        damaged zip fails here, and a member larger than the free disk is refused before a byte is written.
         """
         if not self.is_zip:
             return self.path / member
         target = folder / member
+        needed, free = self.size(member), free_bytes(folder)
+        if needed > free:  # zipfile stops at the stated size, so this bounds the disk an extraction can take
+            raise StoreWriteError(f"extracting {member} from {self.path.name} needs {needed / 2**20:,.0f} MiB and "
+                                  f"{folder} has {free / 2**20:,.0f} MiB free: free some space; nothing was imported")
         try:
             with self.open(member) as source, open(target, "wb") as sink:
                 shutil.copyfileobj(source, sink, length=4 << 20)
@@ -89,6 +118,11 @@ class Archive:
             target.unlink(missing_ok=True)
             raise
         return target
+
+
+def free_bytes(folder: Path) -> int:
+    """Free disk space where ``folder`` lives."""
+    return shutil.disk_usage(folder).free
 
 
 def _zip_names(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -165,19 +199,41 @@ class CountryMap:
     unmapped: dict[int, str]
 
 
+def _read_code_file(archive: Archive, member: str, columns: tuple[str, ...]) -> pl.DataFrame:
+    """A country or product file as text columns, read within ``MAX_CODE_FILE_BYTES``.
+
+    Lossy UTF-8: CEPII's names come double-encoded (``TÃ¼rkiye``) and are never used as names, so a stray byte
+    in one must not stop the import."""
+    check_header(archive, member, columns)
+    data = archive.read_small(member)
+    try:
+        return pl.read_csv(data, schema=dict.fromkeys(columns, pl.String), encoding="utf8-lossy")
+    except pl.exceptions.PolarsError as exc:
+        raise BaciDataError(f"{member} cannot be parsed: {exc}") from None
+
+
+def read_product_codes(archive: Archive) -> set[str] | None:
+    """The HS6 codes of the release's product file (leading zeros restored), or None without one."""
+    if archive.product_file is None:
+        return None
+    frame = _read_code_file(archive, archive.product_file, PRODUCT_COLUMNS)
+    code = pl.col("code").str.strip_chars()
+    return set(frame.select(pl.when(code.str.len_bytes() == 5).then(code.str.zfill(6)).otherwise(code))
+               .to_series().drop_nulls().to_list())
+
+
 def read_countries(archive: Archive) -> CountryMap:
     """Map every code of the release's country file by its ISO3; 490 (S19) is Taiwan.
 
-    A code maps when its ISO3 is a country the tracker knows (not an aggregate such as WLD). Placeholders for
-    groups and historical areas (R20, ZA1, ...) and blank ISO3 are kept as unmapped, with their name, so the
-    import can report them instead of dropping them silently.
+    A code maps when its ISO3 is a country the tracker knows (not an aggregate such as WLD); historical codes
+    that share an ISO3 (56 and 58 BEL, 276 and 280 DEU, 729 and 736 SDN) both map to it (the import refuses a
+    year in which both trade). Names never come from this file (CEPII double-encodes them): the tracker names
+    countries from its own reference by ISO3. Placeholders for groups and historical areas (R20, ZA1, ...)
+    and blank ISO3 are kept as unmapped, labelled with the placeholder and the file's name (its double
+    encoding repaired), so the import can report them instead of dropping them silently. ISO2 is not read
+    (empty for Namibia, whose ISO2 is NA).
     """
-    check_header(archive, archive.country_file, COUNTRY_COLUMNS)
-    with archive.open(archive.country_file) as handle:
-        try:
-            frame = pl.read_csv(handle.read(), schema=dict.fromkeys(COUNTRY_COLUMNS, pl.String))
-        except pl.exceptions.PolarsError as exc:
-            raise BaciDataError(f"{archive.country_file} cannot be parsed: {exc}") from None
+    frame = _read_code_file(archive, archive.country_file, COUNTRY_COLUMNS)
     reference = country_table()
     countries = set(reference.filter(~pl.col("is_aggregate")).get_column("iso3").to_list())
     iso3: dict[int, str] = {}
@@ -186,7 +242,7 @@ def read_countries(archive: Archive) -> CountryMap:
         raw = (row["country_code"] or "").strip()
         if not raw.isdigit():
             raise BaciDataError(f"{archive.country_file}: country_code {raw!r} is not a number")
-        code, name = int(raw), (row["country_name"] or "").strip()
+        code, name = int(raw), _repaired(row["country_name"] or "").strip()
         code_iso3 = (row["country_iso3"] or "").strip().upper()
         if code == TAIWAN_CODE or code_iso3 == TAIWAN_PLACEHOLDER:
             iso3[code] = "TWN"
@@ -196,3 +252,12 @@ def read_countries(archive: Archive) -> CountryMap:
             shown = code_iso3 or "blank ISO3"
             unmapped[code] = f"{shown} {name!r}".strip()
     return CountryMap(iso3=iso3, unmapped=unmapped)
+
+
+def _repaired(text: str) -> str:
+    """``TÃ¼rkiye`` → ``Türkiye``: UTF-8 bytes that were decoded as Latin-1 and encoded again (CEPII's names).
+    Text that is not double-encoded is returned as it is."""
+    try:
+        return text.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return text

@@ -19,6 +19,10 @@ Rules, in the order they are applied (all documented here because every metric i
    value (a weight without a sale value is no price): a group's ``net_weight_kg`` sums only those rows'
    weights and ``value_with_weight_usd`` their values, so ``value_with_weight_usd / net_weight_kg`` is a
    clean unit value; ``net_weight_kg`` is null when no row of the group had one.
+5. **Older HS revisions.** Groups are written in HS 2022. In rows of an older revision (BACI ``HS17``,
+   ``HS12``), a group code that the revision does not have is matched by the code that held it
+   (``tracker/hs_revisions.py``: 852589 by 852580, 940542 by 940540, 871160 by 871190 in HS12). Such
+   members are approximate (the older code holds more); exports say so (``tracker.export``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import polars as pl
 
 from tracker.config import Config, ProductGroup
+from tracker.hs_revisions import predecessor_codes, successor_code
 from tracker.metrics._common import group_and_fold
 from tracker.schemas import SAMPLE_SOURCE
 
@@ -73,11 +78,13 @@ def _source_rank() -> pl.Expr:
     return pl.when(pl.col("source") == SAMPLE_SOURCE).then(pl.lit(SAMPLE_SOURCE_RANK, pl.Int8)).otherwise(rank)
 
 
-def _prepared(trade: pl.LazyFrame) -> pl.LazyFrame:
-    """Trade rows with the value/weight split and provenance columns every metric expects."""
+def _prepared(trade: pl.LazyFrame, successor: bool = False) -> pl.LazyFrame:
+    """Trade rows with the value/weight split and provenance columns every metric expects (and, with
+    ``successor``, the HS 2022 code a group matches each row by: rule 5)."""
     weighted = (pl.col("net_weight_kg") > 0) & (pl.col("value_usd") > 0)
+    matched = successor_code() if "hs_revision" in trade.collect_schema().names() else pl.col("hs_code")
     return trade.select(
-        *FLOW_KEY, "hs_code", "year", "frequency", "value_usd",
+        *FLOW_KEY, "hs_code", *([matched.alias("_successor")] if successor else []), "year", "frequency", "value_usd",
         pl.when(weighted).then(pl.col("value_usd")).otherwise(0.0).alias("value_with_weight_usd"),
         pl.when(weighted).then(pl.col("net_weight_kg")).otherwise(None).alias("net_weight_kg"),
         "provenance",
@@ -119,11 +126,14 @@ def group_code_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup
     prefixes = pl.LazyFrame(pairs, schema={"group": pl.String, "prefix": pl.String}, orient="row")
     # Rule 1 as a literal filter first: rows outside every group never reach the joins below. The member rows
     # feed several branches, so they are materialised once; the code lists derived from them are small.
-    members = _prepared(trade.filter(_any_prefix(code for _, code in pairs))).collect().lazy()
+    members = _prepared(trade.filter(_any_prefix([*(code for _, code in pairs), *predecessor_codes()])),
+                        successor=True).collect().lazy()
+    # A code belongs to a group by itself, or (rule 5) by the HS 2022 code it held in an older revision.
     membership = (
-        members.select("hs_code").unique().join(prefixes, how="cross")
-        .filter(pl.col("hs_code").str.starts_with(pl.col("prefix")))
-        .select("group", "hs_code").unique()
+        members.select("hs_code", "_successor").unique().join(prefixes, how="cross")
+        .filter(pl.col("hs_code").str.starts_with(pl.col("prefix"))
+                | pl.col("_successor").str.starts_with(pl.col("prefix")))
+        .select("group", "hs_code", "_successor").unique()
     ).collect()
     # Which member codes have another stored member code of the same group as a proper prefix (anywhere in the
     # data)? Only their rows can be double counts, and only rows of those ancestor codes can hide them; on the
@@ -135,14 +145,15 @@ def group_code_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup
     # Rule 2 per (flow, reporter, partner, period, code): every group a code belongs to sees the same rows, so
     # the preferred source is chosen once, before the rows are repeated per group.
     flows = _preferred_source(members, [*FLOW_KEY, "hs_code"])
+    on = ["hs_code", "_successor"]
     if nested_pairs.is_empty():  # no code of a group lies below another stored code of it: rule 3 drops nothing
-        return flows.join(membership.lazy(), on="hs_code", how="inner")
+        return flows.join(membership.lazy(), on=on, how="inner").drop("_successor")
     nested = nested_pairs.select("group", "hs_code").unique().with_columns(_nested=pl.lit(True))
     ancestors = nested_pairs.select("group", pl.col("_other").alias("hs_code")).unique().lazy()
     membership = membership.join(nested, on=["group", "hs_code"], how="left").with_columns(
         pl.col("_nested").fill_null(False)
     )
-    flows = flows.join(membership.lazy(), on="hs_code", how="inner").cache()
+    flows = flows.join(membership.lazy(), on=on, how="inner").drop("_successor").cache()
     # Rule 3: rows of nested codes are dropped when the same report holds one of their ancestor codes.
     kept = flows.filter(~pl.col("_nested"))
     deeper = flows.filter(pl.col("_nested")).with_columns(_code_len=pl.col("hs_code").str.len_chars())
@@ -167,7 +178,7 @@ def aggregate_to_groups(code_flows: pl.LazyFrame) -> pl.LazyFrame:
 
 def group_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup] | Mapping[str, Sequence[str]]
                 ) -> pl.LazyFrame:
-    """Trade summed into product groups (rules 1–4 above): the input of every group metric."""
+    """Trade summed into product groups (rules 1–5 above): the input of every group metric."""
     return aggregate_to_groups(group_code_flows(trade, groups))
 
 
