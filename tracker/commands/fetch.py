@@ -68,6 +68,7 @@ def format_summary(summary: FetchSummary) -> str:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
              for row in [header, *rows]]
+    lines += [s.details for s in summary.sources.values() if s.details]
     return "\n".join(lines)
 
 
