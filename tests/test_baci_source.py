@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+import filelock
 import polars as pl
 import pytest
 
@@ -27,6 +28,7 @@ from tests.loopback import Server, loopback, send
 from tracker import cli
 from tracker.baci import stored_release
 from tracker.baci.download import CACHE_DIR, LISTING_FILE, fetch_baci, plan_baci
+from tracker.baci.importer import STAGING_DIR
 from tracker.config import REPO_ROOT, Config, HttpSettings, load_config
 from tracker.errors import ConfigError, DiskSpaceError, PayloadError, TerminalFetchError
 from tracker.fetch import run_fetch
@@ -345,7 +347,11 @@ def test_fetch_baci_second_run_sends_one_request_and_writes_nothing(
     assert [row["status"] for row in baci_log(store)] == ["ok", "unchanged"]
     # the configured years (first_year on, every year of the release) are not all stored: the next run fetches them
     plan = plan_baci(store, local.sources["baci"])
-    assert plan.requests == 3 + 5 + 2 and plan.download_bytes is not None and plan.download_bytes > 0
+    with zipfile.ZipFile(io.BytesIO(stand_in.zip_bytes)) as archive:
+        others = sum(info.compress_size for info in archive.infolist()
+                     if info.filename.startswith("BACI_") and "Y2019" not in info.filename)
+        codes = sum(info.compress_size for info in archive.infolist() if "_codes_" in info.filename)
+    assert (plan.requests, plan.download_bytes) == (2 + 5 + 2, others + codes)  # page, tail, 5 years, 2 code files
     assert plan_baci(store, local.sources["baci"], (2019,)).requests == 1
 
 
@@ -424,6 +430,28 @@ def test_fetch_baci_corrupt_member_writes_nothing_and_names_it(
     assert not (cache / "BACI_HS17_V202601.zip").exists()  # no half-checked zip is left for an import
     part = cache / "BACI_HS17_V202601.zip.part"
     assert not part.exists() or part.stat().st_size == 0  # 2019 comes first: the bad piece was cut off
+
+
+def test_plan_baci_before_any_run_counts_the_likely_years(store: Store, config: Config) -> None:
+    settings = config.sources["baci"]  # HS17 from [scope] first_year 2015: the release starts in 2017
+    plan = plan_baci(store, settings, current_year=2026)  # V202601 covers 2017-2024
+    assert (plan.requests, plan.download_bytes) == (2 + 8 + 2, None)
+    assert plan_baci(store, settings, (2022, 2023), current_year=2026).requests == 2 + 2 + 2
+
+
+def test_fetch_baci_import_that_failed_reuses_the_checked_download(
+    cepii: tuple[Cepii, Server], store: Store, config: Config,
+) -> None:
+    stand_in, server = cepii
+    staging = store.root / STAGING_DIR
+    staging.mkdir(parents=True)
+    with filelock.FileLock(staging / ".lock"):  # another import holds the store: this one fails after the download
+        assert fetch(baci_config(config, server.url), store).failed == 1  # type: ignore[attr-defined]
+    assert "another BACI import is running" in baci_log(store)[0]["error"]
+    sent = stand_in.sent
+    fetch(baci_config(config, server.url), store)
+    assert_2019_imported(store)
+    assert stand_in.sent - sent == TAIL_BYTES  # the page and the zip's end only: the members were kept
 
 
 def test_fetch_baci_member_that_never_arrives_names_the_member(
@@ -558,3 +586,18 @@ def test_local_zip_directory_is_zip64_and_offsets_are_exact() -> None:
     assert (kind, size, usize, csize, offset) == (1, 24, len(data), entry.compressed_size, 0)
     assert entry.compressed_size == len(packed)
     assert written[-22:-18] == b"PK\x05\x06" and written[-42:-38] == b"PK\x06\x07"
+
+
+def test_scheduled_baci_job_imports_the_configured_years_then_refreshes_the_metrics(
+    cepii: tuple[Cepii, Server], store: Store, config: Config,
+) -> None:
+    from tracker.scheduling.pipeline import fetch_and_refresh
+
+    _, server = cepii
+    local = baci_config(config, server.url)
+    narrowed = dataclasses.replace(local.sources["baci"], first_year=2021, last_year=2030)
+    local = dataclasses.replace(local, sources={**local.sources, "baci": narrowed})
+    line = fetch_and_refresh(local, store, "baci")
+    assert line.startswith("baci: ") and "0 failed request(s)" in line
+    assert "metrics: " in line and " tables, " in line  # recomputed after the import
+    assert str(stored_release(store)) == "BACI HS17 V202601 (2021–2022)"  # the release's years from first_year on

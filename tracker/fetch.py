@@ -47,7 +47,7 @@ from tqdm import tqdm
 
 from tracker.atomic import write_atomically
 from tracker.config import Config, HttpSettings, SourceSettings
-from tracker.errors import PayloadError, StoreWriteError, TrackerError
+from tracker.errors import PayloadError, StoreWriteError, TrackerError, TransientFetchError
 from tracker.http import HttpClient, HttpResult, redact
 from tracker.schemas import FETCH_LOG, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
@@ -192,11 +192,6 @@ def run_fetch(
     return summary
 
 
-def _check_stop() -> None:
-    if _STOP.is_set():
-        raise FetchInterrupted("baci: the fetch was asked to stop")
-
-
 def _run_baci(config: Config, store: Store, client: HttpClient, scope: FetchScope, progress: bool,
               now: Callable[[], datetime], log_rows: list[dict[str, object]]) -> SourceSummary:
     """BACI is one release zip, not a queue of API requests: ``tracker.baci.download`` checks the page, downloads
@@ -216,10 +211,19 @@ def _run_baci(config: Config, store: Store, client: HttpClient, scope: FetchScop
                          "error": redact(error) if error else None})
 
     settings = config.sources.get(BACI)
+    deadline = time.monotonic() + config.http.source_deadline_seconds
+
+    def check_stop() -> None:  # between two chunks of a download
+        if _STOP.is_set():
+            raise FetchInterrupted("baci: the fetch was asked to stop")
+        if time.monotonic() > deadline:
+            raise TransientFetchError(BACI, f"the source deadline of {config.http.source_deadline_seconds:g} s "
+                                      "(source_deadline_seconds) passed during the download")
+
     try:
         if settings is None:
             raise TrackerError("no [sources.baci] in sources.toml")
-        outcome = fetch_baci(client, settings, store, scope.years, progress=progress, check_stop=_check_stop,
+        outcome = fetch_baci(client, settings, store, scope.years, progress=progress, check_stop=check_stop,
                              result=outcome)
     except (KeyboardInterrupt, StoreWriteError) as exc:
         log_row("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",

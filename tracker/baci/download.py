@@ -33,6 +33,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tracker.atomic import write_atomically
@@ -67,6 +68,9 @@ LISTING_FILE = "releases.json"
 INFLATE_CHUNK_BYTES = 1 << 20
 MAX_RELEASE_BYTES = 20_000_000_000  # a whole download's cap when the server names no size
 LOCAL_HEADER_READ = 65_536 + 30 + 65_535
+REQUESTS_AROUND_MEMBERS = 2  # the page and the zip's end (its directory included, in CEPII's zips)
+RELEASE_LAG_YEARS = 2  # the January release of year Y covers years up to Y - 2
+REVISION_FIRST_YEAR = {"HS12": 2012, "HS17": 2017, "HS22": 2022}
 
 
 def _free_bytes(path: Path) -> int:
@@ -115,17 +119,22 @@ class BaciPlan:
     note: str
 
 
-def plan_baci(store: Store, settings: SourceSettings, years: tuple[int, ...] | None = None) -> BaciPlan:
-    """The requests and bytes of ``fetch --source baci`` if the page still names the release last seen; pure
-    of the network (reads the store's release and ``releases.json``)."""
+def plan_baci(store: Store, settings: SourceSettings, years: tuple[int, ...] | None = None,
+              current_year: int | None = None) -> BaciPlan:
+    """The requests and bytes of ``fetch --source baci`` if the page still names the release last seen; sends
+    nothing (reads the store's release and ``releases.json``). One more request when a zip's directory lies
+    outside its last 64 KB."""
     stored = stored_release(store)
     listing = _read_listing(store.root / CACHE_DIR)
     known = [(name, entry) for name, entry in listing.items()
              if entry.get("hs_revision") == settings.hs_revision]
-    if not known:
-        return BaciPlan(3 + len(years or ()) + 2 if years else 6, None,
-                        "the page, the zip's directory, then each year wanted (about 100 MB each) and the two code "
-                        "files; the sizes are known once the directory is read")
+    if not known:  # before the first run: the release's years as CEPII's lag makes them likely
+        last = min(settings.last_year, (current_year or datetime.now(UTC).year) - RELEASE_LAG_YEARS)
+        first = max(settings.first_year, REVISION_FIRST_YEAR.get(settings.hs_revision, settings.first_year))
+        count = len(years) if years is not None else max(last - first + 1, 0)
+        return BaciPlan(REQUESTS_AROUND_MEMBERS + count + 2, None,
+                        f"the page, the zip's end, then {count} year(s) (about 100 MB each) and the two code files; "
+                        "the sizes are known once the zip's directory is read")
     name, entry = max(known, key=lambda item: str(item[1].get("version")))
     sizes = {int(year): int(size) for year, size in dict(entry.get("years", {})).items()}
     wanted = _years_in_scope(tuple(sorted(sizes)), years, settings)
@@ -134,8 +143,8 @@ def plan_baci(store: Store, settings: SourceSettings, years: tuple[int, ...] | N
     if not missing:
         return BaciPlan(1, 0, f"1 request: {name} is imported already with every year wanted")
     size = sum(sizes[year] for year in missing) + int(entry.get("codes_bytes", 0))
-    return BaciPlan(3 + len(missing) + 2, size, f"{name}: {len(missing)} year(s) to download, "
-                    f"{size / BYTES_PER_MEGABYTE:,.0f} MB")
+    return BaciPlan(REQUESTS_AROUND_MEMBERS + len(missing) + 2, size, f"{name}: {len(missing)} year(s) to "
+                    f"download, {size / BYTES_PER_MEGABYTE:,.0f} MB")
 
 
 def fetch_baci(
@@ -267,8 +276,12 @@ class _Run:
                 members: ReleaseMembers, free_bytes: Callable[[Path], int]) -> Path:
         """Download the spans into the part file (resuming), verify each member, close the local zip."""
         part = self.folder / f"{link.file_name}.part"
+        local = self.folder / link.file_name
         state = {"path": link.path, "size": size, "etag": etag, "mode": "ranges",
                  "spans": [[span.entry.name, span.start, span.end] for span in spans]}
+        if local.exists() and self._same_state(link, state):  # downloaded and checked; its import failed
+            self.result.notes.append("the members downloaded by an earlier run were imported")
+            return local
         done = self._resume(link, part, state)
         total = sum(span.length for span in spans)
         self._check_space(total - done, spans, free_bytes)
@@ -301,24 +314,26 @@ class _Run:
         for span in spans:
             placed.append((span.entry, position))
             position += span.length
-        local = self.folder / link.file_name
         with open(part, "ab") as sink:
             sink.truncate(position)
             sink.write(central_directory(placed, position))
         part.replace(local)
         return local
 
+    def _same_state(self, link: ReleaseLink, state: dict[str, object]) -> bool:
+        """Whether the state file describes the same zip (size, ETag) and the same members."""
+        try:
+            previous = json.loads(self._state_path(link).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(previous, dict) and all(previous.get(key) == state[key]
+                                                  for key in ("path", "size", "mode", "spans")) and (
+            not previous.get("etag") or not state["etag"] or previous["etag"] == state["etag"])
+
     def _resume(self, link: ReleaseLink, part: Path, state: dict[str, object]) -> int:
         """Bytes already in the part file for exactly these spans of this zip; otherwise a fresh start (0)."""
         path = self._state_path(link)
-        try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = None
-        same = isinstance(previous, dict) and all(previous.get(key) == state[key]
-                                                  for key in ("path", "size", "mode", "spans")) and (
-            not previous.get("etag") or not state["etag"] or previous["etag"] == state["etag"])
-        if same and part.exists():
+        if self._same_state(link, state) and part.exists():
             done = part.stat().st_size
             log.info("baci: resuming %s after %s MB", link.file_name, _mb(done))
             self.result.notes.append(f"resumed after {_mb(done)} MB")
