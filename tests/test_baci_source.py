@@ -7,10 +7,14 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
 import random
 import socket
 import struct
+import subprocess
+import sys
 import threading
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -112,8 +116,10 @@ class Cepii:
     page: bytes = PAGE
     zip_path: str = ZIP_PATH
     ignore_range: bool = False
+    ignore_suffix: bool = False  # Range honoured, except the suffix form (bytes=-N): answered 200
     drop_after: int | None = None
     drops: int = 1
+    stall_after: int | None = None  # the 2019 member's answers stop after this many bytes of it, and hang
     corrupt_at: int | None = None
     sent: int = 0  # zip body bytes written
     ranges: list[str | None] = field(default_factory=list)
@@ -146,13 +152,21 @@ class Cepii:
         asked = handler.headers.get("Range")
         with self.lock:
             self.ranges.append(asked)
-        if asked is None or self.ignore_range:
-            self._write(handler, 200, body, {})
+        cutting = self.drop_after is not None or self.stall_after is not None
+        start_2019, end_2019 = self.member_span(MEMBER_2019) if cutting else (0, 0)
+        if asked is None or self.ignore_range or (self.ignore_suffix and asked.startswith("bytes=-")):
+            drop = self.drop_after is not None and self.drops > 0 and asked is None
+            if drop:
+                self.drops -= 1
+            self._write(handler, 200, body, {}, cut_after=start_2019 + (self.drop_after or 0) if drop else None)
             return
         first, last = _parse_range(asked, len(body))
         part = body[first:last + 1]
         headers = {"Content-Range": f"bytes {first}-{last}/{len(body)}"}
-        start_2019, end_2019 = self.member_span(MEMBER_2019) if self.drop_after is not None else (0, 0)
+        if self.stall_after is not None and first < end_2019 and last >= start_2019:
+            self._write(handler, 206, part, headers, cut_after=max(start_2019 - first, 0) + self.stall_after,
+                        hang=server.stopping)
+            return
         if self.drop_after is not None and self.drops > 0 and first < end_2019 and last >= start_2019:
             self.drops -= 1
             cut = max(start_2019 - first, 0) + self.drop_after
@@ -161,7 +175,7 @@ class Cepii:
         self._write(handler, 206, part, headers)
 
     def _write(self, handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str],
-               cut_after: int | None = None) -> None:
+               cut_after: int | None = None, hang: threading.Event | None = None) -> None:
         handler.send_response(status)
         for name, value in {"Accept-Ranges": "bytes", "ETag": '"r202601"', **headers}.items():
             handler.send_header(name, value)
@@ -175,6 +189,9 @@ class Cepii:
                     self.sent += len(shown[start:start + 65_536])
             handler.wfile.flush()
         except ConnectionError:  # a client that has read what it wanted (the tail answered 200)
+            return
+        if hang is not None:  # until the test ends (a minute at most): the client is killed meanwhile
+            hang.wait(60)
             return
         if cut_after is not None:  # the connection drops mid-body, as a killed transfer does
             handler.close_connection = True
@@ -209,6 +226,14 @@ def quick_client(http: HttpSettings, cache_dir: Path) -> HttpClient:
 def fetch(config: Config, store: Store, years: tuple[int, ...] | None = (2019,)) -> object:
     return run_fetch(config, store, ["baci"], FetchScope(groups=config.groups, years=years),
                      client_factory=quick_client)
+
+
+def _without_rate_limit(config_dir: Path) -> None:
+    """The shipped config, without its 2 s between two requests to one host."""
+    sources = config_dir / "sources.toml"
+    text = sources.read_text()
+    assert 'requests_per_minute = 30\nhs_revision' in text
+    sources.write_text(text.replace('requests_per_minute = 30\nhs_revision', 'requests_per_minute = 6000\nhs_revision'))
 
 
 def baci_rows(store: Store) -> pl.DataFrame:
@@ -304,9 +329,7 @@ def test_fetch_baci_downloads_the_year_and_the_code_files_only(
 ) -> None:
     stand_in, server = cepii
     monkeypatch.setenv("TRACKER_BACI_BASE_URL", server.url)
-    sources = config_dir / "sources.toml"  # the shipped config, without its 2 s between requests
-    sources.write_text(sources.read_text().replace('requests_per_minute = 30\nhs_revision', 'requests_per_minute = '
-                                                   '6000\nhs_revision'))
+    _without_rate_limit(config_dir)
     assert cli.main(["fetch", "--source", "baci", "--years", "2019", "--no-progress"]) == 0
     out = capsys.readouterr().out
 
@@ -382,6 +405,35 @@ def test_fetch_baci_killed_download_resumes_without_starting_over(
     assert not part.exists()
 
 
+def test_fetch_baci_process_killed_mid_download_resumes_in_the_next_run(
+    cepii: tuple[Cepii, Server], data_dir: Path, config_dir: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stand_in, server = cepii
+    stand_in.stall_after = 150_000
+    start, end = stand_in.member_span(MEMBER_2019)
+    _without_rate_limit(config_dir)
+    monkeypatch.setenv("TRACKER_BACI_BASE_URL", server.url)
+    command = ["fetch", "--source", "baci", "--years", "2019", "--no-progress"]
+    process = subprocess.Popen([sys.executable, "-m", "tracker", *command], cwd=REPO_ROOT, env=dict(os.environ),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    part = data_dir / CACHE_DIR / "BACI_HS17_V202601.zip.part"
+    waited_until = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < waited_until and (
+            not part.exists() or part.stat().st_size < 100_000):
+        time.sleep(0.05)
+    process.kill()  # SIGKILL: no handler runs, nothing is cleaned up
+    process.wait(timeout=30)
+    kept = part.stat().st_size
+    assert 100_000 <= kept <= 150_000
+
+    stand_in.stall_after = None
+    before = len(stand_in.ranges)
+    assert cli.main(command) == 0
+    assert_2019_imported(Store(data_dir))
+    member = [r for r in stand_in.ranges[before:] if r is not None and not r.startswith("bytes=-")]
+    assert member[0] == f"bytes={start + kept}-{end - 1}"  # only what the killed run had not written
+
+
 def test_fetch_baci_connection_cut_is_resumed_within_the_run(
     cepii: tuple[Cepii, Server], store: Store, config: Config,
 ) -> None:
@@ -409,6 +461,30 @@ def test_fetch_baci_server_that_ignores_range_gets_a_whole_download(
     [row] = baci_log(store)
     assert "ignores Range" in (row["error"] or "")
     assert json.loads(row["request"])["bytes_downloaded"] == len(stand_in.zip_bytes)
+
+
+def test_fetch_baci_whole_download_resumes_with_range_next_run(
+    cepii: tuple[Cepii, Server], store: Store, config: Config,
+) -> None:
+    stand_in, server = cepii
+    stand_in.ignore_suffix = True  # the zip's end cannot be read alone: the whole zip is downloaded
+    stand_in.drop_after = 30_000  # the first whole download stops 30 kB into the 2019 member
+    start, _ = stand_in.member_span(MEMBER_2019)
+    first = fetch(baci_config(config, server.url, max_attempts=1), store)
+    assert first.failed == 1  # type: ignore[attr-defined]
+    part = store.root / CACHE_DIR / "BACI_HS17_V202601.zip.whole.part"
+    kept = part.stat().st_size
+    assert kept >= start + 30_000 - 65_536  # what arrived before the cut (less what a socket buffer may hold back)
+
+    before = len(stand_in.ranges)
+    second = fetch(baci_config(config, server.url, max_attempts=1), store)
+    assert second.failed == 0  # type: ignore[attr-defined]
+    assert_2019_imported(store)
+    # the end (answered whole, its body not read), then the rest of the zip from where the killed run stopped
+    assert stand_in.ranges[before:] == [f"bytes=-{TAIL_BYTES}", f"bytes={kept}-"]
+    row = baci_log(store)[-1]
+    assert (row["status"], json.loads(row["request"])["bytes_downloaded"]) == ("ok", len(stand_in.zip_bytes) - kept)
+    assert not part.exists()
 
 
 @pytest.mark.parametrize("ignore_range", [False, True])

@@ -215,6 +215,9 @@ class _Run:
     def import_release(self, link: ReleaseLink, stored: Release | None, years: tuple[int, ...] | None,
                        free_bytes: Callable[[Path], int]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        for path in self.folder.glob(f"BACI_{link.hs_revision}_V*.zip*"):  # pieces of an older release
+            if not path.name.startswith(link.file_name):
+                path.unlink(missing_ok=True)
         request = Request(SOURCE, link.path, (), "trade", f"baci/{link.hs_revision}/{link.version}")
         tail = bytearray()
         answer = self._download(request, tail.extend, suffix=TAIL_BYTES, expected_bytes=TAIL_BYTES)
@@ -265,8 +268,12 @@ class _Run:
     def _import(self, link: ReleaseLink, local: Path, years: tuple[int, ...]) -> None:
         if years:
             self.result.imported = import_baci(self.store, local, years, progress=self.progress)
-        for path in (local, self._state_path(link), self.folder / f"{link.file_name}.part"):
+        for path in (local, self._state_path(link), *self._parts(link)):
             path.unlink(missing_ok=True)
+
+    def _parts(self, link: ReleaseLink) -> tuple[Path, Path]:
+        """The part files of the range mode and of the whole mode."""
+        return self.folder / f"{link.file_name}.part", self.folder / f"{link.file_name}.whole.part"
 
     # ------------------------------------------------------------ range mode
     def _state_path(self, link: ReleaseLink) -> Path:
@@ -275,7 +282,8 @@ class _Run:
     def _ranges(self, request: Request, link: ReleaseLink, spans: list[Span], size: int, etag: str | None,
                 members: ReleaseMembers, free_bytes: Callable[[Path], int]) -> Path:
         """Download the spans into the part file (resuming), verify each member, close the local zip."""
-        part = self.folder / f"{link.file_name}.part"
+        part, whole = self._parts(link)
+        whole.unlink(missing_ok=True)  # a whole download the server once forced is not needed now
         local = self.folder / link.file_name
         state = {"path": link.path, "size": size, "etag": etag, "mode": "ranges",
                  "spans": [[span.entry.name, span.start, span.end] for span in spans]}
@@ -361,7 +369,8 @@ class _Run:
     def _whole(self, request: Request, link: ReleaseLink, size: int | None, stored: Release | None,
                years: tuple[int, ...] | None, free_bytes: Callable[[Path], int]) -> Path:
         """The whole zip, for a server that ignores Range: resumed when the server honours Range after all."""
-        part = self.folder / f"{link.file_name}.whole.part"
+        ranges_part, part = self._parts(link)
+        ranges_part.unlink(missing_ok=True)
         state = {"path": link.path, "size": size, "etag": None, "mode": "whole", "spans": []}
         done = self._resume(link, part, state)
         if size is None:
@@ -374,15 +383,20 @@ class _Run:
                 f"{_mb(size)} MB ({_mb(size - done)} MB still to download) plus about {_mb(size // 4)} MB to import; "
                 f"{_mb(free)} MB are free. Nothing was downloaded")
         with _bar(self.progress, size, done, link) as bar, open(part, "ab") as sink:
-            answer = self._download(request, sink.write, start=done, expected_bytes=size - done,
-                                    max_whole_bytes=MAX_RELEASE_BYTES, bar=bar)
-            if not answer.complete:  # asked to resume, answered with the whole file: start over
+            if done > size:
                 sink.truncate(0)
-                bar.reset(total=size)
-                answer = self._download(request, sink.write, expected_bytes=size, max_whole_bytes=MAX_RELEASE_BYTES,
-                                        bar=bar)
-            if answer.total_size is not None and sink.tell() != answer.total_size:
-                raise PayloadError(SOURCE, f"{link.file_name}: got {sink.tell():,} of {answer.total_size:,} bytes")
+                done = 0
+            if done < size:  # (a part file as long as the zip was complete when the last run stopped)
+                answer = self._download(request, sink.write, start=done, expected_bytes=size - done,
+                                        max_whole_bytes=MAX_RELEASE_BYTES, bar=bar)
+                if not answer.complete:  # asked to resume, answered with the whole file: start over
+                    sink.truncate(0)
+                    bar.reset(total=size)
+                    answer = self._download(request, sink.write, expected_bytes=size,
+                                            max_whole_bytes=MAX_RELEASE_BYTES, bar=bar)
+                if answer.total_size is not None and sink.tell() != answer.total_size:
+                    raise PayloadError(SOURCE, f"{link.file_name}: got {sink.tell():,} of {answer.total_size:,} "
+                                       "bytes")
         local = self.folder / link.file_name
         part.replace(local)
         self._state_path(link).unlink(missing_ok=True)
