@@ -238,7 +238,7 @@ def _run_baci(config: Config, store: Store, client: HttpClient, scope: FetchScop
             log.error("%s", text)
         summary.failed = 1
         summary.requests = outcome.requests
-        summary.details = f"baci: failed: {text}"
+        summary.details = f"baci: failed: {text.removeprefix(f'{BACI}: ')}"
         log_row("failed", text)
         return summary
     summary.requests = outcome.requests
