@@ -21,6 +21,9 @@ fetch run and may be shared by threads.
   fails at the deadline); ``max_body_megabytes`` bounds the body as it is decoded, so a gzip bomb is
   refused after that many bytes, never inflated whole. Bodies are decoded here (gzip, deflate) in
   bounded steps rather than by httpx, which inflates each network chunk at once.
+* ``download`` streams a bulk file, or byte ranges of it, into a sink (BACI's release zips): same retries,
+  rate limits, deadline and redirects, no cache and no key; its cap is the length of the range asked, its
+  deadline grows with the bytes expected, and a retry after a cut asks only for the bytes still missing.
 * A key is sent only to the origin (scheme, host, port) of the source's ``base_url``. Redirects are
   followed by hand: a hop to another origin goes without the key header, and is refused when the key is
   in its URL. httpx's own following would forward custom headers such as Comtrade's.
