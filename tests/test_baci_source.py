@@ -117,6 +117,7 @@ class Cepii:
     zip_path: str = ZIP_PATH
     ignore_range: bool = False
     ignore_suffix: bool = False  # Range honoured, except the suffix form (bytes=-N): answered 200
+    refuse_members: int | None = None  # this status for every range but the suffix (the members)
     drop_after: int | None = None
     drops: int = 1
     stall_after: int | None = None  # the 2019 member's answers stop after this many bytes of it, and hang
@@ -159,6 +160,9 @@ class Cepii:
             if drop:
                 self.drops -= 1
             self._write(handler, 200, body, {}, cut_after=start_2019 + (self.drop_after or 0) if drop else None)
+            return
+        if self.refuse_members is not None and not asked.startswith("bytes=-"):
+            send(handler, self.refuse_members, b"<html><body>Forbidden</body></html>")
             return
         first, last = _parse_range(asked, len(body))
         part = body[first:last + 1]
@@ -530,6 +534,19 @@ def test_fetch_baci_import_that_failed_reuses_the_checked_download(
     assert stand_in.sent - sent == TAIL_BYTES  # the page and the zip's end only: the members were kept
 
 
+def test_fetch_baci_member_refused_is_not_retried_and_named(
+    cepii: tuple[Cepii, Server], store: Store, config: Config,
+) -> None:
+    stand_in, server = cepii
+    stand_in.refuse_members = 403
+    summary = fetch(baci_config(config, server.url, max_attempts=3), store)
+    assert summary.failed == 1  # type: ignore[attr-defined]
+    [row] = baci_log(store)
+    assert row["error"].startswith(f"baci: {MEMBER_2019}: HTTP 403 from ") and "Forbidden" in row["error"]
+    assert len([r for r in stand_in.ranges if r and not r.startswith("bytes=-")]) == 1  # a 403 is not retried
+    assert not store.has_data("trade")
+
+
 def test_fetch_baci_member_that_never_arrives_names_the_member(
     cepii: tuple[Cepii, Server], store: Store, config: Config,
 ) -> None:
@@ -677,3 +694,44 @@ def test_scheduled_baci_job_imports_the_configured_years_then_refreshes_the_metr
     assert line.startswith("baci: ") and "0 failed request(s)" in line
     assert "metrics: " in line and " tables, " in line  # recomputed after the import
     assert str(stored_release(store)) == "BACI HS17 V202601 (2021–2022)"  # the release's years from first_year on
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream: zipfile then writes each member with a data descriptor (flag bit 3), as zip tools
+    that stream do."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk: bytes) -> int:  # type: ignore[override]
+        self.data += chunk
+        return len(chunk)
+
+
+def test_fetch_baci_streamed_zip_with_a_directory_beyond_the_tail(
+    cepii: tuple[Cepii, Server], store: Store, config: Config,
+) -> None:
+    """Data descriptors after each member, and 1,500 extra entries: the directory (about 130 kB) no longer lies in
+    the zip's last 64 kB, so it is read with one more range request."""
+    stand_in, server = cepii
+    files = release_files({2019: year_rows(2019), 2020: year_rows(2020)[:10]})
+    stream = _Unseekable()
+    with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+        for index in range(1_500):
+            archive.writestr(f"notes/BACI_HS17_V202601_note_{index:05d}.txt", "n")
+    stand_in.zip_bytes = bytes(stream.data)
+    with zipfile.ZipFile(io.BytesIO(stand_in.zip_bytes)) as archive:
+        assert archive.getinfo(MEMBER_2019).flag_bits & 0x08  # a data descriptor follows the member
+        assert len(stand_in.zip_bytes) - archive.start_dir > TAIL_BYTES
+    summary = fetch(baci_config(config, server.url), store)
+    assert summary.failed == 0  # type: ignore[attr-defined]
+    assert_2019_imported(store)
+    directory = next(r for r in stand_in.ranges if r is not None and not r.startswith("bytes=-"))
+    with zipfile.ZipFile(io.BytesIO(stand_in.zip_bytes)) as archive:
+        assert directory.startswith(f"bytes={archive.start_dir}-")  # the directory, asked for on its own
+    assert len(stand_in.ranges) == 1 + 1 + 3  # the tail, the directory, the three members

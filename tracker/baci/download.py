@@ -40,7 +40,14 @@ from tracker.atomic import write_atomically
 from tracker.baci.importer import ImportSummary, Release, import_baci, stored_release
 from tracker.baci.layout import BaciDataError
 from tracker.config import SourceSettings
-from tracker.errors import DiskSpaceError, FetchError, PayloadError, UsageError
+from tracker.errors import (
+    DiskSpaceError,
+    FetchError,
+    PayloadError,
+    TerminalFetchError,
+    TransientFetchError,
+    UsageError,
+)
 from tracker.http import BYTES_PER_MEGABYTE, DownloadResult, HttpClient
 from tracker.request import Request
 from tracker.sources.baci import (
@@ -243,7 +250,7 @@ class _Run:
         wanted = [members.years[year] for year in to_write] + [members.country] + (
             [members.product] if members.product else [])
         spans = member_spans(entries, directory, wanted)
-        local = self._ranges(request, link, spans, size, answer.etag, members, free_bytes)
+        local = self._ranges(request, link, spans, size, answer.etag, free_bytes)
         self._import(link, local, to_write)
 
     def _to_write(self, link: ReleaseLink, members: ReleaseMembers, stored: Release | None,
@@ -280,7 +287,7 @@ class _Run:
         return self.folder / f"{link.file_name}.json"
 
     def _ranges(self, request: Request, link: ReleaseLink, spans: list[Span], size: int, etag: str | None,
-                members: ReleaseMembers, free_bytes: Callable[[Path], int]) -> Path:
+                free_bytes: Callable[[Path], int]) -> Path:
         """Download the spans into the part file (resuming), verify each member, close the local zip."""
         part, whole = self._parts(link)
         whole.unlink(missing_ok=True)  # a whole download the server once forced is not needed now
@@ -304,14 +311,15 @@ class _Run:
                                        expected_bytes=span.length - span_done, bar=bar)
                     except FetchError as exc:
                         sink.flush()
-                        raise type(exc)(SOURCE, f"{span.entry.base_name}: {_without_source(exc)}; the "
-                                        f"{_mb(sink.tell())} MB downloaded so far are kept for the next run") \
-                            from exc
+                        kind = TransientFetchError if exc.transient else TerminalFetchError
+                        raise kind(SOURCE, f"{span.entry.base_name}: {_without_source(exc)}; the "
+                                   f"{_mb(sink.tell())} MB downloaded so far are kept for the next run") from exc
                     sink.flush()
-                    if sink.tell() != position + span.length:
+                    got = sink.tell() - position
+                    if got != span.length:
                         sink.truncate(position)
-                        raise PayloadError(SOURCE, f"{span.entry.base_name}: got {sink.tell() - position:,} of its "
-                                           f"{span.length:,} bytes; the piece was discarded")
+                        raise PayloadError(SOURCE, f"{span.entry.base_name}: got {got:,} of its {span.length:,} "
+                                           "bytes; the piece was discarded")
                 try:
                     _verify_member(part, position, span.entry)
                 except BaciDataError:
