@@ -121,6 +121,7 @@ class Cepii:
     drop_after: int | None = None
     drops: int = 1
     stall_after: int | None = None  # the 2019 member's answers stop after this many bytes of it, and hang
+    slow: bool = False  # answers come 8 kB at a time, 20 ms apart (a slow link)
     corrupt_at: int | None = None
     sent: int = 0  # zip body bytes written
     ranges: list[str | None] = field(default_factory=list)
@@ -186,11 +187,15 @@ class Cepii:
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         shown = body if cut_after is None else body[:cut_after]
+        step = 8_192 if self.slow else 65_536
         try:
-            for start in range(0, len(shown), 65_536):
-                handler.wfile.write(shown[start:start + 65_536])
+            for start in range(0, len(shown), step):
+                handler.wfile.write(shown[start:start + step])
                 with self.lock:
-                    self.sent += len(shown[start:start + 65_536])
+                    self.sent += len(shown[start:start + step])
+                if self.slow:
+                    handler.wfile.flush()
+                    time.sleep(0.02)
             handler.wfile.flush()
         except ConnectionError:  # a client that has read what it wanted (the tail answered 200)
             return
@@ -436,6 +441,43 @@ def test_fetch_baci_process_killed_mid_download_resumes_in_the_next_run(
     assert_2019_imported(Store(data_dir))
     member = [r for r in stand_in.ranges[before:] if r is not None and not r.startswith("bytes=-")]
     assert member[0] == f"bytes={start + kept}-{end - 1}"  # only what the killed run had not written
+
+
+def test_fetch_baci_stop_request_mid_download_logs_interrupted_and_keeps_the_bytes(
+    cepii: tuple[Cepii, Server], store: Store, config: Config, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tracker.fetch as fetch_module
+
+    monkeypatch.setattr(fetch_module, "_STOP", threading.Event())  # process-wide: this test's own
+    stand_in, server = cepii
+    stand_in.slow = True
+    start, end = stand_in.member_span(MEMBER_2019)
+    part = store.root / CACHE_DIR / "BACI_HS17_V202601.zip.part"
+
+    def stop_when_started() -> None:
+        waited_until = time.monotonic() + 60
+        while (not part.exists() or part.stat().st_size < 30_000) and time.monotonic() < waited_until:
+            time.sleep(0.01)
+        fetch_module.stop_running_fetches()  # as the scheduler's shutdown does, from another thread
+
+    stopper = threading.Thread(target=stop_when_started)
+    stopper.start()
+    with pytest.raises(fetch_module.FetchInterrupted):
+        fetch(baci_config(config, server.url), store)
+    stopper.join()
+    [row] = baci_log(store)
+    assert (row["status"], row["finished_at"]) == ("interrupted", None)
+    assert "the next run resumes it" in row["error"]
+    kept = part.stat().st_size
+    assert 30_000 <= kept < end - start and not store.has_data("trade")
+
+    monkeypatch.setattr(fetch_module, "_STOP", threading.Event())
+    stand_in.slow = False
+    before = len(stand_in.ranges)
+    fetch(baci_config(config, server.url), store)
+    assert_2019_imported(store)
+    member = [r for r in stand_in.ranges[before:] if r is not None and not r.startswith("bytes=-")]
+    assert member[0] == f"bytes={start + kept}-{end - 1}"
 
 
 def test_fetch_baci_connection_cut_is_resumed_within_the_run(

@@ -207,7 +207,8 @@ def _run_baci(config: Config, store: Store, client: HttpClient, scope: FetchScop
         request = {"path": release.path if release else "", "cursor": f"baci/{release.hs_revision}/{release.version}"
                    if release else "baci", "years": list(outcome.years), "bytes_downloaded": outcome.bytes_downloaded}
         log_rows.append({"attempt_id": uuid.uuid4().hex, "source": BACI, "request": json.dumps(request),
-                         "started_at": started, "finished_at": now(), "rows_written": 0, "status": status,
+                         "started_at": started, "finished_at": None if status == "interrupted" else now(),
+                         "rows_written": 0, "status": status,
                          "error": redact(error) if error else None})
 
     settings = config.sources.get(BACI)

@@ -107,7 +107,7 @@ def find_directory(tail: bytes, tail_start: int, file_size: int) -> Directory:
     if locator >= 0 and tail[locator:locator + 4] == LOCATOR:
         _, _, record_offset, disks = struct.unpack_from("<4sIQI", tail, locator)
         record = record_offset - tail_start
-        if disks != 1 or not 0 <= record <= locator - EOCD64_BYTES or tail[record:record + 4] != EOCD64:
+        if disks > 1 or not 0 <= record <= locator - EOCD64_BYTES or tail[record:record + 4] != EOCD64:
             raise PayloadError(SOURCE, "the zip's ZIP64 end record is missing or not where its locator says")
         (_, _, _, _, disk, directory_disk, _, count, size, offset) = struct.unpack_from(
             "<4sQHHIIQQQQ", tail, record)
