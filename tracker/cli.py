@@ -39,7 +39,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("status", "show rows, sources, periods and newest fetch per table, and last success/error per source",
             "status"),
     Command("groups", "list the configured product groups and their HS codes", "groups"),
-    Command("fetch", "fetch the public sources (Comtrade, Census, Comext, Eurostat, World Bank, WITS) into the store",
+    Command("fetch", "fetch the public sources (Comtrade, Census, Comext, Eurostat, World Bank, WITS, CEPII BACI) into "
+            "the store",
             "fetch"),
     Command("import", "import a bulk dataset into the store (CEPII BACI: every exporter × importer × HS6, annual)",
             "imports"),

@@ -9,6 +9,7 @@ environment variable that holds its key.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -22,7 +23,8 @@ from typing import Any, TypeVar
 from tracker.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SOURCE_IDS = ("comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "wits")
+SOURCE_IDS = ("comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "wits", "baci")
+BACI_HS_REVISIONS = ("HS12", "HS17", "HS22")  # the BACI downloads the importer reads (tracker.baci.layout)
 GROUP_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 CONFIG_HS_PATTERN = r"^(\d{2}|\d{4}|\d{6})$"
 ENV_NAME_PATTERN = r"^[A-Z][A-Z0-9_]*$"
@@ -163,6 +165,7 @@ class SourceSettings:
     last_year: int
     frequencies: tuple[str, ...]
     flows: tuple[str, ...]
+    hs_revision: str = "HS17"  # baci only: which release zip (BACI_HS17_V….zip)
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -479,7 +482,8 @@ def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSetti
     api_key_env = _env_name(section, "api_key_env", "the NAME of an environment variable (never the key)",
                             "the NAME of an environment variable such as COMTRADE_API_KEY (never a key)")
     first = _number(section, "first_year", scope.first_year)
-    last = _number(section, "last_year", scope.last_year)
+    # BACI: every year the release holds from first_year on, unless last_year caps them
+    last = _number(section, "last_year", LAST_YEAR if source_id == "baci" else scope.last_year)
     if last < first:
         raise section.fail("last_year", f"a year not before first_year ({first})", last)
     partners_default = (scope.home_exporter, *scope.competitors) if source_id == "wits" else ()
@@ -500,6 +504,12 @@ def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSetti
     )
     if source_id == "wits":
         _check_wits(section, settings)
+    if source_id == "baci":
+        revision = section.take("hs_revision", str, f"one of {list(BACI_HS_REVISIONS)}", "HS17")
+        if revision not in BACI_HS_REVISIONS:
+            raise section.fail("hs_revision", f"one of {list(BACI_HS_REVISIONS)} (the BACI downloads the import "
+                               "reads)", revision)
+        settings = dataclasses.replace(settings, hs_revision=revision)
     section.done()
     return settings
 

@@ -7,7 +7,8 @@ TrackerError                      every error the tracker raises on purpose
 ├── StoreError                    the Parquet store cannot complete an operation
 │   ├── StoreLockedError          another process holds the writer lock
 │   ├── StoreCorruptError         a pointer or data file cannot be read (names it; `store check` says more)
-│   └── StoreWriteError           the operating system refused a write (disk full, read-only); nothing changed
+│   ├── StoreWriteError           the operating system refused a write (disk full, read-only); nothing changed
+│   └── DiskSpaceError            too little free space for a download, found before it started
 ├── SchedulerLockedError          another scheduler already runs on the same data folder
 ├── ExportError                   an export names an unknown table, format, group or country
 └── FetchError                    a request to a public source failed
@@ -76,6 +77,10 @@ class StoreCorruptError(StoreError):
 
 class StoreWriteError(StoreError):
     """The operating system refused a write (disk full, read-only folder...); the live table is unchanged."""
+
+
+class DiskSpaceError(StoreError):
+    """A download would not fit on the disk (checked before it starts); the message says what is needed."""
 
 
 class SchedulerLockedError(TrackerError):

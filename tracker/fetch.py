@@ -50,7 +50,7 @@ from tqdm import tqdm
 
 from tracker.atomic import write_atomically
 from tracker.config import Config, HttpSettings, SourceSettings
-from tracker.errors import PayloadError, StoreWriteError, TrackerError
+from tracker.errors import PayloadError, StoreWriteError, TrackerError, TransientFetchError
 from tracker.http import HttpClient, HttpResult, redact
 from tracker.schemas import FETCH_LOG, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
@@ -59,6 +59,7 @@ from tracker.store import Store
 
 log = logging.getLogger(__name__)
 
+BACI = "baci"  # tracker.sources.baci.SOURCE: downloaded and imported by _run_baci, not the request queue
 CACHE_DIR = Path(".cache")  # under the store root: HTTP cache and daily request counts
 DEFAULT_MAX_AGE_DAYS = 30
 RECENT_YEARS = 2  # the current and the previous year are always refetched
@@ -84,6 +85,7 @@ class SourceSummary:
     split: int = 0
     rows_skipped: int = 0  # malformed rows, records or series left out of answers that were stored
     unknown_codes: list[str] = field(default_factory=list)
+    details: str = ""  # a closing line of its own (BACI: release, years, MB downloaded, rows, time)
 
 
 @dataclass
@@ -183,11 +185,73 @@ def run_fetch(
     try:
         with closing(client_factory(config.http, store.root / CACHE_DIR)) as client:
             for source_id in sources:
+                if source_id == BACI and (fetchers is None or BACI not in fetchers):
+                    summary.sources[source_id] = _run_baci(config, store, client, scope, progress, now, log_rows)
+                    continue
                 run = _SourceRun(config, store, source_id, client, now, progress, max_age_days, log_rows, stored)
                 summary.sources[source_id] = run.run(scope, fetchers)
     finally:
         _write_log(store, log_rows)
         stored.save()
+    return summary
+
+
+def _run_baci(config: Config, store: Store, client: HttpClient, scope: FetchScope, progress: bool,
+              now: Callable[[], datetime], log_rows: list[dict[str, object]]) -> SourceSummary:
+    """BACI is one release zip, not a queue of API requests: ``tracker.baci.download`` checks the page, downloads
+    the members wanted (resuming) and imports them. One ``fetch_log`` row per run (the import adds its own)."""
+    from tracker.baci.download import BaciFetch, fetch_baci
+
+    summary = SourceSummary(BACI)
+    started = now()
+    outcome = BaciFetch()
+
+    def log_row(status: str, error: str | None) -> None:
+        release = outcome.release
+        request = {"path": release.path if release else "", "cursor": f"baci/{release.hs_revision}/{release.version}"
+                   if release else "baci", "years": list(outcome.years), "bytes_downloaded": outcome.bytes_downloaded}
+        log_rows.append({"attempt_id": uuid.uuid4().hex, "source": BACI, "request": json.dumps(request),
+                         "started_at": started, "finished_at": None if status == "interrupted" else now(),
+                         "rows_written": 0, "status": status,
+                         "error": redact(error) if error else None})
+
+    settings = config.sources.get(BACI)
+    deadline = time.monotonic() + config.http.source_deadline_seconds
+
+    def check_stop() -> None:  # between two chunks of a download
+        if _STOP.is_set():
+            raise FetchInterrupted("baci: the fetch was asked to stop")
+        if time.monotonic() > deadline:
+            raise TransientFetchError(BACI, f"the source deadline of {config.http.source_deadline_seconds:g} s "
+                                      "(source_deadline_seconds) passed during the download")
+
+    try:
+        if settings is None:
+            raise TrackerError("no [sources.baci] in sources.toml")
+        outcome = fetch_baci(client, settings, store, scope.years, progress=progress, check_stop=check_stop,
+                             result=outcome)
+    except (KeyboardInterrupt, StoreWriteError) as exc:
+        log_row("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+                "the run stopped during the BACI download; the next run resumes it"
+                if isinstance(exc, KeyboardInterrupt) else str(exc))
+        raise
+    except Exception as exc:  # a failing source must not stop the others
+        text = str(exc) if isinstance(exc, TrackerError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, TrackerError):
+            log.error("baci: failed unexpectedly: %s\n%s", text, redact("".join(traceback.format_exception(exc))))
+        else:
+            log.error("%s", text)
+        summary.failed = 1
+        summary.requests = outcome.requests
+        summary.details = f"baci: failed: {text.removeprefix(f'{BACI}: ')}"
+        log_row("failed", text)
+        return summary
+    summary.requests = outcome.requests
+    summary.rows_written = outcome.rows_written
+    summary.unchanged = int(outcome.unchanged)
+    summary.details = outcome.describe()
+    notes = "; ".join(outcome.notes) or None
+    log_row("unchanged" if outcome.unchanged else "ok", notes)
     return summary
 
 

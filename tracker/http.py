@@ -23,6 +23,9 @@ fetch run and may be shared by threads.
   fails at the deadline); ``max_body_megabytes`` bounds the body as it is decoded, so a gzip bomb is
   refused after that many bytes, never inflated whole. Bodies are decoded here (gzip, deflate) in
   bounded steps rather than by httpx, which inflates each network chunk at once.
+* ``download`` streams a bulk file, or byte ranges of it, into a sink (BACI's release zips): same retries,
+  rate limits, deadline and redirects, no cache and no key; its cap is the length of the range asked, its
+  deadline grows with the bytes expected, and a retry after a cut asks only for the bytes still missing.
 * A key is sent only to the origin (scheme, host, port) of the source's ``base_url``. Redirects are
   followed by hand: a hop to another origin goes without the key header, and is refused when the key is
   in its URL, in any of those spellings. httpx's own following would forward custom headers such as Comtrade's.
@@ -70,6 +73,8 @@ MAX_REDIRECTS = 5
 MIN_SECRET_PART_CHARS = 4  # a URL's path or password shorter than this is hidden only inside the whole URL
 ACCEPT_ENCODING = "gzip, deflate"  # the encodings ``_Inflater`` decodes in bounded steps
 INFLATE_STEP_BYTES = 1_000_000  # decoded per step: 64 KB of a gzip bomb would otherwise inflate to 64 MB at once
+MIN_DOWNLOAD_BYTES_PER_SECOND = 100_000  # a download's deadline grants its bytes this rate on top of the request's
+_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
 # Where each keyed source expects its key; sources not listed never send one.
 KEY_PLACEMENT: dict[str, tuple[str, str]] = {
@@ -381,6 +386,112 @@ class _Watchdog:
 
 
 @dataclass(frozen=True)
+class DownloadResult:
+    """A streamed download: how it ended and how many body bytes went to the sink (``url`` without a key).
+
+    ``complete`` is False when a ranged request was answered with the whole file (HTTP 200: the server ignores
+    Range); then nothing of that answer was read and the caller decides what to do.
+    """
+
+    status_code: int
+    bytes_written: int
+    total_size: int | None  # the whole file's size: Content-Range's total, or a 200's Content-Length
+    etag: str | None
+    complete: bool
+    url: str
+
+
+class _Transfer:
+    """One download's position across attempts: the next byte wanted, the last one (inclusive), what arrived."""
+
+    def __init__(self, source: str, public_url: str, start: int, end: int | None, suffix: int | None,
+                 max_whole_bytes: int | None) -> None:
+        self.source, self.public_url = source, public_url
+        self.offset: int | None = None if suffix is not None else start
+        self.last, self.suffix, self.max_whole_bytes = end, suffix, max_whole_bytes
+        self.written = 0
+        self.total: int | None = None
+        self.etag: str | None = None
+        self.ignored = False
+        self.length_known = end is not None
+
+    def range_header(self) -> dict[str, str]:
+        if self.offset is None:
+            return {"Range": f"bytes=-{self.suffix}"}
+        if self.offset == 0 and self.last is None:
+            return {}
+        return {"Range": f"bytes={self.offset}-{'' if self.last is None else self.last}"}
+
+    @property
+    def complete(self) -> bool:
+        if self.ignored:
+            return False
+        if self.last is None:  # a whole file without Content-Length: complete when its body ended normally
+            return self.offset is not None
+        return self.offset is not None and self.offset > self.last
+
+    def _fail(self, problem: str) -> TerminalFetchError:
+        return TerminalFetchError(self.source, f"{self.public_url}: {problem}")
+
+    def consume(self, response: httpx.Response, sink: Callable[[bytes], object],
+                progress: Callable[[int], object] | None, check: Callable[[], object]) -> bytes:
+        """Stream the answer's body to ``sink`` after checking that it is the part asked for; returns b""."""
+        encoding = (response.headers.get("content-encoding") or "identity").strip().lower()
+        if encoding not in ("identity", ""):
+            raise self._fail(f"the download came with Content-Encoding {encoding!r}; byte ranges need the file's own "
+                             "bytes (identity was asked)")
+        self.etag = response.headers.get("etag") or self.etag
+        length = response.headers.get("content-length")
+        if response.status_code == 206:
+            limit = self._check_range(response.headers.get("content-range") or "")
+        elif response.status_code == 200:
+            size = int(length) if length and length.isdigit() else None
+            self.total = size
+            if self.range_header():  # a range was asked and the whole file came: read none of it
+                self.ignored = True
+                return b""
+            limit = size if size is not None else self.max_whole_bytes
+            if limit is None or (self.max_whole_bytes is not None and limit > self.max_whole_bytes):
+                raise self._fail(f"the whole file is {size or 'of unknown size'} bytes, more than the "
+                                 f"{self.max_whole_bytes} expected; not read")
+            if size is not None:
+                self.last = size - 1
+        else:
+            raise self._fail(f"HTTP {response.status_code} is not an answer to a download")
+        # as the network delivers them: a chunk size would hold bytes back, lost if the connection drops
+        chunks = iter([response.content]) if response.is_stream_consumed else response.iter_raw()
+        got = 0
+        for chunk in chunks:
+            if got + len(chunk) > limit:
+                raise self._fail(f"the server sent more than the {limit:,} bytes asked; not read further")
+            sink(chunk)
+            got += len(chunk)
+            self.written += len(chunk)
+            self.offset = (self.offset or 0) + len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+            check()
+        return b""
+
+    def _check_range(self, header: str) -> int:
+        """The byte count a 206's Content-Range announces, once it is checked against what was asked."""
+        match = _CONTENT_RANGE.match(header.strip())
+        if match is None:
+            raise self._fail(f"a 206 answer without a valid Content-Range ({header[:80]!r})")
+        first, last = int(match[1]), int(match[2])
+        total = int(match[3]) if match[3] != "*" else None
+        if self.offset is None:  # the suffix asked: the file's size is known from now on
+            self.offset, self.last = first, last
+        if first != self.offset or last < first or (self.last is not None and last > self.last):
+            raise self._fail(f"answered bytes {first}-{last} to a request for bytes "
+                             f"{self.offset}-{'' if self.last is None else self.last}")
+        if self.last is None:
+            self.last = last
+        self.total = total
+        return last - first + 1
+
+
+@dataclass(frozen=True)
 class _Answer:
     """One attempt's outcome after redirects: status, headers, and the body read within the limits."""
 
@@ -498,44 +609,125 @@ class HttpClient:
                 if retry_after is None and status == 429:
                     match = _COMTRADE_RETRY_TEXT.search(text[:500])
                     retry_after = float(match.group(1)) if match else None
-            delay = self.backoff(attempt)
-            if retry_after is not None:
-                delay = max(delay, retry_after)
-            gave_up = f"gave up on {public_url} after {attempt} attempt(s), {waited:.1f} s of waiting: last {problem}"
-            if attempt >= self.settings.max_attempts or waited + delay > self.settings.max_total_wait_seconds:
-                raise TransientFetchError(settings.id, gave_up) from cause
-            if time.monotonic() + delay >= deadline:
-                raise TransientFetchError(
-                    settings.id, f"{gave_up}; the next attempt would start after the request deadline of "
-                    f"{self.settings.request_deadline_seconds:g} s"
-                ) from cause
-            log.info("%s: %s on attempt %d; retrying in %.1f s", settings.id, problem, attempt, delay)
+            delay = self._retry_delay(attempt, waited, problem, retry_after, cause, settings.id, public_url, deadline,
+                                      self.settings.request_deadline_seconds)
             self._sleep(delay)
             waited += delay
 
-    def _check_deadline(self, deadline: float, source: str, public_url: str, where: str) -> float:
+    def download(
+        self, request: Request, settings: SourceSettings, sink: Callable[[bytes], object], *, start: int = 0,
+        end: int | None = None, suffix: int | None = None, expected_bytes: int, max_whole_bytes: int | None = None,
+        progress: Callable[[int], object] | None = None,
+    ) -> DownloadResult:
+        """Stream bytes ``start``-``end`` (inclusive; ``end=None``: to the end), or the last ``suffix`` bytes, of
+        ``request`` into ``sink``; with ``start=0`` and no end, the whole file.
+
+        For bulk files (BACI's zips): no cache, no key, no content coding (``Accept-Encoding: identity``: a range
+        counts the file's own bytes). The body cap is the length of the range asked (a whole file's: its
+        Content-Length, at most ``max_whole_bytes``), never ``max_body_megabytes``; the deadline is
+        ``request_deadline_seconds`` plus ``expected_bytes`` at ``MIN_DOWNLOAD_BYTES_PER_SECOND``. Retries as
+        ``get`` does; an attempt cut after some bytes arrived is resumed from the next byte (and resets the
+        attempt count: the deadline still bounds the whole). A ranged request answered 200 (the server ignores
+        Range) returns at once with ``complete=False``, its body unread.
+        """
+        seconds = self.settings.request_deadline_seconds + expected_bytes / MIN_DOWNLOAD_BYTES_PER_SECOND
+        deadline = time.monotonic() + seconds
+        public_url = str(httpx.URL(settings.base_url + request.path, params=list(request.params)))
+        target, host = httpx.URL(public_url), _host(public_url)
+        transfer = _Transfer(settings.id, public_url, start, end, suffix, max_whole_bytes)
+
+        def check() -> None:
+            self._check_deadline(deadline, settings.id, public_url,
+                                 f"while reading the body ({transfer.written:,} bytes so far)", seconds)
+
+        def consume(response: httpx.Response) -> bytes:
+            return transfer.consume(response, sink, progress, check)
+
+        waited, attempt = 0.0, 0
+        while True:
+            attempt += 1
+            self._check_deadline(deadline, settings.id, public_url, f"before attempt {attempt}", seconds)
+            self._daily.take(settings.id, settings.requests_per_day)
+            self._limiter.wait(host, settings.requests_per_minute)
+            before = transfer.written
+            cause: Exception | None = None
+            retry_after: float | None = None
+            headers = {"Accept-Encoding": "identity", **transfer.range_header()}
+            try:
+                with self._slots:
+                    answer = self._exchange(target, headers, {}, None, settings.id, public_url, deadline,
+                                            consume=consume, deadline_seconds=seconds)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                cause = exc
+                problem = f"{type(exc).__name__}: {redact(str(exc)) or 'no detail'}"
+            else:
+                status = answer.status_code
+                if 200 <= status < 300 and (transfer.ignored or transfer.complete):
+                    return DownloadResult(status, transfer.written, transfer.total, transfer.etag,
+                                          transfer.complete, public_url)
+                if 200 <= status < 300:
+                    problem = f"the body ended after {transfer.written - before:,} bytes, short of the range asked"
+                else:
+                    excerpt = redact(answer.content.decode("utf-8", errors="replace")[:BODY_EXCERPT_CHARS])
+                    if status != 429 and status < 500:
+                        raise HTTPStatusError(
+                            settings.id, status, f"HTTP {status} from {public_url}: {excerpt or '(empty body)'}")
+                    problem = f"HTTP {status}" + (f" ({excerpt.strip()})" if excerpt.strip() else "")
+                    retry_after = parse_retry_after(answer.headers.get("retry-after"), self._wall_clock())
+            if transfer.written > before:  # cut after progress: resume from the next byte, with a fresh budget
+                attempt, waited = 1, 0.0
+                log.info("%s: %s after %s bytes; resuming", settings.id, problem, f"{transfer.written:,}")
+            delay = self._retry_delay(attempt, waited, problem, retry_after, cause, settings.id, public_url,
+                                      deadline, seconds)
+            self._sleep(delay)
+            waited += delay
+
+    def _retry_delay(self, attempt: int, waited: float, problem: str, retry_after: float | None,
+                     cause: Exception | None, source: str, public_url: str, deadline: float,
+                     deadline_seconds: float) -> float:
+        """The wait before the next attempt; TransientFetchError when the attempts, the wait budget or the deadline
+        would be exceeded."""
+        delay = self.backoff(attempt)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        gave_up = f"gave up on {public_url} after {attempt} attempt(s), {waited:.1f} s of waiting: last {problem}"
+        if attempt >= self.settings.max_attempts or waited + delay > self.settings.max_total_wait_seconds:
+            raise TransientFetchError(source, gave_up) from cause
+        if time.monotonic() + delay >= deadline:
+            raise TransientFetchError(
+                source, f"{gave_up}; the next attempt would start after the request deadline of "
+                f"{deadline_seconds:g} s"
+            ) from cause
+        log.info("%s: %s on attempt %d; retrying in %.1f s", source, problem, attempt, delay)
+        return delay
+
+    def _check_deadline(self, deadline: float, source: str, public_url: str, where: str,
+                        deadline_seconds: float | None = None) -> float:
         """Seconds left before the request deadline; TransientFetchError once it has passed (or the run ended)."""
         if self._closed.is_set():
             raise TransientFetchError(source, f"{public_url}: the fetch run stopped {where}")
         left = deadline - time.monotonic()
         if left <= 0:
-            raise TransientFetchError(
-                source, f"{public_url}: request deadline of {self.settings.request_deadline_seconds:g} s passed {where}"
-            )
+            seconds = self.settings.request_deadline_seconds if deadline_seconds is None else deadline_seconds
+            raise TransientFetchError(source, f"{public_url}: request deadline of {seconds:g} s passed {where}")
         return left
 
     def _exchange(
         self, target: httpx.URL, headers: dict[str, str], key_header: dict[str, str], key: str | None, source: str,
-        public_url: str, deadline: float,
+        public_url: str, deadline: float, consume: Callable[[httpx.Response], bytes] | None = None,
+        deadline_seconds: float | None = None,
     ) -> _Answer:
-        """One attempt: send, follow redirects (the key only to the source's own origin), read the body."""
+        """One attempt: send, follow redirects (the key only to the source's own origin), read the body.
+
+        ``consume`` reads a 2xx body instead of ``_read`` (a download streams it to a file and returns b"").
+        """
         home = _origin(target)
         for _ in range(MAX_REDIRECTS + 1):
             same_origin = _origin(target) == home
             if key and not same_origin and carries(str(target), key):
                 raise TerminalFetchError(source, f"{public_url} redirected to {redact(str(target))} on another host "
                                          "with the API key in its URL: not followed")
-            left = self._check_deadline(deadline, source, public_url, "before the answer began")
+            left = self._check_deadline(deadline, source, public_url, "before the answer began", deadline_seconds)
             timeout = httpx.Timeout(min(self.settings.read_timeout_seconds, left),
                                     connect=min(self.settings.connect_timeout_seconds, left))
             hop_headers = {**headers, **key_header} if same_origin else headers
@@ -549,10 +741,14 @@ class HttpClient:
                 success = 200 <= response.status_code < 300
                 with _Watchdog(response, deadline - time.monotonic()) as watchdog:
                     try:
-                        content = self._read(response, source, public_url, deadline, success)
+                        if consume is not None and success:
+                            content = consume(response)
+                        else:
+                            content = self._read(response, source, public_url, deadline, success)
                     except httpx.TransportError:
                         if watchdog.fired:
-                            self._check_deadline(deadline, source, public_url, "while reading the body")
+                            self._check_deadline(deadline, source, public_url, "while reading the body",
+                                                 deadline_seconds)
                         raise
                 return _Answer(response.status_code, response.headers, content)
         raise TerminalFetchError(source, f"{public_url}: more than {MAX_REDIRECTS} redirects")

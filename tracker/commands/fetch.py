@@ -72,6 +72,7 @@ def format_summary(summary: FetchSummary) -> str:
     if quarantined:
         counts = ", ".join(f"{source} {count:,}" for source, count in quarantined.items())
         lines.append(f"\nmalformed rows skipped (the rest of their answers was stored; see fetch_log): {counts}")
+    lines += [s.details for s in summary.sources.values() if s.details]
     return "\n".join(lines)
 
 
