@@ -167,7 +167,7 @@ def test_fetch_wits_only_a_named_status_reaches_the_parser_and_is_never_cached(c
         return httpx.Response(404, content=NO_RECORDS, headers={"ETag": '"v1"'})
 
     settings = wits_config(config).sources["wits"]
-    wits_request = WitsFetcher().request("USA", "CHN", 2020, "aveestimated", ["950300"])
+    wits_request = WitsFetcher().request("USA", ["CHN"], 2020, "aveestimated", ["950300"])
     with closing(HttpClient(config.http, tmp_path / "cache", transport=httpx.MockTransport(handler),
                             sleep=lambda _: None)) as client:
         for _ in range(2):
