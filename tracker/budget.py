@@ -135,7 +135,7 @@ def plan_fetch(
 def format_duration(minutes: float) -> str:
     """``2.7 min``, ``1.5 h``, ``28 days``: the wall time a person reads."""
     if minutes >= MINUTES_A_DAY:
-        return f"{minutes / MINUTES_A_DAY:,.0f} days"
+        return f"{minutes / MINUTES_A_DAY:,.1f} days"
     if minutes >= 90:
         return f"{minutes / 60:.1f} h"
     return f"{minutes:.1f} min"
