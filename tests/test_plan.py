@@ -190,3 +190,21 @@ def test_a_fetcher_budget_hook_replaces_the_request_count(config: Config, store:
     assert [(s.source, s.requests, s.minutes, s.note) for s in plan.sources] == [
         ("census", 3, 1.5, "downloads 3 members, 320 MB")]
     assert "census: downloads 3 members, 320 MB" in format_plan(plan, config)
+
+
+def test_a_keyless_default_fetch_leaves_comtrade_out_and_says_where_the_key_comes_from(
+    fast_config_dir: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    sources = fast_config_dir / "sources.toml"
+    text = sources.read_text(encoding="utf-8")
+    text, disabled = re.subn(r"(\[sources\.(comext|eurostat_ecommerce|worldbank|wits)\][^\n]*\nenabled = )true",
+                             r"\1false", text)  # keep comtrade and census
+    assert disabled == 4
+    sources.write_text(text, encoding="utf-8")
+    with loopback(_answer) as server:
+        _point_every_source_at(server, monkeypatch)
+        assert main(["fetch", "--no-progress", "--groups", "toys", "--years", "2018"]) == 0
+        paths = [path for path, _ in server.seen]
+    err = capsys.readouterr().err
+    assert "comtrade: left out without COMTRADE_API_KEY (a free key: https://comtradedeveloper.un.org)" in err
+    assert paths and all(path.startswith("/data/timeseries/intltrade/") for path in paths)  # Census only
