@@ -130,7 +130,8 @@ def test_comext_parse_missing_rate_raises_naming_the_period() -> None:
         ComextFetcher({"2023-01": 1.0785}).parse(_request(), body, FETCHED_AT)
 
 
-@pytest.mark.parametrize("body", [b"", (COMEXT_FIXTURES / "header_only.csv").read_bytes()])
+@pytest.mark.parametrize("body", [b"", (COMEXT_FIXTURES / "header_only.csv").read_bytes(),
+                                  (COMEXT_FIXTURES / "sdmx_error.xml").read_bytes()])
 def test_comext_parse_empty_answer_gives_empty_frame(body: bytes) -> None:
     parsed = ComextFetcher(RATES).parse(_request(), body, FETCHED_AT)
     assert parsed.frame.is_empty()
@@ -140,10 +141,11 @@ def test_comext_parse_empty_answer_gives_empty_frame(body: bytes) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ((COMEXT_FIXTURES / "sdmx_error.xml").read_bytes(), "SDMX XML"),
+        ((COMEXT_FIXTURES / "sdmx_error.xml").read_bytes().replace(b'code="100"', b'code="150"'),
+         "SDMX error message \\(code 150: No Results Found\\)"),
         (b"<!DOCTYPE html><html><body>Maintenance</body></html>", "HTML"),
         (b"geo,time,value\nDE,2023,1\n", "header lacks"),
-        ((HEADER + ROW + "M,DE,CN,9503,1,VALUE_IN_EUROS,2023-01,abc\n").encode(), "not numeric"),
+        ((HEADER + ROW + "M,DE,CN,9503,1,VALUE_IN_EUROS,2023-01,abc\n").encode(), "OBS_VALUE 'abc' is not a"),
         ((HEADER + ROW + "M,DE,CN,9503,3,VALUE_IN_EUROS,2023-01,1\n").encode(), "flow"),
         ((HEADER + ROW + "M,DE,CN,9503,1,VALUE_IN_EUROS,2023,1\n").encode(), "does not match freq M"),
         ((HEADER + ROW + "M,DE,CN,9503,1,VALUE_IN_EUROS,2023-01,1\n" + ROW
@@ -249,13 +251,13 @@ def test_comext_parse_real_answers_contract(name: str, checks: list[tuple[str, s
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01,-5000000", "OBS_VALUE not numeric or negative: \\['-5000000'\\]"),
-        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01,1e308", "OBS_VALUE not numeric or negative: \\['1e308'\\]"),
-        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01,NaN", "OBS_VALUE not numeric or negative"),
-        ("M,GR,CN,9503,1,QUANTITY_IN_100KG,2023-01,-2", "OBS_VALUE not numeric or negative"),
-        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01," + "9" * 400, "column 'value_usd' holds NaN or infinite"),
-        ("M,,CN,9503,1,VALUE_IN_EUROS,2023-01,5", "1 row\\(s\\) lack reporter"),
-        ("M,GR,CN,95<b>03,1,VALUE_IN_EUROS,2023-01,5", "column 'hs_code' holds malformed"),
+        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01,-5000000", "OBS_VALUE '-5000000' is not a non-negative number"),
+        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01,1e308", "OBS_VALUE '1e308' is not a non-negative number"),
+        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01,NaN", "OBS_VALUE 'NaN' is not a non-negative number"),
+        ("M,GR,CN,9503,1,QUANTITY_IN_100KG,2023-01,-2", "OBS_VALUE '-2' is not a non-negative number"),
+        ("M,GR,CN,9503,1,VALUE_IN_EUROS,2023-01," + "9" * 400, "value_usd is NaN or infinite"),
+        ("M,,CN,9503,1,VALUE_IN_EUROS,2023-01,5", "line=2: reporter is empty"),
+        ("M,GR,CN,95<b>03,1,VALUE_IN_EUROS,2023-01,5", "hs_code '95<b>03' does not match"),
     ],
     ids=["negative", "exponent", "nan", "negative-weight", "overflow", "no-reporter", "html-code"],
 )

@@ -177,12 +177,12 @@ def _rename_category(doc: dict[str, Any], dimension: str, old: str, new: str) ->
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda doc: doc["value"].update({"0": 177.0}), "column 'value' holds 177.0, outside \\[0, 100\\]"),
-        (lambda doc: doc["value"].update({"0": -4.0}), "column 'value' holds -4.0, outside"),
+        (lambda doc: doc["value"].update({"0": 177.0}), "value '177.0' is outside \\[0, 100\\]"),
+        (lambda doc: doc["value"].update({"0": -4.0}), "value '-4.0' is outside"),
         (lambda doc: doc["value"].update({"0": True}), "value '0' is True: not a number"),
         (lambda doc: doc["value"].update({"0": "77"}), "value '0' is '77': not a number"),
-        (lambda doc: _rename_category(doc, "unit", "PC_IND", "THS_EUR"), "column 'unit' holds malformed"),
-        (lambda doc: _rename_category(doc, "indic_is", "I_BLT12", "<b>I</b>"), "column 'indicator' holds malformed"),
+        (lambda doc: _rename_category(doc, "unit", "PC_IND", "THS_EUR"), "unit 'THS_EUR' does not match"),
+        (lambda doc: _rename_category(doc, "indic_is", "I_BLT12", "<b>I</b>"), "indicator '<b>I</b>' does not match"),
     ],
     ids=["above-100", "negative", "boolean", "numeric-string", "unknown-unit", "html-indicator"],
 )

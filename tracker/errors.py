@@ -91,6 +91,7 @@ class FetchError(TrackerError):
 
     def __init__(self, source: str, message: str) -> None:
         self.source = source
+        self.detail = message  # the message without the source's name, for texts that already name it
         super().__init__(f"{source}: {message}")
 
 

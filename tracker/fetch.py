@@ -5,7 +5,9 @@ Why it is built this way:
 * Data is upserted per request, so a failure later in the run loses nothing fetched earlier; a body that
   does not parse writes nothing for its request.
 * Every attempt leaves one ``fetch_log`` row (ok, empty, cached, unchanged, failed, interrupted) with the
-  error text, keys redacted. Unknown country codes are a warning in the error column of an otherwise ok row.
+  error text, keys redacted. Unknown country codes, and the malformed rows a parser skipped (counted, the
+  first few named: ``tracker.sources.base.Quarantine``), are a warning in the error column of an otherwise
+  ok row. A fetcher's ``answer_statuses`` (the SDMX "no data" 404) are added to each of its requests.
   The rows are written once, at the end of the run (also when it is interrupted): one new ``fetch_log``
   version per run, not one per request.
 * Nothing new upstream means nothing written: an answer whose rows are all stored already (``fetched_at``
@@ -26,6 +28,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -78,6 +81,7 @@ class SourceSummary:
     failed: int = 0
     skipped: int = 0
     split: int = 0
+    rows_skipped: int = 0  # malformed rows, records or series left out of answers that were stored
     unknown_codes: list[str] = field(default_factory=list)
 
 
@@ -283,7 +287,8 @@ class _SourceRun:
         deadline = time.monotonic() + http.source_deadline_seconds
         pending: dict[int, tuple[Request, datetime]] = {}
         tokens = itertools.count()
-        workers = _Workers(http.max_concurrency, lambda request: self.client.get(request, settings), self.source_id)
+        workers = _Workers(http.max_concurrency,
+                           lambda request: self.client.get(_answerable(request, fetcher), settings), self.source_id)
         bar = tqdm(total=len(planned), desc=self.source_id, unit="req", file=sys.stderr, disable=not self.progress)
 
         def submit(request: Request) -> None:
@@ -381,15 +386,22 @@ class _SourceRun:
             status = "unchanged"
         else:
             status = "cached" if result.from_cache else ("ok" if rows else "empty")
-        warning = None
+        warnings = []
         if parsed.unknown_codes:
             self.summary.unknown_codes.extend(parsed.unknown_codes)
-            warning = f"warning: unknown {self.source_id} country codes {sorted(parsed.unknown_codes)[:20]} skipped"
-            log.warning("%s: %s (%s)", self.source_id, warning, request.cursor)
+            warnings.append(f"warning: unknown {self.source_id} country codes {sorted(parsed.unknown_codes)[:20]} "
+                            "skipped")
+        if parsed.skipped:
+            self.summary.rows_skipped += parsed.skipped
+            warnings.append(f"warning: {parsed.skipped:,} of {parsed.read:,} malformed row(s) skipped: "
+                            + "; ".join(parsed.skip_reasons))
+        warning = "; ".join(warnings) or None
+        if warning:
+            log.warning("%s: %s (%s)", self.source_id, self._text(TrackerError(warning)), request.cursor)
         self.summary.rows_written += rows
         self.summary.cached += result.from_cache
         self.summary.unchanged += status == "unchanged"
-        self._log(request.describe(), started, rows, status, warning)
+        self._log(request.describe(), started, rows, status, self._text(TrackerError(warning)) if warning else None)
         return follow_ups
 
     def _known_stored(self, request: Request, body: bytes) -> bool:
@@ -446,6 +458,13 @@ def fresh_cursors(store: Store, source_id: str, cutoff: datetime) -> set[str]:
 def is_fresh(request: Request, fresh: set[str], today: date) -> bool:
     """Whether the runner skips ``request``: fetched lately (``fresh``) and covering no year sources still revise."""
     return request.cursor in fresh and not _is_recent(request, today)
+
+
+def _answerable(request: Request, fetcher: Fetcher) -> Request:
+    """``request`` with its fetcher's ``answer_statuses`` added: their bodies reach ``parse``, which reads an
+    SDMX "no data" answer as empty (``tracker.sources.sdmx``) and refuses any other."""
+    extra = tuple(status for status in getattr(fetcher, "answer_statuses", ()) if status not in request.answer_statuses)
+    return dataclasses.replace(request, answer_statuses=request.answer_statuses + extra) if extra else request
 
 
 def _is_recent(request: Request, today: date) -> bool:

@@ -279,7 +279,8 @@ FETCH_LOG = TableSchema(
         Column("status", pl.String(), "ok, empty, cached (a 304 whose stored body was written again), unchanged "
                "(the answer held only rows already stored: nothing written), failed or interrupted.",
                allowed=FETCH_STATUSES),
-        Column("error", pl.String(), "Error text when the attempt failed.", nullable=True),
+        Column("error", pl.String(), "Error text when the attempt failed; on a successful one, a warning (unknown "
+               "country codes, malformed rows skipped and counted).", nullable=True),
     ),
     key=("attempt_id",),
     partition_by=("source",),
@@ -356,3 +357,40 @@ def validate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         if problem:
             raise SchemaError(table, problem)
     return frame
+
+
+def row_problems(table: str, frame: pl.DataFrame) -> pl.Series:
+    """What is wrong with each row by its table's per-value rules (null where none is allowed, NaN, a bound,
+    an allowed set, a pattern); null for a row that keeps them all. For parsers that skip malformed rows
+    (``tracker.sources.base.Quarantine``) before ``validate``, which still refuses whatever is left wrong."""
+    schema = schema_for(table)
+    problems: list[pl.Expr] = []
+    for column in schema.columns:
+        if column.name not in frame.columns:
+            continue
+        value = pl.col(column.name)
+        shown = value.cast(pl.String)
+        if not column.nullable:
+            problems.append(pl.when(value.is_null()).then(pl.lit(f"{column.name} is null")))
+        if frame.schema[column.name] == pl.Float64:
+            problems.append(pl.when(value.is_nan() | value.is_infinite())
+                            .then(pl.lit(f"{column.name} is NaN or infinite")))
+        if column.minimum is not None or column.maximum is not None:
+            low = column.minimum if column.minimum is not None else float("-inf")
+            high = column.maximum if column.maximum is not None else float("inf")
+            problems.append(pl.when((value < low) | (value > high))
+                            .then(_says(column.name, shown, f"is outside [{low:g}, {high:g}]")))
+        if column.allowed is not None:
+            problems.append(pl.when(value.is_not_null() & ~value.is_in(list(column.allowed)))
+                            .then(_says(column.name, shown, "is not an allowed value")))
+        if column.pattern is not None:
+            problems.append(pl.when(value.is_not_null() & ~value.str.contains(column.pattern))
+                            .then(_says(column.name, shown, f"does not match {column.pattern}")))
+    if not problems or frame.is_empty():
+        return pl.Series("problem", [None] * frame.height, dtype=pl.String)
+    return frame.select(pl.coalesce(problems).alias("problem")).get_column("problem")
+
+
+def _says(name: str, shown: pl.Expr, problem: str) -> pl.Expr:
+    """``name 'value' problem`` as an expression (patterns hold braces, so no ``pl.format``)."""
+    return pl.concat_str([pl.lit(f"{name} '"), shown, pl.lit(f"' {problem}")])

@@ -72,6 +72,10 @@ def format_summary(summary: FetchSummary) -> str:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
              for row in [header, *rows]]
+    quarantined = {s.source: s.rows_skipped for s in summary.sources.values() if s.rows_skipped}
+    if quarantined:
+        counts = ", ".join(f"{source} {count:,}" for source, count in quarantined.items())
+        lines.append(f"\nmalformed rows skipped (the rest of their answers was stored; see fetch_log): {counts}")
     return "\n".join(lines)
 
 

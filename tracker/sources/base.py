@@ -8,9 +8,21 @@ A fetcher is three small steps, as in OpenBB's provider fetchers:
    (``tracker.http``), which owns retries, Retry-After, rate limits, timeouts, the cache and API keys.
    ``prepare(client, settings)`` is an optional hook for reference data a parser needs (exchange rates).
 3. ``parse(request, body, fetched_at)`` turns the raw body into a frame of the canonical schema of
-   ``request.table``. Pure: testable on a saved payload. Malformed bodies raise ``PayloadError``; source
-   country codes the reference does not know are returned in ``Parsed.unknown_codes``, never dropped
-   silently.
+   ``request.table``. Pure: testable on a saved payload. A body that cannot be read at all raises
+   ``PayloadError``; source country codes the reference does not know are returned in
+   ``Parsed.unknown_codes``, never dropped silently.
+
+Quarantine rows, not answers: one malformed row, record or series among good ones (a real WITS schedule of
+5,388 series held one with empty line counts) is skipped, counted and named through ``Quarantine``, and the
+rest is stored; ``Parsed.skipped`` and ``Parsed.skip_reasons`` carry them to the runner, which writes them
+into the attempt's ``fetch_log`` row as a warning. When more than ``MAX_SKIPPED_SHARE`` of what an answer
+holds is malformed, the answer is not the API we parse and fails whole (nothing written). What is kept is
+still validated strictly against its table's schema.
+
+SDMX "no data": a source whose API answers "nothing matches" with an HTTP error status and an SDMX error
+body (Comext, the Eurostat statistics API, WITS) names those statuses in its ``answer_statuses``; the runner
+lets their bodies reach ``parse``, which reads them with ``tracker.sources.sdmx.is_no_data`` as an empty
+answer, and refuses any other body.
 
 Optional hook, looked up with ``getattr`` by the runner (fetchers without it need nothing):
 
@@ -42,9 +54,12 @@ import polars as pl
 
 from tracker.errors import PayloadError
 from tracker.request import Request
+from tracker.schemas import row_problems, schema_for
 
 MAX_FOLLOW_UPS = 100  # follow-up requests one answer may call for (World Bank pages: 3 for every country)
 RECENT_YEARS = 2  # the current and the previous year: sources revise them, so they are always refetched
+MAX_SKIPPED_SHARE = 0.10  # more malformed rows than this share of an answer fails the answer whole
+MAX_SKIP_REASONS = 3  # how many skipped rows are named in fetch_log
 
 if TYPE_CHECKING:
     from tracker.config import ProductGroup, SourceSettings
@@ -119,10 +134,68 @@ def year_span(years: list[int]) -> str:
 
 @dataclass
 class Parsed:
-    """A parsed answer: canonical rows, and the source codes that could not be mapped to ISO3."""
+    """A parsed answer: canonical rows, the source codes that could not be mapped to ISO3, and the malformed
+    rows left out (``skipped`` of the ``read`` rows, series or records the answer held; the first few named)."""
 
     frame: pl.DataFrame
     unknown_codes: list[str] = field(default_factory=list)
+    skipped: int = 0
+    skip_reasons: list[str] = field(default_factory=list)
+    read: int = 0
+
+
+class Quarantine:
+    """The malformed rows of one answer: each is skipped, counted and named; too many fail the answer.
+
+    A parser counts what it reads (``read``) and calls ``skip`` for each malformed unit (a CSV row, a JSON
+    record, an SDMX series), then ``parsed`` builds the result, raising PayloadError when more than
+    ``MAX_SKIPPED_SHARE`` of what was read is malformed.
+    """
+
+    def __init__(self, source: str, unit: str = "row") -> None:
+        self.source = source
+        self.unit = unit
+        self.read = 0
+        self.skipped = 0
+        self.reasons: list[str] = []
+
+    def skip(self, reason: str | PayloadError, count: int = 1) -> None:
+        """Leave ``count`` malformed units out; the first ``MAX_SKIP_REASONS`` reasons are kept."""
+        if count <= 0:
+            return
+        self.skipped += count
+        if len(self.reasons) < MAX_SKIP_REASONS:
+            self.reasons.append(reason.detail if isinstance(reason, PayloadError) else reason)
+
+    def keep_valid(self, table: str, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` without the rows that break their table's per-value rules (``schemas.row_problems``),
+        each named by its key. ``validate`` then checks what is left, whole."""
+        key = [name for name in schema_for(table).key if name in frame.columns and name != "source"]
+        return self.drop(frame, row_problems(table, frame), key)
+
+    def drop(self, frame: pl.DataFrame, problems: pl.Series, named_by: list[str]) -> pl.DataFrame:
+        """``frame`` without the rows whose ``problems`` entry is not null; each is skipped, and the first
+        few are named by their ``named_by`` columns and problem."""
+        bad = problems.is_not_null()
+        count = int(bad.sum())
+        if not count:
+            return frame
+        named = list(frame.filter(bad).select(named_by).head(MAX_SKIP_REASONS).iter_rows(named=True))
+        for row, problem in zip(named, problems.filter(bad).head(MAX_SKIP_REASONS), strict=True):
+            self.skip(", ".join(f"{name}={value}" for name, value in row.items()) + f": {problem}")
+        self.skipped += count - len(named)  # the others are counted, not named
+        return frame.filter(~bad)
+
+    def check(self) -> None:
+        """PayloadError when the skipped share passes ``MAX_SKIPPED_SHARE``: the answer is not what the API sends."""
+        if self.skipped and self.skipped > MAX_SKIPPED_SHARE * self.read:
+            raise PayloadError(self.source, f"{self.skipped:,} of {self.read:,} {self.unit}(s) malformed, more than "
+                               f"{MAX_SKIPPED_SHARE:.0%}: the answer is refused whole ({'; '.join(self.reasons)})")
+
+    def parsed(self, frame: pl.DataFrame, unknown_codes: list[str] | None = None) -> Parsed:
+        """The result of a parse, after ``check``."""
+        self.check()
+        return Parsed(frame, list(unknown_codes or []), self.skipped, list(self.reasons), self.read)
 
 
 class Fetcher(Protocol):

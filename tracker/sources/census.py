@@ -39,7 +39,7 @@ import polars as pl
 from tracker.countries import country_table, map_source_codes
 from tracker.errors import PayloadError
 from tracker.schemas import TRADE, UTC_TIME, validate
-from tracker.sources.base import FetchScope, Parsed, Request, newest_first, year_span
+from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, newest_first, year_span
 from tracker.sources.values import PLAIN_DECIMAL
 
 if TYPE_CHECKING:
@@ -123,26 +123,31 @@ class CensusFetcher:
         """Census needs no reference data: Schedule C codes are in the country reference."""
 
     def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed:
-        """Rows for the periods in ``request.periods`` (monthly ``YYYY-MM``, annual ``YYYY`` from December)."""
-        rows = _rows(body)
+        """Rows for the periods in ``request.periods`` (monthly ``YYYY-MM``, annual ``YYYY`` from December).
+
+        A malformed row (wrong length, a null code, a bad month or amount) is skipped and counted
+        (``Quarantine``); the others are kept.
+        """
+        quarantine = Quarantine(SOURCE_ID)
+        rows = _rows(body, quarantine)
         if rows is None:
-            return Parsed(TRADE.empty())
+            return quarantine.parsed(TRADE.empty())
         frame = rows.filter(~pl.col("partner").str.contains(GROUPING_CODE))
         frame, unknown = map_source_codes(frame, "partner", SOURCE_ID)
         frame = frame.filter(pl.col("partner").is_in(_kept_partners()))
-        bad_months = frame.filter(~pl.col("month").str.contains(MONTH_PATTERN)).get_column("month").to_list()
-        if bad_months:
-            raise PayloadError(SOURCE_ID, f"'time' is not YYYY-MM: {sorted(set(bad_months))[:5]}")
+        frame = quarantine.drop(frame, _row_problems(frame), ["partner", "hs_code", "month"])
         wanted = set(request.periods)
         parts = []
         if any(len(period) == 7 for period in wanted):
-            parts.append(_period_rows(frame.filter(pl.col("month").is_in(list(wanted))), "M"))
+            parts.append(_period_rows(frame.filter(pl.col("month").is_in(list(wanted))), "M", quarantine))
         annual_years = [period for period in wanted if len(period) == 4]
         if annual_years:
             december = frame.filter(pl.col("month").is_in([f"{year}-12" for year in annual_years]))
-            parts.append(_period_rows(december, "A"))
+            parts.append(_period_rows(december, "A", quarantine))
         trade = pl.concat(parts) if parts else TRADE.empty()
-        return Parsed(_finish(trade, fetched_at), unknown)
+        if not trade.is_empty():
+            trade = quarantine.keep_valid(TRADE.name, trade.with_columns(source=pl.lit(SOURCE_ID)))
+        return quarantine.parsed(_finish(trade, fetched_at), unknown)
 
 
 @functools.cache
@@ -155,8 +160,11 @@ def _kept_partners() -> tuple[str, ...]:
     return (*table.filter(~pl.col("is_aggregate")).get_column("iso3").to_list(), "WLD")
 
 
-def _rows(body: bytes) -> pl.DataFrame | None:
-    """The list-of-lists body as a String frame with our column names; None for an empty answer."""
+def _rows(body: bytes, quarantine: Quarantine) -> pl.DataFrame | None:
+    """The list-of-lists body as a String frame with our column names; None for an empty answer.
+
+    A row that does not match the header, or lacks a required code, is skipped (``quarantine``).
+    """
     if not body.strip():
         return None  # Census answers "no data" with an empty body (often HTTP 204)
     try:
@@ -164,22 +172,25 @@ def _rows(body: bytes) -> pl.DataFrame | None:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         preview = body[:80].decode("utf-8", errors="replace")
         raise PayloadError(SOURCE_ID, f"expected a JSON list of lists, got non-JSON ({preview!r})") from exc
-    if not isinstance(doc, list) or not doc or not all(isinstance(row, list) for row in doc):
+    if not isinstance(doc, list) or not doc or not isinstance(doc[0], list):
         raise PayloadError(SOURCE_ID, "expected a JSON list of lists with a header row first")
-    header, data = doc[0], doc[1:]
+    header, data = doc[0], []
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise PayloadError(SOURCE_ID, f"header lacks {missing}; got {header}")
-    for number, row in enumerate(data, start=1):
-        if len(row) != len(header) or not all(cell is None or isinstance(cell, str) for cell in row):
-            raise PayloadError(SOURCE_ID, f"row {number} does not match the header of {len(header)} strings: {row}")
+    required = {name: header.index(name) for name in REQUIRED}
+    for number, row in enumerate(doc[1:], start=1):
+        quarantine.read += 1
+        if not isinstance(row, list) or len(row) != len(header) \
+                or not all(cell is None or isinstance(cell, str) for cell in row):
+            quarantine.skip(f"row {number} does not match the header of {len(header)} strings: {str(row)[:120]}")
+        elif lacking := [name for name, index in required.items() if row[index] is None]:
+            quarantine.skip(f"row {number} lacks {lacking[0]} (null)")
+        else:
+            data.append(row)
     if not data:
+        quarantine.check()
         return None
-    for name in REQUIRED:
-        index = header.index(name)
-        number = next((number for number, row in enumerate(data, start=1) if row[index] is None), None)
-        if number is not None:
-            raise PayloadError(SOURCE_ID, f"row {number} lacks {name} (null)")
     # A predicate variable that is also requested may come back twice: the first occurrence wins.
     first = {name: header.index(name) for name in ALIASES if name in header}
     return pl.DataFrame(
@@ -188,28 +199,41 @@ def _rows(body: bytes) -> pl.DataFrame | None:
     )
 
 
-def _number(frame: pl.DataFrame, column: str) -> pl.Series:
-    """A String column as Float64; anything but a plain non-negative decimal is a PayloadError naming the field.
+def _row_problems(frame: pl.DataFrame) -> pl.Series:
+    """Per row, what is malformed: a month that is not YYYY-MM, or an amount that is not a plain non-negative
+    decimal (Census writes amounts as digit strings: a sign, an exponent, "NaN" or "inf" is not its shape;
+    negatives are refused here, before codes sharing an ISO3 are summed and could hide them)."""
+    month = pl.col("month")
+    problems = [pl.when(~month.str.contains(MONTH_PATTERN).fill_null(False))
+                .then(pl.concat_str([pl.lit("time '"), month, pl.lit("' is not YYYY-MM")]))]
+    for upstream, alias in ALIASES.items():
+        if alias.startswith(("value_", "quantity_")) and alias != "quantity_unit" and alias in frame.columns:
+            text = pl.col(alias).str.strip_chars()
+            given = text.is_not_null() & ((text != "") | alias.startswith("value_"))  # an empty quantity is none
+            problems.append(pl.when(given & ~text.str.contains(f"^{PLAIN_DECIMAL.pattern}$"))
+                            .then(pl.concat_str([pl.lit(f"{upstream} '"), text,
+                                                 pl.lit("' is not a non-negative number")])))
+    return frame.select(pl.coalesce(problems).alias("problem")).get_column("problem")
 
-    Census writes amounts as digit strings ("123456"): a sign, an exponent, "NaN" or "inf" is not its shape.
-    Negatives are refused here, before codes sharing an ISO3 are summed and could hide them.
-    """
-    upstream = next(name for name, alias in ALIASES.items() if alias == column)
+
+def _number(frame: pl.DataFrame, column: str) -> pl.Series:
+    """A String column (checked by ``_row_problems``) as Float64, "" as null; PayloadError when it is absent."""
     if column not in frame.columns:
+        upstream = next(name for name, alias in ALIASES.items() if alias == column)
         raise PayloadError(SOURCE_ID, f"the answer has no {upstream} column")
     text = frame.get_column(column).str.strip_chars()
-    bad = text.filter(~text.str.contains(f"^{PLAIN_DECIMAL.pattern}$")).to_list()
-    if bad:
-        raise PayloadError(SOURCE_ID, f"{upstream} holds non-numeric or negative values {bad[:5]}")
-    return text.cast(pl.Float64)
+    return text.set(text == "", None).cast(pl.Float64)
 
 
-def _period_rows(frame: pl.DataFrame, frequency: str) -> pl.DataFrame:
-    """Canonical columns for monthly rows (``*_MO``) or annual rows (December's ``*_YR``)."""
+def _period_rows(frame: pl.DataFrame, frequency: str, quarantine: Quarantine) -> pl.DataFrame:
+    """Canonical columns for monthly rows (``*_MO``) or annual rows (December's ``*_YR``); a row without
+    the value is skipped (``quarantine``)."""
     suffix = "month" if frequency == "M" else "ytd"
+    _number(frame, f"value_{suffix}")  # the column must exist
+    without = pl.when(pl.col(f"value_{suffix}").is_null()).then(pl.lit(f"no {suffix} value (null)"))
+    frame = quarantine.drop(frame, frame.select(without.alias("problem")).get_column("problem"),
+                            ["partner", "hs_code", "month"])
     value = _number(frame, f"value_{suffix}")
-    if value.null_count():
-        raise PayloadError(SOURCE_ID, f"{value.null_count()} row(s) without a value")
     nulls = pl.Series([None] * frame.height)
     quantity_column = f"quantity_{suffix}"
     quantity = _number(frame, quantity_column) if quantity_column in frame.columns else nulls

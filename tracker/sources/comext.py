@@ -29,6 +29,10 @@ Choices recorded here so they are not rediscovered:
   and ``UK`` are undeclared codes there, refused with HTTP 400), see ``comext_code``. Parsing accepts both
   forms; EU27_2020 → EUU; WORLD → WLD. ``EXT_EU27_2020`` ("outside the EU") is not a country and is
   skipped; any other code the reference does not know goes to ``unknown_codes``.
+* Quarantine rows, not answers: a malformed CSV row (an empty key cell, an unknown flow, a period that does
+  not match the frequency, a value that is not a plain number) is skipped and counted, the rest is stored.
+  An observation Eurostat does not publish (OBS_VALUE ``:`` or empty) is simply absent. SDMX's "no data"
+  (HTTP 404 with error code 100, ``tracker.sources.sdmx``) is an empty answer, not a failure.
 * The reporter is the EU member and flow 1 is its import, 2 its export. ``hs_revision`` is "CN" (the
   EU Combined Nomenclature; its first six digits are HS).
 """
@@ -46,8 +50,8 @@ import polars as pl
 from tracker.countries import from_iso3, map_source_codes
 from tracker.errors import PayloadError
 from tracker.schemas import TRADE, UTC_TIME, validate
-from tracker.sources import jsonstat
-from tracker.sources.base import FetchScope, Parsed, Request, chunks, newest_first, year_span
+from tracker.sources import jsonstat, sdmx
+from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, chunks, newest_first, year_span
 from tracker.sources.values import PLAIN_DECIMAL
 
 if TYPE_CHECKING:
@@ -72,6 +76,8 @@ MAX_PRODUCTS: Final = 40  # products one request may join: keeps the URL well un
 ALL_COUNTRIES: Final = 250  # what an empty reporter or partner list ("all") counts as in the estimate
 INDICATORS: Final = 2  # VALUE_IN_EUROS and QUANTITY_IN_100KG
 PERIOD_PATTERNS: Final = {"A": r"^\d{4}$", "M": r"^\d{4}-(0[1-9]|1[0-2])$"}
+MISSING_VALUES: Final = (":", "")  # how SDMX-CSV marks an observation Eurostat does not publish
+NOT_FOUND: Final = 404  # SDMX's "no results" status: its body goes to ``parse`` (``tracker.sources.sdmx``)
 
 # SDMX-CSV column -> our name: the one place Comext's vocabulary is translated.
 ALIASES: Final = {
@@ -99,6 +105,7 @@ class ComextFetcher:
     """Plans SDMX queries, loads euro rates in ``prepare`` and parses SDMX-CSV into USD trade rows."""
 
     source_id = SOURCE_ID
+    answer_statuses = (NOT_FOUND,)  # the runner adds them to every request: "no data" is an empty answer
 
     def __init__(self, usd_per_eur: Mapping[str, float] | None = None) -> None:
         self.usd_per_eur: dict[str, float] = dict(usd_per_eur or {})
@@ -153,17 +160,22 @@ class ComextFetcher:
 
     def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed:
         """SDMX-CSV → canonical trade rows in USD; uses the rates held in ``usd_per_eur``."""
+        if sdmx.is_no_data(body):
+            return Parsed(TRADE.empty())  # the SDMX "no data" 404 (``answer_statuses``)
         raw = _read_csv(body)
         if raw is None or raw.is_empty():
             return Parsed(TRADE.empty())
+        quarantine = Quarantine(SOURCE_ID)
+        quarantine.read = raw.height
         not_countries = list(NOT_COUNTRIES)
-        frame = _checked(raw).filter(~pl.col("partner").is_in(not_countries) & ~pl.col("reporter").is_in(not_countries))
+        frame = _checked(raw, quarantine).filter(
+            ~pl.col("partner").is_in(not_countries) & ~pl.col("reporter").is_in(not_countries))
         frame = _pivot(frame)
         frame, unknown_reporters = map_source_codes(frame, "reporter", "eurostat")
         frame, unknown_partners = map_source_codes(frame, "partner", "eurostat")
         unknown = sorted(set(unknown_reporters) | set(unknown_partners))
         if frame.is_empty():
-            return Parsed(TRADE.empty(), unknown)
+            return quarantine.parsed(TRADE.empty(), unknown)
         rates = self._rates_for(frame.get_column("period").unique().sort().to_list())
         result = frame.with_columns(
             value_usd=pl.col("value_eur") * pl.col("period").replace_strict(rates, return_dtype=pl.Float64),
@@ -177,7 +189,7 @@ class ComextFetcher:
             provenance=pl.lit("reported"),
             fetched_at=pl.lit(fetched_at).cast(UTC_TIME),
         ).drop("value_eur", "weight_100kg")
-        return Parsed(validate(TRADE.name, result), unknown)
+        return quarantine.parsed(validate(TRADE.name, quarantine.keep_valid(TRADE.name, result)), unknown)
 
     def _rates_for(self, periods: list[str]) -> dict[str, float]:
         """USD per EUR for each period (a month falls back to its year); a missing rate is a PayloadError."""
@@ -237,6 +249,9 @@ def _read_csv(body: bytes) -> pl.DataFrame | None:
         return None
     first_line = text.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip()
     if first_line.startswith("<"):
+        detail = sdmx.error_text(body)
+        if detail:
+            raise PayloadError(SOURCE_ID, f"expected SDMX-CSV, got an SDMX error message ({detail})")
         kind = "an SDMX XML message" if "xml" in first_line.lower() or "mes:" in first_line else "an HTML/XML page"
         raise PayloadError(SOURCE_ID, f"expected SDMX-CSV, got {kind}: {first_line[:80]!r}")
     columns = [name.strip() for name in first_line.split(",")]
@@ -250,31 +265,35 @@ def _read_csv(body: bytes) -> pl.DataFrame | None:
     return frame.select(pl.col(name).str.strip_chars().alias(alias) for name, alias in ALIASES.items())
 
 
-def _checked(frame: pl.DataFrame) -> pl.DataFrame:
-    """Refuse empty key cells, unknown flows, periods that do not match the frequency, and observations that
-    are not plain non-negative numbers (a sign, exponent, NaN or inf is not how SDMX-CSV writes them)."""
+def _checked(frame: pl.DataFrame, quarantine: Quarantine) -> pl.DataFrame:
+    """Skip (``quarantine``) rows with an empty key cell, an unknown flow or frequency, a period that does not
+    match the frequency, or an observation that is not a plain non-negative number (a sign, exponent, NaN or
+    inf is not how SDMX-CSV writes them). A missing observation (``:`` or empty: how Eurostat marks a value
+    it does not publish) is no observation: dropped, not counted as malformed."""
+    problems: list[pl.Expr] = []
     for alias in ("frequency", "reporter", "partner", "hs_code", "flow", "indicator", "period"):
-        column = frame.get_column(alias)
-        missing = (column.is_null() | (column == "")).sum()
-        if missing:
-            upstream = next(name for name, our in ALIASES.items() if our == alias)
-            raise PayloadError(SOURCE_ID, f"{missing} row(s) lack {upstream}")
-    bad_flows = sorted(set(frame.get_column("flow").to_list()) - set(FLOW_CODES.values()))
-    if bad_flows:
-        raise PayloadError(SOURCE_ID, f"unknown flow code(s) {bad_flows}; expected 1 (import) or 2 (export)")
-    bad_frequencies = sorted(set(frame.get_column("frequency").to_list()) - set(PERIOD_PATTERNS))
-    if bad_frequencies:
-        raise PayloadError(SOURCE_ID, f"unknown freq value(s) {bad_frequencies}; expected A or M")
-    for frequency, pattern in PERIOD_PATTERNS.items():
-        periods = frame.filter(pl.col("frequency") == frequency).get_column("period")
-        bad = periods.filter(~periods.str.contains(pattern).fill_null(False)).unique().to_list()
-        if bad:
-            raise PayloadError(SOURCE_ID, f"TIME_PERIOD {bad[:5]} does not match freq {frequency}")
-    text = frame.get_column("obs_value")
-    bad_values = text.filter(~text.str.contains(f"^{PLAIN_DECIMAL.pattern}$")).to_list()
-    if bad_values:
-        raise PayloadError(SOURCE_ID, f"OBS_VALUE not numeric or negative: {bad_values[:5]}")
-    return frame.with_columns(obs_value=text.cast(pl.Float64))
+        upstream = next(name for name, our in ALIASES.items() if our == alias)
+        column = pl.col(alias)
+        problems.append(pl.when(column.is_null() | (column == "")).then(pl.lit(f"{upstream} is empty")))
+    flow, frequency, period = pl.col("flow"), pl.col("frequency"), pl.col("period")
+    problems.append(pl.when(~flow.is_in(list(FLOW_CODES.values())))
+                    .then(pl.concat_str([pl.lit("unknown flow '"), flow,
+                                         pl.lit("'; expected 1 (import) or 2 (export)")])))
+    problems.append(pl.when(~frequency.is_in(list(PERIOD_PATTERNS)))
+                    .then(pl.concat_str([pl.lit("unknown freq '"), frequency, pl.lit("'; expected A or M")])))
+    for code, pattern in PERIOD_PATTERNS.items():
+        problems.append(pl.when((frequency == code) & ~period.str.contains(pattern).fill_null(False))
+                        .then(pl.concat_str([pl.lit("TIME_PERIOD '"), period,
+                                             pl.lit(f"' does not match freq {code}")])))
+    value = pl.col("obs_value")
+    problems.append(pl.when(value.is_not_null() & ~value.is_in(list(MISSING_VALUES))
+                            & ~value.str.contains(f"^{PLAIN_DECIMAL.pattern}$"))
+                    .then(pl.concat_str([pl.lit("OBS_VALUE '"), value, pl.lit("' is not a non-negative number")])))
+    frame = frame.with_row_index("line", offset=2)  # line 1 is the header
+    found = frame.select(pl.coalesce(problems).alias("problem")).get_column("problem")
+    frame = quarantine.drop(frame, found, ["line"]).drop("line")
+    present = frame.filter(pl.col("obs_value").is_not_null() & ~pl.col("obs_value").is_in(list(MISSING_VALUES)))
+    return present.with_columns(obs_value=pl.col("obs_value").cast(pl.Float64))
 
 
 def _pivot(frame: pl.DataFrame) -> pl.DataFrame:

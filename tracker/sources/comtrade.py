@@ -29,7 +29,7 @@ import polars as pl
 from tracker import countries
 from tracker.errors import PayloadError
 from tracker.schemas import TRADE, validate
-from tracker.sources.base import FetchScope, Parsed, Request, load_json
+from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, load_json
 from tracker.sources.values import json_number, json_text
 
 if TYPE_CHECKING:
@@ -177,9 +177,19 @@ class ComtradeFetcher:
         cap = cap_for(request)
         if _is_truncated(payload, cap):
             raise PayloadError(SOURCE, f"answer truncated at the {cap}-record cap: split the request")
-        rows = [row for index, record in enumerate(payload["data"]) if (row := _row(index, record)) is not None]
+        quarantine = Quarantine(SOURCE, "record")
+        rows = []
+        for index, record in enumerate(payload["data"]):
+            quarantine.read += 1
+            try:
+                row = _row(index, record)
+            except PayloadError as exc:
+                quarantine.skip(exc)
+                continue
+            if row is not None:
+                rows.append(row)
         if not rows:
-            return Parsed(TRADE.empty())
+            return quarantine.parsed(TRADE.empty())
         frame = pl.DataFrame(rows, schema=_RAW_SCHEMA, orient="row")
         frame, unknown_reporters = countries.map_source_codes(frame, "reporter", SOURCE)
         frame = frame.with_columns(partner_code=pl.col("partner"))
@@ -195,7 +205,7 @@ class ComtradeFetcher:
             .select(TRADE.column_names)
         )
         unknown = sorted(set(unknown_reporters) | set(unknown_partners))
-        return Parsed(validate(TRADE.name, frame), unknown)
+        return quarantine.parsed(validate(TRADE.name, quarantine.keep_valid(TRADE.name, frame)), unknown)
 
 
 _RAW_SCHEMA: Final = {
@@ -272,7 +282,7 @@ def _row(index: int, record: dict[str, Any]) -> tuple[object, ...] | None:
     Kept: the four main flows, aggregate rows only (no second partner, all customs procedures, all modes
     of transport). Quantities 0/-1 and weights 0 mean "not reported" and become null. A record lacking a
     required field, or holding a value of the wrong type, is a PayloadError naming the record and field:
-    dropping it would store a partial answer as a complete one.
+    ``parse`` skips and counts it (``Quarantine``), so the attempt's fetch_log row says the answer is partial.
     """
     where = f"record {index}"
     if not isinstance(record, dict):

@@ -18,8 +18,10 @@ Choices recorded here so they are not rediscovered:
 * Markets: Eurostat geo codes through the country reference (EL → GRC, EU27_2020 → EUU). Other
   aggregates (EA, EA20, EU28, ...: anything that is not two letters, and EA) are skipped silently: they
   are not markets. An unknown two-letter code goes to ``unknown_codes``.
-* Missing observations are absent from JSON-stat's sparse ``value``: they simply produce no row.
-  Status flags (``p`` provisional, ``b`` break) are not stored.
+* Missing observations are absent from JSON-stat's sparse ``value`` (or flagged ``:``): they simply produce
+  no row. Status flags (``p`` provisional, ``b`` break) are not stored. A malformed observation is skipped
+  and counted (``Quarantine``). The API's "no results" error (id 100 with HTTP 400 or 404,
+  ``tracker.sources.sdmx``) is an empty answer; its other errors are refused, naming id and label.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ import polars as pl
 from tracker.countries import from_iso3, map_source_codes
 from tracker.errors import PayloadError
 from tracker.schemas import ECOMMERCE, UTC_TIME, validate
-from tracker.sources import jsonstat
-from tracker.sources.base import FetchScope, Parsed, Request
+from tracker.sources import jsonstat, sdmx
+from tracker.sources.base import FetchScope, Parsed, Quarantine, Request
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -45,6 +47,7 @@ DATA_PATH: Final = "/eurostat/api/dissemination/statistics/1.0/data/"
 GOODS_DATASET: Final = "isoc_ec_ibgs"
 ALL_CATEGORIES: Final = "ALL"
 IND_TYPE: Final = "IND_TOTAL"
+NO_RESULTS_STATUSES: Final = (400, 404)  # the statistics API's "100 No results found" comes with either
 
 # dataset -> the filters it is asked with (indic_is and unit values); empty means "all".
 DATASETS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
@@ -64,6 +67,7 @@ class EurostatEcommerceFetcher:
     """Plans the three survey datasets and parses their JSON-stat answers into the ecommerce table."""
 
     source_id = SOURCE_ID
+    answer_statuses = NO_RESULTS_STATUSES  # the runner adds them to every request: "no data" is an empty answer
 
     def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
         """One request per dataset, since the first year; geo filters only when reporters are listed."""
@@ -94,8 +98,15 @@ class EurostatEcommerceFetcher:
 
     def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed:
         """JSON-stat → one row per (indicator, market, unit, year); see the module docstring."""
-        table = jsonstat.decode(jsonstat.loads(body, SOURCE_ID), SOURCE_ID)
-        return Parsed(*ecommerce_rows(table, dataset_of(request), fetched_at))
+        if sdmx.is_no_data(body):
+            return Parsed(ECOMMERCE.empty())  # "100 No results found" (``answer_statuses``)
+        detail = sdmx.error_text(body)
+        if detail:
+            raise PayloadError(SOURCE_ID, f"the API answered with an error instead of data: {detail}")
+        quarantine = Quarantine(SOURCE_ID, "observation")
+        table = jsonstat.decode(jsonstat.loads(body, SOURCE_ID), SOURCE_ID, quarantine)
+        frame, unknown = ecommerce_rows(table, dataset_of(request), fetched_at, quarantine)
+        return quarantine.parsed(frame, unknown)
 
 
 def dataset_of(request: Request) -> str:
@@ -103,8 +114,10 @@ def dataset_of(request: Request) -> str:
     return request.path.rstrip("/").rsplit("/", 1)[-1]
 
 
-def ecommerce_rows(table: jsonstat.JsonStatTable, dataset: str, fetched_at: datetime) -> tuple[pl.DataFrame, list[str]]:
-    """Canonical rows and unknown geo codes from a decoded survey dataset (pure)."""
+def ecommerce_rows(table: jsonstat.JsonStatTable, dataset: str, fetched_at: datetime,
+                   quarantine: Quarantine) -> tuple[pl.DataFrame, list[str]]:
+    """Canonical rows and unknown geo codes from a decoded survey dataset (pure); a malformed observation (a
+    period that is not a year, a value outside its unit's range) is skipped (``quarantine``)."""
     missing = [dimension for dimension in ALIASES if dimension not in table.frame.columns]
     if missing:
         raise PayloadError(SOURCE_ID, f"{dataset}: JSON-stat lacks dimension(s) {missing}")
@@ -112,10 +125,11 @@ def ecommerce_rows(table: jsonstat.JsonStatTable, dataset: str, fetched_at: date
     if "ind_type" in frame.columns:
         frame = frame.filter(pl.col("ind_type") == IND_TYPE)
     frame = frame.select(*(pl.col(name).alias(alias) for name, alias in ALIASES.items()), "value")
-    bad_periods = [period for period in frame.get_column("period").unique().to_list()
-                   if not re.fullmatch(r"\d{4}", period)]
-    if bad_periods:
-        raise PayloadError(SOURCE_ID, f"{dataset}: time is not YYYY: {sorted(bad_periods)[:5]}")
+    period = pl.col("period")
+    bad_period = pl.when(~period.str.contains(r"^\d{4}$")).then(pl.concat_str([pl.lit("time '"), period,
+                                                                               pl.lit("' is not YYYY")]))
+    frame = quarantine.drop(frame, frame.select(bad_period.alias("problem")).get_column("problem"),
+                            ["indicator", "market", "unit", "period"])
     frame, unmapped = map_source_codes(frame, "market", "eurostat")
     unknown = [code for code in unmapped if re.fullmatch(COUNTRY_LIKE, code) and code not in AGGREGATES]
     if frame.is_empty():
@@ -128,4 +142,4 @@ def ecommerce_rows(table: jsonstat.JsonStatTable, dataset: str, fetched_at: date
         year=pl.col("period").cast(pl.Int32),
         fetched_at=pl.lit(fetched_at).cast(UTC_TIME),
     )
-    return validate(ECOMMERCE.name, result), unknown
+    return validate(ECOMMERCE.name, quarantine.keep_valid(ECOMMERCE.name, result)), unknown

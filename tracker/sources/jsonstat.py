@@ -5,8 +5,10 @@ Comext values to USD. A JSON-stat body is a cube: ``id`` gives the dimension ord
 categories per dimension, ``dimension.{d}.category.index`` each category's position (a ``{code: position}``
 object, or a list of codes), ``dimension.{d}.category.label`` its name, and ``value`` the observations,
 either a dense list or a sparse object keyed by the row-major flat index as a string. Absent and null
-values are simply not observations, so they produce no row. A value that is not a JSON number (``"12"``,
-``true``, NaN) is a PayloadError: JSON-stat values are numbers.
+values are simply not observations, so they produce no row; so is a cell whose ``status`` flag is ``:``
+(Eurostat's "not available", the flag its CSV answers write in place of the value). A value that is not a
+JSON number (``"12"``, ``true``, NaN) is malformed: given a ``Quarantine``, the observation is skipped and
+counted; without one (reference data such as exchange rates), it is a PayloadError.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from typing import Any
 import polars as pl
 
 from tracker.errors import PayloadError
-from tracker.sources.base import preview
+from tracker.sources.base import Quarantine, preview
 from tracker.sources.values import json_number
 
 VALUE_COLUMN = "value"
 REQUIRED_KEYS = ("id", "size", "value", "dimension")
+MISSING_FLAG = ":"  # Eurostat's status for a value it does not publish
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,9 @@ def loads(body: bytes, source: str) -> Mapping[str, Any]:
     return doc
 
 
-def decode(doc: Mapping[str, Any], source: str) -> JsonStatTable:
-    """Turn a JSON-stat 2.0 dataset into rows; a missing or inconsistent part is a PayloadError."""
+def decode(doc: Mapping[str, Any], source: str, quarantine: Quarantine | None = None) -> JsonStatTable:
+    """Turn a JSON-stat 2.0 dataset into rows; a missing or inconsistent part is a PayloadError, and so is a
+    malformed observation unless a ``quarantine`` is given to skip and count it."""
     missing = [key for key in REQUIRED_KEYS if key not in doc]
     if missing:
         raise PayloadError(source, f"JSON-stat document lacks {missing} (has {sorted(doc)[:10]})")
@@ -62,7 +66,9 @@ def decode(doc: Mapping[str, Any], source: str) -> JsonStatTable:
         codes.append(_category_codes(doc["dimension"], dim, size, source))
         raw_labels = doc["dimension"][dim]["category"].get("label") or {}
         labels[dim] = {str(code): str(label) for code, label in raw_labels.items()}
-    observations = _observations(doc["value"], math.prod(sizes), source)
+    missing = _missing_cells(doc.get("status"))
+    observations = [(flat, value) for flat, value in _observations(doc["value"], math.prod(sizes), source, quarantine)
+                    if flat not in missing]
     strides = _strides(sizes)
     columns: dict[str, list[str]] = {dim: [] for dim in dims}
     values: list[float] = []
@@ -104,7 +110,13 @@ def _category_codes(dimensions: Mapping[str, Any], dim: str, size: object, sourc
     return ordered
 
 
-def _observations(raw: object, total: int, source: str) -> list[tuple[int, float]]:
+def _missing_cells(status: object) -> set[int]:
+    """Flat indexes whose status flag is ``:`` (not available), from a dense list or a sparse object."""
+    items = enumerate(status) if isinstance(status, list) else status.items() if isinstance(status, dict) else []
+    return {int(key) for key, flag in items if flag == MISSING_FLAG and str(key).isdigit()}
+
+
+def _observations(raw: object, total: int, source: str, quarantine: Quarantine | None) -> list[tuple[int, float]]:
     """(flat index, value) pairs from a dense list or a sparse object; nulls are absent observations."""
     if isinstance(raw, list):
         items: list[tuple[object, object]] = list(enumerate(raw))
@@ -114,18 +126,30 @@ def _observations(raw: object, total: int, source: str) -> list[tuple[int, float
         raise PayloadError(source, f"JSON-stat 'value' must be a list or an object, got {type(raw).__name__}")
     pairs: list[tuple[int, float]] = []
     for key, value in items:
-        if value is None:
+        if value is None or value == MISSING_FLAG:
             continue
+        if quarantine is not None:
+            quarantine.read += 1
         try:
-            flat = int(key)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            raise PayloadError(source, f"JSON-stat value index {key!r} is not a number") from None
-        number = json_number(value, f"value {key!r}", source, "JSON-stat")
-        assert number is not None  # nulls were skipped above
-        if not 0 <= flat < total:
-            raise PayloadError(source, f"JSON-stat value index {flat} is outside the cube of {total} cells")
-        pairs.append((flat, number))
+            pairs.append(_observation(key, value, total, source))
+        except PayloadError as exc:
+            if quarantine is None:
+                raise
+            quarantine.skip(exc)
     return pairs
+
+
+def _observation(key: object, value: object, total: int, source: str) -> tuple[int, float]:
+    """One (flat index, value); PayloadError naming it when the index or the value is malformed."""
+    try:
+        flat = int(key)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise PayloadError(source, f"JSON-stat value index {key!r} is not a number") from None
+    number = json_number(value, f"value {key!r}", source, "JSON-stat")
+    assert number is not None  # nulls were skipped by the caller
+    if not 0 <= flat < total:
+        raise PayloadError(source, f"JSON-stat value index {flat} is outside the cube of {total} cells")
+    return flat, number
 
 
 def _strides(sizes: list[int]) -> list[int]:

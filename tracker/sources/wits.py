@@ -18,11 +18,13 @@ Choices recorded here so they are not rediscovered:
   the cursor (``year/market/partners/datatype/codes``, partners ``+``-joined), which is how ``parse`` knows them.
 * ``datatype=aveestimated`` first (specific duties count through UNCTAD's ad-valorem equivalents); for the
   partners it has no records of, ``follow_up`` asks once with ``reported``. Rows say which one they came from.
-* Answers: SDMX-JSON. An HTTP 404 (or 200) whose body is the SDMX-ML ``NoRecordsFound`` message is an empty
-  answer (a partner without a preference). A ``<wits:error>`` body, sent with HTTP 200, or any body that
-  does not parse is a PayloadError: nothing is written and the runner logs it. "Large data" (or HTTP 413
-  "Request Entity Too Large") is answered by splitting the request (``follow_up``; the halves replace it):
-  its partners first, then its list of products.
+* Answers: SDMX-JSON. An HTTP 404 (or 200) whose body is the SDMX-ML ``NoRecordsFound`` message (or SDMX
+  error code 100, ``tracker.sources.sdmx``) is an empty answer (a partner without a preference). A
+  ``<wits:error>`` body, sent with HTTP 200, or any body that does not parse is a PayloadError: nothing is
+  written and the runner logs it. A malformed series among good ones (the real US schedule of 2017 holds
+  one, 271000, with empty line counts) is skipped and counted, and the others are stored (``Quarantine``).
+  "Large data" (or HTTP 413 "Request Entity Too Large") is answered by splitting the request
+  (``follow_up``; the halves replace it): its partners first, then its list of products.
 * Series keys: ``structure.dimensions.series`` lists FREQ, REPORTER, PARTNER, PRODUCTCODE, DATATYPE, but
   real answers put the product in slot 2 and the partner in slot 3. The slot of each dimension is read
   from the data: ``keyPosition`` when given, else the order under which every key decodes to the reporter,
@@ -44,7 +46,8 @@ import polars as pl
 from tracker.countries import EU27, from_iso3, is_known_iso3, to_iso3
 from tracker.errors import CountryCodeError, PayloadError, TrackerError
 from tracker.schemas import TARIFF, validate
-from tracker.sources.base import FetchScope, Parsed, Request, load_json, preview
+from tracker.sources import sdmx
+from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, load_json, preview
 from tracker.sources.values import json_number
 
 if TYPE_CHECKING:
@@ -139,31 +142,51 @@ class WitsFetcher:
         if _is_xml(body):
             return []
         try:
-            answer = _Answer(_json(body), asked={"REPORTER": [market], "PARTNER": partners})
+            present = _Answer(_json(body), asked={"REPORTER": [market], "PARTNER": partners}).partners()
         except PayloadError:
             return []  # parse reports what is wrong
-        missing = [partner for partner in partners if partner not in answer.partners()]
+        missing = [partner for partner in partners if partner not in present]
         return [self.request(market, missing, year, FALLBACK_DATATYPE, products)] if missing else []
 
     def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed:
-        year, market, partners, datatype, products = _cursor(request)
+        """Tariff rows; a malformed series is skipped and counted (``Quarantine``), the others are kept."""
+        _, market, partners, _, products = _cursor(request)
         if _is_xml(body):
             if _is_no_records(body):
                 return Parsed(TARIFF.empty())
             raise PayloadError(SOURCE, _xml_problem(body, partners, products))
         answer = _Answer(_json(body), asked={"REPORTER": [market], "PARTNER": partners})
         prefixes = tuple(products[1:] if products[0] == "all" else products)
+        quarantine = Quarantine(SOURCE, "series")
         rows: list[dict[str, Any]] = []
-        for where, key, values in answer.observations():
-            if not key["PRODUCTCODE"].startswith(prefixes):
+        for where, key, series in answer.series_items():  # every series is read: the skipped share is the answer's
+            quarantine.read += 1
+            try:
+                series_rows = self._series_rows(answer, where, key, series, request, fetched_at)
+            except PayloadError as exc:
+                quarantine.skip(exc)
                 continue
+            if key["PRODUCTCODE"].startswith(prefixes):
+                rows.extend(series_rows)
+        frame = pl.DataFrame(rows, schema=TARIFF.polars_schema) if rows else TARIFF.empty()
+        return quarantine.parsed(validate(TARIFF.name, quarantine.keep_valid(TARIFF.name, frame)))
+
+    @staticmethod
+    def _series_rows(answer: _Answer, where: str, key: dict[str, str], series: Any, request: Request,
+                     fetched_at: datetime) -> list[dict[str, Any]]:
+        """The rows of one series; PayloadError naming the series when any of its observations is malformed."""
+        year, market, _, datatype, _ = _cursor(request)
+        rows = []
+        for observation_where, values in answer.observations(where, series):
             if values["year"] != year:
-                raise PayloadError(SOURCE, f"{where}: TIME_PERIOD {values['year']} is not the year asked ({year})")
+                raise PayloadError(SOURCE, f"{observation_where}: TIME_PERIOD {values['year']} is not the year "
+                                   f"asked ({year})")
             tariff_type = values["tariff_type"]
             partner = _iso3(key["PARTNER"])
             if (tariff_type == "MFN") != (partner == MFN_PARTNER):
-                raise PayloadError(SOURCE, f"{where}: TARIFFTYPE {tariff_type} with partner {key['PARTNER']}: "
-                                   "MFN comes only with partner 000, and a bilateral partner only with PRF")
+                raise PayloadError(SOURCE, f"{observation_where}: TARIFFTYPE {tariff_type} with partner "
+                                   f"{key['PARTNER']}: MFN comes only with partner 000, and a bilateral partner "
+                                   "only with PRF")
             rows.append({
                 "source": SOURCE,
                 "market": market,  # every series key names the market and a partner asked for (``_Answer._slots``)
@@ -181,8 +204,7 @@ class WitsFetcher:
                 "provenance": "estimated" if datatype == PREFERRED_DATATYPE else "reported",
                 "fetched_at": fetched_at,
             })
-        frame = pl.DataFrame(rows, schema=TARIFF.polars_schema) if rows else TARIFF.empty()
-        return Parsed(validate(TARIFF.name, frame))
+        return rows
 
 
 def _cursor(request: Request) -> tuple[int, str, list[str], str, list[str]]:
@@ -214,7 +236,7 @@ def _is_xml(body: bytes) -> bool:
 
 def _is_no_records(body: bytes) -> bool:
     """The SDMX-ML error WITS sends (with HTTP 404) when nothing matches: an empty answer."""
-    return _is_xml(body) and b"norecordsfound" in body[:4096].lower().replace(b" ", b"")
+    return _is_xml(body) and sdmx.is_no_data(body)
 
 
 def _xml_problem(body: bytes, partners: list[str], products: list[str]) -> str:
@@ -302,18 +324,21 @@ class _Answer:
                 return False
         return True
 
-    def observations(self) -> list[tuple[str, dict[str, str], dict[str, Any]]]:
-        """(where, series dimension values by id, observation values) for every observation."""
+    def series_items(self) -> list[tuple[str, dict[str, str], Any]]:
+        """(where, series dimension values by id, the series object) for every series."""
         found = []
         for key, series in self.series.items():
-            where = f"series {key}"
             indexes = self._split_key(key)
             values = {name: dim_values[indexes[self.slots[name]]] for name, dim_values, _ in self.dimensions}
-            observations = _field(series, "observations", dict, where)
-            for time_index, observation in observations.items():
-                found.append((f"{where} observation {time_index}", values,
-                              self._observation(f"{where} observation {time_index}", time_index, observation)))
+            found.append((f"series {key} ({values['PRODUCTCODE']})", values, series))
         return found
+
+    def observations(self, where: str, series: Any) -> list[tuple[str, dict[str, Any]]]:
+        """(where, observation values) for every observation of one series."""
+        observations = _field(series, "observations", dict, where)
+        return [(f"{where} observation {time_index}",
+                 self._observation(f"{where} observation {time_index}", time_index, observation))
+                for time_index, observation in observations.items()]
 
     def _observation(self, where: str, time_index: str, observation: Any) -> dict[str, Any]:
         if not isinstance(observation, list) or not observation:

@@ -12,7 +12,8 @@ Errors come with HTTP 200 as ``[{"message": [...]}]`` (PayloadError); an empty a
   dropped silently; they are not markets.
 * Anything else looks like a country the reference lacks: reported in ``Parsed.unknown_codes``.
 * ``value`` null: no observation, dropped. Any other non-number (``"123"``, ``true``) or a ``date`` that is
-  not a year is a PayloadError naming the record: a wrong answer is never stored or counted as empty.
+  not a year makes the record malformed: it is skipped, counted and named in fetch_log (``Quarantine``),
+  and an answer with more than ``MAX_SKIPPED_SHARE`` of them is refused whole: never stored as complete.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import polars as pl
 from tracker import countries
 from tracker.errors import PayloadError
 from tracker.schemas import MACRO, validate
-from tracker.sources.base import MAX_FOLLOW_UPS, FetchScope, Parsed, Request, load_json
+from tracker.sources.base import MAX_FOLLOW_UPS, FetchScope, Parsed, Quarantine, Request, load_json
 from tracker.sources.values import json_number
 
 if TYPE_CHECKING:
@@ -115,43 +116,58 @@ class WorldBankFetcher:
         return [self.request(indicator, markets, first, last, page) for page in range(2, pages + 1)]
 
     def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed:
+        """Macro rows; a malformed record is skipped and counted (``Quarantine``), the others are kept."""
         records = _decode(body)
         known = countries.known_iso3()
+        quarantine = Quarantine(SOURCE, "record")
         rows: list[dict[str, Any]] = []
         unknown: set[str] = set()
         for index, record in enumerate(records):
-            where = f"record {index}"
-            if not isinstance(record, dict):
-                raise PayloadError(SOURCE, f"{where} is a {type(record).__name__}, expected an object")
+            quarantine.read += 1
             try:
-                iso3, year, raw_value = record["countryiso3code"], record["date"], record["value"]
-                indicator = record["indicator"]["id"]
-            except (KeyError, TypeError) as exc:
-                raise PayloadError(SOURCE, f"{where} lacks the field {exc}") from exc
-            if not isinstance(iso3, str):
-                raise PayloadError(SOURCE, f"{where}: countryiso3code is {iso3!r}, expected a string")
-            if iso3 not in known:
-                if iso3 and iso3 not in WB_AGGREGATES:
-                    unknown.add(iso3)
+                row = _row(index, record, known, unknown, fetched_at)
+            except PayloadError as exc:
+                quarantine.skip(exc)
                 continue
-            value = json_number(raw_value, "value", SOURCE, where)
-            if value is None:
-                continue
-            if not (isinstance(year, str) and len(year) == 4 and year.isdigit()):
-                raise PayloadError(SOURCE, f"{where}: date is {year!r}, expected a year YYYY")
-            rows.append({
-                "source": SOURCE,
-                "indicator": indicator,
-                "indicator_label": record["indicator"].get("value"),
-                "market": iso3,
-                "period": year,
-                "year": int(year),
-                "value": value,
-                "unit": INDICATORS.get(indicator) or record.get("unit") or "",
-                "fetched_at": fetched_at,
-            })
+            if row is not None:
+                rows.append(row)
         frame = pl.DataFrame(rows, schema=MACRO.polars_schema) if rows else MACRO.empty()
-        return Parsed(validate(MACRO.name, frame), sorted(unknown))
+        return quarantine.parsed(validate(MACRO.name, quarantine.keep_valid(MACRO.name, frame)), sorted(unknown))
+
+
+def _row(index: int, record: Any, known: frozenset[str], unknown: set[str],
+         fetched_at: datetime) -> dict[str, Any] | None:
+    """One macro row; None for rows not kept (aggregates, unknown codes, null values); PayloadError if malformed."""
+    where = f"record {index}"
+    if not isinstance(record, dict):
+        raise PayloadError(SOURCE, f"{where} is a {type(record).__name__}, expected an object")
+    try:
+        iso3, year, raw_value = record["countryiso3code"], record["date"], record["value"]
+        indicator = record["indicator"]["id"]
+    except (KeyError, TypeError) as exc:
+        raise PayloadError(SOURCE, f"{where} lacks the field {exc}") from exc
+    if not isinstance(iso3, str):
+        raise PayloadError(SOURCE, f"{where}: countryiso3code is {iso3!r}, expected a string")
+    if iso3 not in known:
+        if iso3 and iso3 not in WB_AGGREGATES:
+            unknown.add(iso3)
+        return None
+    value = json_number(raw_value, "value", SOURCE, where)
+    if value is None:
+        return None
+    if not (isinstance(year, str) and len(year) == 4 and year.isdigit()):
+        raise PayloadError(SOURCE, f"{where}: date is {year!r}, expected a year YYYY")
+    return {
+        "source": SOURCE,
+        "indicator": indicator,
+        "indicator_label": record["indicator"].get("value"),
+        "market": iso3,
+        "period": year,
+        "year": int(year),
+        "value": value,
+        "unit": INDICATORS.get(indicator) or record.get("unit") or "",
+        "fetched_at": fetched_at,
+    }
 
 
 def _decode(body: bytes) -> list[Any]:
