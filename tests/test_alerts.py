@@ -183,6 +183,47 @@ def test_alerts_failing_webhook_does_not_stop_the_run(alert_config: Config, stor
     assert "hooks.example.com" in caplog.text and "SECRET-TOKEN" not in caplog.text
 
 
+@pytest.mark.parametrize(("url", "token"), [
+    ("http://LOCALHOST:8080/hook/TOKEN-123?x=1", "TOKEN-123"),  # httpx logs the host in lower case
+    ("https://Hooks.Example.COM/services/T000/SECRET TOKEN", "SECRET TOKEN"),  # a space in the path: %20
+    ("https://hooks.example.com/hook?token=SECRET TOKEN+2", "SECRET TOKEN+2"),  # a space in the query
+    ("https://hooks.example.com:443/a/../hook/SECRET-TOKEN", "SECRET-TOKEN"),  # dot segments removed
+    ("https://hooks.example.com/hook/SECR%C3%89T-T%6fKEN", "SECRÉT-ToKEN"),  # encoded as given
+    ("https://bot:PA%53SWORD@hooks.example.com/", "PASSWORD"),  # the token as a password
+])
+def test_alerts_webhook_token_never_logged_in_any_form(alert_config: Config, store: Store,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        caplog: pytest.LogCaptureFixture, url: str, token: str) -> None:
+    from urllib.parse import quote, quote_plus, urlsplit
+
+    monkeypatch.setenv("TEST_ALERT_HOOK", url)
+    sent: list[str] = []
+
+    def accept(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url))
+        return httpx.Response(200)
+
+    with caplog.at_level(logging.DEBUG):
+        outcome = run_alerts(alert_config, store, now=NOW, transport=httpx.MockTransport(accept), inputs=_dropping())
+    assert outcome.webhook_delivered and len(sent) == 1
+    parts = urlsplit(url)
+    assert "HTTP Request: POST" in caplog.text
+    assert f"webhook {parts.scheme}://{parts.hostname}/… accepted" in caplog.text
+    forms = {token, quote(token, safe=""), quote(token, safe="").lower(), quote_plus(token), sent[0]}
+    assert not [form for form in forms if form in caplog.text], caplog.text
+
+
+def test_alerts_webhook_with_an_invalid_url_is_logged_not_raised(alert_config: Config, store: Store,
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("TEST_ALERT_HOOK", "https://hooks.example.com:port/hook/SECRET-TOKEN")
+    with caplog.at_level(logging.DEBUG):
+        outcome = run_alerts(alert_config, store, now=NOW, transport=httpx.MockTransport(lambda _: httpx.Response(200)),
+                             sleep=lambda _: None, inputs=_dropping())
+    assert outcome.new == 1 and outcome.webhook_delivered is False
+    assert "failed after 1 attempt(s): the URL is not valid" in caplog.text and "SECRET-TOKEN" not in caplog.text
+
+
 def test_alerts_webhook_exception_is_logged_not_raised(alert_config: Config, store: Store,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_ALERT_HOOK", WEBHOOK_URL)
@@ -317,6 +358,17 @@ def test_alerts_stored_and_listed_most_material_first(alert_config: Config, stor
     assert "Top 2 of 3 (--top 0 lists all):" in out
     listed = [line for line in out.splitlines() if "China's share of" in line]
     assert [line.split("share of ")[1].split("'")[0] for line in listed] == ["France", "Germany"]
+
+
+def test_alerts_list_top_at_its_bound_lists_all(alert_config: Config, store: Store, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The largest --top the CLI takes reaches Polars' head() without overflowing it (a larger one is refused)."""
+    run_alerts(alert_config, store, now=NOW, inputs=_dropping())
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(store.root))
+    monkeypatch.setenv("TRACKER_CONFIG_DIR", str(alert_config.directory))
+    assert cli.main(["alerts", "--list", "--top", "1000000"]) == 0
+    out = capsys.readouterr().out
+    assert "Top 1:" in out and "1 alert(s) stored" in out
 
 
 def test_alerts_stored_before_usd_at_stake_are_kept(alert_config: Config, store: Store) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
 import pytest
 
-from tracker.config import SOURCE_IDS, load_config
+from tracker.config import BOUNDS, REPO_ROOT, SOURCE_IDS, Bound, Config, load_config
 from tracker.errors import ConfigError
 
 
@@ -54,8 +55,8 @@ def test_config_user_adds_a_group_by_editing_one_file(config_dir: Path) -> None:
         ("sources.toml", 'home_exporter = "CHN"', 'home_exporter = "XXX"', "scope.home_exporter",
          "known ISO3"),
         ("sources.toml", 'competitors = ["VNM"', 'competitors = ["VNX"', "scope.competitors", "ISO3"),
-        ("sources.toml", "max_attempts = 5", 'max_attempts = "five"', "http.max_attempts", "positive integer"),
-        ("sources.toml", "max_attempts = 5", "max_attempts = 0", "http.max_attempts", "positive integer"),
+        ("sources.toml", "max_attempts = 5", 'max_attempts = "five"', "http.max_attempts", "whole number from 1"),
+        ("sources.toml", "max_attempts = 5", "max_attempts = 0", "http.max_attempts", "whole number from 1 to 20"),
         ("sources.toml", "[sources.worldbank]", "[sources.imf]", "sources.imf", "a source id"),
         ("sources.toml", 'base_url = "https://api.worldbank.org"', 'base_url = "ftp://x"',
          "sources.worldbank.base_url", "http(s) URL"),
@@ -63,10 +64,10 @@ def test_config_user_adds_a_group_by_editing_one_file(config_dir: Path) -> None:
          "sources.comtrade.api_key_env", "NAME of an environment variable"),
         ("sources.toml", 'frequencies = ["A"]\nflows = ["export", "import"]',
          'frequencies = ["Q"]\nflows = ["export", "import"]', "sources.comtrade.frequencies", '"A" or "M"'),
-        ("sources.toml", "first_year = 2015", "first_year = 1850", "scope.first_year", "year between"),
-        ("sources.toml", "cif_fob_factor = 1.06", "cif_fob_factor = 0.9", "scope.cif_fob_factor", "between 1 and"),
+        ("sources.toml", "first_year = 2015", "first_year = 1850", "scope.first_year", "a year from 1990 to 2100"),
+        ("sources.toml", "cif_fob_factor = 1.06", "cif_fob_factor = 0.9", "scope.cif_fob_factor", "from 1 to 1.5"),
         ("sources.toml", "cif_fob_factor = 1.06", 'cif_fob_factor = "6%"', "scope.cif_fob_factor", "CIF over FOB"),
-        ("sources.toml", "cif_fob_factor = 1.06", "cif_fob_factor = nan", "scope.cif_fob_factor", "between 1 and"),
+        ("sources.toml", "cif_fob_factor = 1.06", "cif_fob_factor = nan", "scope.cif_fob_factor", "from 1 to 1.5"),
         ("schedule.toml", 'day_of_week = "mon"', 'day_of_week = "someday"', "fetch.comtrade", "valid cron"),
         ("schedule.toml", 'day_of_week = "mon"', 'weekday = "mon"', "fetch.comtrade.weekday", "cron field"),
         ("schedule.toml", 'timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"', "timezone", "IANA"),
@@ -147,3 +148,129 @@ def test_config_cli_reports_config_error_without_traceback(config_dir: Path) -> 
     assert result.returncode == 2
     assert "product_groups.toml" in result.stderr and "hs_codes" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------ every numeric setting has bounds (issue 21, point 4)
+# Where each bounded key lives: (file, table, key); "" is the file's top level. One place per key suffices for the
+# loader (it reads every place through the same BOUNDS entry); test_config_bounds_cover_every_location checks.
+LOCATIONS = [
+    *(("sources.toml", "http", key) for key in (
+        "connect_timeout_seconds", "read_timeout_seconds", "max_attempts", "max_total_wait_seconds", "max_concurrency",
+        "request_deadline_seconds", "max_body_megabytes", "source_deadline_seconds")),
+    *(("sources.toml", "scope", key) for key in ("first_year", "last_year", "cif_fob_factor")),
+    *(("sources.toml", "sources.comtrade", key) for key in (
+        "requests_per_minute", "requests_per_day", "first_year", "last_year")),
+    ("schedule.toml", "", "misfire_grace_hours"),
+    ("schedule.toml", "", "shutdown_grace_seconds"),
+    ("alerts.toml", "", "webhook_timeout_seconds"),
+    ("alerts.toml", "", "webhook_max_attempts"),
+    *(("alerts.toml", "share_drop", key) for key in ("threshold_pp", "min_market_imports_usd", "min_usd_at_stake")),
+    ("alerts.toml", "rca_cross", "min_usd_at_stake"),
+    *(("alerts.toml", "unit_value_undercut", key) for key in (
+        "threshold_pct", "min_market_imports_usd", "min_usd_at_stake")),
+    *(("alerts.toml", "import_drop", key) for key in ("threshold_pct", "min_market_imports_usd", "min_usd_at_stake")),
+    ("alerts.toml", "source_failing", "days"),
+    *(("alerts.toml", "tariff_change", key) for key in ("threshold_pp", "min_usd_at_stake")),
+]
+
+
+def _set(config_dir: Path, file: str, table: str, key: str, value: object) -> None:
+    """Write ``key = value`` into ``[table]`` of ``file`` (replacing the key's line, or first in the table)."""
+    lines = (config_dir / file).read_text(encoding="utf-8").splitlines()
+    headers = [i for i, line in enumerate(lines) if line.startswith("[")]
+    header = re.compile(rf"\[{re.escape(table)}\]\s*(#.*)?")
+    start = next(i + 1 for i in headers if header.fullmatch(lines[i])) if table else 0
+    end = next((i for i in headers if i >= start), len(lines))
+    text = repr(value) if isinstance(value, float) else str(value)
+    for i in range(start, end):
+        if re.match(rf"{key}\s*=", lines[i]):
+            lines[i] = f"{key} = {text}"
+            break
+    else:
+        lines.insert(start, f"{key} = {text}")
+    (config_dir / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _read_back(config: Config, file: str, table: str, key: str) -> object:
+    holders = {("sources.toml", "http"): config.http, ("sources.toml", "scope"): config.scope,
+               ("sources.toml", "sources.comtrade"): config.sources["comtrade"],
+               ("schedule.toml", ""): config.schedule, ("alerts.toml", ""): config.alerts}
+    holder = holders.get((file, table)) or getattr(config.alerts, table)
+    return getattr(holder, key)
+
+
+def _numeric_fields() -> set[str]:
+    """Every int or float field of every settings dataclass in tracker.config."""
+    import dataclasses
+
+    import tracker.config
+
+    names: set[str] = set()
+    for value in vars(tracker.config).values():
+        if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == "tracker.config":
+            if value is Bound:
+                continue
+            names |= {field.name for field in dataclasses.fields(value)
+                      if re.fullmatch(r"(int|float)( \| None)?", str(field.type))}
+    return names
+
+
+def test_config_every_numeric_setting_has_a_bound() -> None:
+    fields = _numeric_fields()
+    assert {"max_concurrency", "requests_per_minute", "webhook_max_attempts", "days"} <= fields  # the walk works
+    assert sorted(fields - set(BOUNDS)) == [], "numeric settings without an entry in tracker.config.BOUNDS"
+    assert sorted(set(BOUNDS) - fields) == [], "BOUNDS entries that no setting uses"
+    for key, bound in BOUNDS.items():
+        assert math.isfinite(bound.high) and bound.low < bound.high, key
+
+
+def test_config_bounds_cover_every_location() -> None:
+    assert {key for _, _, key in LOCATIONS} == set(BOUNDS)
+    config = load_config(REPO_ROOT / "config")
+    for file, table, key in LOCATIONS:  # the shipped values are within their bounds, and read where expected
+        assert BOUNDS[key].admits(_read_back(config, file, table, key)), (file, table, key)
+
+
+def _outside(bound: Bound, side: str) -> float:
+    if side == "above":
+        return bound.high + 1 if bound.integer else bound.high * 1.5
+    if bound.integer:
+        return bound.low - 1
+    return bound.low / 2 if bound.low > 0 else -0.01
+
+
+@pytest.mark.parametrize("side", ["below", "above"])
+@pytest.mark.parametrize(("file", "table", "key"), LOCATIONS)
+def test_config_numeric_setting_outside_its_bounds_is_refused(config_dir: Path, file: str, table: str, key: str,
+                                                              side: str) -> None:
+    bound = BOUNDS[key]
+    value = _outside(bound, side)
+    _set(config_dir, file, table, key, value)
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_dir)
+    path = f"{table}.{key}" if table else key
+    assert str(caught.value) == f"{config_dir / file}: {path}: expected {bound.expected}; got {value!r}"
+
+
+@pytest.mark.parametrize(("file", "table", "key"), LOCATIONS)
+def test_config_numeric_setting_at_its_bounds_is_accepted(config_dir: Path, file: str, table: str, key: str) -> None:
+    bound = BOUNDS[key]
+    ends = {"first_year": [bound.low], "last_year": [bound.high]}.get(key, [bound.low, bound.high])  # first <= last
+    for end in ends:
+        value = int(end) if bound.integer else float(end)
+        _set(config_dir, file, table, key, value)
+        assert _read_back(load_config(config_dir), file, table, key) == value
+
+
+@pytest.mark.parametrize(("file", "text"), [
+    ("sources.toml", "reporters = " + "[" * 5000 + "]" * 5000 + "\n"),
+    ("alerts.toml", "x = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n"),
+    ("product_groups.toml", "[[group]]\nhs_codes = " + "[" * 600 + "]" * 600 + "\n"),
+    ("schedule.toml", "x = [" + "[" * 5000 + "\n"),  # unclosed, too
+])
+def test_config_deeply_nested_toml_is_one_error_naming_the_file(config_dir: Path, file: str, text: str) -> None:
+    """tomllib recurses once per level: 5,000 levels gave a RecursionError traceback for every command."""
+    (config_dir / file).write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_dir)
+    assert str(caught.value) == f"{config_dir / file}: (syntax): expected TOML nested at most a few dozen levels deep"

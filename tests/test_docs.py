@@ -71,3 +71,15 @@ def test_docs_quick_start_shows_the_plan_of_the_shipped_config(monkeypatch: pyte
     monkeypatch.setenv("COMTRADE_API_KEY", "k")
     [keyed] = plan_fetch(config, Store(tmp_path / "data"), ["comtrade"], scope).sources
     assert f"({keyed.requests} requests, about {keyed.minutes:.0f} minutes)" in quick_start
+
+
+def test_docs_every_numeric_setting_states_its_bounds() -> None:
+    """Each key of tracker.config.BOUNDS has a row of the README's bounds table stating the range the loader uses."""
+    from tracker.config import BOUNDS
+
+    table = README.split("### Bounds of numeric settings", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    for key, bound in BOUNDS.items():
+        row = next((line for line in rows if f"`{key}`" in line.split(" | ")[0]), None)
+        assert row is not None, f"{key}: no row in the README's bounds table"
+        assert f"| {bound.expected} |" in row, f"{key}: the README does not say {bound.expected!r}"

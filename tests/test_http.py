@@ -20,7 +20,7 @@ import pytest
 from tests.loopback import Server, drip, gzip_bomb, loopback, peak_bytes_while, send
 from tracker.config import HttpSettings, SourceSettings, load_config
 from tracker.errors import ConfigError, HTTPStatusError, TerminalFetchError, TransientFetchError
-from tracker.http import HttpClient, parse_retry_after, register_secret
+from tracker.http import HttpClient, parse_retry_after, redact, register_secret, register_url
 from tracker.request import Request
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -466,6 +466,106 @@ def test_redaction_covers_child_loggers_and_tracebacks(caplog: pytest.LogCapture
     assert SECRET not in caplog.text
 
 
+# ------------------------------------------------------------- keys that URLs percent-encode (issue 21, point 2)
+ENCODED_SECRET = "SECRET+KEY/456="  # httpx writes it into a query as SECRET%2BKEY%2F456%3D
+CENSUS = Request("census", "/data/timeseries/intltrade/imports/hs", (("get", "CTY_CODE"),), "trade", "c")
+
+
+def spellings(secret: str) -> list[str]:
+    """The ways a URL or a log line may write ``secret``, built here with urllib, independently of tracker.http."""
+    from urllib.parse import quote, quote_plus
+
+    upper = quote(secret, safe="")
+    return [secret, upper, re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), upper), quote_plus(secret),
+            quote(upper, safe=""), str(httpx.URL("http://x/", params={"k": secret})).split("k=", 1)[1]]
+
+
+def test_client_encoded_census_key_redirected_to_another_host_is_not_followed(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The key went out percent-encoded, so the raw key was not "in" the redirect URL: it was sent off-host."""
+    monkeypatch.setenv("TEST_CENSUS_KEY", ENCODED_SECRET)
+    settings = source_settings("census", api_key_env="TEST_CENSUS_KEY")
+    caplog.set_level(logging.DEBUG)
+    with (loopback(_ok) as other, loopback(_redirect_to(lambda h: f"{other.url}{h.path}")) as home,  # query echoed
+          pytest.raises(TerminalFetchError, match="another host with the API key in its URL") as caught):
+        real_client().get(CENSUS, dataclasses.replace(settings, base_url=home.url))
+    assert "key=SECRET%2BKEY%2F456%3D" in home.seen[0][0]  # the key did go home, encoded
+    assert other.seen == []
+    shown = str(caught.value) + caplog.text
+    assert "HTTP Request" in caplog.text and "key=***" in caplog.text
+    assert not [form for form in spellings(ENCODED_SECRET) if form in shown]
+
+
+@pytest.mark.parametrize("location", [
+    "{other}/next?key=SECRET%2bKEY%2f456%3d",  # lower-case hex
+    "{other}/next?key=SECRET+KEY/456=",  # raw
+    "{other}/SECRET%2BKEY%2F456%3D/next",  # in the path
+    "{other}/next?back=%3Fkey%3DSECRET%252BKEY%252F456%253D",  # encoded twice (a URL inside a query)
+    "{other}/next?key=SECRET%2BKEY/456%3D",  # mixed
+])
+def test_client_key_in_any_spelling_never_goes_to_another_host(monkeypatch: pytest.MonkeyPatch,
+                                                              location: str) -> None:
+    monkeypatch.setenv("TEST_CENSUS_KEY", ENCODED_SECRET)
+    with (loopback(_ok) as other, loopback(_redirect_to(lambda _: location.format(other=other.url))) as home,
+          pytest.raises(TerminalFetchError, match="another host with the API key in its URL")):
+        real_client().get(CENSUS, source_settings("census", base_url=home.url, api_key_env="TEST_CENSUS_KEY"))
+    assert other.seen == []
+
+
+def test_redaction_covers_every_spelling_of_a_key(caplog: pytest.LogCaptureFixture) -> None:
+    secret = "p@ss w+rd/é=;"  # a space, a plus, a slash, a non-ASCII letter
+    register_secret(secret)
+    forms = spellings(secret)
+    caplog.set_level(logging.DEBUG)
+    for form in forms:
+        logging.getLogger("httpx").info("HTTP Request: GET http://h/x?key=%s", form)
+    logging.getLogger("tracker.test").debug("headers %r", {"ocp-apim-subscription-key": secret})
+    assert len(set(forms)) >= 5 and not [form for form in forms if form in caplog.text]
+    assert caplog.text.count("key=***") == len(forms) and "'ocp-apim-subscription-key': '***'" in caplog.text
+    assert [redact(f"<{form}>") for form in forms] == ["<***>"] * len(forms)
+    assert redact("p@ss w+rd/e=; and %2F alone") == "p@ss w+rd/e=; and %2F alone"  # near misses stay
+
+
+def test_register_url_hides_every_form_of_the_url_but_never_a_short_part() -> None:
+    register_url("HTTPS://Hooks.Example:443/q/../z?t=A B")
+    assert redact("POST https://hooks.example:443/z?t=A%20B done") == "POST *** done"  # as httpx writes it
+    assert redact("to http://10.0.0.1/z?t=A+B") == "to http://10.0.0.1***"  # the path-and-query alone
+    assert redact("q z t A B /z") == "q z t A B /z"  # a 2-character path is hidden only inside the whole URL
+
+
+def test_cli_fetch_keeps_an_encoded_key_home_and_out_of_stderr(config_dir: Path, data_dir: Path) -> None:
+    """The issue's reproduction end to end, in a real process: its stderr is what a user sees.
+
+    Without -v no library's INFO line reaches stderr (httpx printed every request URL there); the tracker's own
+    lines and every warning still do.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from tracker.config import REPO_ROOT
+    from tracker.store import Store
+
+    sources = config_dir / "sources.toml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("requests_per_minute = 30",
+                                                                   "requests_per_minute = 100000"), encoding="utf-8")
+    with loopback(_ok) as other, loopback(_redirect_to(lambda h: f"{other.url}{h.path}")) as home:
+        env = {**os.environ, "CENSUS_API_KEY": ENCODED_SECRET, "TRACKER_CENSUS_BASE_URL": home.url}
+        result = subprocess.run(
+            [sys.executable, "-m", "tracker", "fetch", "--source", "census", "--groups", "toys", "--years", "2023",
+             "--no-progress", "--no-cache"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+            check=False)
+    assert result.returncode == 1, result.stderr
+    assert home.seen and all("key=SECRET%2BKEY%2F456%3D" in path for path, _ in home.seen)
+    assert other.seen == []
+    logged = Store(data_dir).read("fetch_log")
+    shown = result.stdout + result.stderr + "\n".join(str(value) for value in logged.rows())
+    assert "another host with the API key in its URL" in shown
+    assert not [form for form in spellings(ENCODED_SECRET) if form in shown]
+    assert "HTTP Request" not in result.stderr and " INFO httpx" not in result.stderr
+
+
 # ------------------------------------------------------------------------------- the [http] limit keys
 @pytest.mark.parametrize("key", ["request_deadline_seconds", "max_body_megabytes", "source_deadline_seconds"])
 @pytest.mark.parametrize("bad", ["inf", "nan", "0", "-5", '"300"'])
@@ -473,7 +573,7 @@ def test_config_http_limits_must_be_finite_and_positive(config_dir: Path, key: s
     sources = config_dir / "sources.toml"
     text = sources.read_text(encoding="utf-8")
     sources.write_text(re.sub(rf"^{key} = \S+", f"{key} = {bad}", text, flags=re.MULTILINE), encoding="utf-8")
-    with pytest.raises(ConfigError, match=rf"sources\.toml: http\.{key}: expected a positive (finite )?number"):
+    with pytest.raises(ConfigError, match=rf"sources\.toml: http\.{key}: expected a number from [0-9.]+ to [0-9,]+;"):
         load_config(config_dir)
 
 

@@ -476,17 +476,20 @@ def append_feed(store_root: Path | str, new_alerts: pl.DataFrame) -> Path:
 
 def safe_url(url: str) -> str:
     """Scheme and host only: webhook URLs often carry a token in the path or query."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or '?'}/…"
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname or '?'}/…"
+    except ValueError:  # e.g. "http://[::1/x": an unclosed IPv6 bracket
+        return "(a URL that cannot be parsed)"
 
 
 def post_webhook(url: str, new_alerts: pl.DataFrame, *, max_attempts: int = 3, timeout_seconds: float = 10.0,
                  transport: httpx.BaseTransport | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> bool:
     """POST the new alerts as JSON, retrying errors, 429 and 5xx; log and return False on failure, never raise."""
-    from tracker.http import register_secret
+    from tracker.http import register_url
 
-    register_secret(url)  # httpx logs request URLs: keep this one out of every log record
+    register_url(url)  # httpx logs request URLs, normalised: keep this one out of every log record, in every form
     payload = {
         "text": f"{new_alerts.height} new export-tracker alert(s)",
         "alerts": _json_rows(new_alerts),
@@ -498,6 +501,9 @@ def post_webhook(url: str, new_alerts: pl.DataFrame, *, max_attempts: int = 3, t
                 response = client.post(url, json=payload)
             except httpx.HTTPError as exc:
                 problem = type(exc).__name__
+            except (httpx.InvalidURL, UnicodeError):  # e.g. a bad port or a host label too long: no retry can help
+                problem = "the URL is not valid"
+                break
             else:
                 if response.is_success:
                     log.info("webhook %s accepted %d alert(s)", safe_url(url), new_alerts.height)

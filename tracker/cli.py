@@ -88,11 +88,27 @@ def chosen_command(argv: Sequence[str]) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     args = build_parser(chosen_command(words)).parse_args(words)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose)
     return report_errors(lambda: int(args.run(args)))
+
+
+def configure_logging(verbose: bool) -> None:
+    """Log to stderr: the tracker's own messages from INFO up, other libraries' from WARNING up; with ``-v``
+    everything from DEBUG up.
+
+    Without this split httpx's INFO line ("HTTP Request: GET <url>") reached stderr on every request, URL
+    and all: a library's chatter is debug output. A no-op when logging is already configured (under pytest).
+    """
+    handler = logging.StreamHandler()
+    if not verbose:
+        handler.addFilter(_tracker_info_or_any_warning)
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=[handler])
+
+
+def _tracker_info_or_any_warning(record: logging.LogRecord) -> bool:
+    """The records stderr shows without -v."""
+    return record.levelno >= logging.WARNING or record.name == "tracker" or record.name.startswith("tracker.")
 
 
 def report_errors(action: Callable[[], int]) -> int:

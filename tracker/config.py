@@ -1,9 +1,10 @@
 """Typed loading of the declarative TOML files in ``config/``.
 
-Every file is validated on load: an unknown key, a wrong type, a malformed HS code, an unknown country code
-or a duplicate group id stops the program with one ConfigError naming the file, the key and what was
-expected. ``TRACKER_CONFIG_DIR`` points at another folder; ``TRACKER_<SOURCE>_BASE_URL`` overrides a
-source's base URL. API keys never live here: a source names the environment variable that holds its key.
+Every file is validated on load: an unknown key, a wrong type, a number outside its ``BOUNDS``, a malformed
+HS code, an unknown country code or a duplicate group id stops the program with one ConfigError naming the
+file, the key and what was expected. ``TRACKER_CONFIG_DIR`` points at another folder;
+``TRACKER_<SOURCE>_BASE_URL`` overrides a source's base URL. API keys never live here: a source names the
+environment variable that holds its key.
 """
 
 from __future__ import annotations
@@ -32,10 +33,75 @@ REPORT_FORMATS = ("html", "md")
 FREQUENCY_CHOICES = ("A", "M")
 MAX_CIF_FOB_FACTOR = 1.5  # freight and insurance above half the goods' value is a typo, not a margin
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # the years any config value or command-line flag may name
-MAX_GRACE_HOURS = 24 * 366  # misfire and shutdown grace: a year at most (APScheduler needs a finite timedelta)
+MAX_GRACE_HOURS = 24 * 366  # misfire grace: a year at most (APScheduler needs a finite timedelta)
+MAX_USD = 1e15  # a dollar floor above a quadrillion (40 years of world trade) can only be a typo
 
 T = TypeVar("T")
 _MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The accepted range of a numeric setting, both ends included.
+
+    Every number in the config has one: an unbounded value is a typo that fails far from its cause
+    (10^9 worker threads, a rate of 1e-300 requests a minute overflowing a sleep, a webhook retried for ever).
+    """
+
+    low: float
+    high: float
+    integer: bool = False
+    kind: str = ""  # what the number is, when "a number" says too little ("a year")
+    note: str = ""  # a hint after the range
+
+    @property
+    def expected(self) -> str:
+        """How messages and the README state the range, e.g. "a whole number from 1 to 64"."""
+        kind = self.kind or ("a whole number" if self.integer else "a number")
+        note = f" ({self.note})" if self.note else ""
+        return f"{kind} from {_number_text(self.low)} to {_number_text(self.high)}{note}"
+
+    def admits(self, value: float) -> bool:
+        return math.isfinite(value) and self.low <= value <= self.high
+
+
+def _number_text(value: float) -> str:
+    """``0.01``, ``2100``, ``86,400``: separators from five digits on, so that years read as years."""
+    if not float(value).is_integer():
+        return f"{value:g}"
+    return f"{int(value):,}" if value >= 10_000 else str(int(value))
+
+
+# Every numeric key of every config file, by key name (a name means the same thing wherever it appears).
+# The README's "Bounds of numeric settings" table states each one; tests/test_config.py checks both.
+BOUNDS: dict[str, Bound] = {
+    # sources.toml [http]
+    "connect_timeout_seconds": Bound(0.1, 600),
+    "read_timeout_seconds": Bound(0.1, 3600),
+    "max_attempts": Bound(1, 20, integer=True),
+    "max_total_wait_seconds": Bound(0.1, 86_400),
+    "max_concurrency": Bound(1, 64, integer=True),
+    "request_deadline_seconds": Bound(1, 86_400),
+    "max_body_megabytes": Bound(0.01, 2000),
+    "source_deadline_seconds": Bound(1, 7 * 86_400),
+    # sources.toml [scope] and [sources.<id>]
+    "first_year": Bound(FIRST_YEAR, LAST_YEAR, integer=True, kind="a year"),
+    "last_year": Bound(FIRST_YEAR, LAST_YEAR, integer=True, kind="a year"),
+    "cif_fob_factor": Bound(1, MAX_CIF_FOB_FACTOR, note="CIF over FOB, e.g. 1.06"),
+    "requests_per_minute": Bound(0.01, 100_000),
+    "requests_per_day": Bound(1, 10_000_000, integer=True),
+    # schedule.toml
+    "misfire_grace_hours": Bound(0.01, MAX_GRACE_HOURS),
+    "shutdown_grace_seconds": Bound(0.1, 86_400),
+    # alerts.toml
+    "webhook_timeout_seconds": Bound(0.1, 60),
+    "webhook_max_attempts": Bound(1, 10, integer=True),
+    "threshold_pp": Bound(0.01, 100),
+    "threshold_pct": Bound(0.01, 99.99),
+    "min_market_imports_usd": Bound(0, MAX_USD),
+    "min_usd_at_stake": Bound(0, MAX_USD),
+    "days": Bound(0.01, 366),
+}
 
 
 @dataclass(frozen=True)
@@ -281,14 +347,21 @@ def _read_toml(directory: Path, name: str) -> dict[str, Any]:
     path = directory / name
     try:
         text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # UTF-8 with a BOM is fine
-        return tomllib.loads(text)
     except (FileNotFoundError, IsADirectoryError):
         raise ConfigError(str(path), "(file)", "an existing TOML file") from None
+    except OSError as exc:  # e.g. no permission to read it
+        raise ConfigError(str(path), "(file)", f"a readable TOML file ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:  # e.g. saved as UTF-16 by an editor
         raise ConfigError(str(path), "(encoding)", f"a UTF-8 text file (byte {exc.start} is not UTF-8; "
                           "save the file as UTF-8)") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "(syntax)", f"valid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses once per nesting level: a few hundred [[[… exhaust the stack
+        raise ConfigError(str(path), "(syntax)", "TOML nested at most a few dozen levels deep") from None
+    except Exception as exc:  # tomllib only parses this text: whatever else it raises is about this file
+        raise ConfigError(str(path), "(syntax)", f"valid TOML ({type(exc).__name__}: {exc})") from None
 
 
 def _is_iso3(code: str) -> bool:
@@ -347,41 +420,32 @@ def load_groups(directory: Path) -> tuple[ProductGroup, ...]:
 def _load_http(section: _Section) -> HttpSettings:
     settings = HttpSettings(
         user_agent=section.take("user_agent", str, "a User-Agent string"),
-        connect_timeout_seconds=_positive(section, "connect_timeout_seconds", 10.0),
-        read_timeout_seconds=_positive(section, "read_timeout_seconds", 60.0),
-        max_attempts=int(_positive(section, "max_attempts", 5, integer=True)),
-        max_total_wait_seconds=_positive(section, "max_total_wait_seconds", 300.0),
-        max_concurrency=int(_positive(section, "max_concurrency", 4, integer=True)),
+        connect_timeout_seconds=_number(section, "connect_timeout_seconds", 10.0),
+        read_timeout_seconds=_number(section, "read_timeout_seconds", 60.0),
+        max_attempts=_number(section, "max_attempts", 5),
+        max_total_wait_seconds=_number(section, "max_total_wait_seconds", 300.0),
+        max_concurrency=_number(section, "max_concurrency", 4),
         cache=section.take("cache", bool, "true or false", True),
-        request_deadline_seconds=_positive(section, "request_deadline_seconds", HttpSettings.request_deadline_seconds),
-        max_body_megabytes=_positive(section, "max_body_megabytes", HttpSettings.max_body_megabytes),
-        source_deadline_seconds=_positive(section, "source_deadline_seconds", HttpSettings.source_deadline_seconds),
+        request_deadline_seconds=_number(section, "request_deadline_seconds", HttpSettings.request_deadline_seconds),
+        max_body_megabytes=_number(section, "max_body_megabytes", HttpSettings.max_body_megabytes),
+        source_deadline_seconds=_number(section, "source_deadline_seconds", HttpSettings.source_deadline_seconds),
     )
     section.done()
     return settings
 
 
-def _positive(section: _Section, key: str, default: float | None, integer: bool = False,
-              maximum: float = math.inf) -> float:
-    """A positive, finite number (TOML allows inf and nan, which no setting here can mean)."""
-    kind: type | tuple[type, ...] = int if integer else (int, float)
-    expected = "a positive integer" if integer else "a positive finite number"
-    if maximum < math.inf:
-        expected += f" of at most {maximum:g}"
-    value = section.take(key, kind, expected, default if default is not None else _MISSING)
+def _number(section: _Section, key: str, default: float | None = _MISSING) -> Any:
+    """The number at ``key``, within ``BOUNDS[key]`` (TOML also allows inf and nan, which no setting can mean).
+
+    ``default``: the value when the key is absent (None for an optional setting); without one the key is required.
+    """
+    bound = BOUNDS[key]
+    value = section.take(key, int if bound.integer else (int, float), bound.expected, default)
     if value is None:
-        return value  # type: ignore[no-any-return]
-    if not (math.isfinite(value) and 0 < value <= maximum):
-        raise section.fail(key, expected, value)
-    return value  # type: ignore[no-any-return]
-
-
-def _year(section: _Section, key: str, default: int | None = None) -> int:
-    expected = f"a year between {FIRST_YEAR} and {LAST_YEAR}"
-    value = section.take(key, int, expected, default if default is not None else _MISSING)
-    if not FIRST_YEAR <= value <= LAST_YEAR:
-        raise section.fail(key, expected, value)
-    return value  # type: ignore[no-any-return]
+        return None
+    if not bound.admits(value):
+        raise section.fail(key, bound.expected, value)
+    return value if bound.integer else float(value)
 
 
 def _env_name(section: _Section, key: str, expected: str, expected_name: str) -> str | None:
@@ -396,8 +460,8 @@ def _load_scope(section: _Section) -> Scope:
     home = section.take("home_exporter", str, "an ISO3 country code such as \"CHN\"")
     if not _is_iso3(home):
         raise section.fail("home_exporter", "a known ISO3 country code such as \"CHN\"", home)
-    first = _year(section, "first_year")
-    last = _year(section, "last_year")
+    first = _number(section, "first_year")
+    last = _number(section, "last_year")
     if last < first:
         raise section.fail("last_year", f"a year not before first_year ({first})", last)
     scope = Scope(
@@ -405,19 +469,10 @@ def _load_scope(section: _Section) -> Scope:
         competitors=section.take_list("competitors", "known ISO3 country codes", _is_iso3),
         first_year=first,
         last_year=last,
-        cif_fob_factor=_cif_fob_factor(section),
+        cif_fob_factor=_number(section, "cif_fob_factor", Scope.cif_fob_factor),
     )
     section.done()
     return scope
-
-
-def _cif_fob_factor(section: _Section) -> float:
-    """CIF/FOB margin: imports are recorded with freight and insurance, so at least 1 (IMF WP/18/16 uses 1.06)."""
-    expected = f"a number between 1 and {MAX_CIF_FOB_FACTOR:g} (CIF over FOB, e.g. 1.06)"
-    value = section.take("cif_fob_factor", (int, float), expected, Scope.cif_fob_factor)
-    if not (math.isfinite(value) and 1.0 <= value <= MAX_CIF_FOB_FACTOR):
-        raise section.fail("cif_fob_factor", expected, value)
-    return float(value)
 
 
 def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSettings:
@@ -429,21 +484,18 @@ def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSetti
         raise section.fail("base_url", "an http(s) URL such as https://comtradeapi.un.org", base_url)
     api_key_env = _env_name(section, "api_key_env", "the NAME of an environment variable (never the key)",
                             "the NAME of an environment variable such as COMTRADE_API_KEY (never a key)")
-    first = _year(section, "first_year", scope.first_year)
-    last = _year(section, "last_year", scope.last_year)
+    first = _number(section, "first_year", scope.first_year)
+    last = _number(section, "last_year", scope.last_year)
     if last < first:
         raise section.fail("last_year", f"a year not before first_year ({first})", last)
-    per_day = section.take("requests_per_day", int, "a positive integer", None)
-    if per_day is not None and (isinstance(per_day, bool) or per_day <= 0):
-        raise section.fail("requests_per_day", "a positive integer", per_day)
     partners_default = (scope.home_exporter, *scope.competitors) if source_id == "wits" else ()
     settings = SourceSettings(
         id=source_id,
         enabled=section.take("enabled", bool, "true or false", True),
         base_url=base_url.rstrip("/"),
         api_key_env=api_key_env,
-        requests_per_minute=_positive(section, "requests_per_minute", 30.0),
-        requests_per_day=per_day,
+        requests_per_minute=_number(section, "requests_per_minute", 30.0),
+        requests_per_day=_number(section, "requests_per_day", None),
         reporters=section.take_list("reporters", "known ISO3 country codes", _is_iso3, ()),
         partners=section.take_list("partners", "known ISO3 country codes (WLD for the world)", _is_iso3,
                                    partners_default),
@@ -534,8 +586,8 @@ def load_schedule(directory: Path) -> Schedule:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise top.fail("timezone", "an IANA time zone such as \"Asia/Shanghai\"", timezone) from None
-    grace = _positive(top, "misfire_grace_hours", 6.0, maximum=MAX_GRACE_HOURS)
-    shutdown_grace = _positive(top, "shutdown_grace_seconds", 60.0, maximum=MAX_GRACE_HOURS * 3600)
+    grace = _number(top, "misfire_grace_hours", 6.0)
+    shutdown_grace = _number(top, "shutdown_grace_seconds", 60.0)
     languages = top.take_list("report_languages", '"en" and/or "zh"', REPORT_LANGUAGES.__contains__, REPORT_LANGUAGES)
     formats = top.take_list("report_formats", '"html" and/or "md"', REPORT_FORMATS.__contains__, ("html",))
     fetch_section = top.section("fetch")
@@ -557,57 +609,43 @@ def load_schedule(directory: Path) -> Schedule:
                     shutdown_grace_seconds=shutdown_grace, report_languages=languages, report_formats=formats)
 
 
-def _non_negative(section: _Section, key: str, default: float) -> float:
-    value = section.take(key, (int, float), "a finite number of 0 or more", default)
-    if not (math.isfinite(value) and value >= 0):
-        raise section.fail(key, "a finite number of 0 or more", value)
-    return float(value)
-
-
-def _percentage(section: _Section, key: str, default: float) -> float:
-    value = _positive(section, key, default)
-    if value >= 100:
-        raise section.fail(key, "a percentage above 0 and below 100", value)
-    return float(value)
-
-
 def load_alerts(directory: Path) -> AlertSettings:
     """Alert rules from ``alerts.toml``; every rule table is optional and defaults to enabled."""
     file = str(directory / "alerts.toml")
     top = _Section(file, "", _read_toml(directory, "alerts.toml"))
     url_env = _env_name(top, "webhook_url_env", "the NAME of an environment variable (never the URL)",
                         "the NAME of an environment variable such as TRACKER_ALERT_WEBHOOK_URL (never the URL)")
-    timeout = _positive(top, "webhook_timeout_seconds", 10.0)
-    attempts = int(_positive(top, "webhook_max_attempts", 3, integer=True))
+    timeout = _number(top, "webhook_timeout_seconds", 10.0)
+    attempts = _number(top, "webhook_max_attempts", 3)
 
     def rule(name: str) -> tuple[_Section, bool]:
         section = top.section(name, {})
         return section, section.take("enabled", bool, "true or false", True)
 
     section, enabled = rule("share_drop")
-    share_drop = ShareDropRule(enabled, _positive(section, "threshold_pp", 2.0),
-                               _non_negative(section, "min_market_imports_usd", 0.0),
-                               _non_negative(section, "min_usd_at_stake", 0.0))
+    share_drop = ShareDropRule(enabled, _number(section, "threshold_pp", 2.0),
+                               _number(section, "min_market_imports_usd", 0.0),
+                               _number(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("rca_cross")
-    rca_cross = RcaCrossRule(enabled, _non_negative(section, "min_usd_at_stake", 0.0))
+    rca_cross = RcaCrossRule(enabled, _number(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("unit_value_undercut")
-    undercut = UnitValueUndercutRule(enabled, _percentage(section, "threshold_pct", 20.0),
-                                     _non_negative(section, "min_market_imports_usd", 0.0),
-                                     _non_negative(section, "min_usd_at_stake", 0.0))
+    undercut = UnitValueUndercutRule(enabled, _number(section, "threshold_pct", 20.0),
+                                     _number(section, "min_market_imports_usd", 0.0),
+                                     _number(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("import_drop")
-    import_drop = ImportDropRule(enabled, _percentage(section, "threshold_pct", 15.0),
-                                 _non_negative(section, "min_market_imports_usd", 0.0),
-                                 _non_negative(section, "min_usd_at_stake", 0.0))
+    import_drop = ImportDropRule(enabled, _number(section, "threshold_pct", 15.0),
+                                 _number(section, "min_market_imports_usd", 0.0),
+                                 _number(section, "min_usd_at_stake", 0.0))
     section.done()
     section, enabled = rule("source_failing")
-    failing = SourceFailingRule(enabled, _positive(section, "days", 3.0))
+    failing = SourceFailingRule(enabled, _number(section, "days", 3.0))
     section.done()
     section, enabled = rule("tariff_change")
-    tariff_change = TariffChangeRule(enabled, _positive(section, "threshold_pp", 2.0),
-                                     _non_negative(section, "min_usd_at_stake", 0.0))
+    tariff_change = TariffChangeRule(enabled, _number(section, "threshold_pp", 2.0),
+                                     _number(section, "min_usd_at_stake", 0.0))
     section.done()
     top.done()
     return AlertSettings(url_env, timeout, attempts, share_drop, rca_cross, undercut, import_drop, failing,

@@ -15,7 +15,9 @@ fetch run and may be shared by threads.
   cached body (``from_cache=True``).
 * API keys are added here, never by fetchers, and redacted ("***") from URLs, errors and log records.
   Redaction happens when a log record is created (a record factory), so it covers every logger, child
-  loggers such as ``httpcore.http11`` included, and every handler, whatever the verbosity.
+  loggers such as ``httpcore.http11`` included, and every handler, whatever the verbosity. A key is
+  found however a URL spells it: raw, percent-encoded (either hex case, even twice) or with ``+`` for a
+  space, as httpx writes ``SECRET+KEY/456=`` into a query as ``SECRET%2BKEY%2F456%3D``.
 * Limits against a hostile or broken upstream: ``request_deadline_seconds`` bounds one request from its
   first attempt to the end of its body, back-off waits included (a server that drips one byte a second
   fails at the deadline); ``max_body_megabytes`` bounds the body as it is decoded, so a gzip bomb is
@@ -23,7 +25,7 @@ fetch run and may be shared by threads.
   bounded steps rather than by httpx, which inflates each network chunk at once.
 * A key is sent only to the origin (scheme, host, port) of the source's ``base_url``. Redirects are
   followed by hand: a hop to another origin goes without the key header, and is refused when the key is
-  in its URL. httpx's own following would forward custom headers such as Comtrade's.
+  in its URL, in any of those spellings. httpx's own following would forward custom headers such as Comtrade's.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -64,6 +67,7 @@ DAILY_COUNTS_FILE = "daily_requests.json"
 BYTES_PER_MEGABYTE = 1_000_000
 ERROR_BODY_BYTES = 4096  # of a non-2xx answer only the start is read: enough for the error message
 MAX_REDIRECTS = 5
+MIN_SECRET_PART_CHARS = 4  # a URL's path or password shorter than this is hidden only inside the whole URL
 ACCEPT_ENCODING = "gzip, deflate"  # the encodings ``_Inflater`` decodes in bounded steps
 INFLATE_STEP_BYTES = 1_000_000  # decoded per step: 64 KB of a gzip bomb would otherwise inflate to 64 MB at once
 
@@ -75,23 +79,74 @@ KEY_PLACEMENT: dict[str, tuple[str, str]] = {
 
 _SECRETS: set[str] = set()
 _SECRETS_LOCK = threading.Lock()
+_secrets_pattern: re.Pattern[str] | None = None  # every registered secret in every spelling; rebuilt on register
 _COMTRADE_RETRY_TEXT = re.compile(r"try again in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
 
+def _spellings(char: str) -> str:
+    """A pattern for ``char`` as a URL or a log line may write it: itself, its UTF-8 bytes percent-encoded
+    (hex in either case, or encoded twice: ``%252B``), ``+`` for a space (``quote_plus``) and a space for ``+``
+    (a query decoded by a server that reads ``+`` as a space)."""
+    encoded = "".join(
+        "%(?:25)?" + "".join(f"[{digit}{digit.lower()}]" if digit.isalpha() else digit for digit in f"{byte:02X}")
+        for byte in char.encode("utf-8")
+    )
+    forms = [re.escape(char), encoded] + [r"\+"] * (char == " ") + [" "] * (char == "+")
+    return "(?:" + "|".join(forms) + ")"
+
+
+def _secret_pattern(secret: str) -> str:
+    """A pattern for ``secret`` in every spelling, each character spelled on its own (a URL may mix them)."""
+    return "".join(map(_spellings, secret))
+
+
 def register_secret(secret: str) -> None:
-    """Remember a key so that ``redact`` and the log filter hide it wherever it shows up."""
-    if secret:
-        with _SECRETS_LOCK:
-            _SECRETS.add(secret)
+    """Remember a key so that ``redact`` and the log filter hide it wherever it shows up, however it is encoded."""
+    global _secrets_pattern
+    if not secret:
+        return
+    with _SECRETS_LOCK:
+        if secret in _SECRETS:
+            return
+        _SECRETS.add(secret)
+        longest_first = sorted(_SECRETS, key=len, reverse=True)
+        _secrets_pattern = re.compile("|".join(map(_secret_pattern, longest_first)))
+
+
+def register_url(url: str) -> None:
+    """Remember a URL that carries a secret (a webhook's token in its path, query or password).
+
+    httpx logs the URL it sends normalised (``LOCALHOST`` as ``localhost``, a space as ``%20``, ``/a/../b`` as
+    ``/b``): the URL is registered as given and as httpx writes it, and so are its path-and-query (decoded, so
+    that every encoding of it matches) and its password alone, whatever host or port a message prints first.
+    """
+    register_secret(url)
+    paths: list[str] = []
+    passwords: list[str | None] = []
+    with contextlib.suppress(ValueError):  # "http://[::1/x": urlsplit refuses it, httpx too (then never sent)
+        given = urlsplit(url)
+        paths.append(given.path + (f"?{given.query}" if given.query else ""))
+        passwords.append(given.password)
+    with contextlib.suppress(httpx.InvalidURL):  # httpx refuses to send it: only the given spelling can be shown
+        sent = httpx.URL(url)
+        register_secret(str(sent))
+        paths.append(sent.raw_path.decode("ascii"))
+        passwords.append(sent.password)
+    for part in [*paths, *(password or "" for password in passwords)]:
+        decoded = unquote(part)
+        if len(decoded) >= MIN_SECRET_PART_CHARS:  # hiding "/" or "x" everywhere would garble every message
+            register_secret(decoded)
 
 
 def redact(text: str) -> str:
-    """``text`` with every registered key replaced by ``***``."""
-    with _SECRETS_LOCK:
-        secrets = sorted(_SECRETS, key=len, reverse=True)
-    for secret in secrets:
-        text = text.replace(secret, REDACTED)
-    return text
+    """``text`` with every registered secret, in every spelling ``_spellings`` knows, replaced by ``***``."""
+    pattern = _secrets_pattern
+    return pattern.sub(REDACTED, text) if pattern is not None else text
+
+
+def carries(text: str, secret: str) -> bool:
+    """Whether ``text`` (a URL about to leave for another host) holds ``secret`` in any spelling."""
+    return re.search(_secret_pattern(secret), text) is not None
 
 
 def _redact_record(record: logging.LogRecord) -> None:
@@ -477,7 +532,7 @@ class HttpClient:
         home = _origin(target)
         for _ in range(MAX_REDIRECTS + 1):
             same_origin = _origin(target) == home
-            if key and not same_origin and key in str(target):
+            if key and not same_origin and carries(str(target), key):
                 raise TerminalFetchError(source, f"{public_url} redirected to {redact(str(target))} on another host "
                                          "with the API key in its URL: not followed")
             left = self._check_deadline(deadline, source, public_url, "before the answer began")

@@ -10,24 +10,21 @@ import argparse
 import polars as pl
 
 from tracker.alerts import RULE_LABELS, alert_summary, read_alerts, run_alerts
+from tracker.commands.arguments import whole_number
 from tracker.config import Config, load_config
 from tracker.formatting import fmt_usd
 from tracker.store import Store
 
 DEFAULT_TOP = 20
-
-
-def _count(text: str) -> int:
-    if not (text.isascii() and text.isdigit()):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
-    return int(text)
+MAX_TOP = 1_000_000  # more than any store holds; 0 lists all anyway
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="print the stored alerts instead of evaluating")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the messages")
-    parser.add_argument("--top", type=_count, default=DEFAULT_TOP,
-                        help=f"print this many alerts, largest USD at stake first (default {DEFAULT_TOP}; 0: all)")
+    parser.add_argument("--top", type=whole_number(0, MAX_TOP), default=DEFAULT_TOP,
+                        help=f"print this many alerts, largest USD at stake first (default {DEFAULT_TOP}; 0: all; "
+                        f"at most {MAX_TOP:,})")
 
 
 def _usd(value: float | None, lang: str) -> str:

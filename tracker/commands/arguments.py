@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 
 from tracker.config import FIRST_YEAR, LAST_YEAR
 from tracker.errors import UsageError
@@ -54,3 +55,21 @@ def code_list(text: str) -> list[str]:
 def upper_code_list(text: str) -> list[str]:
     """``code_list`` for case-insensitive codes (ISO3): ``CHN,chn,Chn`` → ``["CHN"]``."""
     return list(dict.fromkeys(code.upper() for code in code_list(text)))
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number from ``low`` to ``high``: anything else is a usage error (status 2).
+
+    Unbounded, ``--top 99999999999999999999999`` overflowed Polars and ``--seed -1`` NumPy, with tracebacks.
+    ASCII digits only (``str.isdigit`` also takes "²"); the length check comes first, so 5,000 digits never
+    reach ``int``.
+    """
+
+    def parse(text: str) -> int:
+        digits = text.strip()
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= len(str(high))
+                and low <= int(digits) <= high):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {low:,} to {high:,}")
+        return int(digits)
+
+    return parse
