@@ -15,8 +15,10 @@ try:
     sample = data.shows_sample(root, data.store_token(root))
 except STORE_FAILURES:  # a damaged table: the page that reads it says so below
     sample = False
-if sample:
-    st.warning(t("sample_banner", lang), icon=":material/warning:")
+if sample:  # the one command that brings real data, and its cost from the plan of the config in use
+    plan, _ = data.fetch_plan(root, data.table_version(root, "fetch_log"))
+    st.warning(t("sample_banner", lang, requests=f"{plan.total_requests:,}", minutes=f"{plan.total_minutes:.0f}"),
+               icon=":material/warning:")
 PAGES = (  # (script in tracker/ui/pages, label key, icon, url path)
     ("overview", "page_overview", "dashboard", None),
     ("group", "page_group", "category", "group"),

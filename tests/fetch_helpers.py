@@ -71,21 +71,23 @@ def comtrade_record() -> dict[str, Any]:
 
 
 def comtrade_answer(request: httpx.Request, partners: tuple[int, ...] = (0, 842, 251)) -> bytes:
-    """A preview answer of the real shape for whatever the request asked (one record per partner × code × period)."""
+    """A preview answer of the real shape for whatever the request asked (a record per reporter × period × code ×
+    partner)."""
     params = request.url.params
     frequency = request.url.path.split("/")[-2]
     records = []
-    for period in params["period"].split(","):
-        for code in params["cmdCode"].split(","):
-            for index, partner in enumerate(partners):
-                record = comtrade_record()
-                record.update(
-                    freqCode=frequency, period=period, refYear=int(period[:4]),
-                    refMonth=int(period[4:]) if len(period) == 6 else 52, reporterCode=int(params["reporterCode"]),
-                    flowCode=params["flowCode"], partnerCode=partner, cmdCode=code,
-                    primaryValue=1000.0 * (index + 1) + len(code), netWgt=0, qty=0,
-                )
-                records.append(record)
+    for reporter in params["reporterCode"].split(","):
+        for period in params["period"].split(","):
+            for code in params["cmdCode"].split(","):
+                for index, partner in enumerate(partners):
+                    record = comtrade_record()
+                    record.update(
+                        freqCode=frequency, period=period, refYear=int(period[:4]),
+                        refMonth=int(period[4:]) if len(period) == 6 else 52, reporterCode=int(reporter),
+                        flowCode=params["flowCode"], partnerCode=partner, cmdCode=code,
+                        primaryValue=1000.0 * (index + 1) + len(code), netWgt=0, qty=0,
+                    )
+                    records.append(record)
     return json.dumps({"elapsedTime": "0.1 secs", "count": len(records), "data": records, "error": ""}).encode()
 
 

@@ -76,13 +76,17 @@ def test_config_user_adds_a_group_by_editing_one_file(config_dir: Path) -> None:
          "write EUU"),
         ("sources.toml", 'reporters = ["USA", "EUU",', 'reporters = ["USX", "EUU",', "sources.wits.reporters",
          "known ISO3"),
-        ("sources.toml", 'reporters = ["USA", "EUU", "GBR", "JPN", "KOR", "CAN", "AUS", "MEX", "IND"]',
+        ("sources.toml", 'reporters = ["USA", "EUU", "GBR", "JPN", "KOR", "IND", "MEX", "CAN", "AUS"]',
          "reporters = []", "sources.wits.reporters", "at least one market"),
         ("sources.toml", "first_year = 2018", 'partners = ["CHN", "WLD"]\nfirst_year = 2018', "sources.wits.partners",
          "MFN rate"),
         ("sources.toml", "first_year = 2018", 'frequencies = ["A", "M"]\nfirst_year = 2018',
          "sources.wits.frequencies", "yearly"),
         ("schedule.toml", 'day = "12"', 'day = "45"', "fetch.wits", "valid cron"),
+        ("sources.toml", 'api_key_url = "https://comtradedeveloper.un.org"', 'api_key_url = "http://comtrade"',
+         "sources.comtrade.api_key_url", "an https URL"),
+        ("sources.toml", "default_without_key = false", 'default_without_key = "no"',
+         "sources.comtrade.default_without_key", "true or false"),
     ],
 )
 def test_config_error_names_file_key_and_expectation(

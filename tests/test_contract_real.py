@@ -118,7 +118,7 @@ def test_contract_real_wits_sdmx_ml_answer_is_refused_clearly_never_read_as_no_d
     is, and must not pass for the SDMX "no data" error."""
     body = WITS_XML.read_bytes()
     assert not sdmx.is_no_data(body)
-    request = WitsFetcher().request("USA", "WLD", 2024, "reported", ["020110"])
+    request = WitsFetcher().request("USA", ["WLD"], 2024, "reported", ["020110"])
     with pytest.raises(PayloadError, match="expected SDMX-JSON, got XML that is not an answer"):
         WitsFetcher().parse(request, body, NOW)
 

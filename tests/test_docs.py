@@ -1,12 +1,19 @@
-"""Every configuration key and every CLI command is documented in the README (datasette-style)."""
+"""Every configuration key and every CLI command is documented in the README (datasette-style), and the Quick
+start shows the plan of the shipped config."""
 
 from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
+import pytest
+
+from tracker.budget import default_sources, format_plan, plan_fetch
 from tracker.cli import COMMANDS
-from tracker.config import CRON_FIELDS, REPO_ROOT
+from tracker.config import CRON_FIELDS, REPO_ROOT, load_config
+from tracker.sources.base import FetchScope
+from tracker.store import Store
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -48,6 +55,22 @@ def test_docs_readme_opens_with_the_two_commands() -> None:
     assert "make run" in quick_start and "make test" in quick_start
     ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert ci.strip().splitlines()[-1] == "make test"
+
+
+def test_docs_quick_start_shows_the_plan_of_the_shipped_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The Quick start's plan is `fetch --plan` as it prints now (shipped config, empty store, no key)."""
+    monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
+    monkeypatch.delenv("CENSUS_API_KEY", raising=False)
+    config = load_config(REPO_ROOT / "config")
+    sources, left_out = default_sources(config)
+    scope = FetchScope(groups=config.groups)
+    plan = plan_fetch(config, Store(tmp_path / "data"), sources, scope, left_out)
+    quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    shown = quick_start.split("```text\n", 1)[1].split("```", 1)[0]
+    assert shown == format_plan(plan, config) + "\n"
+    monkeypatch.setenv("COMTRADE_API_KEY", "k")
+    [keyed] = plan_fetch(config, Store(tmp_path / "data"), ["comtrade"], scope).sources
+    assert f"({keyed.requests} requests, about {keyed.minutes:.0f} minutes)" in quick_start
 
 
 def test_docs_every_numeric_setting_states_its_bounds() -> None:

@@ -76,7 +76,7 @@ def wits_answer(malformed: int) -> bytes:
 
 
 def wits_request(datatype: str = "aveestimated") -> Request:
-    return WitsFetcher().request("USA", "WLD", 2023, datatype, CODES)
+    return WitsFetcher().request("USA", ["WLD"], 2023, datatype, CODES)
 
 
 def test_quarantine_wits_one_malformed_series_among_good_ones_is_skipped_and_counted() -> None:
@@ -137,7 +137,7 @@ def _comtrade_body(bad_index: int | None) -> bytes:
 
 
 def test_quarantine_comtrade_record_of_the_wrong_type_is_skipped_and_the_others_kept(config: Config) -> None:
-    request = ComtradeFetcher().request(False, "A", "CHN", "export", ["2023"], ["9503"], ["0"])
+    request = ComtradeFetcher().request(False, "A", ["CHN"], "export", ["2023"], ["9503"], ["0"])
     parsed = ComtradeFetcher().parse(request, _comtrade_body(4), NOW)
     assert (parsed.frame.height, parsed.skipped, parsed.read) == (11, 1, 12)
     assert parsed.skip_reasons == ["record 4: primaryValue is 'n/a': not a number (a JSON number is expected)"]
@@ -223,41 +223,44 @@ def test_quarantine_sdmx_no_data_is_told_from_other_errors(body: bytes, no_data:
 
 
 # ------------------------------------------------------------------ SDMX "no data" through the runner
-def _comext_csv(key: str, period: str) -> bytes:
-    frequency, reporter, partner, product, flows, _ = key.split(".")
-    lines = [f"{frequency},{reporter},{partner},{product},{flow},{indicator},{period},{value}"
+def _comext_csv(key: str, years: list[str], no_data: set[tuple[str, str]]) -> bytes:
+    """A batched answer: every product of the key and every year asked, but the (product, year) pairs in ``no_data``."""
+    frequency, reporter, partner, products, flows, _ = key.split(".")
+    lines = [f"{frequency},{reporter},{partner},{product},{flow},{indicator},{year},{value}"
+             for product in products.split("+") for year in years if (product, year) not in no_data
              for flow in flows.split("+")
              for indicator, value in (("VALUE_IN_EUROS", 1000 * int(flow)), ("QUANTITY_IN_100KG", 3))]
     return (CSV_HEADER + "".join(CSV_PREFIX + line + "\n" for line in lines)).encode()
 
 
 def test_quarantine_comext_no_results_404_is_logged_empty_and_never_failed(config: Config, store: Store) -> None:
-    """Six requests, three answered "no results" (HTTP 404, SDMX code 100): before, those three were failed."""
-    no_data_products = {"9505"}
-    no_data_year = "2022"
+    """Two batched requests (annual and monthly); the monthly one is answered "no results" (HTTP 404, SDMX code
+    100), which is an empty answer: before, it was failed. The annual answer lacks some product-years."""
+    no_data = {("9505", "2022"), ("9505", "2023"), ("9504", "2022")}
 
     def respond(handler: BaseHTTPRequestHandler, server: Server) -> None:
         url = urlsplit(handler.path)
-        if "/statistics/1.0/data/ert_bil_eur_a" in url.path:
+        if "/statistics/1.0/data/ert_bil_eur_" in url.path:
             send(handler, 200, (FIXTURES / "comext" / "ert_bil_eur_a.json").read_bytes(),
                  Content_Type="application/json")
             return
         key = url.path.rsplit("/", 1)[-1]
-        period = parse_qs(url.query)["startPeriod"][0]
-        if key.split(".")[3] in no_data_products or (period == no_data_year and key.split(".")[3] == "9504"):
+        query = parse_qs(url.query)
+        if key.startswith("M."):
             send(handler, 404, SDMX_NO_RESULTS, Content_Type="application/xml")
         else:
-            send(handler, 200, _comext_csv(key, period), Content_Type="text/csv")
+            years = [str(year) for year in range(int(query["startPeriod"][0]), int(query["endPeriod"][0]) + 1)]
+            send(handler, 200, _comext_csv(key, years, no_data), Content_Type="text/csv")
 
     scope = FetchScope(groups=(config.group("toys"),), years=(2022, 2023))
     with loopback(respond) as server:
-        local = local_config(config, comext={"base_url": server.url, "frequencies": ("A",), "reporters": ("DEU",),
+        local = local_config(config, comext={"base_url": server.url, "frequencies": ("A", "M"), "reporters": ("DEU",),
                                              "partners": ("CHN",), "flows": ("import", "export")})
         summary = run_fetch(local, store, ["comext"], scope, now=lambda: NOW)
-    assert (summary.sources["comext"].requests, summary.sources["comext"].failed) == (6, 0)
+    assert (summary.sources["comext"].requests, summary.sources["comext"].failed) == (2, 0)
     log = store.read("fetch_log")
-    assert sorted(log.get_column("status")) == ["empty"] * 3 + ["ok"] * 3
-    assert log.get_column("error").null_count() == 6
+    assert sorted(log.get_column("status")) == ["empty", "ok"]
+    assert log.get_column("error").null_count() == 2
     trade = store.read("trade")
     stored = sorted(set(zip(trade.get_column("hs_code"), trade.get_column("period"), strict=True)))
     assert stored == [("9503", "2022"), ("9503", "2023"), ("9504", "2023")]
@@ -275,7 +278,7 @@ def test_quarantine_comext_other_404_bodies_still_fail_naming_the_error(config: 
     scope = FetchScope(groups=(config.group("toys"),), years=(2023,))
     summary = run_fetch(local, store, ["comext"], scope, client_factory=client_for(handler, cache=False),
                         now=lambda: NOW)
-    assert summary.sources["comext"].failed == 3
+    assert summary.sources["comext"].failed == 1  # one request: every product of the year, batched
     assert set(store.read("fetch_log").get_column("error")) == {
         "comext: expected SDMX-CSV, got an SDMX error message (code 150: No Results Found)"}
 

@@ -39,23 +39,49 @@ def _rows(frame: pl.DataFrame) -> list[tuple[object, ...]]:
     return sorted(frame.select(columns).rows(), key=lambda row: (row[3], row[2], row[0]))
 
 
-def test_census_plan_one_request_per_code_and_year() -> None:
+def test_census_plan_one_request_per_code_for_a_range_of_years() -> None:
     requests = CensusFetcher().plan(SETTINGS, FetchScope(groups=(MIXED, TOYS)))
     assert [(dict(r.params)["I_COMMODITY"], dict(r.params)["time"]) for r in requests] == [
-        ("64", "from 2023-01 to 2023-12"), ("64", "from 2024-01 to 2024-12"),
-        ("9503", "from 2023-01 to 2023-12"), ("9503", "from 2024-01 to 2024-12"),
-        ("871160", "from 2023-01 to 2023-12"), ("871160", "from 2024-01 to 2024-12"),
+        ("64", "from 2023-01 to 2024-12"), ("9503", "from 2023-01 to 2024-12"), ("871160", "from 2023-01 to 2024-12"),
     ]
     first = requests[0]
     assert first.path == "/data/timeseries/intltrade/imports/hs"
     assert first.params == (
         ("get", ",".join(GET_VARIABLES)), ("I_COMMODITY", "64"), ("COMM_LVL", "HS2"),
-        ("time", "from 2023-01 to 2023-12"),
+        ("time", "from 2023-01 to 2024-12"),
     )
     assert "key" not in dict(first.params)
-    assert first.periods == (*MONTHS_2023, "2023")
-    assert first.cursor == "A+M/2023/64/import"
+    assert first.periods == (*MONTHS_2023, "2023", *(f"2024-{month:02d}" for month in range(1, 13)), "2024")
+    assert first.cursor == "A+M/2023-2024/64/import"
     assert first.table == "trade"
+
+
+def test_census_plan_batches_years_newest_first_without_gaps() -> None:
+    settings = replace(SETTINGS, first_year=2010, last_year=2025)
+    requests = CensusFetcher().plan(settings, FetchScope(groups=(TOYS,)))
+    assert [dict(r.params)["time"] for r in requests] == ["from 2014-01 to 2025-12", "from 2010-01 to 2013-12"]
+    assert [r.cursor for r in requests] == ["A+M/2014-2025/9503/import", "A+M/2010-2013/9503/import"]
+    gaps = CensusFetcher().plan(settings, FetchScope(groups=(TOYS,), years=(2018, 2020, 2021)))
+    assert [dict(r.params)["time"] for r in gaps] == ["from 2020-01 to 2021-12", "from 2018-01 to 2018-12"]
+    annual = CensusFetcher().plan(replace(settings, frequencies=("A",)), FetchScope(groups=(TOYS,), years=(2022, 2023)))
+    assert [(dict(r.params)["time"], r.periods) for r in annual] == [("from 2022-12 to 2023-12", ("2022", "2023"))]
+
+
+def test_census_parse_an_answer_for_several_years_keeps_each_year() -> None:
+    """A range answer: every month of two years, annual rows from each December's year to date."""
+    header = ["CTY_CODE", "CTY_NAME", "I_COMMODITY", "GEN_VAL_MO", "GEN_VAL_YR", "time"]
+    rows = [["5700", "CHINA", "9503", str(100 * month), str(100 * month * (month + 1) // 2), f"2022-{month:02d}"]
+            for month in range(1, 13)]
+    rows += [["5700", "CHINA", "9503", str(7 * month), str(7 * month * (month + 1) // 2), f"2023-{month:02d}"]
+             for month in range(1, 13)]
+    body = json.dumps([header, *rows]).encode()
+    months = tuple(f"{year}-{month:02d}" for year in (2022, 2023) for month in range(1, 13))
+    frame = CensusFetcher().parse(_request((*months, "2022", "2023")), body, FETCHED_AT).frame
+    annual = frame.filter(pl.col("frequency") == "A").sort("period")
+    assert annual.select("period", "value_usd").rows() == [("2022", 100.0 * 78), ("2023", 7.0 * 78)]  # 1+..+12 = 78
+    monthly = frame.filter(pl.col("frequency") == "M")
+    assert monthly.height == 24 and monthly.get_column("value_usd").sum() == 100 * 78 + 7 * 78
+    assert sorted(frame.get_column("year").unique().to_list()) == [2022, 2023]
 
 
 def test_census_plan_comm_level_matches_code_length() -> None:

@@ -20,7 +20,7 @@ from tracker.errors import PayloadError, SchemaError
 from tracker.fetch import run_fetch
 from tracker.schemas import TRADE, validate
 from tracker.sources.base import FetchScope, Request
-from tracker.sources.comext import ComextFetcher, comext_code, parse_rates
+from tracker.sources.comext import ALL_COUNTRIES, MAX_CELLS, MAX_PRODUCTS, ComextFetcher, comext_code, parse_rates
 from tracker.store import Store
 
 COMEXT_FIXTURES = FIXTURES / "comext"
@@ -46,33 +46,65 @@ def _request() -> Request:
                    cursor="test", periods=("2023-01", "2023-02"))
 
 
-def test_comext_plan_splits_by_frequency_product_and_year() -> None:
+def test_comext_plan_joins_products_and_years_per_frequency() -> None:
     requests = ComextFetcher().plan(SETTINGS, FetchScope(groups=(TOYS,)))
     assert [(r.cursor, r.params[0][1], r.params[1][1]) for r in requests] == [
-        ("A/2023/9503/import+export", "2023", "2023"),
-        ("A/2024/9503/import+export", "2024", "2024"),
-        ("A/2023/9504/import+export", "2023", "2023"),
-        ("A/2024/9504/import+export", "2024", "2024"),
-        ("M/2023/9503/import+export", "2023-01", "2023-12"),
-        ("M/2024/9503/import+export", "2024-01", "2024-12"),
-        ("M/2023/9504/import+export", "2023-01", "2023-12"),
-        ("M/2024/9504/import+export", "2024-01", "2024-12"),
+        ("A/2023-2024/9503+9504/import+export", "2023", "2024"),
+        ("M/2023-2024/9503+9504/import+export", "2023-01", "2024-12"),
     ]
     first = requests[0]
-    assert first.path == DATA_PATH + "A.GR+DE.WORLD+CN.9503.1+2.VALUE_IN_EUROS+QUANTITY_IN_100KG"
-    assert first.params == (("startPeriod", "2023"), ("endPeriod", "2023"), ("format", "SDMX-CSV"))
-    assert first.periods == ("2023",)
-    assert requests[4].periods == tuple(f"2023-{month:02d}" for month in range(1, 13))
+    assert first.path == DATA_PATH + "A.GR+DE.WORLD+CN.9503+9504.1+2.VALUE_IN_EUROS+QUANTITY_IN_100KG"
+    assert first.params == (("startPeriod", "2023"), ("endPeriod", "2024"), ("format", "SDMX-CSV"))
+    assert first.periods == ("2023", "2024")
+    assert requests[1].periods == tuple(f"{year}-{month:02d}" for year in (2023, 2024) for month in range(1, 13))
     assert all(r.table == "trade" and r.source == "comext" for r in requests)
 
 
 def test_comext_plan_scope_reporters_and_single_flow() -> None:
     settings = replace(SETTINGS, frequencies=("A",), flows=("import",), partners=())
     requests = ComextFetcher().plan(settings, FetchScope(groups=(TOYS,), reporters=("ITA",), years=(2022,)))
-    assert [r.path for r in requests] == [
-        DATA_PATH + "A.IT..9503.1.VALUE_IN_EUROS+QUANTITY_IN_100KG",
-        DATA_PATH + "A.IT..9504.1.VALUE_IN_EUROS+QUANTITY_IN_100KG",
-    ]
+    assert [r.path for r in requests] == [DATA_PATH + "A.IT..9503+9504.1.VALUE_IN_EUROS+QUANTITY_IN_100KG"]
+
+
+def _cells(request: Request) -> int:
+    """Cells a request asks for, counted from its key (an empty position counts as ALL_COUNTRIES)."""
+    _, reporters, partners, products, flows, indicators = request.path.rsplit("/", 1)[1].split(".")
+    count = [len(part.split("+")) if part else ALL_COUNTRIES for part in (reporters, partners, products, flows,
+                                                                          indicators)]
+    return count[0] * count[1] * count[2] * count[3] * count[4] * len(request.periods)
+
+
+def test_comext_plan_of_the_shipped_config_stays_under_the_size_limits() -> None:
+    config = load_config(REPO_ROOT / "config")
+    settings = config.sources["comext"]
+    requests = ComextFetcher().plan(settings, FetchScope(groups=config.groups))
+    asked = [code for r in requests for code in r.cursor.split("/")[2].split("+")]
+    assert sorted(asked) == sorted(FetchScope(groups=config.groups).hs_codes)  # every code once
+    assert all(r.periods == tuple(str(y) for y in settings.years) for r in requests)  # all years in each
+    assert len(requests) == 7  # 82 codes, 12 a request: 27 x 13 x 2 x 11 = 7,722 cells a code
+    assert all(_cells(r) <= MAX_CELLS and len(r.cursor.split("/")[2].split("+")) <= MAX_PRODUCTS for r in requests)
+    assert max(len(settings.base_url + r.path) + 60 for r in requests) < 2000  # with the query string
+    everything = replace(settings, reporters=(), partners=(), frequencies=("M",))  # "all" x "all", monthly
+    huge = ComextFetcher().plan(everything, FetchScope(groups=(TOYS,), years=(2023, 2024)))
+    assert [r.cursor for r in huge] == ["M/2024/9503/import", "M/2024/9504/import", "M/2023/9503/import",
+                                        "M/2023/9504/import"]  # the smallest pieces, newest year first
+
+
+def test_comext_parse_an_answer_for_several_products_and_years() -> None:
+    lines = ["DATAFLOW,LAST UPDATE,freq,reporter,partner,product,flow,indicators,TIME_PERIOD,OBS_VALUE"]
+    values = {("9503", "2022"): 100.0, ("9503", "2023"): 200.0, ("9504", "2022"): 300.0, ("9504", "2023"): 400.0}
+    start = "ESTAT:DS-045409(1.0),13/02/26 11:00:00,A,DE,CN"
+    for (product, year), value in values.items():
+        lines.append(f"{start},{product},1,VALUE_IN_EUROS,{year},{value}")
+        lines.append(f"{start},{product},1,QUANTITY_IN_100KG,{year},{value / 10}")
+    request = Request(source="comext", path=DATA_PATH + "A.DE.CN.9503+9504.1.VALUE_IN_EUROS+QUANTITY_IN_100KG",
+                      params=(), table="trade", cursor="A/2022-2023/9503+9504/import", periods=("2022", "2023"))
+    rates = {"2022": 1.05, "2023": 1.08}
+    frame = ComextFetcher(rates).parse(request, "\n".join(lines).encode(), FETCHED_AT).frame
+    got = {(row["hs_code"], row["period"]): (row["value_usd"], row["net_weight_kg"])
+           for row in frame.iter_rows(named=True)}
+    assert got == {key: (pytest.approx(value * rates[key[1]]), pytest.approx(value / 10 * 100))
+                   for key, value in values.items()}
 
 
 def test_comext_parse_pivots_indicators_and_converts_to_usd() -> None:

@@ -19,12 +19,12 @@ from tests.fetch_helpers import (
     local_config,
     no_comtrade_key,  # noqa: F401  (autouse fixture)
 )
-from tracker.config import Config, SourceSettings
+from tracker.config import REPO_ROOT, Config, SourceSettings, load_config
 from tracker.errors import PayloadError, SchemaError
 from tracker.fetch import run_fetch
 from tracker.schemas import TRADE
 from tracker.sources.base import FetchScope, Request
-from tracker.sources.comtrade import ALL_PARTNERS_ESTIMATE, PREVIEW_CAP, ComtradeFetcher
+from tracker.sources.comtrade import ALL_PARTNERS_ESTIMATE, KEYED_CAP, KEYED_TARGET, PREVIEW_CAP, ComtradeFetcher
 from tracker.store import Store
 
 FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)
@@ -59,10 +59,11 @@ def test_comtrade_plan_uses_preview_and_keeps_calls_under_the_cap(config: Config
 def test_comtrade_plan_maps_iso3_to_comtrade_exceptions(config: Config) -> None:
     settings = comtrade_settings(config, flows=("import",), partners=("WLD", "CHN"))
     requests = FETCHER.plan(settings, toys_scope(config, reporters=("USA", "FRA")))
-    assert {dict(r.params)["reporterCode"] for r in requests} == {"842", "251"}
+    assert {dict(r.params)["reporterCode"] for r in requests} == {"842,251"}
     assert {dict(r.params)["partnerCode"] for r in requests} == {"0,156"}
     assert {dict(r.params)["flowCode"] for r in requests} == {"M"}
-    assert len(requests) == 2  # 2 partners × 4 codes fit one call per reporter
+    assert len(requests) == 1  # 2 reporters × 2 partners × 4 codes fit one call
+    assert requests[0].cursor == "A/USA+FRA/import/2023/9503+9504+9505+TOTAL/0+156"
 
 
 def test_comtrade_plan_monthly_splits_periods_and_codes(config: Config) -> None:
@@ -159,9 +160,53 @@ def test_comtrade_split_halves_codes_then_periods(config: Config) -> None:
     assert [dict(r.params)["cmdCode"] for r in halves] == ["9503", "9504"]
     assert len({r.cursor for r in [first, *halves]}) == 3
     assert all(half.replaces == first.cursor for half in halves)
-    monthly = FETCHER.request(False, "M", "CHN", "export", ["2023-01", "2023-02"], ["9503"], [])
+    monthly = FETCHER.request(False, "M", ["CHN"], "export", ["2023-01", "2023-02"], ["9503"], [])
     assert [r.periods for r in FETCHER.split(monthly)] == [("2023-01",), ("2023-02",)]
     assert FETCHER.split(FETCHER.split(monthly)[0]) == []
+
+
+def test_comtrade_split_halves_reporters_first() -> None:
+    batch = FETCHER.request(True, "A", ["CHN", "USA", "DEU"], "import", ["2023"], ["9503", "TOTAL"], [])
+    halves = FETCHER.split(batch)
+    assert [dict(r.params)["reporterCode"] for r in halves] == ["156", "842,276"]
+    assert all(dict(r.params)["cmdCode"] == "9503,TOTAL" and r.replaces == batch.cursor for r in halves)
+    assert [r.cursor.split("/")[1] for r in halves] == ["CHN", "USA+DEU"]
+
+
+def test_comtrade_keyed_plan_joins_reporters_newest_year_first_under_half_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COMTRADE_API_KEY", "k")
+    config = load_config(REPO_ROOT / "config")
+    settings = config.sources["comtrade"]
+    scope = FetchScope(groups=config.groups)
+    requests = FETCHER.plan(settings, scope)
+    codes = [*scope.hs_codes, "TOTAL"]
+    asked = [(reporter, r.cursor.split("/")[2], period, code) for r in requests
+             for reporter in r.cursor.split("/")[1].split("+") for period in r.periods
+             for code in dict(r.params)["cmdCode"].split(",")]
+    expected = [(reporter, flow, str(year), code) for reporter in settings.reporters for flow in settings.flows
+                for year in settings.years for code in codes]
+    assert sorted(asked) == sorted(expected)  # every reporter, flow, year and code exactly once
+    rows = [len(r.cursor.split("/")[1].split("+")) * len(r.periods) * len(dict(r.params)["cmdCode"].split(","))
+            * ALL_PARTNERS_ESTIMATE for r in requests]
+    assert max(rows) <= KEYED_TARGET == KEYED_CAP // 2
+    years = [int(r.periods[0]) for r in requests]
+    assert years == sorted(years, reverse=True)  # newest year first
+    newest = [reporter for r in requests if r.periods == (str(max(settings.years)),) and r.cursor.split("/")[2] ==
+              settings.flows[0] for reporter in r.cursor.split("/")[1].split("+")]
+    assert newest == list(settings.reporters)  # in the configured order: the largest traders first
+    assert len(requests) == 176  # 15 reporters two to a call (8 calls) × 11 years × 2 flows
+
+
+def test_comtrade_parse_an_answer_for_several_reporters_and_periods() -> None:
+    batch = FETCHER.request(False, "M", ["CHN", "USA"], "export", ["2023-01", "2023-02"], ["9503"], [])
+    body = comtrade_answer(httpx.Request("GET", "https://x/public/v1/preview/C/M/HS", params=dict(batch.params)),
+                           partners=(0, 251))
+    frame = FETCHER.parse(batch, body, FETCHED_AT).frame
+    assert sorted(frame.select("reporter", "period", "partner", "value_usd").rows()) == sorted(
+        (reporter, period, partner, 1000.0 * (index + 1) + 4) for reporter in ("CHN", "USA")
+        for period in ("2023-01", "2023-02") for index, partner in enumerate(("WLD", "FRA")))
 
 
 def test_comtrade_truncated_answer_is_split_and_refetched(config: Config, store: Store) -> None:

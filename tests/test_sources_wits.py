@@ -20,7 +20,7 @@ FETCHED = datetime(2026, 1, 5, tzinfo=UTC)
 
 def request(market: str = "USA", partner: str = "WLD", products: list[str] | None = None,
             datatype: str = "aveestimated", year: int = 2023):
-    return WitsFetcher().request(market, partner, year, datatype, products or ["all", "9503", "9504"])
+    return WitsFetcher().request(market, partner.split("+"), year, datatype, products or ["all", "9503", "9504"])
 
 
 def parse(body: bytes, **asked: Any) -> pl.DataFrame:
@@ -92,7 +92,7 @@ def test_sources_wits_provenance_follows_the_datatype() -> None:
 
 def test_sources_wits_no_records_404_body_is_an_empty_answer() -> None:
     assert parse(NO_RECORDS).is_empty()
-    assert request().answer_statuses == (404,)  # the client hands the 404 body to parse instead of failing
+    assert request().answer_statuses == (404, 413)  # the client hands these bodies to parse and follow_up
 
 
 def test_sources_wits_error_with_http_200_is_a_payload_error_naming_the_message() -> None:
@@ -153,17 +153,72 @@ def test_sources_wits_plan_markets_partners_and_products() -> None:
     config = load_config(REPO_ROOT / "config")
     settings = config.sources["wits"]
     fetcher = WitsFetcher()
-    toys = fetcher.plan(settings, FetchScope(groups=(config.group("toys"),), reporters=("USA",), years=(2023,)))
-    partners = [r.path.split("/partner/")[1].split("/")[0] for r in toys]
+    [toys] = fetcher.plan(settings, FetchScope(groups=(config.group("toys"),), reporters=("USA",), years=(2023,)))
+    partners = toys.path.split("/partner/")[1].split("/")[0].split(";")
     assert partners[0] == "000" and "840" not in partners  # MFN first; the USA pays no US tariff
-    assert len(toys) == 1 + len(settings.partners) - 1
-    assert all("/product/all/" in r.path and r.cursor.endswith("/aveestimated/all:9503+9504+9505") for r in toys)
-    eu = fetcher.plan(settings, FetchScope(groups=(config.group("smart_home"),), reporters=("DEU",), years=(2023,)))
-    assert {r.path.split("/reporter/")[1].split("/")[0] for r in eu} == {"918"}  # Germany's tariff is the EU's
-    assert not {"DEU", "ITA", "POL"} & {r.cursor.split("/")[2] for r in eu}  # no tariff inside the EU
-    assert eu[0].path.split("/product/")[1].startswith("852589;853110;851762;903210;940542/")
+    assert len(partners) == 1 + len(settings.partners) - 1  # every exporter but the market, in one request
+    assert toys.cursor == f"2023/USA/WLD+{'+'.join(p for p in settings.partners if p != 'USA')}/aveestimated/" \
+        "all:9503+9504+9505"
+    assert "/product/all/" in toys.path
+    [eu] = fetcher.plan(settings, FetchScope(groups=(config.group("smart_home"),), reporters=("DEU",), years=(2023,)))
+    assert eu.path.split("/reporter/")[1].split("/")[0] == "918"  # Germany's tariff is the EU's
+    assert not {"DEU", "ITA", "POL"} & set(eu.cursor.split("/")[2].split("+"))  # no tariff inside the EU
+    assert eu.path.split("/product/")[1].startswith("852589;853110;851762;903210;940542/")
     with pytest.raises(TrackerError, match="WLD is not a market"):
         fetcher.plan(settings, FetchScope(groups=config.groups, reporters=("WLD",), years=(2023,)))
+
+
+def test_sources_wits_plan_goes_newest_year_first_then_markets_in_config_order() -> None:
+    config = load_config(REPO_ROOT / "config")
+    settings = config.sources["wits"]
+    planned = WitsFetcher().plan(settings, FetchScope(groups=(config.group("toys"),), years=(2019, 2023, 2021)))
+    order = [(int(r.cursor.split("/")[0]), r.cursor.split("/")[1]) for r in planned]
+    assert order == [(year, market) for year in (2023, 2021, 2019) for market in settings.reporters]
+    assert settings.reporters[:2] == ("USA", "EUU")  # the shipped config lists the largest markets first
+
+
+def test_sources_wits_one_answer_for_several_partners_stores_each_partner() -> None:
+    """A batched answer: the MFN series (partner 000) and PRF series of two exporters, keys in the real order."""
+    rows = [row("950300", "MFN", 0.0, "0", "0", 12), row("950450", "MFN", 1.6, "0", "4.8", 3),
+            {**row("950300", "PRF", 0.0, "0", "0", 12), "partner": "484"},
+            {**row("950450", "PRF", 0.4, "0", "0.8", 3), "partner": "410"}]
+    frame = parse(answer("840", "000", rows), partner="WLD+MEX+KOR").sort("partner", "hs_code")
+    assert frame.select("partner", "hs_code", "tariff_type", "avg_rate_pct").rows() == [
+        ("KOR", "950450", "PRF", 0.4), ("MEX", "950300", "PRF", 0.0),
+        ("WLD", "950300", "MFN", 0.0), ("WLD", "950450", "MFN", 1.6)]
+    assert set(frame.get_column("market")) == {"USA"}
+    with pytest.raises(PayloadError, match="reporter and partner asked for"):  # Korea was not asked for
+        parse(answer("840", "000", rows), partner="WLD+MEX")
+
+
+def test_sources_wits_reported_is_asked_once_for_the_partners_without_estimates() -> None:
+    fetcher = WitsFetcher()
+    original = request(partner="WLD+MEX+KOR+VNM")
+    body = answer("840", "000", [row("950300", "MFN", 0.0, "0", "0", 12),
+                                 {**row("950300", "PRF", 0.0, "0", "0", 12), "partner": "484"}])
+    [fallback] = fetcher.follow_up(original, body)
+    assert fallback.path.endswith("/partner/410;704/product/all/year/2023/datatype/reported")
+    assert fallback.cursor == "2023/USA/KOR+VNM/reported/all:9503+9504" and fallback.replaces is None
+    assert fetcher.most_follow_ups(original) == 1 and fetcher.most_follow_ups(fallback) == 0
+    [whole] = fetcher.follow_up(original, NO_RECORDS)
+    assert whole.cursor == "2023/USA/WLD+MEX+KOR+VNM/reported/all:9503+9504"
+
+
+@pytest.mark.parametrize("body", [
+    b'<wits:error xmlns:wits="http://wits.worldbank.org"><wits:message id="200">The provided parameter values return '
+    b'large data</wits:message></wits:error>',
+    b"<html><head><title>413 Request Entity Too Large</title></head><body>Request Entity Too Large</body></html>",
+])
+def test_sources_wits_too_large_answer_splits_the_partners_first(body: bytes) -> None:
+    fetcher = WitsFetcher()
+    original = request(partner="WLD+MEX+KOR+VNM", products=["950300", "950450"])
+    halves = fetcher.follow_up(original, body)
+    assert [h.cursor.split("/")[2] for h in halves] == ["WLD+MEX", "KOR+VNM"]
+    assert all(h.replaces == original.cursor and h.cursor.endswith("/950300+950450") for h in halves)
+    products = fetcher.follow_up(request(partner="WLD", products=["950300", "950450"]), body)  # one partner left
+    assert [p.cursor.split("/")[4] for p in products] == ["950300", "950450"]
+    with pytest.raises(PayloadError):
+        fetcher.parse(original, body, FETCHED)
 
 
 def test_sources_wits_iso3_dimension_values_and_string_obs_values_are_read() -> None:

@@ -25,10 +25,14 @@ def row(product: str, tariff_type: str, average: float | None, low: str, high: s
 
 def answer(reporter: str, partner: str, rows: list[dict[str, Any]], slots: dict[str, int] = REAL_SLOTS,
            key_position: bool = False, datatype: str = "AveEstimated") -> bytes:
-    """An SDMX-JSON data message as WITS writes it: value lists per dimension and attribute, indexes elsewhere."""
+    """An SDMX-JSON data message as WITS writes it: value lists per dimension and attribute, indexes elsewhere.
+
+    A row may name its own ``partner`` (WITS code): the answer to a request for several partners.
+    """
     products = list(dict.fromkeys(r["product"] for r in rows))
+    partners = list(dict.fromkeys([partner, *(r.get("partner", partner) for r in rows)]))
     years = sorted({r["year"] for r in rows})
-    dim_values = {"FREQ": ["A"], "REPORTER": [reporter], "PARTNER": [partner], "PRODUCTCODE": products,
+    dim_values = {"FREQ": ["A"], "REPORTER": [reporter], "PARTNER": partners, "PRODUCTCODE": products,
                   "DATATYPE": [datatype]}
     attr_values: dict[str, list[str]] = {name: [] for name in ATTRIBUTES}
 
@@ -39,7 +43,8 @@ def answer(reporter: str, partner: str, rows: list[dict[str, Any]], slots: dict[
 
     series: dict[str, Any] = {}
     for r in rows:
-        indexes = {"FREQ": 0, "REPORTER": 0, "PARTNER": 0, "PRODUCTCODE": products.index(r["product"]), "DATATYPE": 0}
+        indexes = {"FREQ": 0, "REPORTER": 0, "PARTNER": partners.index(r.get("partner", partner)),
+                   "PRODUCTCODE": products.index(r["product"]), "DATATYPE": 0}
         key = [0] * len(DIMENSIONS)
         for name, slot in slots.items():
             key[slot] = indexes[name]

@@ -166,6 +166,8 @@ class SourceSettings:
     frequencies: tuple[str, ...]
     flows: tuple[str, ...]
     hs_revision: str = "HS17"  # baci only: which release zip (BACI_HS17_V….zip)
+    default_without_key: bool = True  # false: without its key, ``fetch`` runs it only when named (--source)
+    api_key_url: str | None = None  # where a user gets a free key, named by ``fetch --plan``
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -176,6 +178,10 @@ class SourceSettings:
         if self.api_key_env is None:
             return None
         return os.environ.get(self.api_key_env) or None
+
+    def in_default_fetch(self) -> bool:
+        """Whether ``fetch`` without ``--source`` runs it: enabled, and keyed or fine without a key."""
+        return self.enabled and (self.default_without_key or self.api_key() is not None)
 
 
 @dataclass(frozen=True)
@@ -501,6 +507,8 @@ def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSetti
         last_year=last,
         frequencies=section.take_list("frequencies", "\"A\" or \"M\"", FREQUENCY_CHOICES.__contains__, ("A",)),
         flows=section.take_list("flows", "\"import\" or \"export\"", FLOW_CHOICES.__contains__, ("import",)),
+        default_without_key=section.take("default_without_key", bool, "true or false", True),
+        api_key_url=_key_url(section),
     )
     if source_id == "wits":
         _check_wits(section, settings)
@@ -512,6 +520,14 @@ def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSetti
         settings = dataclasses.replace(settings, hs_revision=revision)
     section.done()
     return settings
+
+
+def _key_url(section: _Section) -> str | None:
+    """``api_key_url``: an https page where a free key is issued, or absent."""
+    url = section.take("api_key_url", str, "an https URL", None)
+    if url is not None and not re.fullmatch(r"https://[^\s/]+(/[^\s]*)?", url):
+        raise section.fail("api_key_url", "an https URL such as https://comtradedeveloper.un.org", url)
+    return url
 
 
 def _check_wits(section: _Section, settings: SourceSettings) -> None:

@@ -54,7 +54,7 @@ from tracker.errors import PayloadError, StoreWriteError, TrackerError, Transien
 from tracker.http import HttpClient, HttpResult, redact
 from tracker.schemas import FETCH_LOG, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
-from tracker.sources.base import MAX_FOLLOW_UPS, Fetcher, FetchScope, Request
+from tracker.sources.base import MAX_FOLLOW_UPS, RECENT_YEARS, Fetcher, FetchScope, Request
 from tracker.store import Store
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,6 @@ log = logging.getLogger(__name__)
 BACI = "baci"  # tracker.sources.baci.SOURCE: downloaded and imported by _run_baci, not the request queue
 CACHE_DIR = Path(".cache")  # under the store root: HTTP cache and daily request counts
 DEFAULT_MAX_AGE_DAYS = 30
-RECENT_YEARS = 2  # the current and the previous year are always refetched
 POLL_SECONDS = 0.2  # how often the runner looks at stop requests and its deadline while requests are out
 
 _STOP = threading.Event()
@@ -346,7 +345,7 @@ class _SourceRun:
     def _fetch_all(self, fetcher: Fetcher, planned: list[Request]) -> None:
         assert self.settings is not None
         settings = self.settings
-        fresh = self._fresh_cursors()
+        fresh = fresh_cursors(self.store, self.source_id, self.now() - self.max_age)
         today = self.now().date()
         http = self.config.http
         deadline = time.monotonic() + http.source_deadline_seconds
@@ -357,7 +356,7 @@ class _SourceRun:
         bar = tqdm(total=len(planned), desc=self.source_id, unit="req", file=sys.stderr, disable=not self.progress)
 
         def submit(request: Request) -> None:
-            if request.cursor in fresh and not _is_recent(request, today):
+            if is_fresh(request, fresh, today):
                 self.summary.skipped += 1
                 bar.update(1)
                 return
@@ -504,20 +503,25 @@ class _SourceRun:
             "error": error,
         })
 
-    def _fresh_cursors(self) -> set[str]:
-        """Cursors with a successful attempt within ``max_age``: they need no new request."""
-        cutoff = self.now() - self.max_age
-        frame = (
-            self.store.scan(FETCH_LOG.name)
-            .filter(
-                (pl.col("source") == self.source_id)
-                & pl.col("status").is_in(SUCCESS_STATUSES)
-                & (pl.col("finished_at") > cutoff)
-            )
-            .select(cursor=pl.col("request").str.json_path_match("$.cursor"))
-            .collect()
+
+def fresh_cursors(store: Store, source_id: str, cutoff: datetime) -> set[str]:
+    """Cursors of ``source_id`` with a successful attempt after ``cutoff``: they need no new request."""
+    frame = (
+        store.scan(FETCH_LOG.name)
+        .filter(
+            (pl.col("source") == source_id)
+            & pl.col("status").is_in(SUCCESS_STATUSES)
+            & (pl.col("finished_at") > cutoff)
         )
-        return set(frame.get_column("cursor").drop_nulls().to_list())
+        .select(cursor=pl.col("request").str.json_path_match("$.cursor"))
+        .collect()
+    )
+    return set(frame.get_column("cursor").drop_nulls().to_list())
+
+
+def is_fresh(request: Request, fresh: set[str], today: date) -> bool:
+    """Whether the runner skips ``request``: fetched lately (``fresh``) and covering no year sources still revise."""
+    return request.cursor in fresh and not _is_recent(request, today)
 
 
 def _answerable(request: Request, fetcher: Fetcher) -> Request:

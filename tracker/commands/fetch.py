@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import sys
 
+from tracker.budget import default_sources, format_plan, left_out_text, plan_fetch, plan_json
 from tracker.commands.arguments import code_list, parse_years, upper_code_list
 from tracker.config import SOURCE_IDS, Config, load_config
 from tracker.countries import is_known_iso3
@@ -16,8 +17,8 @@ from tracker.store import Store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", type=code_list, help=f"comma-separated source ids (default: enabled ones); "
-                        f"one of {', '.join(SOURCE_IDS)}")
+    parser.add_argument("--source", type=code_list, help=f"comma-separated source ids (default: enabled ones, "
+                        f"less those left out without their key); one of {', '.join(SOURCE_IDS)}")
     parser.add_argument("--groups", type=code_list, help="comma-separated product group ids (default: all)")
     parser.add_argument("--reporters", type=upper_code_list, help="comma-separated ISO3 reporters, e.g. CHN,USA "
                         "(default: as configured per source)")
@@ -25,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: as configured)")
     parser.add_argument("--no-cache", action="store_true", help="do not use or fill the on-disk HTTP cache")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+    parser.add_argument("--plan", action="store_true", help="print the requests each source would send, those "
+                        "skipped as fresh and the time at the configured limits; send nothing")
+    parser.add_argument("--json", action="store_true", help="with --plan: print the plan as JSON")
 
 
 def _unknown(flag: str, values: list[str], known: object, what: str) -> None:
@@ -33,7 +37,7 @@ def _unknown(flag: str, values: list[str], known: object, what: str) -> None:
 
 def build_scope(args: argparse.Namespace, config: Config) -> tuple[list[str], FetchScope]:
     """Sources and scope from the flags, validated against the config and the country reference."""
-    sources = args.source if args.source is not None else [s.id for s in config.sources.values() if s.enabled]
+    sources = args.source if args.source is not None else default_sources(config)[0]
     bad = [s for s in sources if s not in config.sources]
     if bad:
         _unknown("--source", bad, ", ".join(config.sources), "source")
@@ -77,8 +81,19 @@ def format_summary(summary: FetchSummary) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.json and not args.plan:
+        raise UsageError("--json: only with --plan (a fetch prints its summary as a table)")
     config = load_config()
     sources, scope = build_scope(args, config)  # a bad flag raises UsageError: tracker.cli prints it, exit 2
+    left_out = default_sources(config)[1] if args.source is None else []
+    if args.plan:
+        plan = plan_fetch(config, Store(), sources, scope, left_out)
+        print(plan_json(plan) if args.json else format_plan(plan, config))
+        return 0
+    if left_out:
+        notes = plan_fetch(config, Store(), [], scope, left_out).left_out
+        for left in notes:
+            print(left_out_text(left), file=sys.stderr)
     if args.no_cache:
         config = dataclasses.replace(config, http=dataclasses.replace(config.http, cache=False))
     store = Store()

@@ -35,6 +35,10 @@ Optional hook, looked up with ``getattr`` by the runner (fetchers without it nee
    own ``cursor``. One answer may call for at most ``MAX_FOLLOW_UPS``: the runner fails a request whose
    answer calls for more, and a fetcher that reads a count from the answer checks it before building them.
 
+5. ``budget(settings, scope, store) -> PlannedSource`` replaces the request count of ``fetch --plan`` for a
+   source that does not send planned requests (a bulk download). ``most_follow_ups(request) -> int`` bounds
+   the follow-ups one planned request may call for (pages, fallbacks), so the plan can say "at most".
+
 Fetchers return frames; only the store writes files. ``Request`` itself lives in ``tracker.request``, below
 the HTTP client, and is re-exported here for the fetchers.
 """
@@ -53,6 +57,7 @@ from tracker.request import Request
 from tracker.schemas import row_problems, schema_for
 
 MAX_FOLLOW_UPS = 100  # follow-up requests one answer may call for (World Bank pages: 3 for every country)
+RECENT_YEARS = 2  # the current and the previous year: sources revise them, so they are always refetched
 MAX_SKIPPED_SHARE = 0.10  # more malformed rows than this share of an answer fails the answer whole
 MAX_SKIP_REASONS = 3  # how many skipped rows are named in fetch_log
 
@@ -81,6 +86,50 @@ class FetchScope:
     def reporters_for(self, settings: SourceSettings) -> tuple[str, ...]:
         """The scope's reporters, or the source's configured ones when the scope leaves them open (None)."""
         return self.reporters if self.reporters is not None else settings.reporters
+
+
+@dataclass(frozen=True)
+class PlannedSource:
+    """What ``fetch --plan`` says about one source: requests it would send, those skipped as fresh, the time.
+
+    ``minutes`` is the wall time at the configured limits (``requests_per_minute``, and whole days of waiting
+    when ``requests_per_day`` is passed); ``at_most`` adds the follow-ups the answers may call for.
+    """
+
+    source: str
+    requests: int
+    fresh: int
+    minutes: float
+    at_most: int
+    at_most_minutes: float
+    note: str | None = None
+
+
+def chunks(values: list[Any], size: int) -> list[list[Any]]:
+    """``values`` in consecutive pieces of at most ``size`` (at least 1)."""
+    size = max(1, size)
+    return [values[start:start + size] for start in range(0, len(values), size)]
+
+
+def newest_first(years: tuple[int, ...] | list[int], per_batch: int) -> list[list[int]]:
+    """Years in batches of at most ``per_batch`` consecutive years (no gap inside a batch), the newest first.
+
+    Batches are cut from the newest year back, so the newest batch holds the years sources still revise and
+    the older ones, once fetched, stay fresh (their cursors do not change as long as the years asked for do).
+    Each batch lists its years in ascending order.
+    """
+    runs: list[list[int]] = []
+    for year in sorted(set(years), reverse=True):
+        if runs and runs[-1][-1] == year + 1 and len(runs[-1]) < per_batch:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return [sorted(run) for run in runs]
+
+
+def year_span(years: list[int]) -> str:
+    """``2015-2025`` for a batch of consecutive years, ``2024`` for one: the year part of a batch's cursor."""
+    return f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
 
 
 @dataclass

@@ -5,11 +5,14 @@ partner in ISO3, the reporter always USA and the flow always import.
 
 Choices recorded here so they are not rediscovered:
 
-* One request per (HS code, year). Monthly rows come from ``GEN_VAL_MO`` with
-  ``time=from YYYY-01 to YYYY-12`` (the client encodes the spaces as ``+``). Annual rows are December's
-  year-to-date ``GEN_VAL_YR``: with monthly data wanted too, the same answer yields both; with annual only,
-  the request asks for ``time=YYYY-12`` alone. A year whose December is not published yet has no annual
-  row, so an incomplete year is never stored as a total.
+* One request per HS code for up to ``YEARS_PER_REQUEST`` consecutive years, the newest years first
+  (``newest_first``): the API's time range ``time=from 2015-01 to 2025-12`` (the client encodes the
+  spaces as ``+``) asks for every month of them at once. Monthly rows come from ``GEN_VAL_MO``; annual
+  rows are December's year-to-date ``GEN_VAL_YR``, so the same answer yields both. A year whose December
+  is not published yet has no annual row, so an incomplete year is never stored as a total. The cursor
+  names the years (``A+M/2015-2025/9503/import``); a batch holding the current or previous year is
+  refetched on every run, an older one is skipped while fresh. An answer is one code's rows: about 240
+  partners × 12 months × 12 years ≈ 35,000 rows of 8 short strings at most, a few MB.
 * Quantities: the imports endpoint names them ``GEN_QY1_MO``/``GEN_QY1_YR`` with unit ``UNIT_QY1``
   (``QTY_1_MO`` is the exports endpoint's name and would be refused with HTTP 400). At HS2/4/6 the
   unit is usually ``-`` (mixed units summed): the quantity is kept only when a real unit is given.
@@ -36,7 +39,7 @@ import polars as pl
 from tracker.countries import country_table, map_source_codes
 from tracker.errors import PayloadError
 from tracker.schemas import TRADE, UTC_TIME, validate
-from tracker.sources.base import FetchScope, Parsed, Quarantine, Request
+from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, newest_first, year_span
 from tracker.sources.values import PLAIN_DECIMAL
 
 if TYPE_CHECKING:
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
 SOURCE_ID: Final = "census"
 IMPORTS_PATH: Final = "/data/timeseries/intltrade/imports/hs"
 FIRST_YEAR: Final = 2010  # the API's coverage starts here
+YEARS_PER_REQUEST: Final = 12  # one time range per request: every month of up to 12 years of one code
 REPORTER: Final = "USA"
 HS_REVISION: Final = "HS"
 COMM_LEVELS: Final = {2: "HS2", 4: "HS4", 6: "HS6"}
@@ -76,24 +80,30 @@ class CensusFetcher:
     source_id = SOURCE_ID
 
     def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
-        """One request per (HS code, year); see the module docstring for how frequencies share a request."""
+        """One request per (year batch, HS code), the newest batch first; see the module docstring."""
         if "import" not in settings.flows:
             return []
         if scope.reporters is not None and REPORTER not in scope.reporters:
             return []
-        years = [year for year in scope.years_for(settings) if year >= FIRST_YEAR]
         monthly = "M" in settings.frequencies
         annual = "A" in settings.frequencies
+        if not (monthly or annual):
+            return []
+        years = [year for year in scope.years_for(settings) if year >= FIRST_YEAR]
         frequencies = "+".join(f for f in ("A", "M") if f in settings.frequencies)  # the cursor's prefix
         requests: list[Request] = []
-        for code in scope.hs_codes:
-            for year in years:
-                periods: list[str] = [f"{year}-{month:02d}" for month in range(1, 13)] if monthly else []
-                if annual:
-                    periods.append(str(year))
-                if not periods:
-                    continue
-                time = f"from {year}-01 to {year}-12" if monthly else f"{year}-12"
+        for batch in newest_first(years, YEARS_PER_REQUEST):
+            periods: list[str] = []
+            for year in batch:
+                periods += [f"{year}-{month:02d}" for month in range(1, 13)] if monthly else []
+                periods += [str(year)] if annual else []
+            if monthly:
+                time = f"from {batch[0]}-01 to {batch[-1]}-12"
+            elif len(batch) == 1:
+                time = f"{batch[0]}-12"
+            else:  # annual only: December of each year (its year-to-date), asked as a range of Decembers
+                time = f"from {batch[0]}-12 to {batch[-1]}-12"
+            for code in scope.hs_codes:
                 requests.append(Request(
                     source=SOURCE_ID,
                     path=IMPORTS_PATH,
@@ -104,7 +114,7 @@ class CensusFetcher:
                         ("time", time),
                     ),
                     table=TRADE.name,
-                    cursor=f"{frequencies}/{year}/{code}/import",
+                    cursor=f"{frequencies}/{year_span(batch)}/{code}/import",
                     periods=tuple(periods),
                 ))
         return requests

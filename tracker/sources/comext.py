@@ -5,10 +5,16 @@ trade table speaks one currency.
 
 Choices recorded here so they are not rediscovered:
 
-* One SDMX 2.1 request per (frequency, product, year), every reporter, partner and flow ``+``-joined in
-  the key: Comext refuses or defers large queries (HTTP 413), and a product-year stays small
-  (27 reporters × 13 partners × 2 flows × 2 indicators × 12 months ≈ 17k cells at most). An empty
-  reporter or partner list leaves that key position empty, which SDMX reads as "all".
+* Batched SDMX 2.1 requests: every reporter, partner, flow and indicator ``+``-joined in the key, several
+  products ``+``-joined too, and a run of years as ``startPeriod``/``endPeriod``. Comext answers up to
+  about 500,000 cells at once, defers bigger queries and refuses more than 5,000,000 with HTTP 413
+  (Eurostat's API guidelines), so each request is sized to at most ``MAX_CELLS`` = 100,000 cells, estimated
+  as reporters × partners × flows × 2 indicators × periods × products (an empty reporter or partner list,
+  which SDMX reads as "all", counts as ``ALL_COUNTRIES``), and at most ``MAX_PRODUCTS`` codes, which keeps
+  the URL short. Years go in batches (``newest_first``) of as many as fit with one product, the newest first;
+  then products fill the rest. With the shipped config (27 × 13 × 1 flow × 2 × 11 years = 7,722 cells a
+  product) that is 12 products a request, 7 requests in all. The cursor names the frequency, the years,
+  the products and the flows.
 * Indicators ``VALUE_IN_EUROS`` and ``QUANTITY_IN_100KG`` are pivoted into one row per observation:
   ``value_usd`` = euros × the period's USD-per-EUR rate, ``net_weight_kg`` = 100 kg units × 100. An
   observation with a quantity but no value is dropped (``value_usd`` cannot be null). Other indicators
@@ -45,7 +51,7 @@ from tracker.countries import from_iso3, map_source_codes
 from tracker.errors import PayloadError
 from tracker.schemas import TRADE, UTC_TIME, validate
 from tracker.sources import jsonstat, sdmx
-from tracker.sources.base import FetchScope, Parsed, Quarantine, Request
+from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, chunks, newest_first, year_span
 from tracker.sources.values import PLAIN_DECIMAL
 
 if TYPE_CHECKING:
@@ -65,6 +71,10 @@ HS_REVISION: Final = "CN"
 NOT_COUNTRIES: Final = frozenset({"EXT_EU27_2020"})  # extra-EU total: not a country
 MAX_USD_PER_EUR: Final = 10.0  # the rate has stayed within 0.8..1.6 since 1999; beyond 10 is a broken answer
 FREQUENCY_ORDER: Final = ("A", "M")
+MAX_CELLS: Final = 100_000  # estimated cells one request may ask for: a fifth of what Comext answers at once
+MAX_PRODUCTS: Final = 40  # products one request may join: keeps the URL well under 2,000 characters
+ALL_COUNTRIES: Final = 250  # what an empty reporter or partner list ("all") counts as in the estimate
+INDICATORS: Final = 2  # VALUE_IN_EUROS and QUANTITY_IN_100KG
 PERIOD_PATTERNS: Final = {"A": r"^\d{4}$", "M": r"^\d{4}-(0[1-9]|1[0-2])$"}
 MISSING_VALUES: Final = (":", "")  # how SDMX-CSV marks an observation Eurostat does not publish
 NOT_FOUND: Final = 404  # SDMX's "no results" status: its body goes to ``parse`` (``tracker.sources.sdmx``)
@@ -101,39 +111,50 @@ class ComextFetcher:
         self.usd_per_eur: dict[str, float] = dict(usd_per_eur or {})
 
     def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
-        """One request per (frequency, product, year); reporters, partners and flows share it."""
-        reporter_key = "+".join(comext_code(iso3) for iso3 in scope.reporters_for(settings))
+        """Batches of years (newest first) × products under ``MAX_CELLS``; reporters, partners, flows share them."""
+        reporters = scope.reporters_for(settings)
+        reporter_key = "+".join(comext_code(iso3) for iso3 in reporters)
         partner_key = "+".join(comext_code(iso3) for iso3 in settings.partners)
         flows = [flow for flow in settings.flows if flow in FLOW_CODES]
         if not flows:
             return []
         flow_key = "+".join(FLOW_CODES[flow] for flow in flows)
         indicator_key = f"{VALUE_INDICATOR}+{WEIGHT_INDICATOR}"
+        codes = list(scope.hs_codes)
+        per_period = ((len(reporters) or ALL_COUNTRIES) * (len(settings.partners) or ALL_COUNTRIES)
+                      * len(flows) * INDICATORS)  # cells of one product in one period
         requests: list[Request] = []
         for frequency in (f for f in FREQUENCY_ORDER if f in settings.frequencies):
-            for code in scope.hs_codes:
-                for year in scope.years_for(settings):
-                    key = ".".join((frequency, reporter_key, partner_key, code, flow_key, indicator_key))
+            months = 12 if frequency == "M" else 1
+            years_per_request = max(1, MAX_CELLS // (per_period * months))
+            for batch in newest_first(scope.years_for(settings), years_per_request):
+                cells = per_period * months * len(batch)  # of one product
+                for products in chunks(codes, min(MAX_PRODUCTS, MAX_CELLS // cells)):
+                    key = ".".join((frequency, reporter_key, partner_key, "+".join(products), flow_key,
+                                    indicator_key))
                     if frequency == "M":
-                        start, end = f"{year}-01", f"{year}-12"
-                        periods = tuple(f"{year}-{month:02d}" for month in range(1, 13))
+                        start, end = f"{batch[0]}-01", f"{batch[-1]}-12"
+                        periods = tuple(f"{year}-{month:02d}" for year in batch for month in range(1, 13))
                     else:
-                        start = end = str(year)
-                        periods = (str(year),)
+                        start, end = str(batch[0]), str(batch[-1])
+                        periods = tuple(str(year) for year in batch)
                     requests.append(Request(
                         source=SOURCE_ID,
                         path=DATA_PATH + key,
                         params=(("startPeriod", start), ("endPeriod", end), ("format", "SDMX-CSV")),
                         table=TRADE.name,
-                        cursor=f"{frequency}/{year}/{code}/{'+'.join(flows)}",
+                        cursor=f"{frequency}/{year_span(batch)}/{'+'.join(products)}/{'+'.join(flows)}",
                         periods=periods,
                     ))
         return requests
 
+    def prepare_requests(self, settings: SourceSettings) -> list[Request]:
+        """The rate requests ``prepare`` sends: annual always (the fallback), monthly when monthly data is asked."""
+        return [rate_request(frequency) for frequency in ("A", *(["M"] if "M" in settings.frequencies else []))]
+
     def prepare(self, client: HttpClient, settings: SourceSettings) -> None:
         """Load USD-per-EUR average rates: annual always (the fallback), monthly when monthly data is asked."""
-        for frequency in ("A", *(["M"] if "M" in settings.frequencies else [])):
-            request = rate_request(frequency)
+        for request in self.prepare_requests(settings):
             result = client.get(request, settings)
             self.usd_per_eur.update(parse_rates(result.content))
 

@@ -2,8 +2,15 @@
 
 Without a key the keyless preview (``/public/v1/preview/C/{A|M}/HS``, at most 500 records per call) is
 used; with ``COMTRADE_API_KEY`` set, ``/data/v1/get/C/{A|M}/HS`` (up to 100 000). Comtrade has no
-pagination, so ``plan`` sizes each call (partners × codes × periods) below the cap, and an answer that
-still reaches the cap is treated as truncated: ``follow_up`` replaces it with halves (``split``).
+pagination, so ``plan`` sizes each call below the cap, and an answer that still reaches the cap is treated
+as truncated: ``follow_up`` replaces it with halves (``split``).
+
+Sizing: a call's rows are estimated as reporters × periods × codes × partners (``ALL_PARTNERS_ESTIMATE``
+when every partner is asked for, itself an over-estimate: few products reach 250 partners). ``reporterCode``,
+``period`` and ``cmdCode`` take comma lists. The keyed endpoint plans at most half its cap
+(``KEYED_TARGET`` = 50,000 rows): every code of several reporters for one year in one call (two reporters
+with the shipped groups). The preview's 500 records allow 2 codes of one reporter-year per call. Calls go
+newest year first, reporters in the configured order (the shipped config lists the largest traders first).
 
 Only aggregate rows are asked for and kept (``partner2Code=0``, ``customsCode=C00``, ``motCode=0``),
 which is what market shares need. ``includeDesc`` is not sent (the preview spec does not list it), so
@@ -32,6 +39,7 @@ if TYPE_CHECKING:
 SOURCE: Final = "comtrade"
 PREVIEW_CAP: Final = 500
 KEYED_CAP: Final = 100_000
+KEYED_TARGET: Final = KEYED_CAP // 2  # estimated rows one keyed call may ask for: well below the cap
 ALL_PARTNERS_ESTIMATE: Final = 250  # Comtrade's partner list has ~240 current areas plus a margin
 FLOW_CODES: Final = {"import": "M", "export": "X"}
 FLOWS: Final = {"X": "export", "M": "import", "RX": "re_export", "RM": "re_import"}
@@ -70,32 +78,40 @@ class ComtradeFetcher:
         """Nothing to load: country codes come from our reference."""
 
     def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
+        """Calls sized below the record cap (see the module docstring), newest year first."""
         keyed = settings.api_key() is not None
-        cap = KEYED_CAP if keyed else PREVIEW_CAP
+        target = KEYED_TARGET if keyed else PREVIEW_CAP
         codes = [*scope.hs_codes, RCA_DENOMINATOR]
         partners = [countries.from_iso3(SOURCE, iso3) for iso3 in settings.partners]
         partner_count = len(partners) or ALL_PARTNERS_ESTIMATE
+        reporters = list(scope.reporters_for(settings))
         requests: list[Request] = []
-        for frequency in settings.frequencies:
-            for reporter in scope.reporters_for(settings):
+        for year in sorted(scope.years_for(settings), reverse=True):
+            for frequency in settings.frequencies:
+                periods = [str(year)] if frequency == "A" else [f"{year}-{m:02d}" for m in range(1, 13)]
+                per_reporter = len(periods) * len(codes) * partner_count  # rows of one reporter's call
                 for flow in settings.flows:
-                    for year in scope.years_for(settings):
-                        periods = [str(year)] if frequency == "A" else [f"{year}-{m:02d}" for m in range(1, 13)]
-                        per_call = max(1, min(len(periods), cap // partner_count))
+                    if per_reporter <= target:
+                        for reporter_chunk in _chunks(reporters, target // per_reporter):
+                            requests.append(self.request(keyed, frequency, reporter_chunk, flow, periods, codes,
+                                                         partners))
+                        continue
+                    for reporter in reporters:
+                        per_call = max(1, min(len(periods), target // partner_count))
                         for period_chunk in _chunks(periods, per_call):
-                            codes_per_call = max(1, cap // (partner_count * len(period_chunk)))
+                            codes_per_call = max(1, target // (partner_count * len(period_chunk)))
                             for code_chunk in _chunks(codes, codes_per_call):
-                                requests.append(self.request(keyed, frequency, reporter, flow, period_chunk,
+                                requests.append(self.request(keyed, frequency, [reporter], flow, period_chunk,
                                                              code_chunk, partners))
         return requests
 
     def request(
-        self, keyed: bool, frequency: str, reporter: str, flow: str, periods: list[str], codes: list[str],
+        self, keyed: bool, frequency: str, reporters: list[str], flow: str, periods: list[str], codes: list[str],
         partners: list[str],
     ) -> Request:
-        """One call; ``reporter`` is ISO3, ``periods`` ours (YYYY or YYYY-MM), ``partners`` Comtrade codes."""
+        """One call; ``reporters`` are ISO3, ``periods`` ours (YYYY or YYYY-MM), ``partners`` Comtrade codes."""
         params: list[tuple[str, str]] = [
-            ("reporterCode", countries.from_iso3(SOURCE, reporter)),
+            ("reporterCode", ",".join(countries.from_iso3(SOURCE, reporter) for reporter in reporters)),
             ("period", ",".join(_api_period(p) for p in periods)),
         ]
         if partners:
@@ -115,31 +131,35 @@ class ComtradeFetcher:
             path=_path(keyed, frequency),
             params=tuple(params),
             table=TRADE.name,
-            cursor=f"{frequency}/{reporter}/{flow}/{'+'.join(periods)}/{'+'.join(codes)}/{partner_note}",
+            cursor=(f"{frequency}/{'+'.join(reporters)}/{flow}/{'+'.join(periods)}/{'+'.join(codes)}/"
+                    f"{partner_note}"),
             periods=tuple(periods),
         )
 
     def split(self, request: Request) -> list[Request]:
-        """Two smaller requests covering ``request``: halve the codes first, then the periods; [] if atomic."""
+        """Two smaller requests covering ``request``: halve the reporters, then the codes, then the periods."""
         params = dict(request.params)
         codes = params["cmdCode"].split(",")
         periods = list(request.periods)
         keyed = not request.path.startswith("/public/")
         frequency = request.path.split("/")[-2]
         flow = next(name for name, code in FLOW_CODES.items() if code == params["flowCode"])
-        reporter = request.cursor.split("/")[1]
+        reporters = request.cursor.split("/")[1].split("+")
         partners = params["partnerCode"].split(",") if "partnerCode" in params else []
-        if len(codes) > 1:
+        if len(reporters) > 1:
+            middle = len(reporters) // 2
+            halves = [(reporters[:middle], periods, codes), (reporters[middle:], periods, codes)]
+        elif len(codes) > 1:
             middle = len(codes) // 2
-            halves = [(periods, codes[:middle]), (periods, codes[middle:])]
+            halves = [(reporters, periods, codes[:middle]), (reporters, periods, codes[middle:])]
         elif len(periods) > 1:
             middle = len(periods) // 2
-            halves = [(periods[:middle], codes), (periods[middle:], codes)]
+            halves = [(reporters, periods[:middle], codes), (reporters, periods[middle:], codes)]
         else:
             return []
         return [
-            dataclasses.replace(self.request(keyed, frequency, reporter, flow, p, c, partners), replaces=request.cursor)
-            for p, c in halves
+            dataclasses.replace(self.request(keyed, frequency, r, flow, p, c, partners), replaces=request.cursor)
+            for r, p, c in halves
         ]
 
     def follow_up(self, request: Request, body: bytes) -> list[Request]:

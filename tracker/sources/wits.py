@@ -5,24 +5,26 @@ no extra duties (US Section 301/232, anti-dumping), so neither does the ``tariff
 
 Choices recorded here so they are not rediscovered:
 
-* Requests: for each market (``reporters``, or ``--reporters``) and year, partner ``000`` (the MFN rate:
-  WITS gives MFN only there) and each tracked exporter (``partners``, by default the scope's home exporter
-  and competitors; PRF only). A partner that is the market itself, or an EU member when the market is the
-  EU, is skipped: it pays no tariff there. An EU member given as a market is the EU (918 → ``EUU``).
+* Requests: for each year (the newest first) and market (``reporters``, or ``--reporters``, in the order
+  given: the shipped config lists the largest markets first), one request whose partners are ``;``-joined:
+  ``000`` (the MFN rate: WITS gives MFN only there) and each tracked exporter (``partners``, by default the
+  scope's home exporter and competitors; PRF only). A partner that is the market itself, or an EU member when
+  the market is the EU, is skipped: it pays no tariff there. An EU member given as a market is the EU
+  (918 → ``EUU``). Each series of the answer names its partner, which is stored with its rows.
 * Products: WITS takes HS6 codes (``;``-joined) or ``all``. When every code of the scope is HS6 they are
   asked for in chunks of ``PRODUCTS_PER_REQUEST``; a group defined at HS2/HS4 needs every HS6 under it,
   which the project has no nomenclature for, so the request asks for ``all`` products of that market,
   partner and year and the parser keeps the codes under the scope's prefixes. The prefixes are part of
-  the cursor (``year/market/partner/datatype/codes``), which is how ``parse`` knows them.
-* ``datatype=aveestimated`` first (specific duties count through UNCTAD's ad-valorem equivalents); when it
-  has no records, ``follow_up`` asks for the same with ``reported``. Rows say which one they came from.
+  the cursor (``year/market/partners/datatype/codes``, partners ``+``-joined), which is how ``parse`` knows them.
+* ``datatype=aveestimated`` first (specific duties count through UNCTAD's ad-valorem equivalents); for the
+  partners it has no records of, ``follow_up`` asks once with ``reported``. Rows say which one they came from.
 * Answers: SDMX-JSON. An HTTP 404 (or 200) whose body is the SDMX-ML ``NoRecordsFound`` message (or SDMX
   error code 100, ``tracker.sources.sdmx``) is an empty answer (a partner without a preference). A
   ``<wits:error>`` body, sent with HTTP 200, or any body that does not parse is a PayloadError: nothing is
   written and the runner logs it. A malformed series among good ones (the real US schedule of 2017 holds
   one, 271000, with empty line counts) is skipped and counted, and the others are stored (``Quarantine``).
-  "Large data" on a list of products is answered by splitting the list (``follow_up``; the halves replace
-  the request).
+  "Large data" (or HTTP 413 "Request Entity Too Large") is answered by splitting the request
+  (``follow_up``; the halves replace it): its partners first, then its list of products.
 * Series keys: ``structure.dimensions.series`` lists FREQ, REPORTER, PARTNER, PRODUCTCODE, DATATYPE, but
   real answers put the product in slot 2 and the partner in slot 3. The slot of each dimension is read
   from the data: ``keyPosition`` when given, else the order under which every key decodes to the reporter,
@@ -33,6 +35,7 @@ Choices recorded here so they are not rediscovered:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from datetime import datetime
@@ -58,6 +61,7 @@ PREFERRED_DATATYPE: Final = "aveestimated"
 FALLBACK_DATATYPE: Final = "reported"
 PRODUCTS_PER_REQUEST: Final = 40  # HS6 codes joined in one request: short URLs, small answers
 NOT_FOUND: Final = 404  # WITS's "NoRecordsFound" status: an empty answer
+TOO_LARGE: Final = 413  # "Request Entity Too Large": the body goes to follow_up, which splits the request
 TARIFF_TYPES: Final = {"MFN": "MFN", "PRF": "PRF", "PREF": "PRF"}
 KEY_DIMENSIONS: Final = ("REPORTER", "PARTNER", "PRODUCTCODE")
 WITS_MESSAGE: Final = re.compile(r"<(?:\w+:)?message[^>]*>(.*?)</(?:\w+:)?message>", re.IGNORECASE | re.DOTALL)
@@ -77,7 +81,7 @@ class WitsFetcher:
         """Nothing to load."""
 
     def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
-        """One request per market, year, partner (000 and each exporter) and product chunk, aveestimated."""
+        """One request per year (newest first), market and product chunk, partners joined, aveestimated."""
         markets = list(dict.fromkeys(market_for(iso3) for iso3 in scope.reporters_for(settings)))
         if MFN_PARTNER in markets:
             raise TrackerError(f"{SOURCE}: WLD is not a market that applies tariffs; name countries, or EUU for the EU")
@@ -86,53 +90,72 @@ class WitsFetcher:
         chunks = ([list(codes[start:start + size]) for start in range(0, len(codes), size)]
                   if all(len(code) == 6 for code in codes) else [["all", *codes]])
         requests: list[Request] = []
-        for year in scope.years_for(settings):
+        for year in sorted(scope.years_for(settings), reverse=True):
             for market in markets:
                 partners = [MFN_PARTNER, *(p for p in settings.partners if p != market and p != MFN_PARTNER
                                            and not (market == "EUU" and p in EU27))]
-                for partner in dict.fromkeys(partners):
-                    for chunk in chunks:
-                        requests.append(self.request(market, partner, year, PREFERRED_DATATYPE, chunk))
+                for chunk in chunks:
+                    requests.append(self.request(market, list(dict.fromkeys(partners)), year, PREFERRED_DATATYPE,
+                                                 chunk))
         return requests
 
-    def request(self, market: str, partner: str, year: int, datatype: str, products: list[str],
+    def most_follow_ups(self, request: Request) -> int:
+        """One ``reported`` request for the partners an ``aveestimated`` answer has no records of (splits aside)."""
+        return 1 if request.cursor.split("/")[3] == PREFERRED_DATATYPE else 0
+
+    def request(self, market: str, partners: list[str], year: int, datatype: str, products: list[str],
                 replaces: str | None = None) -> Request:
         """``products`` is a list of HS6 codes, or ``["all", prefix, ...]``: all products, kept by prefix."""
         asked = "all" if products[0] == "all" else ";".join(products)
         codes = products[1:] if products[0] == "all" else products
+        partner_key = ";".join(from_iso3(SOURCE, partner) for partner in partners)
         return Request(
             source=SOURCE,
-            path=(f"{DATA_PATH}/reporter/{from_iso3(SOURCE, market)}/partner/{from_iso3(SOURCE, partner)}"
+            path=(f"{DATA_PATH}/reporter/{from_iso3(SOURCE, market)}/partner/{partner_key}"
                   f"/product/{asked}/year/{year}/datatype/{datatype}"),
             params=(("format", "JSON"),),
             table=TARIFF.name,
-            cursor=f"{year}/{market}/{partner}/{datatype}/{'all:' if asked == 'all' else ''}{'+'.join(codes)}",
+            cursor=(f"{year}/{market}/{'+'.join(partners)}/{datatype}/{'all:' if asked == 'all' else ''}"
+                    f"{'+'.join(codes)}"),
             periods=(str(year),),
             replaces=replaces,
-            answer_statuses=(NOT_FOUND,),
+            answer_statuses=(NOT_FOUND, TOO_LARGE),
         )
 
     def follow_up(self, request: Request, body: bytes) -> list[Request]:
-        """``reported`` when ``aveestimated`` has no records; halves of a product list WITS finds too large."""
-        year, market, partner, datatype, products = _cursor(request)
-        if datatype == PREFERRED_DATATYPE and _is_no_records(body):
-            return [self.request(market, partner, year, FALLBACK_DATATYPE, products)]
-        if _is_xml(body) and "large data" in body.decode("utf-8", errors="replace").lower() \
-                and products[0] != "all" and len(products) > 1:
-            half = len(products) // 2
-            return [self.request(market, partner, year, datatype, part, replaces=request.cursor)
-                    for part in (products[:half], products[half:])]
-        return []
+        """``reported`` for partners ``aveestimated`` has no records of; halves of a request WITS finds too large."""
+        year, market, partners, datatype, products = _cursor(request)
+        if _is_too_large(body):
+            if len(partners) > 1:
+                half = len(partners) // 2
+                return [self.request(market, part, year, datatype, products, replaces=request.cursor)
+                        for part in (partners[:half], partners[half:])]
+            if products[0] != "all" and len(products) > 1:
+                half = len(products) // 2
+                return [self.request(market, partners, year, datatype, part, replaces=request.cursor)
+                        for part in (products[:half], products[half:])]
+            return []
+        if datatype != PREFERRED_DATATYPE:
+            return []
+        if _is_no_records(body):
+            return [self.request(market, partners, year, FALLBACK_DATATYPE, products)]
+        if _is_xml(body):
+            return []
+        try:
+            present = _Answer(_json(body), asked={"REPORTER": [market], "PARTNER": partners}).partners()
+        except PayloadError:
+            return []  # parse reports what is wrong
+        missing = [partner for partner in partners if partner not in present]
+        return [self.request(market, missing, year, FALLBACK_DATATYPE, products)] if missing else []
 
     def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed:
         """Tariff rows; a malformed series is skipped and counted (``Quarantine``), the others are kept."""
-        _, market, partner, _, products = _cursor(request)
+        _, market, partners, _, products = _cursor(request)
         if _is_xml(body):
             if _is_no_records(body):
                 return Parsed(TARIFF.empty())
-            raise PayloadError(SOURCE, _xml_problem(body, products))
-        payload = load_json(body, SOURCE)
-        answer = _Answer(payload, asked={"REPORTER": market, "PARTNER": partner})
+            raise PayloadError(SOURCE, _xml_problem(body, partners, products))
+        answer = _Answer(_json(body), asked={"REPORTER": [market], "PARTNER": partners})
         prefixes = tuple(products[1:] if products[0] == "all" else products)
         quarantine = Quarantine(SOURCE, "series")
         rows: list[dict[str, Any]] = []
@@ -152,20 +175,21 @@ class WitsFetcher:
     def _series_rows(answer: _Answer, where: str, key: dict[str, str], series: Any, request: Request,
                      fetched_at: datetime) -> list[dict[str, Any]]:
         """The rows of one series; PayloadError naming the series when any of its observations is malformed."""
-        year, market, partner, datatype, _ = _cursor(request)
+        year, market, _, datatype, _ = _cursor(request)
         rows = []
         for observation_where, values in answer.observations(where, series):
             if values["year"] != year:
                 raise PayloadError(SOURCE, f"{observation_where}: TIME_PERIOD {values['year']} is not the year "
                                    f"asked ({year})")
             tariff_type = values["tariff_type"]
+            partner = _iso3(key["PARTNER"])
             if (tariff_type == "MFN") != (partner == MFN_PARTNER):
                 raise PayloadError(SOURCE, f"{observation_where}: TARIFFTYPE {tariff_type} with partner "
                                    f"{key['PARTNER']}: MFN comes only with partner 000, and a bilateral partner "
                                    "only with PRF")
             rows.append({
                 "source": SOURCE,
-                "market": market,  # every series key names the market and partner asked for (``_Answer._slots``)
+                "market": market,  # every series key names the market and a partner asked for (``_Answer._slots``)
                 "partner": partner,
                 "hs_code": key["PRODUCTCODE"],
                 "year": year,
@@ -183,12 +207,27 @@ class WitsFetcher:
         return rows
 
 
-def _cursor(request: Request) -> tuple[int, str, str, str, list[str]]:
-    """year, market, partner, datatype and products (``["all", prefix, ...]`` or HS6 codes) of a request."""
-    year, market, partner, datatype, codes = request.cursor.split("/")
+def _cursor(request: Request) -> tuple[int, str, list[str], str, list[str]]:
+    """year, market, partners, datatype and products (``["all", prefix, ...]`` or HS6 codes) of a request."""
+    year, market, partners, datatype, codes = request.cursor.split("/")
     if codes.startswith("all:"):
-        return int(year), market, partner, datatype, ["all", *codes[4:].split("+")]
-    return int(year), market, partner, datatype, codes.split("+")
+        return int(year), market, partners.split("+"), datatype, ["all", *codes[4:].split("+")]
+    return int(year), market, partners.split("+"), datatype, codes.split("+")
+
+
+@functools.lru_cache(maxsize=1)
+def _json(body: bytes) -> Any:
+    """The decoded body; cached for the last body because the runner calls ``follow_up`` then ``parse`` on it.
+
+    Callers only read the result, never change it. A body that is not JSON raises each time (not cached).
+    """
+    return load_json(body, SOURCE)
+
+
+def _is_too_large(body: bytes) -> bool:
+    """WITS's "return large data" error, or an HTTP 413 page: the request must be split."""
+    start = body[:4096].decode("utf-8", errors="replace").lower()
+    return (_is_xml(body) and "large data" in start) or "entity too large" in start
 
 
 def _is_xml(body: bytes) -> bool:
@@ -200,14 +239,16 @@ def _is_no_records(body: bytes) -> bool:
     return _is_xml(body) and sdmx.is_no_data(body)
 
 
-def _xml_problem(body: bytes, products: list[str]) -> str:
+def _xml_problem(body: bytes, partners: list[str], products: list[str]) -> str:
     """What an XML body says: WITS's own error message (sent with HTTP 200), or that it is not SDMX-JSON."""
     text = body.decode("utf-8", errors="replace")
     messages = [re.sub(r"<[^>]+>|\s+", " ", message).strip() for message in WITS_MESSAGE.findall(text)]
     if "wits:error" in text.lower() or messages:
         detail = "; ".join(message for message in messages if message) or preview(body, 160)
         hint = ""
-        if "large data" in detail.lower() and products[0] == "all":
+        if "large data" in detail.lower() and len(partners) > 1:
+            hint = " (the partners are split and asked for again)"
+        elif "large data" in detail.lower() and products[0] == "all":
             hint = " (the request asked for all products: list the group's HS6 codes in product_groups.toml)"
         elif "large data" in detail.lower() and len(products) > 1:
             hint = " (the product list is split and asked for again)"
@@ -218,7 +259,7 @@ def _xml_problem(body: bytes, products: list[str]) -> str:
 class _Answer:
     """An SDMX-JSON data message read strictly: every missing or mistyped part is a PayloadError naming it."""
 
-    def __init__(self, payload: Any, asked: dict[str, str]) -> None:
+    def __init__(self, payload: Any, asked: dict[str, list[str]]) -> None:
         self.asked = asked
         structure = _field(payload, "structure", dict, "the answer")
         data_sets = _field(payload, "dataSets", list, "the answer")
@@ -256,7 +297,14 @@ class _Answer:
         shown = ", ".join(list(self.series)[:3])
         raise PayloadError(SOURCE, f"no order of the series dimensions {[d[0] for d in self.dimensions]} decodes "
                            f"the keys ({shown}) to the reporter and partner asked for "
-                           f"({self.asked['REPORTER']}, {self.asked['PARTNER']}) and HS6 products")
+                           f"({'+'.join(self.asked['REPORTER'])}, {'+'.join(self.asked['PARTNER'])}) and HS6 "
+                           "products")
+
+    def partners(self) -> set[str | None]:
+        """The partners (ISO3) the answer's series name."""
+        slot = self.slots["PARTNER"]
+        values = next(values for name, values, _ in self.dimensions if name == "PARTNER")
+        return {_iso3(values[self._split_key(key)[slot]]) for key in self.series}
 
     def _split_key(self, key: str) -> list[int]:
         parts = key.split(":")
@@ -270,7 +318,7 @@ class _Answer:
             if key[slot] >= len(values):
                 return False
             value = values[key[slot]]
-            if name in self.asked and _iso3(value) != self.asked[name]:
+            if name in self.asked and _iso3(value) not in self.asked[name]:
                 return False
             if name == "PRODUCTCODE" and not re.fullmatch(r"\d{6}", value):
                 return False

@@ -19,6 +19,7 @@ Errors come with HTTP 200 as ``[{"message": [...]}]`` (PayloadError); an empty a
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 SOURCE: Final = "worldbank"
 PER_PAGE: Final = 1000
+ALL_COUNTRIES: Final = 266  # about what "all" answers: the economies and the aggregates
 # Indicator id -> unit stored in `macro.unit` (the API's own `unit` field is usually empty).
 INDICATORS: Final = {
     "NY.GDP.MKTP.CD": "USD",
@@ -64,6 +66,14 @@ class WorldBankFetcher:
         years = scope.years_for(settings)
         markets = ";".join(dict.fromkeys(settings.partners + settings.reporters)) or "all"
         return [self.request(indicator, markets, min(years), max(years), 1) for indicator in INDICATORS]
+
+    def most_follow_ups(self, request: Request) -> int:
+        """Pages 2..N a first page may call for: every country (``ALL_COUNTRIES`` for "all") × year / page size."""
+        if dict(request.params).get("page") != "1":
+            return 0
+        markets = request.path.split("/country/")[1].split("/")[0]
+        countries = ALL_COUNTRIES if markets == "all" else len(markets.split(";"))
+        return math.ceil(countries * len(request.periods) / PER_PAGE) - 1
 
     def request(self, indicator: str, markets: str, first: int, last: int, page: int) -> Request:
         return Request(

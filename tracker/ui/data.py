@@ -12,6 +12,8 @@ import polars as pl
 import streamlit as st
 
 from tracker.alerts import read_alerts
+from tracker.baci import stored_release
+from tracker.budget import FetchPlan, default_sources, plan_fetch
 from tracker.config import Config, load_config
 from tracker.countries import country_table
 from tracker.errors import StoreError
@@ -19,6 +21,7 @@ from tracker.export import applied_filters, export_bytes, filtered_table
 from tracker.metrics import METRIC_TABLES as metric_schemas
 from tracker.reports import ReportInfo, list_reports
 from tracker.reports.files import read_report
+from tracker.sources.base import FetchScope
 from tracker.status import DATA_TABLES, holds_sample, source_status, table_status
 from tracker.store import Store
 
@@ -64,6 +67,25 @@ def store_sources(root: str, token: str = "") -> pl.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
 def shows_sample(root: str, token: str = "") -> bool:
     return holds_sample(Store(root))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def fetch_plan(root: str, log_version: str) -> tuple[FetchPlan, tuple[str, ...]]:
+    """What ``python -m tracker fetch`` would send now, and the sources it leaves out for want of a key.
+
+    ``log_version`` (the fetch log's) only keys the cache. The sources left out are named, not planned: their
+    keyless plan is slow to compute, and the page only says where their key comes from.
+    """
+    settings = config()
+    sources, left_out = default_sources(settings)
+    return plan_fetch(settings, Store(root), sources, FetchScope(groups=settings.groups)), tuple(left_out)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS)
+def baci_release(root: str, token: str) -> tuple[str, str, tuple[int, ...]] | None:
+    """HS revision, version and years of the BACI release the store holds, or None."""
+    release = stored_release(Store(root))
+    return (release.hs_revision, release.version, release.years) if release else None
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)

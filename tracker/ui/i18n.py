@@ -74,8 +74,11 @@ LABELS: dict[str, dict[str, str]] = {
     "rule_source_failing": {"en": "Source failing", "zh": "数据源持续失败"},
     "sample_banner": {
         "en": "Sample data: the numbers shown are generated for demonstration, not real trade statistics. "
-        "Run `python -m tracker fetch` to load public data.",
-        "zh": "样例数据：所示数字为演示生成，并非真实贸易统计。运行 `python -m tracker fetch` 以载入公开数据。",
+        "Run `python -m tracker fetch` to load real public data, no key needed: {requests} requests, about "
+        "{minutes} minutes at the sources' limits (`python -m tracker fetch --plan` shows the plan).",
+        "zh": "样例数据：所示数字为演示生成，并非真实贸易统计。运行 `python -m tracker fetch` 即可载入真实公开数据，"
+        "无需密钥：共 {requests} 个请求，按各数据源的限速约需 {minutes} 分钟（`python -m tracker fetch --plan` "
+        "可查看计划）。",
     },
     # --- status page
     "tables": {"en": "Tables", "zh": "数据表"},
@@ -85,6 +88,34 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "数据库为空。请运行 `python -m tracker sample` 或 `python -m tracker fetch`。",
     },
     "store_location": {"en": "Store", "zh": "存储位置"},
+    "fetch_plan": {"en": "What a fetch would send now", "zh": "抓取计划：现在抓取将发送的请求"},
+    "fetch_plan_help": {
+        "en": "Requests `python -m tracker fetch` would send now, per source; requests that succeeded in the last "
+        "30 days are skipped as fresh, except those covering the current or previous year. Minutes: the time at "
+        "each source's configured limits, sources one after another. `python -m tracker fetch --plan` prints the "
+        "same.",
+        "zh": "按数据源列出 `python -m tracker fetch` 现在将发送的请求；近 30 天内成功的请求视为最新而跳过"
+        "（涉及当年或上一年的除外）。分钟数：按各数据源配置的限速依次运行所需的时间。"
+        "`python -m tracker fetch --plan` 输出相同内容。",
+    },
+    "fetch_plan_done": {"en": "Nothing left to fetch: every request is fresh.",
+                        "zh": "无需抓取：所有请求均为最新。"},
+    "fetch_plan_left_out": {
+        "en": "{source} is not in the default fetch without its key (`{key_env}`); a free key: `{key_url}`. "
+        "Name it to fetch it anyway: `python -m tracker fetch --source {source_id}`.",
+        "zh": "未设置密钥（`{key_env}`）时，默认抓取不包括{source}；免费申请密钥：`{key_url}`。"
+        "如仍要抓取，请指定：`python -m tracker fetch --source {source_id}`。",
+    },
+    "col_requests": {"en": "Requests to send", "zh": "待发送请求"},
+    "col_fresh": {"en": "Fresh (skipped)", "zh": "已是最新（跳过）"},
+    "col_minutes": {"en": "Minutes at the limits", "zh": "按限速所需分钟"},
+    "col_at_most": {"en": "At most, with follow-ups", "zh": "含后续请求的上限"},
+    "baci_release": {"en": "BACI in the store: HS revision {revision}, version {version}, years {years}.",
+                     "zh": "已存储的 BACI 数据：HS 版本 {revision}，数据版本 {version}，年份 {years}。"},
+    "baci_none": {
+        "en": "No BACI release in the store yet: `python -m tracker import baci PATH` imports one (see the README).",
+        "zh": "尚未存储 BACI 数据：可运行 `python -m tracker import baci PATH` 导入（见 README 说明）。",
+    },
     "groups_configured": {"en": "Configured product groups", "zh": "已配置的产品组"},
     "coverage": {"en": "Coverage of the latest year", "zh": "最新年度的覆盖情况"},
     "coverage_help": {

@@ -1,4 +1,5 @@
-"""Data status: what the store holds per table and source, metric tables, and latest-year coverage.
+"""Data status: what the store holds per table and source, the BACI release, what a fetch would send now,
+metric tables, and latest-year coverage.
 
 The tables are plain HTML in the page's language: named tables and sources, counts with separators, "–" for
 nothing yet (never "None"), times in UTC to the minute.
@@ -48,6 +49,34 @@ st.html(html_table(readable(tables, lang), columns(tables, lang)))
 st.subheader(t("sources", lang))
 sources = data.store_sources(root, token)
 st.html(html_table(readable(sources, lang), columns(sources, lang)))
+release = data.baci_release(root, token)
+if release is None:
+    st.caption(t("baci_none", lang))
+else:
+    revision, version, years = release
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    st.caption(t("baci_release", lang, revision=revision, version=version, years=span))
+
+st.subheader(t("fetch_plan", lang))
+st.caption(t("fetch_plan_help", lang))
+plan, left_out = data.fetch_plan(root, data.table_version(root, "fetch_log"))
+planned = pl.DataFrame(
+    [(s.source, s.requests, s.fresh, round(s.minutes, 1), s.at_most) for s in plan.sources],
+    schema={"source": pl.String, "requests": pl.Int64, "fresh": pl.Int64, "minutes": pl.Float64, "at_most": pl.Int64},
+    orient="row",
+)
+if plan.total_requests == 0:
+    st.info(t("fetch_plan_done", lang), icon=":material/check:")
+st.html(html_table(readable(planned, lang), [
+    Column("source", t("col_source", lang), "text"), Column("requests", t("col_requests", lang), "number", decimals=0),
+    Column("fresh", t("col_fresh", lang), "number", decimals=0),
+    Column("minutes", t("col_minutes", lang), "number", decimals=1),
+    Column("at_most", t("col_at_most", lang), "number", decimals=0),
+]))
+for source_id in left_out:
+    settings = data.config().sources[source_id]
+    st.caption(t("fetch_plan_left_out", lang, source=t_or(f"source_{source_id}", lang, source_id), source_id=source_id,
+                 key_env=settings.api_key_env or "-", key_url=settings.api_key_url or "-"))
 
 st.subheader(t("metric_tables", lang))
 metrics = data.metric_table_status(root, token)
