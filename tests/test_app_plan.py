@@ -59,7 +59,7 @@ def test_app_status_shows_what_a_fetch_would_send_and_where_the_comtrade_key_com
     assert names in {row["Source" if lang == "en" else "数据来源"] for row in rows}
     captions = " ".join(c.value for c in app.caption)
     assert "`https://comtradedeveloper.un.org`" in captions and "`COMTRADE_API_KEY`" in captions
-    assert "`python -m tracker import baci PATH`" in captions  # the sample store holds no BACI release
+    assert "`python -m tracker fetch --source baci`" in captions  # the sample store holds no BACI release
     if lang == "zh":
         assert not english_words(app_texts(app))
 

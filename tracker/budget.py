@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from tracker.config import Config, SourceSettings
 from tracker.errors import TrackerError
-from tracker.fetch import DEFAULT_MAX_AGE_DAYS, fresh_cursors, is_fresh
+from tracker.fetch import BACI, DEFAULT_MAX_AGE_DAYS, fresh_cursors, is_fresh
 from tracker.sources import get_fetcher
 from tracker.sources.base import Fetcher, FetchScope, PlannedSource
 from tracker.store import Store
@@ -89,6 +89,8 @@ def plan_source(
     settings = config.sources.get(source_id)
     if settings is None:
         return PlannedSource(source_id, 0, 0, 0.0, 0, 0.0, f"no [sources.{source_id}] in sources.toml")
+    if source_id == BACI and (fetchers is None or BACI not in fetchers):
+        return _plan_baci(store, settings, scope, now)
     try:
         fetcher = fetchers[source_id] if fetchers is not None else get_fetcher(source_id)
         budget = getattr(fetcher, "budget", None)
@@ -114,6 +116,17 @@ def plan_source(
         at_most=requests + follow_ups,
         at_most_minutes=minutes_at_limits(requests + follow_ups, settings),
     )
+
+
+def _plan_baci(store: Store, settings: SourceSettings, scope: FetchScope, now: datetime) -> PlannedSource:
+    """BACI is one release zip, not a queue of API requests: ``plan_baci`` sizes it from the store and the
+    download cache; one request more when the zip's directory lies outside its last 64 KB."""
+    from tracker.baci.download import plan_baci
+
+    baci = plan_baci(store, settings, scope.years, current_year=now.year)
+    minutes = minutes_at_limits(baci.requests, settings)
+    return PlannedSource(BACI, baci.requests, 0, minutes, baci.requests + 1,
+                         minutes_at_limits(baci.requests + 1, settings), baci.note)
 
 
 def plan_fetch(

@@ -113,8 +113,10 @@ LABELS: dict[str, dict[str, str]] = {
     "baci_release": {"en": "BACI in the store: HS revision {revision}, version {version}, years {years}.",
                      "zh": "已存储的 BACI 数据：HS 版本 {revision}，数据版本 {version}，年份 {years}。"},
     "baci_none": {
-        "en": "No BACI release in the store yet: `python -m tracker import baci PATH` imports one (see the README).",
-        "zh": "尚未存储 BACI 数据：可运行 `python -m tracker import baci PATH` 导入（见 README 说明）。",
+        "en": "No BACI release in the store yet: `python -m tracker fetch --source baci` downloads the newest one "
+              "(or `python -m tracker import baci PATH` imports a zip you have).",
+        "zh": "尚未存储 BACI 数据：运行 `python -m tracker fetch --source baci` 下载最新版本"
+              "（已有压缩包时可用 `python -m tracker import baci PATH` 导入）。",
     },
     "groups_configured": {"en": "Configured product groups", "zh": "已配置的产品组"},
     "coverage": {"en": "Coverage of the latest year", "zh": "最新年度的覆盖情况"},
@@ -496,6 +498,7 @@ LABELS: dict[str, dict[str, str]] = {
     "source_comext": {"en": "Eurostat Comext", "zh": "欧盟统计局 Comext"},
     "source_eurostat_ecommerce": {"en": "Eurostat e-commerce survey", "zh": "欧盟统计局电商调查"},
     "source_worldbank": {"en": "World Bank", "zh": "世界银行"},
+    "source_baci": {"en": "CEPII BACI world trade matrix", "zh": "CEPII BACI 全球贸易矩阵"},
     "source_sample": {"en": "Sample data", "zh": "样例数据"},
     # --- status table headers
     "col_table": {"en": "Table", "zh": "数据表"},
