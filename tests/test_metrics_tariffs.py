@@ -282,3 +282,19 @@ def test_lowest_competitor_ties_within_float_noise_go_to_the_first_iso3() -> Non
         chn = row(with_lowest_competitor(rows).collect(), exporter="CHN")
         assert chn["lowest_tariff_competitor"] == "MEX"
         assert chn["margin_vs_lowest_competitor_pp"] == pytest.approx(1.8)
+
+
+def test_opportunity_reasons_say_no_recorded_sales_where_the_share_is_null() -> None:
+    """CHN has no group_market row in JPN (only VNM sells there): exporter_share is null, headroom 1, and the
+    reasons say there are no CHN sales recorded, not "CHN share 0.0%"; in USA its 25 % share is said as such."""
+    inputs = opportunity_inputs(None)
+    market_rows = pl.concat([
+        inputs["market_rows"].filter(pl.col("market") == "USA").with_columns(market_share=pl.lit(0.25)),
+        inputs["market_rows"].filter(pl.col("market") == "JPN").with_columns(exporter=pl.lit("VNM")),
+    ])
+    scored = market_opportunity(inputs["imports"], market_rows, inputs["online"], inputs["complementarity"],
+                                "CHN").collect()
+    usa, jpn = row(scored, market="USA"), row(scored, market="JPN")
+    assert (jpn["exporter_share"], jpn["headroom"]) == (None, 1.0)
+    assert "no CHN sales recorded" in jpn["reasons"] and "CHN share" not in jpn["reasons"]
+    assert (usa["exporter_share"], usa["headroom"]) == (0.25, 0.75) and "CHN share 25.0%" in usa["reasons"]

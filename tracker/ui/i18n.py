@@ -357,6 +357,7 @@ LABELS: dict[str, dict[str, str]] = {
     "reason_growth": {"en": "growth {value}/yr", "zh": "年增长 {value}"},
     "reason_growth_unknown": {"en": "growth unknown", "zh": "增长未知"},
     "reason_share": {"en": "{exporter} share {value}", "zh": "{exporter} 份额 {value}"},
+    "reason_share_none": {"en": "no {exporter} sales recorded", "zh": "无{exporter}的销售记录"},
     "reason_uv": {"en": "unit value {value}× competitors' median", "zh": "单价为竞争对手中位数的 {value} 倍"},
     "reason_uv_unknown": {"en": "no unit value", "zh": "无单价数据"},
     "reason_online": {"en": "{value}% buy online", "zh": "{value}% 的人网购"},
