@@ -254,9 +254,12 @@ def test_export_terminated_mid_write_removes_its_temporary_file(store: Store, tm
     out = tmp_path / "trade.csv"
     out.write_text("previous export\n", encoding="utf-8")
     child, temporary = _export_caught_mid_write(store, out)
-    assert str(child.pid) in temporary.name
-    child.send_signal(signal.SIGTERM)
-    _, err = child.communicate(timeout=60)
+    try:
+        assert str(child.pid) in temporary.name
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=60)
+    finally:
+        child.kill()  # no-op once it has ended; a failed assertion above must not leave it running
     assert child.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "trade.csv"]
     assert out.read_text(encoding="utf-8") == "previous export\n"
@@ -271,7 +274,7 @@ def test_export_killed_mid_write_leaves_a_file_the_next_export_removes(store: St
     killed, left = _export_caught_mid_write(store, out_dir / "a.csv")
     killed.kill()
     killed.communicate(timeout=60)
-    assert left.exists() and left.stat().st_size > 0
+    assert left.exists() and left.stat().st_size > 0 and str(killed.pid) in left.name
     running, in_progress = _export_caught_mid_write(store, out_dir / "b.csv")
     try:
         assert cli.main(["export", "--table", "trade", "--format", "csv", "--out", str(out_dir / "c.csv")]) == 0
