@@ -316,3 +316,28 @@ def test_export_over_the_excel_row_limit_says_so_and_writes_nothing(store: Store
     assert list(tmp_path.iterdir()) == [store.root]
     with pytest.raises(ExportError, match="1,048,575 data rows"):  # the same check for the app's downloads
         export_bytes(frame.head(rows), "xlsx", table="trade", filters={})
+
+
+def test_remove_stale_temporaries_keeps_live_writers_and_other_files(tmp_path: Path) -> None:
+    """Deleted: ours whose process is gone, and old-style names (no pid) over an hour old. Kept: ours whose process
+    runs (this one), a fresh old-style name, and files that are not ours."""
+    from tracker.atomic import UNMARKED_STALE_SECONDS, remove_stale_temporaries
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
+    dead_pid = int(ended.stdout)
+    hexa = "0123456789abcdef" * 2
+    names = {
+        "dead": f".a.csv.{dead_pid}.{hexa}.tmp", "alive": f".b.csv.{os.getpid()}.{hexa}.tmp",
+        "old_unmarked": f".c.csv.{hexa}", "new_unmarked": f".d.csv.{hexa}", "other": "notes.txt",
+        "other_hidden": ".e.csv.tmp",
+    }
+    for name in names.values():
+        (tmp_path / name).write_text("x")
+    old = time.time() - UNMARKED_STALE_SECONDS - 60
+    os.utime(tmp_path / names["old_unmarked"], (old, old))
+    removed = remove_stale_temporaries(tmp_path)
+    assert sorted(path.name for path in removed) == sorted([names["dead"], names["old_unmarked"]])
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        names[key] for key in ("alive", "new_unmarked", "other", "other_hidden"))
+    assert remove_stale_temporaries(tmp_path / "missing") == []
