@@ -1,8 +1,10 @@
-"""Where the store lives and which version of a table is live, without importing Polars.
+"""Where the store lives, which version of a table is live, and whether a data file is whole, without
+importing Polars.
 
 Why a module of its own: ``make run`` asks "is there data, and are the metric tables current?" before the
 dashboard starts, and answering that must not cost the second it takes to import the data stack. ``Store``
-reads its pointers through these functions, so there is one reader of ``CURRENT``.
+reads its pointers and checks its files through these functions, so there is one reader of ``CURRENT`` (a
+damaged metric table is not "current": ``tracker.freshness`` checks its files too).
 """
 
 from __future__ import annotations
