@@ -38,5 +38,5 @@ pages = [
 ]
 try:
     st.navigation(pages).run()
-except STORE_FAILURES as error:  # a damaged store: a clear box on this page, no traceback, other pages work
+except STORE_FAILURES as error:  # a damaged store: a clear box on this page (what to run), no traceback
     store_failure(lang, error)

@@ -122,9 +122,13 @@ def test_app_pages_a_damaged_table_gives_a_friendly_box_and_other_pages_work(
         app = run_page(page, {"lang": "en", "group": "toys"})
         assert not app.exception, (page, [e.message for e in app.exception])
         boxes = [e.value for e in app.error]
+        hint = "python -m tracker metrics --force" if table == "group_market" else "python -m tracker store check"
         for box in boxes:
-            assert f"`{table}`" in box and "python -m tracker store check" in box, box
+            assert f"`{table}`" in box and hint in box, box
+            assert "other pages still work" not in box and "nor any other page that reads it" in box, box
             assert str(tmp_path) not in box and "Traceback" not in box and ".parquet" not in box, box
         (failed if boxes else worked).append(page)
     assert failed, "a page that reads the damaged table says so"
     assert "overview" in worked and "reports" in worked, (failed, worked)
+    [box] = [e.value for e in run_page(failed[0], {"lang": "zh", "group": "toys"}).error]
+    assert f"`{table}`" in box and hint in box and "其他页面不受影响" not in box, box

@@ -74,3 +74,19 @@ def test_app_tariffs_opportunity_reasons_name_the_tariff_in_chinese(app_store: P
     _, rows, _ = app_table(app)
     assert rows and all("关税" in row["原因"] for row in rows)
     assert "301/232" in captions(app)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_app_opportunity_reasons_say_no_recorded_sales_where_the_share_is_null(app_store: Path, lang: str) -> None:
+    """The sample's footwear market PHL has no CHN row in group_market: its stored share is null, so the reasons
+    on the page say there are no CHN sales recorded (as the stored English reasons do), not "share 0.0%"."""
+    stored = Store(app_store).scan("group_opportunity").filter(
+        pl.col("group") == "footwear", pl.col("market") == "PHL").collect()
+    assert stored.height == 1 and stored.item(0, "exporter_share") is None
+    assert "no CHN sales recorded" in stored.item(0, "reasons")
+    app = open_page("opportunities", lang, group="footwear")
+    _, rows, _ = app_table(app)
+    market, reasons, philippines = ("Market", "Reasons", "Philippines") if lang == "en" else ("市场", "原因", "菲律宾")
+    [phl] = [r for r in rows if r[market] == philippines]
+    expected = "no CHN sales recorded" if lang == "en" else "无中国的销售记录"  # English: the stored line
+    assert expected in phl[reasons] and ("share" if lang == "en" else "份额") not in phl[reasons], phl[reasons]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import openpyxl
@@ -218,3 +220,124 @@ def test_export_failed_write_leaves_no_partial_file(store: Store, tmp_path: Path
     assert f"cannot write {out}" in run.stderr and "Traceback" not in run.stderr
     assert out.read_text(encoding="utf-8") == "previous export\n"
     assert [p.name for p in out_dir.iterdir()] == ["trade.csv"]
+
+
+# A disk that takes long to flush: the export is caught between writing its temporary file and renaming it.
+SLOW_FLUSH = '''
+import os, sys, time
+os.fsync = lambda fd: time.sleep(60)
+from tracker.cli import main
+sys.exit(main(sys.argv[1:]))
+'''
+
+
+def _export_caught_mid_write(store: Store, out: Path) -> tuple[subprocess.Popen[str], Path]:
+    """A real `export` subprocess, started and waited for until its temporary file is beside ``out``."""
+    env = {**os.environ, "TRACKER_DATA_DIR": str(store.root), "TRACKER_CONFIG_DIR": str(REPO_ROOT / "config")}
+    child = subprocess.Popen([sys.executable, "-c", SLOW_FLUSH, "export", "--table", "trade", "--format", "csv",
+                              "--out", str(out)], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and child.poll() is None:
+        temporaries = [path for path in out.parent.iterdir() if path.name.startswith(f".{out.name}.")]
+        if temporaries and temporaries[0].stat().st_size:
+            return child, temporaries[0]
+        time.sleep(0.05)
+    child.kill()
+    raise AssertionError(f"no temporary file appeared: {child.communicate()}")
+
+
+def test_export_terminated_mid_write_removes_its_temporary_file(store: Store, tmp_path: Path) -> None:
+    """SIGTERM: the export stops like after Ctrl-C (one line, status 130), with no temporary file left behind
+    and the previous export untouched."""
+    _mixed_frequency_trade(store)
+    out = tmp_path / "trade.csv"
+    out.write_text("previous export\n", encoding="utf-8")
+    child, temporary = _export_caught_mid_write(store, out)
+    try:
+        assert str(child.pid) in temporary.name
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=60)
+    finally:
+        child.kill()  # no-op once it has ended; a failed assertion above must not leave it running
+    assert child.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "trade.csv"]
+    assert out.read_text(encoding="utf-8") == "previous export\n"
+
+
+def test_export_killed_mid_write_leaves_a_file_the_next_export_removes(store: Store, tmp_path: Path) -> None:
+    """SIGKILL cannot be caught: the temporary file stays, named with the dead process's id. The next export to
+    the folder deletes it, but not the temporary file of an export still running (its process is alive)."""
+    _mixed_frequency_trade(store)
+    out_dir = tmp_path / "exports"
+    out_dir.mkdir()
+    killed, left = _export_caught_mid_write(store, out_dir / "a.csv")
+    killed.kill()
+    killed.communicate(timeout=60)
+    assert left.exists() and left.stat().st_size > 0 and str(killed.pid) in left.name
+    running, in_progress = _export_caught_mid_write(store, out_dir / "b.csv")
+    try:
+        assert cli.main(["export", "--table", "trade", "--format", "csv", "--out", str(out_dir / "c.csv")]) == 0
+        assert not left.exists()
+        assert in_progress.exists()  # a live export's file is kept
+        assert sorted(p.name for p in out_dir.iterdir()) == sorted(["c.csv", in_progress.name])
+    finally:
+        running.kill()
+        running.communicate(timeout=60)
+
+
+def test_export_to_a_missing_folder_is_refused_and_creates_nothing(store: Store, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    stored_trade(store)
+    out = tmp_path / "no" / "such" / "x.csv"
+    assert cli.main(["export", "--table", "trade", "--format", "csv", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"the folder {out.parent} does not exist" in err and "Nothing was written" in err
+    assert not (tmp_path / "no").exists()
+
+
+def test_export_over_the_excel_row_limit_says_so_and_writes_nothing(store: Store, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """1,048,576 data rows and a header do not fit a sheet (1,048,576 rows in all). The message says the limit
+    and what to do instead, not that the store is damaged, and nothing is written."""
+    rows = 1_048_576
+    index = pl.int_range(rows, eager=True)
+    template = trade_rows([{"reporter": "USA", "partner": "CHN"}])
+    frame = template.select(pl.all().gather([0] * rows)).with_columns(
+        hs_code=pl.format("9{}", (index % 100_000).cast(pl.String).str.zfill(5)),
+        period=(2010 + index // 100_000).cast(pl.String), year=(2010 + index // 100_000).cast(pl.Int32))
+    store.upsert("trade", frame)
+    out = tmp_path / "trade.xlsx"
+    assert cli.main(["export", "--table", "trade", "--format", "xlsx", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "trade: 1,048,576 rows do not fit an Excel sheet" in err
+    assert "at most 1,048,576 rows including the header (1,048,575 data rows)" in err
+    assert "csv or parquet" in err and "store check" not in err
+    assert list(tmp_path.iterdir()) == [store.root]
+    with pytest.raises(ExportError, match="1,048,575 data rows"):  # the same check for the app's downloads
+        export_bytes(frame.head(rows), "xlsx", table="trade", filters={})
+
+
+def test_remove_stale_temporaries_keeps_live_writers_and_other_files(tmp_path: Path) -> None:
+    """Deleted: ours whose process is gone, and old-style names (no pid) over an hour old. Kept: ours whose process
+    runs (this one), a fresh old-style name, and files that are not ours."""
+    from tracker.atomic import UNMARKED_STALE_SECONDS, remove_stale_temporaries
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
+    dead_pid = int(ended.stdout)
+    hexa = "0123456789abcdef" * 2
+    names = {
+        "dead": f".a.csv.{dead_pid}.{hexa}.tmp", "alive": f".b.csv.{os.getpid()}.{hexa}.tmp",
+        "old_unmarked": f".c.csv.{hexa}", "new_unmarked": f".d.csv.{hexa}", "other": "notes.txt",
+        "other_hidden": ".e.csv.tmp",
+    }
+    for name in names.values():
+        (tmp_path / name).write_text("x")
+    old = time.time() - UNMARKED_STALE_SECONDS - 60
+    os.utime(tmp_path / names["old_unmarked"], (old, old))
+    removed = remove_stale_temporaries(tmp_path)
+    assert sorted(path.name for path in removed) == sorted([names["dead"], names["old_unmarked"]])
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        names[key] for key in ("alive", "new_unmarked", "other", "other_hidden"))
+    assert remove_stale_temporaries(tmp_path / "missing") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -13,7 +14,7 @@ from tracker.config import Config
 from tracker.countries import eu_members
 from tracker.export import filtered_table
 from tracker.metrics import compute_tables
-from tracker.metrics.groups import group_code_flows, group_prefixes
+from tracker.metrics.groups import group_code_flows_by_level, group_prefixes
 from tracker.metrics.opportunity import market_opportunity
 from tracker.metrics.tables import GROUP_TARIFF_MARGIN
 from tracker.metrics.tariffs import group_tariff, import_weights, tariff_by_code, tariff_margins, with_lowest_competitor
@@ -62,7 +63,7 @@ def faced(tariffs: list[tuple], imports: list[dict], markets: list[str], exporte
           groups: dict[str, list[str]] = GROUPS) -> tuple[pl.DataFrame, pl.DataFrame]:
     group_markets = pl.LazyFrame({"group": ["toys"] * len(markets), "market": markets})
     by_code = tariff_by_code(tariff_frame(tariffs).lazy(), group_prefixes(groups), group_markets, exporters)
-    weights = import_weights(group_code_flows(trade_rows(imports).lazy(), groups))
+    weights = import_weights(group_code_flows_by_level(trade_rows(imports).lazy(), groups).every_level)
     rows = group_tariff(by_code, weights)
     table = with_lowest_competitor(rows).collect().sort("market", "exporter")
     margins = mirror_rows(tariff_margins(rows), GROUP_TARIFF_MARGIN)  # both orders, as Store.scan reads them
@@ -282,3 +283,116 @@ def test_lowest_competitor_ties_within_float_noise_go_to_the_first_iso3() -> Non
         chn = row(with_lowest_competitor(rows).collect(), exporter="CHN")
         assert chn["lowest_tariff_competitor"] == "MEX"
         assert chn["margin_vs_lowest_competitor_pp"] == pytest.approx(1.8)
+
+
+def test_opportunity_reasons_say_no_recorded_sales_where_the_share_is_null() -> None:
+    """CHN has no group_market row in JPN (only VNM sells there): exporter_share is null, headroom 1, and the
+    reasons say there are no CHN sales recorded, not "CHN share 0.0%"; in USA its 25 % share is said as such."""
+    inputs = opportunity_inputs(None)
+    market_rows = pl.concat([
+        inputs["market_rows"].filter(pl.col("market") == "USA").with_columns(market_share=pl.lit(0.25)),
+        inputs["market_rows"].filter(pl.col("market") == "JPN").with_columns(exporter=pl.lit("VNM")),
+    ])
+    scored = market_opportunity(inputs["imports"], market_rows, inputs["online"], inputs["complementarity"],
+                                "CHN").collect()
+    usa, jpn = row(scored, market="USA"), row(scored, market="JPN")
+    assert (jpn["exporter_share"], jpn["headroom"]) == (None, 1.0)
+    assert "no CHN sales recorded" in jpn["reasons"] and "CHN share" not in jpn["reasons"]
+    assert (usa["exporter_share"], usa["headroom"]) == (0.25, 0.75) and "CHN share 25.0%" in usa["reasons"]
+
+
+def test_group_tariff_weights_a_chapter_a_heading_and_an_hs6_code_each_once(store: Store, config: Config) -> None:
+    """USA 2023 holds its paper imports at three levels at once: chapter 48 = 1,000, heading 4802 = 300 (inside
+    it) and 480210 = 100 (inside that). Scheduled codes: 480210 (10 %), 480220 (20 %), 481910 (4 %), 481920 (6 %).
+    By hand: 480210 weighs its own 100; 480220, the only other code of 4802, its remainder 300 − 100 = 200;
+    481910 and 481920 split the chapter's remainder 1,000 − 300 = 700: 350 each. The weights sum to the
+    chapter's 1,000 and the rate is (100·10 + 200·20 + 350·4 + 350·6) / 1,000 = 8.5 %.
+    (The chapter alone split evenly gave 10.0; the finest stored level per code, 4802 and 48 split over all
+    their codes, 8.67 on weights that no longer sum to the imports.)
+    The store is built by hand and the tables are computed by `refresh_metric_tables`, as the CLI does."""
+    from tracker.metrics import refresh_metric_tables
+
+    levels = [("48", 1000.0), ("4802", 300.0), ("480210", 100.0)]
+    rows = [{"reporter": "USA", "partner": "WLD", "hs_code": code, "value_usd": value} for code, value in levels]
+    rows += [{"reporter": "USA", "partner": "CHN", "hs_code": code, "value_usd": value / 2}  # a supplier breakdown
+             for code, value in levels]
+    store.upsert("trade", trade_rows(rows))
+    rates = {"480210": 10.0, "480220": 20.0, "481910": 4.0, "481920": 6.0}
+    store.upsert("tariff", tariff_frame([("USA", "WLD", code, 2023, "MFN", rate) for code, rate in rates.items()]))
+    refresh_metric_tables(store, config)
+
+    paper = row(store.read("group_tariff").filter(pl.col("group") == "paper"), exporter="CHN", market="USA")
+    weights = {"480210": 100.0, "480220": 300.0 - 100.0, "481910": (1000.0 - 300.0) / 2,
+               "481920": (1000.0 - 300.0) / 2}
+    assert sum(weights.values()) == 1000.0
+    by_hand = sum(weights[code] * rates[code] for code in rates) / sum(weights.values())
+    assert by_hand == pytest.approx(8.5)
+    assert paper["tariff_faced_pct"] == pytest.approx(by_hand)
+    assert (paper["weighting"], paper["hs6_codes"], paper["year"]) == ("trade-weighted", 4, 2023)
+    # The market's imports of the group are still the chapter's alone (no double counting in the shares).
+    market = store.read("group_market").filter(pl.col("group") == "paper", pl.col("exporter") == "CHN")
+    assert market["market_imports_usd"].to_list() == [1000.0] and market["export_value_usd"].to_list() == [500.0]
+
+
+def test_group_tariff_finer_than_hs6_rows_sum_to_their_code_unless_it_is_stored() -> None:
+    """8-digit rows count as their HS6 code where the market holds no row at HS6 (950300: 200 + 100); where it
+    does, the HS6 row already holds them (950450: 300, not 300 + 250). 950490: the rest of heading 9504,
+    1,000 − 300 = 700. Rates 10 / 6 / 4 → (300·10 + 300·6 + 700·4) / 1,300."""
+    imports = [{"reporter": "USA", "partner": "WLD", "hs_code": code, "value_usd": value}
+               for code, value in (("95030010", 200.0), ("95030090", 100.0), ("950450", 300.0),
+                                   ("95045010", 250.0), ("9504", 1000.0))]
+    tariffs = [("USA", "WLD", "950300", 2023, "MFN", 10.0), ("USA", "WLD", "950450", 2023, "MFN", 6.0),
+               ("USA", "WLD", "950490", 2023, "MFN", 4.0)]
+    table, _ = faced(tariffs, imports, ["USA"])
+    expected = (300 * 10 + 300 * 6 + 700 * 4) / 1300
+    assert row(table, exporter="CHN")["tariff_faced_pct"] == pytest.approx(expected)
+
+
+def _weights_by_a_second_method(imports: dict[str, float], scheduled: list[str]) -> dict[str, float]:
+    """Rule 4 in plain Python: own imports where stored, else the nearest stored ancestor's remainder (its imports
+    less those of the stored codes directly below it) split evenly over the scheduled codes only it covers."""
+    def nearest(code: str, proper: bool) -> str | None:
+        return next((code[:n] for n in (6, 4, 2) if (n < len(code) if proper else n <= len(code))
+                     and code[:n] in imports), None)
+
+    remainder = dict(imports)
+    for code, value in imports.items():
+        if (parent := nearest(code, proper=True)) is not None:
+            remainder[parent] -= value
+    anchors = {code: nearest(code, proper=False) for code in scheduled}
+    covered = [anchor for anchor in anchors.values() if anchor is not None]
+    return {code: max(remainder[anchor], 0.0) / covered.count(anchor) if anchor else 0.0
+            for code, anchor in anchors.items()}
+
+
+def test_group_tariff_on_the_sample_equals_a_second_computation(metrics_store: Path) -> None:
+    """The sample stores paper at chapter 48 and at its headings in the same reports: every tracked exporter's
+    paper rate in South Africa 2019 (where the old weighting was 2.68 pp off the documented rule) equals the
+    rule computed again in plain Python from the stored trade and tariff rows."""
+    store = Store(metrics_store)
+    trade = store.read("trade").filter(pl.col("reporter") == "ZAF", pl.col("flow") == "import",
+                                       pl.col("frequency") == "A", pl.col("year") == 2019,
+                                       pl.col("hs_code").str.starts_with("48"))
+    assert trade["source"].n_unique() == 1 and set(trade["hs_code"].str.len_chars()) == {2, 4}
+    imports: dict[str, float] = {}
+    for code in trade["hs_code"].unique():
+        rows = trade.filter(pl.col("hs_code") == code)
+        world = rows.filter(pl.col("partner") == "WLD")
+        imports[code] = (world if world.height else rows)["value_usd"].sum()
+    tariff = store.read("tariff").filter(pl.col("market") == "ZAF", pl.col("year") == 2019,
+                                         pl.col("hs_code").str.starts_with("48"))
+    mfn = dict(tariff.filter(pl.col("tariff_type") == "MFN", pl.col("partner") == "WLD")
+               .select("hs_code", "avg_rate_pct").iter_rows())
+    weights = _weights_by_a_second_method(imports, list(mfn))
+    assert sum(weights.values()) == pytest.approx(imports["48"])  # every import counted once
+    stored = store.read("group_tariff").filter(pl.col("group") == "paper", pl.col("market") == "ZAF",
+                                               pl.col("year") == 2019)
+    assert stored.height >= 10
+    for exporter, faced_pct in stored.select("exporter", "tariff_faced_pct").iter_rows():
+        prf = dict(tariff.filter(pl.col("tariff_type") == "PRF", pl.col("partner") == exporter)
+                   .select("hs_code", "avg_rate_pct").iter_rows())
+        rate = {code: prf[code] if prf.get(code) is not None and (mfn[code] is None or prf[code] < mfn[code])
+                else mfn[code] for code in mfn}
+        rated = [code for code in mfn if rate[code] is not None]
+        expected = sum(weights[c] * rate[c] for c in rated) / sum(weights[c] for c in rated)
+        assert faced_pct == pytest.approx(expected, rel=1e-12), exporter

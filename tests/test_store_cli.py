@@ -231,3 +231,82 @@ def test_cli_file_damaged_inside_gives_one_line(command: list[str], data_dir: Pa
     assert code == 2
     assert "store check" in _one_error_line(err)
     assert not (tmp_path / "out.csv").exists()
+
+
+# ------------------------------------------------------------------ a damaged metric table is rebuilt, not stuck
+def _stored_copy(small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "data"
+    shutil.copytree(small_store, root)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(root))
+    return root
+
+
+def test_metrics_force_rebuilds_a_truncated_metric_table_that_repair_cannot(
+    small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """group_market's only version cut in half: `store repair` has nothing to point at and says what rebuilds
+    it; `metrics --force` (which used to refuse, checking the old files) writes it again; `store check` is clean."""
+    expected = Store(small_store).read("group_market")
+    damaged = _damaged_copy(small_store, tmp_path, monkeypatch, "group_market")
+    assert Store(tmp_path / "data").versions("group_market") == ["v000001"]
+
+    code, out, _ = _run(["store", "check"], capsys)
+    assert code == 1 and "`python -m tracker metrics --force` rebuilds them" in out
+    code, out, _ = _run(["store", "repair"], capsys)
+    assert code == 1
+    assert re.search(r"^group_market\s+NOT REPAIRED .*computed from the stored data; `python -m tracker metrics "
+                     r"--force` rebuilds it$", out, re.MULTILINE)
+    assert "fetch that source and year again" not in out
+
+    code, out, err = _run(["metrics", "--force", "--quiet"], capsys)
+    assert code == 0 and not err, err
+    assert _run(["store", "check"], capsys)[0] == 0
+    rebuilt = Store(tmp_path / "data").read("group_market")
+    assert rebuilt.drop("newest_fetch").equals(expected.drop("newest_fetch")) and rebuilt.height > 0
+    assert damaged.exists()  # the damaged version is kept as the predecessor, not deleted by guesswork
+
+
+@pytest.mark.parametrize("damage", ["truncated", "missing version", "empty pointer"])
+def test_metrics_and_startup_see_a_damaged_metric_table_as_stale(
+    small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    damage: str,
+) -> None:
+    """Without --force too: the tables are not "current" while one of them is damaged; the start-up and
+    `metrics` recompute it and the store checks clean."""
+    from tracker import startup
+
+    root = _stored_copy(small_store, tmp_path, monkeypatch)
+    pointer = root / "group_market" / "CURRENT"
+    if damage == "truncated":
+        part = root / "group_market" / "v000001" / "part-0.parquet"
+        part.write_bytes(part.read_bytes()[:100])
+    else:
+        pointer.write_text("v000077" if damage == "missing version" else "")
+    assert _run(["store", "check"], capsys)[0] == 1
+
+    assert startup.prepare().startswith("metrics computed and written")
+    assert _run(["store", "check"], capsys)[0] == 0
+    assert pointer.read_text() == "v000002"
+    code, out, _ = _run(["metrics"], capsys)
+    assert code == 0 and "metric tables are current" in out
+
+    (root / "group_exporter" / "CURRENT").write_text("v000077")  # and `metrics` alone
+    code, out, err = _run(["metrics", "--quiet"], capsys)
+    assert code == 0 and "metrics computed" in out and not err
+    assert _run(["store", "check"], capsys)[0] == 0
+
+
+def test_metrics_names_a_trade_pointer_to_a_missing_version(
+    small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Not "holds no trade data: run sample or fetch first": the data is there, its pointer is wrong."""
+    root = _stored_copy(small_store, tmp_path, monkeypatch)
+    (root / "trade" / "CURRENT").write_text("v000077")
+    for argv in (["metrics"], ["metrics", "--force"]):
+        code, out, err = _run(argv, capsys)
+        line = _one_error_line(err)
+        assert code == 2 and "holds no trade data" not in out
+        assert "'v000077', which does not exist" in line and "store repair" in line
+    code, out, _ = _run(["store", "repair"], capsys)
+    assert code == 0 and re.search(r"^trade\s+repaired", out, re.MULTILINE)
+    assert _run(["metrics", "--quiet"], capsys)[0] == 0

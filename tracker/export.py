@@ -20,8 +20,9 @@ Two pure entry points, shared by ``python -m tracker export`` and the Streamlit 
 CSV is UTF-8 (optional BOM so Excel detects it) with a header row. Every TEXT cell starting with ``=``,
 ``+``, ``-``, ``@``, tab or carriage return is prefixed with ``'`` so a spreadsheet shows it as text instead of
 running it as a formula (OWASP "CSV injection"); numeric columns are written as numbers, negatives untouched.
-XLSX has a "data" sheet (strings stay strings: formulas are never created from text) and a "provenance"
-sheet (table, filters, sources, newest fetch, generator, sample yes/no) and a fixed creation date.
+XLSX has a "data" sheet (strings stay strings: formulas are never created from text; at most 1,048,575 rows
+under the header, Excel's limit: more is refused with a message, not cut) and a "provenance" sheet (table,
+filters, sources, newest fetch, generator, sample yes/no) and a fixed creation date.
 Parquet keeps the columns and dtypes.
 """
 
@@ -35,7 +36,7 @@ from pathlib import Path
 import polars as pl
 
 from tracker import __version__, schemas
-from tracker.atomic import write_atomically
+from tracker.atomic import remove_stale_temporaries, write_atomically
 from tracker.baci.importer import stored_release
 from tracker.config import Config
 from tracker.countries import is_known_iso3
@@ -52,6 +53,7 @@ DEFAULT_FREQUENCY = "A"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 GENERATED_BY = f"export-market-tracker {__version__}"
 FIXED_CREATED = datetime(2000, 1, 1)  # workbook metadata: a constant, so equal data gives equal files
+EXCEL_MAX_ROWS = 1_048_576  # rows of an Excel worksheet, the header row included
 
 
 def export_tables() -> list[str]:
@@ -208,11 +210,21 @@ def _with_baci_release(store: Store, frame: pl.LazyFrame, columns: list[str], co
         pl.col("group").replace_strict(notes, default=None, return_dtype=pl.String)))
 
 
-def write_export(path: Path, data: bytes) -> None:
-    """Write an export atomically: a failed write (full disk, no permission) leaves no partial file, and an
-    existing file at ``path`` stays as it was."""
+def check_destination(path: Path) -> None:
+    """Refuse a destination that is a folder, or whose folder does not exist (creating folders from a typo, at
+    the file system's root even, is not an export's business). Checked before the table is read."""
     if path.is_dir():
         raise ExportError(f"cannot write {path}: it is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise ExportError(f"cannot write {path}: the folder {path.parent} does not exist; create it first or give "
+                          "another --out. Nothing was written")
+
+
+def write_export(path: Path, data: bytes) -> None:
+    """Write an export atomically: a failed write (full disk, no permission) leaves no partial file, and an
+    existing file at ``path`` stays as it was. Temporary files that killed exports left in the folder go first."""
+    check_destination(path)
+    remove_stale_temporaries(path.parent)
     try:
         write_atomically(path, data)
     except OSError as exc:
@@ -292,6 +304,11 @@ def export_bytes(frame: pl.DataFrame, fmt: str, *, table: str, filters: dict, bo
     if fmt == "csv":
         return _csv_bytes(frame, bom)
     if fmt == "xlsx":
+        if frame.height + 1 > EXCEL_MAX_ROWS:
+            raise ExportError(
+                f"{table}: {frame.height:,} rows do not fit an Excel sheet, which holds at most {EXCEL_MAX_ROWS:,} "
+                f"rows including the header ({EXCEL_MAX_ROWS - 1:,} data rows). Export as csv or parquet, or fewer "
+                "rows (--group, --exporter, --market, --years). Nothing was written")
         return _xlsx_bytes(frame, table, {k: str(v) for k, v in filters.items()})
     if fmt == "parquet":
         buffer = io.BytesIO()

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracker.atomic import write_atomically
-from tracker.store_paths import read_version_name
+from tracker.errors import StoreCorruptError
+from tracker.store_paths import live_version, parquet_problem, read_version_name
 
 if TYPE_CHECKING:
     from tracker.config import Config
@@ -71,13 +72,28 @@ def _saved(root: Path) -> dict[str, object] | None:
 
 
 def metric_tables_current(root: Path, config_dir: Path) -> bool:
-    """True when the last computation saw these same inputs and every table it wrote is still the live version."""
+    """True when the last computation saw these same inputs and every table it wrote is still the live version,
+    whole: a damaged metric table (a broken pointer, a missing or truncated file) is stale, and recomputing it
+    repairs it."""
     saved = _saved(root)
     if saved is None or saved.get("inputs") != inputs_fingerprint(root, config_dir):
         return False
     outputs = saved.get("outputs")
     return (isinstance(outputs, dict) and bool(outputs)
-            and all(read_version_name(root, table) == version for table, version in outputs.items()))
+            and all(_intact(root, table, version) for table, version in outputs.items()))
+
+
+def _intact(root: Path, table: str, version: object) -> bool:
+    """Whether ``version`` is the table's live version and its data files are whole (8 bytes read per file; a
+    metric table is one file, written even when it has no rows)."""
+    try:
+        folder = live_version(root, table)
+    except StoreCorruptError:
+        return False
+    if folder is None or folder.name != version:
+        return False
+    files = list(folder.rglob("*.parquet"))
+    return bool(files) and not any(parquet_problem(path) for path in files)
 
 
 def save_fingerprint(root: Path, inputs: dict[str, object], outputs: dict[str, str | None]) -> None:

@@ -14,7 +14,8 @@ left by a killed writer are removed by the next writer.
 
 Damage is never guessed around: a ``CURRENT`` that is empty, unreadable or missing beside kept versions, and
 a data file that is not a whole Parquet file, raise ``StoreCorruptError`` naming the table or file (readers
-would otherwise scan every version and double the rows, and the next writer would delete them).
+would otherwise scan every version and double the rows, and the next writer would delete them). ``replace``
+reads nothing of the live version, so it replaces a damaged one: the metrics rebuild a damaged metric table.
 ``check`` verifies every table; ``repair`` points ``CURRENT`` at the newest complete version and deletes
 nothing. A write the operating system refuses (disk full) raises ``StoreWriteError``; the table is unchanged.
 
@@ -40,10 +41,17 @@ import polars as pl
 from tracker import schemas
 from tracker.atomic import write_atomically
 from tracker.errors import StoreCorruptError, StoreLockedError, StoreWriteError, TrackerError
-from tracker.store_paths import CURRENT_POINTER, VERSION_NAME, default_data_dir, list_versions, read_version_name
+from tracker.store_paths import (
+    CURRENT_POINTER,
+    VERSION_NAME,
+    default_data_dir,
+    list_versions,
+    live_version,
+    parquet_problem,
+    read_version_name,
+)
 
 BROKEN_PREFIX = "broken-"  # a version `repair` stepped over is renamed, never deleted
-PARQUET_MAGIC = b"PAR1"
 CHECK_HINT = "run `python -m tracker store check` for details"
 
 LOCK_FILE = ".write.lock"
@@ -80,26 +88,6 @@ def _write_parquet_durably(frame: pl.DataFrame, path: Path) -> None:
     frame.write_parquet(path, compression="zstd", statistics=True, row_group_size=256_000)
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
-
-
-def parquet_problem(path: Path) -> str | None:
-    """Why ``path`` is not a whole Parquet file (magic bytes at both ends, a footer that fits), or None.
-
-    Eight bytes read: cheap enough for every scan, and it catches a truncated or overwritten file.
-    """
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as handle:
-            head = handle.read(4)
-            handle.seek(max(size - 8, 0))
-            tail = handle.read(8)
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    if size < 12 or head != PARQUET_MAGIC or tail[4:] != PARQUET_MAGIC:
-        return f"is not a whole Parquet file ({size} bytes; truncated or overwritten)"
-    if int.from_bytes(tail[:4], "little") + 12 > size:
-        return f"is not a whole Parquet file ({size} bytes, shorter than its footer says)"
-    return None
 
 
 def write_failure(exc: BaseException, what: str) -> StoreWriteError:
@@ -172,14 +160,8 @@ class Store:
         return list_versions(self.root, table)
 
     def current_version(self, table: str) -> Path | None:
-        name = self.version_name(table)
-        if name is None:
-            return None
-        version = self.root / table / name
-        if not version.is_dir():
-            raise StoreCorruptError(f"table {table!r}: {self.root / table / CURRENT_POINTER} names {name!r}, which "
-                                    "does not exist; run `python -m tracker store repair`")
-        return version
+        """The live version's folder (``store_paths.live_version``: a pointer to a missing folder raises)."""
+        return live_version(self.root, table)
 
     def files(self, table: str) -> list[Path]:
         """The live version's data files; one that is not a whole Parquet file is a StoreCorruptError naming it."""
@@ -287,10 +269,18 @@ class Store:
             table_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
-        self._remove_unreferenced(table_dir)
-        old_version = self.current_version(table)
-        if old_version is not None:
-            self.files(table)  # refuse to merge into a damaged version
+        if merge:
+            self._remove_unreferenced(table_dir)
+            old_version = self.current_version(table)
+            if old_version is not None:
+                self.files(table)  # refuse to merge into a damaged version
+        else:
+            # A replacement reads nothing of the live version, so a damaged one (a truncated file, a pointer to a
+            # missing or no version) is simply replaced: a derived table is rebuilt from its inputs. Pruning
+            # waits for a readable pointer, as it would delete versions by guesswork.
+            with contextlib.suppress(StoreCorruptError):
+                self._remove_unreferenced(table_dir)
+            old_version = None
         with _staging_folder(table_dir, f"writing table {table!r} under {table_dir}") as staging:
             partitions_written = self._build_version(schema, frame, old_version, staging, merge, newest_wins)
             version_name = self._switch_to(table_dir, staging)

@@ -8,11 +8,13 @@ Two kinds of problem, kept apart because only one can be repaired without losing
   e.g. rows stored before a rule existed. Pointing at an older version would not help; the report says so.
 
 ``repair`` only moves ``CURRENT`` to the newest structurally complete version. A newer version it steps over
-is renamed ``broken-vNNNNNN`` (writers prune old versions, never renamed ones), so nothing is deleted.
+is renamed ``broken-vNNNNNN`` (writers prune old versions, never renamed ones), so nothing is deleted. A metric
+table with no complete version is computed again from its inputs (``metrics --force``), which ``repair`` says.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +23,8 @@ import polars as pl
 from tracker import schemas
 from tracker.errors import SchemaError, StoreCorruptError
 from tracker.store import BROKEN_PREFIX, Store, as_canonical_text, parquet_problem
+
+REBUILD_HINT = "`python -m tracker metrics --force`"
 
 
 @dataclass
@@ -106,12 +110,15 @@ def _with_partition_columns(frame: pl.DataFrame, schema: schemas.TableSchema, re
     return frame.with_columns(columns) if columns else frame
 
 
-def repair_store(store: Store) -> list[RepairResult]:
-    return [repair_table(store, table) for table in store.tables()]
+def repair_store(store: Store, derived: Collection[str] = ()) -> list[RepairResult]:
+    """Repair every table; ``derived`` names the tables computed from the others (the metric tables)."""
+    return [repair_table(store, table, derived=table in derived) for table in store.tables()]
 
 
-def repair_table(store: Store, table: str) -> RepairResult:
-    """Point ``CURRENT`` at the newest complete version when the live one is damaged; delete nothing."""
+def repair_table(store: Store, table: str, derived: bool = False) -> RepairResult:
+    """Point ``CURRENT`` at the newest complete version when the live one is damaged; delete nothing.
+
+    A ``derived`` table without a complete version is not lost: its message says how to recompute it."""
     report = check_table(store, table)
     if not report.structural:
         note = "" if report.ok else f"; its values break the table's rules ({report.content[0]}): not a pointer " \
@@ -132,6 +139,9 @@ def repair_table(store: Store, table: str) -> RepairResult:
                 return RepairResult(table, not candidate.content, True,
                                     f"CURRENT now names {name} (was: {report.structural[0]}){kept}")
             stepped_over.append(name)
+    if derived:
+        return RepairResult(table, False, False, f"no complete version to point at ({report.structural[0]}). Nothing "
+                            f"was changed: it is computed from the stored data; {REBUILD_HINT} rebuilds it")
     return RepairResult(table, False, False, f"no complete version to point at ({report.structural[0]}). Nothing "
                         "was changed: move the named file's partition folder out of the version folder (or restore "
                         "it from a backup), then fetch that source and year again")

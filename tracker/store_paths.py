@@ -1,8 +1,10 @@
-"""Where the store lives and which version of a table is live, without importing Polars.
+"""Where the store lives, which version of a table is live, and whether a data file is whole, without
+importing Polars.
 
 Why a module of its own: ``make run`` asks "is there data, and are the metric tables current?" before the
 dashboard starts, and answering that must not cost the second it takes to import the data stack. ``Store``
-reads its pointers through these functions, so there is one reader of ``CURRENT``.
+reads its pointers and checks its files through these functions, so there is one reader of ``CURRENT`` (a
+damaged metric table is not "current": ``tracker.freshness`` checks its files too).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from tracker.errors import StoreCorruptError
 
 CURRENT_POINTER = "CURRENT"
 VERSION_NAME = re.compile(r"v\d{6}")
+PARQUET_MAGIC = b"PAR1"
+REPAIR_HINT = "run `python -m tracker store repair`"
 
 
 def default_data_dir() -> Path:
@@ -53,7 +57,40 @@ def read_version_name(root: Path, table: str) -> str | None:
     return name
 
 
+def live_version(root: Path, table: str) -> Path | None:
+    """The folder of the table's live version, or None before its first write; a pointer naming a folder that
+    does not exist is a StoreCorruptError (the table is not empty: its data went missing)."""
+    name = read_version_name(root, table)
+    if name is None:
+        return None
+    version = root / table / name
+    if not version.is_dir():
+        raise StoreCorruptError(f"table {table!r}: {root / table / CURRENT_POINTER} names {name!r}, which "
+                                f"does not exist; {REPAIR_HINT}")
+    return version
+
+
 def holds_data(root: Path, table: str) -> bool:
     """Whether the table's live version has at least one data file (``Store.has_data`` without Polars)."""
-    name = read_version_name(root, table)
-    return name is not None and any((root / table / name).rglob("*.parquet"))
+    version = live_version(root, table)
+    return version is not None and any(version.rglob("*.parquet"))
+
+
+def parquet_problem(path: Path) -> str | None:
+    """Why ``path`` is not a whole Parquet file (magic bytes at both ends, a footer that fits), or None.
+
+    Eight bytes read: cheap enough for every scan, and it catches a truncated or overwritten file.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+            handle.seek(max(size - 8, 0))
+            tail = handle.read(8)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if size < 12 or head != PARQUET_MAGIC or tail[4:] != PARQUET_MAGIC:
+        return f"is not a whole Parquet file ({size} bytes; truncated or overwritten)"
+    if int.from_bytes(tail[:4], "little") + 12 > size:
+        return f"is not a whole Parquet file ({size} bytes, shorter than its footer says)"
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracker.atomic import sigterm_as_interrupt
 from tracker.commands.arguments import parse_years
 from tracker.config import load_config
 from tracker.export import (
@@ -14,6 +15,7 @@ from tracker.export import (
     FORMATS,
     FREQUENCIES,
     applied_filters,
+    check_destination,
     export_bytes,
     export_tables,
     filtered_table,
@@ -39,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_destination(args.out)
+    with sigterm_as_interrupt():  # a terminated export removes its temporary file, as after Ctrl-C
+        return _export(args)
+
+
+def _export(args: argparse.Namespace) -> int:
     config = load_config()
     store = Store()
     options = {"group": args.group, "exporter": args.exporter, "market": args.market,

@@ -14,7 +14,8 @@ Rules, in the order they are applied (all documented here because every metric i
    dropped, for every partner. So a market's imports from each supplier (a share's numerator) and its
    imports from the world (the denominator) are summed over the same codes: a supplier without a row at
    ``48`` is absent at that level (the mirror fallback may then stand in), never replaced by its ``4820``
-   row, which would compare a heading with a chapter total.
+   row, which would compare a heading with a chapter total. (The tariff weights alone read every level:
+   ``group_code_flows_by_level`` returns the rows before this rule too.)
 4. **Weights.** Unit values skip rows with zero or missing weight (common in Comtrade) and rows with a zero
    value (a weight without a sale value is no price): a group's ``net_weight_kg`` sums only those rows'
    weights and ``value_with_weight_usd`` their values, so ``value_with_weight_usd / net_weight_kg`` is a
@@ -28,6 +29,7 @@ Rules, in the order they are applied (all documented here because every metric i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 import polars as pl
 
@@ -119,9 +121,23 @@ def _preferred_source(frame: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
     return pl.concat([single, several]).drop("_rank")
 
 
+class CodeFlows(NamedTuple):
+    """Code-level trade rows of the groups, two ways (both lazy, over the same materialised member rows)."""
+
+    kept: pl.LazyFrame  # rules 1–3: one HS level set per report, what every sum over codes reads
+    every_level: pl.LazyFrame  # rules 1–2 only: a code's rows beside its ancestors' (the tariff weights)
+
+
 def group_code_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup] | Mapping[str, Sequence[str]]
                      ) -> pl.LazyFrame:
     """Code-level trade rows tagged with their group, one source per flow, without cross-level duplicates."""
+    return group_code_flows_by_level(trade, groups).kept
+
+
+def group_code_flows_by_level(trade: pl.LazyFrame,
+                              groups: Config | Iterable[ProductGroup] | Mapping[str, Sequence[str]]) -> CodeFlows:
+    """``group_code_flows``, and the same rows before rule 3 drops the codes whose ancestor the report holds:
+    the tariff weights give each HS6 code its own imports where stored (``tracker.metrics.tariffs``)."""
     pairs = _prefix_pairs(groups)
     prefixes = pl.LazyFrame(pairs, schema={"group": pl.String, "prefix": pl.String}, orient="row")
     # Rule 1 as a literal filter first: rows outside every group never reach the joins below. The member rows
@@ -147,7 +163,8 @@ def group_code_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup
     flows = _preferred_source(members, [*FLOW_KEY, "hs_code"])
     on = ["hs_code", "_successor"]
     if nested_pairs.is_empty():  # no code of a group lies below another stored code of it: rule 3 drops nothing
-        return flows.join(membership.lazy(), on=on, how="inner").drop("_successor")
+        every_level = flows.join(membership.lazy(), on=on, how="inner").drop("_successor")
+        return CodeFlows(every_level, every_level)
     nested = nested_pairs.select("group", "hs_code").unique().with_columns(_nested=pl.lit(True))
     ancestors = nested_pairs.select("group", pl.col("_other").alias("hs_code")).unique().lazy()
     membership = membership.join(nested, on=["group", "hs_code"], how="left").with_columns(
@@ -164,7 +181,7 @@ def group_code_flows(trade: pl.LazyFrame, groups: Config | Iterable[ProductGroup
         ancestor = pl.when(pl.col("_code_len") > level).then(pl.col("hs_code").str.slice(0, level))
         deeper = deeper.with_columns(_a=ancestor).join(stored, on=["group", *REPORT_KEY, "_a"], how="anti",
                                                        nulls_equal=False)
-    return pl.concat([kept, deeper.drop("_a", "_code_len")]).drop("_nested")
+    return CodeFlows(pl.concat([kept, deeper.drop("_a", "_code_len")]).drop("_nested"), flows.drop("_nested"))
 
 
 def aggregate_to_groups(code_flows: pl.LazyFrame) -> pl.LazyFrame:

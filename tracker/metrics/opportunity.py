@@ -8,7 +8,8 @@ For every group and market, in the group's latest year Y with market data::
     size              market's imports of the group from the world in Y (USD)
     growth_factor     1 + market import growth, clipped to [0.5, 1.5]; growth = CAGR over 3 years
                       (Y−3 → Y), else year-on-year, else 0 when unknown
-    headroom          1 − home exporter's market share in Y (1 when it does not sell there)
+    headroom          1 − home exporter's market share in Y (1 when it has no recorded sales there: its
+                      exporter_share is null and ``reasons`` says "no … sales recorded")
     price_factor      1 / home relative unit value, clipped to [0.67, 1.5] (cheaper than the competitors'
                       median → above 1); 1 when unknown
     ecommerce_factor  1 + 0.5 × (share of individuals buying the group's e-commerce categories online, % / 100),
@@ -130,7 +131,9 @@ def _reasons(home: str) -> pl.Expr:
     growth = pl.when(pl.col("market_growth").is_not_null()).then(
         pl.format("growth {}%/yr", (100 * pl.col("market_growth")).round(1))
     ).otherwise(pl.lit("growth unknown"))
-    share = pl.format("{} share {}%", pl.lit(home), (100 * pl.col("exporter_share").fill_null(0.0)).round(1))
+    share = pl.when(pl.col("exporter_share").is_not_null()).then(
+        pl.format("{} share {}%", pl.lit(home), (100 * pl.col("exporter_share")).round(1))
+    ).otherwise(pl.lit(f"no {home} sales recorded"))  # as exporter_share says (null), not "share 0%"
     price = pl.when(pl.col("relative_unit_value").is_not_null()).then(
         pl.format("unit value {}× competitors' median", pl.col("relative_unit_value").round(2))
     ).otherwise(pl.lit("no unit value"))

@@ -28,7 +28,7 @@ from tracker.metrics._common import (
 from tracker.metrics.cms import constant_market_share
 from tracker.metrics.concentration import market_concentration
 from tracker.metrics.demand import DEMAND_TABLES, demand_frames
-from tracker.metrics.groups import aggregate_to_groups, group_code_flows, total_flows
+from tracker.metrics.groups import aggregate_to_groups, group_code_flows_by_level, total_flows
 from tracker.metrics.growth import compound_annual_growth, growth_yoy
 from tracker.metrics.opportunity import market_opportunity, online_buying
 from tracker.metrics.shares import (
@@ -370,7 +370,8 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
     """Recompute every metric table from stored trade (and e-commerce survey, tariff) rows."""
     home, competitors = config.scope.home_exporter, config.scope.competitors
     trade = baci_first(trade)  # for the years BACI covers, its world matrix only (no double counting)
-    code = group_code_flows(trade, config).collect()
+    code_flows = group_code_flows_by_level(trade, config)
+    code = code_flows.kept.collect()
     flows = aggregate_to_groups(code.lazy()).collect().lazy()
     annual = _annual(flows)
 
@@ -388,8 +389,8 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
     code_suppliers = supplier_flows(_annual(code.lazy())).collect().lazy()
     competition = _group_competition(code_suppliers, market, home, competitors)
     cms = _group_cms(code.lazy(), code_suppliers)
-    tariffs = tariff_tables(schema_for("tariff").empty().lazy() if tariff is None else tariff, code.lazy(), market,
-                            config)
+    tariffs = tariff_tables(schema_for("tariff").empty().lazy() if tariff is None else tariff,
+                            code_flows.every_level, market, config)
     opportunity = _group_opportunity(imports, market, exporter, ecommerce, config, tariffs["group_tariff"])
     monthly = _group_market_monthly(flows.filter(pl.col("frequency") == "M"))
     frames = {

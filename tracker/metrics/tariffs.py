@@ -13,10 +13,14 @@ From the stored ``tariff`` table (WITS TRAINS, one row per market, partner, HS6 
    row are left out (MFN defines the group's code list in a market); a code whose rates are all null (only
    non-ad-valorem lines) counts in ``non_ad_valorem_share`` but not in the average.
 4. **Weights.** The group rate is Σ_k w_k·t_k / Σ_k w_k, with w_k the market's imports of code *k* from the
-   world in year *y* (its ``WLD`` import report; else the sum of its recorded suppliers), taken at the finest HS
-   level the store holds for the market: HS6 where stored, else the heading or chapter that contains *k*, split
-   evenly among the market's scheduled HS6 codes under it. Codes the market did not import weigh 0. Where
-   the market has no import record for any of the codes, the rate is the simple average (``weighting`` says which).
+   world in year *y* (its ``WLD`` import report; else the sum of its recorded suppliers). The market may hold
+   its imports at several levels at once (a chapter, a heading in it, an HS6 code in that): w_k is *k*'s own
+   imports where stored; otherwise the remainder of the nearest stored code containing *k* (its imports less
+   those of the stored codes directly below it, at least 0) split evenly among the scheduled HS6 codes that
+   only it covers. So every record counts once and none is ignored: chapter 48 = 1000, heading 4802 = 300,
+   480210 = 100 give 480210 its 100, 4802's other codes 200 between them, and the chapter's other codes 700.
+   Codes the market did not import weigh 0. Where the market has no import record for any of the codes, the
+   rate is the simple average (``weighting`` says which).
 5. **Margins.** ``margin_pp`` = own rate − competitor's rate, in percentage points, for every pair of tracked
    exporters (home exporter and ``scope.competitors``) in the same group, market and year: positive = the
    exporter pays more. ``margin_vs_lowest_competitor_pp`` compares with the lowest rate among its competitors.
@@ -49,6 +53,8 @@ EU_YEARS = range(1988, 2101)  # TRAINS starts in 1988; membership is a function 
 PAIR = ["group", "market", "year"]
 TIE_DECIMALS = 9  # rates equal to this many decimals (percentage points) are a tie
 CELL = ["group", "exporter", "market", "year"]
+HS6 = 6
+WEIGHT_LEVELS = (2, 4, 6)  # HS chapter, heading, subheading: the lengths of the weights' codes
 
 
 def _eu_membership() -> pl.LazyFrame:
@@ -132,34 +138,68 @@ def tariff_by_code(tariff: pl.LazyFrame, prefixes: pl.LazyFrame, group_markets: 
     )
 
 
-def import_weights(code_flows: pl.LazyFrame) -> pl.LazyFrame:
+def import_weights(code_levels: pl.LazyFrame) -> pl.LazyFrame:
     """(group, market, weight_code, year, weight_usd, _wsources, _wfetch): each market's annual imports from the
-    world per stored code of the group (codes finer than HS6 summed to HS6); the WLD report, else the sum of the
-    recorded suppliers."""
-    imports = code_flows.filter((pl.col("flow") == "import") & (pl.col("frequency") == "A")).with_columns(
-        weight_code=pl.col("hs_code").str.slice(0, 6), _world=pl.col("partner") == WORLD)
-    key = ["group", pl.col("reporter").alias("market"), "weight_code", "year"]
-    return imports.group_by(key).agg(
+    world per stored code of the group, at every level it holds (``groups.CodeFlows.every_level``: a chapter, a
+    heading in it and an HS6 code in that each keep their row); the WLD report, else the sum of the recorded
+    suppliers. Codes finer than HS6 are summed to HS6, unless the HS6 code itself is stored (it holds them)."""
+    imports = code_levels.filter((pl.col("flow") == "import") & (pl.col("frequency") == "A")).with_columns(
+        _world=pl.col("partner") == WORLD)
+    per_code = imports.group_by("group", pl.col("reporter").alias("market"), "hs_code", "year").agg(
         pl.when(pl.col("_world").any()).then(pl.col("value_usd").filter(pl.col("_world")).sum())
         .otherwise(pl.col("value_usd").sum()).alias("weight_usd"),
-        pl.col("sources").str.split(",").list.explode(keep_nulls=False, empty_as_null=False).unique().sort()
-        .str.join(",").alias("_wsources"),
+        pl.col("sources").str.split(",").list.explode(keep_nulls=False, empty_as_null=False).unique()
+        .alias("_wsources"),
         pl.col("newest_fetch").max().alias("_wfetch"),
+    )
+    own = pl.col("hs_code").str.len_chars() <= HS6
+    used = own | ~own.any()  # per HS6 code: its own row, else the sum of the finer ones
+    return per_code.group_by(*PAIR[:2], pl.col("hs_code").str.slice(0, HS6).alias("weight_code"), "year").agg(
+        pl.col("weight_usd").filter(used).sum(),
+        pl.col("_wsources").filter(used).explode().unique().sort().str.join(","),
+        pl.col("_wfetch").filter(used).max(),
     )
 
 
+def _nearest_stored(frame: pl.LazyFrame, stored: pl.LazyFrame, column: str, alias: str,
+                    proper: bool) -> pl.LazyFrame:
+    """``frame`` with ``alias``: the longest stored ``weight_code`` of the same group, market and year that is a
+    prefix of ``column`` (``proper``: shorter than it, an ancestor; else the code itself may be it), or null."""
+    codes = stored.select(*PAIR, pl.col("weight_code").alias("_prefix"), _hit=pl.lit(True))
+    length = pl.col(column).str.len_chars()
+    frame = frame.with_columns(pl.lit(None, pl.String).alias(alias))
+    for level in WEIGHT_LEVELS:  # shortest first: a longer stored prefix overrides
+        fits = length > level if proper else length >= level
+        frame = (
+            frame.with_columns(_prefix=pl.when(fits).then(pl.col(column).str.slice(0, level)))
+            .join(codes, on=[*PAIR, "_prefix"], how="left")
+            .with_columns(pl.when(pl.col("_hit")).then(pl.col("_prefix")).otherwise(pl.col(alias)).alias(alias))
+            .drop("_prefix", "_hit")
+        )
+    return frame
+
+
 def weighted_codes(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> pl.LazyFrame:
-    """``by_code`` with ``weight_usd``: the imports of the finest stored code containing each HS6 code, split
-    evenly among the market's scheduled HS6 codes under it; 0 where the market has no record of it (rule 4).
-    Weights depend on the market alone, so they are worked out once per code, not per exporter."""
+    """``by_code`` with ``weight_usd`` (rule 4): an HS6 code's own imports where the market's record holds the
+    code; else the remainder of its nearest stored ancestor (the ancestor's imports less those of the stored
+    codes directly below it, never below 0), split evenly among the scheduled HS6 codes only that ancestor
+    covers; 0 where no stored code contains it. A record's imports are thus counted once, and a finer record
+    is never overridden by a broader one. Weights depend on the market alone: worked out once per code, not per
+    exporter."""
+    stored = weights.select(*PAIR, "weight_code", "weight_usd")
+    parents = _nearest_stored(stored, stored, "weight_code", "_parent", proper=True)
+    below = parents.group_by(*PAIR, "_parent").agg(pl.col("weight_usd").sum().alias("_below"))
+    remainders = weights.join(below, left_on=[*PAIR, "weight_code"], right_on=[*PAIR, "_parent"], how="left")
+    remainders = remainders.with_columns(
+        _remainder=(pl.col("weight_usd") - pl.col("_below").fill_null(0.0)).clip(lower_bound=0.0)
+    ).drop("weight_usd", "_below")
     candidates = (
-        by_code.select(*PAIR, "hs_code").unique().join(weights, on=PAIR, how="inner")
-        .filter(pl.col("hs_code").str.starts_with(pl.col("weight_code")))
-        .sort(pl.col("weight_code").str.len_chars(), descending=True)
-        .unique(subset=[*PAIR, "hs_code"], keep="first", maintain_order=True)
+        _nearest_stored(by_code.select(*PAIR, "hs_code").unique(), stored, "hs_code", "weight_code", proper=False)
+        .filter(pl.col("weight_code").is_not_null())
         .with_columns(pl.len().over([*PAIR, "weight_code"]).alias("_under"))
-        .with_columns((pl.col("weight_usd") / pl.col("_under")).alias("weight_usd"))
-        .drop("weight_code", "_under")
+        .join(remainders, on=[*PAIR, "weight_code"], how="inner")
+        .with_columns((pl.col("_remainder") / pl.col("_under")).alias("weight_usd"))
+        .drop("weight_code", "_under", "_remainder")
     )
     return by_code.join(candidates, on=[*PAIR, "hs_code"], how="left").with_columns(
         pl.col("weight_usd").fill_null(0.0))
@@ -286,12 +326,13 @@ def with_lowest_competitor(faced: pl.LazyFrame) -> pl.LazyFrame:
         margin_vs_lowest_competitor_pp=pl.col("tariff_faced_pct") - pl.col("min_competitor_tariff_pct"))
 
 
-def tariff_tables(tariff: pl.LazyFrame, code_flows: pl.LazyFrame, market: pl.LazyFrame,
+def tariff_tables(tariff: pl.LazyFrame, code_levels: pl.LazyFrame, market: pl.LazyFrame,
                   config: Config) -> dict[str, pl.LazyFrame]:
-    """``group_tariff`` and ``group_tariff_margin`` from the stored tariffs, the code-level trade flows (for the
-    weights) and ``group_market`` (the markets of each group), for the tracked exporters of the config's scope."""
+    """``group_tariff`` and ``group_tariff_margin`` from the stored tariffs, the code-level trade flows at every
+    stored level (``groups.CodeFlows.every_level``, for the weights) and ``group_market`` (the markets of each
+    group), for the tracked exporters of the config's scope."""
     exporters = (config.scope.home_exporter, *config.scope.competitors)
     group_markets = market.select("group", "market").unique()
     by_code = tariff_by_code(tariff, group_prefixes(config), group_markets, exporters).collect().lazy()
-    faced = group_tariff(by_code, import_weights(code_flows)).collect().lazy()
+    faced = group_tariff(by_code, import_weights(code_levels)).collect().lazy()
     return {"group_tariff": with_lowest_competitor(faced), "group_tariff_margin": tariff_margins(faced)}

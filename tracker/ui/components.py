@@ -30,7 +30,7 @@ from tracker.ui.tables import Column, html_table, sort_frame
 
 log = logging.getLogger(__name__)
 # What a damaged store raises while a page reads it: the store's own errors (tracker.errors), and the Polars or
-# OS error of a file the store has not vetted. Caught around the page (app.py), so the other pages still work.
+# OS error of a file the store has not vetted. Caught around the page (app.py): a box, never a traceback.
 STORE_FAILURES = (TrackerError, pl.exceptions.PolarsError, OSError)
 _TABLE_IN_MESSAGE = (re.compile(r"table '([a-z_]+)'"), re.compile(r"[/\\]([a-z_]+)[/\\]v\d{6}[/\\]"))
 PAGE_ROWS = 200
@@ -126,11 +126,15 @@ def damaged_table(root: str, error: BaseException) -> str | None:
 
 
 def store_failure(lang: str, error: BaseException) -> None:
-    """A friendly error box for a page that could not read the store: which table, and what to run. The details
-    (with paths) go to the server's log, never to the page."""
+    """A friendly error box for a page that could not read the store: which table, and what to run (every page
+    that reads the table fails alike, so the box promises nothing about the others). The details (with paths)
+    go to the server's log, never to the page."""
     log.error("a dashboard page could not read the store", exc_info=error)
     table = damaged_table(data.root(), error)
-    message = t("store_failure_table", lang, table=table) if table else t("store_failure", lang)
+    if table is None:
+        message = t("store_failure", lang)
+    else:  # a metric table is rebuilt from the data; a data table needs `store check` to say what to do
+        message = t("store_failure_metric" if table in data.METRIC_TABLES else "store_failure_table", lang, table=table)
     st.error(message, icon=":material/error:")
 
 

@@ -132,15 +132,22 @@ LABELS: dict[str, dict[str, str]] = {
     "last_period": {"en": "Last period", "zh": "最新期间"},
     # --- missing data / empty states
     "store_failure_table": {
-        "en": "The table `{table}` in the data store cannot be read, so this page cannot be shown; the other pages "
-        "still work. On the server, run `python -m tracker store check` to find the damaged file and what to do.",
-        "zh": "数据存储中的数据表 `{table}` 无法读取，因此本页无法显示；其他页面不受影响。"
+        "en": "The table `{table}` in the data store cannot be read, so this page cannot be shown, nor any other page "
+        "that reads it. On the server, run `python -m tracker store check` to find the damaged file and what to do.",
+        "zh": "数据存储中的数据表 `{table}` 无法读取，因此本页及所有读取该表的页面都无法显示。"
         "请在服务器上运行 `python -m tracker store check`，查看损坏的文件及处理方法。",
     },
+    "store_failure_metric": {
+        "en": "The metric table `{table}` cannot be read, so this page cannot be shown, nor any other page that reads "
+        "it. It is computed from the stored data: on the server, run `python -m tracker metrics --force` to rebuild "
+        "it, then reload.",
+        "zh": "指标表 `{table}` 无法读取，因此本页及所有读取该表的页面都无法显示。该表由已存储的数据计算得出："
+        "请在服务器上运行 `python -m tracker metrics --force` 重新计算，然后刷新页面。",
+    },
     "store_failure": {
-        "en": "The data store cannot be read, so this page cannot be shown; the other pages still work. On the "
-        "server, run `python -m tracker store check` to find the damaged file and what to do.",
-        "zh": "数据存储无法读取，因此本页无法显示；其他页面不受影响。"
+        "en": "The data store cannot be read, so this page cannot be shown. On the server, run "
+        "`python -m tracker store check` to find the damaged file and what to do.",
+        "zh": "数据存储无法读取，因此本页无法显示。"
         "请在服务器上运行 `python -m tracker store check`，查看损坏的文件及处理方法。",
     },
     "metrics_missing": {
@@ -383,6 +390,7 @@ LABELS: dict[str, dict[str, str]] = {
     "reason_growth": {"en": "growth {value}/yr", "zh": "年增长 {value}"},
     "reason_growth_unknown": {"en": "growth unknown", "zh": "增长未知"},
     "reason_share": {"en": "{exporter} share {value}", "zh": "{exporter} 份额 {value}"},
+    "reason_share_none": {"en": "no {exporter} sales recorded", "zh": "无{exporter}的销售记录"},
     "reason_uv": {"en": "unit value {value}× competitors' median", "zh": "单价为竞争对手中位数的 {value} 倍"},
     "reason_uv_unknown": {"en": "no unit value", "zh": "无单价数据"},
     "reason_online": {"en": "{value}% buy online", "zh": "{value}% 的人网购"},

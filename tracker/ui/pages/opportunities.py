@@ -29,8 +29,9 @@ def reasons_text(row: dict, lang: str) -> str:
     growth = row["market_growth"]
     parts.append(t("reason_growth", lang, value=fmt_pct(growth)) if growth is not None
                  else t("reason_growth_unknown", lang))
-    share = fmt_pct(row["exporter_share"] or 0.0)
-    parts.append(t("reason_share", lang, exporter=country_name(row["exporter"], lang), value=share))
+    exporter, share = country_name(row["exporter"], lang), row["exporter_share"]
+    parts.append(t("reason_share", lang, exporter=exporter, value=fmt_pct(share)) if share is not None
+                 else t("reason_share_none", lang, exporter=exporter))
     uv = row["relative_unit_value"]
     parts.append(t("reason_uv", lang, value=f"{uv:.2f}") if uv is not None else t("reason_uv_unknown", lang))
     online = row["ecommerce_online_pct"]
