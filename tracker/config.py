@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from tracker.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SOURCE_IDS = ("comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "wits")
+SOURCE_IDS = ("comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "wits", "imf_weo")
 GROUP_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 CONFIG_HS_PATTERN = r"^(\d{2}|\d{4}|\d{6})$"
 ENV_NAME_PATTERN = r"^[A-Z][A-Z0-9_]*$"
@@ -31,6 +31,7 @@ REPORT_LANGUAGES = ("en", "zh")
 REPORT_FORMATS = ("html", "md")
 FREQUENCY_CHOICES = ("A", "M")
 MAX_CIF_FOB_FACTOR = 1.5  # freight and insurance above half the goods' value is a typo, not a margin
+MAX_INCOME_ELASTICITY = 5.0  # import demand growing over five times as fast as income per head is a typo
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # the years any config value or command-line flag may name
 MAX_GRACE_HOURS = 24 * 366  # misfire and shutdown grace: a year at most (APScheduler needs a finite timedelta)
 
@@ -79,6 +80,7 @@ class Scope:
     first_year: int
     last_year: int
     cif_fob_factor: float = 1.06  # partners' CIF imports / the exporter's FOB exports (mirror nowcast)
+    import_income_elasticity: float = 1.0  # ε of the export potential's demand projection (ITC: 1 when unknown)
 
 
 @dataclass(frozen=True)
@@ -400,9 +402,19 @@ def _load_scope(section: _Section) -> Scope:
         first_year=first,
         last_year=last,
         cif_fob_factor=_cif_fob_factor(section),
+        import_income_elasticity=_income_elasticity(section),
     )
     section.done()
     return scope
+
+
+def _income_elasticity(section: _Section) -> float:
+    """ε of imports to income per head in the export potential; 1 when unknown (ITC), 0 = demand per head flat."""
+    expected = f"a number between 0 and {MAX_INCOME_ELASTICITY:g} (1 when unknown)"
+    value = section.take("import_income_elasticity", (int, float), expected, Scope.import_income_elasticity)
+    if isinstance(value, bool) or not (math.isfinite(value) and 0.0 <= value <= MAX_INCOME_ELASTICITY):
+        raise section.fail("import_income_elasticity", expected, value)
+    return float(value)
 
 
 def _cif_fob_factor(section: _Section) -> float:
