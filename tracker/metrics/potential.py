@@ -38,6 +38,9 @@ The choices, so that anyone can recompute a row:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import polars as pl
 
 from tracker.metrics._common import PROVENANCE_COLUMNS, join_with_provenance, safe_div
@@ -233,3 +236,19 @@ def group_export_potential(
               .list.sort().list.join(","))
         .otherwise(pl.col("sources"))
     ).drop("_extra")
+
+
+def potential_reasons(row: Mapping[str, Any]) -> dict[str, float | None]:
+    """Why a market ranks high, in three numbers from a stored row: ``demand_growth`` (projected over current
+    imports − 1, five years), ``tariff_edge_pp`` (the market's average tariff − the rate the exporter faces; above 0
+    = the exporter pays less than its usual suppliers) and ``share_gap`` (actual sales over those the exporter's
+    world share predicts − 1; below 0 = it sells less there than its world share predicts). None when unknown."""
+    imports, projected = row.get("market_imports_usd"), row.get("projected_imports_usd")
+    average, faced = row.get("market_avg_tariff_pct"), row.get("tariff_faced_pct")
+    expected, actual = row.get("expected_usd"), row.get("actual_usd")
+    return {
+        "demand_growth": projected / imports - 1 if imports and projected is not None else None,
+        "tariff_edge_pp": average - faced if row.get("demand_tariff_known") and average is not None
+        and faced is not None else None,
+        "share_gap": actual / expected - 1 if expected and actual is not None else None,
+    }
