@@ -11,7 +11,12 @@ import polars as pl
 import pytest
 
 from tracker.config import Config
-from tracker.metrics.potential import capital_distances, group_export_potential, projection_ratios
+from tracker.metrics.potential import (
+    capital_distances,
+    group_export_potential,
+    potential_backtest,
+    projection_ratios,
+)
 from tracker.metrics.tables import GROUP_EXPORT_POTENTIAL
 from tracker.schemas import CAPITAL, WEO
 from tracker.store import Store
@@ -287,3 +292,24 @@ def test_group_export_potential_on_the_sample_matches_a_plain_python_recomputati
         assert pick["bilateral_factor"] == pytest.approx(bilateral, rel=1e-9)
         assert pick["distance_factor"] == pytest.approx(distance, rel=1e-9)
         assert pick["untapped_usd"] == pytest.approx(max(want - x.get((i, j), 0.0), 0.0), rel=1e-9, abs=1e-6)
+
+
+def test_potential_backtest_compares_t_minus_5_potential_with_actual_t() -> None:
+    columns = {"group": "toys", "exporter": "CHN"}
+    rows = []
+    for index, (market, potential) in enumerate((("USA", 100.0), ("DEU", 40.0), ("JPN", 10.0))):
+        rows.append({**columns, "market": market, "year": 2018, "potential_usd": potential, "actual_usd": 1.0})
+        if market != "JPN":  # Japan: no row in 2023, so nothing sold there then
+            rows.append({**columns, "market": market, "year": 2023, "potential_usd": 0.0,
+                         "actual_usd": 2.0 * potential + index})
+    rows.append({**columns, "market": "FRA", "year": 2019, "potential_usd": 5.0, "actual_usd": 1.0})  # no 2024
+    result = potential_backtest(pl.DataFrame(rows).lazy()).collect()
+    assert result["group"].to_list() == ["toys", "all"]
+    got = result.row(0, named=True)
+    predicted, actual = [100.0, 40.0, 10.0], [200.0, 81.0, 0.0]
+    mean_p, mean_a = sum(predicted) / 3, sum(actual) / 3
+    cov = sum((p - mean_p) * (a - mean_a) for p, a in zip(predicted, actual, strict=True))
+    var = math.sqrt(sum((p - mean_p) ** 2 for p in predicted) * sum((a - mean_a) ** 2 for a in actual))
+    assert got["pairs"] == 3 and got["correlation"] == pytest.approx(cov / var)
+    assert got["median_ratio"] == pytest.approx(200.0 / 100.0)  # ratios 0.0, 2.0 and 2.025
+    assert got["log_correlation"] == pytest.approx(1.0)  # two positive pairs: a straight line in logs

@@ -252,3 +252,29 @@ def potential_reasons(row: Mapping[str, Any]) -> dict[str, float | None]:
         and faced is not None else None,
         "share_gap": actual / expected - 1 if expected and actual is not None else None,
     }
+
+
+def potential_backtest(potential: pl.LazyFrame, horizon: int = HORIZON_YEARS) -> pl.LazyFrame:
+    """The potential computed from year t − horizon's inputs against the actual sales of year t.
+
+    One row per group and one for all groups (``group`` "all"): ``pairs`` (rows with a potential in t − horizon
+    and a year t in the table; a pair without a row in t sold 0 then), Pearson ``correlation`` of the levels,
+    ``log_correlation`` over the pairs with both positive, and ``median_ratio`` of actual / potential where the
+    potential is positive. The projections are those of the stored vintage: for past years they are mostly
+    outturns, so the back-test flatters the method's demand side.
+    """
+    key = ["group", "exporter", "market"]
+    years = potential.select(pl.col("year").unique())
+    before = potential.select(*key, (pl.col("year") + horizon).alias("year"), pl.col("potential_usd").alias("_p"))
+    before = before.join(years, on="year", how="semi")
+    actual = potential.select(*key, "year", pl.col("actual_usd").alias("_a"))
+    pairs = before.join(actual, on=[*key, "year"], how="left").with_columns(pl.col("_a").fill_null(0.0))
+    both = (pl.col("_p") > 0) & (pl.col("_a") > 0)
+    stats = [
+        pl.len().alias("pairs"),
+        pl.corr("_p", "_a").alias("correlation"),
+        pl.corr(pl.col("_p").filter(both).log(), pl.col("_a").filter(both).log()).alias("log_correlation"),
+        (pl.col("_a") / pl.col("_p")).filter(pl.col("_p") > 0).median().alias("median_ratio"),
+    ]
+    return pl.concat([pairs.group_by("group").agg(stats).sort("group"),
+                      pairs.select(pl.lit("all").alias("group"), *stats)])
