@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import polars as pl
@@ -12,8 +13,8 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.fetch_helpers import client_for, local_config
-from tracker.config import Config
-from tracker.errors import PayloadError
+from tracker.config import Config, load_config
+from tracker.errors import ConfigError, PayloadError
 from tracker.fetch import run_fetch
 from tracker.schemas import CAPITAL, WEO
 from tracker.sources.base import FetchScope, Request
@@ -154,3 +155,24 @@ def test_worldbank_capitals_request_is_planned_with_the_indicators(config: Confi
     bad[1][3]["latitude"] = "95.0"  # out of range: no coordinates rather than a wrong distance
     parsed = WorldBankFetcher().parse(plan[-1], json.dumps(bad).encode(), FETCHED_AT)
     assert "CHN" not in parsed.frame.get_column("market").to_list()
+
+
+@pytest.mark.parametrize("value", ["-1", "7", "nan", "true", '"1"'])
+def test_import_income_elasticity_out_of_range_names_file_and_key(config_dir: Path, value: str) -> None:
+    path = config_dir / "sources.toml"
+    text = path.read_text(encoding="utf-8")
+    assert "import_income_elasticity = 1.0" in text
+    path.write_text(text.replace("import_income_elasticity = 1.0", f"import_income_elasticity = {value}"),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    message = str(caught.value)
+    assert "sources.toml" in message and caught.value.key == "scope.import_income_elasticity"
+    assert "between 0 and 5" in message and "\n" not in message
+
+
+def test_import_income_elasticity_is_read(config_dir: Path) -> None:
+    path = config_dir / "sources.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("import_income_elasticity = 1.0",
+                                                             "import_income_elasticity = 1.5"), encoding="utf-8")
+    assert load_config().scope.import_income_elasticity == 1.5
