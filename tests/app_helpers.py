@@ -77,6 +77,12 @@ def app_markup(app) -> str:
     return next(h.value for h in app.get("html") if "tracker-table" in h.value)
 
 
+def app_table_with(app, header: str) -> tuple[list[str], list[dict[str, str]], dict[str, str | None]]:
+    """The first HTML table a page rendered whose headers include ``header``."""
+    tables = (read_table(h.value) for h in app.get("html") if "tracker-table" in h.value)
+    return next(table for table in tables if header in table[0])
+
+
 def app_table(app) -> tuple[list[str], list[dict[str, str]], dict[str, str | None]]:
     """The first HTML table a page rendered, read back into rows."""
     return read_table(app_markup(app))

@@ -14,7 +14,7 @@ import pytest
 from tracker.store import Store
 from tracker.ui.geo import TILES
 
-from .app_helpers import app_table, open_page
+from .app_helpers import app_table, app_table_with, open_page
 from .zh_text import app_texts, english_words
 
 PAGES = ("overview", "group", "market", "competitors", "ecommerce", "opportunities", "demand", "downloads", "reports",
@@ -199,10 +199,10 @@ def test_app_pages_opportunities_show_the_documented_formula(app_store: Path) ->
     assert any("score = 100" in m.value and m.value.startswith('<pre class="formula"') for m in app.markdown)
     assert not app.code, "plain text, not st.code (its syntax highlighter is 1.5 MB of script)"
     assert not app.get("plotly_chart"), "the top scores are an inline-SVG chart"
-    bars = next(m.value for m in app.markdown if m.value.startswith("<svg"))
+    bars = next(m.value for m in app.markdown if m.value.startswith("<svg") and "highest scores" in m.value)
     assert bars.count("<rect") == 15 and "The 15 highest scores" in bars
     assert not app.dataframe  # an HTML table under a sort choice, no data grid
-    _, rows, _ = app_table(app)
+    _, rows, _ = app_table_with(app, "Rank")  # below the export potential's table
     assert [row["Rank"] for row in rows][:3] == ["1", "2", "3"]
     stored = Store(app_store).scan("group_opportunity").filter(pl.col("group") == "toys").collect()
     latest = stored.filter(pl.col("year") == stored["year"].max()).sort("rank")

@@ -9,7 +9,7 @@ import pytest
 
 from tracker.store import Store
 
-from .app_helpers import app_table, open_page
+from .app_helpers import app_table, app_table_with, open_page
 
 FACED = {"en": "Tariff faced (%)", "zh": "适用关税 (%)"}
 REGIME = {"en": "Tariff regime", "zh": "关税类型"}
@@ -71,7 +71,7 @@ def test_app_tariffs_competitors_page_shows_margin_per_market(app_store: Path, l
 
 def test_app_tariffs_opportunity_reasons_name_the_tariff_in_chinese(app_store: Path) -> None:
     app = open_page("opportunities", "zh", group="toys")
-    _, rows, _ = app_table(app)
+    _, rows, _ = app_table_with(app, "原因")  # the score's table, below the export potential's
     assert rows and all("关税" in row["原因"] for row in rows)
     assert "301/232" in captions(app)
 

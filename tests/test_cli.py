@@ -75,7 +75,7 @@ def test_cli_sample_then_status_prints_counts(tmp_path: Path) -> None:
     sample = _tracker("sample", data_dir=data_dir)
     assert sample.returncode == 0, sample.stderr
     written = {line.split(":")[0]: line for line in sample.stdout.splitlines() if "sample rows written" in line}
-    assert set(written) == {"trade", "ecommerce", "macro", "tariff"}
+    assert set(written) == {"trade", "ecommerce", "macro", "tariff", "weo", "capital"}
     status = _tracker("status", data_dir=data_dir)
     assert status.returncode == 0, status.stderr
     trade_line = next(line for line in status.stdout.splitlines() if line.startswith("│ trade"))

@@ -157,7 +157,8 @@ LOCATIONS = [
     *(("sources.toml", "http", key) for key in (
         "connect_timeout_seconds", "read_timeout_seconds", "max_attempts", "max_total_wait_seconds", "max_concurrency",
         "request_deadline_seconds", "max_body_megabytes", "source_deadline_seconds")),
-    *(("sources.toml", "scope", key) for key in ("first_year", "last_year", "cif_fob_factor")),
+    *(("sources.toml", "scope", key) for key in ("first_year", "last_year", "cif_fob_factor",
+                                                 "import_income_elasticity")),
     *(("sources.toml", "sources.comtrade", key) for key in (
         "requests_per_minute", "requests_per_day", "first_year", "last_year")),
     ("schedule.toml", "", "misfire_grace_hours"),

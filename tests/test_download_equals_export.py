@@ -55,6 +55,8 @@ def _cli_export(store: Path, out: Path, table: str, fmt: str, **filters: str) ->
          "group_market", {"group": "toys", "exporter": "CHN", "years": "2020,2021,2022,2023,2024,2025"}),
         ("market", {"group": "furniture", "market": "DEU", "years": "2023-2025"}, "dl_market_csv",
          "group_market", {"group": "furniture", "market": "DEU", "years": "2023,2024,2025"}),
+        ("opportunities", {"group": "toys", "exporter": "CHN", "years": "2020-2025"}, "dl_potential_csv",
+         "group_export_potential", {"group": "toys", "exporter": "CHN", "years": "2025"}),
         ("overview", {"exporter": "VNM", "years": "2021-2025"}, "dl_overview_csv",
          "group_exporter", {"exporter": "VNM", "years": "2021,2022,2023,2024,2025"}),
         ("downloads", {"group": "toys", "exporter": "CHN", "years": "2024-2025", "flow": "export", "table": "trade"},

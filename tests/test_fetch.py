@@ -243,7 +243,7 @@ def test_get_fetcher_names_missing_module(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_fetchers_registry_maps_ids_to_fetchers() -> None:
-    assert set(FETCHERS) == {"comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "wits"}
+    assert set(FETCHERS) == {"comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "wits", "imf_weo"}
     assert FETCHERS["comtrade"].source_id == "comtrade" and FETCHERS["worldbank"].source_id == "worldbank"
 
 

@@ -49,6 +49,8 @@ def make_handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
                 body = (FIXTURES / "worldbank" / f"gdp_page{request.url.params['page']}.json").read_bytes()
             elif request.url.path.startswith("/v2/country/"):
                 body = (FIXTURES / "worldbank" / "empty.json").read_bytes()
+            elif request.url.path == "/v2/country":  # the country list with capital coordinates
+                body = (FIXTURES / "worldbank" / "countries.json").read_bytes()
             else:
                 status, body = 404, b"no such path"
             with recorder.lock:
@@ -107,10 +109,11 @@ def test_fetch_e2e_comtrade_and_worldbank_through_loopback(server: tuple[str, Re
     assert set(trade.get_column("period")) == {"2023"}
     macro = store.read("macro")
     assert macro.height == 5 and set(macro.get_column("market")) == {"CHN", "DEU", "USA", "WLD"}
+    assert set(store.read("capital").get_column("market")) == {"ABW", "CHN", "DEU", "USA", "XKX"}
 
     log = store.read("fetch_log")
     per_source = dict(log.group_by("source").len().rows())
-    assert per_source == {"comtrade": 4, "worldbank": 5}
+    assert per_source == {"comtrade": 4, "worldbank": 6}  # 4 indicators, GDP's page 2, the capitals
     assert log.filter(pl.col("status") == "failed").height == 0
     assert log.filter(pl.col("source") == "comtrade").get_column("rows_written").sum() == 24
     assert re.search(r"comtrade\s+4\s+0\s+24\s+0\s+0", done.stdout), done.stdout

@@ -25,7 +25,7 @@ from tracker.config import REPO_ROOT, Config, SourceSettings, load_config
 from tracker.sources.base import FetchScope, PlannedSource
 from tracker.store import Store
 
-SOURCES = ("comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "wits", "baci")
+SOURCES = ("comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "wits", "baci", "imf_weo")
 KEYLESS_REQUESTS = 300  # the bounds for the keyless default plan of the shipped config
 KEYLESS_MINUTES = 30
 
@@ -130,7 +130,8 @@ def test_keyless_default_plan_of_the_shipped_config_is_within_300_requests_and_3
     plan = plan_fetch(config, store, sources, FetchScope(groups=groups), left_out)
     assert plan.total_at_most <= KEYLESS_REQUESTS and plan.total_at_most_minutes <= KEYLESS_MINUTES
     assert plan.total_requests <= plan.total_at_most and plan.total_minutes <= plan.total_at_most_minutes
-    assert {s.source for s in plan.sources} == {"census", "comext", "eurostat_ecommerce", "worldbank", "wits", "baci"}
+    assert {s.source for s in plan.sources} == {
+        "census", "comext", "eurostat_ecommerce", "worldbank", "wits", "baci", "imf_weo"}
     [comtrade] = plan.left_out
     assert (comtrade.key_env, comtrade.key_url) == ("COMTRADE_API_KEY", "https://comtradedeveloper.un.org")
     assert comtrade.plan.requests > 10_000  # why it is left out: the keyless preview takes weeks
@@ -197,9 +198,10 @@ def test_a_keyless_default_fetch_leaves_comtrade_out_and_says_where_the_key_come
 ) -> None:
     sources = fast_config_dir / "sources.toml"
     text = sources.read_text(encoding="utf-8")
-    text, disabled = re.subn(r"(\[sources\.(comext|eurostat_ecommerce|worldbank|wits|baci)\][^\n]*\nenabled = )true",
-                             r"\1false", text)  # keep comtrade and census
-    assert disabled == 5
+    others = "comext|eurostat_ecommerce|worldbank|wits|baci|imf_weo"
+    # keep comtrade and census
+    text, disabled = re.subn(rf"(\[sources\.({others})\][^\n]*\nenabled = )true", r"\1false", text)
+    assert disabled == 6
     sources.write_text(text, encoding="utf-8")
     with loopback(_answer) as server:
         _point_every_source_at(server, monkeypatch)

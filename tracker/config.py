@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from tracker.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SOURCE_IDS = ("comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "wits", "baci")
+SOURCE_IDS = ("comtrade", "census", "comext", "eurostat_ecommerce", "worldbank", "wits", "baci", "imf_weo")
 BACI_HS_REVISIONS = ("HS12", "HS17", "HS22")  # the BACI downloads the importer reads (tracker.baci.layout)
 GROUP_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 CONFIG_HS_PATTERN = r"^(\d{2}|\d{4}|\d{6})$"
@@ -34,6 +34,7 @@ REPORT_LANGUAGES = ("en", "zh")
 REPORT_FORMATS = ("html", "md")
 FREQUENCY_CHOICES = ("A", "M")
 MAX_CIF_FOB_FACTOR = 1.5  # freight and insurance above half the goods' value is a typo, not a margin
+MAX_INCOME_ELASTICITY = 5.0  # import demand growing over five times as fast as income per head is a typo
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # the years any config value or command-line flag may name
 MAX_GRACE_HOURS = 24 * 366  # misfire grace: a year at most (APScheduler needs a finite timedelta)
 MAX_USD = 1e15  # a dollar floor above a quadrillion (40 years of world trade) can only be a typo
@@ -90,6 +91,7 @@ BOUNDS: dict[str, Bound] = {
     "first_year": Bound(FIRST_YEAR, LAST_YEAR, integer=True, kind="a year"),
     "last_year": Bound(FIRST_YEAR, LAST_YEAR, integer=True, kind="a year"),
     "cif_fob_factor": Bound(1, MAX_CIF_FOB_FACTOR, note="CIF over FOB, e.g. 1.06"),
+    "import_income_elasticity": Bound(0, MAX_INCOME_ELASTICITY, note="1 when unknown"),
     "requests_per_minute": Bound(0.01, 100_000),
     "requests_per_day": Bound(1, 10_000_000, integer=True),
     # schedule.toml
@@ -147,6 +149,7 @@ class Scope:
     first_year: int
     last_year: int
     cif_fob_factor: float = 1.06  # partners' CIF imports / the exporter's FOB exports (mirror nowcast)
+    import_income_elasticity: float = 1.0  # ε of the export potential's demand projection (ITC: 1 when unknown)
 
 
 @dataclass(frozen=True)
@@ -473,6 +476,7 @@ def _load_scope(section: _Section) -> Scope:
         first_year=first,
         last_year=last,
         cif_fob_factor=_number(section, "cif_fob_factor", Scope.cif_fob_factor),
+        import_income_elasticity=_number(section, "import_income_elasticity", Scope.import_income_elasticity),
     )
     section.done()
     return scope

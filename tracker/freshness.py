@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from tracker.config import Config
     from tracker.store import Store
 
-METRIC_INPUTS = ("trade", "ecommerce", "tariff")  # the tables tracker.metrics.refresh_metric_tables reads
+# the tables tracker.metrics.refresh_metric_tables reads
+METRIC_INPUTS = ("trade", "ecommerce", "tariff", "weo", "capital")
 CONFIG_FILES = ("product_groups.toml", "sources.toml")  # the groups; the scope (home exporter, competitors)
 FINGERPRINT_FILE = ".metrics-fingerprint.json"
 _PACKAGE = Path(__file__).resolve().parent

@@ -19,7 +19,7 @@ import polars as pl
 
 from tracker.config import Config
 from tracker.countries import eu_members
-from tracker.schemas import ECOMMERCE, MACRO, SAMPLE_SOURCE, TARIFF, TRADE
+from tracker.schemas import CAPITAL, ECOMMERCE, MACRO, SAMPLE_SOURCE, TARIFF, TRADE, WEO
 from tracker.store import Store
 
 DEFAULT_SEED = 2026
@@ -99,6 +99,27 @@ PREFERENCES.update({(market, partner): (lambda y: 0.0) for partner in EU_PARTNER
 PREFERENCES.update({("GBR", partner): (lambda y: 0.0) for partner in EU_PARTNERS})
 PREFERENCES.update({(market, partner): (lambda y: 0.0 if y >= 2019 else 1.0) for partner in EU_PARTNERS
                     for market in ("JPN", "CAN")})
+# Capitals (latitude, longitude) of the sample's countries, as the World Bank country API gives them (rounded).
+SAMPLE_CAPITALS: dict[str, tuple[str, float, float]] = {
+    "ARE": ("Abu Dhabi", 24.48, 54.37), "ARG": ("Buenos Aires", -34.61, -58.37), "AUS": ("Canberra", -35.28, 149.13),
+    "AUT": ("Vienna", 48.21, 16.37), "BEL": ("Brussels", 50.85, 4.35), "BGD": ("Dhaka", 23.71, 90.41),
+    "BRA": ("Brasilia", -15.78, -47.93), "CAN": ("Ottawa", 45.42, -75.70), "CHE": ("Bern", 46.95, 7.45),
+    "CHL": ("Santiago", -33.45, -70.67), "CHN": ("Beijing", 40.05, 116.29), "COL": ("Bogota", 4.61, -74.08),
+    "CZE": ("Prague", 50.09, 14.42), "DEU": ("Berlin", 52.52, 13.41), "DNK": ("Copenhagen", 55.68, 12.57),
+    "EGY": ("Cairo", 30.04, 31.24), "ESP": ("Madrid", 40.42, -3.70), "FRA": ("Paris", 48.86, 2.35),
+    "GBR": ("London", 51.51, -0.13), "GRC": ("Athens", 37.98, 23.73), "HUN": ("Budapest", 47.50, 19.04),
+    "IDN": ("Jakarta", -6.21, 106.85), "IND": ("New Delhi", 28.60, 77.20), "IRL": ("Dublin", 53.34, -6.26),
+    "ISR": ("Jerusalem", 31.78, 35.22), "ITA": ("Rome", 41.90, 12.49), "JPN": ("Tokyo", 35.67, 139.77),
+    "KAZ": ("Astana", 51.17, 71.45), "KOR": ("Seoul", 37.57, 126.98), "MEX": ("Mexico City", 19.43, -99.13),
+    "MYS": ("Kuala Lumpur", 3.14, 101.69), "NGA": ("Abuja", 9.06, 7.49), "NLD": ("Amsterdam", 52.37, 4.89),
+    "NZL": ("Wellington", -41.29, 174.78), "PER": ("Lima", -12.05, -77.04), "PHL": ("Manila", 14.60, 120.98),
+    "POL": ("Warsaw", 52.23, 21.01), "PRT": ("Lisbon", 38.72, -9.14), "ROU": ("Bucharest", 44.43, 26.10),
+    "RUS": ("Moscow", 55.76, 37.62), "SAU": ("Riyadh", 24.71, 46.68), "SGP": ("Singapore", 1.29, 103.85),
+    "SWE": ("Stockholm", 59.33, 18.07), "THA": ("Bangkok", 13.75, 100.50), "TUR": ("Ankara", 39.93, 32.86),
+    "USA": ("Washington D.C.", 38.89, -77.03), "VNM": ("Hanoi", 21.03, 105.85), "ZAF": ("Pretoria", -25.75, 28.19),
+}
+SAMPLE_WEO_VINTAGE = "2025-10"  # the newest WEO edition before the sample's fetch date
+PROJECTION_YEARS = 6  # growth and population to last_year + 5 (the export potential's t + 5), and one more
 SEASONALITY = np.array([0.8, 0.7, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.2, 1.1])
 
 
@@ -108,6 +129,8 @@ class SampleData:
     ecommerce: pl.DataFrame
     macro: pl.DataFrame
     tariff: pl.DataFrame
+    weo: pl.DataFrame
+    capital: pl.DataFrame
 
 
 def _years(config: Config) -> np.ndarray:
@@ -420,6 +443,37 @@ def generate_macro(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=MACRO.polars_schema, orient="row")
 
 
+def generate_weo(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
+    """WEO-shaped real GDP growth (%), GDP (USD bn) and population (millions) per sample country, to five years
+    past the last year; faster growth for the emerging markets, a dip in 2020 as in the real WEO."""
+    rng = np.random.default_rng(seed + 4)
+    years = list(range(int(_years(config)[0]), int(_years(config)[-1]) + PROJECTION_YEARS))
+    rows: list[dict[str, object]] = []
+    for market in SAMPLE_CAPITALS:
+        trend = rng.uniform(0.8, 2.5) if market in (*EU_MARKETS, "USA", "JPN", "CAN", "AUS", "CHE", "GBR") \
+            else rng.uniform(2.5, 6.5)
+        population, pop_growth = rng.uniform(5, 1400), rng.uniform(-0.4, 1.8)
+        gdp = SAMPLE_MARKETS.get(market, 1.0) * 400 * rng.uniform(0.7, 1.3)
+        for offset, year in enumerate(years):
+            growth = round(trend + rng.normal(0, 0.6) - (6.0 if year == 2020 else 0.0), 1)
+            gdp *= 1 + growth / 100
+            values = {"NGDP_RPCH": (growth, "%"), "NGDPD": (round(gdp, 3), "USD bn"),
+                      "LP": (round(population * (1 + pop_growth / 100) ** offset, 3), "persons mn")}
+            for indicator, (value, unit) in values.items():
+                rows.append({"source": SAMPLE_SOURCE, "indicator": indicator, "market": market, "year": year,
+                             "value": float(value), "unit": unit, "vintage": SAMPLE_WEO_VINTAGE,
+                             "fetched_at": SAMPLE_FETCHED_AT})
+    return pl.DataFrame(rows, schema=WEO.polars_schema, orient="row")
+
+
+def generate_capitals() -> pl.DataFrame:
+    """Capital coordinates of the sample's countries (the distances of the export potential)."""
+    return pl.DataFrame(
+        [{"source": SAMPLE_SOURCE, "market": market, "capital_city": city, "latitude": lat, "longitude": lon,
+          "fetched_at": SAMPLE_FETCHED_AT} for market, (city, lat, lon) in SAMPLE_CAPITALS.items()],
+        schema=CAPITAL.polars_schema, orient="row")
+
+
 def _sample_hs6(code: str) -> list[str]:
     """HS6 codes standing for a configured code in the sample tariff schedules (a heading: two subheadings)."""
     if len(code) == 6:
@@ -486,6 +540,8 @@ def generate_sample(config: Config, seed: int = DEFAULT_SEED) -> SampleData:
         ecommerce=generate_ecommerce(config, seed),
         macro=generate_macro(config, seed),
         tariff=generate_tariff(config, seed),
+        weo=generate_weo(config, seed),
+        capital=generate_capitals(),
     )
 
 
@@ -498,7 +554,7 @@ def write_sample(
     data = generate_sample(config, seed)
     written: dict[str, int] = {}
     for table, frame in (("trade", data.trade), ("ecommerce", data.ecommerce), ("macro", data.macro),
-                         ("tariff", data.tariff)):
+                         ("tariff", data.tariff), ("weo", data.weo), ("capital", data.capital)):
         report(f"writing {frame.height:,} {table} rows")
         store.upsert(table, frame)
         written[table] = frame.height

@@ -265,6 +265,49 @@ TARIFF = TableSchema(
     checks=(_country_check("market", "partner"),),
 )
 
+WEO_INDICATORS = ("NGDP_RPCH", "NGDPD", "LP")  # real GDP growth %, GDP in USD bn, population in millions
+WEO_UNITS = ("%", "USD bn", "persons mn")
+WEO_VINTAGE_PATTERN = r"^\d{4}-(04|10)$"  # the WEO is published each April and October
+
+WEO = TableSchema(
+    name="weo",
+    meaning="IMF World Economic Outlook (DataMapper API): one row per source, indicator, market, year and WEO "
+            "vintage; the years past the vintage's are projections, and each vintage revises them.",
+    columns=(
+        Column("source", pl.String(), "Which fetcher produced the row (imf_weo, sample).", pattern=r"^[a-z_]+$"),
+        Column("indicator", pl.String(), "NGDP_RPCH (real GDP growth), NGDPD (GDP, current USD) or LP "
+               "(population).", allowed=WEO_INDICATORS),
+        Column("market", pl.String(), "ISO3 of the country (IMF groups such as WEOWORLD are not stored)."),
+        Column("year", pl.Int32(), "Calendar year (past or projected)."),
+        Column("value", pl.Float64(), "Value in `unit`; growth can be negative.", minimum=-100.0,
+               maximum=MAX_AMOUNT),
+        Column("unit", pl.String(), "% (annual change), USD bn or persons mn.", allowed=WEO_UNITS),
+        Column("vintage", pl.String(), "WEO edition the value comes from, YYYY-MM (April 04 or October 10).",
+               pattern=WEO_VINTAGE_PATTERN),
+        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
+    ),
+    key=("source", "indicator", "market", "year", "vintage"),
+    partition_by=("source",),
+    checks=(_country_check("market"),),
+)
+
+CAPITAL = TableSchema(
+    name="capital",
+    meaning="Capital city coordinates per country (World Bank country API), for great-circle distances.",
+    columns=(
+        Column("source", pl.String(), "Which fetcher produced the row (worldbank, sample).", pattern=r"^[a-z_]+$"),
+        Column("market", pl.String(), "ISO3 of the country."),
+        Column("capital_city", pl.String(), "Capital as the World Bank names it.", nullable=True),
+        Column("latitude", pl.Float64(), "Latitude of the capital, degrees north.", minimum=-90.0, maximum=90.0),
+        Column("longitude", pl.Float64(), "Longitude of the capital, degrees east.", minimum=-180.0,
+               maximum=180.0),
+        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
+    ),
+    key=("source", "market"),
+    partition_by=("source",),
+    checks=(_country_check("market"),),
+)
+
 FETCH_LOG = TableSchema(
     name="fetch_log",
     meaning="One row per fetch attempt, successful or not.",
@@ -286,7 +329,8 @@ FETCH_LOG = TableSchema(
     partition_by=("source",),
 )
 
-TABLES: dict[str, TableSchema] = {schema.name: schema for schema in (TRADE, ECOMMERCE, MACRO, TARIFF, FETCH_LOG)}
+TABLES: dict[str, TableSchema] = {schema.name: schema for schema in (TRADE, ECOMMERCE, MACRO, TARIFF, WEO, CAPITAL,
+                                                                     FETCH_LOG)}
 
 
 def register(schema: TableSchema) -> TableSchema:

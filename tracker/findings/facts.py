@@ -13,11 +13,12 @@ underrepresented   market growth × market imports: the market's yearly increase
 cms                |largest of the four effects|: the USD the decomposition puts on its main cause
 nowcast            |month − same month a year earlier| × 12: the change at an annual rate
 forecast           |next 12 months − last 12 months|, summed over the markets
+untapped           the largest untapped export potential (ITC's method, ``group_export_potential``) in USD
 =================  ==========================================================================================
 
 A 1 pp move in a USD 5 bn market (USD 50 m at stake) thus outranks a 20 pp move in a USD 1 m market (USD 0.2 m).
-The nowcast and forecast facts come from the tables ``group_nowcast`` and ``group_demand``; without them (or
-with no usable row) those facts are simply left out.
+The nowcast, forecast and untapped facts come from the tables ``group_nowcast``, ``group_demand`` and
+``group_export_potential``; without them (or with no usable row) those facts are simply left out.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ FLAT_BAND = 0.01  # a forecast change within ±1% reads as "flat"
 WORLD = "WLD"  # group_nowcast's row for the sum over the covered markets
 CMS_EFFECTS = ("world_growth_effect_usd", "product_mix_effect_usd", "market_mix_effect_usd",
                "competitiveness_effect_usd")
-OPTIONAL_TABLES = ("group_nowcast", "group_demand")
+OPTIONAL_TABLES = ("group_nowcast", "group_demand", "group_export_potential")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class FindingInputs:
     group_opportunity: pl.LazyFrame
     group_nowcast: pl.LazyFrame | None = None
     group_demand: pl.LazyFrame | None = None
+    group_export_potential: pl.LazyFrame | None = None
 
     @classmethod
     def from_store(cls, store: Store) -> FindingInputs:
@@ -268,6 +270,22 @@ def forecast_direction(demand: pl.LazyFrame | None, group: str, exporter: str,
     )]
 
 
+def untapped_potential(potential: pl.LazyFrame | None, group: str, exporter: str, year: int) -> list[Finding]:
+    """The market with the exporter's largest untapped export potential in USD (potential − actual sales)."""
+    if potential is None:
+        return []
+    rows = _rows(potential.filter((pl.col("group") == group) & (pl.col("exporter") == exporter)
+                                  & (pl.col("year") == year) & (pl.col("untapped_usd") > 0))
+                 .sort(["untapped_usd", "market"], descending=[True, False]).head(1))
+    return [Finding(
+        "untapped", group, exporter, str(year), row["untapped_usd"], "opportunities",
+        (("group", group), ("exporter", exporter), _years(year)),
+        {"untapped_usd": row["untapped_usd"], "potential_usd": row["potential_usd"],
+         "actual_usd": row["actual_usd"]},
+        market=row["market"], detail=row["weo_vintage"], sample=bool(row["sample"]),
+    ) for row in rows]
+
+
 def rank(findings: Sequence[Finding], limit: int = MAX_FINDINGS) -> list[Finding]:
     """Most material first (ties: group, kind, market), at most ``limit``."""
     ordered = sorted(findings, key=lambda f: (-f.materiality_usd, f.group, f.kind, f.market or ""))
@@ -302,6 +320,7 @@ def narrowed(inputs: FindingInputs, groups: Sequence[str], exporter: str, until:
         group_opportunity=cut(inputs.group_opportunity, own),  # type: ignore[arg-type]
         group_nowcast=cut(inputs.group_nowcast, own),
         group_demand=cut(inputs.group_demand, in_groups),
+        group_export_potential=cut(inputs.group_export_potential, own & pl.col("year").is_in(years)),
     )
 
 
@@ -313,6 +332,7 @@ def _group_facts(inputs: FindingInputs, group: str, exporter: str, until: str | 
         found += undercutting(inputs.group_competition, inputs.group_market, group, exporter, year)
         found += underrepresented(inputs.group_opportunity, inputs.group_market, group, exporter, year)
         found += cms_attribution(inputs.group_cms, group, exporter, year)
+        found += untapped_potential(inputs.group_export_potential, group, exporter, year)
     found += nowcast_month(inputs.group_nowcast, group, exporter, until)
     found += forecast_direction(inputs.group_demand, group, exporter, until)
     return [f for f in found if f.materiality_usd > 0]

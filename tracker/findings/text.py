@@ -148,9 +148,32 @@ def _forecast(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
             f"the largest change is in {names['market']} ({lead}).")
 
 
+def _vintage(code: str | None, lang: str) -> str:
+    """A WEO vintage ``2025-10`` as "October 2025" / "2025年10月版"."""
+    if not code or len(code) != 7:
+        return "?"
+    month = {"04": ("April", "4"), "10": ("October", "10")}.get(code[5:], (code[5:], code[5:]))
+    return f"{code[:4]}年{month[1]}月版" if lang == "zh" else f"{month[0]} {code[:4]}"
+
+
+def _untapped(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+    year = int(f.period)
+    if lang == "zh":
+        return (f"未开发潜力：按 ITC 出口潜力方法，{names['exporter']}在{names['market']}的{names['group']}出口潜力"
+                f"（{year + 5}年）为 {usd(n['potential_usd'], lang)}，{year}年实际销售额 {usd(n['actual_usd'], lang)}，"
+                f"尚有约 {usd(n['untapped_usd'], lang)} 未开发；这是基于 IMF《世界经济展望》{_vintage(f.detail, lang)}"
+                f"预测的基准，不是预测值，也不是上限。")
+    return (f"Untapped potential: by ITC's export potential method, {names['exporter']} could sell "
+            f"{usd(n['potential_usd'], lang)} of {names['group']} in {names['market']} by {year + 5} against "
+            f"{usd(n['actual_usd'], lang)} in {year}, about {usd(n['untapped_usd'], lang)} untapped; a benchmark "
+            f"built on IMF World Economic Outlook projections ({_vintage(f.detail, lang)}), not a forecast or a "
+            "ceiling.")
+
+
 WRITERS: dict[str, Callable[[Finding, str, dict, dict[str, str]], str]] = {
     "share_gain": _share_move, "share_loss": _share_move, "undercut": _undercut,
     "underrepresented": _underrepresented, "cms": _cms, "nowcast": _nowcast, "forecast": _forecast,
+    "untapped": _untapped,
 }
 
 

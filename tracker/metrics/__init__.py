@@ -11,6 +11,7 @@ Modules, in the order the data flows through them:
 * ``similarity``      Finger–Kreinin export similarity, trade complementarity
 * ``cms``             constant-market-share decomposition
 * ``opportunity``     the market-opportunity score (its formula is in that module's docstring)
+* ``potential``       export potential in USD, ITC's method (formula and choices in its docstring)
 * ``tables``          the materialised tables (schemas registered on import) and ``compute_tables``
 
 Formulas follow docs/reference indicators.md; every function's docstring states its rule for missing data.

@@ -31,6 +31,7 @@ from tracker.metrics.demand import DEMAND_TABLES, demand_frames
 from tracker.metrics.groups import aggregate_to_groups, group_code_flows_by_level, total_flows
 from tracker.metrics.growth import compound_annual_growth, growth_yoy
 from tracker.metrics.opportunity import market_opportunity, online_buying
+from tracker.metrics.potential import group_export_potential
 from tracker.metrics.shares import (
     exports_to_world,
     imports_from_world,
@@ -314,9 +315,64 @@ GROUP_TARIFF_MARGIN = register(TableSchema(
     mirror_negated=("margin_pp",),
 ))
 
+POTENTIAL_NOTE = ("A benchmark built on IMF WEO projections (ITC's Export Potential Indicator), not a forecast and "
+                  "not a ceiling.")
+GROUP_EXPORT_POTENTIAL = register(TableSchema(
+    name="group_export_potential",
+    meaning="Export potential in USD per product group, exporter, market and year, five years ahead, by ITC's "
+            f"method (formula and choices: tracker.metrics.potential). {POTENTIAL_NOTE}",
+    columns=(
+        GROUP, EXPORTER, MARKET, YEAR,
+        Column("potential_usd", F64, "EP = projected_share × re_export_factor × supply_tariff_factor × "
+               "projected_imports_usd × demand_tariff_factor × distance_factor × bilateral_factor, USD."),
+        Column("actual_usd", F64, "x_ijk: the market's imports of the group from the exporter in the year (0 when "
+               "none is recorded)."),
+        Column("untapped_usd", F64, "max(potential_usd − actual_usd, 0), USD."),
+        Column("projected_share", F64, "x_ik·ΔGDP_i / Σ x_i'k·ΔGDP_i': the exporter's projected share of world "
+               "exports of the group (0–1).", nullable=True),
+        Column("re_export_factor", F64, "min(1, x_ik / M_ik); 1 when the exporter's imports are 0 or unknown."),
+        Column("supply_tariff_factor", F64, "(1 + t̄_ik) / (1 + t̄_k): average tariff the exporter's sales face "
+               "over the world average; 1 when unknown."),
+        Column("projected_imports_usd", F64, "M_jk · (ΔGDP_j / ΔPOP_j)^ε · ΔPOP_j: the market's imports in five "
+               "years, USD."),
+        Column("demand_tariff_factor", F64, "(1 + t̄_jk) / (1 + t_ijk): the market's average tariff over the rate "
+               "the exporter faces; 1 when unknown."),
+        Column("distance_factor", F64, "exp(−|avg ln distance of the market's suppliers − ln distance_km|); 1 "
+               "without coordinates."),
+        Column("bilateral_factor", F64, "x_ij / Σ_k (x_ik / x_wk · M_jk) over the tracked groups: the pair's "
+               "trade over what the exporter's world shares predict."),
+        Column("distance_km", F64, "Great-circle distance between the capitals (haversine, R = 6,371 km).",
+               nullable=True),
+        Column("gdp_ratio_exporter", F64, "ΔGDP_i: real GDP in t+5 / t (compounded NGDP_RPCH); 1 when unknown."),
+        Column("gdp_ratio_market", F64, "ΔGDP_j: real GDP in t+5 / t; 1 when unknown."),
+        Column("pop_ratio_market", F64, "ΔPOP_j: population (LP) in t+5 / t; 1 when unknown."),
+        Column("income_elasticity", F64, "ε used ([scope] import_income_elasticity)."),
+        Column("market_imports_usd", F64, "M_jk: the market's imports of the group from the world, USD."),
+        Column("exporter_exports_usd", F64, "x_ik: the exporter's exports of the group to the world, USD."),
+        Column("expected_usd", F64, "x_ik / x_wk · M_jk: the sales the exporter's world share predicts there, USD.",
+               nullable=True),
+        Column("tariff_faced_pct", F64, "t_ijk: the rate the exporter faces there, % (group_tariff, newest "
+               "schedule ≤ year).", nullable=True),
+        Column("market_avg_tariff_pct", F64, "t̄_jk: the market's tariff on the group, weighted by its imports "
+               "from each supplier with a known rate, %.", nullable=True),
+        Column("exporter_avg_tariff_pct", F64, "t̄_ik: the tariff the exporter's sales of the group face, weighted "
+               "by market, %.", nullable=True),
+        Column("world_avg_tariff_pct", F64, "t̄_k: the average tariff on the group's trade with a known rate, %.",
+               nullable=True),
+        Column("supply_tariff_known", BOOL, "False when supply_tariff_factor is 1 for want of a known rate."),
+        Column("demand_tariff_known", BOOL, "False when demand_tariff_factor is 1 for want of a known rate."),
+        Column("distance_known", BOOL, "False when distance_factor is 1 for want of capital coordinates."),
+        Column("projection_known", BOOL, "False when a GDP or population ratio is 1 for want of WEO projections."),
+        Column("weo_vintage", STR, "WEO edition of the projections (YYYY-MM).", nullable=True),
+        *_provenance_columns("Provenance of the trade inputs (x_ik, M_jk): reported, mirror, reconciled, "
+                             "estimated or mixed; sources add the projections' and the coordinates'."),
+    ),
+    key=("group", "exporter", "market", "year"),
+))
+
 METRIC_TABLES: tuple[TableSchema, ...] = (
     GROUP_MARKET, GROUP_EXPORTER, GROUP_COMPETITION, GROUP_CMS, GROUP_OPPORTUNITY, GROUP_MARKET_MONTHLY, GROUP_HS,
-    GROUP_TARIFF, GROUP_TARIFF_MARGIN,
+    GROUP_TARIFF, GROUP_TARIFF_MARGIN, GROUP_EXPORT_POTENTIAL,
     *DEMAND_TABLES,
 )
 
@@ -366,7 +422,8 @@ def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
-                   tariff: pl.LazyFrame | None = None) -> dict[str, pl.DataFrame]:
+                   tariff: pl.LazyFrame | None = None, weo: pl.LazyFrame | None = None,
+                   capital: pl.LazyFrame | None = None) -> dict[str, pl.DataFrame]:
     """Recompute every metric table from stored trade (and e-commerce survey, tariff) rows."""
     home, competitors = config.scope.home_exporter, config.scope.competitors
     trade = baci_first(trade)  # for the years BACI covers, its world matrix only (no double counting)
@@ -402,6 +459,13 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
     # the peak of the whole command, and their inputs above are materialised already.
     tables = {name: _sorted_by_key(_finish(frame, schema_for(name)).collect(), schema_for(name))
               for name, frame in frames.items()}
+    potential = group_export_potential(  # from the collected tables: their plans are not computed twice
+        tables["group_market"].lazy(), imports, tables["group_exporter"].lazy(), tables["group_tariff"].lazy(),
+        schema_for("weo").empty().lazy() if weo is None else weo,
+        schema_for("capital").empty().lazy() if capital is None else capital,
+        config.scope.import_income_elasticity)
+    tables[GROUP_EXPORT_POTENTIAL.name] = _sorted_by_key(
+        _finish(potential, GROUP_EXPORT_POTENTIAL).collect(), GROUP_EXPORT_POTENTIAL)
     demand = demand_frames(flows, tables["group_market_monthly"].lazy(), config)  # nowcast and forecasts
     return tables | {name: _sorted_by_key(_finish(frame, schema_for(name)).collect(), schema_for(name))
                      for name, frame in demand.items()}
@@ -414,7 +478,8 @@ def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
     what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time.
     """
     inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
-    tables = compute_tables(store.scan("trade"), store.scan("ecommerce"), config, store.scan("tariff"))
+    tables = compute_tables(store.scan("trade"), store.scan("ecommerce"), config, store.scan("tariff"),
+                            store.scan("weo"), store.scan("capital"))
     for name, frame in tables.items():
         store.replace(name, frame)
     save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in tables})

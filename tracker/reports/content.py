@@ -16,6 +16,7 @@ import polars as pl
 
 from tracker.config import Config
 from tracker.findings import Finding, FindingInputs, group_findings
+from tracker.metrics.potential import potential_reasons
 from tracker.schemas import PERIOD_PATTERN
 from tracker.store import Store
 
@@ -26,6 +27,7 @@ TOP_ECOMMERCE_MARKETS = 8
 TREND_YEARS = 10
 TREND_MONTHS = 24
 TOP_ACCESS_MARKETS = 8
+TOP_POTENTIAL_MARKETS = 5
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,16 @@ class ReportInputs:
     ecommerce: pl.LazyFrame
     group_tariff: pl.LazyFrame | None = None  # None: no market-access paragraph
     findings: FindingInputs | None = None  # the tables the findings read; None: a report without findings
+    group_export_potential: pl.LazyFrame | None = None  # None: no untapped-potential paragraph
 
     @classmethod
     def from_store(cls, store: Store) -> ReportInputs:
         import tracker.metrics  # noqa: F401 - registers the metric tables' schemas
 
+        potential = store.scan("group_export_potential") if store.has_data("group_export_potential") else None
         return cls(store.scan("group_exporter"), store.scan("group_market"), store.scan("group_market_monthly"),
                    store.scan("group_competition"), store.scan("ecommerce"), store.scan("group_tariff"),
-                   findings=FindingInputs.from_store(store))
+                   findings=FindingInputs.from_store(store), group_export_potential=potential)
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,28 @@ class MarketAccess:
 
 
 @dataclass(frozen=True)
+class PotentialRow:
+    """One market's untapped export potential for the home exporter (``group_export_potential``), and why."""
+
+    market: str
+    potential_usd: float
+    actual_usd: float
+    untapped_usd: float
+    demand_growth: float | None
+    tariff_edge_pp: float | None
+    share_gap: float | None
+
+
+@dataclass(frozen=True)
+class UntappedPotential:
+    """The home exporter's largest untapped potentials in the report's year, with the WEO vintage used."""
+
+    year: int
+    vintage: str | None
+    rows: tuple[PotentialRow, ...]
+
+
+@dataclass(frozen=True)
 class GroupSection:
     """One product group's part of a report."""
 
@@ -160,6 +186,7 @@ class GroupSection:
     trend: tuple[tuple[str, float], ...]  # (year or month, home export value)
     market_access: MarketAccess | None = None
     findings: tuple[Finding, ...] = ()  # the most material facts (tracker.findings), up to the period
+    potential: UntappedPotential | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +312,21 @@ def _market_access(inputs: ReportInputs, group: str, home: str, year: int) -> Ma
     return MarketAccess(int(tariff_year), tuple(AccessRow(**r) for r in _rows(rows)))  # type: ignore[arg-type]
 
 
+def _potential(inputs: ReportInputs, group: str, home: str, year: int) -> UntappedPotential | None:
+    """The home exporter's markets with the largest untapped potential in ``year`` (ties: market code)."""
+    if inputs.group_export_potential is None:
+        return None
+    rows = _rows(inputs.group_export_potential.filter(
+        (pl.col("group") == group) & (pl.col("exporter") == home) & (pl.col("year") == year)
+        & (pl.col("untapped_usd") > 0)).sort(["untapped_usd", "market"], descending=[True, False])
+        .head(TOP_POTENTIAL_MARKETS))
+    if not rows:
+        return None
+    return UntappedPotential(year, rows[0]["weo_vintage"], tuple(PotentialRow(
+        row["market"], row["potential_usd"], row["actual_usd"], row["untapped_usd"], **potential_reasons(row))
+        for row in rows))
+
+
 def _trend(inputs: ReportInputs, own: pl.LazyFrame, group: str, home: str,
            period: str) -> tuple[tuple[str, float], ...]:
     if len(period) == 7:
@@ -332,6 +374,7 @@ def _section(inputs: ReportInputs, config: Config, group: str, period: str) -> G
         trend=_trend(inputs, own, group, home, period),
         market_access=_market_access(inputs, group, home, year) if year is not None else None,
         findings=tuple(group_findings(inputs.findings, group, home, period)) if inputs.findings else (),
+        potential=_potential(inputs, group, home, year) if year is not None else None,
     )
 
 

@@ -17,7 +17,14 @@ from tracker import countries
 from tracker.config import Config
 from tracker.findings import sentence
 from tracker.formatting import MISSING, fmt_pct, fmt_usd
-from tracker.reports.content import ALL_GROUPS, GroupSection, MarketAccess, ReportContent
+from tracker.reports.content import (
+    ALL_GROUPS,
+    GroupSection,
+    MarketAccess,
+    PotentialRow,
+    ReportContent,
+    UntappedPotential,
+)
 from tracker.reports.svg import bar_chart, line_chart
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -83,6 +90,25 @@ LABELS: dict[str, tuple[str, str]] = {
                       "imports; extra duties such as US Section 301/232 and anti-dumping duties are not included.",
                       "实施关税（WITS TRAINS），按各市场对该组 HS6 编码的进口额加权平均；"
                       "不含美国 301/232 条款关税、反倾销税等额外关税。"),
+    "potential": ("Untapped potential", "未开发潜力"),
+    "potential_value": ("Potential by {year} (USD)", "{year} 年潜力（美元）"),
+    "potential_actual": ("Sales in {year}", "{year} 年销售额"),
+    "potential_untapped": ("Untapped", "未开发"),
+    "potential_why": ("Why", "理由"),
+    "potential_intro": ("Where {who} could sell more by {target}, by ITC's export potential method on {year} trade: "
+                        "potential minus actual sales, largest first.",
+                        "按 ITC 出口潜力方法（基于 {year} 年贸易），{who}到 {target} 年可增加销售的市场："
+                        "潜力减实际销售额，从大到小。"),
+    "potential_note": ("The potential is a benchmark built on IMF World Economic Outlook projections ({vintage}), "
+                       "not a forecast and not a ceiling.",
+                       "出口潜力是基于国际货币基金组织《世界经济展望》预测（{vintage}）的基准，既不是预测值也不是上限。"),
+    "why_demand": ("demand {direction} {value} in five years", "五年内需求{direction} {value}"),
+    "why_grows": ("grows", "增长"),
+    "why_shrinks": ("shrinks", "下降"),
+    "why_tariff_less": ("{value} pp less tariff than its usual suppliers", "关税比其主要供应国低 {value} 个百分点"),
+    "why_tariff_more": ("{value} pp more tariff than its usual suppliers", "关税比其主要供应国高 {value} 个百分点"),
+    "why_share_less": ("sells there {value} less than its world share predicts", "销售额比全球份额预示的低 {value}"),
+    "why_share_more": ("sells there {value} more than its world share predicts", "销售额比全球份额预示的高 {value}"),
     "method": ("Figures are read from the tracker's metric tables (group_exporter, group_market, "
                "group_market_monthly, group_competition); definitions in the README.",
                "数字取自追踪器的指标表（group_exporter、group_market、group_market_monthly、group_competition），"
@@ -181,6 +207,8 @@ def _section_blocks(section: GroupSection, config: Config, lang: str, level: str
              signed_percent(c.growth_yoy), ratio(c.rca), ratio(c.median_esi)] for c in section.competitors]))
     if section.market_access is not None and section.market_access.rows:
         blocks += _access_blocks(section.market_access, config, lang)
+    if section.potential is not None and section.potential.rows:
+        blocks += _potential_blocks(section.potential, config, lang)
     if section.ecommerce:
         blocks.append(("h4", t("ecommerce")))
         blocks.append(("table", [t("market"), t("online_pct"), t("survey_year")], [
@@ -234,6 +262,36 @@ def _access_blocks(access: MarketAccess, config: Config, lang: str) -> list[Bloc
             ("table", [t("market"), t("sales"), t("access_tariff"), t("access_regime"), t("access_rival"),
                        t("access_rival_tariff"), t("access_margin")], rows),
             ("p", t("access_caveat"))]
+
+
+def potential_reason(row: PotentialRow, lang: str) -> str:
+    """Why a market ranks high, in words (the same three numbers as the app's Opportunities page)."""
+    t = lambda key, **values: label(key, lang).format(**values)  # noqa: E731
+    parts = []
+    growth, edge, gap = row.demand_growth, row.tariff_edge_pp, row.share_gap
+    if growth is not None:
+        parts.append(t("why_demand", value=fmt_pct(abs(growth), 0),
+                       direction=label("why_grows" if growth >= 0 else "why_shrinks", lang)))
+    if edge is not None and abs(edge) >= 0.5:
+        parts.append(t("why_tariff_less" if edge > 0 else "why_tariff_more", value=f"{abs(edge):.1f}"))
+    if gap is not None and abs(gap) >= 0.05:
+        parts.append(t("why_share_less" if gap < 0 else "why_share_more", value=fmt_pct(abs(gap), 0)))
+    return ("；" if lang == "zh" else "; ").join(parts) or MISSING
+
+
+def _potential_blocks(potential: UntappedPotential, config: Config, lang: str) -> list[Block]:
+    t = lambda key, **values: label(key, lang).format(**values)  # noqa: E731
+    year, vintage = potential.year, potential.vintage or "?"
+    if len(vintage) == 7:
+        month = {"04": ("April", "4"), "10": ("October", "10")}.get(vintage[5:], (vintage[5:], vintage[5:]))
+        vintage = f"WEO {vintage[:4]} 年{month[1]}月版" if lang == "zh" else f"WEO {month[0]} {vintage[:4]}"
+    rows = [[_country(r.market, lang), usd(r.potential_usd, lang), usd(r.actual_usd, lang), usd(r.untapped_usd, lang),
+             potential_reason(r, lang)] for r in potential.rows]
+    who = countries.name(config.scope.home_exporter, lang)
+    return [("h4", t("potential")), ("p", t("potential_intro", who=who, target=year + 5, year=year)),
+            ("table", [t("market"), t("potential_value", year=year + 5), t("potential_actual", year=year),
+                       t("potential_untapped"), t("potential_why")], rows),
+            ("p", t("potential_note", vintage=vintage))]
 
 
 def layout(content: ReportContent, config: Config, lang: str) -> Document:

@@ -20,6 +20,7 @@ MODULES: dict[str, tuple[str, str]] = {
     "eurostat_ecommerce": ("tracker.sources.eurostat_ecommerce", "EurostatEcommerceFetcher"),
     "worldbank": ("tracker.sources.worldbank", "WorldBankFetcher"),
     "wits": ("tracker.sources.wits", "WitsFetcher"),
+    "imf_weo": ("tracker.sources.imf_weo", "ImfWeoFetcher"),
 }
 
 _INSTANCES: dict[str, Fetcher] = {}

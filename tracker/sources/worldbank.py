@@ -14,6 +14,11 @@ Errors come with HTTP 200 as ``[{"message": [...]}]`` (PayloadError); an empty a
 * ``value`` null: no observation, dropped. Any other non-number (``"123"``, ``true``) or a ``date`` that is
   not a year makes the record malformed: it is skipped, counted and named in fetch_log (``Quarantine``),
   and an answer with more than ``MAX_SKIPPED_SHARE`` of them is refused whole: never stored as complete.
+
+Capital coordinates (table ``capital``, for the export potential's distances) come from the country list
+``/v2/country?format=json&per_page=400`` (``capitalCity``, ``latitude``, ``longitude`` as strings): one page
+for every economy, asked for with every run of the source; an answer like the stored one writes nothing.
+Aggregates (``region.value`` "Aggregates") and economies without coordinates are skipped.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import polars as pl
 
 from tracker import countries
 from tracker.errors import PayloadError
-from tracker.schemas import MACRO, validate
+from tracker.schemas import CAPITAL, MACRO, validate
 from tracker.sources.base import MAX_FOLLOW_UPS, FetchScope, Parsed, Quarantine, Request, load_json
 from tracker.sources.values import json_number
 
@@ -38,6 +43,7 @@ if TYPE_CHECKING:
 SOURCE: Final = "worldbank"
 PER_PAGE: Final = 1000
 ALL_COUNTRIES: Final = 266  # about what "all" answers: the economies and the aggregates
+COUNTRIES_PER_PAGE: Final = 400  # the World Bank lists about 300 economies and aggregates: one page
 # Indicator id -> unit stored in `macro.unit` (the API's own `unit` field is usually empty).
 INDICATORS: Final = {
     "NY.GDP.MKTP.CD": "USD",
@@ -65,7 +71,8 @@ class WorldBankFetcher:
     def plan(self, settings: SourceSettings, scope: FetchScope) -> list[Request]:
         years = scope.years_for(settings)
         markets = ";".join(dict.fromkeys(settings.partners + settings.reporters)) or "all"
-        return [self.request(indicator, markets, min(years), max(years), 1) for indicator in INDICATORS]
+        return [*(self.request(indicator, markets, min(years), max(years), 1) for indicator in INDICATORS),
+                capitals_request()]
 
     def most_follow_ups(self, request: Request) -> int:
         """Pages 2..N a first page may call for: every country (``ALL_COUNTRIES`` for "all") × year / page size."""
@@ -117,6 +124,8 @@ class WorldBankFetcher:
 
     def parse(self, request: Request, body: bytes, fetched_at: datetime) -> Parsed:
         """Macro rows; a malformed record is skipped and counted (``Quarantine``), the others are kept."""
+        if request.table == CAPITAL.name:
+            return parse_capitals(body, fetched_at)
         records = _decode(body)
         known = countries.known_iso3()
         quarantine = Quarantine(SOURCE, "record")
@@ -168,6 +177,51 @@ def _row(index: int, record: Any, known: frozenset[str], unknown: set[str],
         "unit": INDICATORS.get(indicator) or record.get("unit") or "",
         "fetched_at": fetched_at,
     }
+
+
+def capitals_request() -> Request:
+    """The country list with capitals and their coordinates (no page parameter: one page holds it all)."""
+    return Request(source=SOURCE, path="/v2/country", params=(("format", "json"),
+                   ("per_page", str(COUNTRIES_PER_PAGE))), table=CAPITAL.name, cursor="country/capitals")
+
+
+def parse_capitals(body: bytes, fetched_at: datetime) -> Parsed:
+    """Capital coordinates of the economies our reference knows; aggregates and blank coordinates skipped."""
+    known = countries.known_iso3()
+    rows: list[dict[str, Any]] = []
+    unknown: set[str] = set()
+    for index, record in enumerate(_decode(body)):
+        where = f"country record {index}"
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            raise PayloadError(SOURCE, f"{where} is not an object with an id")
+        iso3, region = record["id"], record.get("region")
+        if isinstance(region, dict) and str(region.get("value", "")).strip() == "Aggregates":
+            continue
+        if iso3 not in known:
+            if iso3 not in WB_AGGREGATES:
+                unknown.add(iso3)
+            continue
+        latitude = _coordinate(record.get("latitude"), 90.0)
+        longitude = _coordinate(record.get("longitude"), 180.0)
+        if latitude is None or longitude is None:
+            continue  # no capital coordinates for this economy: its distances are flagged, not guessed
+        city = record.get("capitalCity")
+        rows.append({"source": SOURCE, "market": iso3, "capital_city": (city.strip() or None)
+                     if isinstance(city, str) else None, "latitude": latitude, "longitude": longitude,
+                     "fetched_at": fetched_at})
+    frame = pl.DataFrame(rows, schema=CAPITAL.polars_schema) if rows else CAPITAL.empty()
+    return Parsed(validate(CAPITAL.name, frame), sorted(unknown))
+
+
+def _coordinate(value: object, bound: float) -> float | None:
+    """A coordinate the API writes as a string ("12.5167"); None when blank, not a number or out of range."""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if -bound <= number <= bound else None
 
 
 def _decode(body: bytes) -> list[Any]:

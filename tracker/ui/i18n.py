@@ -507,6 +507,7 @@ LABELS: dict[str, dict[str, str]] = {
     "source_eurostat_ecommerce": {"en": "Eurostat e-commerce survey", "zh": "欧盟统计局电商调查"},
     "source_worldbank": {"en": "World Bank", "zh": "世界银行"},
     "source_baci": {"en": "CEPII BACI world trade matrix", "zh": "CEPII BACI 全球贸易矩阵"},
+    "source_imf_weo": {"en": "IMF World Economic Outlook", "zh": "国际货币基金组织《世界经济展望》"},
     "source_sample": {"en": "Sample data", "zh": "样例数据"},
     # --- status table headers
     "col_table": {"en": "Table", "zh": "数据表"},
@@ -796,6 +797,80 @@ LABELS: dict[str, dict[str, str]] = {
     "table_group_demand_help": {
         "en": "Per group and market: last 12 months, next 12 months forecast, expected growth, backtest result.",
         "zh": "按产品组和市场：最近 12 个月、未来 12 个月预测、预期增长和回测结果。",
+    },
+    # --- export potential (ITC's Export Potential Indicator)
+    "opportunity_score_heading": {"en": "Opportunity score (0–100)", "zh": "机会得分（0–100）"},
+    "potential_heading": {"en": "Untapped export potential (USD)", "zh": "未开发的出口潜力（美元）"},
+    "potential_intro": {
+        "en": "Markets ranked by the untapped potential of {exporter} in {group}: what its sales could be by "
+        "{target} (ITC's export potential method, on {year} trade) minus what they are in {year}.",
+        "zh": "按 {exporter} 在{group}上未开发的出口潜力排序：到 {target} 年可能达到的销售额"
+        "（ITC 出口潜力方法，基于 {year} 年贸易），减去 {year} 年的实际销售额。",
+    },
+    "potential_note": {
+        "en": "The potential is a benchmark built on IMF World Economic Outlook projections ({vintage}), not a "
+        "forecast and not a ceiling: it says what the exporter's sales would be if they followed its world share, "
+        "the market's projected demand, tariffs, distance and their past trade.",
+        "zh": "出口潜力是基于国际货币基金组织《世界经济展望》预测（{vintage}）的基准，既不是预测值也不是上限："
+        "它表示若销售额与该出口国的全球份额、市场的预计需求、关税、距离及双方以往贸易相符时应有的水平。",
+    },
+    "potential_vintage": {"en": "WEO {month} {year}", "zh": "WEO {year} 年{month}版"},
+    "potential_vintage_unknown": {"en": "vintage unknown", "zh": "版本未知"},
+    "weo_month_04": {"en": "April", "zh": "4 月"},
+    "weo_month_10": {"en": "October", "zh": "10 月"},
+    "potential_none": {
+        "en": "No export potential for {exporter} in {group} in these years.",
+        "zh": "这些年份没有 {exporter} 在{group}上的出口潜力数据。",
+    },
+    "potential_top": {"en": "The {count} largest untapped potentials", "zh": "未开发潜力最大的 {count} 个市场"},
+    "potential_formula": {
+        "en": "Potential = projected world share × min(1, exports / imports) × supply tariff factor × projected "
+        "imports × demand tariff factor × distance factor × bilateral factor; projections five years ahead, income "
+        "elasticity of imports ε = {elasticity}. A factor without data is 1 and the row says so (table download).",
+        "zh": "潜力 = 预计全球份额 × min(1, 出口/进口) × 供给关税系数 × 预计进口额 × 需求关税系数 × 距离系数 × "
+        "双边系数；预测期为五年，进口收入弹性 ε = {elasticity}。缺少数据的系数取 1，并在行中注明（见表格下载）。",
+    },
+    "market_potential": {
+        "en": "Export potential in {market}, {year}: potential against actual sales",
+        "zh": "{market} 的出口潜力（{year} 年）：潜力与实际销售额对比",
+    },
+    "why_demand": {"en": "demand {direction} {value} in five years", "zh": "五年内需求{direction} {value}"},
+    "why_grows": {"en": "grows", "zh": "增长"},
+    "why_shrinks": {"en": "shrinks", "zh": "下降"},
+    "why_tariff_less": {
+        "en": "you face {value} pp less tariff than its usual suppliers",
+        "zh": "你面临的关税比其主要供应国低 {value} 个百分点",
+    },
+    "why_tariff_more": {
+        "en": "you face {value} pp more tariff than its usual suppliers",
+        "zh": "你面临的关税比其主要供应国高 {value} 个百分点",
+    },
+    "why_share_less": {
+        "en": "you sell there {value} less than your world share predicts",
+        "zh": "你在该市场的销售额比全球份额预示的低 {value}",
+    },
+    "why_share_more": {
+        "en": "you sell there {value} more than your world share predicts",
+        "zh": "你在该市场的销售额比全球份额预示的高 {value}",
+    },
+    "why_no_projection": {"en": "no WEO projection (growth assumed flat)", "zh": "无 WEO 预测（假定不增长）"},
+    "col_untapped": {"en": "Untapped potential ({usd})", "zh": "未开发潜力（{usd}）"},
+    "col_potential": {"en": "Potential ({usd})", "zh": "潜力（{usd}）"},
+    "col_actual": {"en": "Actual sales ({usd})", "zh": "实际销售额（{usd}）"},
+    "col_why": {"en": "Why it ranks high", "zh": "排名靠前的理由"},
+    "col_projected_share": {"en": "Projected world share (%)", "zh": "预计全球份额（%）"},
+    "col_re_export_factor": {"en": "Re-export factor", "zh": "转口系数"},
+    "col_supply_tariff_factor": {"en": "Supply tariff factor", "zh": "供给关税系数"},
+    "col_projected_imports": {"en": "Projected imports ({usd})", "zh": "预计进口额（{usd}）"},
+    "col_demand_tariff_factor": {"en": "Demand tariff factor", "zh": "需求关税系数"},
+    "col_distance_factor": {"en": "Distance factor", "zh": "距离系数"},
+    "col_bilateral_factor": {"en": "Bilateral factor", "zh": "双边系数"},
+    "table_group_export_potential": {"en": "Export potential (USD)", "zh": "出口潜力（美元）"},
+    "table_group_export_potential_help": {
+        "en": "Per product group, exporter, market and year: ITC's export potential five years ahead, actual sales, "
+        "untapped potential and every factor. A benchmark built on IMF WEO projections, not a forecast or a ceiling.",
+        "zh": "按产品组、出口国、市场和年份：ITC 方法计算的五年后出口潜力、实际销售额、未开发潜力及各项系数。"
+        "这是基于 IMF WEO 预测的基准，既不是预测值也不是上限。",
     },
 }
 

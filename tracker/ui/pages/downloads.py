@@ -31,6 +31,7 @@ TABLE_FILTERS = {
     "tariff": ("group", "exporter", "market", "years"),
     "group_tariff": ("group", "exporter", "market"),
     "group_tariff_margin": ("group", "exporter", "market"),
+    "group_export_potential": ("group", "exporter", "market", "years"),
     "group_nowcast": ("group", "exporter", "market", "years"),
     "group_nowcast_backtest": ("group", "exporter"),
     "group_forecast": ("group", "market"),

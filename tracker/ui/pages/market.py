@@ -17,6 +17,7 @@ from tracker.ui.components import (
 )
 from tracker.ui.demand_view import market_demand
 from tracker.ui.i18n import labelled, t
+from tracker.ui.potential_view import market_potential
 from tracker.ui.state import current_language
 from tracker.ui.tables import Column
 
@@ -72,6 +73,8 @@ if metrics_ready(view, "group_market"):
         tariff_view.caveat(lang, tariff_year)
         download_buttons(view, "group_market", group=view.group, market=market, years=view.years.as_tuple,
                          key="market")
+        scope = data.config().scope
+        market_potential(view, market, [view.exporter, scope.home_exporter, *scope.competitors])
 
     monthly = data.table_rows(view.root, view.token, "group_market_monthly", group=view.group,
                               exporter=view.exporter, market=market, years=view.years.as_tuple, basis=view.basis,

@@ -19,6 +19,7 @@ from tracker.ui.components import (
     svg_chart,
 )
 from tracker.ui.i18n import fmt_pct, fmt_usd, labelled, t
+from tracker.ui.potential_view import potential_ranking
 from tracker.ui.state import current_language
 from tracker.ui.tables import Column
 
@@ -50,6 +51,10 @@ if metrics_ready(view, "group_opportunity"):
     rows = data.table_rows(view.root, view.token, "group_opportunity", group=view.group,
                            years=view.years.as_tuple, basis=view.basis)
     home = data.config().scope.home_exporter
+    scores = rows.filter((pl.col("year") == rows["year"].max()) & (pl.col("exporter") == view.exporter)) \
+        if rows.height else rows
+    potential_ranking(view, scores)  # first: markets by untapped potential in USD; the score is the second sort
+    st.subheader(t("opportunity_score_heading", lang))
     if rows.height and view.exporter not in rows["exporter"].unique().to_list():
         st.info(t("opportunity_home_only", lang, home=home), icon=":material/info:")
     if rows.is_empty():
