@@ -52,9 +52,10 @@ from tracker.atomic import write_atomically
 from tracker.config import Config, HttpSettings, SourceSettings
 from tracker.errors import PayloadError, StoreWriteError, TrackerError, TransientFetchError
 from tracker.http import HttpClient, HttpResult, redact
+from tracker.request import Request
 from tracker.schemas import FETCH_LOG, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
-from tracker.sources.base import MAX_FOLLOW_UPS, RECENT_YEARS, Fetcher, FetchScope, Request
+from tracker.sources.base import MAX_FOLLOW_UPS, RECENT_YEARS, Fetcher, FetchScope
 from tracker.store import Store
 
 log = logging.getLogger(__name__)

@@ -155,7 +155,7 @@ class Document:
 
 
 def _section_blocks(section: GroupSection, config: Config, lang: str, level: str) -> list[Block]:
-    t = lambda key: label(key, lang)  # noqa: E731
+    t: Callable[[str], str] = lambda key: label(key, lang)  # noqa: E731
     group_name = config.group(section.group).name(lang) if section.group in config.group_ids else section.group
     # The id helps an English reader find the group in config; a Chinese heading stays Chinese.
     blocks: list[Block] = [(level, f"{group_name} ({section.group})" if lang == "en" else group_name)]
@@ -247,7 +247,7 @@ def access_paragraph(access: MarketAccess, home: str, lang: str) -> str:
 
 
 def _access_blocks(access: MarketAccess, config: Config, lang: str) -> list[Block]:
-    t = lambda key: label(key, lang)  # noqa: E731
+    t: Callable[[str], str] = lambda key: label(key, lang)  # noqa: E731
 
     def rate(value: float | None) -> str:
         return MISSING if value is None else f"{value:.1f}"
@@ -266,7 +266,7 @@ def _access_blocks(access: MarketAccess, config: Config, lang: str) -> list[Bloc
 
 def potential_reason(row: PotentialRow, lang: str) -> str:
     """Why a market ranks high, in words (the same three numbers as the app's Opportunities page)."""
-    t = lambda key, **values: label(key, lang).format(**values)  # noqa: E731
+    t: Callable[..., str] = lambda key, **values: label(key, lang).format(**values)  # noqa: E731
     parts = []
     growth, edge, gap = row.demand_growth, row.tariff_edge_pp, row.share_gap
     if growth is not None:
@@ -280,7 +280,7 @@ def potential_reason(row: PotentialRow, lang: str) -> str:
 
 
 def _potential_blocks(potential: UntappedPotential, config: Config, lang: str) -> list[Block]:
-    t = lambda key, **values: label(key, lang).format(**values)  # noqa: E731
+    t: Callable[..., str] = lambda key, **values: label(key, lang).format(**values)  # noqa: E731
     year, vintage = potential.year, potential.vintage or "?"
     if len(vintage) == 7:
         month = {"04": ("April", "4"), "10": ("October", "10")}.get(vintage[5:], (vintage[5:], vintage[5:]))
@@ -296,7 +296,7 @@ def _potential_blocks(potential: UntappedPotential, config: Config, lang: str) -
 
 def layout(content: ReportContent, config: Config, lang: str) -> Document:
     """The report as neutral blocks, in reading order."""
-    t = lambda key: label(key, lang)  # noqa: E731
+    t: Callable[[str], str] = lambda key: label(key, lang)  # noqa: E731
     scope = t("all_groups") if content.group == ALL_GROUPS else config.group(content.group).name(lang)
     title = f"{t('title')}: {scope}, {content.period}"
     blocks: list[Block] = [("h1", title)]

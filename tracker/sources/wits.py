@@ -45,9 +45,10 @@ import polars as pl
 
 from tracker.countries import EU27, from_iso3, is_known_iso3, to_iso3
 from tracker.errors import CountryCodeError, PayloadError, TrackerError
+from tracker.request import Request
 from tracker.schemas import TARIFF, validate
 from tracker.sources import sdmx
-from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, load_json, preview
+from tracker.sources.base import FetchScope, Parsed, Quarantine, load_json, preview
 from tracker.sources.values import json_number
 
 if TYPE_CHECKING:
