@@ -41,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -167,7 +167,7 @@ def share_drops(market: pl.LazyFrame, home: str, threshold_pp: float, min_market
         .collect()
     )
 
-    def render(row: dict[str, object], lang: str) -> str:
+    def render(row: dict[str, Any], lang: str) -> str:
         group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
         who, points = countries.name(home, lang), f"{-row['value']:.2f}"
         if lang == "zh":
@@ -239,7 +239,7 @@ def unit_value_undercuts(competition: pl.LazyFrame, market: pl.LazyFrame, home: 
         .collect()
     )
 
-    def render(row: dict[str, object], lang: str) -> str:
+    def render(row: dict[str, Any], lang: str) -> str:
         group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
         rival, who, pct = countries.name(str(row["subject"]), lang), countries.name(home, lang), f"{-row['value']:.0f}"
         if lang == "zh":
@@ -275,7 +275,7 @@ def import_drops(market: pl.LazyFrame, home: str, threshold_pct: float, min_mark
         .collect()
     )
 
-    def render(row: dict[str, object], lang: str) -> str:
+    def render(row: dict[str, Any], lang: str) -> str:
         group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
         pct = f"{-row['value']:.1f}"
         if lang == "zh":

@@ -29,7 +29,7 @@ Parquet keeps the columns and dtypes.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -196,7 +196,7 @@ def _with_baci_release(store: Store, frame: pl.LazyFrame, columns: list[str], co
     (BACI HS17)"); the column is there only when some group of the config is approximate in that release."""
     source_column = next((name for name in ("source", "sources") if name in columns), None)
     release = stored_release(store) if source_column is not None else None
-    if release is None:
+    if source_column is None or release is None:
         return frame
     from_baci = pl.col(source_column).str.split(",").list.contains(pl.lit("baci"))
     frame = frame.with_columns(baci_release=pl.when(from_baci).then(pl.lit(str(release))))
@@ -299,7 +299,8 @@ def _xlsx_bytes(frame: pl.DataFrame, table: str, filters: dict[str, str]) -> byt
     return buffer.getvalue()
 
 
-def export_bytes(frame: pl.DataFrame, fmt: str, *, table: str, filters: dict, bom: bool = False) -> bytes:
+def export_bytes(frame: pl.DataFrame, fmt: str, *, table: str, filters: Mapping[str, object],
+                 bom: bool = False) -> bytes:
     """The export file's bytes; equal inputs give equal bytes (CSV and Parquet; XLSX with a fixed date)."""
     if fmt == "csv":
         return _csv_bytes(frame, bom)

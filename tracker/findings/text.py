@@ -57,7 +57,7 @@ def unit_value(value: float | None, lang: str) -> str:
     return MISSING if value is None or is_missing(value) else f"{value:,.2f} {UV_UNIT[lang]}"
 
 
-def _share_move(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _share_move(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     year, change = int(f.period), pp(n["change_pp"], lang)
     if lang == "zh":
         verb = "上升" if n["change_pp"] > 0 else "下降"
@@ -70,7 +70,7 @@ def _share_move(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
             f"{usd(n['market_imports_usd'], lang)}, about {usd(n['stake_usd'], lang)} of sales at stake.")
 
 
-def _undercut(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _undercut(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     year = int(f.period)
     cheap, own = (unit_value(n["competitor_unit_value_usd_per_kg"], lang),
                   unit_value(n["exporter_unit_value_usd_per_kg"], lang))
@@ -85,7 +85,7 @@ def _undercut(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
             f"{usd(n['market_imports_usd'], lang)}, about {usd(n['stake_usd'], lang)} at stake.")
 
 
-def _underrepresented(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _underrepresented(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     if lang == "zh":
         return (f"{names['market']}是{names['group']}的快速增长市场（年均增长 {growth(n['market_growth'])}，"
                 f"{f.period}年进口额 {usd(n['market_imports_usd'], lang)}），但{names['exporter']}在该市场的份额仅 "
@@ -97,7 +97,7 @@ def _underrepresented(f: Finding, lang: str, n: dict, names: dict[str, str]) -> 
             f"{usd(n['stake_usd'], lang)} of new demand a year.")
 
 
-def _cms(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _cms(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     base, end = int(n["base_year"]), int(n["end_year"])
     effects = [(_pick(EFFECT_NAMES[key], lang), signed_usd(n.get(key), lang)) for key in EFFECT_NAMES]
     main = _pick(EFFECT_NAMES[f.detail or "competitiveness_effect_usd"], lang)
@@ -122,7 +122,7 @@ def _month_zh(period: str | None) -> str:
     return period or ""
 
 
-def _nowcast(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _nowcast(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     markets = int(n["markets_covered"])
     if lang == "zh":
         return (f"{_month_zh(f.period)}即时估计：{names['exporter']}对所覆盖的 {markets} 个市场的{names['group']}出口"
@@ -134,7 +134,7 @@ def _nowcast(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
             f"{f.detail} ({usd(n['previous_value_usd'], lang)}); an estimate from the markets' import records.")
 
 
-def _forecast(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _forecast(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     verb = _pick(DIRECTIONS[f.detail or "flat"], lang)
     markets = int(n["markets"])
     last, following = usd(n["last_12m_usd"], lang), usd(n["next_12m_usd"], lang)
@@ -156,7 +156,7 @@ def _vintage(code: str | None, lang: str) -> str:
     return f"{code[:4]}年{month[1]}月版" if lang == "zh" else f"{month[0]} {code[:4]}"
 
 
-def _untapped(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _untapped(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     year = int(f.period)
     if lang == "zh":
         return (f"未开发潜力：按 ITC 出口潜力方法，{names['exporter']}在{names['market']}的{names['group']}出口潜力"
@@ -170,7 +170,7 @@ def _untapped(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
             "ceiling.")
 
 
-WRITERS: dict[str, Callable[[Finding, str, dict, dict[str, str]], str]] = {
+WRITERS: dict[str, Callable[[Finding, str, dict[str, float], dict[str, str]], str]] = {
     "share_gain": _share_move, "share_loss": _share_move, "undercut": _undercut,
     "underrepresented": _underrepresented, "cms": _cms, "nowcast": _nowcast, "forecast": _forecast,
     "untapped": _untapped,

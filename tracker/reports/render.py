@@ -197,7 +197,7 @@ def _section_blocks(section: GroupSection, config: Config, lang: str, level: str
         priced = [(countries.name(p.market, lang), p.relative_unit_value) for p in section.prices
                   if p.relative_unit_value is not None]
         if priced:
-            blocks.append(("chart", bar_chart(priced, t("ruv"), ratio, reference=1.0)))  # type: ignore[arg-type]
+            blocks.append(("chart", bar_chart(priced, t("ruv"), ratio, reference=1.0)))
         blocks.append(("p", t("ruv_note")))
     if section.competitors:
         blocks.append(("h4", t("competitors")))
