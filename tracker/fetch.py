@@ -393,7 +393,7 @@ class _SourceRun:
                 del pending[token]  # only now: an interrupt while handling still logs this request
                 bar.update(1)
                 if follow_ups:
-                    bar.total += len(follow_ups)
+                    bar.total = (bar.total or 0) + len(follow_ups)
                     bar.refresh()
                     for follow_up in follow_ups:
                         submit(follow_up)
