@@ -94,7 +94,8 @@ def load_package(root: Path, package: str = "tracker") -> dict[str, Module]:
 
 def reachable(modules: dict[str, Module], start: str) -> set[str]:
     """The modules ``start`` imports, directly or through others."""
-    seen, todo = set(), [start]
+    seen: set[str] = set()
+    todo = [start]
     while todo:
         for name in modules[todo.pop()].imports - seen:
             seen.add(name)
@@ -119,7 +120,7 @@ def cycles(modules: dict[str, Module]) -> list[frozenset[str]]:
             elif target in stack:
                 low[name] = min(low[name], index[target])
         if low[name] == index[name]:
-            component = set()
+            component: set[str] = set()
             while True:
                 member = stack.pop()
                 component.add(member)
