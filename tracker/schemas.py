@@ -308,6 +308,9 @@ CAPITAL = TableSchema(
     checks=(_country_check("market"),),
 )
 
+# The tables the sources (and the sample) write, each partitioned by source first: what real data replaces.
+SOURCE_TABLES = (TRADE.name, ECOMMERCE.name, MACRO.name, TARIFF.name, WEO.name, CAPITAL.name)
+
 FETCH_LOG = TableSchema(
     name="fetch_log",
     meaning="One row per fetch attempt, successful or not.",
