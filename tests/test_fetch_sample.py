@@ -1,5 +1,6 @@
 """Real data replaces the sample: a fetch that stores real rows drops the sample rows from every source table, so
-no page or export mixes invented numbers with real ones; a fetch that stores nothing leaves the sample alone."""
+no page or export mixes invented numbers with real ones; a fetch that stores nothing leaves the sample alone. And
+the scheduler sends no keyless Comtrade calls."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tracker.commands.fetch import format_summary
 from tracker.config import Config
 from tracker.fetch import run_fetch
 from tracker.sample import write_sample
+from tracker.scheduling.pipeline import fetch_and_refresh
 from tracker.schemas import MACRO, SAMPLE_SOURCE, SOURCE_TABLES
 from tracker.sources.base import FetchScope
 from tracker.status import holds_sample
@@ -83,3 +85,12 @@ def test_startup_never_brings_the_sample_back_beside_real_rows(store: Store, con
     startup.prepare()  # TRACKER_DATA_DIR is the store fixture's folder
     assert not holds_sample(store)
     assert _sources_of(store, "macro") == {"worldbank"}
+
+
+def test_the_scheduled_comtrade_job_sends_nothing_without_a_key(store: Store, config: Config) -> None:
+    """Without a key Comtrade's preview plans about 14,000 calls against 500 a day: the scheduled job says where
+    the key comes from instead of logging thousands of failures (the source is still fetched when named)."""
+    line = fetch_and_refresh(config, store, "comtrade")
+    assert line == ("comtrade: not fetched without COMTRADE_API_KEY (a free key: https://comtradedeveloper.un.org); "
+                    "set it to fetch on schedule")
+    assert not store.has_data("fetch_log")  # not one request was attempted
