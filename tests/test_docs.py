@@ -5,10 +5,12 @@ README stays a short introduction whose Quick start shows the plan of the shippe
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -23,10 +25,6 @@ DOCS = REPO_ROOT / "docs"
 CONFIGURATION = (DOCS / "configuration.md").read_text(encoding="utf-8")
 CLI = (DOCS / "cli.md").read_text(encoding="utf-8")
 MAX_README_LINES = 250
-
-
-def _docs_text() -> str:
-    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(DOCS.glob("*.md")))
 
 
 def _keys(table: dict, skip_children_of: tuple[str, ...] = ()) -> set[str]:
@@ -86,12 +84,37 @@ def test_docs_links_resolve() -> None:
         assert f"](docs/{path.name})" in README, f"README does not point at docs/{path.name}"
 
 
+def _generator() -> ModuleType:
+    """scripts/docs.py, the generator of docs/configuration.md's and docs/tables.md's reference parts."""
+    spec = importlib.util.spec_from_file_location("docs_generator", REPO_ROOT / "scripts" / "docs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _generated(file: str, start: str, end: str) -> str:
+    text = (DOCS / file).read_text(encoding="utf-8")
+    assert text.count(start) == 1 and text.count(end) == 1, f"docs/{file}: the generated block's markers"
+    return text.split(start, 1)[1].split(end, 1)[0].strip()
+
+
 def test_docs_configuration_tables_are_generated_from_the_declarations() -> None:
-    """docs/configuration.md holds exactly what settings_reference() renders (run scripts/config_docs.py)."""
-    start = CONFIGURATION.index("<!-- settings: generated")
-    block = CONFIGURATION[start:].split("-->", 1)[1].split("<!-- end of generated settings -->", 1)[0]
-    assert block.strip() == settings_reference().strip(), "docs/configuration.md is stale: run " \
-        "python scripts/config_docs.py"
+    """docs/configuration.md holds exactly what settings_reference() renders (run scripts/docs.py)."""
+    generator = _generator()
+    assert _generated(*generator.SETTINGS) == settings_reference().strip(), \
+        "docs/configuration.md is stale: run python scripts/docs.py"
+
+
+def test_docs_tables_reference_is_generated_from_the_schemas() -> None:
+    """docs/tables.md holds every registered table's columns as the schemas declare them (run scripts/docs.py)."""
+    generator = _generator()
+    text = _generated(*generator.TABLES)
+    assert text == generator.tables_reference().strip(), "docs/tables.md is stale: run python scripts/docs.py"
+    for name, schema in generator.registered_tables().items():
+        assert f"## `{name}`" in text
+        for column in schema.columns:
+            assert f"| `{column.name}` |" in text.split(f"## `{name}`", 1)[1].split("\n## ", 1)[0], (name, column)
 
 
 def test_docs_every_declared_setting_has_a_row_with_its_bounds() -> None:
@@ -160,17 +183,14 @@ def test_docs_every_cli_flag_is_in_docs_cli(command: str) -> None:
         assert _in_code_span(row, name), f"docs/cli.md, {command}: subcommand {name} not documented"
 
 
-def test_docs_every_table_is_documented() -> None:
-    """Every table the store knows (data, metric, alert and job-run tables) is named in docs/."""
-    import tracker.alerts
-    import tracker.metrics
-    import tracker.scheduling.runs  # noqa: F401  (they register their tables)
-    from tracker.schemas import TABLES
-
-    docs = _docs_text()
-    assert {"trade", "group_market", "alerts"} <= set(TABLES)
-    missing = sorted(name for name in TABLES if f"`{name}`" not in docs)
-    assert not missing, f"tables not documented in docs/: {missing}"
+def test_docs_every_table_is_explained_in_the_prose() -> None:
+    """Beyond the generated reference, every table the store knows is named where the docs explain it."""
+    tables = _generator().registered_tables()
+    assert {"trade", "group_market", "alerts", "job_runs"} <= set(tables)
+    prose = "\n".join(path.read_text(encoding="utf-8") for path in sorted(DOCS.glob("*.md"))
+                      if path.name != "tables.md")
+    missing = sorted(name for name in tables if f"`{name}`" not in prose)
+    assert not missing, f"tables not explained in docs/: {missing}"
 
 
 def test_docs_bench_ui_writes_docs_not_the_readme() -> None:

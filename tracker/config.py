@@ -433,7 +433,7 @@ def _toml_text(value: Any) -> str:
 def settings_reference() -> str:
     """The configuration reference of docs/configuration.md: one table per settings class, from the declarations.
 
-    tests/test_docs.py checks that the docs hold exactly this text; ``python scripts/config_docs.py`` rewrites it.
+    tests/test_docs.py checks that the docs hold exactly this text; ``python scripts/docs.py`` rewrites it.
     """
     parts: list[str] = []
     for file, table, cls in SETTINGS_TABLES:
