@@ -381,7 +381,7 @@ class Config:
 
 
 # Where each settings class is read: (file, table as the docs name it, class). One row of docs per declared field.
-SETTINGS_TABLES: tuple[tuple[str, str, type], ...] = (
+SETTINGS_TABLES: tuple[tuple[str, str, type[Any]], ...] = (
     ("product_groups.toml", "[[group]]", ProductGroup),
     ("sources.toml", "[http]", HttpSettings),
     ("sources.toml", "[scope]", Scope),
@@ -397,7 +397,7 @@ SETTINGS_TABLES: tuple[tuple[str, str, type], ...] = (
 )
 
 
-def declared(cls: type) -> tuple[dataclasses.Field[Any], ...]:
+def declared(cls: type[Any]) -> tuple[dataclasses.Field[Any], ...]:
     """The fields of a settings class that are config keys (declared with ``setting``)."""
     return tuple(field for field in dataclasses.fields(cls) if "help" in field.metadata)
 
@@ -532,11 +532,11 @@ def _read_toml(directory: Path, name: str) -> dict[str, Any]:
         raise ConfigError(str(path), "(syntax)", f"valid TOML ({type(exc).__name__}: {exc})") from None
 
 
-def _field(cls: type, name: str) -> dataclasses.Field[Any]:
+def _field(cls: type[Any], name: str) -> dataclasses.Field[Any]:
     return next(field for field in dataclasses.fields(cls) if field.name == name)
 
 
-def _expected(cls: type, name: str) -> str:
+def _expected(cls: type[Any], name: str) -> str:
     """What a value of ``cls.name`` must be, as its declaration states it."""
     return str(_field(cls, name).metadata["expected"])
 
@@ -612,7 +612,7 @@ def _number(section: _Section, key: str, default: float | None = _MISSING) -> An
     return value if bound.integer else float(value)
 
 
-def _env_name(section: _Section, cls: type, key: str, expected_name: str) -> str | None:
+def _env_name(section: _Section, cls: type[Any], key: str, expected_name: str) -> str | None:
     """An optional environment-variable NAME; a value that is not one is refused without echoing it."""
     name = section.take(key, str, _expected(cls, key), None)
     if name is not None and not re.fullmatch(ENV_NAME_PATTERN, name):
