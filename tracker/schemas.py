@@ -1,7 +1,7 @@
 """Canonical table schemas: every frame that reaches the store has one of these shapes.
 
 Fetchers parse into these schemas, the store refuses anything else, and metrics read them back. Each
-column carries a one-line meaning so that the README, the app and exports can explain it.
+column carries a one-line meaning so that the docs (docs/store.md), the app and exports can explain it.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ part of the product-group page on show) and ``sort`` (``column:desc``, the order
 
 The filters are selectboxes (plus a multiselect where several countries are chosen): every widget type costs
 the browser one more script to load and run on each page load, so the pages share as few types as they can
-(README, "Dashboard performance"). Streamlit
+(docs/performance.md, "Dashboard"). Streamlit
 clears the query string when the user switches page in the sidebar, so the last values are also remembered in
 the session and written back (``restore_url``): the address bar always shows the whole view.
 """
