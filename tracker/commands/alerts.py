@@ -14,7 +14,7 @@ from tracker.commands.arguments import whole_number
 from tracker.config import Config, load_config
 from tracker.formatting import fmt_usd
 from tracker.store import Store
-from tracker.texts import LANGUAGES, text
+from tracker.texts import text
 
 DEFAULT_TOP = 20
 MAX_TOP = 1_000_000  # more than any store holds; 0 lists all anyway
@@ -22,7 +22,7 @@ MAX_TOP = 1_000_000  # more than any store holds; 0 lists all anyway
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="print the stored alerts instead of evaluating")
-    parser.add_argument("--lang", choices=tuple(LANGUAGES), default="en", help="language of the messages")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the messages")
     parser.add_argument("--top", type=whole_number(0, MAX_TOP), default=DEFAULT_TOP,
                         help=f"print this many alerts, largest USD at stake first (default {DEFAULT_TOP}; 0: all; "
                         f"at most {MAX_TOP:,})")

@@ -2,7 +2,8 @@
 
 Money follows ``tracker.formatting.fmt_usd`` ($ m / $ bn in English, 万美元 / 亿美元 in Chinese), shares are
 percentages with one decimal, share changes percentage points with two (``pp`` / ``个百分点``). Names come from
-the config (groups) and the country reference, so a Chinese sentence holds no English word.
+the config (groups) and the country reference, so a Chinese sentence holds no English word. The sentences
+themselves are templates in ``tracker.texts.findings``, one per kind and language: this module fills them.
 """
 
 from __future__ import annotations

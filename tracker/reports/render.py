@@ -3,7 +3,7 @@
 The content is first laid out as a list of neutral blocks (heading, paragraph, banner, table, chart), then
 written by one small writer per format, so both formats always say the same thing. Nothing in the body
 depends on the clock: the only time printed is the data's vintage, and a generated-at time only when the
-caller passes one.
+caller passes one. The texts and sentence templates are in ``tracker.texts.reports``.
 """
 
 from __future__ import annotations
