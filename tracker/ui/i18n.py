@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from tracker.formatting import MISSING, fmt_number, fmt_pct, fmt_usd, is_missing  # noqa: F401 - re-exported for the pages
-from tracker.texts import LANGUAGES  # noqa: F401 - re-exported for the language picker
+from tracker.texts import LANGUAGES, text  # noqa: F401 - LANGUAGES re-exported for the language picker
 from tracker.texts.ui import TEXTS as LABELS
 
 # One USD value unit per language: English shows millions, Chinese 亿 (100 million).
@@ -18,15 +18,11 @@ USD_DIVISOR = {"en": 1e6, "zh": 1e8}
 
 
 def t(key: str, lang: str, **values: object) -> str:
-    """The label for ``key`` in ``lang`` (English when a translation is missing), with ``{placeholders}`` filled.
+    """The app's text ``key`` in ``lang`` (``tracker.texts.ui``), with ``{placeholders}`` filled.
 
     ``{usd}`` and ``{pp}`` are always available and give the language's units.
     """
-    entry = LABELS[key]
-    text = entry.get(lang) or entry["en"]
-    if "{" not in text:
-        return text
-    return text.format(usd=LABELS["usd_unit"][lang], pp=LABELS["pp_unit"][lang], **values)
+    return text("ui", key, lang, usd=LABELS["usd_unit"][lang], pp=LABELS["pp_unit"][lang], **values)
 
 
 def t_or(key: str, lang: str, fallback: str) -> str:
