@@ -323,13 +323,15 @@ def test_app_pages_monthly_axis_in_chinese(app_store: Path) -> None:
 
 def test_app_pages_one_term_for_sample_data(app_store: Path, config) -> None:
     """The dashboard and the reports call sample data the same: 样例数据."""
-    from tracker.reports.render import LABELS as REPORT_LABELS
+    from tracker.texts import AREAS
     from tracker.ui.i18n import LABELS
 
+    report_labels = AREAS["reports"]
     assert "样例数据" in LABELS["sample_banner"]["zh"]
-    assert REPORT_LABELS["sample_banner"][1].startswith("样例数据") and REPORT_LABELS["sample_flag"][1] == "样例数据"
+    assert report_labels["sample_banner"]["zh"].startswith("样例数据")
+    assert report_labels["sample_flag"]["zh"] == "样例数据"
     assert not [k for k, v in LABELS.items() if "示例" in v["zh"]]
-    assert not [k for k, v in REPORT_LABELS.items() if "示例" in v[1]]
+    assert not [(area, k) for area, entries in AREAS.items() for k, v in entries.items() if "示例" in v["zh"]]
 
 
 def test_app_pages_competitors_of_vnm_start_with_china_and_sort_by_name(app_store: Path, config) -> None:

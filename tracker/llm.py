@@ -20,17 +20,15 @@ from decimal import Decimal
 
 import httpx
 
+from tracker.texts import LANGUAGES, text
+
 DEFAULT_TIMEOUT_SECONDS = 8.0  # the page waits for it once per findings text (the rewrite is cached)
 MAX_TOKENS = 400
 SCALES = {"bn": Decimal("1e9"), "billion": Decimal("1e9"), "m": Decimal("1e6"), "million": Decimal("1e6"),
           "亿": Decimal("1e8"), "万": Decimal("1e4")}
 NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(bn\b|billion\b|million\b|m\b|亿|万)?")
-INSTRUCTIONS = {
-    "en": "Rewrite the findings below as one short paragraph in plain English for a business reader. Use only "
-          "the numbers given, written exactly as given, and add no other number.",
-    "zh": "请将以下发现改写为一段简短、通俗的中文段落，供企业读者阅读。只使用给出的数字，并按原样书写，"
-          "不要添加任何其他数字。",
-}
+# What the model is asked, per language (``tracker.texts.llm``).
+INSTRUCTIONS = {lang: text("llm", "instructions", lang) for lang in LANGUAGES}
 
 
 @dataclass(frozen=True)
