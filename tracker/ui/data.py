@@ -202,8 +202,9 @@ def exporters_available(root: str, token: str) -> tuple[str, ...]:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
 def overview_rows(root: str, token: str, exporter: str, years: tuple[int, ...]) -> pl.DataFrame:
-    """group_exporter rows of one exporter, annual, with the export values of every year as a list (``trend``)
-    and the change of world share against the year before in percentage points (``world_share_change_pp``)."""
+    """group_exporter rows of one exporter in the last year, with the export values of every year as a list
+    (``trend``). The change of world share is the stored ``world_share_change_pp``: it stays right when the
+    range holds one year."""
     frame = table_rows(root, token, "group_exporter", exporter=exporter, years=years)
     if frame.is_empty():
         return frame
@@ -212,14 +213,7 @@ def overview_rows(root: str, token: str, exporter: str, years: tuple[int, ...]) 
         .group_by("group", maintain_order=True)
         .agg(pl.col("export_value_usd").alias("trend"))
     )
-    before = frame.filter(pl.col("year") == max(years) - 1).select("group", pl.col("world_share").alias("_before"))
-    last = frame.filter(pl.col("year") == max(years))
-    return (
-        last.join(series, on="group", how="left")
-        .join(before, on="group", how="left")
-        .with_columns(world_share_change_pp=100 * (pl.col("world_share") - pl.col("_before")))
-        .drop("_before")
-    )
+    return frame.filter(pl.col("year") == max(years)).join(series, on="group", how="left")
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
