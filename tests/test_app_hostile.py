@@ -50,6 +50,9 @@ def run_page(page: str, params: dict[str, str]) -> AppTest:
     ("20x5", Years(2020, 2025), "years_malformed"),
     ("2020-2021-2022", Years(2020, 2025), "years_malformed"),
     ("99999-1", Years(2020, 2025), "years_malformed"),
+    ("２０２１－２０２３", Years(2021, 2023), None),  # full-width, as a Chinese input method types it
+    (" 2022 , ", Years(2022, 2022), None),
+    ("2020,2022", Years(2020, 2025), "years_malformed"),  # a list is the CLI's; the address holds one range
 ])
 def test_parse_years_clamps_reorders_or_drops_with_a_note(raw: str | None, expected: Years, note: str | None) -> None:
     assert parse_years(raw, YEARS) == (expected, note)
