@@ -19,8 +19,9 @@ from tracker import cli
 from tracker.alerts import AlertInputs, alert_summary, evaluate_rules, read_alerts, run_alerts
 from tracker.config import AlertSettings, Config, load_config
 from tracker.errors import ConfigError
-from tracker.export import export_bytes, filtered_table
+from tracker.export import export_bytes
 from tracker.metrics.tables import GROUP_COMPETITION, GROUP_EXPORTER, GROUP_MARKET, GROUP_TARIFF
+from tracker.query import filtered_table
 from tracker.schemas import FETCH_LOG, TableSchema
 from tracker.store import Store
 

@@ -2,7 +2,7 @@
 
 Every loader takes the store root and a ``token`` (the live versions of the tables, see ``store_token``) so
 the caches refresh as soon as `python -m tracker metrics` or a fetch writes a new version. Rows are selected
-with ``tracker.export.filtered_table``, the same function the CLI export and the download buttons use, so
+with ``tracker.query.filtered_table``, the same function the CLI export and the download buttons use, so
 what a page shows is exactly what its download holds.
 """
 
@@ -17,8 +17,9 @@ from tracker.budget import FetchPlan, default_sources, plan_fetch
 from tracker.config import Config, load_config
 from tracker.countries import country_table
 from tracker.errors import StoreError
-from tracker.export import applied_filters, export_bytes, filtered_table
+from tracker.export import export_bytes
 from tracker.metrics import METRIC_TABLES as metric_schemas
+from tracker.query import applied_filters, filtered_table
 from tracker.reports import ReportInfo, list_reports
 from tracker.reports.files import read_report
 from tracker.sources.base import FetchScope
@@ -136,7 +137,7 @@ def stored_tables(root: str, token: str) -> tuple[str, ...]:
 def _filtered(root: str, table: str, group: str | None, exporter: str | None, market: str | None,
               years: tuple[int, ...] | None, basis: str, flow: str | None,
               frequency: str | None = None) -> pl.LazyFrame:
-    """The rows of ``table`` for these filters, through tracker.export (the export's own selection)."""
+    """The rows of ``table`` for these filters, through tracker.query (the export's own selection)."""
     return filtered_table(Store(root), table, group=group, exporter=exporter, market=market, years=years,
                           basis=basis, flow=flow, frequency=frequency, config=config())
 
