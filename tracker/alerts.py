@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 import polars as pl
@@ -475,15 +474,6 @@ def append_feed(store_root: Path | str, new_alerts: pl.DataFrame) -> Path:
     return path
 
 
-def safe_url(url: str) -> str:
-    """Scheme and host only: webhook URLs often carry a token in the path or query."""
-    try:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.hostname or '?'}/…"
-    except ValueError:  # e.g. "http://[::1/x": an unclosed IPv6 bracket
-        return "(a URL that cannot be parsed)"
-
-
 def post_webhook(url: str, new_alerts: pl.DataFrame, *, max_attempts: int = 3, timeout_seconds: float = 10.0,
                  transport: httpx.BaseTransport | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> bool:
@@ -492,7 +482,7 @@ def post_webhook(url: str, new_alerts: pl.DataFrame, *, max_attempts: int = 3, t
     Through ``tracker.http.post_json``: ``timeout_seconds`` bounds each attempt whole (a server that drips its
     answer is cut), the answer is capped, and the URL (its token) is redacted from every log record.
     """
-    from tracker.http import PostError, post_json
+    from tracker.http import PostError, post_json, safe_url
 
     payload = {
         "text": f"{new_alerts.height} new export-tracker alert(s)",

@@ -816,6 +816,15 @@ class PostAnswer:
     content: bytes
 
 
+def safe_url(url: str) -> str:
+    """Scheme and host only, for messages about a URL that is itself a secret (a webhook's token is in it)."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname or '?'}/…"
+    except ValueError:  # e.g. "http://[::1/x": an unclosed IPv6 bracket
+        return "(a URL that cannot be parsed)"
+
+
 def post_json(url: str, payload: object, *, deadline_seconds: float, max_body_bytes: int,
               headers: dict[str, str] | None = None, secrets: tuple[str, ...] = (), secret_url: bool = False,
               transport: httpx.BaseTransport | None = None) -> PostAnswer:
@@ -831,33 +840,34 @@ def post_json(url: str, payload: object, *, deadline_seconds: float, max_body_by
         register_secret(secret)
     if secret_url:
         register_url(url)
+    shown = safe_url(url) if secret_url else url
     deadline = time.monotonic() + deadline_seconds
     try:
         target = httpx.URL(url)
         home = _origin(target)
     except (httpx.InvalidURL, UnicodeError) as exc:
-        raise PostError("invalid_url", f"{url}: not a valid URL") from exc
+        raise PostError("invalid_url", f"{shown}: not a valid URL") from exc
     with http_client(transport) as client:
         for _ in range(MAX_REDIRECTS + 1):
             same_origin = _origin(target) == home
             if not same_origin and redact(str(target)) != str(target):
-                raise PostError("refused", f"{url} redirected to {target} on another host with a secret in its URL: "
-                                "not followed")
+                raise PostError("refused", f"{shown} redirected to {safe_url(str(target))} on another host with a "
+                                "secret in its URL: not followed")
             left = deadline - time.monotonic()
             if left <= 0:
-                raise PostError("timeout", f"{url}: deadline of {deadline_seconds:g} s passed before the answer")
-            answer = _post_once(client, target, payload, headers if same_origin else None, url, deadline,
+                raise PostError("timeout", f"{shown}: deadline of {deadline_seconds:g} s passed before the answer")
+            answer = _post_once(client, target, payload, headers if same_origin else None, shown, deadline,
                                 deadline_seconds, max_body_bytes)
             if isinstance(answer, PostAnswer):
                 return answer
             target = answer
-    raise PostError("refused", f"{url}: more than {MAX_REDIRECTS} redirects")
+    raise PostError("refused", f"{shown}: more than {MAX_REDIRECTS} redirects")
 
 
-def _post_once(client: httpx.Client, target: httpx.URL, payload: object, headers: dict[str, str] | None, url: str,
+def _post_once(client: httpx.Client, target: httpx.URL, payload: object, headers: dict[str, str] | None, shown: str,
                deadline: float, deadline_seconds: float, max_body_bytes: int) -> PostAnswer | httpx.URL:
-    """One hop: the answer, or the URL a 307/308 points to. httpx errors become PostError."""
-    expired = f"{url}: deadline of {deadline_seconds:g} s passed"
+    """One hop: the answer, or the URL a 307/308 points to. httpx errors become PostError (naming ``shown``)."""
+    expired = f"{shown}: deadline of {deadline_seconds:g} s passed"
     fired = False
     try:
         with client.stream("POST", target, json=payload, headers=headers,
@@ -875,11 +885,11 @@ def _post_once(client: httpx.Client, target: httpx.URL, payload: object, headers
     except httpx.TransportError as exc:
         if fired or time.monotonic() >= deadline:
             raise PostError("timeout", f"{expired} while reading the body") from exc
-        raise PostError("unreachable", f"{url}: {type(exc).__name__}: {exc}") from exc
+        raise PostError("unreachable", f"{shown}: {type(exc).__name__}: {exc}") from exc
     except (httpx.InvalidURL, UnicodeError) as exc:  # e.g. a bad port or a host label too long
-        raise PostError("invalid_url", f"{url}: not a valid URL") from exc
+        raise PostError("invalid_url", f"{shown}: not a valid URL") from exc
     except (TerminalFetchError, TransientFetchError) as exc:  # the inflater's: a bad or cut compressed body
-        raise PostError("unreadable", f"{url}: {exc}") from exc
+        raise PostError("unreadable", f"{shown}: {exc}") from exc
 
 
 def _read_capped(response: httpx.Response, deadline: float, limit: int, expired: str) -> bytes:
