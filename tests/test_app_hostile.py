@@ -58,6 +58,15 @@ def test_parse_years_clamps_reorders_or_drops_with_a_note(raw: str | None, expec
     assert parse_years(raw, YEARS) == (expected, note)
 
 
+
+@pytest.mark.parametrize("raw", ["2021", "2019-2024", "2019 – 2024", " 2022-2025 "])
+def test_parse_years_the_address_and_the_cli_read_one_grammar(raw: str) -> None:
+    """Within the data, ``?years=`` and ``--years`` mean the same years (tracker/years.py)."""
+    from tracker.commands.arguments import parse_years as cli_years
+
+    shown, note = parse_years(raw, YEARS)
+    assert note is None and shown.as_tuple == cli_years(raw)
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_app_pages_years_outside_the_data_show_the_default_with_a_note(app_store: Path, lang: str) -> None:
     app = run_page("group", {"lang": lang, "group": "toys", "years": "2026-2030"})
