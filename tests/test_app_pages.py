@@ -454,3 +454,29 @@ def test_app_pages_downloads_lists_every_table_and_offers_each_one(app_store: Pa
         assert any(f"{int(listed[table].replace(',', '')):,} rows with these filters" in c.value for c in app.caption)
         keys = {b.proto.id.rsplit("-", 1)[-1] for b in app.get("download_button")}
         assert {f"dl_dl_{table}_{fmt}" for fmt in ("csv", "xlsx", "parquet")} <= keys, (table, keys)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_app_pages_overview_one_year_shows_the_stored_world_share_change(app_store: Path, lang: str) -> None:
+    """A one-year range holds no year before it, yet the change of world share is the stored one, not blank."""
+    app = open_page("overview", lang, exporter="CHN", years="2025-2025")
+    headers, rows, _ = app_table(app)
+    header = next(h for h in headers if h.startswith(("World share change", "世界份额变化")))
+    stored = (
+        Store(app_store).scan("group_exporter")
+        .filter(pl.col("exporter") == "CHN", pl.col("year") == 2025)
+        .select("group", "world_share", "world_share_change_pp")
+        .collect()
+    )
+    before = (
+        Store(app_store).scan("group_exporter")
+        .filter(pl.col("exporter") == "CHN", pl.col("year") == 2024)
+        .select("group", pl.col("world_share").alias("before"))
+        .collect()
+    )
+    expected = stored.join(before, on="group").with_columns(pp=100 * (pl.col("world_share") - pl.col("before")))
+    assert expected.height >= 5 and expected["pp"].is_not_null().all()
+    shown = {row["_key"]: row[header] for row in rows}
+    for group, pp, change in expected.select("group", "pp", "world_share_change_pp").iter_rows():
+        assert change == pytest.approx(pp)  # the stored value is the change against 2024
+        assert shown[group] == f"{change:+,.2f}", (group, shown[group])

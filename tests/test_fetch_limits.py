@@ -32,9 +32,9 @@ from tracker.http import HttpClient
 from tracker.scheduling import read_job_runs
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.worldbank import INDICATORS, WorldBankFetcher
+from tracker.store import Store
 
 REQUESTS = len(INDICATORS) + 1  # a World Bank run: each indicator's first page and the country list (capitals)
-from tracker.store import Store
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 SECRET = "census-sekrit-0123456789"

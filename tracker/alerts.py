@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 import polars as pl
@@ -60,6 +59,7 @@ RULES = ("share_drop", "rca_cross", "unit_value_undercut", "import_drop", "sourc
 SEVERITIES = ("warning", "info")
 NOT_APPLICABLE = ""  # key columns that a rule does not use (an RCA alert has no market)
 MAX_BACKOFF_SECONDS = 30.0
+WEBHOOK_ANSWER_BYTES = 64_000  # a webhook answers "ok" or a short JSON; more is refused unread
 KEY = ("rule", "group", "subject", "market", "period")
 
 ALERTS = register(TableSchema(
@@ -456,45 +456,38 @@ def append_feed(store_root: Path | str, new_alerts: pl.DataFrame) -> Path:
     return path
 
 
-def safe_url(url: str) -> str:
-    """Scheme and host only: webhook URLs often carry a token in the path or query."""
-    try:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.hostname or '?'}/…"
-    except ValueError:  # e.g. "http://[::1/x": an unclosed IPv6 bracket
-        return "(a URL that cannot be parsed)"
-
-
 def post_webhook(url: str, new_alerts: pl.DataFrame, *, max_attempts: int = 3, timeout_seconds: float = 10.0,
                  transport: httpx.BaseTransport | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> bool:
-    """POST the new alerts as JSON, retrying errors, 429 and 5xx; log and return False on failure, never raise."""
-    from tracker.http import register_url
+    """POST the new alerts as JSON, retrying errors, 429 and 5xx; log and return False on failure, never raise.
 
-    register_url(url)  # httpx logs request URLs, normalised: keep this one out of every log record, in every form
+    Through ``tracker.http.post_json``: ``timeout_seconds`` bounds each attempt whole (a server that drips its
+    answer is cut), the answer is capped, and the URL (its token) is redacted from every log record.
+    """
+    from tracker.http import PostError, post_json, safe_url
+
     payload = {
         "text": f"{new_alerts.height} new export-tracker alert(s)",
         "alerts": _json_rows(new_alerts),
     }
     problem = "no attempt made"
-    with httpx.Client(transport=transport, timeout=timeout_seconds) as client:
-        for attempt in range(1, max_attempts + 1):
-            try:
-                response = client.post(url, json=payload)
-            except httpx.HTTPError as exc:
-                problem = type(exc).__name__
-            except (httpx.InvalidURL, UnicodeError):  # e.g. a bad port or a host label too long: no retry can help
-                problem = "the URL is not valid"
+    for attempt in range(1, max_attempts + 1):
+        try:
+            response = post_json(url, payload, deadline_seconds=timeout_seconds, max_body_bytes=WEBHOOK_ANSWER_BYTES,
+                                 secret_url=True, transport=transport)
+        except PostError as exc:
+            problem = "the URL is not valid" if exc.kind == "invalid_url" else str(exc)
+            if exc.kind not in ("timeout", "unreachable"):  # no retry can help, or the alerts may have arrived
                 break
-            else:
-                if response.is_success:
-                    log.info("webhook %s accepted %d alert(s)", safe_url(url), new_alerts.height)
-                    return True
-                problem = f"HTTP {response.status_code}"
-                if response.status_code < 500 and response.status_code != 429:
-                    break
-            if attempt < max_attempts:
-                sleep(min(2.0 ** (attempt - 1), MAX_BACKOFF_SECONDS))
+        else:
+            if 200 <= response.status_code < 300:
+                log.info("webhook %s accepted %d alert(s)", safe_url(url), new_alerts.height)
+                return True
+            problem = f"HTTP {response.status_code}"
+            if response.status_code < 500 and response.status_code != 429:
+                break
+        if attempt < max_attempts:
+            sleep(min(2.0 ** (attempt - 1), MAX_BACKOFF_SECONDS))
     log.warning("webhook %s failed after %d attempt(s): %s; the alerts are stored and in the feed",
                 safe_url(url), attempt, problem)
     return False
