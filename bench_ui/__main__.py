@@ -10,7 +10,7 @@ it. Its third page adds one three-row data grid (``st.dataframe``): the "bare gr
 grid element alone costs. Runs are interleaved (floor, references, every page, then again) ``--repeat`` times;
 the best of the runs and the ratios best page / best floor are reported (medians too). It also reports each
 page's script run time with warm caches as AppTest measures it. Results go to stdout,
-test-output/bench_ui.json and, with ``--readme``, the README section "Dashboard performance".
+test-output/bench_ui.json and, with ``--docs``, the section "Dashboard" of docs/performance.md.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ TARGET_RATIO = 2.0  # every page against the floor (#13) ...
 PAGE_TARGETS = {"overview": 1.5}  # ... the overview tighter
 REFERENCE_TARGETS = {"group": 1.5}  # against the bare sub-page
 RESULTS = REPO_ROOT / "test-output" / "bench_ui.json"  # gitignored
-README = REPO_ROOT / "README.md"
+PERFORMANCE_DOC = REPO_ROOT / "docs" / "performance.md"
 START, END = "<!-- bench_ui:start -->", "<!-- bench_ui:end -->"
 
 
@@ -184,20 +184,21 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def write_readme(text: str) -> None:
-    readme = README.read_text(encoding="utf-8")
-    if START not in readme or END not in readme:
-        raise SystemExit(f"README has no {START} … {END} block under '### Dashboard performance'")
-    head, rest = readme.split(START, 1)
+def write_results(text: str) -> None:
+    """Replace the measured table of docs/performance.md (between its markers), never the README."""
+    results = PERFORMANCE_DOC.read_text(encoding="utf-8")
+    if START not in results or END not in results:
+        raise SystemExit(f"{PERFORMANCE_DOC} has no {START} … {END} block under '## Dashboard'")
+    head, rest = results.split(START, 1)
     _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+    PERFORMANCE_DOC.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench_ui", description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="measurements per page (default 7)")
     parser.add_argument("--store", type=Path, help="store with sample data and metrics (default: a temp folder)")
-    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--docs", action="store_true", help="write the table into docs/performance.md")
     parser.add_argument("--pages", help="comma-separated pages to time (default: every page of app.py)")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME=PATH",
                         help="also time another URL path of the app, e.g. group_hs=/group?section=hs")
@@ -227,8 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     text = markdown(result)
     print(text)
-    if args.readme:
-        write_readme(text)
+    if args.docs:
+        write_results(text)
     return 0
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import io
 import json
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,12 +14,14 @@ import httpx
 import polars as pl
 import pytest
 
+from tests.loopback import drip, loopback, send
 from tracker import cli
 from tracker.alerts import AlertInputs, alert_summary, evaluate_rules, read_alerts, run_alerts
 from tracker.config import AlertSettings, Config, load_config
 from tracker.errors import ConfigError
-from tracker.export import export_bytes, filtered_table
+from tracker.export import export_bytes
 from tracker.metrics.tables import GROUP_COMPETITION, GROUP_EXPORTER, GROUP_MARKET, GROUP_TARIFF
+from tracker.query import filtered_table
 from tracker.schemas import FETCH_LOG, TableSchema
 from tracker.store import Store
 
@@ -234,6 +237,45 @@ def test_alerts_webhook_exception_is_logged_not_raised(alert_config: Config, sto
     outcome = run_alerts(alert_config, store, now=NOW, transport=httpx.MockTransport(refuse), sleep=lambda _: None,
                          inputs=_dropping())
     assert outcome.new == 1 and outcome.webhook_delivered is False
+
+
+def _with_timeout(config: Config, seconds: float, attempts: int) -> Config:
+    alerts = dataclasses.replace(config.alerts, webhook_timeout_seconds=seconds, webhook_max_attempts=attempts)
+    return dataclasses.replace(config, alerts=alerts)
+
+
+def test_alerts_webhook_that_drips_ends_at_its_deadline(alert_config: Config, store: Store,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """webhook_timeout_seconds bounds an attempt whole: a byte every 0.4 s never trips a read timeout."""
+    with loopback(lambda handler, server: drip(handler, server, seconds_per_byte=0.4)) as server:
+        monkeypatch.setenv("TEST_ALERT_HOOK", f"{server.url}/hook/DRIP-TOKEN-42")
+        started = time.monotonic()
+        with caplog.at_level(logging.DEBUG):
+            outcome = run_alerts(_with_timeout(alert_config, 1.0, 2), store, now=NOW, sleep=lambda _: None,
+                                 inputs=_dropping())
+        elapsed = time.monotonic() - started
+    assert outcome.new == 1 and outcome.webhook_delivered is False
+    assert server.arrived() == 2 and 2.0 <= elapsed < 3.5  # two attempts of 1 s each, both cut
+    assert "failed after 2 attempt(s)" in caplog.text and "deadline of 1 s passed" in caplog.text
+    assert "DRIP-TOKEN-42" not in caplog.text
+    assert read_alerts(store.root).height == 1
+
+
+def test_alerts_webhook_oversized_answer_is_refused_unread(alert_config: Config, store: Store,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    from tracker.alerts import WEBHOOK_ANSWER_BYTES
+
+    big = b"x" * (WEBHOOK_ANSWER_BYTES * 4)
+    with loopback(lambda handler, server: send(handler, 200, big)) as server:
+        monkeypatch.setenv("TEST_ALERT_HOOK", f"{server.url}/hook/BIG-TOKEN-42")
+        with caplog.at_level(logging.DEBUG):
+            outcome = run_alerts(alert_config, store, now=NOW, sleep=lambda _: None, inputs=_dropping())
+    assert outcome.webhook_delivered is False
+    assert server.arrived() == 1, "no retry: the alerts may have arrived"
+    assert f"larger than {WEBHOOK_ANSWER_BYTES:,} bytes" in caplog.text and "BIG-TOKEN-42" not in caplog.text
+    assert json.loads(server.bodies[0])["alerts"][0]["market"] == "USA"
 
 
 def test_alerts_webhook_receives_only_new_alerts(alert_config: Config, store: Store,

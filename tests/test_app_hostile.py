@@ -50,10 +50,22 @@ def run_page(page: str, params: dict[str, str]) -> AppTest:
     ("20x5", Years(2020, 2025), "years_malformed"),
     ("2020-2021-2022", Years(2020, 2025), "years_malformed"),
     ("99999-1", Years(2020, 2025), "years_malformed"),
+    ("２０２１－２０２３", Years(2021, 2023), None),  # full-width, as a Chinese input method types it
+    (" 2022 , ", Years(2022, 2022), None),
+    ("2020,2022", Years(2020, 2025), "years_malformed"),  # a list is the CLI's; the address holds one range
 ])
 def test_parse_years_clamps_reorders_or_drops_with_a_note(raw: str | None, expected: Years, note: str | None) -> None:
     assert parse_years(raw, YEARS) == (expected, note)
 
+
+
+@pytest.mark.parametrize("raw", ["2021", "2019-2024", "2019 – 2024", " 2022-2025 "])
+def test_parse_years_the_address_and_the_cli_read_one_grammar(raw: str) -> None:
+    """Within the data, ``?years=`` and ``--years`` mean the same years (tracker/years.py)."""
+    from tracker.commands.arguments import parse_years as cli_years
+
+    shown, note = parse_years(raw, YEARS)
+    assert note is None and shown.as_tuple == cli_years(raw)
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_app_pages_years_outside_the_data_show_the_default_with_a_note(app_store: Path, lang: str) -> None:

@@ -323,13 +323,15 @@ def test_app_pages_monthly_axis_in_chinese(app_store: Path) -> None:
 
 def test_app_pages_one_term_for_sample_data(app_store: Path, config) -> None:
     """The dashboard and the reports call sample data the same: 样例数据."""
-    from tracker.reports.render import LABELS as REPORT_LABELS
+    from tracker.texts import AREAS
     from tracker.ui.i18n import LABELS
 
+    report_labels = AREAS["reports"]
     assert "样例数据" in LABELS["sample_banner"]["zh"]
-    assert REPORT_LABELS["sample_banner"][1].startswith("样例数据") and REPORT_LABELS["sample_flag"][1] == "样例数据"
+    assert report_labels["sample_banner"]["zh"].startswith("样例数据")
+    assert report_labels["sample_flag"]["zh"] == "样例数据"
     assert not [k for k, v in LABELS.items() if "示例" in v["zh"]]
-    assert not [k for k, v in REPORT_LABELS.items() if "示例" in v[1]]
+    assert not [(area, k) for area, entries in AREAS.items() for k, v in entries.items() if "示例" in v["zh"]]
 
 
 def test_app_pages_competitors_of_vnm_start_with_china_and_sort_by_name(app_store: Path, config) -> None:
@@ -452,3 +454,29 @@ def test_app_pages_downloads_lists_every_table_and_offers_each_one(app_store: Pa
         assert any(f"{int(listed[table].replace(',', '')):,} rows with these filters" in c.value for c in app.caption)
         keys = {b.proto.id.rsplit("-", 1)[-1] for b in app.get("download_button")}
         assert {f"dl_dl_{table}_{fmt}" for fmt in ("csv", "xlsx", "parquet")} <= keys, (table, keys)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_app_pages_overview_one_year_shows_the_stored_world_share_change(app_store: Path, lang: str) -> None:
+    """A one-year range holds no year before it, yet the change of world share is the stored one, not blank."""
+    app = open_page("overview", lang, exporter="CHN", years="2025-2025")
+    headers, rows, _ = app_table(app)
+    header = next(h for h in headers if h.startswith(("World share change", "世界份额变化")))
+    stored = (
+        Store(app_store).scan("group_exporter")
+        .filter(pl.col("exporter") == "CHN", pl.col("year") == 2025)
+        .select("group", "world_share", "world_share_change_pp")
+        .collect()
+    )
+    before = (
+        Store(app_store).scan("group_exporter")
+        .filter(pl.col("exporter") == "CHN", pl.col("year") == 2024)
+        .select("group", pl.col("world_share").alias("before"))
+        .collect()
+    )
+    expected = stored.join(before, on="group").with_columns(pp=100 * (pl.col("world_share") - pl.col("before")))
+    assert expected.height >= 5 and expected["pp"].is_not_null().all()
+    shown = {row["_key"]: row[header] for row in rows}
+    for group, pp, change in expected.select("group", "pp", "world_share_change_pp").iter_rows():
+        assert change == pytest.approx(pp)  # the stored value is the change against 2024
+        assert shown[group] == f"{change:+,.2f}", (group, shown[group])

@@ -337,7 +337,8 @@ def test_baci_metrics_read_baci_for_its_years_and_api_sources_after(store: Store
     assert exporter["provenance"] == "reconciled"
 
     # Every export names the release on the rows built from BACI (and only there), and in the provenance sheet.
-    from tracker.export import filtered_table, provenance_record
+    from tracker.export import provenance_record
+    from tracker.query import filtered_table
 
     exported = filtered_table(store, "group_market", group="apparel", market="USA", exporter="CHN",
                               config=config).collect()

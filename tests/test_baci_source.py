@@ -27,7 +27,7 @@ import filelock
 import polars as pl
 import pytest
 
-from tests.baci_helpers import release_files, write_zip
+from tests.baci_helpers import country_csv, product_csv, release_files, write_zip
 from tests.loopback import Server, loopback, send
 from tracker import cli
 from tracker.baci import stored_release
@@ -777,3 +777,51 @@ def test_fetch_baci_streamed_zip_with_a_directory_beyond_the_tail(
     with zipfile.ZipFile(io.BytesIO(stand_in.zip_bytes)) as archive:
         assert directory.startswith(f"bytes={archive.start_dir}-")  # the directory, asked for on its own
     assert len(stand_in.ranges) == 1 + 1 + 3  # the tail, the directory, the three members
+
+
+# The first rows of a real yearly file, BACI_HS22_Y2022_V202401b.csv, as a public write-up quoted them (`head`
+# of the file; the same example row is in ../shared/reference/sources.md). BACI data: CEPII, Etalab Open
+# Licence 2.0 (reuse allowed naming the source and its date): CEPII BACI HS22 V202401b, January 2024.
+REAL_HS22_2022_HEAD = """t,i,j,k,v,q
+2022,4,20,210610,        0.357,        0.002
+2022,4,20,210690,        0.061,        0.001
+2022,4,20,271000,        5.807,        8.103
+2022,4,20,843131,        0.313,        0.022
+2022,4,31,080211,        2.027,        0.500
+2022,4,31,081310,        0.912,        0.240
+2022,4,31,252620,        5.642,       47.550
+2022,4,31,340600,        0.167,        0.002
+2022,4,31,680221,        5.034,       21.000
+"""
+
+
+def test_fetch_baci_replays_real_rows_of_cepii_and_stores_their_values(
+    tmp_path: Path, store: Store, config: Config,
+) -> None:
+    """Real CEPII rows (padded, leading zero in k) served in a release zip by the stand-in, fetched through the
+    real download and import path: every stored value is the file's × 1000, read here by splitting the lines."""
+    countries = [("4", "Afghanistan", "AF", "AFG"), ("20", "Andorra", "AD", "AND"), ("31", "Azerbaijan", "AZ", "AZE")]
+    files = {"BACI_HS22_Y2022_V202401b.csv": REAL_HS22_2022_HEAD,
+             "country_codes_V202401b.csv": country_csv(countries),
+             "product_codes_HS22_V202401b.csv": product_csv(
+                 sorted({line.split(",")[3] for line in REAL_HS22_2022_HEAD.splitlines()[1:]}))}
+    zip_path = "/DATA_DOWNLOAD/baci/data/BACI_HS22_V202401b.zip"
+    stand_in = Cepii(write_zip(tmp_path, files).read_bytes(), page=page({"V202401b": ("HS17", "HS22")}),
+                     zip_path=zip_path)
+    with loopback(stand_in.respond) as server:
+        local = baci_config(config, server.url)
+        local = dataclasses.replace(local, sources={
+            **local.sources, "baci": dataclasses.replace(local.sources["baci"], hs_revision="HS22")})
+        summary = fetch(local, store, (2022,))
+    assert summary.failed == 0  # type: ignore[attr-defined]
+    iso3 = {"4": "AFG", "20": "AND", "31": "AZE"}
+    expected = {}
+    for line in REAL_HS22_2022_HEAD.splitlines()[1:]:
+        _, i, j, k, v, q = (field.strip() for field in line.split(","))
+        expected[(iso3[i], iso3[j], k)] = (float(v) * 1000, float(q) * 1000)
+    stored = {(row["reporter"], row["partner"], row["hs_code"]): (row["value_usd"], row["net_weight_kg"])
+              for row in baci_rows(store).filter(pl.col("hs_code") != "TOTAL").iter_rows(named=True)}
+    assert stored.keys() == expected.keys()
+    for key, (value, weight) in expected.items():
+        assert stored[key] == pytest.approx((value, weight), rel=1e-12), key
+    assert stored_release(store) is not None and stored_release(store).version == "V202401b"  # type: ignore[union-attr]

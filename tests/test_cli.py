@@ -83,7 +83,7 @@ def test_cli_sample_then_status_prints_counts(tmp_path: Path) -> None:
     assert trade_rows in trade_line  # the count printed by status equals what sample wrote
     assert "sample" in trade_line and "2015" in trade_line
     again = _tracker("sample", "--if-empty", data_dir=data_dir)
-    assert "already holds trade data" in again.stdout
+    assert "already holds data; sample not written" in again.stdout
 
 
 def test_cli_groups_lists_codes_in_both_languages(tmp_path: Path) -> None:

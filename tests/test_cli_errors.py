@@ -107,6 +107,7 @@ def test_cli_fetch_reporters_are_deduplicated(config_dir: Path) -> None:
 def test_cli_parse_years_accepts_ranges() -> None:
     assert parse_years("2020-2022") == (2020, 2021, 2022)
     assert parse_years("2024, 2019 - 2020,2020") == (2019, 2020, 2024)
+    assert parse_years("2021–2022") == (2021, 2022), "the en dash the dashboard's labels write"
     for bad in ("2025-2020", "2020-", "2020-2025-2030", "1980-1995", "２０２３"):
         with pytest.raises(UsageError, match="is not a year or a range of years"):
             parse_years(bad)

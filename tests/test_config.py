@@ -275,3 +275,61 @@ def test_config_deeply_nested_toml_is_one_error_naming_the_file(config_dir: Path
     with pytest.raises(ConfigError) as caught:
         load_config(config_dir)
     assert str(caught.value) == f"{config_dir / file}: (syntax): expected TOML nested at most a few dozen levels deep"
+
+
+# ------------------------------------------------------------ each setting declared once (issue 24, point 3)
+MINIMAL = {
+    "product_groups.toml": '[[group]]\nid = "toys"\nname_en = "Toys"\nname_zh = "玩具"\nhs_codes = ["9503"]\n',
+    "sources.toml": '[http]\nuser_agent = "test"\n[scope]\nhome_exporter = "CHN"\ncompetitors = ["VNM"]\n'
+                    'first_year = 2020\nlast_year = 2023\n[sources.census]\nbase_url = "https://api.census.gov"\n',
+    "schedule.toml": '[fetch.census]\nday = "3"\n',
+    "alerts.toml": "",
+}
+
+
+def test_config_absent_keys_take_the_declared_defaults(tmp_path: Path) -> None:
+    """A config that states only the required keys loads with every other key at its declaration's default:
+    the loaders hold no default of their own (a default stated twice could drift)."""
+    import dataclasses
+
+    from tracker.config import SETTINGS_TABLES, declared
+
+    for name, text in MINIMAL.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    config = load_config(tmp_path)
+    holders = {("product_groups.toml", "[[group]]"): config.groups[0], ("sources.toml", "[http]"): config.http,
+               ("sources.toml", "[scope]"): config.scope, ("sources.toml", "[sources.<id>]"): config.sources["census"],
+               ("schedule.toml", "(top level)"): config.schedule, ("alerts.toml", "(top level)"): config.alerts}
+    checked = 0
+    for file, table, cls in SETTINGS_TABLES:
+        holder = holders.get((file, table)) or getattr(config.alerts, table.strip("[]"))
+        for field in declared(cls):
+            if field.default is dataclasses.MISSING or field.metadata["default_text"]:
+                continue  # required, or a default that depends on other keys (checked below)
+            assert getattr(holder, field.name) == field.default, (file, table, field.name)
+            checked += 1
+    assert checked >= 40
+    census = config.sources["census"]
+    assert (census.first_year, census.last_year, census.partners) == (2020, 2023, ())
+
+
+def test_config_every_setting_is_declared_with_help_and_a_reader() -> None:
+    """Every field of a settings class is a declared key (or a nested table, or the id the loader fills in), and
+    every declared number has a bound; BOUNDS is exactly the declared bounds."""
+    import dataclasses
+
+    from tracker.config import SETTINGS_TABLES, declared
+
+    seen: dict[str, Bound] = {}
+    for _, _, cls in SETTINGS_TABLES:
+        names = {field.name for field in declared(cls)}
+        others = {field.name for field in dataclasses.fields(cls)} - names
+        assert others <= {"id", "fetch", "reports", "share_drop", "rca_cross", "unit_value_undercut", "import_drop",
+                          "source_failing", "tariff_change"}, (cls, others)
+        for field in declared(cls):
+            assert field.metadata["help"].strip(), (cls.__name__, field.name)
+            numeric = re.fullmatch(r"(int|float)( \| None)?", str(field.type)) is not None
+            assert (field.metadata["bound"] is not None) == numeric, (cls.__name__, field.name)
+            if numeric:
+                seen[field.name] = field.metadata["bound"]
+    assert seen == BOUNDS

@@ -18,7 +18,8 @@ from tests.conftest import trade_rows
 from tracker import cli
 from tracker.config import REPO_ROOT, Config, load_config
 from tracker.errors import ConfigError
-from tracker.export import ExportError, applied_filters, export_bytes, filtered_table
+from tracker.export import ExportError, export_bytes
+from tracker.query import applied_filters, filtered_table
 from tracker.store import Store
 
 RISKY = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR", "plain", "a=b"]

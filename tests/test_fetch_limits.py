@@ -34,6 +34,8 @@ from tracker.sources.base import FetchScope, Request
 from tracker.sources.worldbank import INDICATORS, WorldBankFetcher
 from tracker.store import Store
 
+REQUESTS = len(INDICATORS) + 1  # a World Bank run: each indicator's first page and the country list (capitals)
+
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 SECRET = "census-sekrit-0123456789"
 
@@ -62,17 +64,17 @@ def fresh_stop_flag(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # ------------------------------------------------------------------------------------------ deadlines
 def test_run_fetch_drip_server_fails_each_request_at_its_deadline(config: Config, store: Store) -> None:
-    local = with_http(local_config(config, worldbank={}), request_deadline_seconds=1.5, max_concurrency=4)
+    local = with_http(local_config(config, worldbank={}), request_deadline_seconds=1.5, max_concurrency=REQUESTS)
     with loopback(drip) as server:
         local = dataclasses.replace(local, sources={
             **local.sources, "worldbank": dataclasses.replace(local.sources["worldbank"], base_url=server.url)})
         started = time.monotonic()
         summary = run_fetch(local, store, ["worldbank"], years_2023(config), client_factory=real_client)
         elapsed = time.monotonic() - started
-    assert elapsed < 1.5 + 2.5  # four requests at once, each cut at its deadline (a drip lasts 600 s)
-    assert summary.failed == len(INDICATORS) and server.arrived() == len(INDICATORS)
+    assert elapsed < 1.5 + 2.5  # five requests at once, each cut at its deadline (a drip lasts 600 s)
+    assert summary.failed == REQUESTS and server.arrived() == REQUESTS
     rows = log_rows(store)
-    assert [row["status"] for row in rows] == ["failed"] * len(INDICATORS)
+    assert [row["status"] for row in rows] == ["failed"] * REQUESTS
     assert all("request deadline of 1.5 s passed while reading the body" in str(row["error"]) for row in rows)
 
 
@@ -89,10 +91,10 @@ def test_run_fetch_source_deadline_fails_what_is_left(config: Config, store: Sto
     summary = run_fetch(local, store, ["worldbank"], years_2023(config), client_factory=client_for(slow),
                         now=lambda: NOW)
     elapsed = time.monotonic() - started
-    assert elapsed < 2.5  # the 1 s deadline, not 0.1 + 3 × 2 s
+    assert elapsed < 2.5  # the 1 s deadline, not 0.1 + 4 × 2 s
     statuses = sorted(row["status"] for row in log_rows(store))
-    assert statuses == ["empty", "failed", "failed", "failed"]  # one answer came in time
-    assert summary.failed == 3
+    assert statuses == ["empty"] + ["failed"] * (REQUESTS - 1)  # one answer came in time
+    assert summary.failed == REQUESTS - 1
     failed = [row for row in log_rows(store) if row["status"] == "failed"]
     assert all("source deadline of 1 s (source_deadline_seconds)" in str(row["error"]) for row in failed)
 
@@ -113,7 +115,7 @@ def test_run_fetch_stop_request_logs_unfinished_requests_as_interrupted(config: 
         run_fetch(local, store, ["worldbank"], years_2023(config), client_factory=client_for(handler), now=lambda: NOW)
     rows = log_rows(store)
     interrupted = [row for row in rows if row["status"] == "interrupted"]
-    assert len(interrupted) >= len(INDICATORS) - 1 and len(rows) == len(INDICATORS)
+    assert len(interrupted) >= REQUESTS - 1 and len(rows) == REQUESTS
     assert all(row["finished_at"] is None for row in interrupted)
 
 
@@ -152,7 +154,7 @@ def test_run_fetch_lying_page_count_queues_nothing(
         assert summary.failed == 1 and summary.rows_written == 0
 
     peak = peak_bytes_while(fetch)
-    assert len(asked) == len(INDICATORS)  # page 1 of each indicator, no follow-up
+    assert len(asked) == REQUESTS  # page 1 of each indicator and the country list, no follow-up
     failed = store.read("fetch_log").filter(pl.col("status") == "failed")
     assert failed.height == 1 and error in failed.item(0, "error")
     assert store.read("macro").height == 0
@@ -177,8 +179,9 @@ def test_run_fetch_caps_follow_ups_per_answer(config: Config, store: Store) -> N
 
     summary = run_fetch(local_config(config, worldbank={}), store, ["worldbank"], years_2023(config),
                         client_factory=client_for(handler), fetchers={"worldbank": ManyFollowUps()}, now=lambda: NOW)
-    assert len(asked) == len(INDICATORS) and summary.failed == len(INDICATORS)
-    errors = store.read("fetch_log").get_column("error").to_list()
+    assert len(asked) == REQUESTS and summary.failed == len(INDICATORS)  # the country list has no page 1
+    errors = store.read("fetch_log").filter(pl.col("status") == "failed").get_column("error").to_list()
+    assert len(errors) == len(INDICATORS)
     assert all("calls for 101 follow-up requests, more than the 100 one answer may" in str(e) for e in errors)
 
 

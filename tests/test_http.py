@@ -20,7 +20,16 @@ import pytest
 from tests.loopback import Server, drip, gzip_bomb, loopback, peak_bytes_while, send
 from tracker.config import HttpSettings, SourceSettings, load_config
 from tracker.errors import ConfigError, HTTPStatusError, TerminalFetchError, TransientFetchError
-from tracker.http import HttpClient, parse_retry_after, redact, register_secret, register_url
+from tracker.http import (
+    HttpClient,
+    PostAnswer,
+    PostError,
+    parse_retry_after,
+    post_json,
+    redact,
+    register_secret,
+    register_url,
+)
 from tracker.request import Request
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -585,3 +594,61 @@ def test_config_http_limits_default_when_absent(config_dir: Path) -> None:
     sources.write_text(text, encoding="utf-8")
     http = load_config(config_dir).http
     assert (http.request_deadline_seconds, http.max_body_megabytes, http.source_deadline_seconds) == (300, 100, 7200)
+
+
+# ------------------------------------------------------------------------------- one-off JSON posts (LLM, webhook)
+def test_post_json_drip_ends_at_the_deadline() -> None:
+    def slow_drip(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        drip(handler, server, seconds_per_byte=0.5)  # every read succeeds: only the deadline can end it
+
+    with loopback(slow_drip) as server:
+        started = time.monotonic()
+        with pytest.raises(PostError, match=r"deadline of 1\.2 s passed") as caught:
+            post_json(f"{server.url}/v1", {"a": 1}, deadline_seconds=1.2, max_body_bytes=10_000)
+        elapsed = time.monotonic() - started
+    assert caught.value.kind == "timeout"
+    assert 1.2 <= elapsed < 2.0 and server.bodies == [b'{"a":1}']
+
+
+def test_post_json_gzip_bomb_is_refused_within_a_memory_bound() -> None:
+    bomb = gzip_bomb(100)
+
+    def answer(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        send(handler, 200, bomb, Content_Encoding="gzip", Content_Type="application/json")
+
+    def post() -> None:
+        with pytest.raises(PostError, match=r"larger than 1,000,000 bytes") as caught:
+            post_json(server.url, {}, deadline_seconds=10, max_body_bytes=1_000_000)
+        assert caught.value.kind == "too_large"
+
+    with loopback(answer) as server:
+        peak = peak_bytes_while(post)
+    assert peak < 10_000_000  # the 1 MB cap plus a decoding step; inflating it whole would take 100 MB
+
+
+def test_post_json_bearer_token_stays_home_and_out_of_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    token = "sk-post-json-0123456789"
+
+    def answer(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        send(handler, 200, b'{"ok": true}')
+
+    caplog.set_level(logging.DEBUG)
+    with loopback(answer) as other, loopback(
+            lambda handler, server: send(handler, 307, Location=f"{other.url}/next")) as home:
+        result = post_json(f"{home.url}/v1", {"q": 1}, deadline_seconds=5, max_body_bytes=1000,
+                           headers={"Authorization": f"Bearer {token}"}, secrets=(token,))
+    assert result == PostAnswer(200, b'{"ok": true}')
+    assert home.seen[0][1]["authorization"] == f"Bearer {token}"
+    assert [(path, "authorization" in headers) for path, headers in other.seen] == [("/next", False)]
+    assert other.bodies == [b'{"q":1}'], "a 307 keeps the method and the body"
+    assert "HTTP Request: POST" in caplog.text and token not in caplog.text
+
+
+def test_post_json_secret_url_is_never_sent_to_another_host(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with (loopback(_ok) as other,
+          loopback(lambda handler, server: send(handler, 308, Location=f"{other.url}{handler.path}")) as home,
+          pytest.raises(PostError, match="another host with a secret in its URL") as caught):
+        post_json(f"{home.url}/hook/TOKEN-POST-308", {}, deadline_seconds=5, max_body_bytes=1000, secret_url=True)
+    assert caught.value.kind == "refused" and other.seen == [] and len(home.seen) == 1
+    assert "TOKEN-POST-308" not in str(caught.value) + caplog.text

@@ -4,13 +4,14 @@ a faithful rewrite is kept, failures fall back, and nothing is asked when it is 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
 
-from tests.loopback import Server, loopback, send
+from tests.loopback import Server, drip, gzip_bomb, loopback, send
 from tracker import llm
 
 FINDINGS = (
@@ -104,3 +105,36 @@ def test_llm_unreachable_endpoint_falls_back() -> None:
     result = llm.rewrite_findings(FINDINGS, "en", llm.LlmSettings("http://127.0.0.1:9/v1", "m"),
                                   transport=httpx.MockTransport(refuse))
     assert result == llm.Rewrite(None, "unreachable")
+
+
+def test_llm_endpoint_that_drips_ends_at_the_deadline() -> None:
+    """The timeout bounds the whole exchange: a byte every 0.4 s never trips a read timeout, the deadline does."""
+    with loopback(lambda handler, server: drip(handler, server, seconds_per_byte=0.4)) as server:
+        started = time.monotonic()
+        result = llm.rewrite_findings(FINDINGS, "en", settings(server, timeout_seconds=1.0))
+        elapsed = time.monotonic() - started
+    assert result == llm.Rewrite(None, "timeout", "1")
+    assert 1.0 <= elapsed < 1.8
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_llm_oversized_answer_is_refused(encoding: str) -> None:
+    body = gzip_bomb(20) if encoding == "gzip" else b" " * (llm.MAX_ANSWER_BYTES + 1)
+
+    def answer(handler: BaseHTTPRequestHandler, server: Server) -> None:
+        send(handler, 200, body, Content_Encoding=encoding, Content_Type="application/json")
+
+    with loopback(answer) as server:
+        assert llm.rewrite_findings(FINDINGS, "en", settings(server)) == llm.Rewrite(None, "bad_answer")
+
+
+def test_llm_key_never_logged_nor_sent_to_another_host(caplog: pytest.LogCaptureFixture) -> None:
+    key = "sk-llm-hidden-0123456789"
+    with (loopback(answering("Vietnam gained 3.00 pp.")) as other,
+          loopback(lambda handler, server: send(handler, 307, Location=f"{other.url}/v1/chat/completions")) as home,
+          caplog.at_level(logging.DEBUG)):
+        result = llm.rewrite_findings(FINDINGS, "en", settings(home, api_key=key))
+    assert result == llm.Rewrite("Vietnam gained 3.00 pp.")
+    assert home.seen[0][1]["authorization"] == f"Bearer {key}"
+    assert ["authorization" in headers for _, headers in other.seen] == [False]
+    assert "HTTP Request: POST" in caplog.text and key not in caplog.text

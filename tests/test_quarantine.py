@@ -51,7 +51,7 @@ def test_quarantine_threshold_keeps_up_to_the_share_and_refuses_beyond() -> None
     kept.skip("row 3: bad")
     parsed = kept.parsed(pl.DataFrame({"a": [1]}))
     assert (parsed.skipped, parsed.read, parsed.skip_reasons) == (1, 10, ["row 3: bad"])
-    assert MAX_SKIPPED_SHARE == 0.10  # the README documents this number
+    assert MAX_SKIPPED_SHARE == 0.10  # docs/sources.md documents this number
     refused = Quarantine("test")
     refused.read = 10
     for index in range(2):

@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 import polars as pl
@@ -51,20 +50,16 @@ from tracker import countries
 from tracker.config import AlertSettings, Config
 from tracker.schemas import FAILURE_STATUSES, SUCCESS_STATUSES, UTC_TIME, Column, TableSchema, register
 from tracker.store import Store
+from tracker.texts import LANGUAGES, text
 
 log = logging.getLogger(__name__)
 
 FEED_PATH = Path("alerts") / "alerts.jsonl"
 RULES = ("share_drop", "rca_cross", "unit_value_undercut", "import_drop", "source_failing", "tariff_change")
 SEVERITIES = ("warning", "info")
-RULE_LABELS = {  # what each rule is called in the CLI's summary (and for the app to show instead of the ids)
-    "en": {"share_drop": "share drop", "rca_cross": "RCA crossed 1", "unit_value_undercut": "price undercut",
-           "import_drop": "market imports fell", "source_failing": "source failing", "tariff_change": "tariff changed"},
-    "zh": {"share_drop": "市场份额下降", "rca_cross": "显示性比较优势跨越 1", "unit_value_undercut": "单位价值被压低",
-           "import_drop": "市场进口下降", "source_failing": "数据源连续失败", "tariff_change": "关税变化"},
-}
 NOT_APPLICABLE = ""  # key columns that a rule does not use (an RCA alert has no market)
 MAX_BACKOFF_SECONDS = 30.0
+WEBHOOK_ANSWER_BYTES = 64_000  # a webhook answers "ok" or a short JSON; more is refused unread
 KEY = ("rule", "group", "subject", "market", "period")
 
 ALERTS = register(TableSchema(
@@ -143,7 +138,7 @@ def _alert_frame(rows: list[dict[str, object]], render: Callable[[dict[str, obje
     """Alert rows (without times) with both messages rendered."""
     if not rows:
         return _empty_rules()
-    out = [{**row, "message_en": render(row, "en"), "message_zh": render(row, "zh")} for row in rows]
+    out = [{**row, **{f"message_{lang}": render(row, lang) for lang in LANGUAGES}} for row in rows]
     return pl.DataFrame(out, schema=pl.Schema({n: ALERTS.polars_schema[n] for n in _RULE_COLUMNS}), orient="row")
 
 
@@ -169,10 +164,8 @@ def share_drops(market: pl.LazyFrame, home: str, threshold_pp: float, min_market
 
     def render(row: dict[str, Any], lang: str) -> str:
         group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
-        who, points = countries.name(home, lang), f"{-row['value']:.2f}"
-        if lang == "zh":
-            return f"{who}在{market_name}的{group}市场份额 {row['period']} 年下降 {points} 个百分点"
-        return f"{who}'s share of {market_name}'s {group} imports fell {points} pp in {row['period']}"
+        return text("alerts", "share_drop", lang, who=countries.name(home, lang), market=market_name, group=group,
+                    points=f"{-row['value']:.2f}", period=row["period"])
 
     return _alert_frame([
         {"rule": "share_drop", "group": r["group"], "subject": home, "market": r["market"], "period": str(r["year"]),
@@ -199,12 +192,9 @@ def rca_crossings(exporter: pl.LazyFrame, home: str, group_name: Callable[[str, 
 
     def render(row: dict[str, object], lang: str) -> str:
         group, who = group_name(str(row["group"]), lang), countries.name(home, lang)
-        up = row["severity"] == "info"
-        if lang == "zh":
-            change = "升至 1 以上" if up else "跌破 1"
-            return f"{who}{group}的显示性比较优势 (RCA) {row['period']} 年{change}：{row['value']:.2f}"
-        change = "rose above 1" if up else "fell below 1"
-        return f"{who}'s revealed comparative advantage in {group} {change} in {row['period']}: {row['value']:.2f}"
+        change = text("alerts", "rca_up" if row["severity"] == "info" else "rca_down", lang)
+        return text("alerts", "rca_cross", lang, who=who, group=group, change=change, period=row["period"],
+                    value=f"{row['value']:.2f}")
 
     return _alert_frame([
         {"rule": "rca_cross", "group": r["group"], "subject": home, "market": NOT_APPLICABLE,
@@ -242,9 +232,8 @@ def unit_value_undercuts(competition: pl.LazyFrame, market: pl.LazyFrame, home: 
     def render(row: dict[str, Any], lang: str) -> str:
         group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
         rival, who, pct = countries.name(str(row["subject"]), lang), countries.name(home, lang), f"{-row['value']:.0f}"
-        if lang == "zh":
-            return f"{row['period']} 年{rival}在{market_name}的{group}单位价值比{who}低 {pct}%"
-        return f"{rival} undercuts {who} on {group} in {market_name} by {pct}% (unit value, {row['period']})"
+        return text("alerts", "unit_value_undercut", lang, rival=rival, who=who, group=group, market=market_name,
+                    pct=pct, period=row["period"])
 
     return _alert_frame([
         {"rule": "unit_value_undercut", "group": r["group"], "subject": r["competitor"], "market": r["market"],
@@ -277,10 +266,8 @@ def import_drops(market: pl.LazyFrame, home: str, threshold_pct: float, min_mark
 
     def render(row: dict[str, Any], lang: str) -> str:
         group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
-        pct = f"{-row['value']:.1f}"
-        if lang == "zh":
-            return f"{market_name}的{group}进口 {row['period']} 年下降 {pct}%"
-        return f"{market_name}'s imports of {group} fell {pct}% in {row['period']}"
+        return text("alerts", "import_drop", lang, market=market_name, group=group, pct=f"{-row['value']:.1f}",
+                    period=row["period"])
 
     return _alert_frame([
         {"rule": "import_drop", "group": r["group"], "subject": r["market"], "market": r["market"],
@@ -308,9 +295,8 @@ def failing_sources(fetch_log: pl.LazyFrame, days: float, now: datetime) -> pl.D
     )
 
     def render(row: dict[str, object], lang: str) -> str:
-        if lang == "zh":
-            return f"数据源 {row['subject']} 自 {row['period']} 起连续失败 {row['value']:.1f} 天，期间无成功抓取"
-        return f"source {row['subject']} has been failing for {row['value']:.1f} days (since {row['period']})"
+        return text("alerts", "source_failing", lang, source=row["subject"], days=f"{row['value']:.1f}",
+                    period=row["period"])
 
     return _alert_frame([
         {"rule": "source_failing", "group": NOT_APPLICABLE, "subject": r["source"], "market": NOT_APPLICABLE,
@@ -350,13 +336,9 @@ def tariff_changes(tariff: pl.LazyFrame, market: pl.LazyFrame, home: str, thresh
         group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
         who, change = countries.name(str(row["subject"]), lang), float(row["value"])  # type: ignore[arg-type]
         now = rates_now[(str(row["group"]), str(row["subject"]), str(row["market"]))]
-        if lang == "zh":
-            way = "上升" if change > 0 else "下降"
-            return (f"{row['period']} 年{market_name}对{who}的{group}关税{way} {abs(change):.1f} 个百分点，"
-                    f"至 {now:.1f}%（不含 301/232 条款及反倾销等额外关税）")
-        way = "rose" if change > 0 else "fell"
-        return (f"{market_name}'s tariff on {group} from {who} {way} {abs(change):.1f} pp to {now:.1f}% in "
-                f"{row['period']} (extra duties such as Section 301/232 and anti-dumping not included)")
+        return text("alerts", "tariff_change", lang, market=market_name, group=group, who=who,
+                    way=text("alerts", "tariff_rose" if change > 0 else "tariff_fell", lang),
+                    change=f"{abs(change):.1f}", now=f"{now:.1f}", period=row["period"])
 
     def severity(exporter: str, change: float) -> str:
         return "warning" if (change > 0) == (exporter == home) else "info"
@@ -372,7 +354,7 @@ def tariff_changes(tariff: pl.LazyFrame, market: pl.LazyFrame, home: str, thresh
 def evaluate_rules(settings: AlertSettings, inputs: AlertInputs, home: str, now: datetime,
                    config: Config | None = None) -> pl.DataFrame:
     """Every enabled rule on ``inputs``: the alerts firing now (without first/last seen), most material first."""
-    names = {lang: _names(config, lang) for lang in ("en", "zh")}
+    names = {lang: _names(config, lang) for lang in LANGUAGES}
 
     def group_name(group_id: str, lang: str) -> str:
         return names[lang](group_id)
@@ -474,45 +456,38 @@ def append_feed(store_root: Path | str, new_alerts: pl.DataFrame) -> Path:
     return path
 
 
-def safe_url(url: str) -> str:
-    """Scheme and host only: webhook URLs often carry a token in the path or query."""
-    try:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.hostname or '?'}/…"
-    except ValueError:  # e.g. "http://[::1/x": an unclosed IPv6 bracket
-        return "(a URL that cannot be parsed)"
-
-
 def post_webhook(url: str, new_alerts: pl.DataFrame, *, max_attempts: int = 3, timeout_seconds: float = 10.0,
                  transport: httpx.BaseTransport | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> bool:
-    """POST the new alerts as JSON, retrying errors, 429 and 5xx; log and return False on failure, never raise."""
-    from tracker.http import register_url
+    """POST the new alerts as JSON, retrying errors, 429 and 5xx; log and return False on failure, never raise.
 
-    register_url(url)  # httpx logs request URLs, normalised: keep this one out of every log record, in every form
+    Through ``tracker.http.post_json``: ``timeout_seconds`` bounds each attempt whole (a server that drips its
+    answer is cut), the answer is capped, and the URL (its token) is redacted from every log record.
+    """
+    from tracker.http import PostError, post_json, safe_url
+
     payload = {
         "text": f"{new_alerts.height} new export-tracker alert(s)",
         "alerts": _json_rows(new_alerts),
     }
     problem = "no attempt made"
-    with httpx.Client(transport=transport, timeout=timeout_seconds) as client:
-        for attempt in range(1, max_attempts + 1):
-            try:
-                response = client.post(url, json=payload)
-            except httpx.HTTPError as exc:
-                problem = type(exc).__name__
-            except (httpx.InvalidURL, UnicodeError):  # e.g. a bad port or a host label too long: no retry can help
-                problem = "the URL is not valid"
+    for attempt in range(1, max_attempts + 1):
+        try:
+            response = post_json(url, payload, deadline_seconds=timeout_seconds, max_body_bytes=WEBHOOK_ANSWER_BYTES,
+                                 secret_url=True, transport=transport)
+        except PostError as exc:
+            problem = "the URL is not valid" if exc.kind == "invalid_url" else str(exc)
+            if exc.kind not in ("timeout", "unreachable"):  # no retry can help, or the alerts may have arrived
                 break
-            else:
-                if response.is_success:
-                    log.info("webhook %s accepted %d alert(s)", safe_url(url), new_alerts.height)
-                    return True
-                problem = f"HTTP {response.status_code}"
-                if response.status_code < 500 and response.status_code != 429:
-                    break
-            if attempt < max_attempts:
-                sleep(min(2.0 ** (attempt - 1), MAX_BACKOFF_SECONDS))
+        else:
+            if 200 <= response.status_code < 300:
+                log.info("webhook %s accepted %d alert(s)", safe_url(url), new_alerts.height)
+                return True
+            problem = f"HTTP {response.status_code}"
+            if response.status_code < 500 and response.status_code != 429:
+                break
+        if attempt < max_attempts:
+            sleep(min(2.0 ** (attempt - 1), MAX_BACKOFF_SECONDS))
     log.warning("webhook %s failed after %d attempt(s): %s; the alerts are stored and in the feed",
                 safe_url(url), attempt, problem)
     return False

@@ -40,7 +40,7 @@ MAX_GRACE_HOURS = 24 * 366  # misfire grace: a year at most (APScheduler needs a
 MAX_USD = 1e15  # a dollar floor above a quadrillion (40 years of world trade) can only be a typo
 
 T = TypeVar("T")
-_MISSING: Any = object()
+_MISSING: Any = dataclasses.MISSING
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,11 @@ class Bound:
     integer: bool = False
     kind: str = ""  # what the number is, when "a number" says too little ("a year")
     note: str = ""  # a hint after the range
+    why: str = ""  # why the upper end is where it is (docs/configuration.md)
 
     @property
     def expected(self) -> str:
-        """How messages and the README state the range, e.g. "a whole number from 1 to 64"."""
+        """How messages and the docs state the range, e.g. "a whole number from 1 to 64"."""
         kind = self.kind or ("a whole number" if self.integer else "a number")
         note = f" ({self.note})" if self.note else ""
         return f"{kind} from {_number_text(self.low)} to {_number_text(self.high)}{note}"
@@ -75,102 +76,156 @@ def _number_text(value: float) -> str:
     return f"{int(value):,}" if value >= 10_000 else str(int(value))
 
 
-# Every numeric key of every config file, by key name (a name means the same thing wherever it appears).
-# The README's "Bounds of numeric settings" table states each one; tests/test_config.py checks both.
-BOUNDS: dict[str, Bound] = {
-    # sources.toml [http]
-    "connect_timeout_seconds": Bound(0.1, 600),
-    "read_timeout_seconds": Bound(0.1, 3600),
-    "max_attempts": Bound(1, 20, integer=True),
-    "max_total_wait_seconds": Bound(0.1, 86_400),
-    "max_concurrency": Bound(1, 64, integer=True),
-    "request_deadline_seconds": Bound(1, 86_400),
-    "max_body_megabytes": Bound(0.01, 2000),
-    "source_deadline_seconds": Bound(1, 7 * 86_400),
-    # sources.toml [scope] and [sources.<id>]
-    "first_year": Bound(FIRST_YEAR, LAST_YEAR, integer=True, kind="a year"),
-    "last_year": Bound(FIRST_YEAR, LAST_YEAR, integer=True, kind="a year"),
-    "cif_fob_factor": Bound(1, MAX_CIF_FOB_FACTOR, note="CIF over FOB, e.g. 1.06"),
-    "import_income_elasticity": Bound(0, MAX_INCOME_ELASTICITY, note="1 when unknown"),
-    "requests_per_minute": Bound(0.01, 100_000),
-    "requests_per_day": Bound(1, 10_000_000, integer=True),
-    # schedule.toml
-    "misfire_grace_hours": Bound(0.01, MAX_GRACE_HOURS),
-    "shutdown_grace_seconds": Bound(0.1, 86_400),
-    # alerts.toml
-    "webhook_timeout_seconds": Bound(0.1, 60),
-    "webhook_max_attempts": Bound(1, 10, integer=True),
-    "threshold_pp": Bound(0.01, 100),
-    "threshold_pct": Bound(0.01, 99.99),
-    "min_market_imports_usd": Bound(0, MAX_USD),
-    "min_usd_at_stake": Bound(0, MAX_USD),
-    "days": Bound(0.01, 366),
-}
+def setting(help: str, default: Any = _MISSING, *, bound: Bound | None = None, expected: str = "",
+            valid: Callable[[str], bool] | None = None, default_text: str = "") -> Any:
+    """Declare a config key as a dataclass field: its default (none: the key is required), what it means (``help``),
+    and what a value must be: ``bound`` for a number, ``expected`` (and ``valid`` for list items) for text.
+
+    The field is the one declaration of the key: the loaders read it (``_read_fields``), the error messages state
+    its ``expected``, and docs/configuration.md is rendered from it (``settings_reference``). ``default_text``
+    describes a default that depends on other keys (the loader then passes the value).
+    """
+    metadata = {"help": help, "bound": bound, "expected": expected, "valid": valid, "default_text": default_text}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def _is_iso3(code: str) -> bool:
+    from tracker.countries import is_known_iso3
+
+    return is_known_iso3(code)
+
+
+def _is_hs_code(code: str) -> bool:
+    return re.fullmatch(CONFIG_HS_PATTERN, code) is not None and code[:2] not in ("00", "77", "98", "99")
+
+
+def _is_indic_is(code: str) -> bool:
+    return re.fullmatch(r"^[A-Z][A-Z0-9_]*$", code) is not None
+
+
+_YEAR = Bound(FIRST_YEAR, LAST_YEAR, integer=True, kind="a year", why="the years every flag and table accepts")
+_USD = Bound(0, MAX_USD, why="10¹⁵ USD, some 40 years of world trade")
+_ENV_NAME = "the NAME of an environment variable (never the key)"
+_ENABLED_HELP = "`false` switches the rule off"
+_MARKET_FLOOR_HELP = "ignore markets whose imports of the group are smaller"
+_AT_STAKE_HELP = "raise no alert about fewer US dollars (docs/monitoring.md)"
 
 
 @dataclass(frozen=True)
 class ProductGroup:
     """A light-industry product group: a named set of HS codes summed together by the metrics."""
 
-    id: str
-    name_en: str
-    name_zh: str
-    hs_codes: tuple[str, ...]
-    notes: str = ""
-    proxy: bool = False
-    ecommerce_categories: tuple[str, ...] = ()
+    id: str = setting("lowercase id used in URLs, files and the CLI (unique)",
+                      expected="a lowercase id of letters, digits and _ (e.g. 'home_appliances')")
+    name_en: str = setting("English display name", expected="the English name")
+    name_zh: str = setting("Chinese display name", expected="the Chinese name")
+    hs_codes: tuple[str, ...] = setting(
+        "HS 2022 codes; a group sums its codes", valid=_is_hs_code,
+        expected="HS codes as strings of 2, 4 or 6 digits (chapter 01-97), e.g. \"9503\"")
+    notes: str = setting("shown next to the group (revision changes, what a code covers)", "", expected="a string")
+    proxy: bool = setting("`true` when HS has no exact heading and the basket approximates the group", False)
+    ecommerce_categories: tuple[str, ...] = setting(
+        "Eurostat household-survey goods categories (`indic_is` codes) that cover the group", (),
+        expected="Eurostat indic_is codes such as \"I_BCLOT1\"", valid=_is_indic_is)
 
     def name(self, lang: str = "en") -> str:
         return self.name_zh if lang == "zh" else self.name_en
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HttpSettings:
     """Shared HTTP client behaviour: timeouts, retry budget, concurrency, cache."""
 
-    user_agent: str
-    connect_timeout_seconds: float
-    read_timeout_seconds: float
-    max_attempts: int
-    max_total_wait_seconds: float
-    max_concurrency: int
-    cache: bool
-    request_deadline_seconds: float = 300.0  # one request, body and every attempt included
-    max_body_megabytes: float = 100.0  # decoded body size above which a request fails
-    source_deadline_seconds: float = 7200.0  # one source's part of a fetch run
+    user_agent: str = setting("User-Agent sent with every request", expected="a User-Agent string")
+    connect_timeout_seconds: float = setting(
+        "timeout to open a connection", 10.0,
+        bound=Bound(0.1, 600, why="ten minutes to open a connection is already broken"))
+    read_timeout_seconds: float = setting(
+        "timeout between two bytes", 60.0, bound=Bound(0.1, 3600, why="an hour of silence between two bytes"))
+    max_attempts: int = setting(
+        "attempts per request, the first included (retries on timeouts, 429, 5xx)", 5,
+        bound=Bound(1, 20, integer=True, why="back-off doubles up to 60 s: 20 attempts already wait about 15 minutes"))
+    max_total_wait_seconds: float = setting(
+        "cap on the back-off waited for one request", 300.0,
+        bound=Bound(0.1, 86_400, why="a day of back-off for one request"))
+    max_concurrency: int = setting(
+        "requests in flight at once", 4,
+        bound=Bound(1, 64, integer=True, why="one thread per request in flight; the public APIs throttle far below"))
+    cache: bool = setting("on-disk HTTP cache revalidated with ETag / Last-Modified", True)
+    request_deadline_seconds: float = setting(
+        "overall deadline of one request: every attempt, back-off wait and the whole body; a server that drips "
+        "bytes fails the request then, logged `failed` in `fetch_log`", 300.0,
+        bound=Bound(1, 86_400, why="a day for one request"))
+    max_body_megabytes: float = setting(
+        "largest body accepted, in MB of 10⁶ bytes counted as it is decoded: a bigger body, or a gzip bomb, fails "
+        "its request and is not read further", 100.0, bound=Bound(0.01, 2000, why="a body is held in memory"))
+    source_deadline_seconds: float = setting(
+        "deadline of one source within a fetch run: requests still unfinished then are logged `failed`, and the "
+        "next source starts", 7200.0,
+        bound=Bound(1, 7 * 86_400, why="a week: the scheduler runs one job at a time"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scope:
     """Who and when the tracker follows by default: the home exporter, its competitors, the years."""
 
-    home_exporter: str
-    competitors: tuple[str, ...]
-    first_year: int
-    last_year: int
-    cif_fob_factor: float = 1.06  # partners' CIF imports / the exporter's FOB exports (mirror nowcast)
-    import_income_elasticity: float = 1.0  # ε of the export potential's demand projection (ITC: 1 when unknown)
+    home_exporter: str = setting("the exporter the dashboard starts with and the alerts watch",
+                                 expected="an ISO3 country code such as \"CHN\"")
+    competitors: tuple[str, ...] = setting("exporters compared against the home exporter",
+                                           expected="known ISO3 country codes", valid=_is_iso3)
+    first_year: int = setting("first year of every source's default range", bound=_YEAR)
+    last_year: int = setting("last year of every source's default range (not before `first_year`)", bound=_YEAR)
+    cif_fob_factor: float = setting(
+        "partners' CIF imports over the exporter's FOB exports: the monthly nowcast divides the markets' imports "
+        "by it", 1.06, bound=Bound(1, MAX_CIF_FOB_FACTOR, note="CIF over FOB, e.g. 1.06",
+                                   why="freight above half the goods' value is a typo"))
+    import_income_elasticity: float = setting(
+        "ε, the income elasticity of imports in the export potential's demand projection (ITC: 1 when unknown)",
+        1.0, bound=Bound(0, MAX_INCOME_ELASTICITY, note="1 when unknown",
+                         why="import demand growing over five times as fast as income per head is a typo"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SourceSettings:
     """One public source: whether it runs, where it lives, how fast it may be called, what to ask for."""
 
     id: str
-    enabled: bool
-    base_url: str
-    api_key_env: str | None
-    requests_per_minute: float
-    requests_per_day: int | None
-    reporters: tuple[str, ...]
-    partners: tuple[str, ...]
-    first_year: int
-    last_year: int
-    frequencies: tuple[str, ...]
-    flows: tuple[str, ...]
-    hs_revision: str = "HS17"  # baci only: which release zip (BACI_HS17_V….zip)
-    default_without_key: bool = True  # false: without its key, ``fetch`` runs it only when named (--source)
-    api_key_url: str | None = None  # where a user gets a free key, named by ``fetch --plan``
+    enabled: bool = setting("whether `fetch` and the scheduler use the source", True)
+    base_url: str = setting("scheme and host; `TRACKER_<ID>_BASE_URL` overrides it",
+                            expected="an http(s) URL such as https://comtradeapi.un.org")
+    api_key_env: str | None = setting("the NAME of the environment variable holding the key (never the key)", None,
+                                      expected=_ENV_NAME)
+    requests_per_minute: float = setting(
+        "rate limit honoured by the shared client, and the basis of `fetch --plan`'s times", 30.0,
+        bound=Bound(0.01, 100_000, why="the lower end is one request per 100 minutes"))
+    requests_per_day: int | None = setting(
+        "daily cap honoured by the shared client (absent: none)", None,
+        bound=Bound(1, 10_000_000, integer=True, why="more than any source allows"))
+    reporters: tuple[str, ...] = setting(
+        "reporters to ask for (empty = all); for `wits`, the markets whose tariffs are fetched (`EUU` for the EU; a "
+        "member such as `DEU` is refused: the EU sets its tariff)", (),
+        expected="known ISO3 country codes", valid=_is_iso3)
+    partners: tuple[str, ...] = setting(
+        "partners to ask for (`WLD` = world; empty = all); for `wits`, the exporters whose preferential rates are "
+        "fetched (the MFN rate is always fetched)", (), expected="known ISO3 country codes (WLD for the world)",
+        valid=_is_iso3, default_text="`[]`; `wits`: `[scope]` `home_exporter` and `competitors`")
+    first_year: int = setting("overrides `[scope] first_year` for this source", bound=_YEAR,
+                              default_text="`[scope] first_year`")
+    last_year: int = setting(
+        "overrides `[scope] last_year` for this source; `baci`: every year the release holds from `first_year` on, "
+        "unless set here", bound=_YEAR, default_text="`[scope] last_year`; `baci`: 2100")
+    frequencies: tuple[str, ...] = setting("`\"A\"` annual and/or `\"M\"` monthly (`wits`: only `[\"A\"]`)", ("A",),
+                                           expected="\"A\" or \"M\"", valid=FREQUENCY_CHOICES.__contains__)
+    flows: tuple[str, ...] = setting("`\"import\"` and/or `\"export\"`", ("import",),
+                                     expected="\"import\" or \"export\"", valid=FLOW_CHOICES.__contains__)
+    hs_revision: str = setting(
+        "`baci` only: which BACI release zip `fetch --source baci` downloads (the revisions `import baci` reads)",
+        "HS17", expected=f"one of {list(BACI_HS_REVISIONS)}")
+    default_without_key: bool = setting(
+        "`false`: without its key (`api_key_env` unset) the source is left out of `fetch` without `--source` "
+        "(Comtrade ships `false`)", True)
+    api_key_url: str | None = setting("an https page where a free key is issued, named by `fetch --plan`", None,
+                                      expected="an https URL")
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -194,81 +249,106 @@ class CronSchedule:
     fields: dict[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Schedule:
     """When each source is fetched and when periodic reports are written."""
 
-    timezone: str
-    misfire_grace_hours: float
-    fetch: dict[str, CronSchedule]
-    reports: dict[str, CronSchedule]
-    shutdown_grace_seconds: float = 60.0
-    report_languages: tuple[str, ...] = REPORT_LANGUAGES
-    report_formats: tuple[str, ...] = ("html",)
+    timezone: str = setting("IANA time zone of the cron fields", "UTC",
+                            expected="an IANA time zone such as \"Asia/Shanghai\"")
+    misfire_grace_hours: float = setting(
+        "a run missed while the scheduler was down still runs once within this window", 6.0,
+        bound=Bound(0.01, MAX_GRACE_HOURS, why="a year"))
+    fetch: dict[str, CronSchedule]  # [fetch.<source id>] cron tables (docs/configuration.md)
+    reports: dict[str, CronSchedule]  # [reports.monthly], [reports.annual] cron tables
+    shutdown_grace_seconds: float = setting(
+        "on SIGTERM/SIGINT a running job may finish for this long; then it is abandoned and recorded as "
+        "`interrupted`", 60.0, bound=Bound(0.1, 86_400, why="a day; service managers kill far sooner"))
+    report_languages: tuple[str, ...] = setting("languages of the scheduled reports", REPORT_LANGUAGES,
+                                                expected='"en" and/or "zh"', valid=REPORT_LANGUAGES.__contains__)
+    report_formats: tuple[str, ...] = setting("formats of the scheduled reports", ("html",),
+                                              expected='"html" and/or "md"', valid=REPORT_FORMATS.__contains__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ShareDropRule:
     """Home exporter's share in a market fell by more than ``threshold_pp`` points year on year."""
 
-    enabled: bool = True
-    threshold_pp: float = 2.0
-    min_market_imports_usd: float = 0.0
-    min_usd_at_stake: float = 0.0  # alerts about fewer US dollars are not raised
+    enabled: bool = setting(_ENABLED_HELP, True)
+    threshold_pp: float = setting("our share of a market fell by more than this many percentage points", 2.0,
+                                  bound=Bound(0.01, 100, why="percentage points"))
+    min_market_imports_usd: float = setting(_MARKET_FLOOR_HELP, 0.0, bound=_USD)
+    min_usd_at_stake: float = setting(_AT_STAKE_HELP + ": share points lost × market imports", 0.0, bound=_USD)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RcaCrossRule:
     """Home exporter's RCA crossed 1 between the previous and the newest year (either way)."""
 
-    enabled: bool = True
-    min_usd_at_stake: float = 0.0
+    enabled: bool = setting(_ENABLED_HELP + " (down: `warning`, up: `info`)", True)
+    min_usd_at_stake: float = setting(_AT_STAKE_HELP + ": |exports × (1 − 1/RCA)|", 0.0, bound=_USD)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UnitValueUndercutRule:
     """A competitor's unit value in a market lies more than ``threshold_pct`` % below ours."""
 
-    enabled: bool = True
-    threshold_pct: float = 20.0
-    min_market_imports_usd: float = 0.0
-    min_usd_at_stake: float = 0.0  # alerts about fewer US dollars are not raised
+    enabled: bool = setting(_ENABLED_HELP, True)
+    threshold_pct: float = setting("a competitor's unit value in a market is more than this % below ours", 20.0,
+                                   bound=Bound(0.01, 99.99, why="nothing falls by 100 % or more"))
+    min_market_imports_usd: float = setting(_MARKET_FLOOR_HELP, 0.0, bound=_USD)
+    min_usd_at_stake: float = setting(_AT_STAKE_HELP + ": the smaller of our and the competitor's sales in the "
+                                      "market", 0.0, bound=_USD)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImportDropRule:
     """A market's imports of a group fell by more than ``threshold_pct`` % year on year."""
 
-    enabled: bool = True
-    threshold_pct: float = 15.0
-    min_market_imports_usd: float = 0.0
-    min_usd_at_stake: float = 0.0  # alerts about fewer US dollars are not raised
+    enabled: bool = setting(_ENABLED_HELP, True)
+    threshold_pct: float = setting("a market's imports of the group fell by more than this %", 15.0,
+                                   bound=Bound(0.01, 99.99, why="nothing falls by 100 % or more"))
+    min_market_imports_usd: float = setting(_MARKET_FLOOR_HELP, 0.0, bound=_USD)
+    min_usd_at_stake: float = setting(_AT_STAKE_HELP + ": our previous-year sales in the market × the market's "
+                                      "fall", 0.0, bound=_USD)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SourceFailingRule:
     """A source has failed for ``days`` days without a success in between."""
 
-    enabled: bool = True
-    days: float = 3.0
+    enabled: bool = setting(_ENABLED_HELP, True)
+    days: float = setting("a source's fetches have failed for this many days with no success since", 3.0,
+                          bound=Bound(0.01, 366, why="a year"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TariffChangeRule:
     """The tariff a tracked exporter faces in a market moved by more than ``threshold_pp`` points year on year."""
 
-    enabled: bool = True
-    threshold_pp: float = 2.0
-    min_usd_at_stake: float = 0.0  # alerts about fewer US dollars are not raised
+    enabled: bool = setting(_ENABLED_HELP, True)
+    threshold_pp: float = setting(
+        "the tariff a tracked exporter faces in a market (`group_tariff.tariff_change_pp`, newest tariff year "
+        "against the year before, on the same import weights) moved by more than this many points: a rise for the "
+        "home exporter or a fall for a competitor is a `warning`, the reverse `info`", 2.0,
+        bound=Bound(0.01, 100, why="percentage points"))
+    min_usd_at_stake: float = setting(_AT_STAKE_HELP + ": the exporter's sales in the market × the change", 0.0,
+                                      bound=_USD)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AlertSettings:
     """Alert rules and where new alerts go besides the store and the JSON-lines feed."""
 
-    webhook_url_env: str | None = None
-    webhook_timeout_seconds: float = 10.0
-    webhook_max_attempts: int = 3
+    webhook_url_env: str | None = setting(
+        "the NAME of the environment variable holding the webhook URL (e.g. `TRACKER_ALERT_WEBHOOK_URL`); unset "
+        "variable = no webhook", None, expected="the NAME of an environment variable (never the URL)")
+    webhook_timeout_seconds: float = setting(
+        "per-request timeout of the webhook", 10.0,
+        bound=Bound(0.1, 60, why="the alerts run in the scheduler's one job slot: a failing webhook holds it at "
+                    "most 10 × 60 s plus 3 minutes of back-off"))
+    webhook_max_attempts: int = setting(
+        "attempts per new-alert batch (retries on errors, 429 and 5xx)", 3,
+        bound=Bound(1, 10, integer=True, why="back-off 1, 2, 4 … 30 s between attempts"))
     share_drop: ShareDropRule = ShareDropRule()
     rca_cross: RcaCrossRule = RcaCrossRule()
     unit_value_undercut: UnitValueUndercutRule = UnitValueUndercutRule()
@@ -298,6 +378,88 @@ class Config:
     @property
     def group_ids(self) -> tuple[str, ...]:
         return tuple(group.id for group in self.groups)
+
+
+# Where each settings class is read: (file, table as the docs name it, class). One row of docs per declared field.
+SETTINGS_TABLES: tuple[tuple[str, str, type[Any]], ...] = (
+    ("product_groups.toml", "[[group]]", ProductGroup),
+    ("sources.toml", "[http]", HttpSettings),
+    ("sources.toml", "[scope]", Scope),
+    ("sources.toml", "[sources.<id>]", SourceSettings),
+    ("schedule.toml", "(top level)", Schedule),
+    ("alerts.toml", "(top level)", AlertSettings),
+    ("alerts.toml", "[share_drop]", ShareDropRule),
+    ("alerts.toml", "[rca_cross]", RcaCrossRule),
+    ("alerts.toml", "[unit_value_undercut]", UnitValueUndercutRule),
+    ("alerts.toml", "[import_drop]", ImportDropRule),
+    ("alerts.toml", "[source_failing]", SourceFailingRule),
+    ("alerts.toml", "[tariff_change]", TariffChangeRule),
+)
+
+
+def declared(cls: type[Any]) -> tuple[dataclasses.Field[Any], ...]:
+    """The fields of a settings class that are config keys (declared with ``setting``)."""
+    return tuple(field for field in dataclasses.fields(cls) if "help" in field.metadata)
+
+
+def _bounds() -> dict[str, Bound]:
+    bounds: dict[str, Bound] = {}
+    for _, _, cls in SETTINGS_TABLES:
+        for field in declared(cls):
+            bound = field.metadata["bound"]
+            if bound is not None and bounds.setdefault(field.name, bound) != bound:
+                raise AssertionError(f"{field.name}: one key name, one meaning, one bound")
+    return bounds
+
+
+# Every numeric key of every config file, by key name (a name means the same thing wherever it appears), gathered
+# from the declarations; docs/configuration.md states each one; tests/test_config.py checks both.
+BOUNDS: dict[str, Bound] = _bounds()
+
+
+def _toml_text(value: Any) -> str:
+    """A default as it would be written in TOML (``true``, ``"UTC"``, ``["A"]``, ``7200``)."""
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, (int, float)):
+        return f"`{_number_text(value).replace(',', '_')}`"
+    if isinstance(value, str):
+        return f'`"{value}"`'
+    if isinstance(value, tuple):
+        return "`[" + ", ".join(f'"{item}"' for item in value) + "]`"
+    return "unset" if value is None else f"`{value}`"
+
+
+def settings_reference() -> str:
+    """The configuration reference of docs/configuration.md: one table per settings class, from the declarations.
+
+    tests/test_docs.py checks that the docs hold exactly this text; ``python scripts/docs.py`` rewrites it.
+    """
+    parts: list[str] = []
+    for file, table, cls in SETTINGS_TABLES:
+        rows = ["| key | expects | default | meaning |", "|---|---|---|---|"]
+        for field in declared(cls):
+            meta = field.metadata
+            bound = meta["bound"]
+            if bound is not None:
+                expects = bound.expected
+            elif str(field.type) == "bool":
+                expects = "true or false"
+            elif str(field.type).startswith("tuple["):
+                expects = f"a list of {meta['expected']}"
+            else:
+                expects = meta["expected"]
+            if meta["default_text"]:
+                default = meta["default_text"]
+            elif field.default is dataclasses.MISSING:
+                default = "required"
+            else:
+                default = _toml_text(field.default)
+            why = f" (bounds: {bound.why})" if bound is not None and bound.why else ""
+            cells = [f"`{field.name}`", expects, default, meta["help"] + why]
+            rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        parts.append(f"### `{file}` `{table}`\n\n" + "\n".join(rows))
+    return "\n\n".join(parts) + "\n"
 
 
 class _Section:
@@ -370,14 +532,42 @@ def _read_toml(directory: Path, name: str) -> dict[str, Any]:
         raise ConfigError(str(path), "(syntax)", f"valid TOML ({type(exc).__name__}: {exc})") from None
 
 
-def _is_iso3(code: str) -> bool:
-    from tracker.countries import is_known_iso3
-
-    return is_known_iso3(code)
+def _field(cls: type[Any], name: str) -> dataclasses.Field[Any]:
+    return next(field for field in dataclasses.fields(cls) if field.name == name)
 
 
-def _is_hs_code(code: str) -> bool:
-    return re.fullmatch(CONFIG_HS_PATTERN, code) is not None and code[:2] not in ("00", "77", "98", "99")
+def _expected(cls: type[Any], name: str) -> str:
+    """What a value of ``cls.name`` must be, as its declaration states it."""
+    return str(_field(cls, name).metadata["expected"])
+
+
+def _read(section: _Section, field: dataclasses.Field[Any], default: Any = _MISSING) -> Any:
+    """One declared key, checked by its declaration: a bound for numbers, ``expected``/``valid`` for text.
+
+    ``default``: when the default depends on other keys (the declaration's ``default_text`` says how)."""
+    meta = field.metadata
+    if default is _MISSING:
+        default = field.default
+    if meta["bound"] is not None:
+        return _number(section, field.name, default)
+    kind = str(field.type)
+    if kind == "bool":
+        return section.take(field.name, bool, "true or false", default)
+    if kind.startswith("tuple["):
+        return section.take_list(field.name, meta["expected"], meta["valid"], default)
+    if kind in ("str", "str | None"):
+        return section.take(field.name, str, meta["expected"], default)
+    raise TypeError(f"{field.name}: no reader for a setting of type {kind}")
+
+
+def _read_fields(section: _Section, cls: type[T], skip: tuple[str, ...] = (), **given: Any) -> T:
+    """``cls`` from ``section``: every declared key read by its declaration, except the ``given`` ones (which need
+    a check beyond their own declaration, done by the caller) and the ``skip``ped ones (not keys here: defaults)."""
+    values = dict(given)
+    for field in declared(cls):
+        if field.name not in values and field.name not in skip:
+            values[field.name] = _read(section, field)
+    return cls(**values)
 
 
 def load_groups(directory: Path) -> tuple[ProductGroup, ...]:
@@ -391,53 +581,21 @@ def load_groups(directory: Path) -> tuple[ProductGroup, ...]:
         section = _Section(file, f"group[{index}]", entry)
         group_id = section.take("id", str, "a lowercase id such as 'toys'")
         if not re.fullmatch(GROUP_ID_PATTERN, group_id):
-            raise section.fail("id", "a lowercase id of letters, digits and _ (e.g. 'home_appliances')", group_id)
+            raise section.fail("id", _expected(ProductGroup, "id"), group_id)
         if group_id in seen_ids:
             raise section.fail("id", "a group id used only once", group_id)
         seen_ids.add(group_id)
         section.path = f"group[{index}] ({group_id})"
-        codes = section.take_list(
-            "hs_codes", "HS codes as strings of 2, 4 or 6 digits (chapter 01-97), e.g. \"9503\"", _is_hs_code
-        )
+        codes = _read(section, _field(ProductGroup, "hs_codes"))
         if not codes:
             raise section.fail("hs_codes", "at least one HS code")
         if len(set(codes)) != len(codes):
             raise section.fail("hs_codes", "each HS code once", list(codes))
-        groups.append(
-            ProductGroup(
-                id=group_id,
-                name_en=section.take("name_en", str, "the English name"),
-                name_zh=section.take("name_zh", str, "the Chinese name"),
-                hs_codes=codes,
-                notes=section.take("notes", str, "a string", ""),
-                proxy=section.take("proxy", bool, "true or false", False),
-                ecommerce_categories=section.take_list(
-                    "ecommerce_categories", "Eurostat indic_is codes such as \"I_BCLOT1\"",
-                    lambda code: re.fullmatch(r"^[A-Z][A-Z0-9_]*$", code) is not None, (),
-                ),
-            )
-        )
+        groups.append(_read_fields(section, ProductGroup, id=group_id, hs_codes=codes))
         section.done()
     if not groups:
         raise top.fail("group", "at least one [[group]]")
     return tuple(groups)
-
-
-def _load_http(section: _Section) -> HttpSettings:
-    settings = HttpSettings(
-        user_agent=section.take("user_agent", str, "a User-Agent string"),
-        connect_timeout_seconds=_number(section, "connect_timeout_seconds", 10.0),
-        read_timeout_seconds=_number(section, "read_timeout_seconds", 60.0),
-        max_attempts=_number(section, "max_attempts", 5),
-        max_total_wait_seconds=_number(section, "max_total_wait_seconds", 300.0),
-        max_concurrency=_number(section, "max_concurrency", 4),
-        cache=section.take("cache", bool, "true or false", True),
-        request_deadline_seconds=_number(section, "request_deadline_seconds", HttpSettings.request_deadline_seconds),
-        max_body_megabytes=_number(section, "max_body_megabytes", HttpSettings.max_body_megabytes),
-        source_deadline_seconds=_number(section, "source_deadline_seconds", HttpSettings.source_deadline_seconds),
-    )
-    section.done()
-    return settings
 
 
 def _number(section: _Section, key: str, default: float | None = _MISSING) -> Any:
@@ -454,30 +612,21 @@ def _number(section: _Section, key: str, default: float | None = _MISSING) -> An
     return value if bound.integer else float(value)
 
 
-def _env_name(section: _Section, key: str, expected: str, expected_name: str) -> str | None:
+def _env_name(section: _Section, cls: type[Any], key: str, expected_name: str) -> str | None:
     """An optional environment-variable NAME; a value that is not one is refused without echoing it."""
-    name = section.take(key, str, expected, None)
+    name = section.take(key, str, _expected(cls, key), None)
     if name is not None and not re.fullmatch(ENV_NAME_PATTERN, name):
         raise section.fail(key, expected_name, "a value that is not a variable name")
     return name
 
 
 def _load_scope(section: _Section) -> Scope:
-    home = section.take("home_exporter", str, "an ISO3 country code such as \"CHN\"")
+    home = section.take("home_exporter", str, _expected(Scope, "home_exporter"))
     if not _is_iso3(home):
         raise section.fail("home_exporter", "a known ISO3 country code such as \"CHN\"", home)
-    first = _number(section, "first_year")
-    last = _number(section, "last_year")
-    if last < first:
-        raise section.fail("last_year", f"a year not before first_year ({first})", last)
-    scope = Scope(
-        home_exporter=home,
-        competitors=section.take_list("competitors", "known ISO3 country codes", _is_iso3),
-        first_year=first,
-        last_year=last,
-        cif_fob_factor=_number(section, "cif_fob_factor", Scope.cif_fob_factor),
-        import_income_elasticity=_number(section, "import_income_elasticity", Scope.import_income_elasticity),
-    )
+    scope = _read_fields(section, Scope, home_exporter=home)
+    if scope.last_year < scope.first_year:
+        raise section.fail("last_year", f"a year not before first_year ({scope.first_year})", scope.last_year)
     section.done()
     return scope
 
@@ -488,36 +637,26 @@ def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSetti
     )
     section.seen.add("base_url")
     if not re.fullmatch(r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$", base_url):
-        raise section.fail("base_url", "an http(s) URL such as https://comtradeapi.un.org", base_url)
-    api_key_env = _env_name(section, "api_key_env", "the NAME of an environment variable (never the key)",
+        raise section.fail("base_url", _expected(SourceSettings, "base_url"), base_url)
+    api_key_env = _env_name(section, SourceSettings, "api_key_env",
                             "the NAME of an environment variable such as COMTRADE_API_KEY (never a key)")
     first = _number(section, "first_year", scope.first_year)
     # BACI: every year the release holds from first_year on, unless last_year caps them
     last = _number(section, "last_year", LAST_YEAR if source_id == "baci" else scope.last_year)
     if last < first:
         raise section.fail("last_year", f"a year not before first_year ({first})", last)
-    partners_default = (scope.home_exporter, *scope.competitors) if source_id == "wits" else ()
-    settings = SourceSettings(
-        id=source_id,
-        enabled=section.take("enabled", bool, "true or false", True),
-        base_url=base_url.rstrip("/"),
-        api_key_env=api_key_env,
-        requests_per_minute=_number(section, "requests_per_minute", 30.0),
-        requests_per_day=_number(section, "requests_per_day", None),
-        reporters=section.take_list("reporters", "known ISO3 country codes", _is_iso3, ()),
-        partners=section.take_list("partners", "known ISO3 country codes (WLD for the world)", _is_iso3,
-                                   partners_default),
-        first_year=first,
-        last_year=last,
-        frequencies=section.take_list("frequencies", "\"A\" or \"M\"", FREQUENCY_CHOICES.__contains__, ("A",)),
-        flows=section.take_list("flows", "\"import\" or \"export\"", FLOW_CHOICES.__contains__, ("import",)),
-        default_without_key=section.take("default_without_key", bool, "true or false", True),
-        api_key_url=_key_url(section),
+    wits_partners = (scope.home_exporter, *scope.competitors)
+    settings = _read_fields(
+        section, SourceSettings, skip=("hs_revision",), id=source_id, base_url=base_url.rstrip("/"),
+        api_key_env=api_key_env, first_year=first, last_year=last, api_key_url=_key_url(section),
+        **({"partners": _read(section, _field(SourceSettings, "partners"), wits_partners)} if source_id == "wits"
+           else {}),
     )
     if source_id == "wits":
         _check_wits(section, settings)
     if source_id == "baci":
-        revision = section.take("hs_revision", str, f"one of {list(BACI_HS_REVISIONS)}", "HS17")
+        revision = section.take("hs_revision", str, _expected(SourceSettings, "hs_revision"),
+                                SourceSettings.hs_revision)
         if revision not in BACI_HS_REVISIONS:
             raise section.fail("hs_revision", f"one of {list(BACI_HS_REVISIONS)} (the BACI downloads the import "
                                "reads)", revision)
@@ -528,7 +667,7 @@ def _load_source(source_id: str, section: _Section, scope: Scope) -> SourceSetti
 
 def _key_url(section: _Section) -> str | None:
     """``api_key_url``: an https page where a free key is issued, or absent."""
-    url = section.take("api_key_url", str, "an https URL", None)
+    url = section.take("api_key_url", str, _expected(SourceSettings, "api_key_url"), None)
     if url is not None and not re.fullmatch(r"https://[^\s/]+(/[^\s]*)?", url):
         raise section.fail("api_key_url", "an https URL such as https://comtradedeveloper.un.org", url)
     return url
@@ -557,7 +696,9 @@ def _check_wits(section: _Section, settings: SourceSettings) -> None:
 def load_sources(directory: Path) -> tuple[HttpSettings, Scope, dict[str, SourceSettings]]:
     file = str(directory / "sources.toml")
     top = _Section(file, "", _read_toml(directory, "sources.toml"))
-    http = _load_http(top.section("http"))
+    http_section = top.section("http")
+    http = _read_fields(http_section, HttpSettings)
+    http_section.done()
     scope = _load_scope(top.section("scope"))
     sources_section = top.section("sources")
     sources: dict[str, SourceSettings] = {}
@@ -595,15 +736,11 @@ def load_schedule(directory: Path) -> Schedule:
 
     file = str(directory / "schedule.toml")
     top = _Section(file, "", _read_toml(directory, "schedule.toml"))
-    timezone = top.take("timezone", str, "an IANA time zone such as \"Asia/Shanghai\"", "UTC")
+    timezone = _read(top, _field(Schedule, "timezone"))
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise top.fail("timezone", "an IANA time zone such as \"Asia/Shanghai\"", timezone) from None
-    grace = _number(top, "misfire_grace_hours", 6.0)
-    shutdown_grace = _number(top, "shutdown_grace_seconds", 60.0)
-    languages = top.take_list("report_languages", '"en" and/or "zh"', REPORT_LANGUAGES.__contains__, REPORT_LANGUAGES)
-    formats = top.take_list("report_formats", '"html" and/or "md"', REPORT_FORMATS.__contains__, ("html",))
+        raise top.fail("timezone", _expected(Schedule, "timezone"), timezone) from None
     fetch_section = top.section("fetch")
     fetch: dict[str, CronSchedule] = {}
     for source_id in list(fetch_section.data):
@@ -618,52 +755,26 @@ def load_schedule(directory: Path) -> Schedule:
             raise reports_section.fail(name, "a report period, \"monthly\" or \"annual\"", "unknown key")
         reports[name] = _cron(reports_section.section(name), timezone)
     reports_section.done()
+    schedule = _read_fields(top, Schedule, timezone=timezone, fetch=fetch, reports=reports)
     top.done()
-    return Schedule(timezone=timezone, misfire_grace_hours=grace, fetch=fetch, reports=reports,
-                    shutdown_grace_seconds=shutdown_grace, report_languages=languages, report_formats=formats)
+    return schedule
 
 
 def load_alerts(directory: Path) -> AlertSettings:
     """Alert rules from ``alerts.toml``; every rule table is optional and defaults to enabled."""
     file = str(directory / "alerts.toml")
     top = _Section(file, "", _read_toml(directory, "alerts.toml"))
-    url_env = _env_name(top, "webhook_url_env", "the NAME of an environment variable (never the URL)",
-                        "the NAME of an environment variable such as TRACKER_ALERT_WEBHOOK_URL (never the URL)")
-    timeout = _number(top, "webhook_timeout_seconds", 10.0)
-    attempts = _number(top, "webhook_max_attempts", 3)
-
-    def rule(name: str) -> tuple[_Section, bool]:
-        section = top.section(name, {})
-        return section, section.take("enabled", bool, "true or false", True)
-
-    section, enabled = rule("share_drop")
-    share_drop = ShareDropRule(enabled, _number(section, "threshold_pp", 2.0),
-                               _number(section, "min_market_imports_usd", 0.0),
-                               _number(section, "min_usd_at_stake", 0.0))
-    section.done()
-    section, enabled = rule("rca_cross")
-    rca_cross = RcaCrossRule(enabled, _number(section, "min_usd_at_stake", 0.0))
-    section.done()
-    section, enabled = rule("unit_value_undercut")
-    undercut = UnitValueUndercutRule(enabled, _number(section, "threshold_pct", 20.0),
-                                     _number(section, "min_market_imports_usd", 0.0),
-                                     _number(section, "min_usd_at_stake", 0.0))
-    section.done()
-    section, enabled = rule("import_drop")
-    import_drop = ImportDropRule(enabled, _number(section, "threshold_pct", 15.0),
-                                 _number(section, "min_market_imports_usd", 0.0),
-                                 _number(section, "min_usd_at_stake", 0.0))
-    section.done()
-    section, enabled = rule("source_failing")
-    failing = SourceFailingRule(enabled, _number(section, "days", 3.0))
-    section.done()
-    section, enabled = rule("tariff_change")
-    tariff_change = TariffChangeRule(enabled, _number(section, "threshold_pp", 2.0),
-                                     _number(section, "min_usd_at_stake", 0.0))
-    section.done()
+    url_env = _env_name(top, AlertSettings, "webhook_url_env", "the NAME of an environment variable such as "
+                        "TRACKER_ALERT_WEBHOOK_URL (never the URL)")
+    settings = _read_fields(top, AlertSettings, webhook_url_env=url_env)
+    rules: dict[str, Any] = {}
+    for field in dataclasses.fields(AlertSettings):
+        if "help" not in field.metadata:  # a rule: its own optional table
+            section = top.section(field.name, {})
+            rules[field.name] = _read_fields(section, type(field.default))
+            section.done()
     top.done()
-    return AlertSettings(url_env, timeout, attempts, share_drop, rca_cross, undercut, import_drop, failing,
-                         tariff_change)
+    return dataclasses.replace(settings, **rules)
 
 
 def config_dir() -> Path:

@@ -53,7 +53,7 @@ from tracker.config import Config, HttpSettings, SourceSettings
 from tracker.errors import PayloadError, StoreWriteError, TrackerError, TransientFetchError
 from tracker.http import HttpClient, HttpResult, redact
 from tracker.request import Request
-from tracker.schemas import FETCH_LOG, SUCCESS_STATUSES
+from tracker.schemas import FETCH_LOG, SAMPLE_SOURCE, SOURCE_TABLES, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
 from tracker.sources.base import MAX_FOLLOW_UPS, RECENT_YEARS, Fetcher, FetchScope
 from tracker.store import Store
@@ -91,6 +91,7 @@ class SourceSummary:
 @dataclass
 class FetchSummary:
     sources: dict[str, SourceSummary] = field(default_factory=dict)
+    sample_removed: dict[str, int] = field(default_factory=dict)  # table -> sample rows dropped as real rows came
 
     @property
     def failed(self) -> int:
@@ -190,10 +191,24 @@ def run_fetch(
                     continue
                 run = _SourceRun(config, store, source_id, client, now, progress, max_age_days, log_rows, stored)
                 summary.sources[source_id] = run.run(scope, fetchers)
+        if summary.rows_written:
+            summary.sample_removed = remove_sample(store)
     finally:
         _write_log(store, log_rows)
         stored.save()
     return summary
+
+
+def remove_sample(store: Store) -> dict[str, int]:
+    """Drop the invented sample rows from every source table once real rows arrived, so that no page or export
+    mixes the two (the sample is the least preferred source, and would fill every gap of the real data with
+    made-up numbers). The metric tables go stale and are recomputed from the real rows alone; ``python -m
+    tracker sample`` writes the sample again. Returns the rows dropped per table."""
+    removed = {table: store.drop_source(table, SAMPLE_SOURCE) for table in SOURCE_TABLES if table in store.tables()}
+    if any(removed.values()):
+        log.info("real data arrived: the sample rows were removed (%s)",
+                 ", ".join(f"{table} {rows:,}" for table, rows in removed.items() if rows))
+    return {table: rows for table, rows in removed.items() if rows}
 
 
 def _run_baci(config: Config, store: Store, client: HttpClient, scope: FetchScope, progress: bool,

@@ -26,6 +26,9 @@ fetch run and may be shared by threads.
 * ``download`` streams a bulk file, or byte ranges of it, into a sink (BACI's release zips): same retries,
   rate limits, deadline and redirects, no cache and no key; its cap is the length of the range asked, its
   deadline grows with the bytes expected, and a retry after a cut asks only for the bytes still missing.
+* ``post_json`` gives a one-off JSON POST (the LLM rewrite, the alert webhook) the same protections: an overall
+  deadline with the watchdog, a body cap with bounded decoding, redaction of its URL and keys, and no redirect
+  that would carry a secret to another host. ``http_client`` is the one place an ``httpx.Client`` is built.
 * A key is sent only to the origin (scheme, host, port) of the source's ``base_url``. Redirects are
   followed by hand: a hop to another origin goes without the key header, and is refused when the key is
   in its URL, in any of those spellings. httpx's own following would forward custom headers such as Comtrade's.
@@ -518,11 +521,10 @@ class HttpClient:
         self._sleep = sleep
         self._random = random
         self._wall_clock = wall_clock
-        self._client = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(http_settings.read_timeout_seconds, connect=http_settings.connect_timeout_seconds),
-            headers={"User-Agent": http_settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            follow_redirects=False,  # followed by hand: see the module docstring
+        self._client = http_client(
+            transport,
+            httpx.Timeout(http_settings.read_timeout_seconds, connect=http_settings.connect_timeout_seconds),
+            {"User-Agent": http_settings.user_agent},
         )
         self._limiter = RateLimiter(clock, sleep)
         self._daily = DailyCounter(
@@ -778,3 +780,132 @@ class HttpClient:
             self._check_deadline(deadline, source, public_url, f"while reading the body ({len(body):,} bytes so far)")
         inflater.finish()
         return bytes(body)
+
+
+# ----------------------------------------------------------------------------- the client factory, one-off posts
+POST_REDIRECT_STATUSES = (307, 308)  # the redirects that keep a POST a POST, body included; others are answers
+
+
+def http_client(transport: httpx.BaseTransport | None = None, timeout: httpx.Timeout | float | None = None,
+                headers: dict[str, str] | None = None) -> httpx.Client:
+    """The one way the tracker builds an ``httpx.Client``.
+
+    Bodies are asked only in the encodings ``_Inflater`` decodes in bounded steps, and httpx never follows a
+    redirect: it would forward custom headers (a key, a Bearer token) to any host. ``HttpClient`` and
+    ``post_json`` follow them by hand.
+    """
+    return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
+                        headers={"Accept-Encoding": ACCEPT_ENCODING, **(headers or {})})
+
+
+class PostError(Exception):
+    """A JSON POST that got no usable answer; the message is redacted. ``kind`` says what went wrong:
+    ``timeout`` (the deadline passed), ``unreachable`` (connection or protocol failure), ``invalid_url``,
+    ``too_large`` (the body passed its cap), ``unreadable`` (a body that cannot be decoded) or ``refused`` (a
+    redirect that would carry a secret to another host, or too many redirects)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(redact(message))
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class PostAnswer:
+    """The answer to a JSON POST after redirects: its status and its body, decoded and within the cap."""
+
+    status_code: int
+    content: bytes
+
+
+def safe_url(url: str) -> str:
+    """Scheme and host only, for messages about a URL that is itself a secret (a webhook's token is in it)."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname or '?'}/…"
+    except ValueError:  # e.g. "http://[::1/x": an unclosed IPv6 bracket
+        return "(a URL that cannot be parsed)"
+
+
+def post_json(url: str, payload: object, *, deadline_seconds: float, max_body_bytes: int,
+              headers: dict[str, str] | None = None, secrets: tuple[str, ...] = (), secret_url: bool = False,
+              transport: httpx.BaseTransport | None = None) -> PostAnswer:
+    """POST ``payload`` as JSON with the protections ``HttpClient.get`` has, for a one-off call (LLM, webhook).
+
+    ``deadline_seconds`` bounds the whole exchange, connecting to the end of the body (a server that drips is cut
+    at it); the body is read, decoded, up to ``max_body_bytes``. ``secrets`` (and ``url`` itself when
+    ``secret_url``: a webhook's token is in it) are redacted from every log record and error. 307 and 308 are
+    followed by hand: to another origin without ``headers`` (they hold the keys), and never when the URL there
+    holds a secret. No retry here: the caller decides (a webhook retries, the LLM falls back).
+    """
+    for secret in secrets:
+        register_secret(secret)
+    if secret_url:
+        register_url(url)
+    shown = safe_url(url) if secret_url else url
+    deadline = time.monotonic() + deadline_seconds
+    try:
+        target = httpx.URL(url)
+        home = _origin(target)
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise PostError("invalid_url", f"{shown}: not a valid URL") from exc
+    with http_client(transport) as client:
+        for _ in range(MAX_REDIRECTS + 1):
+            same_origin = _origin(target) == home
+            if not same_origin and redact(str(target)) != str(target):
+                raise PostError("refused", f"{shown} redirected to {safe_url(str(target))} on another host with a "
+                                "secret in its URL: not followed")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PostError("timeout", f"{shown}: deadline of {deadline_seconds:g} s passed before the answer")
+            answer = _post_once(client, target, payload, headers if same_origin else None, shown, deadline,
+                                deadline_seconds, max_body_bytes)
+            if isinstance(answer, PostAnswer):
+                return answer
+            target = answer
+    raise PostError("refused", f"{shown}: more than {MAX_REDIRECTS} redirects")
+
+
+def _post_once(client: httpx.Client, target: httpx.URL, payload: object, headers: dict[str, str] | None, shown: str,
+               deadline: float, deadline_seconds: float, max_body_bytes: int) -> PostAnswer | httpx.URL:
+    """One hop: the answer, or the URL a 307/308 points to. httpx errors become PostError (naming ``shown``)."""
+    expired = f"{shown}: deadline of {deadline_seconds:g} s passed"
+    fired = False
+    try:
+        with client.stream("POST", target, json=payload, headers=headers,
+                           timeout=httpx.Timeout(deadline - time.monotonic())) as response:
+            if response.status_code in POST_REDIRECT_STATUSES and response.has_redirect_location:
+                return response.url.join(response.headers["location"])
+            with _Watchdog(response, deadline - time.monotonic()) as watchdog:
+                try:
+                    return PostAnswer(response.status_code,
+                                      _read_capped(response, deadline, max_body_bytes, expired))
+                finally:
+                    fired = watchdog.fired
+    except httpx.TimeoutException as exc:
+        raise PostError("timeout", expired) from exc
+    except httpx.TransportError as exc:
+        if fired or time.monotonic() >= deadline:
+            raise PostError("timeout", f"{expired} while reading the body") from exc
+        raise PostError("unreachable", f"{shown}: {type(exc).__name__}: {exc}") from exc
+    except (httpx.InvalidURL, UnicodeError) as exc:  # e.g. a bad port or a host label too long
+        raise PostError("invalid_url", f"{shown}: not a valid URL") from exc
+    except (TerminalFetchError, TransientFetchError) as exc:  # the inflater's: a bad or cut compressed body
+        raise PostError("unreadable", f"{shown}: {exc}") from exc
+
+
+def _read_capped(response: httpx.Response, deadline: float, limit: int, expired: str) -> bytes:
+    """The decoded body, checked against the deadline and ``limit`` after every network chunk."""
+    if response.is_stream_consumed:  # built in memory (httpx.MockTransport): httpx has read and decoded it
+        inflater, chunks = _Inflater(None, "http"), iter([response.content])
+    else:
+        inflater, chunks = _Inflater(response.headers.get("content-encoding"), "http"), response.iter_raw()
+    body = bytearray()
+    for raw in chunks:
+        for piece in inflater.decode(raw, limit - len(body)):
+            body += piece
+        if len(body) > limit:
+            raise PostError("too_large", f"the answer is larger than {limit:,} bytes once decoded; not read further")
+        if time.monotonic() >= deadline:
+            raise PostError("timeout", f"{expired} while reading the body ({len(body):,} bytes so far)")
+    inflater.finish()
+    return bytes(body)

@@ -2,7 +2,8 @@
 
 Off unless both ``TRACKER_LLM_BASE_URL`` (e.g. ``http://127.0.0.1:11434/v1`` for a local Ollama) and
 ``TRACKER_LLM_MODEL`` are set; without them no request is ever made. ``TRACKER_LLM_API_KEY`` (optional) is sent
-as a Bearer token and never logged, shown or put in an error message.
+as a Bearer token and never logged, shown or put in an error message. The request goes through
+``tracker.http.post_json``: one deadline for the whole exchange, a cap on the answer, no key to another host.
 
 A rewrite is only accepted when every number in it appears in the deterministic findings (``unsupported_numbers``):
 formats are normalised first (``1,234.5`` = ``1234.50``; ``$1.23 bn`` = ``12.3 亿美元``; signs are ignored, so
@@ -12,6 +13,7 @@ with the reason (``Rewrite.reason``).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -20,17 +22,17 @@ from decimal import Decimal
 
 import httpx
 
+from tracker.http import PostError, post_json
+from tracker.texts import LANGUAGES, text
+
 DEFAULT_TIMEOUT_SECONDS = 8.0  # the page waits for it once per findings text (the rewrite is cached)
 MAX_TOKENS = 400
+MAX_ANSWER_BYTES = 1_000_000  # 400 tokens of text fit in a few kilobytes; a larger answer is refused unread
 SCALES = {"bn": Decimal("1e9"), "billion": Decimal("1e9"), "m": Decimal("1e6"), "million": Decimal("1e6"),
           "亿": Decimal("1e8"), "万": Decimal("1e4")}
 NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(bn\b|billion\b|million\b|m\b|亿|万)?")
-INSTRUCTIONS = {
-    "en": "Rewrite the findings below as one short paragraph in plain English for a business reader. Use only "
-          "the numbers given, written exactly as given, and add no other number.",
-    "zh": "请将以下发现改写为一段简短、通俗的中文段落，供企业读者阅读。只使用给出的数字，并按原样书写，"
-          "不要添加任何其他数字。",
-}
+# What the model is asked, per language (``tracker.texts.llm``).
+INSTRUCTIONS = {lang: text("llm", "instructions", lang) for lang in LANGUAGES}
 
 
 @dataclass(frozen=True)
@@ -99,16 +101,17 @@ def rewrite_findings(findings_text: str, lang: str, settings: LlmSettings,
         "stream": False,
     }
     try:
-        with httpx.Client(timeout=settings.timeout_seconds, transport=transport) as client:
-            response = client.post(f"{settings.base_url}/chat/completions", json=body, headers=headers)
-    except httpx.TimeoutException:
-        return Rewrite(None, "timeout", f"{settings.timeout_seconds:g}")
-    except httpx.HTTPError:
-        return Rewrite(None, "unreachable")
+        response = post_json(f"{settings.base_url}/chat/completions", body, headers=headers,
+                             secrets=(settings.api_key,) if settings.api_key else (), transport=transport,
+                             deadline_seconds=settings.timeout_seconds, max_body_bytes=MAX_ANSWER_BYTES)
+    except PostError as exc:
+        if exc.kind == "timeout":
+            return Rewrite(None, "timeout", f"{settings.timeout_seconds:g}")
+        return Rewrite(None, "bad_answer" if exc.kind in ("too_large", "unreadable") else "unreachable")
     if response.status_code >= 400:
         return Rewrite(None, "error", f"HTTP {response.status_code}")
     try:
-        text = response.json()["choices"][0]["message"]["content"]
+        text = json.loads(response.content)["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError):
         return Rewrite(None, "bad_answer")
     if not isinstance(text, str) or not text.strip():

@@ -1,7 +1,7 @@
 """Canonical table schemas: every frame that reaches the store has one of these shapes.
 
 Fetchers parse into these schemas, the store refuses anything else, and metrics read them back. Each
-column carries a one-line meaning so that the README, the app and exports can explain it.
+column carries a one-line meaning so that the docs (docs/store.md), the app and exports can explain it.
 """
 
 from __future__ import annotations
@@ -307,6 +307,9 @@ CAPITAL = TableSchema(
     partition_by=("source",),
     checks=(_country_check("market"),),
 )
+
+# The tables the sources (and the sample) write, each partitioned by source first: what real data replaces.
+SOURCE_TABLES = (TRADE.name, ECOMMERCE.name, MACRO.name, TARIFF.name, WEO.name, CAPITAL.name)
 
 FETCH_LOG = TableSchema(
     name="fetch_log",

@@ -1,6 +1,6 @@
 """`python -m tracker.startup`: get the store ready for the dashboard, at once when it already is.
 
-What `make run` runs before Streamlit: load the sample when the store holds no trade data (as
+What `make run` runs before Streamlit: load the sample when the store holds no data at all (as
 `python -m tracker sample --if-empty`), then recompute the metric tables if their inputs changed (as
 `python -m tracker metrics --quiet`). On a current store it reads a few small files and imports neither Polars
 nor the CLI's commands (about a second between them), so the dashboard answers as soon as Streamlit does.
@@ -31,7 +31,7 @@ def prepare() -> str:
 
     config = load_config()
     store = Store(root)
-    if not store.has_data("trade"):
+    if not store.holds_source_data():
         written = write_sample(store, config, progress=lambda message: print(f"… {message}", flush=True))
         for table, rows in written.items():
             print(f"{table}: {rows:,} sample rows written to {root}", flush=True)

@@ -30,6 +30,7 @@ import contextlib
 import errno
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -178,6 +179,11 @@ class Store:
         not fail because one of its files is damaged (the reader of that table reports it)."""
         version = self.current_version(table)
         return version is not None and any(version.rglob("*.parquet"))
+
+    def holds_source_data(self) -> bool:
+        """Whether any source table (trade, macro, tariffs …) holds data, real or sample: an empty store gets the
+        sample; one that holds real rows of any kind never does, so the two are not mixed again."""
+        return any(self.has_data(table) for table in schemas.SOURCE_TABLES)
 
     def scan(self, table: str) -> pl.LazyFrame:
         """The table as a LazyFrame; filters on partition columns (source, year) skip whole files. A table of
@@ -364,6 +370,25 @@ class Store:
             self._remove_unreferenced(table_dir)
         rows_after = self.scan(table).select(pl.len()).collect().item()
         return WriteResult(table, rows_in, rows_after, len(replaced), version_name)
+
+    def drop_source(self, table: str, source: str) -> int:
+        """Remove every row of ``source`` from a table partitioned by source first; return how many there were.
+
+        One new version that hard-links the other sources' partitions (``publish_staged`` with nothing staged);
+        nothing is written when the table holds no row of ``source``.
+        """
+        schema = schemas.schema_for(table)
+        if schema.partition_by[:1] != ("source",):
+            raise ValueError(f"table {table!r} is not partitioned by source: its rows of one source cannot be dropped")
+        folder = f"source={source}"
+        version = self.current_version(table)
+        files = sorted((version / folder).rglob("*.parquet")) if version is not None else []
+        if not files:
+            return 0
+        rows: int = pl.scan_parquet(files).select(pl.len()).collect().item()
+        with tempfile.TemporaryDirectory(dir=self.root, prefix=".drop-") as nothing:
+            self.publish_staged(table, Path(nothing), drop=lambda partition: partition.parts[:1] == (folder,))
+        return rows
 
     def _switch_to(self, table_dir: Path, staging: Path) -> str:
         """Make a complete, fsynced staging folder the live version: name it, then point ``CURRENT`` at it."""

@@ -9,11 +9,12 @@ import argparse
 
 import polars as pl
 
-from tracker.alerts import RULE_LABELS, alert_summary, read_alerts, run_alerts
+from tracker.alerts import alert_summary, read_alerts, run_alerts
 from tracker.commands.arguments import whole_number
 from tracker.config import Config, load_config
 from tracker.formatting import fmt_usd
 from tracker.store import Store
+from tracker.texts import text
 
 DEFAULT_TOP = 20
 MAX_TOP = 1_000_000  # more than any store holds; 0 lists all anyway
@@ -31,29 +32,18 @@ def _usd(value: float | None, lang: str) -> str:
     return fmt_usd(value, lang) if value is not None else "-"
 
 
-TEXT = {
-    "en": {"new": "New alerts", "stored": "Stored alerts", "by": "by rule and product group (count, USD at stake)",
-           "top": "Top {shown}", "of": " of {total} (--top 0 lists all)",
-           "firing": "{firing} alert(s) firing, {new} new", "count": "{count} alert(s) stored"},
-    "zh": {"new": "新预警", "stored": "已存预警", "by": "按规则和产品组（条数，涉及金额）",
-           "top": "金额最大的 {shown} 条", "of": "，共 {total} 条（--top 0 列出全部）",
-           "firing": "触发 {firing} 条预警，其中新增 {new} 条", "count": "已存 {count} 条预警"},
-}
-
-
 def print_ranked(alerts: pl.DataFrame, config: Config, lang: str, top: int, heading: str) -> None:
     """The per-rule-and-group summary, then the ``top`` alerts (all when 0), most material first."""
     if alerts.is_empty():
         return
-    text = TEXT[lang]
     names = {group.id: group.name(lang) for group in config.groups}
-    print(f"{text[heading]} {text['by']}:")
+    print(f"{text('cli', f'alerts_{heading}', lang)} {text('cli', 'alerts_by', lang)}:")
     for row in alert_summary(alerts, lang).iter_rows(named=True):
-        rule, group = RULE_LABELS[lang][row["rule"]], names.get(row["group"], row["group"]) or "-"
+        rule, group = text("alerts", f"rule_{row['rule']}", lang), names.get(row["group"], row["group"]) or "-"
         print(f"  {row['alerts']:>5}  {_usd(row['usd_at_stake'], lang):>14}  {rule} · {group}")
     shown = alerts if top == 0 else alerts.head(top)
-    more = text["of"].format(total=alerts.height) if shown.height < alerts.height else ""
-    print(f"\n{text['top'].format(shown=shown.height)}{more}:")
+    more = text("cli", "alerts_of", lang, total=alerts.height) if shown.height < alerts.height else ""
+    print(f"\n{text('cli', 'alerts_top', lang, shown=shown.height)}{more}:")
     for row in shown.iter_rows(named=True):
         print(f"  {_usd(row['usd_at_stake'], lang):>14}  {row[f'message_{lang}']}")
 
@@ -61,13 +51,12 @@ def print_ranked(alerts: pl.DataFrame, config: Config, lang: str, top: int, head
 def run(args: argparse.Namespace) -> int:
     store = Store()
     config = load_config()
-    text = TEXT[args.lang]
     if args.list:
         alerts = read_alerts(store.root)  # most material first
         print_ranked(alerts, config, args.lang, args.top, "stored")
-        print(text["count"].format(count=alerts.height))
+        print(text("cli", "alerts_count", args.lang, count=alerts.height))
         return 0
     outcome = run_alerts(config, store)
     print_ranked(outcome.new_alerts, config, args.lang, args.top, "new")
-    print(text["firing"].format(firing=outcome.evaluated, new=outcome.new))
+    print(text("cli", "alerts_firing", args.lang, firing=outcome.evaluated, new=outcome.new))
     return 0

@@ -3,38 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 
 from tracker.config import FIRST_YEAR, LAST_YEAR
 from tracker.errors import UsageError
-
-# ASCII digits only: str.isdigit() also takes "²⁰²³", which int() then refuses.
-_YEAR = r"[0-9]{4}"
-_YEAR_PART = re.compile(rf"^({_YEAR})(?:\s*-\s*({_YEAR}))?$")
+from tracker.years import year_parts, year_span
 
 
 def _year_part(part: str) -> list[int] | None:
-    """``"2021"`` → [2021], ``"2020-2022"`` → [2020, 2021, 2022]; None for anything else or out of range."""
-    match = _YEAR_PART.fullmatch(part)
-    if match is None:
+    """``"2021"`` → [2021], ``"2020-2022"`` → [2020, 2021, 2022]; None for anything else, reversed or out of range."""
+    span = year_span(part)
+    if span is None or not FIRST_YEAR <= span[0] <= span[1] <= LAST_YEAR:
         return None
-    first = int(match.group(1))
-    last = int(match.group(2) or first)
-    if not FIRST_YEAR <= first <= last <= LAST_YEAR:
-        return None
-    return list(range(first, last + 1))
+    return list(range(span[0], span[1] + 1))
 
 
 def parse_years(text: str | None, flag: str = "--years") -> tuple[int, ...] | None:
     """``"2023,2020-2021"`` → ``(2020, 2021, 2023)``; None when the flag was not given.
 
-    Years and inclusive ranges (the dashboard's ``?years=2020-2025`` form), comma-separated; every bad part
-    is named at once.
+    Years and inclusive ranges in tracker.years' grammar (the dashboard's ``?years=2020-2025`` form),
+    comma-separated; every bad part is named at once.
     """
     if text is None:
         return None
-    parts = [part.strip() for part in text.split(",") if part.strip()]
+    parts = year_parts(text)
     parsed = {part: _year_part(part) for part in parts}
     bad = [part for part, years in parsed.items() if years is None]
     if bad or not parts:

@@ -8,24 +8,13 @@ from pathlib import Path
 from tracker.atomic import sigterm_as_interrupt
 from tracker.commands.arguments import parse_years
 from tracker.config import load_config
-from tracker.export import (
-    BASES,
-    DEFAULT_FREQUENCY,
-    FLOWS,
-    FORMATS,
-    FREQUENCIES,
-    applied_filters,
-    check_destination,
-    export_bytes,
-    export_tables,
-    filtered_table,
-    write_export,
-)
+from tracker.export import FORMATS, check_destination, export_bytes, write_export
+from tracker.query import BASES, DEFAULT_FREQUENCY, FLOWS, FREQUENCIES, applied_filters, filtered_table, known_tables
 from tracker.store import Store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--table", required=True, help=f"table to export: {', '.join(export_tables())}")
+    parser.add_argument("--table", required=True, help=f"table to export: {', '.join(known_tables())}")
     parser.add_argument("--format", required=True, choices=FORMATS, help="file format")
     parser.add_argument("--out", required=True, type=Path, help="file to write")
     parser.add_argument("--group", help="product group id (see `groups`)")

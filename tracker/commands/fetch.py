@@ -77,6 +77,11 @@ def format_summary(summary: FetchSummary) -> str:
         counts = ", ".join(f"{source} {count:,}" for source, count in quarantined.items())
         lines.append(f"\nmalformed rows skipped (the rest of their answers was stored; see fetch_log): {counts}")
     lines += [s.details for s in summary.sources.values() if s.details]
+    if summary.sample_removed:
+        dropped = ", ".join(f"{table} {rows:,}" for table, rows in summary.sample_removed.items())
+        lines.append(f"\nreal data arrived: the sample rows were removed from the store ({dropped}); the metric "
+                     "tables are recomputed from the real rows (`python -m tracker metrics`, or at the next start); "
+                     "`python -m tracker sample` writes the sample again")
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ Modules, in the order the data flows through them:
 * ``potential``       export potential in USD, ITC's method (formula and choices in its docstring)
 * ``tables``          the materialised tables (schemas registered on import) and ``compute_tables``
 
-Formulas follow docs/reference indicators.md; every function's docstring states its rule for missing data.
+Formulas are stated in docs/metrics.md; every function's docstring states its rule for missing data.
 Division by zero or a missing input gives null, never inf or NaN.
 
 The functions reference their inputs more than once (a share joins a frame with its own totals), so a long

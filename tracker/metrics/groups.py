@@ -23,7 +23,7 @@ Rules, in the order they are applied (all documented here because every metric i
 5. **Older HS revisions.** Groups are written in HS 2022. In rows of an older revision (BACI ``HS17``,
    ``HS12``), a group code that the revision does not have is matched by the code that held it
    (``tracker/hs_revisions.py``: 852589 by 852580, 940542 by 940540, 871160 by 871190 in HS12). Such
-   members are approximate (the older code holds more); exports say so (``tracker.export``).
+   members are approximate (the older code holds more); exports say so (``tracker.query``).
 """
 
 from __future__ import annotations

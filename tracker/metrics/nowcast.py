@@ -21,7 +21,7 @@ Every row is ``estimated``. A ``WLD`` row per group and month sums the markets c
 the coverage is not counted as growth. ``nowcast_backtest`` compares the unbenchmarked annual nowcast with the
 exporter's reported annual exports to the same markets (MAPE per group).
 
-Caveats (documented in the README): shipping lags, re-exports through Hong Kong, Singapore and the
+Caveats (documented in docs/demand.md): shipping lags, re-exports through Hong Kong, Singapore and the
 Netherlands, and partners that report late.
 """
 

@@ -3,7 +3,7 @@
 The content is first laid out as a list of neutral blocks (heading, paragraph, banner, table, chart), then
 written by one small writer per format, so both formats always say the same thing. Nothing in the body
 depends on the clock: the only time printed is the data's vintage, and a generated-at time only when the
-caller passes one.
+caller passes one. The texts and sentence templates are in ``tracker.texts.reports``.
 """
 
 from __future__ import annotations
@@ -26,101 +26,14 @@ from tracker.reports.content import (
     UntappedPotential,
 )
 from tracker.reports.svg import bar_chart, line_chart
-
-LABELS: dict[str, tuple[str, str]] = {
-    "title": ("Export market report", "出口市场报告"),
-    "all_groups": ("All product groups", "全部产品组"),
-    "home": ("Home exporter", "本国出口方"),
-    "period": ("Period", "期间"),
-    "sample_banner": ("SAMPLE DATA — the figures below are invented for demonstration, not real trade statistics.",
-                      "样例数据 — 以下数字为演示用虚构数据，并非真实贸易统计。"),
-    "overview": ("Overview", "概览"),
-    "group": ("Product group", "产品组"),
-    "headline": ("Headline", "核心指标"),
-    "export_value": ("Export value", "出口额"),
-    "growth": ("Growth vs previous year", "同比增长"),
-    "world_share": ("World market share", "全球市场份额"),
-    "rca": ("Revealed comparative advantage (RCA)", "显示性比较优势 (RCA)"),
-    "rca_short": ("RCA", "RCA"),
-    "year": ("Year", "年份"),
-    "month": ("Month", "月份"),
-    "monthly_sales": ("Sales to reporting markets this month", "本月对申报市场的销售额"),
-    "monthly_growth": ("vs same month a year earlier", "较上年同月"),
-    "markets_reporting": ("Reporting markets", "申报市场数"),
-    "annual_context": ("Annual figures of", "年度数据："),
-    "movers": ("Where our market share moved most", "市场份额变化最大的市场"),
-    "risers": ("Share rose most", "份额上升最多"),
-    "fallers": ("Share fell most", "份额下降最多"),
-    "market": ("Market", "市场"),
-    "share": ("Market share", "市场份额"),
-    "change_pp": ("Change (pp)", "变化（百分点）"),
-    "sales": ("Our sales", "我方销售额"),
-    "prices": ("Price positioning (relative unit value)", "价格定位（相对单位价值）"),
-    "uv": ("Unit value (USD/kg)", "单位价值（美元/千克）"),
-    "uv_competitors": ("Competitors' median (USD/kg)", "竞争者中位数（美元/千克）"),
-    "ruv": ("Relative unit value", "相对单位价值"),
-    "ruv_note": ("Above 1: priced above the competitors' median; below 1: cheaper.",
-                 "大于 1：价格高于竞争者中位数；小于 1：更便宜。"),
-    "competitors": ("Competitors", "竞争对手"),
-    "exporter": ("Exporter", "出口方"),
-    "esi": ("Export similarity with us (median)", "与我方出口相似度（中位数）"),
-    "ecommerce": ("E-commerce context", "电子商务背景"),
-    "online_pct": ("Individuals buying these goods online (%)", "网购此类商品的个人比例 (%)"),
-    "survey_year": ("Survey year", "调查年份"),
-    "trend": ("Our export value over time", "我方出口额走势"),
-    "findings": ("Findings (most material first)", "要点（按重要性排序）"),
-    "no_data": ("No data for this period.", "本期无数据。"),
-    "vintage": ("Data sources and vintage", "数据来源与时效"),
-    "sources": ("Sources", "来源"),
-    "newest_fetch": ("Newest fetch (UTC)", "最近抓取时间 (UTC)"),
-    "sample_flag": ("Sample data", "样例数据"),
-    "yes": ("yes", "是"),
-    "no": ("no", "否"),
-    "generated_at": ("Generated at", "生成时间"),
-    "access": ("Market access", "市场准入"),
-    "access_tariff": ("Tariff faced (%)", "适用关税 (%)"),
-    "access_regime": ("Regime", "关税类型"),
-    "access_rival": ("Lowest-tariff competitor", "关税最低的竞争者"),
-    "access_rival_tariff": ("Its tariff (%)", "其关税 (%)"),
-    "access_margin": ("Margin (pp)", "关税差（百分点）"),
-    "regime_MFN": ("MFN", "最惠国税率"),
-    "regime_PRF": ("preferential", "优惠税率"),
-    "regime_mixed": ("partly preferential", "部分优惠"),
-    "access_caveat": ("Applied tariffs (WITS TRAINS), averaged over the group's HS6 codes weighted by each market's "
-                      "imports; extra duties such as US Section 301/232 and anti-dumping duties are not included.",
-                      "实施关税（WITS TRAINS），按各市场对该组 HS6 编码的进口额加权平均；"
-                      "不含美国 301/232 条款关税、反倾销税等额外关税。"),
-    "potential": ("Untapped potential", "未开发潜力"),
-    "potential_value": ("Potential by {year} (USD)", "{year} 年潜力（美元）"),
-    "potential_actual": ("Sales in {year}", "{year} 年销售额"),
-    "potential_untapped": ("Untapped", "未开发"),
-    "potential_why": ("Why", "理由"),
-    "potential_intro": ("Where {who} could sell more by {target}, by ITC's export potential method on {year} trade: "
-                        "potential minus actual sales, largest first.",
-                        "按 ITC 出口潜力方法（基于 {year} 年贸易），{who}到 {target} 年可增加销售的市场："
-                        "潜力减实际销售额，从大到小。"),
-    "potential_note": ("The potential is a benchmark built on IMF World Economic Outlook projections ({vintage}), "
-                       "not a forecast and not a ceiling.",
-                       "出口潜力是基于国际货币基金组织《世界经济展望》预测（{vintage}）的基准，既不是预测值也不是上限。"),
-    "why_demand": ("demand {direction} {value} in five years", "五年内需求{direction} {value}"),
-    "why_grows": ("grows", "增长"),
-    "why_shrinks": ("shrinks", "下降"),
-    "why_tariff_less": ("{value} pp less tariff than its usual suppliers", "关税比其主要供应国低 {value} 个百分点"),
-    "why_tariff_more": ("{value} pp more tariff than its usual suppliers", "关税比其主要供应国高 {value} 个百分点"),
-    "why_share_less": ("sells there {value} less than its world share predicts", "销售额比全球份额预示的低 {value}"),
-    "why_share_more": ("sells there {value} more than its world share predicts", "销售额比全球份额预示的高 {value}"),
-    "method": ("Figures are read from the tracker's metric tables (group_exporter, group_market, "
-               "group_market_monthly, group_competition); definitions in the README.",
-               "数字取自追踪器的指标表（group_exporter、group_market、group_market_monthly、group_competition），"
-               "定义见 README。"),
-}
+from tracker.texts import check_language, join, text, weo_month
 
 Block = tuple[str, ...] | tuple[str, list[str], list[list[str]]]
 
 
-def label(key: str, lang: str) -> str:
-    en, zh = LABELS[key]
-    return zh if lang == "zh" else en
+def label(key: str, lang: str, **values: object) -> str:
+    """The report text ``key`` in ``lang`` (``tracker.texts.reports``), its fields filled from ``values``."""
+    return text("reports", key, lang, **values)
 
 
 usd = fmt_usd  # the reports format money exactly as the app does
@@ -157,8 +70,7 @@ class Document:
 def _section_blocks(section: GroupSection, config: Config, lang: str, level: str) -> list[Block]:
     t: Callable[[str], str] = lambda key: label(key, lang)  # noqa: E731
     group_name = config.group(section.group).name(lang) if section.group in config.group_ids else section.group
-    # The id helps an English reader find the group in config; a Chinese heading stays Chinese.
-    blocks: list[Block] = [(level, f"{group_name} ({section.group})" if lang == "en" else group_name)]
+    blocks: list[Block] = [(level, label("group_heading", lang, name=group_name, id=section.group))]
     if section.headline is None and section.monthly is None:
         return [*blocks, ("p", t("no_data"))]
     if section.monthly is not None:
@@ -221,29 +133,15 @@ def access_paragraph(access: MarketAccess, home: str, lang: str) -> str:
     who, count, average = countries.name(home, lang), len(access.rows), access.average_pct
     level = MISSING if average is None else f"{average:.1f}%"
     behind = access.behind
-    if lang == "zh":
-        text = (f"{access.year} 年关税：在有关税数据的前 {count} 大市场中，{who}的平均适用关税为 {level}"
-                f"（按其销售额加权）。")
-        if behind:
-            gap = behind[0]
-            text += (f"其中 {len(behind)} 个市场的关税高于关税最低的竞争者；差距最大的是"
-                     f"{countries.name(gap.market, lang)}：{who} {gap.tariff_faced_pct:.1f}%，"
-                     f"{countries.name(gap.lowest_tariff_competitor or '', lang)} {gap.min_competitor_tariff_pct:.1f}%"
-                     f"（高 {gap.margin_vs_lowest_competitor_pp:.1f} 个百分点）。")
-        else:
-            text += "在这些市场中，没有竞争者的关税低于它。"
-        return text + "不含美国 301/232 条款关税、反倾销税等额外关税。"
-    text = (f"Tariffs of {access.year}: in its {count} largest markets with tariff data, {who} faces {level} on "
-            f"average (weighted by its sales there). ")
+    out = label("access_intro", lang, year=access.year, count=count, who=who, level=level)
     if behind:
         gap = behind[0]
-        text += (f"A competitor pays less in {len(behind)} of them; the widest gap is in "
-                 f"{countries.name(gap.market, lang)}: {gap.tariff_faced_pct:.1f}% against "
-                 f"{gap.min_competitor_tariff_pct:.1f}% for {countries.name(gap.lowest_tariff_competitor or '', lang)}"
-                 f" ({gap.margin_vs_lowest_competitor_pp:+.1f} pp). ")
+        out += label("access_behind", lang, behind=len(behind), market=countries.name(gap.market, lang), who=who,
+                     own=gap.tariff_faced_pct, rival=countries.name(gap.lowest_tariff_competitor or "", lang),
+                     rival_rate=gap.min_competitor_tariff_pct, margin=gap.margin_vs_lowest_competitor_pp)
     else:
-        text += "No tracked competitor pays less in any of them. "
-    return text + "Extra duties such as US Section 301/232 and anti-dumping duties are not included."
+        out += label("access_none_behind", lang)
+    return out + label("access_extra_duties", lang)
 
 
 def _access_blocks(access: MarketAccess, config: Config, lang: str) -> list[Block]:
@@ -266,7 +164,7 @@ def _access_blocks(access: MarketAccess, config: Config, lang: str) -> list[Bloc
 
 def potential_reason(row: PotentialRow, lang: str) -> str:
     """Why a market ranks high, in words (the same three numbers as the app's Opportunities page)."""
-    t: Callable[..., str] = lambda key, **values: label(key, lang).format(**values)  # noqa: E731
+    t: Callable[..., str] = lambda key, **values: label(key, lang, **values)  # noqa: E731
     parts = []
     growth, edge, gap = row.demand_growth, row.tariff_edge_pp, row.share_gap
     if growth is not None:
@@ -276,15 +174,14 @@ def potential_reason(row: PotentialRow, lang: str) -> str:
         parts.append(t("why_tariff_less" if edge > 0 else "why_tariff_more", value=f"{abs(edge):.1f}"))
     if gap is not None and abs(gap) >= 0.05:
         parts.append(t("why_share_less" if gap < 0 else "why_share_more", value=fmt_pct(abs(gap), 0)))
-    return ("；" if lang == "zh" else "; ").join(parts) or MISSING
+    return join(parts, lang) or MISSING
 
 
 def _potential_blocks(potential: UntappedPotential, config: Config, lang: str) -> list[Block]:
-    t: Callable[..., str] = lambda key, **values: label(key, lang).format(**values)  # noqa: E731
+    t: Callable[..., str] = lambda key, **values: label(key, lang, **values)  # noqa: E731
     year, vintage = potential.year, potential.vintage or "?"
     if len(vintage) == 7:
-        month = {"04": ("April", "4"), "10": ("October", "10")}.get(vintage[5:], (vintage[5:], vintage[5:]))
-        vintage = f"WEO {vintage[:4]} 年{month[1]}月版" if lang == "zh" else f"WEO {month[0]} {vintage[:4]}"
+        vintage = t("weo_vintage", year=vintage[:4], month=weo_month(vintage[5:], lang))
     rows = [[_country(r.market, lang), usd(r.potential_usd, lang), usd(r.actual_usd, lang), usd(r.untapped_usd, lang),
              potential_reason(r, lang)] for r in potential.rows]
     who = countries.name(config.scope.home_exporter, lang)
@@ -337,7 +234,7 @@ CSS = (
 
 def to_html(document: Document) -> str:
     """A complete HTML page with inline CSS and inline SVG: no script, no external resource."""
-    html_lang = "zh-CN" if document.lang == "zh" else "en"
+    html_lang = text("common", "html_lang", document.lang)
     out = [f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
            f"<title>{escape(document.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"]
     for block in document.blocks:
@@ -394,6 +291,4 @@ def render_report(content: ReportContent, config: Config, lang: str, fmt: str) -
     """The report as text in ``lang`` (en, zh) and ``fmt`` (html, md)."""
     if fmt not in RENDERERS:
         raise ValueError(f"format {fmt!r}: expected one of {sorted(RENDERERS)}")
-    if lang not in ("en", "zh"):
-        raise ValueError(f"language {lang!r}: expected en or zh")
-    return RENDERERS[fmt](layout(content, config, lang))
+    return RENDERERS[fmt](layout(content, config, check_language(lang)))

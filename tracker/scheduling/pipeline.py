@@ -52,6 +52,10 @@ def fetch_and_refresh(config: Config, store: Store, source_id: str) -> str:
     settings = config.sources.get(source_id)
     if settings is None or not settings.enabled:
         return f"{source_id}: not enabled in sources.toml, nothing fetched"
+    if not settings.in_default_fetch():  # Comtrade's keyless preview: 500 calls a day against ~14,000 planned
+        where = f" (a free key: {settings.api_key_url})" if settings.api_key_url else ""
+        key = settings.api_key_env or "its key"
+        return f"{source_id}: not fetched without {key}{where}; set it to fetch on schedule"
     summary = run_fetch(config, store, [source_id], FetchScope(groups=config.groups))
     fetched = f"{source_id}: {summary.rows_written:,} rows written, {summary.failed} failed request(s)"
     recomputed, metrics = _refresh_metrics(config, store)

@@ -10,6 +10,7 @@ from html import escape
 import plotly.graph_objects as go
 import polars as pl
 
+from tracker import texts
 from tracker.countries import name as country_name
 from tracker.formatting import MISSING
 from tracker.ui.geo import TILES
@@ -21,7 +22,6 @@ MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
 MONTH = re.compile(r"\d{4}-\d{2}")  # a monthly period, which Plotly reads as a date
 # Month ticks in the page's language: Plotly's default ("Jan 2023") is English whatever the page.
-MONTH_FORMAT = {"en": "%b %Y", "zh": "%Y年%-m月"}
 PLOT_CONFIG = {"displaylogo": False}  # every st.plotly_chart: no Plotly logo in the toolbar
 
 
@@ -139,7 +139,8 @@ def lines(frame: pl.DataFrame, x: str, y: str, series: str, lang: str, title: st
         ))
     fig.update_yaxes(title=y_label)
     if x in frame.columns and frame.height and all(MONTH.fullmatch(str(v)) for v in frame[x].unique().to_list()):
-        fig.update_xaxes(type="date", tickformat=MONTH_FORMAT[lang], hoverformat=MONTH_FORMAT[lang])
+        axis = texts.text("common", "month_axis", lang)
+        fig.update_xaxes(type="date", tickformat=axis, hoverformat=axis)
     return _layout(fig, title)
 
 
@@ -151,14 +152,13 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 SVG_WIDTH, SVG_HEIGHT = 640, 330
 PLOT = {"left": 64, "right": 14, "top": 34, "bottom": 40}  # px around the plot area, before the legend
 SVG_FONT = "font-family:sans-serif;font-size:11px"
-MONTH_LABEL = {"en": "{year}-{month:02d}", "zh": "{year}年{month}月"}
 
 
 def _label_x(value: object, lang: str) -> str:
     """An x value as the axis writes it: a "YYYY-MM" month in the page's language, anything else as text."""
     text = str(value)
     if MONTH.fullmatch(text):
-        return MONTH_LABEL[lang].format(year=int(text[:4]), month=int(text[5:]))
+        return texts.month(text, lang)
     return text
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from tracker.countries import name as country_name
 from tracker.errors import TrackerError
-from tracker.export import BASES, FLOWS  # the choices `python -m tracker export` offers: downloads reproduce
+from tracker.query import BASES, FLOWS  # the choices `python -m tracker export` offers: downloads reproduce
 from tracker.ui import data
 from tracker.ui.i18n import t, usd_divisor
 from tracker.ui.state import (

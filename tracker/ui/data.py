@@ -2,7 +2,7 @@
 
 Every loader takes the store root and a ``token`` (the live versions of the tables, see ``store_token``) so
 the caches refresh as soon as `python -m tracker metrics` or a fetch writes a new version. Rows are selected
-with ``tracker.export.filtered_table``, the same function the CLI export and the download buttons use, so
+with ``tracker.query.filtered_table``, the same function the CLI export and the download buttons use, so
 what a page shows is exactly what its download holds.
 """
 
@@ -17,8 +17,9 @@ from tracker.budget import FetchPlan, default_sources, plan_fetch
 from tracker.config import Config, load_config
 from tracker.countries import country_table
 from tracker.errors import StoreError
-from tracker.export import applied_filters, export_bytes, filtered_table
+from tracker.export import export_bytes
 from tracker.metrics import METRIC_TABLES as metric_schemas
+from tracker.query import applied_filters, filtered_table
 from tracker.reports import ReportInfo, list_reports
 from tracker.reports.files import read_report
 from tracker.sources.base import FetchScope
@@ -136,7 +137,7 @@ def stored_tables(root: str, token: str) -> tuple[str, ...]:
 def _filtered(root: str, table: str, group: str | None, exporter: str | None, market: str | None,
               years: tuple[int, ...] | None, basis: str, flow: str | None,
               frequency: str | None = None) -> pl.LazyFrame:
-    """The rows of ``table`` for these filters, through tracker.export (the export's own selection)."""
+    """The rows of ``table`` for these filters, through tracker.query (the export's own selection)."""
     return filtered_table(Store(root), table, group=group, exporter=exporter, market=market, years=years,
                           basis=basis, flow=flow, frequency=frequency, config=config())
 
@@ -202,8 +203,9 @@ def exporters_available(root: str, token: str) -> tuple[str, ...]:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)
 def overview_rows(root: str, token: str, exporter: str, years: tuple[int, ...]) -> pl.DataFrame:
-    """group_exporter rows of one exporter, annual, with the export values of every year as a list (``trend``)
-    and the change of world share against the year before in percentage points (``world_share_change_pp``)."""
+    """group_exporter rows of one exporter in the last year, with the export values of every year as a list
+    (``trend``). The change of world share is the stored ``world_share_change_pp``: it stays right when the
+    range holds one year."""
     frame = table_rows(root, token, "group_exporter", exporter=exporter, years=years)
     if frame.is_empty():
         return frame
@@ -212,14 +214,7 @@ def overview_rows(root: str, token: str, exporter: str, years: tuple[int, ...]) 
         .group_by("group", maintain_order=True)
         .agg(pl.col("export_value_usd").alias("trend"))
     )
-    before = frame.filter(pl.col("year") == max(years) - 1).select("group", pl.col("world_share").alias("_before"))
-    last = frame.filter(pl.col("year") == max(years))
-    return (
-        last.join(series, on="group", how="left")
-        .join(before, on="group", how="left")
-        .with_columns(world_share_change_pp=100 * (pl.col("world_share") - pl.col("_before")))
-        .drop("_before")
-    )
+    return frame.filter(pl.col("year") == max(years)).join(series, on="group", how="left")
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS)

@@ -14,6 +14,7 @@ import streamlit as st
 
 from tracker.countries import name as country_name
 from tracker.metrics.potential import potential_reasons
+from tracker.texts import join
 from tracker.ui import charts, data
 from tracker.ui.components import View, download_buttons, for_display, sorted_table, svg_chart
 from tracker.ui.i18n import fmt_pct, labelled, t
@@ -54,7 +55,7 @@ def why_text(row: dict[str, Any], lang: str) -> str:
         parts.append(t("why_share_less" if gap < 0 else "why_share_more", lang, value=fmt_pct(abs(gap), 0)))
     if not row.get("projection_known"):
         parts.append(t("why_no_projection", lang))
-    return ("；" if lang == "zh" else "; ").join(parts)
+    return join(parts, lang)
 
 
 def _latest(rows: pl.DataFrame) -> pl.DataFrame:

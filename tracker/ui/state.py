@@ -6,14 +6,14 @@ part of the product-group page on show) and ``sort`` (``column:desc``, the order
 
 The filters are selectboxes (plus a multiselect where several countries are chosen): every widget type costs
 the browser one more script to load and run on each page load, so the pages share as few types as they can
-(README, "Dashboard performance"). Streamlit
+(docs/performance.md, "Dashboard"). Streamlit
 clears the query string when the user switches page in the sidebar, so the last values are also remembered in
 the session and written back (``restore_url``): the address bar always shows the whole view.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +21,7 @@ import streamlit as st
 
 from tracker.countries import name as country_name
 from tracker.ui.i18n import LANGUAGES, t
+from tracker.years import year_parts, year_span
 
 PARAMS = ("lang", "group", "exporter", "market", "markets", "competitors", "years", "flow", "basis", "freq", "section",
           "sort")
@@ -138,23 +139,22 @@ def select_countries(lang: str, options: Sequence[str], param: str, default: Seq
     return tuple(chosen)
 
 
-YEARS_PATTERN = re.compile(r"^\s*(\d{4})\s*(?:[-–]\s*(\d{4})\s*)?$")
-
-
 def parse_years(raw: str | None, available: Sequence[int]) -> tuple[Years, str | None]:
     """The range ``?years=`` asks for, within the data's years, and a note when the request was changed.
 
-    ``2024-2019`` is read as 2019–2024; a range reaching past the data is clamped to it; a range wholly outside
-    it, or text that is not ``YYYY`` or ``YYYY-YYYY``, falls back to the last six years. The note is a label key.
+    One year or range in tracker.years' grammar, after NFKC (an address typed with a Chinese input method may
+    hold full-width digits). ``2024-2019`` is read as 2019–2024; a range reaching past the data is clamped to it;
+    a range wholly outside it, or other text, falls back to the last six years. The note is a label key.
     """
     low, high = min(available), max(available)
     default = Years(max(low, high - 5), high)
     if not raw:
         return default, None
-    match = YEARS_PATTERN.match(raw)
-    if match is None:
+    parts = year_parts(unicodedata.normalize("NFKC", raw))
+    span = year_span(parts[0]) if len(parts) == 1 else None
+    if span is None:
         return default, "years_malformed"
-    first, last = sorted(int(part) for part in match.groups(default=match.group(1)))
+    first, last = sorted(span)
     if last < low or first > high:
         return default, "years_outside"
     clamped = Years(max(low, first), min(high, last))

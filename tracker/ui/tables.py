@@ -2,7 +2,7 @@
 sparklines.
 
 The overview and the product-group page show their main table this way instead of the interactive data grid:
-the grid's script is the largest single cost of a page load (see README, "Dashboard performance"), while an
+the grid's script is the largest single cost of a page load (see docs/performance.md, "Dashboard"), while an
 HTML table of a few dozen rows renders at once. The grid stays on the pages analysts use to dig (Data &
 downloads, competitors, e-commerce), and every table can still be downloaded whole.
 

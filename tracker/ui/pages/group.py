@@ -11,6 +11,7 @@ import streamlit as st
 
 from tracker.config import ProductGroup
 from tracker.countries import name as country_name
+from tracker.texts import SOURCE_LANGUAGE
 from tracker.ui import charts, data, tariff_view
 from tracker.ui.components import (
     View,
@@ -193,7 +194,7 @@ group = data.config().group(view.group)
 st.title(group.name(lang))
 if group.proxy:
     st.warning(t("proxy_note", lang), icon=":material/extension:")
-if group.notes and lang == "en":  # the notes in config are English; the zh page lists codes in the HS section
+if group.notes and lang == SOURCE_LANGUAGE:  # the notes in config are English; the zh page lists the HS codes
     # Config text as typed, escaped HTML: through Markdown, an image in it was fetched and a URL became a link.
     st.html(f'<p class="group-notes" style="font-size:.875rem;opacity:.75;margin:0">{escape(group.notes)}</p>')
 ready = metrics_ready(view, "group_market", "group_exporter")

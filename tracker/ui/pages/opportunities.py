@@ -8,6 +8,7 @@ import streamlit as st
 
 from tracker.countries import name as country_name
 from tracker.metrics.opportunity import ECOMMERCE_WEIGHT, GROWTH_CLIP, PRICE_CLIP, TARIFF_CLIP
+from tracker.texts import SOURCE_LANGUAGE, join
 from tracker.ui import charts, data
 from tracker.ui.components import (
     caveats,
@@ -42,7 +43,7 @@ def reasons_text(row: dict[str, Any], lang: str) -> str:
     own, lowest = row.get("tariff_faced_pct"), row.get("min_competitor_tariff_pct")
     parts.append(t("reason_tariff", lang, own=f"{own:.1f}", lowest=f"{lowest:.1f}")
                  if own is not None and lowest is not None else t("reason_tariff_unknown", lang))
-    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+    return join(parts, lang)
 
 
 lang = current_language()
@@ -71,7 +72,7 @@ if metrics_ready(view, "group_opportunity"):
                                    t("opportunity_top", lang, count=top.height), t("col_score", lang)))
         shown = for_display(rows, lang, usd=["market_imports_usd"],
                             pct=["market_growth", "exporter_share"], countries=["market"])
-        if lang != "en":  # the stored reasons are English; say the same from the stored factors
+        if lang != SOURCE_LANGUAGE:  # the stored reasons are English; say the same from the stored factors
             shown = shown.with_columns(reasons=pl.Series([reasons_text(r, lang) for r in rows.iter_rows(named=True)]))
         shown = shown.with_columns(labelled("provenance", "provenance_", lang)) if "provenance" in shown.columns \
             else shown
