@@ -1,7 +1,8 @@
 # Two commands, on a fresh machine with Python 3.11+:
 #   make run    install into .venv, load sample data if the store is empty, refresh metrics if their inputs
 #               changed (python -m tracker.startup: a quick no-op on a current store), start the dashboard
-#   make test   install the test dependencies too, then run ruff and the whole test suite
+#   make test   install the test dependencies too, then run ruff, mypy (strict; configured in pyproject.toml)
+#               and the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -25,6 +26,7 @@ run: $(BIN)/.runtime-installed
 test: $(BIN)/.test-installed
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.test-installed

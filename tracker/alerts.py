@@ -41,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import polars as pl
@@ -162,7 +162,7 @@ def share_drops(market: pl.LazyFrame, home: str, threshold_pp: float, min_market
         .collect()
     )
 
-    def render(row: dict[str, object], lang: str) -> str:
+    def render(row: dict[str, Any], lang: str) -> str:
         group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
         return text("alerts", "share_drop", lang, who=countries.name(home, lang), market=market_name, group=group,
                     points=f"{-row['value']:.2f}", period=row["period"])
@@ -229,7 +229,7 @@ def unit_value_undercuts(competition: pl.LazyFrame, market: pl.LazyFrame, home: 
         .collect()
     )
 
-    def render(row: dict[str, object], lang: str) -> str:
+    def render(row: dict[str, Any], lang: str) -> str:
         group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
         rival, who, pct = countries.name(str(row["subject"]), lang), countries.name(home, lang), f"{-row['value']:.0f}"
         return text("alerts", "unit_value_undercut", lang, rival=rival, who=who, group=group, market=market_name,
@@ -264,7 +264,7 @@ def import_drops(market: pl.LazyFrame, home: str, threshold_pct: float, min_mark
         .collect()
     )
 
-    def render(row: dict[str, object], lang: str) -> str:
+    def render(row: dict[str, Any], lang: str) -> str:
         group, market_name = group_name(str(row["group"]), lang), countries.name(str(row["market"]), lang)
         return text("alerts", "import_drop", lang, market=market_name, group=group, pct=f"{-row['value']:.1f}",
                     period=row["period"])

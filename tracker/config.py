@@ -604,7 +604,7 @@ def _number(section: _Section, key: str, default: float | None = _MISSING) -> An
     ``default``: the value when the key is absent (None for an optional setting); without one the key is required.
     """
     bound = BOUNDS[key]
-    value = section.take(key, int if bound.integer else (int, float), bound.expected, default)
+    value: float | None = section.take(key, int if bound.integer else (int, float), bound.expected, default)
     if value is None:
         return None
     if not bound.admits(value):
@@ -717,7 +717,7 @@ def _cron(section: _Section, timezone: str) -> CronSchedule:
     for key in list(section.data):
         if key not in CRON_FIELDS:
             raise section.fail(key, f"a cron field, one of {list(CRON_FIELDS)}", "unknown key")
-        value = section.take(key, (str, int), "a cron expression such as \"3\" or \"mon-fri\" or \"*/6\"")
+        value: str | int = section.take(key, (str, int), "a cron expression such as \"3\" or \"mon-fri\" or \"*/6\"")
         fields[key] = str(value)
     if not fields:
         raise section.fail("(fields)", f"at least one cron field of {list(CRON_FIELDS)}")

@@ -272,10 +272,6 @@ def validate_iso3_list(codes: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(code for code in codes if code not in known))
 
 
-EU27: Final = ("AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GRC", "HRV", "HUN",
-               "IRL", "ITA", "LTU", "LUX", "LVA", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "SWE")
-
-
 def eu_members(year: int) -> tuple[str, ...]:
     """ISO3 of the EU members in ``year``: the markets where a tariff reported by the EU (EUU, WITS 918) applies.
 

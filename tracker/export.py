@@ -18,6 +18,7 @@ Parquet keeps the columns and dtypes.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -123,7 +124,8 @@ def _xlsx_bytes(frame: pl.DataFrame, table: str, filters: dict[str, str]) -> byt
     return buffer.getvalue()
 
 
-def export_bytes(frame: pl.DataFrame, fmt: str, *, table: str, filters: dict, bom: bool = False) -> bytes:
+def export_bytes(frame: pl.DataFrame, fmt: str, *, table: str, filters: Mapping[str, object],
+                 bom: bool = False) -> bytes:
     """The export file's bytes; equal inputs give equal bytes (CSV and Parquet; XLSX with a fixed date)."""
     if fmt == "csv":
         return _csv_bytes(frame, bom)

@@ -52,9 +52,10 @@ from tracker.atomic import write_atomically
 from tracker.config import Config, HttpSettings, SourceSettings
 from tracker.errors import PayloadError, StoreWriteError, TrackerError, TransientFetchError
 from tracker.http import HttpClient, HttpResult, redact
+from tracker.request import Request
 from tracker.schemas import FETCH_LOG, SAMPLE_SOURCE, SOURCE_TABLES, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
-from tracker.sources.base import MAX_FOLLOW_UPS, RECENT_YEARS, Fetcher, FetchScope, Request
+from tracker.sources.base import MAX_FOLLOW_UPS, RECENT_YEARS, Fetcher, FetchScope
 from tracker.store import Store
 
 log = logging.getLogger(__name__)
@@ -407,7 +408,7 @@ class _SourceRun:
                 del pending[token]  # only now: an interrupt while handling still logs this request
                 bar.update(1)
                 if follow_ups:
-                    bar.total += len(follow_ups)
+                    bar.total = (bar.total or 0) + len(follow_ups)
                     bar.refresh()
                     for follow_up in follow_ups:
                         submit(follow_up)

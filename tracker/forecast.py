@@ -96,7 +96,8 @@ def fit_smoothing(values: np.ndarray, max_evaluations: int | None = None) -> Smo
                   ("smoothing_level", "smoothing_trend", "smoothing_seasonal", "damping_trend")]
     if not all(math.isfinite(value) for value in parameters):
         return DEFAULT_SMOOTHING
-    return Smoothing(*parameters, converged=converged)
+    alpha, beta, gamma, phi = parameters
+    return Smoothing(alpha, beta, gamma, phi, converged)
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def smooth(logs: np.ndarray, smoothing: Smoothing,
     level, trend, seasonal = start if start is not None else initial_state(logs)
     level, trend, seasonal = np.array(level, float), np.array(trend, float), np.array(seasonal, float)
     alpha, beta, gamma, phi = smoothing.level, smoothing.trend, smoothing.seasonal, smoothing.damping
-    errors = np.empty(logs.shape)
+    errors: np.ndarray = np.empty(logs.shape)
     for t in range(logs.shape[1]):
         value, season = logs[:, t], seasonal[:, t % SEASON]
         errors[:, t] = value - (level + phi * trend + season)
@@ -156,7 +157,7 @@ def forecast(state: _State, smoothing: Smoothing, start: int, horizon: int = HOR
     spread = state.sigma[:, None] * np.sqrt(1 + np.concatenate([[0.0], np.cumsum(c[:-1] ** 2)]))[None, :]
 
     def dollars(logs: np.ndarray) -> np.ndarray:
-        return np.clip(np.expm1(logs), 0, None)
+        return np.clip(np.expm1(logs), 0, None)  # type: ignore[no-any-return]
 
     return Forecast(dollars(centre), dollars(centre - Z80 * spread), dollars(centre + Z80 * spread),
                     dollars(centre - Z95 * spread), dollars(centre + Z95 * spread))

@@ -369,13 +369,13 @@ class _Watchdog:
     def __init__(self, response: httpx.Response, seconds: float) -> None:
         self.fired = False
         stream = response.extensions.get("network_stream")
-        self._socket = stream.get_extra_info("socket") if stream is not None else None
-        self._timer = threading.Timer(seconds, self._cut) if self._socket is not None else None
+        connection: socket.socket | None = stream.get_extra_info("socket") if stream is not None else None
+        self._timer = threading.Timer(seconds, self._cut, (connection,)) if connection is not None else None
 
-    def _cut(self) -> None:
+    def _cut(self, connection: socket.socket) -> None:
         self.fired = True
         with contextlib.suppress(OSError):  # already closed: the read has ended anyway
-            self._socket.shutdown(socket.SHUT_RDWR)  # wakes the reading thread; closing alone would not
+            connection.shutdown(socket.SHUT_RDWR)  # wakes the reading thread; closing alone would not
 
     def __enter__(self) -> _Watchdog:
         if self._timer is not None:
@@ -445,6 +445,7 @@ class _Transfer:
                              "bytes (identity was asked)")
         self.etag = response.headers.get("etag") or self.etag
         length = response.headers.get("content-length")
+        limit: int | None
         if response.status_code == 206:
             limit = self._check_range(response.headers.get("content-range") or "")
         elif response.status_code == 200:
@@ -542,7 +543,7 @@ class HttpClient:
 
     def backoff(self, attempt: int) -> float:
         """Wait before attempt ``attempt + 1``: exponential, capped, with up to +50 % jitter."""
-        base = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+        base = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2.0 ** (attempt - 1))
         return base * (1.0 + 0.5 * self._random())
 
     def get(self, request: Request, settings: SourceSettings) -> HttpResult:

@@ -179,7 +179,7 @@ def _with_baci_release(store: Store, frame: pl.LazyFrame, columns: list[str], co
     (BACI HS17)"); the column is there only when some group of the config is approximate in that release."""
     source_column = next((name for name in ("source", "sources") if name in columns), None)
     release = stored_release(store) if source_column is not None else None
-    if release is None:
+    if source_column is None or release is None:
         return frame
     from_baci = pl.col(source_column).str.split(",").list.contains(pl.lit("baci"))
     frame = frame.with_columns(baci_release=pl.when(from_baci).then(pl.lit(str(release))))

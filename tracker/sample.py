@@ -162,7 +162,7 @@ def _trade_frame(columns: dict[str, object], height: int) -> pl.DataFrame:
         [pl.lit(value, dtype=TRADE.polars_schema[name]).alias(name) for name, value in constants.items()]
     )
     assert frame.height == height
-    return frame.select(TRADE.column_names).cast(TRADE.polars_schema)  # type: ignore[arg-type]
+    return frame.select(TRADE.column_names).cast(TRADE.polars_schema)
 
 
 def generate_trade(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame:
@@ -302,7 +302,7 @@ def _annual_rows(
             "value_usd": np.round(values, 0),
             "net_weight_kg": weights,
             "quantity": quantity,
-            "quantity_unit": np.where(np.isfinite(quantity), "u", None),
+            "quantity_unit": np.where(np.isfinite(quantity), "u", None),  # type: ignore[call-overload]  # an object array
         },
         values.size,
     )
@@ -411,7 +411,9 @@ def generate_ecommerce(config: Config, seed: int = DEFAULT_SEED) -> pl.DataFrame
     return frame.with_columns(pl.col("value").round(1))
 
 
-def _ecommerce_row(indicator: str, label: str, market: str, category: str, year: int, value: float) -> dict:
+def _ecommerce_row(
+    indicator: str, label: str, market: str, category: str, year: int, value: float
+) -> dict[str, object]:
     return {
         "source": SAMPLE_SOURCE, "indicator": indicator, "indicator_label": label, "market": market,
         "category": category, "period": str(year), "year": year, "value": float(value), "unit": "PC_IND",

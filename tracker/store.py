@@ -324,9 +324,9 @@ class Store:
         data_columns = [name for name in schema.column_names if name not in schema.partition_by]
         for values, part in new_parts.items():
             relative = _partition_path(schema, values)
-            old_file = old_version / relative / "part-0.parquet" if old_version else None
-            if merge and old_file is not None and old_file.exists():
-                old = _read_kept(old_file).select(data_columns)
+            old_part = old_version / relative / "part-0.parquet" if old_version else None
+            if merge and old_part is not None and old_part.exists():
+                old = _read_kept(old_part).select(data_columns)
                 part = _merge(schema, old, part.select(data_columns), newest_wins, key_exclude=schema.partition_by)
             key = [name for name in schema.key if name not in schema.partition_by]
             _write_parquet_durably(part.select(data_columns).sort(key), staging / relative / "part-0.parquet")
@@ -352,10 +352,12 @@ class Store:
             self._remove_unreferenced(table_dir)
             old_version = self.current_version(table)
             with _staging_folder(table_dir, f"publishing the imported rows of table {table!r}") as staging:
-                for old_file in old_version.rglob("*.parquet") if old_version else ():
-                    partition = old_file.parent.relative_to(old_version)
+                old_files = ([(f, f.relative_to(old_version)) for f in old_version.rglob("*.parquet")]
+                             if old_version else [])
+                for old_file, relative in old_files:
+                    partition = relative.parent
                     if partition not in replaced and not drop(partition):
-                        target = staging / old_file.relative_to(old_version)
+                        target = staging / relative
                         target.parent.mkdir(parents=True, exist_ok=True)
                         os.link(old_file, target)
                 for path in staged_files:

@@ -22,7 +22,8 @@ import polars as pl
 
 from tracker import schemas
 from tracker.errors import SchemaError, StoreCorruptError
-from tracker.store import BROKEN_PREFIX, Store, as_canonical_text, parquet_problem
+from tracker.store import BROKEN_PREFIX, Store, as_canonical_text
+from tracker.store_paths import parquet_problem
 
 REBUILD_HINT = "`python -m tracker metrics --force`"
 

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tracker.atomic import write_atomically
 from tracker.baci.importer import ImportSummary, Release, import_baci, stored_release
@@ -199,7 +200,7 @@ def _years_in_scope(available: tuple[int, ...], years: tuple[int, ...] | None,
     return tuple(year for year in available if settings.first_year <= year <= settings.last_year)
 
 
-def _read_listing(folder: Path) -> dict[str, dict]:
+def _read_listing(folder: Path) -> dict[str, dict[str, Any]]:
     try:
         listing = json.loads((folder / LISTING_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -379,7 +380,7 @@ class _Run:
         """The whole zip, for a server that ignores Range: resumed when the server honours Range after all."""
         ranges_part, part = self._parts(link)
         ranges_part.unlink(missing_ok=True)
-        state = {"path": link.path, "size": size, "etag": None, "mode": "whole", "spans": []}
+        state: dict[str, object] = {"path": link.path, "size": size, "etag": None, "mode": "whole", "spans": []}
         done = self._resume(link, part, state)
         if size is None:
             size = MAX_RELEASE_BYTES

@@ -43,6 +43,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import filelock
 import numpy as np
@@ -160,9 +161,9 @@ def stored_release(store: Store) -> Release | None:
     for path in files:
         metadata = pl.read_parquet_metadata(path)
         releases.add((metadata.get(META_REVISION), metadata.get(META_VERSION)))
-    if len(releases) != 1 or None in next(iter(releases)):
+    hs_revision, baci_version = next(iter(releases)) if len(releases) == 1 else (None, None)
+    if hs_revision is None or baci_version is None:
         raise StoreError(f"the trade table's BACI files name {sorted(map(str, releases))}: expected one release")
-    hs_revision, baci_version = next(iter(releases))
     years = tuple(sorted({int(path.parent.name.removeprefix("year=")) for path in files}))
     return Release(hs_revision, baci_version, years)
 
@@ -187,8 +188,8 @@ def import_baci(store: Store, path: Path, years: tuple[int, ...] | None = None,
     if stored is not None and not same_release and archive.version < stored.version:
         raise BaciDataError(f"the store holds the newer {stored}; refusing to replace it with "
                             f"{archive.hs_revision} {archive.version}")
-    to_write = tuple(year for year in wanted if not (same_release and year in stored.years))
-    kept_years = stored.years if same_release else ()
+    kept_years = stored.years if stored is not None and same_release else ()
+    to_write = tuple(year for year in wanted if year not in kept_years)
     release = Release(archive.hs_revision, archive.version, tuple(sorted({*kept_years, *wanted})))
     summary = ImportSummary(release=release, years_written=to_write)
     if not to_write:  # the same release and years are already stored: nothing to write, not even a log row
@@ -308,7 +309,8 @@ class _YearConverter:
         self.by_importer: list[pl.DataFrame] = []
         self.other_codes: list[pl.DataFrame] = []
         self.iso3_seen: set[str] = set()
-        self.ordered, self.last_key = True, None  # CEPII sorts by (i, j, k): strictly increasing means no repeats
+        self.ordered = True  # CEPII sorts by (i, j, k): strictly increasing means no repeats
+        self.last_key: tuple[Any, ...] | None = None
 
     def run(self, csv: Path, member: str, advance: Callable[[int], object], as_text: bool = False) -> None:
         """Convert the CSV batch by batch. Polars parses the next batch while this one is checked and
@@ -529,7 +531,7 @@ def _parsed_line() -> list[pl.Expr]:
     return [*(typed[name].alias(name) for name in YEAR_COLUMNS), reason.otherwise(None).alias("unreadable")]
 
 
-def _reason(row: dict[str, object], year: int) -> str:
+def _reason(row: dict[str, Any], year: int) -> str:
     """Why a row was set aside, in words (for the first few only)."""
     if row.get("unreadable"):
         return str(row["unreadable"])
@@ -586,7 +588,7 @@ def _sums_by_country(batch: pl.DataFrame, column: str) -> pl.DataFrame:
     than allocate a counter per possible code.
     """
     codes = batch.get_column(column)
-    if codes.is_empty() or codes.max() > MAX_BINCOUNT_CODE:
+    if codes.is_empty() or cast(int, codes.max()) > MAX_BINCOUNT_CODE:  # an integer column
         return batch.group_by(column).agg(_value_and_rows())
     numbers = codes.to_numpy()
     rows = np.bincount(numbers)

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import polars as pl
 
@@ -65,7 +65,7 @@ class Archive:
         return self.path.is_file()
 
     @contextmanager
-    def open(self, member: str) -> Iterator[BinaryIO]:
+    def open(self, member: str) -> Iterator[IO[bytes]]:
         if not self.is_zip:
             with open(self.path / member, "rb") as handle:
                 yield handle

@@ -8,7 +8,7 @@ from types import FrameType
 
 from tracker.config import load_config
 from tracker.scheduling import finish_process, list_jobs, run_now, serve
-from tracker.store import default_data_dir
+from tracker.store_paths import default_data_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import polars as pl
@@ -86,7 +87,7 @@ class FindingInputs:
                    store.scan("group_opportunity"), **optional)
 
 
-def _rows(frame: pl.LazyFrame) -> list[dict]:
+def _rows(frame: pl.LazyFrame) -> list[dict[str, Any]]:
     return frame.collect().to_dicts()
 
 
@@ -99,7 +100,8 @@ def latest_year(inputs: FindingInputs, group: str, exporter: str, until: int | N
     rows = inputs.group_market.filter((pl.col("group") == group) & (pl.col("exporter") == exporter))
     if until is not None:
         rows = rows.filter(pl.col("year") <= until)
-    return rows.select(pl.col("year").max()).collect().item()
+    year: int | None = rows.select(pl.col("year").max()).collect().item()
+    return year
 
 
 def share_moves(market: pl.LazyFrame, group: str, exporter: str, year: int) -> list[Finding]:
@@ -253,14 +255,14 @@ def forecast_direction(demand: pl.LazyFrame | None, group: str, exporter: str,
     if cap is not None:
         rows = rows.filter(pl.col("forecast_start") <= _next_month(cap))
     frame = rows.with_columns(change=pl.col("next_12m_usd") - pl.col("last_12m_usd")).collect()
-    last, following = frame.get_column("last_12m_usd").sum(), frame.get_column("next_12m_usd").sum()
+    last, following = float(frame.get_column("last_12m_usd").sum()), float(frame.get_column("next_12m_usd").sum())
     if frame.is_empty() or not last:
         return []
     growth = following / last - 1
     direction = "flat" if abs(growth) < FLAT_BAND else ("up" if growth > 0 else "down")
     lead = frame.with_columns(size=pl.col("change").abs()).sort(["size", "market"], descending=[True, False]).row(
         0, named=True)
-    start = frame.get_column("forecast_start").min()
+    start = cast(str, frame.get_column("forecast_start").min())  # a month, not null in these rows
     sample = bool(frame.get_column("sample").any()) if "sample" in frame.columns else False
     return [Finding(
         "forecast", group, exporter, start, abs(following - last), "demand", (("group", group),),

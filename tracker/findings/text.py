@@ -51,14 +51,14 @@ def unit_value(value: float | None, lang: str) -> str:
     return MISSING if value is None or is_missing(value) else f"{value:,.2f} {_text('uv_unit', lang)}"
 
 
-def _share_move(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _share_move(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     year = int(f.period)
     return _text("share_move", lang, **names, verb=_text("share_rose" if n["change_pp"] > 0 else "share_fell", lang),
                  change=pp(n["change_pp"], lang), previous=year - 1, year=year, share=share(n["market_share"]),
                  imports=usd(n["market_imports_usd"], lang), stake=usd(n["stake_usd"], lang))
 
 
-def _undercut(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _undercut(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     year = int(f.period)
     return _text("undercut", lang, **names, change=pp(n["change_pp"], lang), previous=year - 1, year=year,
                  share=share(n["competitor_share"]), cheap=unit_value(n["competitor_unit_value_usd_per_kg"], lang),
@@ -66,13 +66,13 @@ def _undercut(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
                  imports=usd(n["market_imports_usd"], lang), stake=usd(n["stake_usd"], lang))
 
 
-def _underrepresented(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _underrepresented(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     return _text("underrepresented", lang, **names, growth=growth(n["market_growth"]), period=f.period,
                  imports=usd(n["market_imports_usd"], lang), share=share(n["exporter_share"]),
                  average=share(n["average_share"]), stake=usd(n["stake_usd"], lang))
 
 
-def _cms(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _cms(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     parts = _text("cms_separator", lang).join(
         _text("cms_part", lang, name=_text(f"effect_{key}", lang), value=signed_usd(n.get(key), lang))
         for key in EFFECTS)
@@ -82,13 +82,13 @@ def _cms(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
                  parts=parts, main=_text(f"effect_{f.detail or 'competitiveness_effect_usd'}", lang))
 
 
-def _nowcast(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _nowcast(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     return _text("nowcast", lang, **names, month=month(f.period, lang), markets=int(n["markets_covered"]),
                  value=usd(n["nowcast_value_usd"], lang), growth=growth(n["yoy_growth"]),
                  previous_month=month(f.detail, lang), previous=usd(n["previous_value_usd"], lang))
 
 
-def _forecast(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _forecast(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     verb = _text(f"direction_{f.detail or 'flat'}", lang)
     return _text("forecast", lang, **names, markets=int(n["markets"]), verb=verb,
                  growth=growth(n["expected_growth"]), month=month(f.period, lang),
@@ -103,14 +103,14 @@ def _vintage(code: str | None, lang: str) -> str:
     return _text("vintage", lang, year=code[:4], month=weo_month(code[5:], lang))
 
 
-def _untapped(f: Finding, lang: str, n: dict, names: dict[str, str]) -> str:
+def _untapped(f: Finding, lang: str, n: dict[str, float], names: dict[str, str]) -> str:
     year = int(f.period)
     return _text("untapped", lang, **names, potential=usd(n["potential_usd"], lang), target=year + 5,
                  actual=usd(n["actual_usd"], lang), year=year, untapped=usd(n["untapped_usd"], lang),
                  vintage=_vintage(f.detail, lang))
 
 
-WRITERS: dict[str, Callable[[Finding, str, dict, dict[str, str]], str]] = {
+WRITERS: dict[str, Callable[[Finding, str, dict[str, float], dict[str, str]], str]] = {
     "share_gain": _share_move, "share_loss": _share_move, "undercut": _undercut,
     "underrepresented": _underrepresented, "cms": _cms, "nowcast": _nowcast, "forecast": _forecast,
     "untapped": _untapped,

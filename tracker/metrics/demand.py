@@ -148,8 +148,8 @@ def demand_forecasts(monthly: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]
             values, first, gaps[market] = _complete(one["period"].to_list(),
                                                    one["market_imports_usd"].to_numpy().astype(float))
             series[market] = (values, first)
-            sources = sorted({s for text in one["sources"].drop_nulls() for s in text.split(",")})
-            provenance[market] = (",".join(sources), one["newest_fetch"].max())
+            names = sorted({s for text in one["sources"].drop_nulls() for s in text.split(",")})
+            provenance[market] = (",".join(names), one["newest_fetch"].max())
         smoothing = _group_smoothing(series)
         by_length: dict[int, list[str]] = {}  # series of one length run through the recursion together
         for market, (values, _) in series.items():

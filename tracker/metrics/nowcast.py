@@ -190,7 +190,8 @@ def group_nowcast(flows: pl.LazyFrame, home: str, cif_fob_factor: float) -> pl.L
     for group, market, year, total, source in benchmarks.select(
             *SERIES_KEY, "year", "annual_usd", "benchmark_source").iter_rows():
         totals.setdefault((group, market), {})[year] = (total, source)
-    values, flags, kinds = [], [], []
+    values, flags = [], []
+    kinds: list[str] = []
     all_years, all_values = indicator["year"].to_numpy(), indicator["indicator_usd"].to_numpy()
     starts = indicator.select(pl.struct(SERIES_KEY).rle_id().alias("_series")).to_series().to_numpy()
     bounds = np.flatnonzero(np.diff(starts, prepend=-1, append=-1))  # where each series begins (and the end)

@@ -408,7 +408,7 @@ def _sorted_by_key(frame: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
         else:
             low, high = column.min(), column.max()
             ranks.append((pl.col(name) - low).cast(pl.UInt64))
-            sizes.append(0 if low is None else int(high) - int(low) + 1)
+            sizes.append(0 if low is None else int(high) - int(low) + 1)  # type: ignore[arg-type]  # integers
     if math.prod(sizes) >= 2**64:
         return frame.sort(key)  # more combinations than one integer holds
     combined = pl.lit(0, pl.UInt64)

@@ -261,9 +261,9 @@ def _source_bits(by_code: pl.LazyFrame, weights: pl.LazyFrame) -> tuple[list[str
     """The source ids in ``sources`` and ``_wsources`` (comma lists), sorted, and an expression giving a column's
     set of them as bits (bit i = ``tokens[i]``). A group's sources are the OR of its rows' bits: a few integer
     operations where a string list per group, sorted and joined, cost seconds."""
-    values = pl.concat([by_code.select(pl.col("sources").unique()),
-                        weights.select(pl.col("_wsources").unique().alias("sources"))]).unique().collect()
-    values = values.get_column("sources").drop_nulls().to_list()
+    distinct = pl.concat([by_code.select(pl.col("sources").unique()),
+                          weights.select(pl.col("_wsources").unique().alias("sources"))]).unique().collect()
+    values: list[str] = distinct.get_column("sources").drop_nulls().to_list()
     tokens = sorted({token for value in values for token in value.split(",") if token})
     if len(tokens) > 64:
         raise ValueError(f"more than 64 distinct source ids in the tariff inputs ({len(tokens)})")

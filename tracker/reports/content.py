@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
 import polars as pl
 
@@ -213,7 +214,7 @@ class ReportContent:
         return len(self.period) == 7
 
 
-def _rows(frame: pl.LazyFrame) -> list[dict[str, object]]:
+def _rows(frame: pl.LazyFrame) -> list[dict[str, Any]]:
     return frame.collect().to_dicts()
 
 
@@ -227,7 +228,7 @@ def _headline(own: pl.LazyFrame, year: int) -> Headline | None:
     if not rows:
         return None
     row = rows[0]
-    return Headline(year, row["export_value_usd"], row["growth_yoy"], row["world_share"], row["rca"])  # type: ignore[arg-type]
+    return Headline(year, row["export_value_usd"], row["growth_yoy"], row["world_share"], row["rca"])
 
 
 def _monthly(inputs: ReportInputs, group: str, home: str, period: str) -> MonthlyHeadline | None:
@@ -247,8 +248,8 @@ def _movers(rows: pl.LazyFrame) -> tuple[tuple[Mover, ...], tuple[Mover, ...]]:
         "market", "market_share", pl.col("market_share_change_pp").alias("change_pp"), "export_value_usd")
     risers = changed.filter(pl.col("change_pp") > 0).sort(["change_pp", "market"], descending=[True, False])
     fallers = changed.filter(pl.col("change_pp") < 0).sort(["change_pp", "market"])
-    return (tuple(Mover(**r) for r in _rows(risers.head(TOP_MOVERS))),  # type: ignore[arg-type]
-            tuple(Mover(**r) for r in _rows(fallers.head(TOP_MOVERS))))  # type: ignore[arg-type]
+    return (tuple(Mover(**r) for r in _rows(risers.head(TOP_MOVERS))),
+            tuple(Mover(**r) for r in _rows(fallers.head(TOP_MOVERS))))
 
 
 def _prices(inputs: ReportInputs, group: str, home: str, year: int) -> tuple[PricePoint, ...]:
@@ -259,7 +260,7 @@ def _prices(inputs: ReportInputs, group: str, home: str, year: int) -> tuple[Pri
         .select("market", "export_value_usd", "unit_value_usd_per_kg", "competitors_median_uv_usd_per_kg",
                 "relative_unit_value")
     )
-    return tuple(PricePoint(**r) for r in _rows(rows))  # type: ignore[arg-type]
+    return tuple(PricePoint(**r) for r in _rows(rows))
 
 
 def _competitors(inputs: ReportInputs, group: str, home: str, competitors: tuple[str, ...],
@@ -276,7 +277,7 @@ def _competitors(inputs: ReportInputs, group: str, home: str, competitors: tuple
         .join(esi, on="exporter", how="left")
         .sort(["export_value_usd", "exporter"], descending=[True, False])
     )
-    return tuple(CompetitorRow(**r) for r in _rows(rows))  # type: ignore[arg-type]
+    return tuple(CompetitorRow(**r) for r in _rows(rows))
 
 
 def _ecommerce(inputs: ReportInputs, config: Config, group: str, year: int) -> tuple[EcommerceRow, ...]:
@@ -288,7 +289,7 @@ def _ecommerce(inputs: ReportInputs, config: Config, group: str, year: int) -> t
     online = online_buying(inputs.ecommerce, {group: categories}).filter(pl.col("year") <= year)
     latest = online.filter(pl.col("year") == pl.col("year").max().over("market"))
     rows = latest.sort(["ecommerce_online_pct", "market"], descending=[True, False]).head(TOP_ECOMMERCE_MARKETS)
-    return tuple(EcommerceRow(r["market"], r["ecommerce_online_pct"], r["year"]) for r in _rows(rows))  # type: ignore[arg-type]
+    return tuple(EcommerceRow(r["market"], r["ecommerce_online_pct"], r["year"]) for r in _rows(rows))
 
 
 def _market_access(inputs: ReportInputs, group: str, home: str, year: int) -> MarketAccess | None:
@@ -309,7 +310,7 @@ def _market_access(inputs: ReportInputs, group: str, home: str, year: int) -> Ma
         .select("market", "export_value_usd", "tariff_faced_pct", "tariff_type_faced", "lowest_tariff_competitor",
                 "min_competitor_tariff_pct", "margin_vs_lowest_competitor_pp")
     )
-    return MarketAccess(int(tariff_year), tuple(AccessRow(**r) for r in _rows(rows)))  # type: ignore[arg-type]
+    return MarketAccess(int(tariff_year), tuple(AccessRow(**r) for r in _rows(rows)))
 
 
 def _potential(inputs: ReportInputs, group: str, home: str, year: int) -> UntappedPotential | None:
@@ -336,15 +337,15 @@ def _trend(inputs: ReportInputs, own: pl.LazyFrame, group: str, home: str,
             .group_by("period").agg(pl.col("export_value_usd").sum())
             .sort("period").tail(TREND_MONTHS)
         )
-        return tuple((r["period"], r["export_value_usd"]) for r in _rows(frame))  # type: ignore[misc]
+        return tuple((r["period"], r["export_value_usd"]) for r in _rows(frame))
     frame = own.filter(pl.col("year") <= int(period)).select("year", "export_value_usd").sort("year").tail(TREND_YEARS)
-    return tuple((str(r["year"]), r["export_value_usd"]) for r in _rows(frame))  # type: ignore[misc]
+    return tuple((str(r["year"]), r["export_value_usd"]) for r in _rows(frame))
 
 
 def annual_year(own: pl.LazyFrame, period: str) -> int | None:
     """The year of the annual figures (``own``: the home exporter's ``group_exporter`` rows for the group):
     the period's year, or for a month the newest year up to it."""
-    years = own.filter(pl.col("year") <= int(period[:4])).select(pl.col("year").max()).collect().item()
+    years: int | None = own.filter(pl.col("year") <= int(period[:4])).select(pl.col("year").max()).collect().item()
     if len(period) == 4:
         return int(period) if years == int(period) else None
     return years
@@ -388,7 +389,8 @@ def _vintage(inputs: ReportInputs, groups: list[str], period: str) -> Vintage:
         used.append(inputs.group_market_monthly.filter(pl.col("group").is_in(groups) & (pl.col("period") <= period)))
     rows = pl.concat([frame.select("sources", "newest_fetch", "sample") for frame in used]).collect()
     sources = sorted({name for cell in rows.get_column("sources").drop_nulls() for name in cell.split(",") if name})
-    return Vintage(tuple(sources), rows.get_column("newest_fetch").max(), bool(rows.get_column("sample").any()))
+    newest = cast("datetime | None", rows.get_column("newest_fetch").max())
+    return Vintage(tuple(sources), newest, bool(rows.get_column("sample").any()))
 
 
 def build_report(inputs: ReportInputs, config: Config, group: str, period: str,
@@ -407,6 +409,7 @@ def build_report(inputs: ReportInputs, config: Config, group: str, period: str,
 def latest_period(inputs: ReportInputs, kind: str) -> str | None:
     """The newest year (``annual``) or month (``monthly``) the metric tables hold."""
     if kind == "monthly":
-        return inputs.group_market_monthly.select(pl.col("period").max()).collect().item()
+        month: str | None = inputs.group_market_monthly.select(pl.col("period").max()).collect().item()
+        return month
     year = inputs.group_exporter.select(pl.col("year").max()).collect().item()
     return None if year is None else str(year)

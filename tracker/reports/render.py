@@ -68,7 +68,7 @@ class Document:
 
 
 def _section_blocks(section: GroupSection, config: Config, lang: str, level: str) -> list[Block]:
-    t = lambda key: label(key, lang)  # noqa: E731
+    t: Callable[[str], str] = lambda key: label(key, lang)  # noqa: E731
     group_name = config.group(section.group).name(lang) if section.group in config.group_ids else section.group
     blocks: list[Block] = [(level, label("group_heading", lang, name=group_name, id=section.group))]
     if section.headline is None and section.monthly is None:
@@ -109,7 +109,7 @@ def _section_blocks(section: GroupSection, config: Config, lang: str, level: str
         priced = [(countries.name(p.market, lang), p.relative_unit_value) for p in section.prices
                   if p.relative_unit_value is not None]
         if priced:
-            blocks.append(("chart", bar_chart(priced, t("ruv"), ratio, reference=1.0)))  # type: ignore[arg-type]
+            blocks.append(("chart", bar_chart(priced, t("ruv"), ratio, reference=1.0)))
         blocks.append(("p", t("ruv_note")))
     if section.competitors:
         blocks.append(("h4", t("competitors")))
@@ -145,7 +145,7 @@ def access_paragraph(access: MarketAccess, home: str, lang: str) -> str:
 
 
 def _access_blocks(access: MarketAccess, config: Config, lang: str) -> list[Block]:
-    t = lambda key: label(key, lang)  # noqa: E731
+    t: Callable[[str], str] = lambda key: label(key, lang)  # noqa: E731
 
     def rate(value: float | None) -> str:
         return MISSING if value is None else f"{value:.1f}"
@@ -164,7 +164,7 @@ def _access_blocks(access: MarketAccess, config: Config, lang: str) -> list[Bloc
 
 def potential_reason(row: PotentialRow, lang: str) -> str:
     """Why a market ranks high, in words (the same three numbers as the app's Opportunities page)."""
-    t = lambda key, **values: label(key, lang, **values)  # noqa: E731
+    t: Callable[..., str] = lambda key, **values: label(key, lang, **values)  # noqa: E731
     parts = []
     growth, edge, gap = row.demand_growth, row.tariff_edge_pp, row.share_gap
     if growth is not None:
@@ -178,7 +178,7 @@ def potential_reason(row: PotentialRow, lang: str) -> str:
 
 
 def _potential_blocks(potential: UntappedPotential, config: Config, lang: str) -> list[Block]:
-    t = lambda key, **values: label(key, lang, **values)  # noqa: E731
+    t: Callable[..., str] = lambda key, **values: label(key, lang, **values)  # noqa: E731
     year, vintage = potential.year, potential.vintage or "?"
     if len(vintage) == 7:
         vintage = t("weo_vintage", year=vintage[:4], month=weo_month(vintage[5:], lang))
@@ -193,7 +193,7 @@ def _potential_blocks(potential: UntappedPotential, config: Config, lang: str) -
 
 def layout(content: ReportContent, config: Config, lang: str) -> Document:
     """The report as neutral blocks, in reading order."""
-    t = lambda key: label(key, lang)  # noqa: E731
+    t: Callable[[str], str] = lambda key: label(key, lang)  # noqa: E731
     scope = t("all_groups") if content.group == ALL_GROUPS else config.group(content.group).name(lang)
     title = f"{t('title')}: {scope}, {content.period}"
     blocks: list[Block] = [("h1", title)]

@@ -8,7 +8,8 @@ Modules:
 * ``scheduler``  APScheduler set-up (SQLite job store in the data folder), job sync, serve, list, run-now
 """
 
-from tracker.scheduling.lock import SchedulerLock, SchedulerLockedError
+from tracker.errors import SchedulerLockedError
+from tracker.scheduling.lock import SchedulerLock
 from tracker.scheduling.runs import JOB_RUNS, JobRun, read_job_runs, run_tracked
 from tracker.scheduling.scheduler import (
     JobSpec,

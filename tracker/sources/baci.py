@@ -229,7 +229,7 @@ def data_offset(local_header: bytes, entry: ZipEntry) -> int:
     if len(local_header) < LOCAL_BYTES or local_header[:4] != LOCAL:
         raise PayloadError(SOURCE, f"{entry.base_name}: no local file header where the directory points")
     name_length, extra_length = struct.unpack_from("<HH", local_header, 26)
-    return LOCAL_BYTES + name_length + extra_length
+    return LOCAL_BYTES + int(name_length) + int(extra_length)
 
 
 def central_directory(placed: list[tuple[ZipEntry, int]], directory_offset: int) -> bytes:

@@ -38,8 +38,9 @@ import polars as pl
 
 from tracker.countries import country_table, map_source_codes
 from tracker.errors import PayloadError
+from tracker.request import Request
 from tracker.schemas import TRADE, UTC_TIME, validate
-from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, newest_first, year_span
+from tracker.sources.base import FetchScope, Parsed, Quarantine, newest_first, year_span
 from tracker.sources.values import PLAIN_DECIMAL
 
 if TYPE_CHECKING:

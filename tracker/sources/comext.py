@@ -49,9 +49,10 @@ import polars as pl
 
 from tracker.countries import from_iso3, map_source_codes
 from tracker.errors import PayloadError
+from tracker.request import Request
 from tracker.schemas import TRADE, UTC_TIME, validate
 from tracker.sources import jsonstat, sdmx
-from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, chunks, newest_first, year_span
+from tracker.sources.base import FetchScope, Parsed, Quarantine, chunks, newest_first, year_span
 from tracker.sources.values import PLAIN_DECIMAL
 
 if TYPE_CHECKING:

@@ -28,8 +28,9 @@ import polars as pl
 
 from tracker import countries
 from tracker.errors import PayloadError
+from tracker.request import Request
 from tracker.schemas import TRADE, validate
-from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, load_json
+from tracker.sources.base import FetchScope, Parsed, Quarantine, load_json
 from tracker.sources.values import json_number, json_text
 
 if TYPE_CHECKING:

@@ -34,9 +34,10 @@ import polars as pl
 
 from tracker.countries import from_iso3, map_source_codes
 from tracker.errors import PayloadError
+from tracker.request import Request
 from tracker.schemas import ECOMMERCE, UTC_TIME, validate
 from tracker.sources import jsonstat, sdmx
-from tracker.sources.base import FetchScope, Parsed, Quarantine, Request
+from tracker.sources.base import FetchScope, Parsed, Quarantine
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings

@@ -30,8 +30,9 @@ import polars as pl
 
 from tracker import countries
 from tracker.errors import PayloadError
+from tracker.request import Request
 from tracker.schemas import WEO, WEO_INDICATORS, validate
-from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, load_json
+from tracker.sources.base import FetchScope, Parsed, Quarantine, load_json
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings

@@ -66,9 +66,9 @@ def decode(doc: Mapping[str, Any], source: str, quarantine: Quarantine | None = 
         codes.append(_category_codes(doc["dimension"], dim, size, source))
         raw_labels = doc["dimension"][dim]["category"].get("label") or {}
         labels[dim] = {str(code): str(label) for code, label in raw_labels.items()}
-    missing = _missing_cells(doc.get("status"))
+    absent = _missing_cells(doc.get("status"))
     observations = [(flat, value) for flat, value in _observations(doc["value"], math.prod(sizes), source, quarantine)
-                    if flat not in missing]
+                    if flat not in absent]
     strides = _strides(sizes)
     columns: dict[str, list[str]] = {dim: [] for dim in dims}
     values: list[float] = []

@@ -45,9 +45,10 @@ import polars as pl
 
 from tracker.countries import EU27, from_iso3, is_known_iso3, to_iso3
 from tracker.errors import CountryCodeError, PayloadError, TrackerError
+from tracker.request import Request
 from tracker.schemas import TARIFF, validate
 from tracker.sources import sdmx
-from tracker.sources.base import FetchScope, Parsed, Quarantine, Request, load_json, preview
+from tracker.sources.base import FetchScope, Parsed, Quarantine, load_json, preview
 from tracker.sources.values import json_number
 
 if TYPE_CHECKING:
@@ -287,8 +288,9 @@ class _Answer:
         count = len(self.dimensions)
         orders: list[tuple[int, ...]] = []
         positions = [position for _, _, position in self.dimensions]
-        if all(isinstance(p, int) for p in positions) and sorted(positions) == list(range(count)):
-            orders.append(tuple(positions))  # type: ignore[arg-type]
+        given = [p for p in positions if isinstance(p, int)]
+        if len(given) == count and sorted(given) == list(range(count)):
+            orders.append(tuple(given))
         orders.append(tuple(range(count)))
         orders.extend(itertools.permutations(range(count)))
         for order in orders:
@@ -362,7 +364,7 @@ class _Answer:
         if raw_type is None or raw_type.upper() not in TARIFF_TYPES:
             raise PayloadError(SOURCE, f"{where}: TARIFFTYPE is {raw_type!r}, expected MFN, PRF or PREF")
         lines = _count(attributes, "TOTALNOOFLINES", where)
-        na_lines = _count(attributes, "NBR_NA_LINES", where, default=0)
+        na_lines = _count(attributes, "NBR_NA_LINES", where) or 0
         if lines is None:
             raise PayloadError(SOURCE, f"{where}: TOTALNOOFLINES is missing")
         if na_lines > lines:
@@ -422,10 +424,10 @@ def _obs_value(value: object, where: str) -> float | None:
     return json_number(value, "OBS_VALUE", SOURCE, where)
 
 
-def _count(attributes: dict[str, str | None], name: str, where: str, default: int | None = None) -> int | None:
+def _count(attributes: dict[str, str | None], name: str, where: str) -> int | None:
     text = attributes.get(name)
     if text is None:
-        return default
+        return None
     if not text.strip().isdigit():
         raise PayloadError(SOURCE, f"{where}: {name} is {text!r}, expected a whole number")
     return int(text)

@@ -32,8 +32,9 @@ import polars as pl
 
 from tracker import countries
 from tracker.errors import PayloadError
+from tracker.request import Request
 from tracker.schemas import CAPITAL, MACRO, validate
-from tracker.sources.base import MAX_FOLLOW_UPS, FetchScope, Parsed, Quarantine, Request, load_json
+from tracker.sources.base import MAX_FOLLOW_UPS, FetchScope, Parsed, Quarantine, load_json
 from tracker.sources.values import json_number
 
 if TYPE_CHECKING:

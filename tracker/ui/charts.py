@@ -4,7 +4,7 @@ hover values come with their units."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from html import escape
 
 import plotly.graph_objects as go
@@ -198,7 +198,7 @@ def _legend(names: list[str], top: float, colours: list[str] | None = None,
     return parts, (y - top + 16) if names else 0.0
 
 
-def _y_axis(low: float, high: float, plot_h: float, y_label: str) -> tuple[list[str], object]:
+def _y_axis(low: float, high: float, plot_h: float, y_label: str) -> tuple[list[str], Callable[[float], float]]:
     """Grid lines with tick values, the axis title, and the value → y mapping of the plot area."""
     span = (high - low) or 1.0
 
@@ -324,8 +324,8 @@ def svg_band_lines(xs: list[object], lines: Mapping[str, list[float | None]], la
     parts += [f'<text x="{x_of(i):.1f}" y="{base}" text-anchor="middle">{escape(_label_x(v, lang))}</text>'
               for i, v in enumerate(xs) if i % step == 0]
     for label, (lows, highs) in shown_bands.items():
-        kept = [i for i, (a, b) in enumerate(zip(lows, highs, strict=True)) if a is not None and b is not None]
-        outline = [(x_of(i), y_of(highs[i])) for i in kept] + [(x_of(i), y_of(lows[i])) for i in reversed(kept)]
+        kept = [(i, a, b) for i, (a, b) in enumerate(zip(lows, highs, strict=True)) if a is not None and b is not None]
+        outline = [(x_of(i), y_of(b)) for i, _, b in kept] + [(x_of(i), y_of(a)) for i, a, _ in reversed(kept)]
         if kept:
             parts.append(f'<polygon points="{" ".join(f"{px:.1f},{py:.1f}" for px, py in outline)}" '
                          f'fill="{band_colours[label]}" stroke="none"><title>{escape(label)}</title></polygon>')
@@ -421,7 +421,8 @@ def svg_scatter(frame: pl.DataFrame, x: str, y: str, label: str, lang: str, titl
     """The SVG twin of ``scatter_positioning``: exporters placed by two measures, labelled by code, the chosen
     one in red; each point's hover text names the country with both values."""
     rows = [r for r in frame.iter_rows(named=True) if r[x] is not None and r[y] is not None]
-    xs, ys = [r[x] for r in rows] or [0.0], [r[y] for r in rows] or [0.0]
+    xs: list[float] = [r[x] for r in rows] or [0.0]
+    ys: list[float] = [r[y] for r in rows] or [0.0]
     x_low, x_high = min(xs), max(xs)
     x_pad = (x_high - x_low) * 0.08 or 1.0
     x_low, x_high = x_low - x_pad, x_high + x_pad

@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import streamlit as st
@@ -27,6 +28,11 @@ from tracker.ui.state import (
 )
 from tracker.ui.state import select_years as _select_years
 from tracker.ui.tables import Column, html_table, sort_frame
+
+if TYPE_CHECKING:
+    from streamlit.elements.lib.column_types import ColumnConfig
+
+    from tracker.config import Config
 
 log = logging.getLogger(__name__)
 # What a damaged store raises while a page reads it: the store's own errors (tracker.errors), and the Polars or
@@ -110,7 +116,7 @@ def sidebar_view(lang: str, *, group: bool = True, market: bool = False, markets
                 chosen_flow, chosen_basis)
 
 
-def default_competitors(cfg, exporter: str, count: int = 5) -> list[str]:
+def default_competitors(cfg: Config, exporter: str, count: int = 5) -> list[str]:
     """The first ``count`` of the home exporter and the configured competitors, the chosen exporter left out:
     with exporter VNM, China (the home exporter) leads its rivals."""
     scope = [cfg.scope.home_exporter, *cfg.scope.competitors]
@@ -189,7 +195,7 @@ def download_menu(root: str, token: str, lang: str, table: str, *, group: str | 
         )
 
 
-def paged_dataframe(frame: pl.DataFrame, lang: str, key: str, **kwargs: object) -> None:
+def paged_dataframe(frame: pl.DataFrame, lang: str, key: str, **kwargs: Any) -> None:
     """Show at most ``PAGE_ROWS`` rows at a time, with a page picker when there are more."""
     total = frame.height
     if total > PAGE_ROWS:
@@ -251,6 +257,6 @@ def for_display(frame: pl.DataFrame, lang: str, *, usd: Sequence[str] = (), pct:
     )
 
 
-def number_columns(lang: str, spec: dict[str, tuple[str, str]]) -> dict[str, object]:
+def number_columns(lang: str, spec: dict[str, tuple[str, str]]) -> dict[str, ColumnConfig]:
     """Column configs from {column: (label key, printf format)}."""
     return {column: st.column_config.NumberColumn(t(key, lang), format=fmt) for column, (key, fmt) in spec.items()}

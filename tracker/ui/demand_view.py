@@ -3,6 +3,8 @@ drawn dashed and labelled) and the market's 12-month import forecast with its 80
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
 import streamlit as st
 
@@ -122,7 +124,7 @@ def _forecast(view: View, market: str, market_name: str) -> None:
 
 def forecast_text(row: dict[str, object], lang: str) -> str:
     """Model, outlook and backtest verdict of one group_demand row, in ``lang``."""
-    growth = row["expected_growth"]
+    growth = cast("float | None", row["expected_growth"])
     parts = [t("forecast_model", lang) + ".",
              t("forecast_outlook", lang, next=fmt_usd(row["next_12m_usd"], lang),  # type: ignore[arg-type]
                last=fmt_usd(row["last_12m_usd"], lang),  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ Render only: the numbers are ``group_export_potential`` rows; the reasons come f
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
@@ -37,7 +39,7 @@ def note(lang: str, vintage: str | None) -> None:
     st.caption(t("potential_note", lang, vintage=vintage_label(vintage, lang)))
 
 
-def why_text(row: dict, lang: str) -> str:
+def why_text(row: dict[str, Any], lang: str) -> str:
     """Why a market ranks high, in words: demand growth, tariff edge, sales against the world share."""
     reasons = potential_reasons(row)
     parts = []

@@ -14,7 +14,7 @@ the session and written back (``restore_url``): the address bar always shows the
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import streamlit as st
@@ -95,7 +95,8 @@ def language_switch() -> str:
     return choice
 
 
-def _select(label: str, options: Sequence[str], param: str, default: str, fmt, key: str) -> str:
+def _select(label: str, options: Sequence[str], param: str, default: str, fmt: Callable[[str], str],
+            key: str) -> str:
     """A sidebar selectbox whose value lives in ``?param=``."""
     options = list(options)
     if not options:
@@ -204,7 +205,7 @@ def select_section(lang: str, sections: Sequence[str]) -> str:
     A select box rather than radio buttons: the filters already loaded its script, so the page loads one
     element type fewer."""
     wanted = get_param("section")
-    default = wanted if wanted in sections else sections[0]
+    default = wanted if wanted is not None and wanted in sections else sections[0]
     slot, _ = st.columns([1, 3])
     choice = slot.selectbox(t("section", lang), list(sections), index=list(sections).index(default),
                             format_func=lambda s: t(f"section_{s}", lang), key="f_section")

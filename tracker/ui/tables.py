@@ -15,7 +15,7 @@ import base64
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import polars as pl
 
@@ -70,7 +70,7 @@ def sparkline(values: Sequence[float | None], labels: Sequence[object] = (), wid
 
     An image rather than inline SVG because ``st.html``, which renders these tables, strips inline SVG.
     """
-    points = [(i, float(v)) for i, v in enumerate(values) if not is_missing(v)]
+    points = [(i, float(v)) for i, v in enumerate(values) if v is not None and not is_missing(v)]
     if len(points) < 2:
         return MISSING
     low, high = min(v for _, v in points), max(v for _, v in points)
@@ -109,11 +109,12 @@ def _cell(row: dict[str, object], column: Column, spark_labels: Sequence[object]
         return f'<td class="t"><a href="{html.escape(str(target), quote=True)}">{text}</a></td>'
     if column.kind == "sparkline":
         return f'<td class="t">{sparkline(list(value or []), spark_labels)}</td>'  # type: ignore[call-overload]
+    number = cast("float | None", value)  # the remaining kinds are number columns
     signed = column.kind == "signed"
     direction = ""
-    if signed and not is_missing(value) and float(value) != 0:  # type: ignore[arg-type]
-        direction = ' class="up"' if float(value) > 0 else ' class="down"'  # type: ignore[arg-type]
-    return f"<td{direction}>{fmt_number(value, column.decimals, signed)}</td>"
+    if signed and number is not None and not is_missing(number) and number != 0:
+        direction = ' class="up"' if number > 0 else ' class="down"'
+    return f"<td{direction}>{fmt_number(number, column.decimals, signed)}</td>"
 
 
 def _header(column: Column, sorted_by: str | None) -> str:

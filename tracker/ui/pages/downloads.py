@@ -5,6 +5,8 @@ One HTML list of every table with its rows under the filters, then the table cho
 the browser some seventy elements on every view of the page; a grid per table, even folded, one grid each.
 """
 
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
@@ -67,7 +69,7 @@ if metrics_ready(view, "group_market", "group_exporter"):
     for table, applies in TABLE_FILTERS.items():
         if table not in DATA_TABLES and not data.has_table(view.root, view.token, table):
             continue
-        filters = {
+        filters: dict[str, Any] = {
             "group": view.group if "group" in applies else None,
             "exporter": view.exporter if "exporter" in applies else None,
             "market": market if "market" in applies else None,

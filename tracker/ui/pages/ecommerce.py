@@ -1,5 +1,7 @@
 """Cross-border e-commerce: who buys online from sellers abroad, by market and goods category, against trade."""
 
+from typing import cast
+
 import polars as pl
 import streamlit as st
 
@@ -38,7 +40,7 @@ survey = survey.filter(pl.col("year") <= year) if survey.height else survey
 if survey.is_empty():
     empty_state(lang, t("page_ecommerce", lang), str(year))
 else:
-    survey_year = int(survey["year"].max())
+    survey_year = cast(int, survey["year"].max())  # a non-empty integer column
     st.caption(t("survey_year_note", lang, year=year, survey=survey_year))
     # By market: buying from sellers in other EU countries and outside the EU.
     origins = survey.filter(pl.col("indicator").is_in(ORIGINS), pl.col("category") == "ALL",

@@ -1,6 +1,7 @@
 """Opportunities: markets ranked by the opportunity score, with its reasons and the documented formula."""
 
 from html import escape
+from typing import Any, cast
 
 import polars as pl
 import streamlit as st
@@ -25,7 +26,7 @@ from tracker.ui.state import current_language
 from tracker.ui.tables import Column
 
 
-def reasons_text(row: dict, lang: str) -> str:
+def reasons_text(row: dict[str, Any], lang: str) -> str:
     """The score's components in one line, in ``lang``, from the stored factor columns."""
     parts = [t("reason_size", lang, value=fmt_usd(row["market_imports_usd"], lang))]
     growth = row["market_growth"]
@@ -61,7 +62,7 @@ if metrics_ready(view, "group_opportunity"):
     if rows.is_empty():
         empty_state(lang, view.group_name, view.years)
     else:
-        year = int(rows["year"].max())
+        year = cast(int, rows["year"].max())  # a non-empty integer column
         rows = rows.filter(pl.col("year") == year).sort("rank", nulls_last=True)
         exporter_name = country_name(rows["exporter"][0], lang)
         st.caption(t("opportunities_intro", lang, exporter=exporter_name, group=view.group_name, year=year))

@@ -5,6 +5,8 @@ The tables are plain HTML in the page's language: named tables and sources, coun
 nothing yet (never "None"), times in UTC to the minute.
 """
 
+from collections.abc import Callable
+
 import polars as pl
 import streamlit as st
 
@@ -19,7 +21,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 def readable(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Table and source ids as names, times as text (the HTML table writes nulls as "–")."""
-    def names(prefix: str):
+    def names(prefix: str) -> Callable[[str], str]:
         return lambda value: ", ".join(t_or(f"{prefix}{v}", lang, v) for v in value.split(", "))
 
     return frame.with_columns(
@@ -91,14 +93,14 @@ st.subheader(t("coverage", lang))
 st.caption(t("coverage_help", lang))
 coverage = data.reporter_coverage(root, token)
 if coverage.height:
-    years = [c for c in coverage.columns if c.isdigit()]
+    year_columns = [c for c in coverage.columns if c.isdigit()]
     shown = readable(coverage, lang).with_columns(
         pl.col("reporter").replace_strict({c: country_name(c, lang) for c in coverage["reporter"].to_list()},
                                           default=pl.col("reporter")).alias("name"),
-        *[pl.when(pl.col(y)).then(pl.lit("✓")).otherwise(pl.lit("–")).alias(y) for y in years],
+        *[pl.when(pl.col(y)).then(pl.lit("✓")).otherwise(pl.lit("–")).alias(y) for y in year_columns],
     )
     st.html(html_table(shown, [
         Column("name", t("reporter", lang), "text"), Column("reporter", "ISO3", "text"),
-        *[Column(y, y, "text") for y in years], Column("last_period", t("last_period", lang), "text"),
+        *[Column(y, y, "text") for y in year_columns], Column("last_period", t("last_period", lang), "text"),
         Column("sources", t("col_sources", lang), "text"),
     ], row_key="reporter"))
