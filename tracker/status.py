@@ -6,15 +6,19 @@ import polars as pl
 
 from tracker.baci import SOURCE as BACI_SOURCE
 from tracker.baci import stored_release
-from tracker.schemas import FAILURE_STATUSES, SAMPLE_SOURCE, SUCCESS_STATUSES, TABLES
+from tracker.schemas import FAILURE_STATUSES, SAMPLE_SOURCE, SOURCE_TABLES, SUCCESS_STATUSES, TABLES
 from tracker.store import Store
 
-DATA_TABLES = ("trade", "ecommerce", "macro", "tariff")
+DATA_TABLES = SOURCE_TABLES  # what the sources write: trade, e-commerce, macro, tariffs, WEO, capitals
 
 
 def _period(table: str) -> pl.Expr:
-    """The table's period as text: tariff schedules are yearly and carry only ``year``."""
-    return pl.col("year").cast(pl.String) if "period" not in TABLES[table].column_names else pl.col("period")
+    """The table's period as text: tariff schedules and WEO values are yearly and carry only ``year``; capital
+    coordinates have no period."""
+    columns = TABLES[table].column_names
+    if "period" in columns:
+        return pl.col("period")
+    return pl.col("year").cast(pl.String) if "year" in columns else pl.lit(None, pl.String)
 
 
 def table_status(store: Store) -> pl.DataFrame:

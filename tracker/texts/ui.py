@@ -452,6 +452,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "以及未计入平均的非从价税目数。出口方筛选保留其优惠税率及所有最惠国税率。"
         "不含美国 301/232 条款关税、反倾销税等额外关税。",
     },
+    "table_weo": {"en": "GDP and population projections (IMF WEO)", "zh": "GDP 与人口预测（国际货币基金组织 WEO）"},
+    "table_weo_help": {
+        "en": "IMF World Economic Outlook: real GDP growth, GDP and population, past and projected, with the WEO "
+              "edition (vintage) of every value.",
+        "zh": "国际货币基金组织《世界经济展望》：实际 GDP 增速、GDP 与人口的历史值和预测值，"
+              "每个数值注明所属的展望版本。",
+    },
+    "table_capital": {"en": "Capital coordinates", "zh": "首都坐标"},
+    "table_capital_help": {
+        "en": "Capital city and its coordinates per country (World Bank): the distances of the export potential.",
+        "zh": "各国首都及其经纬度（世界银行），用于计算出口潜力中的距离。",
+    },
     "table_fetch_log": {"en": "Fetch log", "zh": "抓取日志"},
     "table_fetch_log_help": {
         "en": "One row per fetch attempt, successful or not.", "zh": "每次抓取尝试一行，无论成功与否。",
