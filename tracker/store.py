@@ -57,6 +57,7 @@ CHECK_HINT = "run `python -m tracker store check` for details"
 LOCK_FILE = ".write.lock"
 DEFAULT_LOCK_TIMEOUT_SECONDS = 60.0
 KEPT_OLD_VERSIONS = 1  # a reader that resolved the previous version may still be scanning it
+SAME_FLOAT = 1e-12  # relative: a recomputed float this close to the stored one is the same value
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,8 @@ class Store:
             old_version = None
         with _staging_folder(table_dir, f"writing table {table!r} under {table_dir}") as staging:
             partitions_written = self._build_version(schema, frame, old_version, staging, merge, newest_wins)
+            if not merge:
+                partitions_written -= self._link_unchanged(table, staging)
             version_name = self._switch_to(table_dir, staging)
         self._remove_unreferenced(table_dir)
         rows_after = self.scan(table).select(pl.len()).collect().item()
@@ -327,6 +330,33 @@ class Store:
         for directory in sorted({p.parent for p in staging.rglob("*.parquet")}, reverse=True):
             _fsync_dir(directory)
         return len(new_parts)
+
+    def _link_unchanged(self, table: str, staging: Path) -> int:
+        """Swap each freshly written partition file of a replacement for the live version's file when their rows
+        are equal (floats to ``SAME_FLOAT``); return how many. A recomputed metric table then keeps the very
+        files (inode, mtime) of the years a change did not reach. A live version that is damaged or unpartitioned
+        offers nothing to keep."""
+        live = None
+        with contextlib.suppress(StoreCorruptError):
+            live = self.current_version(table)
+        if not schemas.schema_for(table).partition_by or live is None or (live / "part-0.parquet").exists():
+            return 0
+        linked = 0
+        for new_file in sorted(staging.rglob("*.parquet")):
+            old_file = live / new_file.relative_to(staging)
+            if not old_file.is_file() or parquet_problem(old_file):
+                continue
+            try:
+                same = _same_rows(pl.read_parquet(old_file), pl.read_parquet(new_file))
+            except pl.exceptions.PolarsError:
+                continue  # an unreadable old file is simply not kept
+            if same:
+                temporary = new_file.with_name(".linked.parquet")
+                os.link(old_file, temporary)
+                os.replace(temporary, new_file)
+                _fsync_dir(new_file.parent)
+                linked += 1
+        return linked
 
     def publish_staged(self, table: str, staged: Path, drop: Callable[[Path], bool]) -> WriteResult:
         """Publish partition files written outside the store (a bulk import) as the table's next version.
@@ -409,6 +439,22 @@ class Store:
                     shutil.rmtree(entry, ignore_errors=True)
                 else:
                     entry.unlink(missing_ok=True)
+
+
+def _same_rows(old: pl.DataFrame, new: pl.DataFrame) -> bool:
+    """Whether two files' rows are the same: other columns exactly, floats to a relative ``SAME_FLOAT``.
+
+    A recomputation from unchanged inputs may differ in the last bits of a float (a parallel sum adds in another
+    order); such a file is the same data and is kept."""
+    if old.schema != new.schema or old.height != new.height:
+        return False
+    floats = [name for name, dtype in new.schema.items() if dtype.is_float()]
+    if not old.drop(floats).equals(new.drop(floats)):
+        return False
+    a, b = pl.col("a"), pl.col("b")
+    close = ((a - b).abs() <= SAME_FLOAT * pl.max_horizontal(a.abs(), b.abs())) | (a.is_null() & b.is_null())
+    return all(pl.DataFrame({"a": old.get_column(name), "b": new.get_column(name)})
+               .select(close.fill_null(False).all()).item() for name in floats)
 
 
 def _changes_nothing(
