@@ -301,7 +301,8 @@ class Store:
         newest_wins: bool,
     ) -> int:
         """Fill ``staging`` with the new version; return how many partitions were rewritten."""
-        if not schema.partition_by:
+        if not schema.partition_by or (not merge and frame.is_empty()):
+            # an empty replacement is one file too (its columns, no rows): a table computed empty is still there
             old = _read_kept(old_version / "part-0.parquet") if merge and old_version else None
             merged = _merge(schema, old, frame, newest_wins) if old is not None else frame
             _write_parquet_durably(merged.sort(schema.key), staging / "part-0.parquet")
