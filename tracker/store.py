@@ -31,7 +31,7 @@ import errno
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -262,6 +262,34 @@ class Store:
         frame = schemas.validate(table, frame)
         with self.writer_lock():
             return self._write_version(table, frame, merge=False, newest_wins=False)
+
+    def replace_by_parts(self, table: str, parts: Iterable[pl.DataFrame]) -> WriteResult:
+        """Replace the whole table with the rows of ``parts``, each written as it comes and then dropped, so the
+        table is never in memory at once (a metric table computed a year at a time). Each part must hold whole
+        partitions (every row of its years); one ``CURRENT`` switch at the end, as ``replace``."""
+        schema = schemas.schema_for(table)
+        with self.writer_lock():
+            table_dir = self.root / table
+            try:
+                table_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
+            with contextlib.suppress(StoreCorruptError):
+                self._remove_unreferenced(table_dir)
+            rows_in = written = 0
+            with _staging_folder(table_dir, f"writing table {table!r} under {table_dir}") as staging:
+                for part in parts:
+                    part = schemas.validate(table, part)
+                    if part.height:
+                        rows_in += part.height
+                        written += self._build_version(schema, part, None, staging, False, False)
+                if not rows_in:
+                    written = self._build_version(schema, schema.empty(), None, staging, False, False)
+                written -= self._link_unchanged(table, staging)
+                version_name = self._switch_to(table_dir, staging)
+            self._remove_unreferenced(table_dir)
+        rows_after = self.scan(table).select(pl.len()).collect().item()
+        return WriteResult(table, rows_in, rows_after, written, version_name)
 
     def _write_version(self, table: str, frame: pl.DataFrame, *, merge: bool, newest_wins: bool) -> WriteResult:
         schema = schemas.schema_for(table)

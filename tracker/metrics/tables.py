@@ -457,7 +457,9 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
         "group_market": market, "group_exporter": exporter, "group_competition": competition, "group_cms": cms,
         "group_hs": _group_hs(code_suppliers), **tariffs,
     }
-    return finish_tables(frames, flows, imports, ecommerce, config, weo, capital)
+    tables = finish_tables(frames, flows, imports, ecommerce, config)
+    tables[GROUP_EXPORT_POTENTIAL.name] = export_potential(tables, imports, config, weo, capital)
+    return {name: tables[name] for name in (table.name for table in METRIC_TABLES)}
 
 
 def group_level_market(flows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
@@ -475,11 +477,11 @@ def group_level_market(flows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame,
 
 
 def finish_tables(frames: dict[str, pl.LazyFrame], flows: pl.LazyFrame, imports: pl.LazyFrame,
-                  ecommerce: pl.LazyFrame, config: Config, weo: pl.LazyFrame | None,
-                  capital: pl.LazyFrame | None) -> dict[str, pl.DataFrame]:
+                  ecommerce: pl.LazyFrame, config: Config) -> dict[str, pl.DataFrame]:
     """The tables from ``frames`` (group_market, group_exporter, group_competition, group_cms, group_hs and the
-    tariff tables) and the group-level flows: the opportunity, monthly, potential and demand tables are added,
-    and every table is collected with its schema's columns, in key order."""
+    tariff tables) and the group-level flows: the opportunity, monthly and demand tables are added (not the
+    export potential: :func:`export_potential`), and every table is collected with its schema's columns, in key
+    order."""
     opportunity = _group_opportunity(imports, frames["group_market"], frames["group_exporter"], ecommerce, config,
                                      frames["group_tariff"])
     monthly = _group_market_monthly(flows.filter(pl.col("frequency") == "M"))
@@ -488,16 +490,24 @@ def finish_tables(frames: dict[str, pl.LazyFrame], flows: pl.LazyFrame, imports:
     # the peak of the whole command, and their inputs above are materialised already.
     tables = {name: _sorted_by_key(_finish(frames[name], schema_for(name)).collect(), schema_for(name))
               for name in ORDER if name in frames}
-    potential = group_export_potential(  # from the collected tables: their plans are not computed twice
-        tables["group_market"].lazy(), imports, tables["group_exporter"].lazy(), tables["group_tariff"].lazy(),
-        schema_for("weo").empty().lazy() if weo is None else weo,
-        schema_for("capital").empty().lazy() if capital is None else capital,
-        config.scope.import_income_elasticity)
-    tables[GROUP_EXPORT_POTENTIAL.name] = _sorted_by_key(
-        _finish(potential, GROUP_EXPORT_POTENTIAL).collect(), GROUP_EXPORT_POTENTIAL)
     demand = demand_frames(flows, tables["group_market_monthly"].lazy(), config)  # nowcast and forecasts
     return tables | {name: _sorted_by_key(_finish(frame, schema_for(name)).collect(), schema_for(name))
                      for name, frame in demand.items()}
+
+
+def export_potential(tables: dict[str, pl.DataFrame], imports: pl.LazyFrame, config: Config,
+                     weo: pl.LazyFrame | None, capital: pl.LazyFrame | None, year: int | None = None) -> pl.DataFrame:
+    """group_export_potential from the collected tables (their plans are not computed twice); ``year``: that
+    year's rows only, which read that year's trade alone (the tariffs' newest schedule ≤ year, whole)."""
+    def of_year(frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame if year is None else frame.filter(pl.col("year") == year)
+
+    potential = group_export_potential(
+        of_year(tables["group_market"].lazy()), of_year(imports), of_year(tables["group_exporter"].lazy()),
+        tables["group_tariff"].lazy(), schema_for("weo").empty().lazy() if weo is None else weo,
+        schema_for("capital").empty().lazy() if capital is None else capital,
+        config.scope.import_income_elasticity)
+    return _sorted_by_key(_finish(potential, GROUP_EXPORT_POTENTIAL).collect(), GROUP_EXPORT_POTENTIAL)
 
 
 def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.LazyFrame,

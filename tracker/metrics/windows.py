@@ -23,7 +23,9 @@ opportunity); every other year's file stays the same file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import polars as pl
 
@@ -35,6 +37,8 @@ from tracker.metrics.groups import aggregate_to_groups, group_code_flows_by_leve
 from tracker.metrics.shares import reported_world_imports, supplier_flows
 from tracker.metrics.tables import (
     CMS_LONG_SPAN_YEARS,
+    GROUP_EXPORT_POTENTIAL,
+    METRIC_TABLES,
     _annual,
     _competition_sides,
     _esi,
@@ -42,6 +46,7 @@ from tracker.metrics.tables import (
     _hs_by_code,
     _hs_growth,
     cms_pairs,
+    export_potential,
     finish_tables,
     group_level_market,
 )
@@ -106,7 +111,15 @@ def trade_years(store: Store) -> list[int]:
     return sorted(frame.get_column("year").drop_nulls().to_list())
 
 
-def compute_tables_by_year(store: Store, config: Config) -> dict[str, pl.DataFrame]:
+class YearTables(NamedTuple):
+    """The metric tables of ``compute_tables_by_year``: ``potential`` yields group_export_potential a year at a
+    time (the largest table: a year of it in memory at once), the other tables are whole."""
+
+    tables: dict[str, pl.DataFrame]
+    potential: Iterator[pl.DataFrame]
+
+
+def compute_tables_by_year(store: Store, config: Config) -> YearTables:
     """Every metric table from the store, reading one year of trade at a time (see the module docstring)."""
     trade = store.scan("trade")
     years = trade_years(store)
@@ -131,7 +144,7 @@ def compute_tables_by_year(store: Store, config: Config) -> dict[str, pl.DataFra
         if end_year - base_year != 1 and previous is not None:  # the long span, to the newest annual year
             base = kept if kept is not None and kept.year == base_year else year_parts(trade, config, base_year)
             cms.append(_cms(base, previous))
-    previous = kept = None
+    previous = kept = None  # the last code-level rows go before the cross-year work
     if not cms:
         empty = parts[0]
         cms.append(constant_market_share(empty.code_suppliers.lazy(), empty.code_imports.lazy(), []).collect())
@@ -145,8 +158,12 @@ def compute_tables_by_year(store: Store, config: Config) -> dict[str, pl.DataFra
         "group_cms": pl.concat(cms, how="vertical").lazy(), "group_hs": _hs_growth(_stack(parts, "hs")),
         **weighted_tariff_tables(tariff, _stack(parts, "weights"), market, config),
     }
-    return finish_tables(frames, flows, imports, store.scan("ecommerce"), config, store.scan("weo"),
-                         store.scan("capital"))
+    tables = finish_tables(frames, flows, imports, store.scan("ecommerce"), config)
+    weo, capital = store.scan("weo"), store.scan("capital")
+    read = {name: tables[name] for name in ("group_market", "group_exporter", "group_tariff")}  # kept for it
+    potential_years = read["group_market"].get_column("year").unique().sort().to_list()
+    return YearTables(tables, (export_potential(read, imports, config, weo, capital, year)
+                               for year in potential_years))
 
 
 def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
@@ -156,8 +173,13 @@ def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
     what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time.
     """
     inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
-    tables = compute_tables_by_year(store, config)
-    for name, frame in tables.items():
-        store.replace(name, frame)
-    save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in tables})
-    return {name: frame.height for name, frame in tables.items()}
+    tables, potential = compute_tables_by_year(store, config)
+    rows = {}
+    for table in METRIC_TABLES:
+        if table.name == GROUP_EXPORT_POTENTIAL.name:
+            rows[table.name] = store.replace_by_parts(table.name, potential).rows_in
+        else:
+            rows[table.name] = tables[table.name].height
+            store.replace(table.name, tables.pop(table.name))  # written, then let go
+    save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in rows})
+    return rows
