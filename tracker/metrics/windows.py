@@ -148,16 +148,18 @@ def compute_tables_by_year(store: Store, config: Config) -> YearTables:
     if not cms:
         empty = parts[0]
         cms.append(constant_market_share(empty.code_suppliers.lazy(), empty.code_imports.lazy(), []).collect())
-    flows = _stack(parts, "flows").collect().lazy()
+    stacked = {name: _stack(parts, name).collect().lazy() for name in ("flows", "totals", "esi", "hs", "weights")}
+    parts.clear()  # the years' frames are in the stacks now
+    flows = stacked["flows"]
     annual, suppliers, imports, market = group_level_market(flows)
-    exporter = _group_exporter(annual, suppliers, market, _stack(parts, "totals")).collect().lazy()
-    tariff = store.scan("tariff")
+    exporter = _group_exporter(annual, suppliers, market, stacked["totals"]).collect().lazy()
     frames = {
         "group_market": market, "group_exporter": exporter,
-        "group_competition": _competition_sides(_stack(parts, "esi"), market),
-        "group_cms": pl.concat(cms, how="vertical").lazy(), "group_hs": _hs_growth(_stack(parts, "hs")),
-        **weighted_tariff_tables(tariff, _stack(parts, "weights"), market, config),
+        "group_competition": _competition_sides(stacked["esi"], market),
+        "group_cms": pl.concat(cms, how="vertical").lazy(), "group_hs": _hs_growth(stacked["hs"]),
+        **weighted_tariff_tables(store.scan("tariff"), stacked["weights"], market, config),
     }
+    stacked.clear()
     tables = finish_tables(frames, flows, imports, store.scan("ecommerce"), config)
     weo, capital = store.scan("weo"), store.scan("capital")
     read = {name: tables[name] for name in ("group_market", "group_exporter", "group_tariff")}  # kept for it
@@ -178,6 +180,12 @@ def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
     for table in METRIC_TABLES:
         if table.name == GROUP_EXPORT_POTENTIAL.name:
             rows[table.name] = store.replace_by_parts(table.name, potential).rows_in
+        elif table.partition_by:  # a year at a time: the write's copies (checks, sorting) hold a year
+            frame = tables.pop(table.name)
+            (column,) = table.partition_by
+            years = frame.get_column(column).unique().sort().to_list()
+            rows[table.name] = store.replace_by_parts(
+                table.name, (frame.filter(pl.col(column) == year) for year in years)).rows_in
         else:
             rows[table.name] = tables[table.name].height
             store.replace(table.name, tables.pop(table.name))  # written, then let go
