@@ -84,7 +84,7 @@ CAGR_YEARS = 5  # group_exporter's cagr_5y: the furthest back a year's rows read
 class YearParts:
     """What the tables need of one year's trade, collected: every frame but the CMS inputs is group-level."""
 
-    year: int | None
+    year: int
     flows: pl.DataFrame  # group-level flows, annual and monthly
     totals: pl.DataFrame  # HS TOTAL flows (RCA, Lafay)
     esi: pl.DataFrame  # group_competition's similarity rows
@@ -99,9 +99,9 @@ class YearParts:
         return self.code_suppliers.height > 0
 
 
-def year_parts(trade: pl.LazyFrame, config: Config, year: int | None) -> YearParts:
-    """The parts of one year (``year``; None: every row of ``trade``) of the stored trade rows."""
-    rows = baci_first(trade if year is None else trade.filter(pl.col("year") == year))
+def year_parts(trade: pl.LazyFrame, config: Config, year: int) -> YearParts:
+    """The parts of one year of the stored trade rows (``baci_first`` decides within the year, as over all)."""
+    rows = baci_first(trade.filter(pl.col("year") == year))
     code_flows = group_code_flows_by_level(rows, config)
     code = code_flows.kept.collect()
     annual = _annual(code.lazy())
@@ -125,10 +125,6 @@ def _cms(base: YearParts, end: YearParts) -> pl.DataFrame:
         pl.concat([base.code_imports, end.code_imports]).lazy(),
         [(base.year, end.year)],
     ).collect()
-
-
-def _stack(parts: list[YearParts], field: str) -> pl.LazyFrame:
-    return pl.concat([getattr(part, field) for part in parts], how="vertical").lazy()
 
 
 def trade_years(store: Store) -> list[int]:
