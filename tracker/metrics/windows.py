@@ -1,0 +1,265 @@
+"""The metric tables computed one year of trade at a time, so that the memory of ``metrics`` follows the largest
+year, not how many years the store holds; and ``refresh_metric_tables``, which writes them through the store.
+
+Why: held for every year at once (``tables.compute_tables``, the single pass this replaced and is tested
+against), the code-level flows and then the group-level tables made ``metrics`` grow by about 510 MiB per year
+of BACI (10M rows). The design, in one pass over the years, oldest first:
+
+1. **A year's trade** is read alone (a filter on the ``year`` partition of ``trade``) and reduced to its
+   ``YearParts``: group-level flows, HS TOTAL flows, similarity rows, sales by code, tariff weights. Every
+   code-level step works within a period (source and HS level per report, supplier flows, similarity, weights).
+2. **CMS** is the one code-level comparison of two years: each consecutive pair while the second year is read
+   (the previous year's code-level rows are kept until then), the long span at the end with its base year's
+   rows kept (or read again if the newest year has no annual rows).
+3. **The year's tables** (group_market, group_exporter, group_competition, group_hs) are computed on the parts
+   of the years they compare with, ``year − 5`` (CAGR), ``year − 1`` (growth, share change) and ``year``, with
+   the single pass's functions (``tables.group_level_market``, ``tables._group_exporter``; ``with_earlier``
+   joins on the exact earlier year, so the missing years change nothing), and the year's rows are handed to the
+   store at once. Parts older than ``year − 5`` are dropped.
+4. **What needs every year** keeps a slim per-year part: the markets' imports, the home exporter's rows (the
+   opportunity score's latest year and 3-year growth), the exporters' values, the (group, market) pairs (the
+   EU tariff rule), the flows the nowcast and monthly tables read (monthly or the home exporter's), the tariff
+   weights, and group_market's and group_exporter's columns the export potential reads; then the tariffs, the
+   opportunity, the monthly and demand tables, and the export potential a year at a time.
+
+The tables equal the single pass's: keys and strings exactly, floats to 1e-9 (tests/test_metrics_windows.py).
+
+Writing: ``Store.replacing`` takes each part as it comes (a year of a year-partitioned table, or a whole small
+table) and switches every table to its new version at the end. A year's file whose rows did not change stays
+the previous version's file (a hard link): a fetch that changes one year rewrites the files of the years that read
+it (that year, the next year's growth, the 5-year CAGR, the CMS spans, the newest year's opportunity), and every
+other year's file stays the same file. The computation itself still runs over every year: a store holds no
+per-year parts of its own to start from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import polars as pl
+
+from tracker.baci.precedence import baci_first
+from tracker.config import Config
+from tracker.freshness import inputs_fingerprint, save_fingerprint
+from tracker.metrics.cms import constant_market_share
+from tracker.metrics.demand import demand_frames
+from tracker.metrics.groups import aggregate_to_groups, group_code_flows_by_level, total_flows
+from tracker.metrics.shares import reported_world_imports, supplier_flows
+from tracker.metrics.tables import (
+    CMS_LONG_SPAN_YEARS,
+    GROUP_CMS,
+    GROUP_COMPETITION,
+    GROUP_EXPORT_POTENTIAL,
+    GROUP_EXPORTER,
+    GROUP_HS,
+    GROUP_MARKET,
+    GROUP_MARKET_MONTHLY,
+    GROUP_OPPORTUNITY,
+    GROUP_TARIFF,
+    GROUP_TARIFF_MARGIN,
+    METRIC_TABLES,
+    _annual,
+    _competition_sides,
+    _esi,
+    _finish,
+    _group_exporter,
+    _group_market_monthly,
+    _group_opportunity,
+    _hs_by_code,
+    _hs_growth,
+    cms_pairs,
+    compute_tables,
+    export_potential,
+    group_level_market,
+)
+from tracker.metrics.tariffs import import_weights, weighted_tariff_tables
+from tracker.schemas import TableSchema, schema_for
+from tracker.store import Store
+
+CAGR_YEARS = 5  # group_exporter's cagr_5y: the furthest back a year's rows read
+
+
+@dataclass(frozen=True)
+class YearParts:
+    """What the tables need of one year's trade, collected: every frame but the CMS inputs is group-level."""
+
+    year: int
+    flows: pl.DataFrame  # group-level flows, annual and monthly
+    totals: pl.DataFrame  # HS TOTAL flows (RCA, Lafay)
+    esi: pl.DataFrame  # group_competition's similarity rows
+    hs: pl.DataFrame  # group_hs without its growth
+    weights: pl.DataFrame  # the tariff weights
+    code_suppliers: pl.DataFrame  # annual code-level supplier flows (CMS)
+    code_imports: pl.DataFrame  # annual code-level world imports as reported (CMS)
+
+    @property
+    def annual(self) -> bool:
+        """Whether the year has annual code-level rows: CMS compares such years only."""
+        return self.code_suppliers.height > 0
+
+
+def year_parts(trade: pl.LazyFrame, config: Config, year: int) -> YearParts:
+    """The parts of one year of the stored trade rows (``baci_first`` decides within the year, as over all)."""
+    rows = baci_first(trade.filter(pl.col("year") == year))
+    code_flows = group_code_flows_by_level(rows, config)
+    code = code_flows.kept.collect()
+    annual = _annual(code.lazy())
+    code_suppliers = supplier_flows(annual).collect()
+    return YearParts(
+        year=year,
+        flows=aggregate_to_groups(code.lazy()).collect(),
+        totals=total_flows(rows).collect(),
+        esi=_esi(code_suppliers.lazy(), config.scope.home_exporter, config.scope.competitors).collect(),
+        hs=_hs_by_code(code_suppliers.lazy()).collect(),
+        weights=import_weights(code_flows.every_level).collect(),
+        code_suppliers=code_suppliers,
+        code_imports=reported_world_imports(annual).collect(),
+    )
+
+
+def _cms(base: YearParts, end: YearParts) -> pl.DataFrame:
+    """CMS from ``base.year`` to ``end.year`` on the two years' code-level rows alone."""
+    return constant_market_share(
+        pl.concat([base.code_suppliers, end.code_suppliers]).lazy(),
+        pl.concat([base.code_imports, end.code_imports]).lazy(),
+        [(base.year, end.year)],
+    ).collect()
+
+
+def trade_years(store: Store) -> list[int]:
+    """The years of the stored trade rows (its ``year`` partitions), oldest first."""
+    frame = store.scan("trade").select(pl.col("year").unique()).collect()
+    return sorted(frame.get_column("year").drop_nulls().to_list())
+
+
+def _cross_year(parts: dict[int, YearParts], year: int) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
+    """The markets' imports, group_market and group_exporter (not finished) computed on the years ``year``'s
+    rows read (itself, the year before: growth and share change, CAGR_YEARS before: CAGR); its rows are right."""
+    window = [parts[y] for y in (year - CAGR_YEARS, year - 1, year) if y in parts]
+    flows = pl.concat([part.flows for part in window], how="vertical").lazy()
+    annual, suppliers, imports, market = group_level_market(flows)
+    totals = pl.concat([part.totals for part in window], how="vertical").lazy()
+    exporter = _group_exporter(annual, suppliers, market, totals).collect().lazy()
+    return imports, market, exporter
+
+
+def _finished(frame: pl.LazyFrame, schema: TableSchema) -> pl.DataFrame:
+    return _finish(frame, schema).collect()  # the store sorts each file by the key
+
+
+def _stacked(frames: list[pl.DataFrame]) -> pl.LazyFrame:
+    return pl.concat(frames, how="vertical").lazy()
+
+
+def metric_parts(store: Store, config: Config) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Every metric table from the store as (table, part) pairs: a part holds whole years of a year-partitioned
+    table (an unpartitioned table comes whole). Trade is read a year at a time (see the module docstring)."""
+    years = trade_years(store)
+    if not years:  # nothing to read a year at a time: every table empty
+        yield from compute_tables(store.scan("trade"), store.scan("ecommerce"), config, store.scan("tariff"),
+                                  store.scan("weo"), store.scan("capital")).items()
+        return
+    home = config.scope.home_exporter
+    trade = store.scan("trade")
+    long_base = years[-1] - CMS_LONG_SPAN_YEARS  # the long span's base, unless the years lack annual rows
+    parts: dict[int, YearParts] = {}
+    cms: list[pl.DataFrame] = []
+    annual_years: list[int] = []
+    previous: YearParts | None = None  # the newest year with annual rows so far
+    kept: YearParts | None = None  # the year long_base, kept for the long span
+    # what the tables that need every year read of each year: a small fraction of it
+    every_year: dict[str, list[pl.DataFrame]] = {name: [] for name in (
+        "weights", "flows", "imports", "opportunity_rows", "exporter_values", "pairs", "market", "exporter")}
+    for year in years:
+        part = year_parts(trade, config, year)
+        if part.annual:
+            if previous is not None and previous.year == year - 1:
+                cms.append(_cms(previous, part))
+            annual_years.append(year)
+            previous = part
+            kept = part if year == long_base else kept
+        # only the group-level parts stay: the code-level CMS inputs go with the year (or with `previous`)
+        parts[year] = YearParts(year, part.flows, part.totals, part.esi, part.hs, part.weights,
+                                part.code_suppliers.clear(), part.code_imports.clear())
+        part = None
+        imports, market, exporter = _cross_year(parts, year)
+        of_year = pl.col("year") == year
+        market = market.filter(of_year).collect()
+        exporter_table = _finished(exporter.filter(of_year), GROUP_EXPORTER)
+        yield GROUP_MARKET.name, (market_table := _finished(market.lazy(), GROUP_MARKET))
+        yield GROUP_EXPORTER.name, exporter_table
+        yield GROUP_COMPETITION.name, _finished(_competition_sides(parts[year].esi.lazy(), market.lazy()),
+                                                GROUP_COMPETITION)
+        hs = pl.concat([parts[y].hs for y in (year - 1, year) if y in parts], how="vertical").lazy()
+        yield GROUP_HS.name, _finished(_hs_growth(hs).filter(of_year), GROUP_HS)
+        flows = parts[year].flows
+        every_year["weights"].append(parts[year].weights)
+        every_year["flows"].append(flows.filter(  # what the monthly table and the nowcast read (nowcast.py)
+            (pl.col("frequency") == "M") | (pl.col("reporter") == home) | (pl.col("partner") == home)))
+        every_year["imports"].append(imports.filter(of_year).collect())
+        every_year["opportunity_rows"].append(pl.concat([  # the home exporter's rows, one row per other market
+            market.filter(pl.col("exporter") == home),
+            market.filter(pl.col("exporter") != home).unique(["group", "market", "year"], keep="first")]))
+        every_year["exporter_values"].append(exporter.filter(of_year).select(
+            "group", "exporter", "period", "export_value_usd").collect())
+        every_year["pairs"].append(market.select("group", "market").unique())
+        every_year["market"].append(market_table.select("group", "exporter", "market", "year", "export_value_usd"))
+        every_year["exporter"].append(exporter_table)
+        for old in [y for y in parts if y <= year - CAGR_YEARS]:  # no later year reads it
+            del parts[old]
+    for base_year, end_year in cms_pairs(annual_years):
+        if end_year - base_year != 1 and previous is not None:  # the long span, to the newest annual year
+            base = kept if kept is not None and kept.year == base_year else year_parts(trade, config, base_year)
+            cms.append(_cms(base, previous))
+    if not cms:
+        template = next(iter(parts.values()))
+        cms.append(constant_market_share(template.code_suppliers.lazy(), template.code_imports.lazy(), []).collect())
+    parts.clear()
+    previous = kept = None
+    yield GROUP_CMS.name, _finished(pl.concat(cms, how="vertical").lazy(), GROUP_CMS)
+
+    tariffs = weighted_tariff_tables(store.scan("tariff"), _stacked(every_year["weights"]),
+                                     _stacked(every_year["pairs"]), config)
+    yield GROUP_TARIFF.name, (tariff_table := _finished(tariffs["group_tariff"], GROUP_TARIFF))
+    yield GROUP_TARIFF_MARGIN.name, _finished(tariffs["group_tariff_margin"], GROUP_TARIFF_MARGIN)
+    yield GROUP_OPPORTUNITY.name, _finished(_group_opportunity(
+        _stacked(every_year["imports"]), _stacked(every_year["opportunity_rows"]),
+        _stacked(every_year["exporter_values"]), store.scan("ecommerce"), config, tariffs["group_tariff"]),
+        GROUP_OPPORTUNITY)
+    flows = _stacked(every_year["flows"])
+    monthly = _finished(_group_market_monthly(flows.filter(pl.col("frequency") == "M")), GROUP_MARKET_MONTHLY)
+    yield GROUP_MARKET_MONTHLY.name, monthly
+    weo, capital = store.scan("weo"), store.scan("capital")
+    for market_table, exporter_table, imports in zip(every_year["market"], every_year["exporter"],
+                                                     every_year["imports"], strict=True):
+        read = {"group_market": market_table, "group_exporter": exporter_table, "group_tariff": tariff_table}
+        yield GROUP_EXPORT_POTENTIAL.name, export_potential(read, imports.lazy(), config, weo, capital)
+    for name, frame in demand_frames(flows, monthly.lazy(), config).items():
+        yield name, _finished(frame, schema_for(name))
+
+
+def compute_tables_by_year(store: Store, config: Config) -> dict[str, pl.DataFrame]:
+    """Every metric table whole, from :func:`metric_parts` (for comparisons; the refresh writes the parts)."""
+    found: dict[str, list[pl.DataFrame]] = {table.name: [] for table in METRIC_TABLES}
+    for name, part in metric_parts(store, config):
+        found[name].append(part)
+    return {name: pl.concat(frames, how="vertical") for name, frames in found.items()}
+
+
+def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
+    """Recompute every metric table from the store and replace it there; return rows per table.
+
+    The one place that materialises metrics: the CLI, the scheduler and the tests all call it. It records
+    what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time. Each part is
+    written as it is computed and let go, so no table is ever in memory whole.
+    """
+    inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
+    names = [table.name for table in METRIC_TABLES]
+    rows = dict.fromkeys(names, 0)
+    with store.replacing(names) as write:
+        for name, part in metric_parts(store, config):
+            write(name, part)
+            rows[name] += part.height
+    save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in names})
+    return rows
