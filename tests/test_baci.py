@@ -6,6 +6,7 @@ import json
 import os
 import zipfile
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -479,6 +480,30 @@ def test_baci_batches_give_the_rows_and_totals_of_one_batch(tmp_path: Path, monk
     assert _canonical(_baci(many)).equals(_canonical(_baci(one)))
     assert summary.rows_read == 7 and summary.rows_written == 4
     assert {code: (u.rows, u.value_usd) for code, u in summary.unmapped_countries.items()} == {899: (2, 12_000.0)}
+
+
+def test_upsert_into_a_baci_partition_of_several_files_keeps_every_stored_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A BACI year is several part files; an upsert of one row into it merges with all of them (it used to read
+    ``part-0.parquet`` alone and leave only the upserted row of the year)."""
+    from tracker.baci import importer
+
+    monkeypatch.setattr(importer, "BATCH_ROWS", 2)
+    store = Store(tmp_path / "data")
+    import_baci(store, write_zip(tmp_path / "download", release_files({2022: ROWS_2022})), progress=False)
+    before = _canonical(_baci(store))
+    assert len([path for path in store.files("trade") if "source=baci" in str(path)]) > 1
+    changed = _baci(store).filter(pl.col("hs_code") != "TOTAL").head(1).with_columns(
+        pl.col("value_usd") * 2, pl.col("fetched_at") + timedelta(days=1))
+    store.upsert("trade", changed)
+    after = _canonical(_baci(store))
+    assert after.height == before.height  # no row of the year lost
+    key = [name for name in schemas.TRADE.key if name in after.columns]
+    assert after.join(changed.select(key), on=key, how="anti").equals(
+        before.join(changed.select(key), on=key, how="anti"))  # the other rows as they were
+    assert after.join(changed.select(key), on=key).get_column("value_usd").to_list() == \
+        changed.get_column("value_usd").to_list()
 
 
 def test_baci_error_in_a_later_batch_writes_nothing(store: Store, tmp_path: Path,

@@ -140,6 +140,13 @@ def _read_kept(path: Path) -> pl.DataFrame:
             from exc
 
 
+def _read_partition(folder: Path) -> pl.DataFrame | None:
+    """Every file of a live partition (a bulk import writes several: ``part-00000.parquet`` …), or None when the
+    partition does not exist. Merging into one file alone would drop the rows of the others."""
+    files = sorted(folder.glob("*.parquet"))
+    return pl.concat([_read_kept(path) for path in files], how="vertical_relaxed") if files else None
+
+
 def _partition_path(schema: schemas.TableSchema, values: tuple[object, ...]) -> Path:
     return Path(*(f"{name}={value}" for name, value in zip(schema.partition_by, values, strict=True)))
 
@@ -377,9 +384,9 @@ class Store:
         data_columns = [name for name in schema.column_names if name not in schema.partition_by]
         for values, part in new_parts.items():
             relative = _partition_path(schema, values)
-            old_part = old_version / relative / "part-0.parquet" if old_version else None
-            if merge and old_part is not None and old_part.exists():
-                old = _read_kept(old_part).select(data_columns)
+            old_part = _read_partition(old_version / relative) if merge and old_version else None
+            if old_part is not None:
+                old = old_part.select(data_columns)
                 part = _merge(schema, old, part.select(data_columns), newest_wins, key_exclude=schema.partition_by)
             key = [name for name in schema.key if name not in schema.partition_by]
             _write_parquet_durably(part.select(data_columns).sort(key), staging / relative / "part-0.parquet")
@@ -549,10 +556,10 @@ def _changes_nothing(
     parts = (frame.partition_by(list(schema.partition_by), as_dict=True, include_key=False)
              if schema.partition_by else {(): frame})
     for values, part in parts.items():
-        old_file = old_version / _partition_path(schema, values) / "part-0.parquet"
-        if not old_file.exists():
+        stored = _read_partition(old_version / _partition_path(schema, values))
+        if stored is None:
             return False
-        old = as_canonical_text(pl.read_parquet(old_file)).select(data_columns)
+        old = stored.select(data_columns)
         merged = _merge(schema, old, part.select(data_columns), newest_wins, key_exclude=schema.partition_by)
         if merged.height != old.height or not merged.select(compared).sort(key).equals(old.select(compared).sort(key)):
             return False
