@@ -32,7 +32,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +58,7 @@ CHECK_HINT = "run `python -m tracker store check` for details"
 LOCK_FILE = ".write.lock"
 DEFAULT_LOCK_TIMEOUT_SECONDS = 60.0
 KEPT_OLD_VERSIONS = 1  # a reader that resolved the previous version may still be scanning it
+SAME_FLOAT = 1e-12  # relative: a recomputed float this close to the stored one is the same value
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,34 @@ class Store:
         with self.writer_lock():
             return self._write_version(table, frame, merge=False, newest_wins=False)
 
+    def replace_by_parts(self, table: str, parts: Iterable[pl.DataFrame]) -> WriteResult:
+        """Replace the whole table with the rows of ``parts``, each written as it comes and then dropped, so the
+        table is never in memory at once (a metric table computed a year at a time). Each part must hold whole
+        partitions (every row of its years); one ``CURRENT`` switch at the end, as ``replace``."""
+        schema = schemas.schema_for(table)
+        with self.writer_lock():
+            table_dir = self.root / table
+            try:
+                table_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
+            with contextlib.suppress(StoreCorruptError):
+                self._remove_unreferenced(table_dir)
+            rows_in = written = 0
+            with _staging_folder(table_dir, f"writing table {table!r} under {table_dir}") as staging:
+                for part in parts:
+                    part = schemas.validate(table, part)
+                    if part.height:
+                        rows_in += part.height
+                        written += self._build_version(schema, part, None, staging, False, False)
+                if not rows_in:
+                    written = self._build_version(schema, schema.empty(), None, staging, False, False)
+                written -= self._link_unchanged(table, staging)
+                version_name = self._switch_to(table_dir, staging)
+            self._remove_unreferenced(table_dir)
+        rows_after = self.scan(table).select(pl.len()).collect().item()
+        return WriteResult(table, rows_in, rows_after, written, version_name)
+
     def _write_version(self, table: str, frame: pl.DataFrame, *, merge: bool, newest_wins: bool) -> WriteResult:
         schema = schemas.schema_for(table)
         table_dir = self.root / table
@@ -289,6 +318,8 @@ class Store:
             old_version = None
         with _staging_folder(table_dir, f"writing table {table!r} under {table_dir}") as staging:
             partitions_written = self._build_version(schema, frame, old_version, staging, merge, newest_wins)
+            if not merge:
+                partitions_written -= self._link_unchanged(table, staging)
             version_name = self._switch_to(table_dir, staging)
         self._remove_unreferenced(table_dir)
         rows_after = self.scan(table).select(pl.len()).collect().item()
@@ -304,7 +335,8 @@ class Store:
         newest_wins: bool,
     ) -> int:
         """Fill ``staging`` with the new version; return how many partitions were rewritten."""
-        if not schema.partition_by:
+        if not schema.partition_by or (not merge and frame.is_empty()):
+            # an empty replacement is one file too (its columns, no rows): a table computed empty is still there
             old = _read_kept(old_version / "part-0.parquet") if merge and old_version else None
             merged = _merge(schema, old, frame, newest_wins) if old is not None else frame
             _write_parquet_durably(merged.sort(schema.key), staging / "part-0.parquet")
@@ -333,6 +365,33 @@ class Store:
         for directory in sorted({p.parent for p in staging.rglob("*.parquet")}, reverse=True):
             _fsync_dir(directory)
         return len(new_parts)
+
+    def _link_unchanged(self, table: str, staging: Path) -> int:
+        """Swap each freshly written partition file of a replacement for the live version's file when their rows
+        are equal (floats to ``SAME_FLOAT``); return how many. A recomputed metric table then keeps the very
+        files (inode, mtime) of the years a change did not reach. A live version that is damaged or unpartitioned
+        offers nothing to keep."""
+        live = None
+        with contextlib.suppress(StoreCorruptError):
+            live = self.current_version(table)
+        if not schemas.schema_for(table).partition_by or live is None or (live / "part-0.parquet").exists():
+            return 0
+        linked = 0
+        for new_file in sorted(staging.rglob("*.parquet")):
+            old_file = live / new_file.relative_to(staging)
+            if not old_file.is_file() or parquet_problem(old_file):
+                continue
+            try:
+                same = _same_rows(pl.read_parquet(old_file), pl.read_parquet(new_file))
+            except pl.exceptions.PolarsError:
+                continue  # an unreadable old file is simply not kept
+            if same:
+                temporary = new_file.with_name(".linked.parquet")
+                os.link(old_file, temporary)
+                os.replace(temporary, new_file)
+                _fsync_dir(new_file.parent)
+                linked += 1
+        return linked
 
     def publish_staged(self, table: str, staged: Path, drop: Callable[[Path], bool]) -> WriteResult:
         """Publish partition files written outside the store (a bulk import) as the table's next version.
@@ -436,6 +495,22 @@ class Store:
                     shutil.rmtree(entry, ignore_errors=True)
                 else:
                     entry.unlink(missing_ok=True)
+
+
+def _same_rows(old: pl.DataFrame, new: pl.DataFrame) -> bool:
+    """Whether two files' rows are the same: other columns exactly, floats to a relative ``SAME_FLOAT``.
+
+    A recomputation from unchanged inputs may differ in the last bits of a float (a parallel sum adds in another
+    order); such a file is the same data and is kept."""
+    if old.schema != new.schema or old.height != new.height:
+        return False
+    floats = [name for name, dtype in new.schema.items() if dtype.is_float()]
+    if not old.drop(floats).equals(new.drop(floats)):
+        return False
+    a, b = pl.col("a"), pl.col("b")
+    close = ((a - b).abs() <= SAME_FLOAT * pl.max_horizontal(a.abs(), b.abs())) | (a.is_null() & b.is_null())
+    return all(pl.DataFrame({"a": old.get_column(name), "b": new.get_column(name)})
+               .select(close.fill_null(False).all()).item() for name in floats)
 
 
 def _changes_nothing(

@@ -15,7 +15,6 @@ import polars as pl
 from tracker.baci.importer import SOURCE as BACI_SOURCE
 from tracker.baci.precedence import baci_first
 from tracker.config import Config
-from tracker.freshness import inputs_fingerprint, save_fingerprint
 from tracker.metrics._common import (
     PROVENANCE_COLUMNS,
     RESULT_PROVENANCE,
@@ -53,7 +52,6 @@ from tracker.metrics.specialisation import (
 from tracker.metrics.tariffs import tariff_tables
 from tracker.metrics.unit_values import relative_unit_value, unit_value
 from tracker.schemas import UTC_TIME, Column, TableSchema, register, schema_for
-from tracker.store import Store
 
 F64, I32, STR, BOOL = pl.Float64(), pl.Int32(), pl.String(), pl.Boolean()
 CMS_LONG_SPAN_YEARS = 5
@@ -113,6 +111,7 @@ GROUP_MARKET = register(TableSchema(
         *_provenance_columns(),
     ),
     key=("group", "exporter", "market", "year"),
+    partition_by=("year",),  # a file per year: a change to one year rewrites only what reads it (metrics.windows)
 ))
 
 GROUP_EXPORTER = register(TableSchema(
@@ -145,6 +144,7 @@ GROUP_EXPORTER = register(TableSchema(
         ),
     ),
     key=("group", "exporter", "year"),
+    partition_by=("year",),
 ))
 
 GROUP_COMPETITION = register(TableSchema(
@@ -163,6 +163,7 @@ GROUP_COMPETITION = register(TableSchema(
         *_provenance_columns(),
     ),
     key=("group", "market", "year", "exporter", "competitor"),
+    partition_by=("year",),
     mirrored_sides=COMPETITION_SIDES,
 ))
 
@@ -188,6 +189,7 @@ GROUP_CMS = register(TableSchema(
         *_provenance_columns(),
     ),
     key=("group", "exporter", "base_year", "end_year"),
+    partition_by=("end_year",),
 ))
 
 GROUP_OPPORTUNITY = register(TableSchema(
@@ -221,6 +223,7 @@ GROUP_OPPORTUNITY = register(TableSchema(
         *_provenance_columns(),
     ),
     key=("group", "market", "year"),
+    partition_by=("year",),
 ))
 
 GROUP_MARKET_MONTHLY = register(TableSchema(
@@ -240,6 +243,7 @@ GROUP_MARKET_MONTHLY = register(TableSchema(
         *_provenance_columns(),
     ),
     key=("group", "exporter", "market", "period"),
+    partition_by=("year",),
 ))
 
 GROUP_HS = register(TableSchema(
@@ -258,6 +262,7 @@ GROUP_HS = register(TableSchema(
         *_provenance_columns(),
     ),
     key=("group", "exporter", "hs_code", "year"),
+    partition_by=("year",),
 ))
 
 TARIFF_NOTE = "Applied tariffs (WITS TRAINS); extra duties (US Section 301/232, anti-dumping) are not included."
@@ -291,6 +296,7 @@ GROUP_TARIFF = register(TableSchema(
                              "equivalents), or mixed; sources include the trade data of the weights."),
     ),
     key=("group", "exporter", "market", "year"),
+    partition_by=("year",),
 ))
 
 GROUP_TARIFF_MARGIN = register(TableSchema(
@@ -311,6 +317,7 @@ GROUP_TARIFF_MARGIN = register(TableSchema(
         *_provenance_columns("Provenance of both rates: reported, estimated or mixed."),
     ),
     key=("group", "exporter", "competitor", "market", "year"),
+    partition_by=("year",),
     mirrored_sides=TARIFF_MARGIN_SIDES,
     mirror_negated=("margin_pp",),
 ))
@@ -368,6 +375,7 @@ GROUP_EXPORT_POTENTIAL = register(TableSchema(
                              "estimated or mixed; sources add the projections' and the coordinates'."),
     ),
     key=("group", "exporter", "market", "year"),
+    partition_by=("year",),
 ))
 
 METRIC_TABLES: tuple[TableSchema, ...] = (
@@ -375,6 +383,9 @@ METRIC_TABLES: tuple[TableSchema, ...] = (
     GROUP_TARIFF, GROUP_TARIFF_MARGIN, GROUP_EXPORT_POTENTIAL,
     *DEMAND_TABLES,
 )
+# The order the tables are computed (and their rows reported) in.
+ORDER = ("group_market", "group_exporter", "group_competition", "group_cms", "group_opportunity",
+         "group_market_monthly", "group_hs", "group_tariff", "group_tariff_margin")
 
 
 def _finish(frame: pl.LazyFrame, schema: TableSchema) -> pl.LazyFrame:
@@ -424,22 +435,16 @@ def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
 def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
                    tariff: pl.LazyFrame | None = None, weo: pl.LazyFrame | None = None,
                    capital: pl.LazyFrame | None = None) -> dict[str, pl.DataFrame]:
-    """Recompute every metric table from stored trade (and e-commerce survey, tariff) rows."""
+    """Recompute every metric table from stored trade (and e-commerce survey, tariff) rows, every year at once.
+
+    ``tracker.metrics.windows`` computes the same tables a year of trade at a time (what the store's refresh
+    runs); this single pass over LazyFrames is the reference it is tested against."""
     home, competitors = config.scope.home_exporter, config.scope.competitors
     trade = baci_first(trade)  # for the years BACI covers, its world matrix only (no double counting)
     code_flows = group_code_flows_by_level(trade, config)
     code = code_flows.kept.collect()
     flows = aggregate_to_groups(code.lazy()).collect().lazy()
-    annual = _annual(flows)
-
-    suppliers = supplier_flows(annual).collect().lazy()
-    imports = market_imports(annual, suppliers).collect().lazy()
-    market = market_share(suppliers, imports)
-    market = unit_value(market)
-    market = relative_unit_value(market)
-    market = growth_yoy(market, ["group", "exporter", "market"])
-    market = growth_yoy(market, ["group", "exporter", "market"], "market_imports_usd", "market_import_growth")
-    market = share_change_pp(market, ["group", "exporter", "market"]).collect().lazy()
+    annual, suppliers, imports, market = group_level_market(flows)
 
     # Materialised: group_opportunity reads it too, and collect_all would compute the plan once per reader.
     exporter = _group_exporter(annual, suppliers, market, total_flows(trade)).collect().lazy()
@@ -448,42 +453,61 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
     cms = _group_cms(code.lazy(), code_suppliers)
     tariffs = tariff_tables(schema_for("tariff").empty().lazy() if tariff is None else tariff,
                             code_flows.every_level, market, config)
-    opportunity = _group_opportunity(imports, market, exporter, ecommerce, config, tariffs["group_tariff"])
-    monthly = _group_market_monthly(flows.filter(pl.col("frequency") == "M"))
     frames = {
         "group_market": market, "group_exporter": exporter, "group_competition": competition, "group_cms": cms,
-        "group_opportunity": opportunity, "group_market_monthly": monthly, "group_hs": _group_hs(code_suppliers),
-        **tariffs,
+        "group_hs": _group_hs(code_suppliers), **tariffs,
     }
+    tables = finish_tables(frames, flows, imports, ecommerce, config)
+    tables[GROUP_EXPORT_POTENTIAL.name] = export_potential(tables, imports, config, weo, capital)
+    return {name: tables[name] for name in (table.name for table in METRIC_TABLES)}
+
+
+def group_level_market(flows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
+    """From the group-level flows: the annual ones, the supplier flows, the markets' imports and group_market."""
+    annual = _annual(flows)
+    suppliers = supplier_flows(annual).collect().lazy()
+    imports = market_imports(annual, suppliers).collect().lazy()
+    market = market_share(suppliers, imports)
+    market = unit_value(market)
+    market = relative_unit_value(market)
+    market = growth_yoy(market, ["group", "exporter", "market"])
+    market = growth_yoy(market, ["group", "exporter", "market"], "market_imports_usd", "market_import_growth")
+    market = share_change_pp(market, ["group", "exporter", "market"]).collect().lazy()
+    return annual, suppliers, imports, market
+
+
+def finish_tables(frames: dict[str, pl.LazyFrame], flows: pl.LazyFrame, imports: pl.LazyFrame,
+                  ecommerce: pl.LazyFrame, config: Config) -> dict[str, pl.DataFrame]:
+    """The tables from ``frames`` (group_market, group_exporter, group_competition, group_cms, group_hs and the
+    tariff tables) and the group-level flows: the opportunity, monthly and demand tables are added (not the
+    export potential: :func:`export_potential`), and every table is collected with its schema's columns, in key
+    order."""
+    opportunity = _group_opportunity(imports, frames["group_market"], frames["group_exporter"], ecommerce, config,
+                                     frames["group_tariff"])
+    monthly = _group_market_monthly(flows.filter(pl.col("frequency") == "M"))
+    frames = {**frames, "group_opportunity": opportunity, "group_market_monthly": monthly}
     # One table at a time: computing them side by side (collect_all) holds every plan's intermediates at once,
     # the peak of the whole command, and their inputs above are materialised already.
-    tables = {name: _sorted_by_key(_finish(frame, schema_for(name)).collect(), schema_for(name))
-              for name, frame in frames.items()}
-    potential = group_export_potential(  # from the collected tables: their plans are not computed twice
-        tables["group_market"].lazy(), imports, tables["group_exporter"].lazy(), tables["group_tariff"].lazy(),
-        schema_for("weo").empty().lazy() if weo is None else weo,
-        schema_for("capital").empty().lazy() if capital is None else capital,
-        config.scope.import_income_elasticity)
-    tables[GROUP_EXPORT_POTENTIAL.name] = _sorted_by_key(
-        _finish(potential, GROUP_EXPORT_POTENTIAL).collect(), GROUP_EXPORT_POTENTIAL)
+    tables = {name: _sorted_by_key(_finish(frames[name], schema_for(name)).collect(), schema_for(name))
+              for name in ORDER if name in frames}
     demand = demand_frames(flows, tables["group_market_monthly"].lazy(), config)  # nowcast and forecasts
     return tables | {name: _sorted_by_key(_finish(frame, schema_for(name)).collect(), schema_for(name))
                      for name, frame in demand.items()}
 
 
-def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
-    """Recompute every metric table from the store and replace it there; return rows per table.
+def export_potential(tables: dict[str, pl.DataFrame], imports: pl.LazyFrame, config: Config,
+                     weo: pl.LazyFrame | None, capital: pl.LazyFrame | None, year: int | None = None) -> pl.DataFrame:
+    """group_export_potential from the collected tables (their plans are not computed twice); ``year``: that
+    year's rows only, which read that year's trade alone (the tariffs' newest schedule ≤ year, whole)."""
+    def of_year(frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame if year is None else frame.filter(pl.col("year") == year)
 
-    The one place that materialises metrics: the CLI, the scheduler and the tests all call it. It records
-    what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time.
-    """
-    inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
-    tables = compute_tables(store.scan("trade"), store.scan("ecommerce"), config, store.scan("tariff"),
-                            store.scan("weo"), store.scan("capital"))
-    for name, frame in tables.items():
-        store.replace(name, frame)
-    save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in tables})
-    return {name: frame.height for name, frame in tables.items()}
+    potential = group_export_potential(
+        of_year(tables["group_market"].lazy()), of_year(imports), of_year(tables["group_exporter"].lazy()),
+        tables["group_tariff"].lazy(), schema_for("weo").empty().lazy() if weo is None else weo,
+        schema_for("capital").empty().lazy() if capital is None else capital,
+        config.scope.import_income_elasticity)
+    return _sorted_by_key(_finish(potential, GROUP_EXPORT_POTENTIAL).collect(), GROUP_EXPORT_POTENTIAL)
 
 
 def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.LazyFrame,
@@ -508,10 +532,19 @@ def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.La
 
 def _group_hs(code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
     """The group's sales by HS code: summed over markets, with each code's share of the group and its growth."""
+    return _hs_growth(_hs_by_code(code_suppliers))
+
+
+def _hs_by_code(code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
+    """group_hs within each year: the sales by code and each code's share of the group."""
     by_code = group_and_fold(code_suppliers, ["group", "exporter", "hs_code", "period", "year"],
                              [pl.col("value_usd").sum().alias("export_value_usd")])
-    by_code = by_code.with_columns(share_of_group=safe_div(
+    return by_code.with_columns(share_of_group=safe_div(
         pl.col("export_value_usd"), pl.col("export_value_usd").sum().over("group", "exporter", "year")))
+
+
+def _hs_growth(by_code: pl.LazyFrame) -> pl.LazyFrame:
+    """group_hs across years: each code's growth on the year before."""
     return growth_yoy(by_code, ["group", "exporter", "hs_code"])
 
 
@@ -520,10 +553,19 @@ def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home:
     """Every tracked exporter against every other one, as stored: one row per unordered pair (exporter <
     competitor). ESI, the sides' shares and prices, and the merged provenance are all symmetric, so the reverse
     row is the same row with its sides swapped: ``schemas.mirror_rows`` adds it when the table is read."""
+    return _competition_sides(_esi(code_suppliers, home, competitors), market)
+
+
+def _esi(code_suppliers: pl.LazyFrame, home: str, competitors: tuple[str, ...]) -> pl.LazyFrame:
+    """group_competition's similarity, within each year: one row per unordered pair of tracked exporters."""
     tracked = (home, *(c for c in competitors if c != home))
-    esi = similarity_once(code_suppliers, tracked, tracked).with_columns(
+    return similarity_once(code_suppliers, tracked, tracked).with_columns(
         year=pl.col("period").cast(pl.Int32)
     ).drop("period")
+
+
+def _competition_sides(esi: pl.LazyFrame, market: pl.LazyFrame) -> pl.LazyFrame:
+    """The similarity rows with both sides' market shares and unit values (from group_market)."""
     side = market.select("group", "market", "year", "exporter", "market_share", "unit_value_usd_per_kg",
                          *PROVENANCE_COLUMNS)
     own = side.rename({"market_share": "exporter_share", "unit_value_usd_per_kg": "exporter_unit_value_usd_per_kg"})
@@ -536,13 +578,17 @@ def _group_competition(code_suppliers: pl.LazyFrame, market: pl.LazyFrame, home:
 
 def _group_cms(code: pl.LazyFrame, code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
     """CMS over consecutive years and the long span, on the markets' reported world imports (cms.py)."""
-    annual = _annual(code)
-    code_imports = reported_world_imports(annual).collect().lazy()
+    code_imports = reported_world_imports(_annual(code)).collect().lazy()
     years = sorted(code_suppliers.select(pl.col("year").unique()).collect().to_series().to_list())
+    return constant_market_share(code_suppliers, code_imports, cms_pairs(years))
+
+
+def cms_pairs(years: list[int]) -> list[tuple[int, int]]:
+    """The (base, end) years CMS decomposes among the sorted ``years``: consecutive ones and the long span."""
     pairs = [(a, b) for a, b in itertools.pairwise(years) if b == a + 1]
     if years and years[-1] - CMS_LONG_SPAN_YEARS in years:
         pairs.append((years[-1] - CMS_LONG_SPAN_YEARS, years[-1]))
-    return constant_market_share(code_suppliers, code_imports, pairs)
+    return pairs
 
 
 def _group_opportunity(imports: pl.LazyFrame, market: pl.LazyFrame, exporter: pl.LazyFrame,

@@ -331,8 +331,15 @@ def tariff_tables(tariff: pl.LazyFrame, code_levels: pl.LazyFrame, market: pl.La
     """``group_tariff`` and ``group_tariff_margin`` from the stored tariffs, the code-level trade flows at every
     stored level (``groups.CodeFlows.every_level``, for the weights) and ``group_market`` (the markets of each
     group), for the tracked exporters of the config's scope."""
+    return weighted_tariff_tables(tariff, import_weights(code_levels), market, config)
+
+
+def weighted_tariff_tables(tariff: pl.LazyFrame, weights: pl.LazyFrame, market: pl.LazyFrame,
+                           config: Config) -> dict[str, pl.LazyFrame]:
+    """:func:`tariff_tables` from the import weights (:func:`import_weights`, within each year): the metrics
+    computed a year at a time gather each year's weights, never the code-level flows of every year."""
     exporters = (config.scope.home_exporter, *config.scope.competitors)
     group_markets = market.select("group", "market").unique()
     by_code = tariff_by_code(tariff, group_prefixes(config), group_markets, exporters).collect().lazy()
-    faced = group_tariff(by_code, import_weights(code_levels)).collect().lazy()
+    faced = group_tariff(by_code, weights).collect().lazy()
     return {"group_tariff": with_lowest_competitor(faced), "group_tariff_margin": tariff_margins(faced)}

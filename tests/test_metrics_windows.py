@@ -1,0 +1,162 @@
+"""The metric tables computed a year at a time (tracker.metrics.windows) against the single pass over every year
+(tables.compute_tables, the computation the windows replaced), and what a one-year change rewrites."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from bench.baci_import import FIRST_YEAR, generate
+from tests.conftest import trade_rows
+from tracker.baci import import_baci
+from tracker.config import Config
+from tracker.freshness import metric_tables_current
+from tracker.metrics.tables import METRIC_TABLES, compute_tables
+from tracker.metrics.windows import compute_tables_by_year, refresh_metric_tables
+from tracker.schemas import mirror_rows, schema_for
+from tracker.store import Store
+from tracker.store_check import check_store
+
+BACI_YEARS = 7  # 2017–2023: consecutive CMS pairs, the 5-year span, the 5-year CAGR
+COMTRADE_YEAR = FIRST_YEAR + BACI_YEARS  # the year after the release, read from an API source
+
+
+def _single_pass(store: Store, config: Config) -> dict[str, pl.DataFrame]:
+    return compute_tables(store.scan("trade"), store.scan("ecommerce"), config, store.scan("tariff"),
+                          store.scan("weo"), store.scan("capital"))
+
+
+def _as_read(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The computed tables as the store returns them: a table of symmetric pairs in both orders."""
+    return {name: mirror_rows(frame.lazy(), schema_for(name)).collect() for name, frame in tables.items()}
+
+
+def _assert_same_tables(expected: dict[str, pl.DataFrame], actual: dict[str, pl.DataFrame]) -> None:
+    """Same tables, same rows: keys and strings exactly, floats to 1e-9 (relative, or absolute near 0)."""
+    assert list(actual) == list(expected)
+    for name, frame in expected.items():
+        key = list(schema_for(name).key)
+        assert_frame_equal(actual[name].sort(key), frame.sort(key), check_exact=False, rel_tol=1e-9,
+                           abs_tol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def baci_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A BACI-shaped release of seven years (the benchmark's generator, small), imported, plus Comtrade rows
+    for the year after it; the module's tests copy it."""
+    folder = tmp_path_factory.mktemp("baci_windows")
+    extracted = generate(40_000, BACI_YEARS, folder / "release")
+    store = Store(folder / "data")
+    import_baci(store, extracted, progress=False)
+    store.upsert("trade", trade_rows([
+        {"reporter": "USA", "partner": "CHN", "hs_code": "6109", "period": str(COMTRADE_YEAR), "value_usd": 4e7},
+        {"reporter": "USA", "partner": "VNM", "hs_code": "6109", "period": str(COMTRADE_YEAR), "value_usd": 1e7},
+        {"reporter": "USA", "partner": "WLD", "hs_code": "6109", "period": str(COMTRADE_YEAR), "value_usd": 9e7},
+        # Comtrade for a BACI year: set aside, in the windows as in the single pass
+        {"reporter": "USA", "partner": "CHN", "hs_code": "6109", "period": str(FIRST_YEAR + 2), "value_usd": 1e9},
+    ]))
+    return store.root
+
+
+def test_windows_equal_the_single_pass_on_the_sample_store(metrics_store: Path, config: Config) -> None:
+    """What `metrics` wrote (a year at a time, through the store) is what the single pass computes."""
+    store = Store(metrics_store)
+    stored = {table.name: store.read(table.name) for table in METRIC_TABLES}
+    _assert_same_tables(_as_read(_single_pass(store, config)), stored)
+
+
+def test_windows_equal_the_single_pass_on_a_baci_store(baci_store: Path, config: Config) -> None:
+    store = Store(baci_store)
+    expected = _single_pass(store, config)
+    tables, potential = compute_tables_by_year(store, config)
+    tables["group_export_potential"] = pl.concat(list(potential))
+    _assert_same_tables(expected, {table.name: tables[table.name] for table in METRIC_TABLES})
+    # the comparison reaches across years: the long CMS span, 5-year CAGR, growth in every later year
+    cms = expected["group_cms"]
+    assert cms.filter(pl.col("end_year") - pl.col("base_year") == 5).height > 0
+    assert cms.filter(pl.col("end_year") - pl.col("base_year") == 1).get_column("end_year").n_unique() == BACI_YEARS
+    assert expected["group_exporter"].get_column("cagr_5y").drop_nulls().len() > 0
+    market = expected["group_market"]
+    assert market.filter(pl.col("growth_yoy").is_not_null()).get_column("year").n_unique() >= BACI_YEARS - 1
+    assert COMTRADE_YEAR in market.get_column("year").to_list()
+
+
+def _files(root: Path) -> dict[tuple[str, str], tuple[int, int]]:
+    """(table, partition folder) -> (inode, mtime in ns) of the year-partitioned tables' live data files."""
+    store = Store(root)
+    found = {}
+    for table in (table for table in METRIC_TABLES if table.partition_by):
+        version = store.current_version(table.name)
+        for path in version.glob("*=*/*.parquet") if version else ():  # not the one file of an empty table
+            stat = path.stat()
+            found[(table.name, str(path.parent.relative_to(version)))] = (stat.st_ino, stat.st_mtime_ns)
+    return found
+
+
+def test_a_change_to_one_year_rewrites_only_the_years_that_read_it(baci_store: Path, config: Config,
+                                                                    tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+
+    shutil.copytree(baci_store, store.root)
+    refresh_metric_tables(store, config)
+    # a table computed empty (no tariffs here) is stored as one file without rows, and counts as current
+    assert store.has_data("group_tariff") and store.read("group_tariff").is_empty()
+    assert metric_tables_current(store.root, config.directory)
+    before = _files(store.root)
+    changed = FIRST_YEAR + 2
+    codes = store.read("group_hs").filter(pl.col("year") == changed).get_column("hs_code").unique().sort()
+    year_rows = store.scan("trade").filter((pl.col("source") == "baci") & (pl.col("year") == changed)).collect()
+    revised = pl.col("hs_code").is_in(codes.head(3).to_list())
+    assert year_rows.filter(revised).height > 0
+    # a revised year of the release: the whole year's rows, a few of them with new values
+    store.upsert("trade", year_rows.with_columns(pl.when(revised).then(pl.col("value_usd") * 3)
+                                                 .otherwise(pl.col("value_usd")).alias("value_usd")))
+    refresh_metric_tables(store, config)
+    after = _files(store.root)
+
+    # what reads the year: its own rows, and the next year's growth (and CAGR's and CMS's spans, not checked)
+    reaches = {"group_market": {changed, changed + 1}, "group_hs": {changed, changed + 1},
+               "group_competition": {changed}, "group_exporter": {changed, changed + 1, changed + 5},
+               "group_cms": {changed, changed + 1, COMTRADE_YEAR}}
+    kept = 0
+    for (table, partition), file in before.items():
+        year = int(partition.split("=")[1])
+        if year == changed and table in ("group_market", "group_hs"):
+            assert after[(table, partition)] != file, (table, partition)  # rewritten
+        elif (table in reaches and year not in reaches[table]) or year < changed:
+            assert after[(table, partition)] == file, (table, partition)  # the same file
+            kept += 1
+    assert kept >= 3 * BACI_YEARS
+    # the tables are still what the single pass computes from the revised store
+    _assert_same_tables(_as_read(_single_pass(store, config)),
+                        {table.name: store.read(table.name) for table in METRIC_TABLES})
+
+
+def test_an_older_store_with_unpartitioned_metric_tables_is_read_and_recomputed(baci_store: Path, config: Config,
+                                                                                tmp_path: Path) -> None:
+    """Metric tables written before the year partitions (one part-0.parquet per version) still read, and the
+    next `metrics` replaces them with the partitioned layout; `store check` passes on both."""
+
+    store = Store(tmp_path / "data")
+    shutil.copytree(baci_store, store.root)
+    refresh_metric_tables(store, config)
+    expected = store.read("group_market")
+    table_dir = store.root / "group_market"
+    old = table_dir / "v000099"  # an older release's layout: one file with the year column inside
+    old.mkdir()
+    expected.sort(list(schema_for("group_market").key)).write_parquet(old / "part-0.parquet")
+    (table_dir / "CURRENT").write_text("v000099", encoding="utf-8")
+    assert_frame_equal(store.read("group_market").sort(["group", "exporter", "market", "year"]),
+                       expected.sort(["group", "exporter", "market", "year"]))
+    assert all(report.ok for report in check_store(store))
+
+    refresh_metric_tables(store, config)
+    version = store.current_version("group_market")
+    assert not (version / "part-0.parquet").exists() and any(version.glob("year=*/part-0.parquet"))
+    assert_frame_equal(store.read("group_market").sort(["group", "exporter", "market", "year"]),
+                       expected.sort(["group", "exporter", "market", "year"]))
+    assert all(report.ok for report in check_store(store))
