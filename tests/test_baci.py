@@ -289,7 +289,7 @@ def test_baci_store_stays_readable_by_duckdb(store: Store, tmp_path: Path) -> No
 def test_baci_metrics_read_baci_for_its_years_and_api_sources_after(store: Store, tmp_path: Path, config) -> None:
     """Import, then `metrics`: shares and RCA by hand, BACI over Comtrade in 2022, Comtrade alone in 2023."""
     from tests.conftest import trade_rows
-    from tracker.metrics import refresh_metric_tables
+    from tracker.refresh import refresh_metric_tables
 
     rows_2022 = [
         (156, 842, "610910", "30", "1"),   # CHN -> USA apparel
@@ -406,7 +406,7 @@ def test_baci_code_without_its_leading_zero_next_to_the_padded_one_is_a_repeat(s
 def test_baci_rca_world_total_counts_exporters_outside_every_group(store: Store, tmp_path: Path, config) -> None:
     """X_w sums every BACI exporter's TOTAL, also an exporter that sells nothing of any product group (DEU here):
     RCA no longer depends on which exporters happen to trade the group."""
-    from tracker.metrics import refresh_metric_tables
+    from tracker.refresh import refresh_metric_tables
 
     rows_2022 = [
         (156, 842, "610910", "30", "1"),   # CHN -> USA apparel

@@ -209,8 +209,8 @@ def test_compute_tables_exporter_provenance_describes_the_numerator(config: Conf
 def test_export_basis_mirror_keeps_sales_from_the_exporters_report(store: Store, config: Config) -> None:
     """DEU did not report: CHN's own export report stands in (mirror) against DEU's reported world total; USA
     reported. Basis mirror → the DEU row, reported → the USA row, though both rows' provenance is mixed/reported."""
-    from tracker.metrics import refresh_metric_tables
     from tracker.query import filtered_table
+    from tracker.refresh import refresh_metric_tables
 
     store.upsert("trade", trade_rows([
         {"reporter": "CHN", "partner": "DEU", "flow": "export", "value_usd": 60.0},

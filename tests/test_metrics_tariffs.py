@@ -310,7 +310,7 @@ def test_group_tariff_weights_a_chapter_a_heading_and_an_hs6_code_each_once(stor
     (The chapter alone split evenly gave 10.0; the finest stored level per code, 4802 and 48 split over all
     their codes, 8.67 on weights that no longer sum to the imports.)
     The store is built by hand and the tables are computed by `refresh_metric_tables`, as the CLI does."""
-    from tracker.metrics import refresh_metric_tables
+    from tracker.refresh import refresh_metric_tables
 
     levels = [("48", 1000.0), ("4802", 300.0), ("480210", 100.0)]
     rows = [{"reporter": "USA", "partner": "WLD", "hs_code": code, "value_usd": value} for code, value in levels]

@@ -16,7 +16,8 @@ from tracker.baci import import_baci
 from tracker.config import Config
 from tracker.freshness import metric_tables_current
 from tracker.metrics.tables import METRIC_TABLES, compute_tables
-from tracker.metrics.windows import compute_tables_by_year, refresh_metric_tables
+from tracker.metrics.windows import compute_tables_by_year
+from tracker.refresh import refresh_metric_tables
 from tracker.schemas import mirror_rows, schema_for
 from tracker.store import Store
 from tracker.store_check import check_store

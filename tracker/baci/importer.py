@@ -64,9 +64,9 @@ from tracker.baci.layout import (
 from tracker.config import ProductGroup, config_dir, load_groups
 from tracker.errors import StoreError, UsageError
 from tracker.hs_revisions import predecessor
+from tracker.sources.baci import SOURCE
 from tracker.store import Store, write_failure
 
-SOURCE = "baci"
 PROVENANCE = "reconciled"
 WORLD = "WLD"
 TOTAL = "TOTAL"

@@ -13,7 +13,7 @@ Modules, in the order the data flows through them:
 * ``opportunity``     the market-opportunity score (its formula is in that module's docstring)
 * ``potential``       export potential in USD, ITC's method (formula and choices in its docstring)
 * ``tables``          the materialised tables (schemas registered on import) and ``compute_tables``
-* ``windows``         the same tables a year of trade at a time, and ``refresh_metric_tables`` (the store)
+* ``windows``         the same tables a year of trade at a time (``tracker.refresh`` writes them)
 
 Formulas are stated in docs/metrics.md; every function's docstring states its rule for missing data.
 Division by zero or a missing input gives null, never inf or NaN.
@@ -45,7 +45,6 @@ from tracker.metrics.specialisation import (
 )
 from tracker.metrics.tables import METRIC_TABLES, compute_tables
 from tracker.metrics.unit_values import relative_unit_value, unit_value
-from tracker.metrics.windows import refresh_metric_tables
 
 __all__ = [
     "METRIC_TABLES",
@@ -63,7 +62,6 @@ __all__ = [
     "market_imports",
     "market_opportunity",
     "market_share",
-    "refresh_metric_tables",
     "relative_unit_value",
     "revealed_comparative_advantage",
     "share_change_pp",

@@ -12,7 +12,6 @@ import math
 
 import polars as pl
 
-from tracker.baci.importer import SOURCE as BACI_SOURCE
 from tracker.baci.precedence import baci_first
 from tracker.config import Config
 from tracker.metrics._common import (
@@ -52,6 +51,7 @@ from tracker.metrics.specialisation import (
 from tracker.metrics.tariffs import tariff_tables
 from tracker.metrics.unit_values import relative_unit_value, unit_value
 from tracker.schemas import UTC_TIME, Column, TableSchema, register, schema_for
+from tracker.sources.baci import SOURCE as BACI_SOURCE
 
 F64, I32, STR, BOOL = pl.Float64(), pl.Int32(), pl.String(), pl.Boolean()
 CMS_LONG_SPAN_YEARS = 5

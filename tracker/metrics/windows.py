@@ -1,5 +1,5 @@
 """The metric tables computed one year of trade at a time, so that the memory of ``metrics`` follows the largest
-year, not how many years the store holds; and ``refresh_metric_tables``, which writes them through the store.
+year, not how many years the store holds (``tracker.refresh`` writes them through the store).
 
 Why: the code-level flows (per group, HS code, exporter and market) are nearly all of the work and memory. Held
 for every year at once, as ``tables.compute_tables`` does, they made ``metrics`` grow by about 32 MiB per
@@ -15,30 +15,27 @@ year's code-level supplier flows and world imports are kept until then), and the
 kept (or read again when the store's newest year has no annual rows). The result equals the single pass: same
 rows, keys and strings, floats to rounding (tests/test_metrics_windows.py).
 
-Writing: the tables partitioned by year (``partition_by``) are replaced through ``Store.replace``, which links a
-year's file from the previous version when its rows did not change. A fetch that changes one year rewrites only
-the files of the years that read it (that year, the next one's growth, the CAGR and CMS spans, the newest year's
-opportunity); every other year's file stays the same file.
+Writing (``tracker.refresh``): the tables partitioned by year (``partition_by``) are replaced through
+``Store.replace``, which links a year's file from the previous version when its rows did not change. A fetch that
+changes one year rewrites only the files of the years that read it (that year, the next one's growth, the CAGR and
+CMS spans, the newest year's opportunity); every other year's file stays the same file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import polars as pl
 
 from tracker.baci.precedence import baci_first
 from tracker.config import Config
-from tracker.freshness import inputs_fingerprint, save_fingerprint
 from tracker.metrics.cms import constant_market_share
 from tracker.metrics.groups import aggregate_to_groups, group_code_flows_by_level, total_flows
 from tracker.metrics.shares import reported_world_imports, supplier_flows
 from tracker.metrics.tables import (
     CMS_LONG_SPAN_YEARS,
-    GROUP_EXPORT_POTENTIAL,
-    METRIC_TABLES,
     _annual,
     _competition_sides,
     _esi,
@@ -51,7 +48,13 @@ from tracker.metrics.tables import (
     group_level_market,
 )
 from tracker.metrics.tariffs import import_weights, weighted_tariff_tables
-from tracker.store import Store
+
+
+class Tables(Protocol):
+    """What the computation reads the stored tables through (a ``tracker.store.Store``): reading only, so that
+    the metrics depend on no store writer."""
+
+    def scan(self, table: str) -> pl.LazyFrame: ...
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ def _stack(parts: list[YearParts], field: str) -> pl.LazyFrame:
     return pl.concat([getattr(part, field) for part in parts], how="vertical").lazy()
 
 
-def trade_years(store: Store) -> list[int]:
+def trade_years(store: Tables) -> list[int]:
     """The years of the stored trade rows (its ``year`` partitions), oldest first."""
     frame = store.scan("trade").select(pl.col("year").unique()).collect()
     return sorted(frame.get_column("year").drop_nulls().to_list())
@@ -119,7 +122,7 @@ class YearTables(NamedTuple):
     potential: Iterator[pl.DataFrame]
 
 
-def compute_tables_by_year(store: Store, config: Config) -> YearTables:
+def compute_tables_by_year(store: Tables, config: Config) -> YearTables:
     """Every metric table from the store, reading one year of trade at a time (see the module docstring)."""
     trade = store.scan("trade")
     years = trade_years(store)
@@ -167,27 +170,3 @@ def compute_tables_by_year(store: Store, config: Config) -> YearTables:
     return YearTables(tables, (export_potential(read, imports, config, weo, capital, year)
                                for year in potential_years))
 
-
-def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
-    """Recompute every metric table from the store and replace it there; return rows per table.
-
-    The one place that materialises metrics: the CLI, the scheduler and the tests all call it. It records
-    what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time.
-    """
-    inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
-    tables, potential = compute_tables_by_year(store, config)
-    rows = {}
-    for table in METRIC_TABLES:
-        if table.name == GROUP_EXPORT_POTENTIAL.name:
-            rows[table.name] = store.replace_by_parts(table.name, potential).rows_in
-        elif table.partition_by:  # a year at a time: the write's copies (checks, sorting) hold a year
-            frame = tables.pop(table.name)
-            (column,) = table.partition_by
-            years = frame.get_column(column).unique().sort().to_list()
-            rows[table.name] = store.replace_by_parts(
-                table.name, (frame.filter(pl.col(column) == year) for year in years)).rows_in
-        else:
-            rows[table.name] = tables[table.name].height
-            store.replace(table.name, tables.pop(table.name))  # written, then let go
-    save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in rows})
-    return rows
