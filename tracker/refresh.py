@@ -33,29 +33,18 @@ def refresh(root: Path, config: Config, force: bool = False) -> dict[str, int] |
 def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
     """Recompute every metric table from the store and replace it there; return rows per table.
 
-    Records what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time.
-    Tables partitioned by year are written a year at a time (``Store.replace_by_parts``): the write's copies
-    (checks, sorting) hold a year, and a year whose rows did not change keeps its file.
+    Records what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time. Each
+    part is written as ``tracker.metrics.windows`` computes it and let go, so no table is ever in memory whole.
     """
-    import polars as pl
-
-    from tracker.metrics.tables import GROUP_EXPORT_POTENTIAL, METRIC_TABLES
-    from tracker.metrics.windows import compute_tables_by_year
+    from tracker.metrics.tables import METRIC_TABLES
+    from tracker.metrics.windows import metric_parts
 
     inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
-    tables, potential = compute_tables_by_year(store, config)
-    rows = {}
-    for table in METRIC_TABLES:
-        if table.name == GROUP_EXPORT_POTENTIAL.name:
-            rows[table.name] = store.replace_by_parts(table.name, potential).rows_in
-        elif table.partition_by:
-            frame = tables.pop(table.name)
-            (column,) = table.partition_by
-            years = frame.get_column(column).unique().sort().to_list()
-            rows[table.name] = store.replace_by_parts(
-                table.name, (frame.filter(pl.col(column) == year) for year in years)).rows_in
-        else:
-            rows[table.name] = tables[table.name].height
-            store.replace(table.name, tables.pop(table.name))  # written, then let go
-    save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in rows})
+    names = [table.name for table in METRIC_TABLES]
+    rows = dict.fromkeys(names, 0)
+    with store.replacing(names) as write:
+        for name, part in metric_parts(store, config):
+            write(name, part)
+            rows[name] += part.height
+    save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in names})
     return rows

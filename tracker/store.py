@@ -32,7 +32,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -269,33 +269,51 @@ class Store:
         with self.writer_lock():
             return self._write_version(table, frame, merge=False, newest_wins=False)
 
-    def replace_by_parts(self, table: str, parts: Iterable[pl.DataFrame]) -> WriteResult:
-        """Replace the whole table with the rows of ``parts``, each written as it comes and then dropped, so the
-        table is never in memory at once (a metric table computed a year at a time). Each part must hold whole
-        partitions (every row of its years); one ``CURRENT`` switch at the end, as ``replace``."""
-        schema = schemas.schema_for(table)
+    @contextlib.contextmanager
+    def replacing(self, tables: Sequence[str]) -> Iterator[Callable[[str, pl.DataFrame], None]]:
+        """Replace ``tables`` from parts written as they come: ``write(table, part)`` writes the part and lets it
+        go, so no table need be in memory whole (the metric tables, computed a year at a time). A part holds
+        whole partitions (every row of its years); an unpartitioned table takes one part. When the block ends,
+        each table switches to its new version (``CURRENT``); if anything fails, no table changes and an error
+        of the block itself (a damaged input read meanwhile) is raised as it is."""
         with self.writer_lock():
-            table_dir = self.root / table
+            staged: dict[str, Path] = {}
+            rows = dict.fromkeys(tables, 0)
+
+            def writing(table: str, action: Callable[[Path], object]) -> None:
+                table_dir = self.root / table
+                try:
+                    if table not in staged:
+                        table_dir.mkdir(parents=True, exist_ok=True)
+                        with contextlib.suppress(StoreCorruptError):
+                            self._remove_unreferenced(table_dir)
+                        staged[table] = table_dir / f".staging-{uuid.uuid4().hex}"
+                        staged[table].mkdir()
+                    action(staged[table])
+                except (OSError, pl.exceptions.PolarsError) as exc:
+                    raise write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
+
+            def write(table: str, part: pl.DataFrame) -> None:
+                part = schemas.validate(table, part)
+                rows[table] += part.height
+                if part.height:
+                    writing(table, lambda staging: self._build_version(
+                        schemas.schema_for(table), part, None, staging, False, False))
+
             try:
-                table_dir.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
-            with contextlib.suppress(StoreCorruptError):
-                self._remove_unreferenced(table_dir)
-            rows_in = written = 0
-            with _staging_folder(table_dir, f"writing table {table!r} under {table_dir}") as staging:
-                for part in parts:
-                    part = schemas.validate(table, part)
-                    if part.height:
-                        rows_in += part.height
-                        written += self._build_version(schema, part, None, staging, False, False)
-                if not rows_in:
-                    written = self._build_version(schema, schema.empty(), None, staging, False, False)
-                written -= self._link_unchanged(table, staging)
-                version_name = self._switch_to(table_dir, staging)
-            self._remove_unreferenced(table_dir)
-        rows_after = self.scan(table).select(pl.len()).collect().item()
-        return WriteResult(table, rows_in, rows_after, written, version_name)
+                yield write
+                for table in tables:
+                    if not rows[table]:
+                        writing(table, lambda staging, table=table: self._build_version(
+                            schemas.schema_for(table), schemas.schema_for(table).empty(), None, staging, False, False))
+                    writing(table, lambda staging, table=table: self._link_unchanged(table, staging))
+            except BaseException:
+                for staging in staged.values():
+                    shutil.rmtree(staging, ignore_errors=True)
+                raise
+            for table in tables:
+                writing(table, lambda staging, table=table: self._switch_to(self.root / table, staging))
+                self._remove_unreferenced(self.root / table)
 
     def _write_version(self, table: str, frame: pl.DataFrame, *, merge: bool, newest_wins: bool) -> WriteResult:
         schema = schemas.schema_for(table)

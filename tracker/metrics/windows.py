@@ -25,29 +25,47 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 import polars as pl
 
 from tracker.baci.precedence import baci_first
 from tracker.config import Config
 from tracker.metrics.cms import constant_market_share
+from tracker.metrics.demand import demand_frames
 from tracker.metrics.groups import aggregate_to_groups, group_code_flows_by_level, total_flows
 from tracker.metrics.shares import reported_world_imports, supplier_flows
 from tracker.metrics.tables import (
     CMS_LONG_SPAN_YEARS,
+    GROUP_CMS,
+    GROUP_COMPETITION,
+    GROUP_EXPORT_POTENTIAL,
+    GROUP_EXPORTER,
+    GROUP_HS,
+    GROUP_MARKET,
+    GROUP_MARKET_MONTHLY,
+    GROUP_OPPORTUNITY,
+    GROUP_TARIFF,
+    GROUP_TARIFF_MARGIN,
+    METRIC_TABLES,
     _annual,
     _competition_sides,
     _esi,
+    _finish,
     _group_exporter,
+    _group_market_monthly,
+    _group_opportunity,
     _hs_by_code,
     _hs_growth,
     cms_pairs,
+    compute_tables,
     export_potential,
-    finish_tables,
     group_level_market,
 )
 from tracker.metrics.tariffs import import_weights, weighted_tariff_tables
+from tracker.schemas import TableSchema, schema_for
+
+CAGR_YEARS = 5  # group_exporter's cagr_5y: the furthest back a year's rows read
 
 
 class Tables(Protocol):
@@ -114,59 +132,116 @@ def trade_years(store: Tables) -> list[int]:
     return sorted(frame.get_column("year").drop_nulls().to_list())
 
 
-class YearTables(NamedTuple):
-    """The metric tables of ``compute_tables_by_year``: ``potential`` yields group_export_potential a year at a
-    time (the largest table: a year of it in memory at once), the other tables are whole."""
+def _cross_year(parts: dict[int, YearParts], year: int) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
+    """The markets' imports, group_market and group_exporter (not finished) computed on the years ``year``'s
+    rows read (itself, the year before: growth and share change, CAGR_YEARS before: CAGR); its rows are right."""
+    window = [parts[y] for y in (year - CAGR_YEARS, year - 1, year) if y in parts]
+    flows = pl.concat([part.flows for part in window], how="vertical").lazy()
+    annual, suppliers, imports, market = group_level_market(flows)
+    totals = pl.concat([part.totals for part in window], how="vertical").lazy()
+    exporter = _group_exporter(annual, suppliers, market, totals).collect().lazy()
+    return imports, market, exporter
 
-    tables: dict[str, pl.DataFrame]
-    potential: Iterator[pl.DataFrame]
+
+def _finished(frame: pl.LazyFrame, schema: TableSchema) -> pl.DataFrame:
+    return _finish(frame, schema).collect()  # the store sorts each file by the key
 
 
-def compute_tables_by_year(store: Tables, config: Config) -> YearTables:
-    """Every metric table from the store, reading one year of trade at a time (see the module docstring)."""
-    trade = store.scan("trade")
+def _stacked(frames: list[pl.DataFrame]) -> pl.LazyFrame:
+    return pl.concat(frames, how="vertical").lazy()
+
+
+def metric_parts(store: Tables, config: Config) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Every metric table from the store as (table, part) pairs: a part holds whole years of a year-partitioned
+    table (an unpartitioned table comes whole). Trade is read a year at a time (see the module docstring)."""
     years = trade_years(store)
-    long_base = years[-1] - CMS_LONG_SPAN_YEARS if years else None  # the long span's base, unless years lack rows
-    parts: list[YearParts] = []
+    if not years:  # nothing to read a year at a time: every table empty
+        yield from compute_tables(store.scan("trade"), store.scan("ecommerce"), config, store.scan("tariff"),
+                                  store.scan("weo"), store.scan("capital")).items()
+        return
+    home = config.scope.home_exporter
+    trade = store.scan("trade")
+    long_base = years[-1] - CMS_LONG_SPAN_YEARS  # the long span's base, unless the years lack annual rows
+    parts: dict[int, YearParts] = {}
     cms: list[pl.DataFrame] = []
     annual_years: list[int] = []
     previous: YearParts | None = None  # the newest year with annual rows so far
     kept: YearParts | None = None  # the year long_base, kept for the long span
-    for year in years or [None]:
+    # what the tables that need every year read of each year: a small fraction of it
+    every_year: dict[str, list[pl.DataFrame]] = {name: [] for name in (
+        "weights", "flows", "imports", "opportunity_rows", "exporter_values", "pairs", "market", "exporter")}
+    for year in years:
         part = year_parts(trade, config, year)
         if part.annual:
-            if previous is not None and previous.year == part.year - 1:
+            if previous is not None and previous.year == year - 1:
                 cms.append(_cms(previous, part))
-            annual_years.append(part.year)
+            annual_years.append(year)
             previous = part
             kept = part if year == long_base else kept
         # only the group-level parts stay: the code-level CMS inputs go with the year (or with `previous`)
-        parts.append(YearParts(part.year, part.flows, part.totals, part.esi, part.hs, part.weights,
-                               part.code_suppliers.clear(), part.code_imports.clear()))
+        parts[year] = YearParts(year, part.flows, part.totals, part.esi, part.hs, part.weights,
+                                part.code_suppliers.clear(), part.code_imports.clear())
+        part = None
+        imports, market, exporter = _cross_year(parts, year)
+        of_year = pl.col("year") == year
+        market = market.filter(of_year).collect()
+        exporter_table = _finished(exporter.filter(of_year), GROUP_EXPORTER)
+        yield GROUP_MARKET.name, (market_table := _finished(market.lazy(), GROUP_MARKET))
+        yield GROUP_EXPORTER.name, exporter_table
+        yield GROUP_COMPETITION.name, _finished(_competition_sides(parts[year].esi.lazy(), market.lazy()),
+                                                GROUP_COMPETITION)
+        hs = pl.concat([parts[y].hs for y in (year - 1, year) if y in parts], how="vertical").lazy()
+        yield GROUP_HS.name, _finished(_hs_growth(hs).filter(of_year), GROUP_HS)
+        flows = parts[year].flows
+        every_year["weights"].append(parts[year].weights)
+        every_year["flows"].append(flows.filter(  # what the monthly table and the nowcast read (nowcast.py)
+            (pl.col("frequency") == "M") | (pl.col("reporter") == home) | (pl.col("partner") == home)))
+        every_year["imports"].append(imports.filter(of_year).collect())
+        every_year["opportunity_rows"].append(pl.concat([  # the home exporter's rows, one row per other market
+            market.filter(pl.col("exporter") == home),
+            market.filter(pl.col("exporter") != home).unique(["group", "market", "year"], keep="first")]))
+        every_year["exporter_values"].append(exporter.filter(of_year).select(
+            "group", "exporter", "period", "export_value_usd").collect())
+        every_year["pairs"].append(market.select("group", "market").unique())
+        every_year["market"].append(market_table.select("group", "exporter", "market", "year", "export_value_usd"))
+        every_year["exporter"].append(exporter_table)
+        for old in [y for y in parts if y <= year - CAGR_YEARS]:  # no later year reads it
+            del parts[old]
     for base_year, end_year in cms_pairs(annual_years):
         if end_year - base_year != 1 and previous is not None:  # the long span, to the newest annual year
             base = kept if kept is not None and kept.year == base_year else year_parts(trade, config, base_year)
             cms.append(_cms(base, previous))
-    previous = kept = None  # the last code-level rows go before the cross-year work
     if not cms:
-        empty = parts[0]
-        cms.append(constant_market_share(empty.code_suppliers.lazy(), empty.code_imports.lazy(), []).collect())
-    stacked = {name: _stack(parts, name).collect().lazy() for name in ("flows", "totals", "esi", "hs", "weights")}
-    parts.clear()  # the years' frames are in the stacks now
-    flows = stacked["flows"]
-    annual, suppliers, imports, market = group_level_market(flows)
-    exporter = _group_exporter(annual, suppliers, market, stacked["totals"]).collect().lazy()
-    frames = {
-        "group_market": market, "group_exporter": exporter,
-        "group_competition": _competition_sides(stacked["esi"], market),
-        "group_cms": pl.concat(cms, how="vertical").lazy(), "group_hs": _hs_growth(stacked["hs"]),
-        **weighted_tariff_tables(store.scan("tariff"), stacked["weights"], market, config),
-    }
-    stacked.clear()
-    tables = finish_tables(frames, flows, imports, store.scan("ecommerce"), config)
+        template = next(iter(parts.values()))
+        cms.append(constant_market_share(template.code_suppliers.lazy(), template.code_imports.lazy(), []).collect())
+    parts.clear()
+    previous = kept = None
+    yield GROUP_CMS.name, _finished(pl.concat(cms, how="vertical").lazy(), GROUP_CMS)
+
+    tariffs = weighted_tariff_tables(store.scan("tariff"), _stacked(every_year["weights"]),
+                                     _stacked(every_year["pairs"]), config)
+    yield GROUP_TARIFF.name, (tariff_table := _finished(tariffs["group_tariff"], GROUP_TARIFF))
+    yield GROUP_TARIFF_MARGIN.name, _finished(tariffs["group_tariff_margin"], GROUP_TARIFF_MARGIN)
+    yield GROUP_OPPORTUNITY.name, _finished(_group_opportunity(
+        _stacked(every_year["imports"]), _stacked(every_year["opportunity_rows"]),
+        _stacked(every_year["exporter_values"]), store.scan("ecommerce"), config, tariffs["group_tariff"]),
+        GROUP_OPPORTUNITY)
+    flows = _stacked(every_year["flows"])
+    monthly = _finished(_group_market_monthly(flows.filter(pl.col("frequency") == "M")), GROUP_MARKET_MONTHLY)
+    yield GROUP_MARKET_MONTHLY.name, monthly
     weo, capital = store.scan("weo"), store.scan("capital")
-    read = {name: tables[name] for name in ("group_market", "group_exporter", "group_tariff")}  # kept for it
-    potential_years = read["group_market"].get_column("year").unique().sort().to_list()
-    return YearTables(tables, (export_potential(read, imports, config, weo, capital, year)
-                               for year in potential_years))
+    for market_table, exporter_table, imports in zip(every_year["market"], every_year["exporter"],
+                                                     every_year["imports"], strict=True):
+        read = {"group_market": market_table, "group_exporter": exporter_table, "group_tariff": tariff_table}
+        yield GROUP_EXPORT_POTENTIAL.name, export_potential(read, imports.lazy(), config, weo, capital)
+    for name, frame in demand_frames(flows, monthly.lazy(), config).items():
+        yield name, _finished(frame, schema_for(name))
+
+
+def compute_tables_by_year(store: Tables, config: Config) -> dict[str, pl.DataFrame]:
+    """Every metric table whole, from :func:`metric_parts` (for comparisons; the refresh writes the parts)."""
+    found: dict[str, list[pl.DataFrame]] = {table.name: [] for table in METRIC_TABLES}
+    for name, part in metric_parts(store, config):
+        found[name].append(part)
+    return {name: pl.concat(frames, how="vertical") for name, frames in found.items()}
 
