@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 from tracker.config import REPO_ROOT, Config, load_config
-from tracker.schemas import TRADE
 from tracker.store import Store
+from tracker.tables import TRADE
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"

@@ -17,6 +17,7 @@ from tracker import cli, schemas
 from tracker.baci import BaciDataError, import_baci, stored_release
 from tracker.errors import UsageError
 from tracker.store import Store
+from tracker.tables import TRADE
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
@@ -36,7 +37,7 @@ def test_baci_import_maps_rows_units_and_countries(store: Store, tmp_path: Path)
     summary = import_baci(store, archive, progress=False)
 
     rows = _baci(store).filter(pl.col("hs_code") != "TOTAL")
-    schemas.validate("trade", rows)  # the stored rows are canonical trade rows
+    schemas.validate(TRADE, rows)  # the stored rows are canonical trade rows
     by_key = {(r["reporter"], r["partner"], r["hs_code"]): r for r in rows.iter_rows(named=True)}
     assert set(by_key) == {("CHN", "USA", "010121"), ("CHN", "FRA", "610910"), ("TWN", "USA", "610910"),
                            ("FRA", "USA", "010121")}
@@ -447,7 +448,7 @@ def test_baci_text_columns_are_stored_as_dictionaries_and_read_as_strings(store:
     part = next(path for path in store.files("trade") if "source=baci" in str(path) and "part-0" in path.name)
     assert isinstance(pl.read_parquet_schema(part)["reporter"], pl.Categorical)  # stored as a dictionary
     frame = store.scan("trade").collect()
-    assert frame.schema == schemas.TRADE.polars_schema
+    assert frame.schema == TRADE.polars_schema
     # By hand: 4 code rows (CHN twice, TWN, FRA), 7 TOTAL rows (exports CHN TWN USA FRA, imports USA FRA CHN),
     # and the Comtrade row of USA.
     assert Counter(frame.get_column("reporter").to_list()) == {"CHN": 4, "FRA": 3, "TWN": 2, "USA": 3}

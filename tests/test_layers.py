@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,8 @@ from tracker.config import REPO_ROOT
 
 # What a fetcher may import besides the other modules of tracker/sources (base, sdmx, jsonstat, values).
 SOURCE_MAY_IMPORT = frozenset({
-    "tracker.request", "tracker.http", "tracker.schemas", "tracker.config", "tracker.errors", "tracker.countries",
+    "tracker.request", "tracker.http", "tracker.schemas", "tracker.tables", "tracker.config", "tracker.errors",
+    "tracker.countries",
 })
 # Modules of the layers above the metrics, and the store's writing side.
 ABOVE_METRICS = ("tracker.ui", "tracker.commands", "tracker.cli", "tracker.scheduling", "tracker.startup",
@@ -340,3 +343,27 @@ def test_layers_the_checks_catch_a_violation(tmp_path: Path) -> None:
     (package / "ui" / "page.py").write_text("def save(store):\n    store.replace('t', None)\n")
     assert ui_writes(load_package(tmp_path), tmp_path, [package / "ui" / "page.py"]) == [
         "page.py: calls store.replace"]
+
+
+def test_layers_schema_for_knows_every_table_whatever_was_imported() -> None:
+    """In a fresh interpreter that imports the catalogue alone, every table is known, the metric, alert and job-run
+    tables included (they used to be registered by importing their modules, so what was known depended on that)."""
+    code = ("import sys; from tracker.tables import TABLES, schema_for; "
+            "print(sorted(TABLES)); print(schema_for('job_runs').key, schema_for('group_demand').key); "
+            "print(sorted(m for m in sys.modules if m.startswith('tracker.')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+                         timeout=60).stdout.splitlines()
+    assert {"trade", "fetch_log", "group_market", "group_export_potential", "group_nowcast", "group_demand",
+            "alerts", "job_runs"} <= set(out[0].strip("[]").replace("'", "").split(", "))
+    assert out[1] == "('run_id',) ('group', 'market')"
+    assert "tracker.metrics" not in out[2] and "tracker.alerts" not in out[2] and "tracker.store" not in out[2]
+
+
+def test_layers_no_import_only_for_its_side_effect() -> None:
+    """An import whose name goes unused is either a re-export (said so) or an import for a side effect, which the
+    catalogue made unnecessary: none may come back."""
+    found = [f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()}"
+             for path in sorted((REPO_ROOT / "tracker").rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if "noqa: F401" in line and "re-export" not in line]
+    assert not found, found

@@ -13,10 +13,11 @@ import pytest
 from tests.conftest import trade_rows
 from tests.test_metrics_reference import build_trade
 from tracker.config import REPO_ROOT, Config
-from tracker.metrics import METRIC_TABLES, compute_tables
-from tracker.metrics.tables import GROUP_COMPETITION, _sorted_by_key
-from tracker.schemas import ECOMMERCE, Column, TableSchema, mirror_rows
+from tracker.metrics import compute_tables
+from tracker.metrics.tables import _sorted_by_key
+from tracker.schemas import Column, TableSchema, mirror_rows
 from tracker.store import Store
+from tracker.tables import ECOMMERCE, GROUP_COMPETITION, METRIC_TABLES
 
 
 def small_trade(source: str = "comtrade") -> pl.DataFrame:

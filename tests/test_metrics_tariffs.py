@@ -15,11 +15,11 @@ from tracker.countries import eu_members
 from tracker.metrics import compute_tables
 from tracker.metrics.groups import group_code_flows_by_level, group_prefixes
 from tracker.metrics.opportunity import market_opportunity
-from tracker.metrics.tables import GROUP_TARIFF_MARGIN
 from tracker.metrics.tariffs import group_tariff, import_weights, tariff_by_code, tariff_margins, with_lowest_competitor
 from tracker.query import filtered_table
-from tracker.schemas import ECOMMERCE, TARIFF, mirror_rows
+from tracker.schemas import mirror_rows
 from tracker.store import Store
+from tracker.tables import ECOMMERCE, GROUP_TARIFF_MARGIN, TARIFF
 
 FETCHED = datetime(2025, 3, 1, tzinfo=UTC)
 GROUPS = {"toys": ["9503", "9504"]}

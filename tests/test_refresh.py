@@ -29,13 +29,12 @@ from tracker import cli
 from tracker.config import REPO_ROOT, Config, load_config
 from tracker.fetch import run_fetch
 from tracker.freshness import metric_tables_current
-from tracker.metrics import METRIC_TABLES
 from tracker.refresh import refresh
 from tracker.scheduling.pipeline import fetch_and_refresh
-from tracker.schemas import MACRO
 from tracker.sources import get_fetcher
 from tracker.sources.base import FetchScope, Parsed, Request
 from tracker.store import Store
+from tracker.tables import MACRO, METRIC_TABLES
 
 T1 = datetime(2025, 6, 1, tzinfo=UTC)
 T2 = datetime(2025, 7, 1, tzinfo=UTC)

@@ -36,8 +36,8 @@ def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
     Records what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time. Each
     part is written as ``tracker.metrics.windows`` computes it and let go, so no table is ever in memory whole.
     """
-    from tracker.metrics.tables import METRIC_TABLES
     from tracker.metrics.windows import metric_parts
+    from tracker.tables import METRIC_TABLES
 
     inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
     names = [table.name for table in METRIC_TABLES]

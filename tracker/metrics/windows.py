@@ -37,17 +37,6 @@ from tracker.metrics.groups import aggregate_to_groups, group_code_flows_by_leve
 from tracker.metrics.shares import reported_world_imports, supplier_flows
 from tracker.metrics.tables import (
     CMS_LONG_SPAN_YEARS,
-    GROUP_CMS,
-    GROUP_COMPETITION,
-    GROUP_EXPORT_POTENTIAL,
-    GROUP_EXPORTER,
-    GROUP_HS,
-    GROUP_MARKET,
-    GROUP_MARKET_MONTHLY,
-    GROUP_OPPORTUNITY,
-    GROUP_TARIFF,
-    GROUP_TARIFF_MARGIN,
-    METRIC_TABLES,
     _annual,
     _competition_sides,
     _esi,
@@ -63,7 +52,21 @@ from tracker.metrics.tables import (
     group_level_market,
 )
 from tracker.metrics.tariffs import import_weights, weighted_tariff_tables
-from tracker.schemas import TableSchema, schema_for
+from tracker.schemas import TableSchema
+from tracker.tables import (
+    GROUP_CMS,
+    GROUP_COMPETITION,
+    GROUP_EXPORT_POTENTIAL,
+    GROUP_EXPORTER,
+    GROUP_HS,
+    GROUP_MARKET,
+    GROUP_MARKET_MONTHLY,
+    GROUP_OPPORTUNITY,
+    GROUP_TARIFF,
+    GROUP_TARIFF_MARGIN,
+    METRIC_TABLES,
+    schema_for,
+)
 
 CAGR_YEARS = 5  # group_exporter's cagr_5y: the furthest back a year's rows read
 
