@@ -169,7 +169,7 @@ def test_compute_tables_tariff_tables_valid_and_invariant(store: Store, config: 
     ])
     tables = compute_with_tariffs(config, tariffs)
     for name in ("group_tariff", "group_tariff_margin", "group_opportunity"):
-        store.replace(name, tables[name])  # validates against the registered schemas
+        store.replace(name, tables[name])  # validates against the catalogue's schemas
     tariff = tables["group_tariff"].filter(pl.col("group") == "toys")
     assert set(tariff["market"]) == {"USA", "FRA"}  # EUU stands for France, a market of the group
     assert tariff.filter(pl.col("exporter") == pl.col("market")).is_empty()
