@@ -160,3 +160,20 @@ def test_an_older_store_with_unpartitioned_metric_tables_is_read_and_recomputed(
     assert_frame_equal(store.read("group_market").sort(["group", "exporter", "market", "year"]),
                        expected.sort(["group", "exporter", "market", "year"]))
     assert all(report.ok for report in check_store(store))
+
+
+def test_a_failure_while_replacing_changes_no_table(baci_store: Path, config: Config, tmp_path: Path) -> None:
+    """`Store.replacing` switches the tables only when the whole computation went through: an error raised
+    while the parts are written (a damaged input met half-way) leaves every table as it was, with no staging
+    folder left behind, and is raised as it is (not as a write failure)."""
+    store = Store(tmp_path / "data")
+    shutil.copytree(baci_store, store.root)
+    refresh_metric_tables(store, config)
+    before = {name: store.version_name(name) for name in ("group_market", "group_hs")}
+    expected = store.read("group_market")
+    with pytest.raises(RuntimeError, match="input damaged"), store.replacing(list(before)) as write:
+        write("group_market", expected.filter(pl.col("year") == FIRST_YEAR))
+        raise RuntimeError("input damaged")
+    assert {name: store.version_name(name) for name in before} == before
+    assert not list(store.root.glob("*/.staging-*"))
+    assert_frame_equal(store.read("group_market"), expected)

@@ -153,7 +153,7 @@ def metric_tables_current(root: Path, config_dir: Path) -> bool:
 
 def _intact(root: Path, table: str, version: object) -> bool:
     """Whether ``version`` is the table's live version and its data files are whole (8 bytes read per file; a
-    metric table is one file, written even when it has no rows)."""
+    metric table has at least one file: one without rows when it has none)."""
     try:
         folder = live_version(root, table)
     except StoreCorruptError:

@@ -15,9 +15,12 @@ left by a killed writer are removed by the next writer.
 Damage is never guessed around: a ``CURRENT`` that is empty, unreadable or missing beside kept versions, and
 a data file that is not a whole Parquet file, raise ``StoreCorruptError`` naming the table or file (readers
 would otherwise scan every version and double the rows, and the next writer would delete them). ``replace``
-reads nothing of the live version, so it replaces a damaged one: the metrics rebuild a damaged metric table.
+needs nothing of the live version (it keeps only files it reads whole and equal), so it replaces a damaged one:
+the metrics rebuild a damaged metric table.
 ``check`` verifies every table; ``repair`` points ``CURRENT`` at the newest complete version and deletes
-nothing. A write the operating system refuses (disk full) raises ``StoreWriteError``; the table is unchanged.
+nothing. ``replacing`` replaces tables from parts written as they come (the metrics, a year at a time), and a
+replacement keeps the live version's file of every partition whose rows are unchanged (hard-linked). A write
+the operating system refuses (disk full) raises ``StoreWriteError``; the table is unchanged.
 
 Text columns may be stored dictionary-encoded as Polars categoricals (the BACI import writes its constant and
 code columns so: several times cheaper to write at tens of millions of rows). Other engines read them as plain

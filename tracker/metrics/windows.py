@@ -1,24 +1,35 @@
 """The metric tables computed one year of trade at a time, so that the memory of ``metrics`` follows the largest
 year, not how many years the store holds (``tracker.refresh`` writes them through the store).
 
-Why: the code-level flows (per group, HS code, exporter and market) are nearly all of the work and memory. Held
-for every year at once, as ``tables.compute_tables`` does, they made ``metrics`` grow by about 32 MiB per
-million stored rows. Every code-level step works within a period: the source and HS level chosen per report,
-supplier flows, shares, unit values, similarity, the tariff weights and the CMS cells. So each year's trade is
-read alone (a filter on the ``year`` partition of ``trade``), reduced to its per-year parts (``YearParts``:
-group-level flows, HS TOTAL flows, similarity rows, sales by code, tariff weights) and dropped before the next
-year is read. What spans years (growth, share change, CAGR, the opportunity's market growth, nowcast, forecasts,
-potential) runs afterwards on the group-level aggregates of every year, a small fraction of the code-level rows,
-through the same functions as the single pass (``tables.group_level_market``, ``tables.finish_tables``). CMS is
-the one code-level comparison of two years: each consecutive pair while the second year is read (the previous
-year's code-level supplier flows and world imports are kept until then), and the long span with its base year's
-kept (or read again when the store's newest year has no annual rows). The result equals the single pass: same
-rows, keys and strings, floats to rounding (tests/test_metrics_windows.py).
+Why: held for every year at once (``tables.compute_tables``, the single pass this replaced and is tested
+against), the code-level flows and then the group-level tables made ``metrics`` grow by about 510 MiB per year
+of BACI (10M rows). The design, in one pass over the years, oldest first:
 
-Writing (``tracker.refresh``): the tables partitioned by year (``partition_by``) are replaced through
-``Store.replace``, which links a year's file from the previous version when its rows did not change. A fetch that
-changes one year rewrites only the files of the years that read it (that year, the next one's growth, the CAGR and
-CMS spans, the newest year's opportunity); every other year's file stays the same file.
+1. **A year's trade** is read alone (a filter on the ``year`` partition of ``trade``) and reduced to its
+   ``YearParts``: group-level flows, HS TOTAL flows, similarity rows, sales by code, tariff weights. Every
+   code-level step works within a period (source and HS level per report, supplier flows, similarity, weights).
+2. **CMS** is the one code-level comparison of two years: each consecutive pair while the second year is read
+   (the previous year's code-level rows are kept until then), the long span at the end with its base year's
+   rows kept (or read again if the newest year has no annual rows).
+3. **The year's tables** (group_market, group_exporter, group_competition, group_hs) are computed on the parts
+   of the years they compare with, ``year − 5`` (CAGR), ``year − 1`` (growth, share change) and ``year``, with
+   the single pass's functions (``tables.group_level_market``, ``tables._group_exporter``; ``with_earlier``
+   joins on the exact earlier year, so the missing years change nothing), and the year's rows are handed to the
+   store at once. Parts older than ``year − 5`` are dropped.
+4. **What needs every year** keeps a slim per-year part: the markets' imports, the home exporter's rows (the
+   opportunity score's latest year and 3-year growth), the exporters' values, the (group, market) pairs (the
+   EU tariff rule), the flows the nowcast and monthly tables read (monthly or the home exporter's), the tariff
+   weights, and group_market's and group_exporter's columns the export potential reads; then the tariffs, the
+   opportunity, the monthly and demand tables, and the export potential a year at a time.
+
+The tables equal the single pass's: keys and strings exactly, floats to 1e-9 (tests/test_metrics_windows.py).
+
+Writing (``tracker.refresh``): ``Store.replacing`` takes each part as it comes (a year of a year-partitioned table,
+or a whole small table) and switches every table to its new version at the end. A year's file whose rows did not
+change stays the previous version's file (a hard link): a fetch that changes one year rewrites the files of the
+years that read it (that year, the next year's growth, the 5-year CAGR, the CMS spans, the newest year's
+opportunity), and every other year's file stays the same file. The computation itself still runs over every year: a
+store holds no per-year parts of its own to start from.
 """
 
 from __future__ import annotations
@@ -82,7 +93,7 @@ class Tables(Protocol):
 class YearParts:
     """What the tables need of one year's trade, collected: every frame but the CMS inputs is group-level."""
 
-    year: int | None
+    year: int
     flows: pl.DataFrame  # group-level flows, annual and monthly
     totals: pl.DataFrame  # HS TOTAL flows (RCA, Lafay)
     esi: pl.DataFrame  # group_competition's similarity rows
@@ -97,9 +108,9 @@ class YearParts:
         return self.code_suppliers.height > 0
 
 
-def year_parts(trade: pl.LazyFrame, config: Config, year: int | None) -> YearParts:
-    """The parts of one year (``year``; None: every row of ``trade``) of the stored trade rows."""
-    rows = baci_first(trade if year is None else trade.filter(pl.col("year") == year))
+def year_parts(trade: pl.LazyFrame, config: Config, year: int) -> YearParts:
+    """The parts of one year of the stored trade rows (``baci_first`` decides within the year, as over all)."""
+    rows = baci_first(trade.filter(pl.col("year") == year))
     code_flows = group_code_flows_by_level(rows, config)
     code = code_flows.kept.collect()
     annual = _annual(code.lazy())
@@ -123,10 +134,6 @@ def _cms(base: YearParts, end: YearParts) -> pl.DataFrame:
         pl.concat([base.code_imports, end.code_imports]).lazy(),
         [(base.year, end.year)],
     ).collect()
-
-
-def _stack(parts: list[YearParts], field: str) -> pl.LazyFrame:
-    return pl.concat([getattr(part, field) for part in parts], how="vertical").lazy()
 
 
 def trade_years(store: Tables) -> list[int]:
