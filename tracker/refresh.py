@@ -10,6 +10,7 @@ second.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,12 +21,17 @@ if TYPE_CHECKING:
     from tracker.store import Store
 
 
-def refresh(root: Path, config: Config, force: bool = False) -> dict[str, int] | None:
+def refresh(root: Path, config: Config, force: bool = False,
+            progress: Callable[[str], None] | None = None) -> dict[str, int] | None:
     """Recompute and write the metric tables of the store at ``root`` unless they are current (``force``:
-    anyway); rows per table, or None when nothing was done. The one place staleness is decided."""
+    anyway); rows per table, or None when nothing was done. The one place staleness is decided. ``progress``
+    hears that the computation starts (it takes seconds to minutes)."""
     if not force and metric_tables_current(root, config.directory):
         return None
     from tracker.store import Store  # Polars and the metrics: only when there is work
+
+    if progress is not None:
+        progress("computing the metric tables")
 
     return refresh_metric_tables(Store(root), config)
 

@@ -17,6 +17,10 @@ from tracker.refresh import refresh
 from tracker.store_paths import default_data_dir, holds_data
 
 
+def _say(message: str) -> None:
+    print(f"… {message}", flush=True)
+
+
 def prepare() -> str:
     """Sample if empty, metrics if stale (``tracker.refresh`` decides); the line to print."""
     started = time.perf_counter()
@@ -28,10 +32,10 @@ def prepare() -> str:
 
         store = Store(root)
         if not store.holds_source_data():
-            written = write_sample(store, config, progress=lambda message: print(f"… {message}", flush=True))
+            written = write_sample(store, config, progress=_say)
             for table, rows in written.items():
                 print(f"{table}: {rows:,} sample rows written to {root}", flush=True)
-    if refresh(root, config) is None:
+    if refresh(root, config, progress=_say) is None:
         return f"store at {root}: data present, metric tables are current"
     return f"metrics computed and written in {time.perf_counter() - started:.1f} s"
 
