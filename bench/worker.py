@@ -46,7 +46,7 @@ def prepared(job: str) -> Callable[[Path], dict[str, int]]:
         return read
     if job == "metrics":
         from tracker.config import load_config
-        from tracker.metrics import refresh_metric_tables
+        from tracker.refresh import refresh_metric_tables
         from tracker.store import Store
 
         return lambda path: refresh_metric_tables(Store(path), load_config())

@@ -53,7 +53,7 @@ def app_pages() -> dict[str, tuple[str, str]]:
 def prepare_store(folder: Path) -> Path:
     """Sample data and metric tables in ``folder`` (reused when already there)."""
     from tracker.config import load_config
-    from tracker.metrics import refresh_metric_tables
+    from tracker.refresh import refresh_metric_tables
     from tracker.sample import write_sample
     from tracker.store import Store
 

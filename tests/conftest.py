@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 from tracker.config import REPO_ROOT, Config, load_config
-from tracker.schemas import TRADE
 from tracker.store import Store
+from tracker.tables import TRADE
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
@@ -48,7 +48,7 @@ def config() -> Config:
 @pytest.fixture(scope="session")
 def metrics_store(tmp_path_factory: pytest.TempPathFactory, config: Config) -> Path:
     """Sample data plus every metric table, built once per run; tests only read it."""
-    from tracker.metrics import refresh_metric_tables
+    from tracker.refresh import refresh_metric_tables
     from tracker.sample import write_sample
 
     root = tmp_path_factory.mktemp("sample_metrics") / "data"

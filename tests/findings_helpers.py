@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from tracker.schemas import schema_for
 from tracker.store import Store
+from tracker.tables import schema_for
 
 FETCHED = datetime(2025, 6, 1, tzinfo=UTC)
 DEFAULTS = {"provenance": "reported", "value_provenance": "reported", "sources": "comtrade",
@@ -99,8 +99,6 @@ DEMAND = pl.DataFrame({
 
 def write_findings_store(store: Store) -> None:
     """The four annual metric tables above, written through the real Store."""
-    import tracker.metrics  # noqa: F401 - registers the metric schemas
-
     for table, rows in (("group_market", GROUP_MARKET), ("group_competition", GROUP_COMPETITION),
                         ("group_opportunity", GROUP_OPPORTUNITY), ("group_cms", GROUP_CMS)):
         store.replace(table, metric_frame(table, rows))

@@ -20,10 +20,10 @@ from tracker.alerts import AlertInputs, alert_summary, evaluate_rules, read_aler
 from tracker.config import AlertSettings, Config, load_config
 from tracker.errors import ConfigError
 from tracker.export import export_bytes
-from tracker.metrics.tables import GROUP_COMPETITION, GROUP_EXPORTER, GROUP_MARKET, GROUP_TARIFF
 from tracker.query import filtered_table
-from tracker.schemas import FETCH_LOG, TableSchema
+from tracker.schemas import TableSchema
 from tracker.store import Store
+from tracker.tables import FETCH_LOG, GROUP_COMPETITION, GROUP_EXPORTER, GROUP_MARKET, GROUP_TARIFF
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 FETCHED = datetime(2026, 1, 1, tzinfo=UTC)

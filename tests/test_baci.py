@@ -18,6 +18,7 @@ from tracker import cli, schemas
 from tracker.baci import BaciDataError, import_baci, stored_release
 from tracker.errors import UsageError
 from tracker.store import Store
+from tracker.tables import TRADE
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
@@ -37,7 +38,7 @@ def test_baci_import_maps_rows_units_and_countries(store: Store, tmp_path: Path)
     summary = import_baci(store, archive, progress=False)
 
     rows = _baci(store).filter(pl.col("hs_code") != "TOTAL")
-    schemas.validate("trade", rows)  # the stored rows are canonical trade rows
+    schemas.validate(TRADE, rows)  # the stored rows are canonical trade rows
     by_key = {(r["reporter"], r["partner"], r["hs_code"]): r for r in rows.iter_rows(named=True)}
     assert set(by_key) == {("CHN", "USA", "010121"), ("CHN", "FRA", "610910"), ("TWN", "USA", "610910"),
                            ("FRA", "USA", "010121")}
@@ -290,7 +291,7 @@ def test_baci_store_stays_readable_by_duckdb(store: Store, tmp_path: Path) -> No
 def test_baci_metrics_read_baci_for_its_years_and_api_sources_after(store: Store, tmp_path: Path, config) -> None:
     """Import, then `metrics`: shares and RCA by hand, BACI over Comtrade in 2022, Comtrade alone in 2023."""
     from tests.conftest import trade_rows
-    from tracker.metrics import refresh_metric_tables
+    from tracker.refresh import refresh_metric_tables
 
     rows_2022 = [
         (156, 842, "610910", "30", "1"),   # CHN -> USA apparel
@@ -407,7 +408,7 @@ def test_baci_code_without_its_leading_zero_next_to_the_padded_one_is_a_repeat(s
 def test_baci_rca_world_total_counts_exporters_outside_every_group(store: Store, tmp_path: Path, config) -> None:
     """X_w sums every BACI exporter's TOTAL, also an exporter that sells nothing of any product group (DEU here):
     RCA no longer depends on which exporters happen to trade the group."""
-    from tracker.metrics import refresh_metric_tables
+    from tracker.refresh import refresh_metric_tables
 
     rows_2022 = [
         (156, 842, "610910", "30", "1"),   # CHN -> USA apparel
@@ -448,7 +449,7 @@ def test_baci_text_columns_are_stored_as_dictionaries_and_read_as_strings(store:
     part = next(path for path in store.files("trade") if "source=baci" in str(path) and "part-0" in path.name)
     assert isinstance(pl.read_parquet_schema(part)["reporter"], pl.Categorical)  # stored as a dictionary
     frame = store.scan("trade").collect()
-    assert frame.schema == schemas.TRADE.polars_schema
+    assert frame.schema == TRADE.polars_schema
     # By hand: 4 code rows (CHN twice, TWN, FRA), 7 TOTAL rows (exports CHN TWN USA FRA, imports USA FRA CHN),
     # and the Comtrade row of USA.
     assert Counter(frame.get_column("reporter").to_list()) == {"CHN": 4, "FRA": 3, "TWN": 2, "USA": 3}

@@ -326,8 +326,8 @@ def test_baci_hs17_release_reads_new_codes_through_their_predecessors(store: Sto
     """852589 and 940542 do not exist in HS17: smart_home gets 852580 and 940540 (approximate, said in the summary,
     fetch_log and exports); 853110, left out of the product file here, is reported missing."""
     from tracker.export import provenance_record
-    from tracker.metrics import refresh_metric_tables
     from tracker.query import filtered_table
+    from tracker.refresh import refresh_metric_tables
 
     rows = [
         (156, 842, "851762", "100", "1"),

@@ -24,10 +24,10 @@ from tracker.config import Config, SourceSettings
 from tracker.errors import ConfigError
 from tracker.fetch import run_fetch
 from tracker.http import HttpClient
-from tracker.schemas import TRADE
 from tracker.sources import FETCHERS, MODULES, get_fetcher
 from tracker.sources.base import FetchScope, Parsed, Request
 from tracker.store import Store
+from tracker.tables import TRADE
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 SECRET = "sekrit-key-0123456789"

@@ -17,10 +17,11 @@ from tracker.config import Config
 from tracker.fetch import run_fetch
 from tracker.sample import write_sample
 from tracker.scheduling.pipeline import fetch_and_refresh
-from tracker.schemas import MACRO, SAMPLE_SOURCE, SOURCE_TABLES
+from tracker.schemas import SAMPLE_SOURCE
 from tracker.sources.base import FetchScope
 from tracker.status import holds_sample
 from tracker.store import Store
+from tracker.tables import MACRO, SOURCE_TABLES
 
 
 def _real_macro_row() -> pl.DataFrame:

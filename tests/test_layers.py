@@ -4,14 +4,15 @@ reach no store writer and no UI; the UI reaches no function that writes to the s
 ``tracker/`` has no cycle.
 
 An edge is any ``import`` in a module, at the top or inside a function (a deferred import is still a dependency),
-except under ``if TYPE_CHECKING:``. The rules that today's code breaks are expected failures (strict: they flip
-to a failure of the xfail the day the code is fixed, so the marker is removed then).
+except under ``if TYPE_CHECKING:``.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,8 @@ from tracker.config import REPO_ROOT
 
 # What a fetcher may import besides the other modules of tracker/sources (base, sdmx, jsonstat, values).
 SOURCE_MAY_IMPORT = frozenset({
-    "tracker.request", "tracker.http", "tracker.schemas", "tracker.config", "tracker.errors", "tracker.countries",
+    "tracker.request", "tracker.http", "tracker.schemas", "tracker.tables", "tracker.config", "tracker.errors",
+    "tracker.countries",
 })
 # Modules of the layers above the metrics, and the store's writing side.
 ABOVE_METRICS = ("tracker.ui", "tracker.commands", "tracker.cli", "tracker.scheduling", "tracker.startup",
@@ -33,9 +35,6 @@ STORE_WRITING = ("tracker.store", "tracker.atomic", "tracker.store_check", "trac
 KNOWN_WRITE_METHODS = frozenset({"upsert", "replace", "publish_staged", "point_at", "writer_lock"})
 STORE_RECEIVER = re.compile(r"store", re.IGNORECASE)
 
-KNOWN_CYCLE = frozenset({"tracker.metrics", "tracker.metrics.tables", "tracker.freshness"})
-CYCLE_REASON = ("issue 24: metrics/tables.py -> freshness -> tracker.metrics; goes when the table catalogue and the "
-                "one refresh path take the store I/O out of metrics/tables.py")
 
 
 @dataclass
@@ -179,7 +178,7 @@ def _direct_writes(node: ast.AST, write_methods: set[str]) -> list[str]:
 
 
 def _defining(modules: dict[str, Module], target: tuple[str, str]) -> tuple[str, str]:
-    """Where a name is defined, following re-exports (``tracker.metrics.refresh_metric_tables`` is tables')."""
+    """Where a name is defined, following re-exports (``tracker.metrics.compute_tables`` is tables')."""
     for _ in range(len(modules)):
         module = modules.get(target[0])
         origin = module.names.get(target[1]) if module is not None else None
@@ -280,18 +279,15 @@ def test_layers_the_graph_is_read() -> None:
     writers = writing_functions(MODULES)
     assert ("tracker.alerts", "read_alerts") not in writers
     assert any(key[0] == "tracker.fetch" for key in writers)
-    assert ("tracker.commands.metrics", "run") in writers  # through the re-export in tracker/metrics/__init__.py
-    assert any(key[0] == "tracker.metrics.tables" for key in writers)
+    assert ("tracker.commands.metrics", "run") in writers  # through tracker.refresh.refresh
+    assert ("tracker.refresh", "refresh_metric_tables") in writers
+    assert not any(key[0].startswith("tracker.metrics") for key in writers)
 
 
 SOURCES = sorted(name for name in MODULES if _in(name, ("tracker.sources",)))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=(
-        "the BACI archive layout lives in tracker/baci/layout.py; goes when a package per layer (issue 24 "
-        "point 7) puts the format where the sources may import it"))) if name == "tracker.sources.baci" else name
-    for name in SOURCES])
+@pytest.mark.parametrize("name", SOURCES)
 def test_layers_sources_import_only_the_fetch_foundations(name: str) -> None:
     wrong = sorted(target for target in MODULES[name].imports
                    if target not in SOURCE_MAY_IMPORT and not _in(target, ("tracker.sources",)))
@@ -301,11 +297,7 @@ def test_layers_sources_import_only_the_fetch_foundations(name: str) -> None:
 METRICS = sorted(name for name in MODULES if _in(name, ("tracker.metrics",)))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=(
-        "issue 24: metrics/tables.py reads and writes the metric tables (the store I/O the table catalogue and the "
-        "one refresh path take out), and the package imports it")))
-    if name in ("tracker.metrics", "tracker.metrics.tables") else name for name in METRICS])
+@pytest.mark.parametrize("name", METRICS)
 def test_layers_metrics_reach_no_store_writer_and_no_ui(name: str) -> None:
     wrong = sorted(target for target in reachable(MODULES, name) if _in(target, ABOVE_METRICS + STORE_WRITING))
     assert not wrong, f"{name} imports (directly or through others) {wrong}: metrics are pure computations"
@@ -317,13 +309,6 @@ def test_layers_the_ui_never_writes_to_the_store() -> None:
     assert not problems, "the UI writes to the store: " + "; ".join(problems)
 
 
-def test_layers_no_import_cycle_but_the_known_one() -> None:
-    """No cycle beyond the one issue 24 names (the test below expects that one to go)."""
-    found = cycles(MODULES)
-    assert all(component <= KNOWN_CYCLE for component in found), f"import cycles: {[sorted(c) for c in found]}"
-
-
-@pytest.mark.xfail(strict=True, reason=CYCLE_REASON)
 def test_layers_no_import_cycle() -> None:
     found = cycles(MODULES)
     assert not found, f"import cycles: {[sorted(c) for c in found]}"
@@ -358,3 +343,27 @@ def test_layers_the_checks_catch_a_violation(tmp_path: Path) -> None:
     (package / "ui" / "page.py").write_text("def save(store):\n    store.replace('t', None)\n")
     assert ui_writes(load_package(tmp_path), tmp_path, [package / "ui" / "page.py"]) == [
         "page.py: calls store.replace"]
+
+
+def test_layers_schema_for_knows_every_table_whatever_was_imported() -> None:
+    """In a fresh interpreter that imports the catalogue alone, every table is known, the metric, alert and job-run
+    tables included (they used to be registered by importing their modules, so what was known depended on that)."""
+    code = ("import sys; from tracker.tables import TABLES, schema_for; "
+            "print(sorted(TABLES)); print(schema_for('job_runs').key, schema_for('group_demand').key); "
+            "print(sorted(m for m in sys.modules if m.startswith('tracker.')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+                         timeout=60).stdout.splitlines()
+    assert {"trade", "fetch_log", "group_market", "group_export_potential", "group_nowcast", "group_demand",
+            "alerts", "job_runs"} <= set(out[0].strip("[]").replace("'", "").split(", "))
+    assert out[1] == "('run_id',) ('group', 'market')"
+    assert "tracker.metrics" not in out[2] and "tracker.alerts" not in out[2] and "tracker.store" not in out[2]
+
+
+def test_layers_no_import_only_for_its_side_effect() -> None:
+    """An import whose name goes unused is either a re-export (said so) or an import for a side effect, which the
+    catalogue made unnecessary: none may come back."""
+    found = [f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()}"
+             for path in sorted((REPO_ROOT / "tracker").rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if "noqa: F401" in line and "re-export" not in line]
+    assert not found, found

@@ -10,8 +10,8 @@ import pytest
 
 from tests.test_metrics_shares import assert_share_invariants
 from tracker.config import Config
-from tracker.metrics import METRIC_TABLES
 from tracker.store import Store
+from tracker.tables import METRIC_TABLES
 
 TOLERANCE = 1e-9
 

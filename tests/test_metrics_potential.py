@@ -17,9 +17,8 @@ from tracker.metrics.potential import (
     potential_backtest,
     projection_ratios,
 )
-from tracker.metrics.tables import GROUP_EXPORT_POTENTIAL
-from tracker.schemas import CAPITAL, WEO
 from tracker.store import Store
+from tracker.tables import CAPITAL, GROUP_EXPORT_POTENTIAL, WEO
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 PROV = {"provenance": "reported", "sources": "baci", "newest_fetch": AT}

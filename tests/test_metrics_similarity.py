@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from tracker.metrics import export_similarity
 from tracker.metrics._common import PROVENANCE_COLUMNS, join_with_provenance
-from tracker.metrics.tables import GROUP_COMPETITION, _group_competition
+from tracker.metrics.tables import _group_competition
 from tracker.schemas import mirror_rows
+from tracker.tables import GROUP_COMPETITION
 
 CELL = ["group", "market", "period"]
 COUNTRIES = ["CHN", "VNM", "IND", "MEX", "DEU", "USA"]

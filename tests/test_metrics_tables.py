@@ -13,10 +13,11 @@ import pytest
 from tests.conftest import trade_rows
 from tests.test_metrics_reference import build_trade
 from tracker.config import REPO_ROOT, Config
-from tracker.metrics import METRIC_TABLES, compute_tables
-from tracker.metrics.tables import GROUP_COMPETITION, _sorted_by_key
-from tracker.schemas import ECOMMERCE, Column, TableSchema, mirror_rows
+from tracker.metrics import compute_tables
+from tracker.metrics.tables import _sorted_by_key
+from tracker.schemas import Column, TableSchema, mirror_rows
 from tracker.store import Store
+from tracker.tables import ECOMMERCE, GROUP_COMPETITION, METRIC_TABLES
 
 
 def small_trade(source: str = "comtrade") -> pl.DataFrame:
@@ -209,8 +210,8 @@ def test_compute_tables_exporter_provenance_describes_the_numerator(config: Conf
 def test_export_basis_mirror_keeps_sales_from_the_exporters_report(store: Store, config: Config) -> None:
     """DEU did not report: CHN's own export report stands in (mirror) against DEU's reported world total; USA
     reported. Basis mirror → the DEU row, reported → the USA row, though both rows' provenance is mixed/reported."""
-    from tracker.metrics import refresh_metric_tables
     from tracker.query import filtered_table
+    from tracker.refresh import refresh_metric_tables
 
     store.upsert("trade", trade_rows([
         {"reporter": "CHN", "partner": "DEU", "flow": "export", "value_usd": 60.0},

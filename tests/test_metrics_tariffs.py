@@ -15,11 +15,11 @@ from tracker.countries import eu_members
 from tracker.metrics import compute_tables
 from tracker.metrics.groups import group_code_flows_by_level, group_prefixes
 from tracker.metrics.opportunity import market_opportunity
-from tracker.metrics.tables import GROUP_TARIFF_MARGIN
 from tracker.metrics.tariffs import group_tariff, import_weights, tariff_by_code, tariff_margins, with_lowest_competitor
 from tracker.query import filtered_table
-from tracker.schemas import ECOMMERCE, TARIFF, mirror_rows
+from tracker.schemas import mirror_rows
 from tracker.store import Store
+from tracker.tables import ECOMMERCE, GROUP_TARIFF_MARGIN, TARIFF
 
 FETCHED = datetime(2025, 3, 1, tzinfo=UTC)
 GROUPS = {"toys": ["9503", "9504"]}
@@ -169,7 +169,7 @@ def test_compute_tables_tariff_tables_valid_and_invariant(store: Store, config: 
     ])
     tables = compute_with_tariffs(config, tariffs)
     for name in ("group_tariff", "group_tariff_margin", "group_opportunity"):
-        store.replace(name, tables[name])  # validates against the registered schemas
+        store.replace(name, tables[name])  # validates against the catalogue's schemas
     tariff = tables["group_tariff"].filter(pl.col("group") == "toys")
     assert set(tariff["market"]) == {"USA", "FRA"}  # EUU stands for France, a market of the group
     assert tariff.filter(pl.col("exporter") == pl.col("market")).is_empty()
@@ -310,7 +310,7 @@ def test_group_tariff_weights_a_chapter_a_heading_and_an_hs6_code_each_once(stor
     (The chapter alone split evenly gave 10.0; the finest stored level per code, 4802 and 48 split over all
     their codes, 8.67 on weights that no longer sum to the imports.)
     The store is built by hand and the tables are computed by `refresh_metric_tables`, as the CLI does."""
-    from tracker.metrics import refresh_metric_tables
+    from tracker.refresh import refresh_metric_tables
 
     levels = [("48", 1000.0), ("4802", 300.0), ("480210", 100.0)]
     rows = [{"reporter": "USA", "partner": "WLD", "hs_code": code, "value_usd": value} for code, value in levels]

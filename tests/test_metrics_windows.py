@@ -15,11 +15,13 @@ from tests.conftest import trade_rows
 from tracker.baci import import_baci
 from tracker.config import Config
 from tracker.freshness import metric_tables_current
-from tracker.metrics.tables import METRIC_TABLES, compute_tables
-from tracker.metrics.windows import compute_tables_by_year, refresh_metric_tables
-from tracker.schemas import mirror_rows, schema_for
+from tracker.metrics.tables import compute_tables
+from tracker.metrics.windows import compute_tables_by_year
+from tracker.refresh import refresh_metric_tables
+from tracker.schemas import mirror_rows
 from tracker.store import Store
 from tracker.store_check import check_store
+from tracker.tables import METRIC_TABLES, schema_for
 
 BACI_YEARS = 7  # 2017–2023: consecutive CMS pairs, the 5-year span, the 5-year CAGR
 COMTRADE_YEAR = FIRST_YEAR + BACI_YEARS  # the year after the release, read from an API source

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,15 +26,15 @@ from tests.fetch_helpers import (
     no_comtrade_key,  # noqa: F401  (autouse fixture)
 )
 from tracker import cli
-from tracker.config import Config, load_config
+from tracker.config import REPO_ROOT, Config, load_config
 from tracker.fetch import run_fetch
-from tracker.freshness import metric_tables_current, refresh_metric_tables_if_stale
-from tracker.metrics import METRIC_TABLES
+from tracker.freshness import metric_tables_current
+from tracker.refresh import refresh
 from tracker.scheduling.pipeline import fetch_and_refresh
-from tracker.schemas import MACRO
 from tracker.sources import get_fetcher
 from tracker.sources.base import FetchScope, Parsed, Request
 from tracker.store import Store
+from tracker.tables import MACRO, METRIC_TABLES
 
 T1 = datetime(2025, 6, 1, tzinfo=UTC)
 T2 = datetime(2025, 7, 1, tzinfo=UTC)
@@ -175,11 +178,11 @@ def test_metrics_twice_in_a_row_computes_once(store: Store, capsys: pytest.Captu
 
 def test_metrics_recompute_after_one_changed_value_shows_it_in_group_market(store: Store, config: Config) -> None:
     store.upsert("trade", small_trade())
-    assert refresh_metric_tables_if_stale(store, config) is not None
-    assert refresh_metric_tables_if_stale(store, config) is None
+    assert refresh(store.root, config) is not None
+    assert refresh(store.root, config) is None
     store.upsert("trade", small_trade(chn_2023=90.0).filter(pl.col("period") == "2023"))
     assert not metric_tables_current(store.root, config.directory)
-    assert refresh_metric_tables_if_stale(store, config) is not None
+    assert refresh(store.root, config) is not None
     row = store.read("group_market").filter(
         (pl.col("group") == "toys") & (pl.col("exporter") == "CHN") & (pl.col("market") == "USA")
         & (pl.col("year") == 2023)
@@ -192,7 +195,7 @@ def test_metrics_recompute_after_one_changed_value_shows_it_in_group_market(stor
 def test_metrics_stale_after_a_config_change_or_a_replaced_table(store: Store, config_dir: Path) -> None:
     store.upsert("trade", small_trade())
     config = load_config(config_dir)
-    refresh_metric_tables_if_stale(store, config)
+    refresh(store.root, config)
     assert metric_tables_current(store.root, config_dir)
     groups = config_dir / "product_groups.toml"
     original = groups.read_bytes()
@@ -202,10 +205,39 @@ def test_metrics_stale_after_a_config_change_or_a_replaced_table(store: Store, c
     assert metric_tables_current(store.root, config_dir)
     store.replace("group_hs", store.read("group_hs").head(0))  # someone else wrote a metric table
     assert not metric_tables_current(store.root, config_dir)
-    refresh_metric_tables_if_stale(store, config)
+    refresh(store.root, config)
     assert metric_tables_current(store.root, config_dir)
     store.upsert("macro", MACRO.empty())  # not an input of the metrics
     assert metric_tables_current(store.root, config_dir)
+
+
+def test_metrics_stale_after_an_edit_of_any_module_the_computation_imports(store: Store, config_dir: Path,
+                                                                             tmp_path: Path) -> None:
+    """In a copy of the project, editing baci/precedence.py or countries.py (imported by the metrics, and missed
+    by the hand-kept list the fingerprint once used) makes the tables stale; editing a UI module does not."""
+    store.upsert("trade", small_trade())
+    assert refresh(store.root, load_config(config_dir)) is not None
+    project = tmp_path / "project"
+    shutil.copytree(REPO_ROOT / "tracker", project / "tracker", ignore=shutil.ignore_patterns("__pycache__"))
+    question = ("import sys, tracker; from pathlib import Path; from tracker.freshness import metric_tables_current; "
+                f"assert tracker.__file__.startswith({str(project)!r}), tracker.__file__; "
+                f"print(metric_tables_current(Path({str(store.root)!r}), Path({str(config_dir)!r})))")
+
+    def current() -> bool:
+        answer = subprocess.run([sys.executable, "-c", question], cwd=project, capture_output=True, text=True,
+                                check=True, timeout=60)
+        return {"True\n": True, "False\n": False}[answer.stdout]
+
+    assert current()  # the copy's code is the same code
+    for module in ("baci/precedence.py", "countries.py"):
+        path = project / "tracker" / module
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# edited\n")
+        assert not current(), module
+        path.write_bytes(original)
+        assert current(), module
+    (project / "tracker" / "ui" / "charts.py").write_text("# not imported by the metrics\n", encoding="utf-8")
+    assert current()
 
 
 # ---------------------------------------------------------------------------------------- the scheduled job

@@ -11,7 +11,7 @@ import pytest
 
 from tracker.cli import main
 from tracker.config import REPO_ROOT, Config, load_config
-from tracker.metrics import refresh_metric_tables
+from tracker.refresh import refresh_metric_tables
 from tracker.reports import ReportInputs, build_report, list_reports, render_report, write_report
 from tracker.reports.render import percent, ratio, signed_percent, usd
 from tracker.reports.svg import bar_chart, line_chart

@@ -13,6 +13,7 @@ from tracker.config import Config
 from tracker.sample import DEFAULT_SEED, generate_sample, generate_trade, write_sample
 from tracker.schemas import SAMPLE_SOURCE, validate
 from tracker.store import Store
+from tracker.tables import schema_for
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +43,9 @@ def test_sample_other_seed_gives_other_data(config: Config) -> None:
 
 
 def test_sample_frames_pass_their_schemas(sample) -> None:
-    validate("trade", sample.trade)
-    validate("ecommerce", sample.ecommerce)
-    validate("macro", sample.macro)
+    validate(schema_for("trade"), sample.trade)
+    validate(schema_for("ecommerce"), sample.ecommerce)
+    validate(schema_for("macro"), sample.macro)
 
 
 def test_sample_covers_groups_markets_exporters_and_years(sample, config: Config) -> None:
@@ -107,7 +108,7 @@ def test_sample_codes_inside_another_never_exceed_it(sample, config: Config) -> 
 
 
 def test_sample_tariffs_plausible_and_labelled(sample, config: Config) -> None:
-    tariff = validate("tariff", sample.tariff)
+    tariff = validate(schema_for("tariff"), sample.tariff)
     assert set(tariff["source"]) == {SAMPLE_SOURCE} and set(tariff["provenance"]) == {"estimated"}
     assert {"USA", "EUU", "JPN", "GBR"} <= set(tariff["market"])
     assert tariff.filter((pl.col("market") == "GBR") & (pl.col("year") <= 2020)).is_empty()  # the EU's, then

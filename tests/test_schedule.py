@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from tracker.schemas import FETCH_LOG
+from tracker.tables import FETCH_LOG
 
 
 def tick(config, store, path):

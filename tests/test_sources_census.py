@@ -12,9 +12,10 @@ import pytest
 from tests.conftest import FIXTURES
 from tracker.config import ProductGroup, SourceSettings
 from tracker.errors import PayloadError, SchemaError
-from tracker.schemas import TRADE, validate
+from tracker.schemas import validate
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.census import GET_VARIABLES, IMPORTS_PATH, CensusFetcher
+from tracker.tables import TRADE, schema_for
 
 CENSUS_FIXTURES = FIXTURES / "census"
 FETCHED_AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -126,7 +127,7 @@ def test_census_parse_monthly_and_annual_rows() -> None:
     assert constant.rows() == [("census", "import", "USA", "HS", "reported", FETCHED_AT)]
     assert parsed.frame.get_column("net_weight_kg").null_count() == parsed.frame.height
     assert parsed.frame.get_column("year").unique().to_list() == [2023]
-    assert validate("trade", parsed.frame).equals(parsed.frame)
+    assert validate(schema_for("trade"), parsed.frame).equals(parsed.frame)
 
 
 def test_census_parse_annual_only_uses_december_year_to_date() -> None:

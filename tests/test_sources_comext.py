@@ -18,10 +18,11 @@ from tracker.config import REPO_ROOT, Config, ProductGroup, SourceSettings, load
 from tracker.countries import from_iso3
 from tracker.errors import PayloadError, SchemaError
 from tracker.fetch import run_fetch
-from tracker.schemas import TRADE, validate
+from tracker.schemas import validate
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.comext import ALL_COUNTRIES, MAX_CELLS, MAX_PRODUCTS, ComextFetcher, comext_code, parse_rates
 from tracker.store import Store
+from tracker.tables import TRADE, schema_for
 
 COMEXT_FIXTURES = FIXTURES / "comext"
 REAL_FILES = SHARED_FIXTURES / "eurostat_comext"
@@ -121,7 +122,7 @@ def test_comext_parse_pivots_indicators_and_converts_to_usd() -> None:
     constant = parsed.frame.select("source", "hs_code", "frequency", "hs_revision", "provenance", "fetched_at")
     assert constant.unique().rows() == [("comext", "9503", "M", "CN", "reported", FETCHED_AT)]
     assert parsed.frame.get_column("quantity").null_count() == parsed.frame.height
-    assert validate("trade", parsed.frame).equals(parsed.frame)
+    assert validate(schema_for("trade"), parsed.frame).equals(parsed.frame)
 
 
 def test_comext_parse_missing_rate_raises_naming_the_period() -> None:
@@ -245,7 +246,7 @@ def test_comext_parse_real_answers_contract(name: str, checks: list[tuple[str, s
         assert row.item(0, "value_usd") == pytest.approx(observed["VALUE_IN_EUROS"] * rate)
         assert row.item(0, "net_weight_kg") == pytest.approx(observed["QUANTITY_IN_100KG"] * 100)
         assert row.item(0, "hs_code") == "39199080"
-    assert validate("trade", parsed.frame).height == len(observations)
+    assert validate(schema_for("trade"), parsed.frame).height == len(observations)
 
 
 @pytest.mark.parametrize(

@@ -22,10 +22,10 @@ from tests.fetch_helpers import (
 from tracker.config import REPO_ROOT, Config, SourceSettings, load_config
 from tracker.errors import PayloadError, SchemaError
 from tracker.fetch import run_fetch
-from tracker.schemas import TRADE
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.comtrade import ALL_PARTNERS_ESTIMATE, KEYED_CAP, KEYED_TARGET, PREVIEW_CAP, ComtradeFetcher
 from tracker.store import Store
+from tracker.tables import TRADE
 
 FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)
 FETCHER = ComtradeFetcher()

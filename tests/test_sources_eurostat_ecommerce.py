@@ -13,10 +13,11 @@ import pytest
 from tests.conftest import FIXTURES
 from tracker.config import ProductGroup, SourceSettings
 from tracker.errors import PayloadError, SchemaError
-from tracker.schemas import ECOMMERCE, validate
+from tracker.schemas import validate
 from tracker.sources import jsonstat
 from tracker.sources.base import FetchScope, Parsed, Request
 from tracker.sources.eurostat_ecommerce import EurostatEcommerceFetcher
+from tracker.tables import ECOMMERCE, schema_for
 
 ECOMMERCE_FIXTURES = FIXTURES / "eurostat_ecommerce"
 FETCHED_AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -83,7 +84,7 @@ def test_ecommerce_parse_bought_online_rows() -> None:
     assert parsed.unknown_codes == ["QQ"]  # EA20 is an aggregate: skipped without being reported
     assert parsed.frame.get_column("indicator_label").unique().to_list() == ["Last online purchase: in the 12 months"]
     assert parsed.frame.select("source", "fetched_at").unique().rows() == [("eurostat_ecommerce", FETCHED_AT)]
-    assert validate("ecommerce", parsed.frame).equals(parsed.frame)
+    assert validate(schema_for("ecommerce"), parsed.frame).equals(parsed.frame)
 
 
 def test_ecommerce_parse_goods_categories_use_the_indicator_as_category() -> None:

@@ -16,11 +16,11 @@ from tests.fetch_helpers import client_for, local_config
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError, PayloadError
 from tracker.fetch import run_fetch
-from tracker.schemas import CAPITAL, WEO
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.imf_weo import ImfWeoFetcher, parse_vintages
 from tracker.sources.worldbank import WorldBankFetcher, capitals_request, parse_capitals
 from tracker.store import Store
+from tracker.tables import CAPITAL, WEO
 
 FETCHED_AT = datetime(2026, 6, 1, tzinfo=UTC)
 

@@ -15,10 +15,10 @@ from tests.fetch_helpers import client_for, local_config
 from tracker.config import Config
 from tracker.errors import PayloadError, SchemaError
 from tracker.fetch import run_fetch
-from tracker.schemas import MACRO
 from tracker.sources.base import FetchScope, Request
 from tracker.sources.worldbank import INDICATORS, WorldBankFetcher
 from tracker.store import Store
+from tracker.tables import MACRO
 
 FETCHED_AT = datetime(2025, 6, 1, tzinfo=UTC)
 FETCHER = WorldBankFetcher()

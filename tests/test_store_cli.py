@@ -19,8 +19,8 @@ import pytest
 from tests.conftest import trade_rows
 from tests.fetch_helpers import comtrade_answer, no_comtrade_key  # noqa: F401  (autouse fixture)
 from tracker import cli
-from tracker.schemas import MACRO
 from tracker.store import Store
+from tracker.tables import MACRO
 
 FETCH_ARGS = ["fetch", "--source", "comtrade", "--groups", "toys", "--reporters", "CHN", "--years", "2020",
               "--no-progress", "--no-cache"]

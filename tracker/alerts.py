@@ -48,43 +48,20 @@ import polars as pl
 
 from tracker import countries
 from tracker.config import AlertSettings, Config
-from tracker.schemas import FAILURE_STATUSES, SUCCESS_STATUSES, UTC_TIME, Column, TableSchema, register
+from tracker.schemas import FAILURE_STATUSES, SUCCESS_STATUSES, UTC_TIME
 from tracker.store import Store
+from tracker.tables import ALERTS
 from tracker.texts import LANGUAGES, text
 
 log = logging.getLogger(__name__)
 
 FEED_PATH = Path("alerts") / "alerts.jsonl"
-RULES = ("share_drop", "rca_cross", "unit_value_undercut", "import_drop", "source_failing", "tariff_change")
-SEVERITIES = ("warning", "info")
 NOT_APPLICABLE = ""  # key columns that a rule does not use (an RCA alert has no market)
 MAX_BACKOFF_SECONDS = 30.0
 WEBHOOK_ANSWER_BYTES = 64_000  # a webhook answers "ok" or a short JSON; more is refused unread
-KEY = ("rule", "group", "subject", "market", "period")
 
-ALERTS = register(TableSchema(
-    name="alerts",
-    meaning="Alerts raised by the rules of config/alerts.toml; one row per rule, group, subject, market, period.",
-    columns=(
-        Column("rule", pl.String(), "Rule that fired.", allowed=RULES),
-        Column("group", pl.String(), "Product group id; empty for source alerts."),
-        Column("subject", pl.String(), "Who the alert is about: the home exporter, a competitor, or a source id."),
-        Column("market", pl.String(), "ISO3 of the market; empty when the rule has none."),
-        Column("period", pl.String(), "Year compared (YYYY), or the day a source's failures began (YYYY-MM-DD)."),
-        Column("severity", pl.String(), "warning or info.", allowed=SEVERITIES),
-        Column("value", pl.Float64(), "The measured value (pp, %, RCA or days, as the rule says).", nullable=True),
-        Column("threshold", pl.Float64(), "The rule's threshold in the same unit.", nullable=True),
-        Column("usd_at_stake", pl.Float64(), "US dollars the alert is about (see tracker.alerts); empty for "
-               "source alerts.", nullable=True),
-        Column("message_en", pl.String(), "One-line explanation in English."),
-        Column("message_zh", pl.String(), "One-line explanation in Chinese."),
-        Column("first_seen", UTC_TIME, "When the alert was first raised (UTC); kept on re-evaluation."),
-        Column("last_seen", UTC_TIME, "When the rule last found the condition (UTC)."),
-        Column("sample", pl.Boolean(), "True when sample (invented) data went into it."),
-    ),
-    key=KEY,
-))
 
+KEY = ALERTS.key
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 _RULE_COLUMNS = [name for name in ALERTS.column_names if name not in ("first_seen", "last_seen")]
 
@@ -101,8 +78,6 @@ class AlertInputs:
 
     @classmethod
     def from_store(cls, store: Store) -> AlertInputs:
-        import tracker.metrics  # noqa: F401 - registers the metric tables' schemas
-
         return cls(store.scan("group_market"), store.scan("group_exporter"), store.scan("group_competition"),
                    store.scan("fetch_log"), store.scan("group_tariff"))
 

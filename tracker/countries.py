@@ -39,14 +39,16 @@ Choices recorded here so they are not rediscovered:
 
 from __future__ import annotations
 
+import csv
 import functools
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Final
-
-import polars as pl
+from typing import TYPE_CHECKING, Final
 
 from tracker.errors import CountryCodeError
+
+if TYPE_CHECKING:  # Polars is imported where a function needs it: checking a config's codes takes the csv module only
+    import polars as pl
 
 SOURCES: Final = ("comtrade", "census", "eurostat", "wits")
 
@@ -119,6 +121,8 @@ def _check_source(source: str) -> str:
 @functools.cache
 def country_table() -> pl.DataFrame:
     """The whole reference, loaded once: codes as strings (leading zeros matter), is_aggregate boolean."""
+    import polars as pl
+
     schema: dict[str, pl.DataType] = {column: pl.String() for column in _TABLE_COLUMNS}
     schema["is_aggregate"] = pl.Boolean()
     return pl.read_csv(COUNTRIES_CSV, schema=schema, encoding="utf8")
@@ -126,8 +130,10 @@ def country_table() -> pl.DataFrame:
 
 @functools.cache
 def known_iso3() -> frozenset[str]:
-    """Every ISO3 in the reference, aggregates (WLD, EUU) included."""
-    return frozenset(country_table().get_column("iso3").to_list())
+    """Every ISO3 in the reference, aggregates (WLD, EUU) included. Read with the csv module, not Polars: loading
+    the config checks its country codes on every refresh, and a current store's start-up must stay quick."""
+    with COUNTRIES_CSV.open(encoding="utf-8", newline="") as handle:
+        return frozenset(row["iso3"] for row in csv.DictReader(handle))
 
 
 def is_known_iso3(code: str) -> bool:
@@ -153,6 +159,8 @@ def _normalise_code(source: str, code: str | int) -> str:
 
 def _normalise_expr(expr: pl.Expr, source: str) -> pl.Expr:
     """The vectorised twin of ``_normalise_code`` for a column of codes of any dtype."""
+    import polars as pl
+
     text = expr.cast(pl.String).str.strip_chars()
     if source == "comtrade":
         return text.str.replace(r"^0+(\d)", "$1")
@@ -167,6 +175,8 @@ def _normalise_expr(expr: pl.Expr, source: str) -> pl.Expr:
 
 def code_table(source: str) -> pl.DataFrame:
     """``iso3`` and ``code`` (null where the source has none): the CSV column, or derived for WITS."""
+    import polars as pl
+
     if source != "wits":
         return country_table().select("iso3", code=_CODE_COLUMNS[_check_source(source)])
     iso3 = pl.col("iso3")
@@ -231,6 +241,8 @@ def map_source_codes(frame: pl.DataFrame, column: str, source: str) -> tuple[pl.
     returned, as the source spelled them, so the caller can report them: unknown codes are reported,
     never silently dropped. A null code is reported as ``"<null>"``.
     """
+    import polars as pl
+
     if column not in frame.columns:
         raise ValueError(f"frame has no column {column!r}; columns: {frame.columns}")
     mapping = source_to_iso3_map(source)
@@ -252,6 +264,8 @@ def map_source_codes(frame: pl.DataFrame, column: str, source: str) -> tuple[pl.
 @functools.cache
 def _names(lang: str) -> dict[str, str]:
     """ISO3 -> display name in one language, falling back to English where a name is missing."""
+    import polars as pl
+
     table = country_table().select("iso3", name=pl.coalesce(_NAME_COLUMNS[lang], "name_en"))
     return dict(zip(table.get_column("iso3").to_list(), table.get_column("name").to_list(), strict=True))
 

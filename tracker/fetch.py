@@ -53,10 +53,11 @@ from tracker.config import Config, HttpSettings, SourceSettings
 from tracker.errors import PayloadError, StoreWriteError, TrackerError, TransientFetchError
 from tracker.http import HttpClient, HttpResult, redact
 from tracker.request import Request
-from tracker.schemas import FETCH_LOG, SAMPLE_SOURCE, SOURCE_TABLES, SUCCESS_STATUSES
+from tracker.schemas import SAMPLE_SOURCE, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
 from tracker.sources.base import MAX_FOLLOW_UPS, RECENT_YEARS, Fetcher, FetchScope
 from tracker.store import Store
+from tracker.tables import FETCH_LOG, SOURCE_TABLES
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from tracker import schemas
 from tracker.baci.importer import stored_release
 from tracker.config import Config
 from tracker.countries import is_known_iso3
@@ -32,6 +31,7 @@ from tracker.errors import ExportError
 from tracker.hs_revisions import approximated
 from tracker.schemas import SAMPLE_SOURCE
 from tracker.store import Store
+from tracker.tables import TABLES, schema_for
 
 BASES = ("all", "reported", "mirror")  # "all" applies no filter
 FLOWS = ("import", "export")
@@ -40,10 +40,8 @@ DEFAULT_FREQUENCY = "A"
 
 
 def known_tables() -> list[str]:
-    """Every table that can be read (and exported): the data tables and the registered metric tables."""
-    import tracker.metrics  # noqa: F401  (registers the metric tables' schemas)
-
-    return sorted(schemas.TABLES)
+    """Every table that can be read (and exported): every table of the catalogue."""
+    return sorted(TABLES)
 
 
 def _check_iso3(kind: str, code: str | None) -> str | None:
@@ -119,7 +117,7 @@ def applied_filters(table: str, *, group: str | None = None, exporter: str | Non
         raise ExportError(f"unknown flow {flow!r}; expected one of {', '.join(FLOWS)}")
     if frequency is not None and frequency not in FREQUENCIES:
         raise ExportError(f"unknown frequency {frequency!r}; expected A (annual) or M (monthly)")
-    columns = schemas.schema_for(table).column_names
+    columns = schema_for(table).column_names
     exporter, market = _check_iso3("exporter", exporter), _check_iso3("market", market)
     described: dict[str, str] = {}
     expressions: list[pl.Expr] = []
@@ -157,7 +155,7 @@ def filtered_table(store: Store, table: str, *, group: str | None = None, export
     frame = store.scan(table)
     for expression in expressions:
         frame = frame.filter(expression)
-    schema = schemas.schema_for(table)
+    schema = schema_for(table)
     if schema.mirrored_sides:  # read back as stored rows then their mirrors: the file lists them in key order
         frame = frame.sort(schema.key)
     if table == "alerts":  # most material first, as the CLI and the alerts page list them

@@ -19,8 +19,9 @@ import polars as pl
 
 from tracker.config import Config
 from tracker.countries import eu_members
-from tracker.schemas import CAPITAL, ECOMMERCE, MACRO, SAMPLE_SOURCE, TARIFF, TRADE, WEO
+from tracker.schemas import SAMPLE_SOURCE
 from tracker.store import Store
+from tracker.tables import CAPITAL, ECOMMERCE, MACRO, TARIFF, TRADE, WEO
 
 DEFAULT_SEED = 2026
 SAMPLE_FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)

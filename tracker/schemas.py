@@ -1,7 +1,8 @@
-"""Canonical table schemas: every frame that reaches the store has one of these shapes.
+"""What a table schema is and how a frame is checked against one: columns, natural keys, value rules.
 
-Fetchers parse into these schemas, the store refuses anything else, and metrics read them back. Each
-column carries a one-line meaning so that the docs (docs/store.md), the app and exports can explain it.
+The tables themselves are declared in ``tracker.tables`` (the catalogue); fetchers parse into those schemas,
+the store refuses anything else (``validate``), and metrics read them back. Each column carries a one-line
+meaning so that the docs (docs/store.md), the app and exports can explain it.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def mirror_rows(frame: pl.LazyFrame, schema: TableSchema) -> pl.LazyFrame:
     return pl.concat([once, once.select(reverse(name).alias(name) for name in names)])
 
 
-def _country_check(*columns: str) -> Callable[[pl.DataFrame], str | None]:
+def country_check(*columns: str) -> Callable[[pl.DataFrame], str | None]:
     """Refuse frames whose country columns hold codes the country reference does not know."""
 
     def check(frame: pl.DataFrame) -> str | None:
@@ -127,7 +128,7 @@ def _country_check(*columns: str) -> Callable[[pl.DataFrame], str | None]:
     return check
 
 
-def _year_matches_period(frame: pl.DataFrame) -> str | None:
+def year_matches_period(frame: pl.DataFrame) -> str | None:
     """`year` is derived from `period`; a mismatch would put rows into the wrong partition."""
     mismatched = frame.filter(pl.col("period").str.slice(0, 4).cast(pl.Int32, strict=False) != pl.col("year"))
     if mismatched.height:
@@ -135,7 +136,7 @@ def _year_matches_period(frame: pl.DataFrame) -> str | None:
     return None
 
 
-def _frequency_matches_period(frame: pl.DataFrame) -> str | None:
+def frequency_matches_period(frame: pl.DataFrame) -> str | None:
     """Annual periods are `YYYY`, monthly ones `YYYY-MM`: the frequency column must agree."""
     monthly = pl.col("period").str.len_chars() == 7
     wrong = frame.filter((monthly & (pl.col("frequency") != "M")) | (~monthly & (pl.col("frequency") != "A")))
@@ -144,7 +145,7 @@ def _frequency_matches_period(frame: pl.DataFrame) -> str | None:
     return None
 
 
-def _percent_in_range(frame: pl.DataFrame) -> str | None:
+def percent_in_range(frame: pl.DataFrame) -> str | None:
     """Macro values in a percentage unit lie in [0, 100]."""
     wrong = frame.filter(pl.col("unit").is_in(PERCENT_UNITS) & (pl.col("value") > 100))
     if wrong.height:
@@ -152,211 +153,14 @@ def _percent_in_range(frame: pl.DataFrame) -> str | None:
     return None
 
 
-TRADE = TableSchema(
-    name="trade",
-    meaning="Goods trade flows: one row per source, flow, reporter, partner, HS code and period.",
-    columns=(
-        Column("source", pl.String(), "Which fetcher produced the row (comtrade, census, comext, sample).",
-               pattern=r"^[a-z_]+$"),
-        Column("flow", pl.String(), "Direction as declared by the reporter.", allowed=FLOWS),
-        Column("reporter", pl.String(), "ISO3 of the country that declared the flow."),
-        Column("partner", pl.String(), "ISO3 of the partner country, or WLD for the world."),
-        Column("hs_code", pl.String(), "HS code (2, 4, 6 digits; 8/10 for national detail) or TOTAL.",
-               pattern=HS_CODE_PATTERN),
-        Column("period", pl.String(), "YYYY for annual rows, YYYY-MM for monthly rows.", pattern=PERIOD_PATTERN),
-        Column("year", pl.Int32(), "Calendar year of the period (partition column)."),
-        Column("frequency", pl.String(), "A = annual, M = monthly.", allowed=FREQUENCIES),
-        Column("value_usd", pl.Float64(), "Trade value in US dollars (CIF for imports, FOB for exports).",
-               minimum=0.0, maximum=MAX_AMOUNT),
-        Column("net_weight_kg", pl.Float64(), "Net weight in kilograms; null when not reported.", nullable=True,
-               minimum=0.0, maximum=MAX_AMOUNT),
-        Column("quantity", pl.Float64(), "Quantity in the supplementary unit; null when not reported.",
-               nullable=True, minimum=0.0, maximum=MAX_AMOUNT),
-        Column("quantity_unit", pl.String(), "Unit of `quantity` as the source names it.", nullable=True,
-               allowed=QUANTITY_UNITS),
-        Column("hs_revision", pl.String(), "HS revision of the code (H4, H5, H6, CN, HS17 for BACI...).",
-               nullable=True, pattern=HS_REVISION_PATTERN),
-        Column("provenance", pl.String(), "reported by the reporter, mirror of a partner's "
-               "report, estimated, or reconciled (BACI: both reports reconciled by CEPII).",
-               allowed=PROVENANCE),
-        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC); the newest fetch wins on upsert."),
-    ),
-    key=("source", "flow", "reporter", "partner", "hs_code", "period"),
-    partition_by=("source", "year"),
-    checks=(_country_check("reporter", "partner"), _year_matches_period, _frequency_matches_period),
-)
-
-ECOMMERCE = TableSchema(
-    name="ecommerce",
-    meaning="E-commerce survey indicators: one row per source, indicator, market, category, unit and period.",
-    columns=(
-        Column("source", pl.String(), "Which fetcher produced the row (eurostat_ecommerce, sample).",
-               pattern=r"^[a-z_]+$"),
-        Column("indicator", pl.String(), "Indicator code, e.g. I_BLT12 (bought online in the last 12 months).",
-               pattern=CODE_PATTERN),
-        Column("indicator_label", pl.String(), "Human-readable indicator name from the source.", nullable=True),
-        Column("market", pl.String(), "ISO3 of the surveyed country, or EUU for the EU aggregate."),
-        Column("category", pl.String(), "Goods category code, or ALL when the indicator has none.",
-               pattern=CODE_PATTERN),
-        Column("period", pl.String(), "YYYY.", pattern=r"^\d{4}$"),
-        Column("year", pl.Int32(), "Calendar year of the period."),
-        Column("value", pl.Float64(), "Indicator value in `unit` (a percentage).", minimum=0.0, maximum=100.0),
-        Column("unit", pl.String(), "Unit code, e.g. PC_IND (% of individuals).", pattern=r"^PC_[A-Z0-9_]+$"),
-        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
-    ),
-    key=("source", "indicator", "market", "category", "unit", "period"),
-    partition_by=("source",),
-    checks=(_country_check("market"), _year_matches_period),
-)
-
-MACRO = TableSchema(
-    name="macro",
-    meaning="Market size and readiness indicators (World Bank): one row per source, indicator, market, year.",
-    columns=(
-        Column("source", pl.String(), "Which fetcher produced the row (worldbank, sample).", pattern=r"^[a-z_]+$"),
-        Column("indicator", pl.String(), "Indicator id, e.g. NY.GDP.MKTP.CD.",
-               pattern=r"^[A-Z][A-Z0-9]*(\.[A-Z0-9]+)*$"),
-        Column("indicator_label", pl.String(), "Human-readable indicator name.", nullable=True),
-        Column("market", pl.String(), "ISO3 of the country."),
-        Column("period", pl.String(), "YYYY.", pattern=r"^\d{4}$"),
-        Column("year", pl.Int32(), "Calendar year."),
-        Column("value", pl.Float64(), "Value in `unit`.", minimum=0.0, maximum=MAX_AMOUNT),
-        Column("unit", pl.String(), "Unit, e.g. USD, persons, % of population.", allowed=MACRO_UNITS),
-        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
-    ),
-    key=("source", "indicator", "market", "period"),
-    partition_by=("source",),
-    checks=(_country_check("market"), _year_matches_period, _percent_in_range),
-)
-
-TARIFF_TYPES = ("MFN", "PRF")  # most-favoured-nation (partner 000 / WLD) or preferential (a bilateral partner)
-TARIFF_DATATYPES = ("aveestimated", "reported")  # with UNCTAD's ad-valorem equivalents of specific duties, or not
-
-TARIFF = TableSchema(
-    name="tariff",
-    meaning="Applied tariffs (WITS TRAINS): one row per source, market, partner, HS6 code, year and tariff type.",
-    columns=(
-        Column("source", pl.String(), "Which fetcher produced the row (wits, sample).", pattern=r"^[a-z_]+$"),
-        Column("market", pl.String(), "ISO3 of the market that applies the tariff; EUU for the EU (WITS 918)."),
-        Column("partner", pl.String(), "ISO3 of the exporter the rate applies to, or WLD for the MFN rate."),
-        Column("hs_code", pl.String(), "HS6 code (nomenclature of `hs_revision`).", pattern=r"^\d{6}$"),
-        Column("year", pl.Int32(), "Year the tariff schedule applies to."),
-        Column("tariff_type", pl.String(), "MFN (partner WLD) or PRF (preferential, a bilateral partner).",
-               allowed=TARIFF_TYPES),
-        Column("datatype", pl.String(), "aveestimated (specific duties as UNCTAD ad-valorem equivalents) or "
-               "reported (ad-valorem lines only).", allowed=TARIFF_DATATYPES),
-        Column("avg_rate_pct", pl.Float64(), "Simple average of the ad-valorem rates of the code's tariff lines, %; "
-               "null when no line is ad valorem.", nullable=True, minimum=0.0, maximum=10_000.0),
-        Column("min_rate_pct", pl.Float64(), "Lowest ad-valorem line rate, %.", nullable=True, minimum=0.0,
-               maximum=10_000.0),
-        Column("max_rate_pct", pl.Float64(), "Highest ad-valorem line rate, %.", nullable=True, minimum=0.0,
-               maximum=10_000.0),
-        Column("lines", pl.Int32(), "National tariff lines under the HS6 code.", minimum=0),
-        Column("non_ad_valorem_lines", pl.Int32(), "Lines with non-ad-valorem duties, left out of the average.",
-               minimum=0),
-        Column("hs_revision", pl.String(), "HS nomenclature of `hs_code` as WITS reports it (e.g. H5).",
-               nullable=True),
-        Column("provenance", pl.String(), "reported (as the market notified it to TRAINS) or estimated "
-               "(sample data, or a rate computed from ad-valorem equivalents).", allowed=PROVENANCE),
-        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
-    ),
-    key=("source", "market", "partner", "hs_code", "year", "tariff_type"),
-    partition_by=("source",),
-    checks=(_country_check("market", "partner"),),
-)
-
-WEO_INDICATORS = ("NGDP_RPCH", "NGDPD", "LP")  # real GDP growth %, GDP in USD bn, population in millions
-WEO_UNITS = ("%", "USD bn", "persons mn")
-WEO_VINTAGE_PATTERN = r"^\d{4}-(04|10)$"  # the WEO is published each April and October
-
-WEO = TableSchema(
-    name="weo",
-    meaning="IMF World Economic Outlook (DataMapper API): one row per source, indicator, market, year and WEO "
-            "vintage; the years past the vintage's are projections, and each vintage revises them.",
-    columns=(
-        Column("source", pl.String(), "Which fetcher produced the row (imf_weo, sample).", pattern=r"^[a-z_]+$"),
-        Column("indicator", pl.String(), "NGDP_RPCH (real GDP growth), NGDPD (GDP, current USD) or LP "
-               "(population).", allowed=WEO_INDICATORS),
-        Column("market", pl.String(), "ISO3 of the country (IMF groups such as WEOWORLD are not stored)."),
-        Column("year", pl.Int32(), "Calendar year (past or projected)."),
-        Column("value", pl.Float64(), "Value in `unit`; growth can be negative.", minimum=-100.0,
-               maximum=MAX_AMOUNT),
-        Column("unit", pl.String(), "% (annual change), USD bn or persons mn.", allowed=WEO_UNITS),
-        Column("vintage", pl.String(), "WEO edition the value comes from, YYYY-MM (April 04 or October 10).",
-               pattern=WEO_VINTAGE_PATTERN),
-        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
-    ),
-    key=("source", "indicator", "market", "year", "vintage"),
-    partition_by=("source",),
-    checks=(_country_check("market"),),
-)
-
-CAPITAL = TableSchema(
-    name="capital",
-    meaning="Capital city coordinates per country (World Bank country API), for great-circle distances.",
-    columns=(
-        Column("source", pl.String(), "Which fetcher produced the row (worldbank, sample).", pattern=r"^[a-z_]+$"),
-        Column("market", pl.String(), "ISO3 of the country."),
-        Column("capital_city", pl.String(), "Capital as the World Bank names it.", nullable=True),
-        Column("latitude", pl.Float64(), "Latitude of the capital, degrees north.", minimum=-90.0, maximum=90.0),
-        Column("longitude", pl.Float64(), "Longitude of the capital, degrees east.", minimum=-180.0,
-               maximum=180.0),
-        Column("fetched_at", UTC_TIME, "When the row was fetched (UTC)."),
-    ),
-    key=("source", "market"),
-    partition_by=("source",),
-    checks=(_country_check("market"),),
-)
-
-# The tables the sources (and the sample) write, each partitioned by source first: what real data replaces.
-SOURCE_TABLES = (TRADE.name, ECOMMERCE.name, MACRO.name, TARIFF.name, WEO.name, CAPITAL.name)
-
-FETCH_LOG = TableSchema(
-    name="fetch_log",
-    meaning="One row per fetch attempt, successful or not.",
-    columns=(
-        Column("attempt_id", pl.String(), "Unique id of the attempt."),
-        Column("source", pl.String(), "Source id (comtrade, census, comext, eurostat_ecommerce, worldbank, sample).",
-               pattern=r"^[a-z_]+$"),
-        Column("request", pl.String(), "The request's parameters as JSON; API keys are never included."),
-        Column("started_at", UTC_TIME, "When the attempt started (UTC)."),
-        Column("finished_at", UTC_TIME, "When it finished (UTC); null if interrupted.", nullable=True),
-        Column("rows_written", pl.Int64(), "Rows written to the store by this attempt."),
-        Column("status", pl.String(), "ok, empty, cached (a 304 whose stored body was written again), unchanged "
-               "(the answer held only rows already stored: nothing written), failed or interrupted.",
-               allowed=FETCH_STATUSES),
-        Column("error", pl.String(), "Error text when the attempt failed; on a successful one, a warning (unknown "
-               "country codes, malformed rows skipped and counted).", nullable=True),
-    ),
-    key=("attempt_id",),
-    partition_by=("source",),
-)
-
-TABLES: dict[str, TableSchema] = {schema.name: schema for schema in (TRADE, ECOMMERCE, MACRO, TARIFF, WEO, CAPITAL,
-                                                                     FETCH_LOG)}
-
-
-def register(schema: TableSchema) -> TableSchema:
-    """Add a table (metrics modules register their materialised tables here)."""
-    TABLES[schema.name] = schema
-    return schema
-
-
-def schema_for(table: str) -> TableSchema:
-    try:
-        return TABLES[table]
-    except KeyError:
-        raise SchemaError(table, f"no such table; known tables: {sorted(TABLES)}") from None
-
-
-def validate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Check a frame against its table's schema and return it with columns in canonical order.
+def validate(schema: TableSchema, frame: pl.DataFrame) -> pl.DataFrame:
+    """Check a frame against its table's schema (``tracker.tables``) and return it with columns in canonical order.
 
     Refuses (SchemaError) missing or extra columns, wrong dtypes, nulls where none are allowed, NaN and
     infinities, numbers outside a column's bounds, values outside its allowed set or pattern, duplicate natural
     keys, and table-specific checks. The message names the first offending column and value.
     """
-    schema = schema_for(table)
+    table = schema.name
     expected = schema.polars_schema
     missing = [name for name in expected if name not in frame.columns]
     extra = [name for name in frame.columns if name not in expected]
@@ -406,11 +210,10 @@ def validate(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def row_problems(table: str, frame: pl.DataFrame) -> pl.Series:
+def row_problems(schema: TableSchema, frame: pl.DataFrame) -> pl.Series:
     """What is wrong with each row by its table's per-value rules (null where none is allowed, NaN, a bound,
     an allowed set, a pattern); null for a row that keeps them all. For parsers that skip malformed rows
     (``tracker.sources.base.Quarantine``) before ``validate``, which still refuses whatever is left wrong."""
-    schema = schema_for(table)
     problems: list[pl.Expr] = []
     for column in schema.columns:
         if column.name not in frame.columns:

@@ -12,31 +12,31 @@ import sys
 import time
 
 from tracker.cli import report_errors
-from tracker.config import config_dir, load_config
-from tracker.freshness import metric_tables_current
+from tracker.config import load_config
+from tracker.refresh import refresh
 from tracker.store_paths import default_data_dir, holds_data
 
 
+def _say(message: str) -> None:
+    print(f"… {message}", flush=True)
+
+
 def prepare() -> str:
-    """Sample if empty, metrics if stale; the line to print."""
+    """Sample if empty, metrics if stale (``tracker.refresh`` decides); the line to print."""
     started = time.perf_counter()
     root = default_data_dir()
-    # The config is validated only when there is work: unchanged files were valid when the tables were computed
-    # (validation checks country codes against a reference that takes Polars to read).
-    if holds_data(root, "trade") and metric_tables_current(root, config_dir()):
-        return f"store at {root}: data present, metric tables are current"
-    from tracker.metrics import refresh_metric_tables
-    from tracker.sample import write_sample
-    from tracker.store import Store
+    config = load_config()  # validated every time: a broken file stops the start-up whatever the tables
+    if not holds_data(root, "trade"):
+        from tracker.sample import write_sample
+        from tracker.store import Store
 
-    config = load_config()
-    store = Store(root)
-    if not store.holds_source_data():
-        written = write_sample(store, config, progress=lambda message: print(f"… {message}", flush=True))
-        for table, rows in written.items():
-            print(f"{table}: {rows:,} sample rows written to {root}", flush=True)
-    print("… computing the metric tables", flush=True)
-    refresh_metric_tables(store, config)
+        store = Store(root)
+        if not store.holds_source_data():
+            written = write_sample(store, config, progress=_say)
+            for table, rows in written.items():
+                print(f"{table}: {rows:,} sample rows written to {root}", flush=True)
+    if refresh(root, config, progress=_say) is None:
+        return f"store at {root}: data present, metric tables are current"
     return f"metrics computed and written in {time.perf_counter() - started:.1f} s"
 
 

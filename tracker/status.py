@@ -6,8 +6,9 @@ import polars as pl
 
 from tracker.baci import SOURCE as BACI_SOURCE
 from tracker.baci import stored_release
-from tracker.schemas import FAILURE_STATUSES, SAMPLE_SOURCE, SOURCE_TABLES, SUCCESS_STATUSES, TABLES
+from tracker.schemas import FAILURE_STATUSES, SAMPLE_SOURCE, SUCCESS_STATUSES
 from tracker.store import Store
+from tracker.tables import SOURCE_TABLES, TABLES
 
 DATA_TABLES = SOURCE_TABLES  # what the sources write: trade, e-commerce, macro, tariffs, WEO, capitals
 

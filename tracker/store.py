@@ -54,6 +54,7 @@ from tracker.store_paths import (
     parquet_problem,
     read_version_name,
 )
+from tracker.tables import SOURCE_TABLES, schema_for
 
 BROKEN_PREFIX = "broken-"  # a version `repair` stepped over is renamed, never deleted
 CHECK_HINT = "run `python -m tracker store check` for details"
@@ -194,12 +195,12 @@ class Store:
     def holds_source_data(self) -> bool:
         """Whether any source table (trade, macro, tariffs …) holds data, real or sample: an empty store gets the
         sample; one that holds real rows of any kind never does, so the two are not mixed again."""
-        return any(self.has_data(table) for table in schemas.SOURCE_TABLES)
+        return any(self.has_data(table) for table in SOURCE_TABLES)
 
     def scan(self, table: str) -> pl.LazyFrame:
         """The table as a LazyFrame; filters on partition columns (source, year) skip whole files. A table of
         symmetric pairs (``mirrored_sides``) is stored one order per pair and read in both."""
-        schema = schemas.schema_for(table)
+        schema = schema_for(table)
         version = self.current_version(table)
         if version is None or not self.files(table):
             return schema.empty().lazy()
@@ -263,8 +264,8 @@ class Store:
         nothing at all when the frame changes no stored row (``fetched_at`` aside): no new version, so readers'
         caches keyed on the version stay valid.
         """
-        schema = schemas.schema_for(table)
-        frame = schemas.validate(table, frame)
+        schema = schema_for(table)
+        frame = schemas.validate(schema_for(table), frame)
         newest_wins = "fetched_at" in schema.column_names
         with self.writer_lock():
             old_version = self.current_version(table)
@@ -275,7 +276,7 @@ class Store:
 
     def replace(self, table: str, frame: pl.DataFrame) -> WriteResult:
         """Replace the whole table (materialised metric tables are recomputed, not merged)."""
-        frame = schemas.validate(table, frame)
+        frame = schemas.validate(schema_for(table), frame)
         with self.writer_lock():
             return self._write_version(table, frame, merge=False, newest_wins=False)
 
@@ -304,18 +305,18 @@ class Store:
                     raise write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
 
             def write(table: str, part: pl.DataFrame) -> None:
-                part = schemas.validate(table, part)
+                part = schemas.validate(schema_for(table), part)
                 rows[table] += part.height
                 if part.height:
                     writing(table, lambda staging: self._build_version(
-                        schemas.schema_for(table), part, None, staging, False, False))
+                        schema_for(table), part, None, staging, False, False))
 
             try:
                 yield write
                 for table in tables:
                     if not rows[table]:
                         writing(table, lambda staging, table=table: self._build_version(
-                            schemas.schema_for(table), schemas.schema_for(table).empty(), None, staging, False, False))
+                            schema_for(table), schema_for(table).empty(), None, staging, False, False))
                     writing(table, lambda staging, table=table: self._link_unchanged(table, staging))
             except BaseException:
                 for staging in staged.values():
@@ -326,7 +327,7 @@ class Store:
                 self._remove_unreferenced(self.root / table)
 
     def _write_version(self, table: str, frame: pl.DataFrame, *, merge: bool, newest_wins: bool) -> WriteResult:
-        schema = schemas.schema_for(table)
+        schema = schema_for(table)
         table_dir = self.root / table
         try:
             table_dir.mkdir(parents=True, exist_ok=True)
@@ -402,7 +403,7 @@ class Store:
         live = None
         with contextlib.suppress(StoreCorruptError):
             live = self.current_version(table)
-        if not schemas.schema_for(table).partition_by or live is None or (live / "part-0.parquet").exists():
+        if not schema_for(table).partition_by or live is None or (live / "part-0.parquet").exists():
             return 0
         linked = 0
         for new_file in sorted(staging.rglob("*.parquet")):
@@ -429,7 +430,7 @@ class Store:
         (called with the partition's relative folder) does not reject, then moves the staged files in: one
         ``CURRENT`` switch, so readers see the old partitions or the new ones, never a mix.
         """
-        schemas.schema_for(table)
+        schema_for(table)
         staged_files = sorted(staged.rglob("*.parquet"))
         replaced = {path.parent.relative_to(staged) for path in staged_files}
         rows_in = pl.scan_parquet(staged_files).select(pl.len()).collect().item() if staged_files else 0
@@ -464,7 +465,7 @@ class Store:
         One new version that hard-links the other sources' partitions (``publish_staged`` with nothing staged);
         nothing is written when the table holds no row of ``source``.
         """
-        schema = schemas.schema_for(table)
+        schema = schema_for(table)
         if schema.partition_by[:1] != ("source",):
             raise ValueError(f"table {table!r} is not partitioned by source: its rows of one source cannot be dropped")
         folder = f"source={source}"

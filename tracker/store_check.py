@@ -24,6 +24,7 @@ from tracker import schemas
 from tracker.errors import SchemaError, StoreCorruptError
 from tracker.store import BROKEN_PREFIX, Store, as_canonical_text
 from tracker.store_paths import parquet_problem
+from tracker.tables import TABLES
 
 REBUILD_HINT = "`python -m tracker metrics --force`"
 
@@ -74,7 +75,7 @@ def check_table(store: Store, table: str) -> TableCheck:
 
 def _check_version(table: str, version: Path, report: TableCheck) -> None:
     """Fill ``report`` with the problems of every data file in ``version``."""
-    schema = schemas.TABLES.get(table)
+    schema = TABLES.get(table)
     files = sorted(version.rglob("*.parquet"))
     report.files = len(files)
     for path in files:
@@ -98,7 +99,7 @@ def _check_version(table: str, version: Path, report: TableCheck) -> None:
             report.structural.append(f"{path} lacks columns {missing} or has wrong types in {wrong}")
             continue
         try:
-            schemas.validate(table, frame.select(schema.column_names))
+            schemas.validate(schema, frame.select(schema.column_names))
         except SchemaError as exc:
             report.content.append(f"{path}: {exc.problem}")
 

@@ -64,9 +64,10 @@ from tracker.baci.layout import (
 from tracker.config import ProductGroup, config_dir, load_groups
 from tracker.errors import StoreError, UsageError
 from tracker.hs_revisions import predecessor
+from tracker.sources.baci import SOURCE
 from tracker.store import Store, write_failure
+from tracker.tables import FETCH_LOG, TRADE
 
-SOURCE = "baci"
 PROVENANCE = "reconciled"
 WORLD = "WLD"
 TOTAL = "TOTAL"
@@ -83,7 +84,7 @@ MAX_SKIPPED_SHARE = 0.01  # a year with more unreadable rows than this share is 
 MAX_REASONS = 5  # unreadable rows named (by line) in the summary and fetch_log
 META_VERSION, META_REVISION = "baci_version", "baci_hs_revision"
 STAGING_DIR = ".baci-import"
-DATA_COLUMNS = [name for name in schemas.TRADE.column_names if name not in schemas.TRADE.partition_by]
+DATA_COLUMNS = [name for name in TRADE.column_names if name not in TRADE.partition_by]
 
 
 @dataclass(frozen=True)
@@ -653,4 +654,4 @@ def _log(store: Store, archive: Archive, summary: ImportSummary, started: dateti
     row = {"attempt_id": uuid.uuid4().hex, "source": SOURCE, "request": request, "started_at": started,
            "finished_at": finished, "rows_written": summary.rows_written + summary.total_rows if status == "ok"
            else 0, "status": status, "error": error}
-    store.upsert(schemas.FETCH_LOG.name, pl.DataFrame([row], schema=schemas.FETCH_LOG.polars_schema))
+    store.upsert(FETCH_LOG.name, pl.DataFrame([row], schema=FETCH_LOG.polars_schema))

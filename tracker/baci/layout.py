@@ -14,7 +14,6 @@ missing country file, a header that is not ``t,i,j,k,v,q``) is refused with a me
 
 from __future__ import annotations
 
-import re
 import shutil
 import zipfile
 import zlib
@@ -28,15 +27,12 @@ import polars as pl
 
 from tracker.countries import country_table
 from tracker.errors import StoreWriteError, TrackerError, UsageError
+from tracker.sources.baci import COUNTRY_FILE, YEAR_FILE
 
 ACCEPTED_REVISIONS = ("HS12", "HS17", "HS22")
 YEAR_COLUMNS = ("t", "i", "j", "k", "v", "q")
 COUNTRY_COLUMNS = ("country_code", "country_name", "country_iso2", "country_iso3")
 PRODUCT_COLUMNS = ("code", "description")
-_VERSION = r"V\d{6}[a-z]?"
-YEAR_FILE = re.compile(rf"^BACI_(HS\d\d)_Y(\d{{4}})_({_VERSION})\.csv$")
-COUNTRY_FILE = re.compile(rf"^country_codes_({_VERSION})\.csv$")
-PRODUCT_FILE = re.compile(rf"^product_codes_(HS\d\d)_({_VERSION})\.csv$")
 # "Other Asia, nes": Taiwan in BACI as in Comtrade (CEPII's FAQ); its placeholder ISO3 is S19.
 TAIWAN_CODE, TAIWAN_PLACEHOLDER = 490, "S19"
 # The country and product files are a few KB (about 250 countries, about 5,400 HS6 codes): they are read whole,

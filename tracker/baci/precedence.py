@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from tracker.baci.importer import SOURCE
+from tracker.sources.baci import SOURCE
 
 
 def baci_first(trade: pl.LazyFrame) -> pl.LazyFrame:

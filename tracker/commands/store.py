@@ -15,18 +15,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "repair: move a damaged table's CURRENT pointer to its newest complete version")
 
 
-def _register_all_tables() -> frozenset[str]:
-    """Import the modules that register the metric, alert and job-run tables, so their files are checked too;
-    return the metric tables' names (computed from the others, so `metrics --force` rebuilds them)."""
-    import tracker.alerts
-    import tracker.scheduling.runs  # noqa: F401
-    from tracker.metrics import METRIC_TABLES
+def _derived_tables() -> frozenset[str]:
+    """The metric tables' names: computed from the others, so `metrics --force` rebuilds them."""
+    from tracker.tables import METRIC_TABLES
 
     return frozenset(schema.name for schema in METRIC_TABLES)
 
 
 def run(args: argparse.Namespace) -> int:
-    derived = _register_all_tables()
+    derived = _derived_tables()
     store = Store()
     print(f"Store: {store.root.resolve()}")
     if not store.tables():

@@ -30,8 +30,8 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from tracker import schemas
 from tracker.store import Store
+from tracker.tables import TABLES
 
 MAX_FINDINGS = 6
 MAX_PER_KIND = 2  # across groups, so the exporter's findings are not six of one kind
@@ -79,9 +79,7 @@ class FindingInputs:
 
     @classmethod
     def from_store(cls, store: Store) -> FindingInputs:
-        import tracker.metrics  # noqa: F401 - registers the metric tables' schemas
-
-        optional = {name: store.scan(name) if name in schemas.TABLES and store.has_data(name) else None
+        optional = {name: store.scan(name) if name in TABLES and store.has_data(name) else None
                     for name in OPTIONAL_TABLES}
         return cls(store.scan("group_market"), store.scan("group_competition"), store.scan("group_cms"),
                    store.scan("group_opportunity"), **optional)

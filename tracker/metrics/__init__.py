@@ -12,8 +12,8 @@ Modules, in the order the data flows through them:
 * ``cms``             constant-market-share decomposition
 * ``opportunity``     the market-opportunity score (its formula is in that module's docstring)
 * ``potential``       export potential in USD, ITC's method (formula and choices in its docstring)
-* ``tables``          the materialised tables (schemas registered on import) and ``compute_tables``
-* ``windows``         the same tables a year of trade at a time, and ``refresh_metric_tables`` (the store)
+* ``tables``          ``compute_tables``: every materialised table (schemas: ``tracker.tables``)
+* ``windows``         the same tables a year of trade at a time (``tracker.refresh`` writes them)
 
 Formulas are stated in docs/metrics.md; every function's docstring states its rule for missing data.
 Division by zero or a missing input gives null, never inf or NaN.
@@ -43,12 +43,10 @@ from tracker.metrics.specialisation import (
     revealed_comparative_advantage,
     trade_competitiveness_index,
 )
-from tracker.metrics.tables import METRIC_TABLES, compute_tables
+from tracker.metrics.tables import compute_tables
 from tracker.metrics.unit_values import relative_unit_value, unit_value
-from tracker.metrics.windows import refresh_metric_tables
 
 __all__ = [
-    "METRIC_TABLES",
     "aggregate_to_groups",
     "compound_annual_growth",
     "compute_tables",
@@ -63,7 +61,6 @@ __all__ = [
     "market_imports",
     "market_opportunity",
     "market_share",
-    "refresh_metric_tables",
     "relative_unit_value",
     "revealed_comparative_advantage",
     "share_change_pp",

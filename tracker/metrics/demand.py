@@ -24,70 +24,11 @@ from tracker.forecast import (
     fit_smoothing,
     forecast_series,
 )
-from tracker.metrics.nowcast import NOWCAST_TABLES, group_nowcast, nowcast_backtest
-from tracker.schemas import UTC_TIME, Column, TableSchema, register
+from tracker.metrics.nowcast import group_nowcast, nowcast_backtest
+from tracker.schemas import TableSchema
+from tracker.tables import GROUP_DEMAND, GROUP_FORECAST
 
 F64, I32, STR, BOOL = pl.Float64(), pl.Int32(), pl.String(), pl.Boolean()
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-PROVENANCE = (
-    Column("provenance", STR, "Always estimated: a model's forecast.", allowed=("estimated",)),
-    Column("sources", STR, "Comma-separated sources that fed the series (comtrade, census, comext, sample...)."),
-    Column("newest_fetch", UTC_TIME, "Newest fetch time (UTC) among the inputs: the data's vintage."),
-    Column("sample", BOOL, "True when sample (invented) data went into the row."),
-)
-GROUP = Column("group", STR, "Product group id from config/product_groups.toml.")
-MARKET = Column("market", STR, "ISO3 of the importing market.")
-
-GROUP_FORECAST = register(TableSchema(
-    name="group_forecast",
-    meaning="Next 12 months of each market's imports of each group from the world, with 80 % and 95 % "
-            "prediction intervals (model: tracker.forecast).",
-    columns=(
-        GROUP, MARKET,
-        Column("period", STR, "Forecast month, YYYY-MM.", pattern=PERIOD_PATTERN),
-        Column("horizon", I32, "Months after the last observed month (1–12).", minimum=1, maximum=HORIZON),
-        Column("forecast_usd", F64, "Median forecast of the month's imports, USD.", minimum=0.0),
-        Column("lo80_usd", F64, "Lower bound of the 80 % prediction interval.", minimum=0.0),
-        Column("hi80_usd", F64, "Upper bound of the 80 % prediction interval.", minimum=0.0),
-        Column("lo95_usd", F64, "Lower bound of the 95 % prediction interval.", minimum=0.0),
-        Column("hi95_usd", F64, "Upper bound of the 95 % prediction interval.", minimum=0.0),
-        *PROVENANCE,
-    ),
-    key=("group", "market", "period"),
-))
-
-GROUP_DEMAND = register(TableSchema(
-    name="group_demand",
-    meaning="Per group and market: imports in the last 12 months against the forecast for the next 12, the "
-            "expected growth, and whether the model beat a seasonal-naive forecast in the backtest.",
-    columns=(
-        GROUP, MARKET,
-        Column("last_12m_usd", F64, "Imports of the group from the world over the last 12 observed months; null "
-               "with fewer than 12.", nullable=True),
-        Column("next_12m_usd", F64, "Sum of the next 12 months' median forecasts; null without a forecast.",
-               nullable=True),
-        Column("expected_growth", F64, "next_12m_usd / last_12m_usd − 1; null without a forecast.", nullable=True),
-        Column("forecast_start", STR, "First forecast month (the month after the last observed one), YYYY-MM.",
-               pattern=PERIOD_PATTERN),
-        Column("model", STR, "The forecasting model, or none when the series is too short."),
-        Column("beats_seasonal_naive", BOOL, "True when the model's mean absolute error in the rolling-origin "
-               "backtest is below seasonal-naive's (same month a year earlier); null without a backtest.",
-               nullable=True),
-        Column("model_mae_usd", F64, "Backtest mean absolute error of the model.", nullable=True),
-        Column("naive_mae_usd", F64, "Backtest mean absolute error of seasonal-naive.", nullable=True),
-        Column("backtest_forecasts", I32, "Forecasts compared in the backtest (origins × horizons).",
-               nullable=True),
-        Column("history_months", I32, "Months from the series' first to its last observed month."),
-        Column("gap_months", I32, "Months missing inside the series, filled by log-linear interpolation."),
-        Column("converged", BOOL, "False when the group's parameter fit did not converge (defaults or the last "
-               "iterate were used).", nullable=True),
-        Column("note", STR, "Why there is no forecast (\"not enough history\"), else null.", nullable=True),
-        *PROVENANCE,
-    ),
-    key=("group", "market"),
-))
-
-DEMAND_TABLES: tuple[TableSchema, ...] = (*NOWCAST_TABLES, GROUP_FORECAST, GROUP_DEMAND)
 
 
 def _month_index(period: str) -> int:

@@ -34,7 +34,6 @@ import numpy as np
 import polars as pl
 
 from tracker.metrics._common import WORLD, with_earlier
-from tracker.schemas import UTC_TIME, Column, TableSchema, register
 
 F64, I32, STR, BOOL = pl.Float64(), pl.Int32(), pl.String(), pl.Boolean()
 ESTIMATED = "estimated"
@@ -42,65 +41,6 @@ MONTHS = 12
 SERIES_KEY = ["group", "market"]
 
 
-def _provenance_columns(meaning: str) -> tuple[Column, ...]:
-    return (
-        Column("provenance", STR, meaning, allowed=("estimated",)),
-        Column("sources", STR, "Comma-separated sources that fed the row (comtrade, census, comext, sample...)."),
-        Column("newest_fetch", UTC_TIME, "Newest fetch time (UTC) among the inputs: the data's vintage."),
-        Column("sample", BOOL, "True when sample (invented) data went into the row."),
-    )
-
-
-GROUP_NOWCAST = register(TableSchema(
-    name="group_nowcast",
-    meaning="Mirror-based monthly nowcast of the home exporter's exports (FOB) per group and market, from the "
-            "markets' monthly imports from it, benchmarked to annual totals (proportional Denton); WLD = the sum "
-            "over the markets covered that month.",
-    columns=(
-        Column("group", STR, "Product group id from config/product_groups.toml."),
-        Column("exporter", STR, "ISO3 of the home exporter (scope.home_exporter)."),
-        Column("market", STR, "ISO3 of the importing market whose records feed the row; WLD = sum over the "
-               "markets covered."),
-        Column("period", STR, "YYYY-MM.", pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
-        Column("year", I32, "Calendar year of the month."),
-        Column("nowcast_value_usd", F64, "Estimated FOB exports that month: the market's CIF imports from the "
-               "exporter / cif_fob_factor, scaled by the Denton ratio to the annual benchmarks."),
-        Column("indicator_usd", F64, "The unbenchmarked FOB indicator: CIF imports / cif_fob_factor."),
-        Column("benchmark_ratio", F64, "nowcast_value_usd / indicator_usd (1 = no benchmark adjustment).",
-               nullable=True),
-        Column("yoy_growth", F64, "nowcast_value_usd / the same month a year earlier − 1 (WLD: over the markets "
-               "covered in both months); null without a base.", nullable=True),
-        Column("benchmarked", BOOL, "True when the month's year has an annual total it was benchmarked to (WLD: "
-               "every market's); false for months extrapolated beyond the annual figures."),
-        Column("benchmark_source", STR, "What the year's total came from: reported (the exporter's own annual "
-               "report), mirror (the market's annual imports / cif_fob_factor), none; WLD: mixed when several.",
-               allowed=("reported", "mirror", "none", "mixed")),
-        Column("markets_covered", I32, "Markets summed in the row (1 for a market row)."),
-        *_provenance_columns("Always estimated: a nowcast, never a reported figure."),
-    ),
-    key=("group", "exporter", "market", "period"),
-))
-
-GROUP_NOWCAST_BACKTEST = register(TableSchema(
-    name="group_nowcast_backtest",
-    meaning="Backtest of the mirror nowcast: unbenchmarked annual sums of the monthly indicator against the home "
-            "exporter's reported annual exports to the same markets, per group.",
-    columns=(
-        Column("group", STR, "Product group id from config/product_groups.toml."),
-        Column("exporter", STR, "ISO3 of the home exporter."),
-        Column("first_year", I32, "First year compared."),
-        Column("last_year", I32, "Last year compared."),
-        Column("market_years", I32, "Market-years compared (12 monthly indicators and a reported annual total)."),
-        Column("markets", I32, "Distinct markets compared."),
-        Column("mape", F64, "Mean absolute percentage error |nowcast − reported| / reported over the market-years "
-               "(0.05 = 5 %).", minimum=0.0),
-        Column("bias", F64, "Mean of (nowcast − reported) / reported: > 0 when the mirror overstates exports."),
-        *_provenance_columns("Always estimated: the nowcast side is an estimate."),
-    ),
-    key=("group", "exporter"),
-))
-
-NOWCAST_TABLES: tuple[TableSchema, ...] = (GROUP_NOWCAST, GROUP_NOWCAST_BACKTEST)
 
 
 def monthly_indicator(flows: pl.LazyFrame, home: str, cif_fob_factor: float) -> pl.LazyFrame:

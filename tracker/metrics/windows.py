@@ -1,5 +1,5 @@
 """The metric tables computed one year of trade at a time, so that the memory of ``metrics`` follows the largest
-year, not how many years the store holds; and ``refresh_metric_tables``, which writes them through the store.
+year, not how many years the store holds (``tracker.refresh`` writes them through the store).
 
 Why: held for every year at once (``tables.compute_tables``, the single pass this replaced and is tested
 against), the code-level flows and then the group-level tables made ``metrics`` grow by about 510 MiB per year
@@ -24,41 +24,30 @@ of BACI (10M rows). The design, in one pass over the years, oldest first:
 
 The tables equal the single pass's: keys and strings exactly, floats to 1e-9 (tests/test_metrics_windows.py).
 
-Writing: ``Store.replacing`` takes each part as it comes (a year of a year-partitioned table, or a whole small
-table) and switches every table to its new version at the end. A year's file whose rows did not change stays
-the previous version's file (a hard link): a fetch that changes one year rewrites the files of the years that read
-it (that year, the next year's growth, the 5-year CAGR, the CMS spans, the newest year's opportunity), and every
-other year's file stays the same file. The computation itself still runs over every year: a store holds no
-per-year parts of its own to start from.
+Writing (``tracker.refresh``): ``Store.replacing`` takes each part as it comes (a year of a year-partitioned table,
+or a whole small table) and switches every table to its new version at the end. A year's file whose rows did not
+change stays the previous version's file (a hard link): a fetch that changes one year rewrites the files of the
+years that read it (that year, the next year's growth, the 5-year CAGR, the CMS spans, the newest year's
+opportunity), and every other year's file stays the same file. The computation itself still runs over every year: a
+store holds no per-year parts of its own to start from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import polars as pl
 
 from tracker.baci.precedence import baci_first
 from tracker.config import Config
-from tracker.freshness import inputs_fingerprint, save_fingerprint
 from tracker.metrics.cms import constant_market_share
 from tracker.metrics.demand import demand_frames
 from tracker.metrics.groups import aggregate_to_groups, group_code_flows_by_level, total_flows
 from tracker.metrics.shares import reported_world_imports, supplier_flows
 from tracker.metrics.tables import (
     CMS_LONG_SPAN_YEARS,
-    GROUP_CMS,
-    GROUP_COMPETITION,
-    GROUP_EXPORT_POTENTIAL,
-    GROUP_EXPORTER,
-    GROUP_HS,
-    GROUP_MARKET,
-    GROUP_MARKET_MONTHLY,
-    GROUP_OPPORTUNITY,
-    GROUP_TARIFF,
-    GROUP_TARIFF_MARGIN,
-    METRIC_TABLES,
     _annual,
     _competition_sides,
     _esi,
@@ -74,10 +63,30 @@ from tracker.metrics.tables import (
     group_level_market,
 )
 from tracker.metrics.tariffs import import_weights, weighted_tariff_tables
-from tracker.schemas import TableSchema, schema_for
-from tracker.store import Store
+from tracker.schemas import TableSchema
+from tracker.tables import (
+    GROUP_CMS,
+    GROUP_COMPETITION,
+    GROUP_EXPORT_POTENTIAL,
+    GROUP_EXPORTER,
+    GROUP_HS,
+    GROUP_MARKET,
+    GROUP_MARKET_MONTHLY,
+    GROUP_OPPORTUNITY,
+    GROUP_TARIFF,
+    GROUP_TARIFF_MARGIN,
+    METRIC_TABLES,
+    schema_for,
+)
 
 CAGR_YEARS = 5  # group_exporter's cagr_5y: the furthest back a year's rows read
+
+
+class Tables(Protocol):
+    """What the computation reads the stored tables through (a ``tracker.store.Store``): reading only, so that
+    the metrics depend on no store writer."""
+
+    def scan(self, table: str) -> pl.LazyFrame: ...
 
 
 @dataclass(frozen=True)
@@ -127,7 +136,7 @@ def _cms(base: YearParts, end: YearParts) -> pl.DataFrame:
     ).collect()
 
 
-def trade_years(store: Store) -> list[int]:
+def trade_years(store: Tables) -> list[int]:
     """The years of the stored trade rows (its ``year`` partitions), oldest first."""
     frame = store.scan("trade").select(pl.col("year").unique()).collect()
     return sorted(frame.get_column("year").drop_nulls().to_list())
@@ -152,7 +161,7 @@ def _stacked(frames: list[pl.DataFrame]) -> pl.LazyFrame:
     return pl.concat(frames, how="vertical").lazy()
 
 
-def metric_parts(store: Store, config: Config) -> Iterator[tuple[str, pl.DataFrame]]:
+def metric_parts(store: Tables, config: Config) -> Iterator[tuple[str, pl.DataFrame]]:
     """Every metric table from the store as (table, part) pairs: a part holds whole years of a year-partitioned
     table (an unpartitioned table comes whole). Trade is read a year at a time (see the module docstring)."""
     years = trade_years(store)
@@ -239,27 +248,10 @@ def metric_parts(store: Store, config: Config) -> Iterator[tuple[str, pl.DataFra
         yield name, _finished(frame, schema_for(name))
 
 
-def compute_tables_by_year(store: Store, config: Config) -> dict[str, pl.DataFrame]:
+def compute_tables_by_year(store: Tables, config: Config) -> dict[str, pl.DataFrame]:
     """Every metric table whole, from :func:`metric_parts` (for comparisons; the refresh writes the parts)."""
     found: dict[str, list[pl.DataFrame]] = {table.name: [] for table in METRIC_TABLES}
     for name, part in metric_parts(store, config):
         found[name].append(part)
     return {name: pl.concat(frames, how="vertical") for name, frames in found.items()}
 
-
-def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
-    """Recompute every metric table from the store and replace it there; return rows per table.
-
-    The one place that materialises metrics: the CLI, the scheduler and the tests all call it. It records
-    what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time. Each part is
-    written as it is computed and let go, so no table is ever in memory whole.
-    """
-    inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
-    names = [table.name for table in METRIC_TABLES]
-    rows = dict.fromkeys(names, 0)
-    with store.replacing(names) as write:
-        for name, part in metric_parts(store, config):
-            write(name, part)
-            rows[name] += part.height
-    save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in names})
-    return rows

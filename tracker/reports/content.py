@@ -46,8 +46,6 @@ class ReportInputs:
 
     @classmethod
     def from_store(cls, store: Store) -> ReportInputs:
-        import tracker.metrics  # noqa: F401 - registers the metric tables' schemas
-
         potential = store.scan("group_export_potential") if store.has_data("group_export_potential") else None
         return cls(store.scan("group_exporter"), store.scan("group_market"), store.scan("group_market_monthly"),
                    store.scan("group_competition"), store.scan("ecommerce"), store.scan("group_tariff"),

@@ -10,7 +10,7 @@ Modules:
 
 from tracker.errors import SchedulerLockedError
 from tracker.scheduling.lock import SchedulerLock
-from tracker.scheduling.runs import JOB_RUNS, JobRun, read_job_runs, run_tracked
+from tracker.scheduling.runs import JobRun, read_job_runs, run_tracked
 from tracker.scheduling.scheduler import (
     JobSpec,
     ServeResult,
@@ -24,6 +24,6 @@ from tracker.scheduling.scheduler import (
 )
 
 __all__ = [
-    "JOB_RUNS", "JobRun", "JobSpec", "SchedulerLock", "SchedulerLockedError", "ServeResult", "create_scheduler",
+    "JobRun", "JobSpec", "SchedulerLock", "SchedulerLockedError", "ServeResult", "create_scheduler",
     "finish_process", "job_specs", "list_jobs", "read_job_runs", "run_now", "run_tracked", "serve", "sync_jobs",
 ]

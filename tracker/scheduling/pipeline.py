@@ -22,11 +22,11 @@ def refresh_metrics(config: Config, store: Store) -> str:
 
 def _refresh_metrics(config: Config, store: Store) -> tuple[bool, str]:
     """Whether the tables were recomputed, and the summary line."""
-    from tracker.freshness import refresh_metric_tables_if_stale
+    from tracker.refresh import refresh
 
     if not store.has_data("trade"):
         return False, "metrics: no trade data yet"
-    rows = refresh_metric_tables_if_stale(store, config)
+    rows = refresh(store.root, config)
     if rows is None:
         return False, "metrics: tables are current, not recomputed"
     return True, f"metrics: {len(rows)} tables, {sum(rows.values()):,} rows"

@@ -22,31 +22,13 @@ import polars as pl
 from apscheduler.util import ref_to_obj
 
 from tracker.config import Config, load_config
-from tracker.schemas import UTC_TIME, Column, TableSchema, register
 from tracker.store import Store
+from tracker.tables import JOB_RUNS
 
 log = logging.getLogger(__name__)
 
-RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 JobTarget = Callable[..., str]
 
-JOB_RUNS = register(TableSchema(
-    name="job_runs",
-    meaning="One row per scheduled job run: when it ran, how long, what it wrote, how it ended.",
-    columns=(
-        Column("run_id", pl.String(), "Unique id of the run."),
-        Column("job_id", pl.String(), "Scheduler job id, e.g. fetch.comtrade or report.monthly."),
-        Column("started_at", UTC_TIME, "When the run started (UTC)."),
-        Column("finished_at", UTC_TIME, "When it ended (UTC); null while running or when interrupted.",
-               nullable=True),
-        Column("duration_seconds", pl.Float64(), "Wall time of the run; null while running.", nullable=True),
-        Column("status", pl.String(), "running, ok, failed or interrupted.", allowed=RUN_STATUSES),
-        Column("summary", pl.String(), "What the run wrote, in one line.", nullable=True),
-        Column("error", pl.String(), "Why it failed or was interrupted.", nullable=True),
-        Column("pid", pl.Int64(), "Process id of the scheduler that ran it."),
-    ),
-    key=("run_id",),
-))
 
 
 @dataclass(frozen=True)

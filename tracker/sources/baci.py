@@ -16,10 +16,15 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
-from tracker.baci.layout import COUNTRY_FILE, PRODUCT_FILE, YEAR_FILE
 from tracker.errors import PayloadError
 
 SOURCE = "baci"
+# The names of a release's files inside its zip: the format both the download (here) and the import
+# (tracker.baci.layout) read, declared where a fetcher may import it.
+_VERSION = r"V\d{6}[a-z]?"
+YEAR_FILE = re.compile(rf"^BACI_(HS\d\d)_Y(\d{{4}})_({_VERSION})\.csv$")
+COUNTRY_FILE = re.compile(rf"^country_codes_({_VERSION})\.csv$")
+PRODUCT_FILE = re.compile(rf"^product_codes_(HS\d\d)_({_VERSION})\.csv$")
 PAGE_PATH = "/DATA_DOWNLOAD/baci/doc/baci_webpage.html"
 # ``../data/BACI_HS17_V202601.zip``; a version may carry a letter (V202401b replaced V202401)
 _LINK = re.compile(r"""href\s*=\s*["']([^"'<>]*?BACI_(HS\d\d)_(V\d{6}[a-z]?)\.zip)["']""", re.IGNORECASE)

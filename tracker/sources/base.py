@@ -54,7 +54,8 @@ import polars as pl
 
 from tracker.errors import PayloadError
 from tracker.request import Request
-from tracker.schemas import row_problems, schema_for
+from tracker.schemas import row_problems
+from tracker.tables import schema_for
 
 MAX_FOLLOW_UPS = 100  # follow-up requests one answer may call for (World Bank pages: 3 for every country)
 RECENT_YEARS = 2  # the current and the previous year: sources revise them, so they are always refetched
@@ -171,7 +172,7 @@ class Quarantine:
         """``frame`` without the rows that break their table's per-value rules (``schemas.row_problems``),
         each named by its key. ``validate`` then checks what is left, whole."""
         key = [name for name in schema_for(table).key if name in frame.columns and name != "source"]
-        return self.drop(frame, row_problems(table, frame), key)
+        return self.drop(frame, row_problems(schema_for(table), frame), key)
 
     def drop(self, frame: pl.DataFrame, problems: pl.Series, named_by: list[str]) -> pl.DataFrame:
         """``frame`` without the rows whose ``problems`` entry is not null; each is skipped, and the first

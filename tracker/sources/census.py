@@ -39,9 +39,10 @@ import polars as pl
 from tracker.countries import country_table, map_source_codes
 from tracker.errors import PayloadError
 from tracker.request import Request
-from tracker.schemas import TRADE, UTC_TIME, validate
+from tracker.schemas import UTC_TIME, validate
 from tracker.sources.base import FetchScope, Parsed, Quarantine, newest_first, year_span
 from tracker.sources.values import PLAIN_DECIMAL
+from tracker.tables import TRADE
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -276,5 +277,5 @@ def _finish(frame: pl.DataFrame, fetched_at: datetime) -> pl.DataFrame:
         provenance=pl.lit("reported"),
         fetched_at=pl.lit(fetched_at).cast(UTC_TIME),
     )
-    return validate(TRADE.name, result)
+    return validate(TRADE, result)
 

@@ -50,10 +50,11 @@ import polars as pl
 from tracker.countries import from_iso3, map_source_codes
 from tracker.errors import PayloadError
 from tracker.request import Request
-from tracker.schemas import TRADE, UTC_TIME, validate
+from tracker.schemas import UTC_TIME, validate
 from tracker.sources import jsonstat, sdmx
 from tracker.sources.base import FetchScope, Parsed, Quarantine, chunks, newest_first, year_span
 from tracker.sources.values import PLAIN_DECIMAL
+from tracker.tables import TRADE
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -190,7 +191,7 @@ class ComextFetcher:
             provenance=pl.lit("reported"),
             fetched_at=pl.lit(fetched_at).cast(UTC_TIME),
         ).drop("value_eur", "weight_100kg")
-        return quarantine.parsed(validate(TRADE.name, quarantine.keep_valid(TRADE.name, result)), unknown)
+        return quarantine.parsed(validate(TRADE, quarantine.keep_valid(TRADE.name, result)), unknown)
 
     def _rates_for(self, periods: list[str]) -> dict[str, float]:
         """USD per EUR for each period (a month falls back to its year); a missing rate is a PayloadError."""

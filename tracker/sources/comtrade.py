@@ -29,9 +29,10 @@ import polars as pl
 from tracker import countries
 from tracker.errors import PayloadError
 from tracker.request import Request
-from tracker.schemas import TRADE, validate
+from tracker.schemas import validate
 from tracker.sources.base import FetchScope, Parsed, Quarantine, load_json
 from tracker.sources.values import json_number, json_text
+from tracker.tables import TRADE
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -206,7 +207,7 @@ class ComtradeFetcher:
             .select(TRADE.column_names)
         )
         unknown = sorted(set(unknown_reporters) | set(unknown_partners))
-        return quarantine.parsed(validate(TRADE.name, quarantine.keep_valid(TRADE.name, frame)), unknown)
+        return quarantine.parsed(validate(TRADE, quarantine.keep_valid(TRADE.name, frame)), unknown)
 
 
 _RAW_SCHEMA: Final = {

@@ -35,9 +35,10 @@ import polars as pl
 from tracker.countries import from_iso3, map_source_codes
 from tracker.errors import PayloadError
 from tracker.request import Request
-from tracker.schemas import ECOMMERCE, UTC_TIME, validate
+from tracker.schemas import UTC_TIME, validate
 from tracker.sources import jsonstat, sdmx
 from tracker.sources.base import FetchScope, Parsed, Quarantine
+from tracker.tables import ECOMMERCE
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -143,4 +144,4 @@ def ecommerce_rows(table: jsonstat.JsonStatTable, dataset: str, fetched_at: date
         year=pl.col("period").cast(pl.Int32),
         fetched_at=pl.lit(fetched_at).cast(UTC_TIME),
     )
-    return validate(ECOMMERCE.name, quarantine.keep_valid(ECOMMERCE.name, result)), unknown
+    return validate(ECOMMERCE, quarantine.keep_valid(ECOMMERCE.name, result)), unknown

@@ -31,8 +31,9 @@ import polars as pl
 from tracker import countries
 from tracker.errors import PayloadError
 from tracker.request import Request
-from tracker.schemas import WEO, WEO_INDICATORS, validate
+from tracker.schemas import validate
 from tracker.sources.base import FetchScope, Parsed, Quarantine, load_json
+from tracker.tables import WEO, WEO_INDICATORS
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -133,7 +134,7 @@ class ImfWeoFetcher:
                              "value": float(value), "unit": UNITS[indicator], "vintage": vintage,
                              "fetched_at": fetched_at})
         frame = pl.DataFrame(rows, schema=WEO.polars_schema) if rows else WEO.empty()
-        return quarantine.parsed(validate(WEO.name, frame), sorted(unknown))
+        return quarantine.parsed(validate(WEO, frame), sorted(unknown))
 
 
 def _series(payload: Any, indicator: str) -> dict[str, Any]:

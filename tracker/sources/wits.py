@@ -46,10 +46,11 @@ import polars as pl
 from tracker.countries import EU27, from_iso3, is_known_iso3, to_iso3
 from tracker.errors import CountryCodeError, PayloadError, TrackerError
 from tracker.request import Request
-from tracker.schemas import TARIFF, validate
+from tracker.schemas import validate
 from tracker.sources import sdmx
 from tracker.sources.base import FetchScope, Parsed, Quarantine, load_json, preview
 from tracker.sources.values import json_number
+from tracker.tables import TARIFF
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -170,7 +171,7 @@ class WitsFetcher:
             if key["PRODUCTCODE"].startswith(prefixes):
                 rows.extend(series_rows)
         frame = pl.DataFrame(rows, schema=TARIFF.polars_schema) if rows else TARIFF.empty()
-        return quarantine.parsed(validate(TARIFF.name, quarantine.keep_valid(TARIFF.name, frame)))
+        return quarantine.parsed(validate(TARIFF, quarantine.keep_valid(TARIFF.name, frame)))
 
     @staticmethod
     def _series_rows(answer: _Answer, where: str, key: dict[str, str], series: Any, request: Request,

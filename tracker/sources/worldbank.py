@@ -33,9 +33,10 @@ import polars as pl
 from tracker import countries
 from tracker.errors import PayloadError
 from tracker.request import Request
-from tracker.schemas import CAPITAL, MACRO, validate
+from tracker.schemas import validate
 from tracker.sources.base import MAX_FOLLOW_UPS, FetchScope, Parsed, Quarantine, load_json
 from tracker.sources.values import json_number
+from tracker.tables import CAPITAL, MACRO
 
 if TYPE_CHECKING:
     from tracker.config import SourceSettings
@@ -142,7 +143,7 @@ class WorldBankFetcher:
             if row is not None:
                 rows.append(row)
         frame = pl.DataFrame(rows, schema=MACRO.polars_schema) if rows else MACRO.empty()
-        return quarantine.parsed(validate(MACRO.name, quarantine.keep_valid(MACRO.name, frame)), sorted(unknown))
+        return quarantine.parsed(validate(MACRO, quarantine.keep_valid(MACRO.name, frame)), sorted(unknown))
 
 
 def _row(index: int, record: Any, known: frozenset[str], unknown: set[str],
@@ -211,7 +212,7 @@ def parse_capitals(body: bytes, fetched_at: datetime) -> Parsed:
                      if isinstance(city, str) else None, "latitude": latitude, "longitude": longitude,
                      "fetched_at": fetched_at})
     frame = pl.DataFrame(rows, schema=CAPITAL.polars_schema) if rows else CAPITAL.empty()
-    return Parsed(validate(CAPITAL.name, frame), sorted(unknown))
+    return Parsed(validate(CAPITAL, frame), sorted(unknown))
 
 
 def _coordinate(value: object, bound: float) -> float | None:

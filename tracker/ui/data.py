@@ -18,13 +18,13 @@ from tracker.config import Config, load_config
 from tracker.countries import country_table
 from tracker.errors import StoreError
 from tracker.export import export_bytes
-from tracker.metrics import METRIC_TABLES as metric_schemas
 from tracker.query import applied_filters, filtered_table
 from tracker.reports import ReportInfo, list_reports
 from tracker.reports.files import read_report
 from tracker.sources.base import FetchScope
 from tracker.status import DATA_TABLES, holds_sample, source_status, table_status
 from tracker.store import Store
+from tracker.tables import METRIC_TABLES as metric_schemas
 
 CACHE_TTL_SECONDS = 600
 METRIC_TABLES = tuple(schema.name for schema in metric_schemas)

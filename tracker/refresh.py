@@ -1,0 +1,56 @@
+"""The one refresh path of the metric tables: the `metrics` command, `python -m tracker.startup` and the
+scheduler's jobs all call :func:`refresh`.
+
+Its callers load (so validate) the config every time, before asking. It decides whether the tables are stale
+(``tracker.freshness``: the input tables' versions, the config files and the code the computation imports), and only
+then imports Polars and the metrics, computes every table a year of trade at a time (``tracker.metrics.windows``)
+and writes them through the store, with the fingerprint of what it read. A current store answers in a fraction of a
+second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tracker.config import Config
+from tracker.freshness import inputs_fingerprint, metric_tables_current, save_fingerprint
+
+if TYPE_CHECKING:
+    from tracker.store import Store
+
+
+def refresh(root: Path, config: Config, force: bool = False,
+            progress: Callable[[str], None] | None = None) -> dict[str, int] | None:
+    """Recompute and write the metric tables of the store at ``root`` unless they are current (``force``:
+    anyway); rows per table, or None when nothing was done. The one place staleness is decided. ``progress``
+    hears that the computation starts (it takes seconds to minutes)."""
+    if not force and metric_tables_current(root, config.directory):
+        return None
+    from tracker.store import Store  # Polars and the metrics: only when there is work
+
+    if progress is not None:
+        progress("computing the metric tables")
+
+    return refresh_metric_tables(Store(root), config)
+
+
+def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
+    """Recompute every metric table from the store and replace it there; return rows per table.
+
+    Records what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time. Each
+    part is written as ``tracker.metrics.windows`` computes it and let go, so no table is ever in memory whole.
+    """
+    from tracker.metrics.windows import metric_parts
+    from tracker.tables import METRIC_TABLES
+
+    inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
+    names = [table.name for table in METRIC_TABLES]
+    rows = dict.fromkeys(names, 0)
+    with store.replacing(names) as write:
+        for name, part in metric_parts(store, config):
+            write(name, part)
+            rows[name] += part.height
+    save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in names})
+    return rows
