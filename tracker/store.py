@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import shutil
 import tempfile
@@ -315,15 +316,16 @@ class Store:
                 yield write
                 for table in tables:
                     if not rows[table]:
-                        writing(table, lambda staging, table=table: self._build_version(
-                            schema_for(table), schema_for(table).empty(), None, staging, False, False))
-                    writing(table, lambda staging, table=table: self._link_unchanged(table, staging))
+                        writing(table, functools.partial(self._build_version, schema_for(table),
+                                                         schema_for(table).empty(), None, merge=False,
+                                                         newest_wins=False))
+                    writing(table, functools.partial(self._link_unchanged, table))
             except BaseException:
                 for staging in staged.values():
                     shutil.rmtree(staging, ignore_errors=True)
                 raise
             for table in tables:
-                writing(table, lambda staging, table=table: self._switch_to(self.root / table, staging))
+                writing(table, functools.partial(self._switch_to, self.root / table))
                 self._remove_unreferenced(self.root / table)
 
     def _write_version(self, table: str, frame: pl.DataFrame, *, merge: bool, newest_wins: bool) -> WriteResult:

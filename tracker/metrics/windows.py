@@ -191,10 +191,10 @@ def metric_parts(store: Tables, config: Config) -> Iterator[tuple[str, pl.DataFr
         # only the group-level parts stay: the code-level CMS inputs go with the year (or with `previous`)
         parts[year] = YearParts(year, part.flows, part.totals, part.esi, part.hs, part.weights,
                                 part.code_suppliers.clear(), part.code_imports.clear())
-        part = None
-        imports, market, exporter = _cross_year(parts, year)
+        del part
+        imports, markets, exporter = _cross_year(parts, year)
         of_year = pl.col("year") == year
-        market = market.filter(of_year).collect()
+        market = markets.filter(of_year).collect()
         exporter_table = _finished(exporter.filter(of_year), GROUP_EXPORTER)
         yield GROUP_MARKET.name, (market_table := _finished(market.lazy(), GROUP_MARKET))
         yield GROUP_EXPORTER.name, exporter_table
@@ -236,15 +236,15 @@ def metric_parts(store: Tables, config: Config) -> Iterator[tuple[str, pl.DataFr
         _stacked(every_year["imports"]), _stacked(every_year["opportunity_rows"]),
         _stacked(every_year["exporter_values"]), store.scan("ecommerce"), config, tariffs["group_tariff"]),
         GROUP_OPPORTUNITY)
-    flows = _stacked(every_year["flows"])
-    monthly = _finished(_group_market_monthly(flows.filter(pl.col("frequency") == "M")), GROUP_MARKET_MONTHLY)
+    all_flows = _stacked(every_year["flows"])
+    monthly = _finished(_group_market_monthly(all_flows.filter(pl.col("frequency") == "M")), GROUP_MARKET_MONTHLY)
     yield GROUP_MARKET_MONTHLY.name, monthly
     weo, capital = store.scan("weo"), store.scan("capital")
-    for market_table, exporter_table, imports in zip(every_year["market"], every_year["exporter"],
-                                                     every_year["imports"], strict=True):
+    for market_table, exporter_table, year_imports in zip(every_year["market"], every_year["exporter"],
+                                                          every_year["imports"], strict=True):
         read = {"group_market": market_table, "group_exporter": exporter_table, "group_tariff": tariff_table}
-        yield GROUP_EXPORT_POTENTIAL.name, export_potential(read, imports.lazy(), config, weo, capital)
-    for name, frame in demand_frames(flows, monthly.lazy(), config).items():
+        yield GROUP_EXPORT_POTENTIAL.name, export_potential(read, year_imports.lazy(), config, weo, capital)
+    for name, frame in demand_frames(all_flows, monthly.lazy(), config).items():
         yield name, _finished(frame, schema_for(name))
 
 
