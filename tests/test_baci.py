@@ -500,7 +500,7 @@ def test_upsert_into_a_baci_partition_of_several_files_keeps_every_stored_row(
     store.upsert("trade", changed)
     after = _canonical(_baci(store))
     assert after.height == before.height  # no row of the year lost
-    key = [name for name in schemas.TRADE.key if name in after.columns]
+    key = [name for name in TRADE.key if name in after.columns]
     assert after.join(changed.select(key), on=key, how="anti").equals(
         before.join(changed.select(key), on=key, how="anti"))  # the other rows as they were
     assert after.join(changed.select(key), on=key).get_column("value_usd").to_list() == \
