@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -38,6 +39,15 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     shutil.copytree(REPO_ROOT / "config", folder)
     monkeypatch.setenv("TRACKER_CONFIG_DIR", str(folder))
     yield folder
+
+
+@pytest.fixture
+def fast_config_dir(config_dir: Path) -> Path:
+    """The config copy with sources that may be called fast: a loopback fetch waits only for what it tests."""
+    sources = config_dir / "sources.toml"
+    sources.write_text(re.sub(r"requests_per_minute = \d+", "requests_per_minute = 6000",
+                              sources.read_text(encoding="utf-8")), encoding="utf-8")
+    return config_dir
 
 
 @pytest.fixture(scope="session")

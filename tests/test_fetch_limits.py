@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -186,15 +185,6 @@ def test_run_fetch_caps_follow_ups_per_answer(config: Config, store: Store) -> N
 
 
 # ------------------------------------------------------------------------- real processes and signals
-@pytest.fixture
-def fast_config_dir(config_dir: Path) -> Path:
-    """The config copy with sources that may be called fast: these tests wait only for what they test."""
-    sources = config_dir / "sources.toml"
-    sources.write_text(re.sub(r"requests_per_minute = \d+", "requests_per_minute = 6000",
-                              sources.read_text(encoding="utf-8")), encoding="utf-8")
-    return config_dir
-
-
 def _env(tmp_path: Path, config_dir: Path, **extra: str) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if name not in ("COMTRADE_API_KEY", "CENSUS_API_KEY")}
     env.update(TRACKER_CONFIG_DIR=str(config_dir), TRACKER_DATA_DIR=str(tmp_path / "data"),

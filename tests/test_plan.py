@@ -37,15 +37,6 @@ def no_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CENSUS_API_KEY", raising=False)
 
 
-@pytest.fixture
-def fast_config_dir(config_dir: Path) -> Path:
-    """The config copy with sources that may be called fast, so the loopback fetch takes no real waits."""
-    sources = config_dir / "sources.toml"
-    sources.write_text(re.sub(r"requests_per_minute = \d+", "requests_per_minute = 6000",
-                              sources.read_text(encoding="utf-8")), encoding="utf-8")
-    return config_dir
-
-
 def _refuse(handler: BaseHTTPRequestHandler, server: Server) -> None:
     handler.send_response(500)
     handler.send_header("Content-Length", "0")
