@@ -29,7 +29,7 @@ SOURCE_MAY_IMPORT = frozenset({
 # Modules of the layers above the metrics, and the store's writing side.
 ABOVE_METRICS = ("tracker.ui", "tracker.commands", "tracker.cli", "tracker.scheduling", "tracker.startup",
                  "tracker.reports", "tracker.alerts", "tracker.fetch", "tracker.sample")
-STORE_WRITING = ("tracker.store", "tracker.atomic", "tracker.store_check", "tracker.freshness",
+STORE_WRITING = ("tracker.store", "tracker.atomic", "tracker.store_check", "tracker.freshness", "tracker.parts_cache",
                  "tracker.baci.importer", "tracker.baci.download")
 # Methods of Store that write, besides those found from its source (see ``store_write_methods``).
 KNOWN_WRITE_METHODS = frozenset({"upsert", "replace", "publish_staged", "point_at", "writer_lock"})

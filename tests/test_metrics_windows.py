@@ -15,8 +15,9 @@ from tests.conftest import trade_rows
 from tracker.baci import import_baci
 from tracker.config import Config
 from tracker.freshness import metric_tables_current
-from tracker.metrics.tables import compute_tables
+from tracker.metrics.tables import CMS_LONG_SPAN_YEARS, compute_tables
 from tracker.metrics.windows import compute_tables_by_year
+from tracker.parts_cache import CACHE_FOLDER, COMPLETE_MARKER
 from tracker.refresh import refresh_metric_tables
 from tracker.schemas import mirror_rows
 from tracker.store import Store
@@ -107,6 +108,7 @@ def test_a_change_to_one_year_rewrites_only_the_years_that_read_it(baci_store: P
     assert store.has_data("group_tariff") and store.read("group_tariff").is_empty()
     assert metric_tables_current(store.root, config.directory)
     before = _files(store.root)
+    kept = {path.name for path in (store.root / CACHE_FOLDER).iterdir()}
     changed = FIRST_YEAR + 2
     codes = store.read("group_hs").filter(pl.col("year") == changed).get_column("hs_code").unique().sort()
     year_rows = store.scan("trade").filter((pl.col("source") == "baci") & (pl.col("year") == changed)).collect()
@@ -115,8 +117,18 @@ def test_a_change_to_one_year_rewrites_only_the_years_that_read_it(baci_store: P
     # a revised year of the release: the whole year's rows, a few of them with new values
     store.upsert("trade", year_rows.with_columns(pl.when(revised).then(pl.col("value_usd") * 3)
                                                  .otherwise(pl.col("value_usd")).alias("value_usd")))
-    refresh_metric_tables(store, config)
+    steps: list[str] = []
+    refresh_metric_tables(store, config, progress=steps.append)
     after = _files(store.root)
+
+    # only the revised year was read from trade; every other year came from the parts kept by the first run
+    assert _years_read(steps) == [changed]
+    assert len([step for step in steps if "unchanged" in step]) == BACI_YEARS  # the Comtrade year too
+    renewed = {path.name for path in (store.root / CACHE_FOLDER).iterdir()} - kept
+    assert {name.rpartition("-")[0] for name in renewed} == {
+        f"year-{changed}", f"code-{changed}", f"cms-{changed - 1}-{changed}", f"cms-{changed}-{changed + 1}",
+        f"cms-{changed}-{COMTRADE_YEAR}"}  # the long span starts at the revised year
+    assert COMTRADE_YEAR - changed == CMS_LONG_SPAN_YEARS
 
     # what reads the year: its own rows, and the next year's growth (and CAGR's and CMS's spans, not checked)
     reaches = {"group_market": {changed, changed + 1}, "group_hs": {changed, changed + 1},
@@ -134,6 +146,76 @@ def test_a_change_to_one_year_rewrites_only_the_years_that_read_it(baci_store: P
     # the tables are still what the single pass computes from the revised store
     _assert_same_tables(_as_read(_single_pass(store, config)),
                         {table.name: store.read(table.name) for table in METRIC_TABLES})
+
+
+def _years_read(steps: list[str]) -> list[int]:
+    return [int(step.split(":")[0]) for step in steps if "read from trade" in step]
+
+
+def _entries(root: Path, prefix: str) -> list[Path]:
+    return sorted((root / CACHE_FOLDER).glob(f"{prefix}-*"))
+
+
+def test_tables_from_the_kept_parts_equal_the_single_pass_and_damage_costs_only_time(
+        baci_store: Path, config: Config, tmp_path: Path) -> None:
+    """A run that reads no year of trade (every year's parts kept) writes the same tables; a kept entry that
+    is damaged (a truncated file) or half-written (no marker: a killed run) is read again from trade, and what
+    a killed run left, or a year no longer stored, is removed."""
+    store = Store(tmp_path / "data")
+    shutil.copytree(baci_store, store.root)
+    first: list[str] = []
+    refresh_metric_tables(store, config, progress=first.append)
+    assert _years_read(first) == list(range(FIRST_YEAR, COMTRADE_YEAR + 1))
+    expected = _as_read(_single_pass(store, config))
+
+    again: list[str] = []
+    refresh_metric_tables(store, config, progress=again.append)
+    assert _years_read(again) == []
+    _assert_same_tables(expected, {table.name: store.read(table.name) for table in METRIC_TABLES})
+
+    [truncated] = _entries(store.root, f"year-{FIRST_YEAR + 1}")
+    flows = truncated / "flows.parquet"
+    flows.write_bytes(flows.read_bytes()[:100])
+    [unfinished] = _entries(store.root, f"code-{FIRST_YEAR + 4}")
+    (unfinished / COMPLETE_MARKER).unlink()
+    leftover = store.root / CACHE_FOLDER / f".year-{FIRST_YEAR}.999999.{'0' * 32}"
+    leftover.mkdir()
+    gone = store.root / CACHE_FOLDER / f"year-1999-{'0' * 24}"
+    gone.mkdir()
+    damaged: list[str] = []
+    refresh_metric_tables(store, config, progress=damaged.append)
+    # the truncated year is read again; the unfinished code-level rows, needed by no CMS span, are removed
+    assert _years_read(damaged) == [FIRST_YEAR + 1]
+    _assert_same_tables(expected, {table.name: store.read(table.name) for table in METRIC_TABLES})
+    assert not leftover.exists() and not gone.exists() and not unfinished.exists()
+    assert len(_entries(store.root, f"year-{FIRST_YEAR + 1}")) == 1
+
+
+def test_metrics_force_reads_every_year_again(baci_store: Path, config: Config, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """`metrics --force` does not trust the kept parts: every year is read from trade (and the progress says
+    so, a line a year on stderr); a plain `metrics` after a new config reads every year too."""
+    from tracker.cli import main
+
+    store = Store(tmp_path / "data")
+    shutil.copytree(baci_store, store.root)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(store.root))
+    assert main(["metrics", "--quiet"]) == 0
+    assert "metrics:" not in capsys.readouterr().err
+    assert main(["metrics", "--force"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("read from trade") == BACI_YEARS + 1 and "unchanged" not in err
+    rows_before = store.read("group_market").height
+
+    config_copy = tmp_path / "config"
+    shutil.copytree(config.directory, config_copy)
+    with (config_copy / "sources.toml").open("a", encoding="utf-8") as handle:
+        handle.write("\n# a comment changes the file's hash, so every kept part is stale\n")
+    monkeypatch.setenv("TRACKER_CONFIG_DIR", str(config_copy))
+    assert main(["metrics"]) == 0
+    assert capsys.readouterr().err.count("read from trade") == BACI_YEARS + 1
+    assert store.read("group_market").height == rows_before
 
 
 def test_an_older_store_with_unpartitioned_metric_tables_is_read_and_recomputed(baci_store: Path, config: Config,

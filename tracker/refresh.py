@@ -24,33 +24,45 @@ if TYPE_CHECKING:
 def refresh(root: Path, config: Config, force: bool = False,
             progress: Callable[[str], None] | None = None) -> dict[str, int] | None:
     """Recompute and write the metric tables of the store at ``root`` unless they are current (``force``:
-    anyway); rows per table, or None when nothing was done. The one place staleness is decided. ``progress``
-    hears that the computation starts (it takes seconds to minutes)."""
+    anyway, every year read from trade again); rows per table, or None when nothing was done. The one place
+    staleness is decided. ``progress`` hears each step (a year of BACI takes seconds)."""
     if not force and metric_tables_current(root, config.directory):
         return None
     from tracker.store import Store  # Polars and the metrics: only when there is work
 
     if progress is not None:
         progress("computing the metric tables")
+    return refresh_metric_tables(Store(root), config, reuse_parts=not force, progress=progress)
 
-    return refresh_metric_tables(Store(root), config)
 
-
-def refresh_metric_tables(store: Store, config: Config) -> dict[str, int]:
+def refresh_metric_tables(store: Store, config: Config, reuse_parts: bool = True,
+                          progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Recompute every metric table from the store and replace it there; return rows per table.
 
     Records what it read (``tracker.freshness``), so that an unchanged store is not recomputed next time. Each
     part is written as ``tracker.metrics.windows`` computes it and let go, so no table is ever in memory whole.
+    A year whose trade files did not change since the last run is not read again: its parts are kept beside the
+    store (``tracker.parts_cache``; ``reuse_parts=False`` reads every year and renews them). ``progress`` hears
+    each year, and whether it was read.
     """
     from tracker.metrics.windows import metric_parts
+    from tracker.parts_cache import PartsCache
     from tracker.tables import METRIC_TABLES
 
     inputs = inputs_fingerprint(store.root, config.directory)  # before reading: a write meanwhile stays visible
     names = [table.name for table in METRIC_TABLES]
     rows = dict.fromkeys(names, 0)
+
+    def on_year(year: int, count: int, read: bool) -> None:
+        if progress is not None:
+            progress(f"{year}: {'read from trade' if read else 'unchanged, its parts kept from the last run'} "
+                     f"({count} year(s) in all)")
+
     with store.replacing(names) as write:
-        for name, part in metric_parts(store, config):
+        kept = PartsCache(store.root, f"{inputs['config']}+{inputs['code']}", reuse=reuse_parts)
+        for name, part in metric_parts(store, config, kept, on_year):
             write(name, part)
             rows[name] += part.height
+        kept.prune()
     save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in names})
     return rows

@@ -8,6 +8,7 @@ validated every time; Polars and the metrics are imported only when there is wor
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from tracker.config import load_config
@@ -16,9 +17,15 @@ from tracker.store_paths import default_data_dir, holds_data
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--quiet", action="store_true", help="print only the total time")
+    parser.add_argument("--quiet", action="store_true", help="print only the total time (no progress)")
     parser.add_argument("--force", action="store_true",
-                        help="recompute even when the inputs (data, config, code) are unchanged since the last run")
+                        help="recompute even when the inputs (data, config, code) are unchanged since the last run, "
+                             "reading every year of trade again")
+
+
+def _say(step: str) -> None:
+    """A step of a computation that takes seconds to minutes, on stderr (stdout holds the result)."""
+    print(f"metrics: {step}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if not holds_data(root, "trade"):
         print(f"store at {root} holds no trade data: run `python -m tracker sample` or `fetch` first")
         return 1
-    rows = refresh(root, config, force=args.force)
+    rows = refresh(root, config, force=args.force, progress=None if args.quiet else _say)
     if rows is None:
         print("metric tables are current (inputs unchanged since they were computed; --force recomputes)")
         return 0

@@ -34,7 +34,7 @@ store holds no per-year parts of its own to start from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -89,51 +89,118 @@ class Tables(Protocol):
     def scan(self, table: str) -> pl.LazyFrame: ...
 
 
+class KeptParts(Protocol):
+    """Where a year's parts are kept between runs (``tracker.parts_cache.PartsCache``): an entry is a kind of
+    part and the years of trade it was computed from, and stands for those years' current trade rows."""
+
+    def load(self, kind: str, years: Sequence[int]) -> dict[str, pl.DataFrame] | None: ...
+
+    def save(self, kind: str, years: Sequence[int], frames: dict[str, pl.DataFrame]) -> None: ...
+
+
 @dataclass(frozen=True)
 class YearParts:
-    """What the tables need of one year's trade, collected: every frame but the CMS inputs is group-level."""
+    """What the tables need of one year's trade, collected and group-level (the CMS inputs are ``CodeParts``)."""
 
     year: int
+    annual: bool  # whether the year has annual code-level rows: CMS compares such years only
     flows: pl.DataFrame  # group-level flows, annual and monthly
     totals: pl.DataFrame  # HS TOTAL flows (RCA, Lafay)
     esi: pl.DataFrame  # group_competition's similarity rows
     hs: pl.DataFrame  # group_hs without its growth
     weights: pl.DataFrame  # the tariff weights
-    code_suppliers: pl.DataFrame  # annual code-level supplier flows (CMS)
-    code_imports: pl.DataFrame  # annual code-level world imports as reported (CMS)
 
-    @property
-    def annual(self) -> bool:
-        """Whether the year has annual code-level rows: CMS compares such years only."""
-        return self.code_suppliers.height > 0
+    def frames(self) -> dict[str, pl.DataFrame]:
+        return {"flows": self.flows, "totals": self.totals, "esi": self.esi, "hs": self.hs, "weights": self.weights,
+                "annual": pl.DataFrame({"annual": [self.annual]})}
+
+    @classmethod
+    def from_frames(cls, year: int, frames: dict[str, pl.DataFrame]) -> YearParts:
+        return cls(year, bool(frames["annual"].item()), frames["flows"], frames["totals"], frames["esi"],
+                   frames["hs"], frames["weights"])
 
 
-def year_parts(trade: pl.LazyFrame, config: Config, year: int) -> YearParts:
+@dataclass(frozen=True)
+class CodeParts:
+    """One year's annual code-level rows, which CMS compares between two years."""
+
+    suppliers: pl.DataFrame  # supplier flows
+    imports: pl.DataFrame  # world imports as reported
+
+
+def year_parts(trade: pl.LazyFrame, config: Config, year: int) -> tuple[YearParts, CodeParts]:
     """The parts of one year of the stored trade rows (``baci_first`` decides within the year, as over all)."""
     rows = baci_first(trade.filter(pl.col("year") == year))
     code_flows = group_code_flows_by_level(rows, config)
     code = code_flows.kept.collect()
     annual = _annual(code.lazy())
     code_suppliers = supplier_flows(annual).collect()
-    return YearParts(
+    parts = YearParts(
         year=year,
+        annual=code_suppliers.height > 0,
         flows=aggregate_to_groups(code.lazy()).collect(),
         totals=total_flows(rows).collect(),
         esi=_esi(code_suppliers.lazy(), config.scope.home_exporter, config.scope.competitors).collect(),
         hs=_hs_by_code(code_suppliers.lazy()).collect(),
         weights=import_weights(code_flows.every_level).collect(),
-        code_suppliers=code_suppliers,
-        code_imports=reported_world_imports(annual).collect(),
     )
+    return parts, CodeParts(code_suppliers, reported_world_imports(annual).collect())
 
 
-def _cms(base: YearParts, end: YearParts) -> pl.DataFrame:
-    """CMS from ``base.year`` to ``end.year`` on the two years' code-level rows alone."""
+def _cms(base_year: int, base: CodeParts, end_year: int, end: CodeParts) -> pl.DataFrame:
+    """CMS from ``base_year`` to ``end_year`` on the two years' code-level rows alone."""
     return constant_market_share(
-        pl.concat([base.code_suppliers, end.code_suppliers]).lazy(),
-        pl.concat([base.code_imports, end.code_imports]).lazy(),
-        [(base.year, end.year)],
+        pl.concat([base.suppliers, end.suppliers]).lazy(),
+        pl.concat([base.imports, end.imports]).lazy(),
+        [(base_year, end_year)],
     ).collect()
+
+
+class _YearReader:
+    """Each year's parts: kept from an earlier run where the year's trade did not change, else read and reduced
+    from trade (and kept). ``read`` lists the years read from trade, in order."""
+
+    def __init__(self, trade: pl.LazyFrame, config: Config, kept: KeptParts | None) -> None:
+        self.trade, self.config, self.kept = trade, config, kept
+        self.read: list[int] = []
+        self._code: dict[int, CodeParts] = {}  # code-level rows read this run, while a CMS span may need them
+
+    def _compute(self, year: int) -> YearParts:
+        parts, code = year_parts(self.trade, self.config, year)
+        self.read.append(year)
+        self._code[year] = code
+        if self.kept is not None:
+            self.kept.save("year", [year], parts.frames())
+            self.kept.save("code", [year], {"suppliers": code.suppliers, "imports": code.imports})
+        return parts
+
+    def parts(self, year: int) -> YearParts:
+        frames = self.kept.load("year", [year]) if self.kept is not None else None
+        return YearParts.from_frames(year, frames) if frames is not None else self._compute(year)
+
+    def code(self, year: int) -> CodeParts:
+        if year not in self._code:
+            frames = self.kept.load("code", [year]) if self.kept is not None else None
+            if frames is None:
+                self._compute(year)
+            else:
+                self._code[year] = CodeParts(frames["suppliers"], frames["imports"])
+        return self._code[year]
+
+    def cms(self, base_year: int, end_year: int) -> pl.DataFrame:
+        years = [base_year, end_year]
+        kept = self.kept.load("cms", years) if self.kept is not None else None
+        if kept is not None:
+            return kept["cms"]
+        frame = _cms(base_year, self.code(base_year), end_year, self.code(end_year))
+        if self.kept is not None:
+            self.kept.save("cms", years, {"cms": frame})
+        return frame
+
+    def keep_code_only(self, years: Iterable[int]) -> None:
+        """Let go of the code-level rows of every year but ``years`` (they are large)."""
+        for year in [year for year in self._code if year not in set(years)]:
+            del self._code[year]
 
 
 def trade_years(store: Tables) -> list[int]:
@@ -161,37 +228,35 @@ def _stacked(frames: list[pl.DataFrame]) -> pl.LazyFrame:
     return pl.concat(frames, how="vertical").lazy()
 
 
-def metric_parts(store: Tables, config: Config) -> Iterator[tuple[str, pl.DataFrame]]:
+def metric_parts(store: Tables, config: Config, kept: KeptParts | None = None,
+                 on_year: Callable[[int, int, bool], None] | None = None) -> Iterator[tuple[str, pl.DataFrame]]:
     """Every metric table from the store as (table, part) pairs: a part holds whole years of a year-partitioned
-    table (an unpartitioned table comes whole). Trade is read a year at a time (see the module docstring)."""
+    table (an unpartitioned table comes whole). Trade is read a year at a time (see the module docstring); a
+    year whose parts are ``kept`` from an earlier run is not read at all. ``on_year(year, count, read)`` hears
+    each year as it is done (``read``: from trade, not kept), for progress."""
     years = trade_years(store)
     if not years:  # nothing to read a year at a time: every table empty
         yield from compute_tables(store.scan("trade"), store.scan("ecommerce"), config, store.scan("tariff"),
                                   store.scan("weo"), store.scan("capital")).items()
         return
     home = config.scope.home_exporter
-    trade = store.scan("trade")
+    reader = _YearReader(store.scan("trade"), config, kept)
     long_base = years[-1] - CMS_LONG_SPAN_YEARS  # the long span's base, unless the years lack annual rows
     parts: dict[int, YearParts] = {}
     cms: list[pl.DataFrame] = []
     annual_years: list[int] = []
-    previous: YearParts | None = None  # the newest year with annual rows so far
-    kept: YearParts | None = None  # the year long_base, kept for the long span
     # what the tables that need every year read of each year: a small fraction of it
     every_year: dict[str, list[pl.DataFrame]] = {name: [] for name in (
         "weights", "flows", "imports", "opportunity_rows", "exporter_values", "pairs", "market", "exporter")}
     for year in years:
-        part = year_parts(trade, config, year)
-        if part.annual:
-            if previous is not None and previous.year == year - 1:
-                cms.append(_cms(previous, part))
+        parts[year] = reader.parts(year)
+        if parts[year].annual:
+            if annual_years and annual_years[-1] == year - 1:
+                cms.append(reader.cms(year - 1, year))
             annual_years.append(year)
-            previous = part
-            kept = part if year == long_base else kept
-        # only the group-level parts stay: the code-level CMS inputs go with the year (or with `previous`)
-        parts[year] = YearParts(year, part.flows, part.totals, part.esi, part.hs, part.weights,
-                                part.code_suppliers.clear(), part.code_imports.clear())
-        del part
+        reader.keep_code_only([year, long_base])  # this year's is the next CMS pair's base
+        if on_year is not None:
+            on_year(year, len(years), bool(reader.read) and reader.read[-1] == year)
         imports, markets, exporter = _cross_year(parts, year)
         of_year = pl.col("year") == year
         market = markets.filter(of_year).collect()
@@ -217,16 +282,11 @@ def metric_parts(store: Tables, config: Config) -> Iterator[tuple[str, pl.DataFr
         every_year["exporter"].append(exporter_table)
         for old in [y for y in parts if y <= year - CAGR_YEARS]:  # no later year reads it
             del parts[old]
-    for base_year, end_year in cms_pairs(annual_years):
-        if end_year - base_year != 1 and previous is not None:  # the long span, to the newest annual year
-            base = kept if kept is not None and kept.year == base_year else year_parts(trade, config, base_year)
-            cms.append(_cms(base, previous))
-    if not cms:
-        template = next(iter(parts.values()))
-        cms.append(constant_market_share(template.code_suppliers.lazy(), template.code_imports.lazy(), []).collect())
+    cms.extend(reader.cms(base_year, end_year) for base_year, end_year in cms_pairs(annual_years)
+               if end_year - base_year != 1)  # the long span, to the newest annual year
+    reader.keep_code_only([])
     parts.clear()
-    previous = kept = None
-    yield GROUP_CMS.name, _finished(pl.concat(cms, how="vertical").lazy(), GROUP_CMS)
+    yield GROUP_CMS.name, _finished(pl.concat(cms, how="vertical").lazy(), GROUP_CMS) if cms else GROUP_CMS.empty()
 
     tariffs = weighted_tariff_tables(store.scan("tariff"), _stacked(every_year["weights"]),
                                      _stacked(every_year["pairs"]), config)

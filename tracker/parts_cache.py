@@ -1,0 +1,113 @@
+"""The per-year parts of the metric computation, kept beside the store between runs, so that a change to one
+year of trade recomputes that year's parts only.
+
+Why: ``tracker.metrics.windows`` reduces each year of trade (10M rows a year of BACI) to small parts (group-level
+flows, similarity rows, tariff weights; the code-level rows CMS compares; each CMS span's result). Reading and
+reducing the year is nearly all of the work; the tables are then computed from the parts in seconds. A fetch
+that revises one year leaves the other years' trade files as they were (the store links them into the new
+version), so their parts can be reused.
+
+Each entry is a folder ``.metric-parts/<kind>-<years>-<key>/`` of Parquet files and a ``complete`` marker written last.
+The key hashes what the entry was computed from: the files of the trade years it read (path, inode, size and
+modification time: a rewritten partition is a new file), the config files and the metric code (``salt``, from
+``tracker.freshness``). Anything else reads as absent: a key that no longer matches, a folder without its
+marker (a process killed while writing it), a file that cannot be read. The entry is then computed again, so a
+damaged cache never gives a wrong table, only a slower run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from tracker.errors import StoreCorruptError
+from tracker.store import write_failure
+from tracker.store_paths import live_version
+
+CACHE_FOLDER = ".metric-parts"
+COMPLETE_MARKER = "complete"
+
+
+ENTRY_NAME = re.compile(r"(?P<kind>[a-z]+)(?P<years>(?:-\d{4})+)-(?P<key>[0-9a-f]{24})")
+
+
+class PartsCache:
+    """The kept parts of one store. An entry is a kind (``year``, ``code``, ``cms``) and the trade years it was
+    computed from."""
+
+    def __init__(self, root: Path, salt: str, reuse: bool = True) -> None:
+        """``reuse=False`` (``metrics --force``) reads nothing kept and keeps what it computes."""
+        self.folder = root / CACHE_FOLDER
+        self.salt = salt
+        self.reuse = reuse
+        try:
+            self._trade = live_version(root, "trade")
+        except StoreCorruptError:
+            self._trade = None  # reading trade itself reports it; nothing kept is trusted meanwhile
+            self.reuse = False
+
+    def _key(self, years: Sequence[int]) -> str:
+        hasher = hashlib.sha256(self.salt.encode("utf-8"))
+        trade = self._trade or self.folder  # no trade yet: no files to hash
+        for year in years:
+            hasher.update(f"\nyear {year}".encode())
+            for path in sorted(trade.glob(f"*/year={year}/*.parquet")):
+                stat = path.stat()
+                hasher.update(f"\n{path.relative_to(trade)}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        return hasher.hexdigest()[:24]
+
+    def _entry(self, kind: str, years: Sequence[int]) -> Path:
+        return self.folder / f"{kind}-{'-'.join(str(year) for year in years)}-{self._key(years)}"
+
+    def load(self, kind: str, years: Sequence[int]) -> dict[str, pl.DataFrame] | None:
+        """The frames kept of ``kind`` for the current trade files of ``years``, or None."""
+        entry = self._entry(kind, years)
+        if not self.reuse or not (entry / COMPLETE_MARKER).is_file():
+            return None
+        try:
+            return {path.stem: pl.read_parquet(path) for path in sorted(entry.glob("*.parquet"))}
+        except (OSError, pl.exceptions.PolarsError):
+            return None  # damaged: computed again, and replaced
+
+    def save(self, kind: str, years: Sequence[int], frames: dict[str, pl.DataFrame]) -> None:
+        """Keep ``frames`` of ``kind`` for the current trade files of ``years`` (replacing an older entry)."""
+        entry = self._entry(kind, years)
+        building = self.folder / f".{entry.name}.{os.getpid()}.{uuid.uuid4().hex}"
+        try:
+            building.mkdir(parents=True)
+            for name, frame in frames.items():
+                frame.write_parquet(building / f"{name}.parquet", compression="lz4")
+            (building / COMPLETE_MARKER).touch()
+            self._remove([entry])
+            building.rename(entry)
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            self._remove([building])
+            raise write_failure(exc, f"keeping the metric parts {entry.name!r} under {self.folder}") from exc
+
+    def prune(self) -> None:
+        """Remove every entry that no longer stands for the stored trade (a year revised or no longer stored,
+        another config or code), and what a killed run left: called after a whole computation, under the
+        store's writer lock (no other run is writing)."""
+        if self.folder.is_dir():
+            self._remove(path for path in list(self.folder.iterdir()) if not self._current(path))
+
+    def _current(self, entry: Path) -> bool:
+        match = ENTRY_NAME.fullmatch(entry.name)
+        if match is None or not (entry / COMPLETE_MARKER).is_file():
+            return False
+        years = [int(year) for year in match["years"].split("-")[1:]]
+        return match["key"] == self._key(years)
+
+    @staticmethod
+    def _remove(paths: Iterable[Path]) -> None:
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
