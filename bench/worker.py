@@ -49,7 +49,8 @@ def prepared(job: str) -> Callable[[Path], dict[str, int]]:
         from tracker.refresh import refresh_metric_tables
         from tracker.store import Store
 
-        return lambda path: refresh_metric_tables(Store(path), load_config())
+        # every year read from trade, each run (a run after the first would reuse the kept parts)
+        return lambda path: refresh_metric_tables(Store(path), load_config(), reuse_parts=False)
     if job == "pandas":
         from bench.implementations import pandas_metrics as pair
     else:
