@@ -10,7 +10,7 @@ of BACI (10M rows). The design, in one pass over the years, oldest first:
    code-level step works within a period (source and HS level per report, supplier flows, similarity, weights).
 2. **CMS** is the one code-level comparison of two years: each consecutive pair while the second year is read
    (the previous year's code-level rows are kept until then), the long span at the end with its base year's
-   rows kept (or read again if the newest year has no annual rows).
+   rows kept.
 3. **The year's tables** (group_market, group_exporter, group_competition, group_hs) are computed on the parts
    of the years they compare with, ``year − 5`` (CAGR), ``year − 1`` (growth, share change) and ``year``, with
    the single pass's functions (``tables.group_level_market``, ``tables._group_exporter``; ``with_earlier``
@@ -24,12 +24,15 @@ of BACI (10M rows). The design, in one pass over the years, oldest first:
 
 The tables equal the single pass's: keys and strings exactly, floats to 1e-9 (tests/test_metrics_windows.py).
 
+Kept parts: a year's ``YearParts`` and ``CodeParts`` and each CMS span's result are handed to ``kept``
+(``tracker.parts_cache``), which keeps them for the current trade files of their years; the next run reads from
+trade only the years whose files changed. Everything after step 1 runs from the parts, which takes seconds.
+
 Writing (``tracker.refresh``): ``Store.replacing`` takes each part as it comes (a year of a year-partitioned table,
 or a whole small table) and switches every table to its new version at the end. A year's file whose rows did not
 change stays the previous version's file (a hard link): a fetch that changes one year rewrites the files of the
 years that read it (that year, the next year's growth, the 5-year CAGR, the CMS spans, the newest year's
-opportunity), and every other year's file stays the same file. The computation itself still runs over every year: a
-store holds no per-year parts of its own to start from.
+opportunity), and every other year's file stays the same file.
 """
 
 from __future__ import annotations
