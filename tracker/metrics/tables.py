@@ -139,16 +139,25 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
 
 def group_level_market(flows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
     """From the group-level flows: the annual ones, the supplier flows, the markets' imports and group_market."""
+    annual, suppliers, imports, market = market_within_year(flows)
+    return annual, suppliers, imports, market_across_years(market)
+
+
+def market_within_year(flows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
+    """group_market's columns that read one period (shares, unit values): years computed apart and stacked
+    give the same rows, so the windows compute each year once."""
     annual = _annual(flows)
     suppliers = supplier_flows(annual).collect().lazy()
     imports = market_imports(annual, suppliers).collect().lazy()
-    market = market_share(suppliers, imports)
-    market = unit_value(market)
-    market = relative_unit_value(market)
-    market = growth_yoy(market, ["group", "exporter", "market"])
-    market = growth_yoy(market, ["group", "exporter", "market"], "market_imports_usd", "market_import_growth")
-    market = share_change_pp(market, ["group", "exporter", "market"]).collect().lazy()
-    return annual, suppliers, imports, market
+    return annual, suppliers, imports, relative_unit_value(unit_value(market_share(suppliers, imports)))
+
+
+def market_across_years(market: pl.LazyFrame) -> pl.LazyFrame:
+    """group_market's columns that compare a year with the year before (growth, share change)."""
+    key = ["group", "exporter", "market"]
+    market = growth_yoy(market, key)
+    market = growth_yoy(market, key, "market_imports_usd", "market_import_growth")
+    return share_change_pp(market, key).collect().lazy()
 
 
 def finish_tables(frames: dict[str, pl.LazyFrame], flows: pl.LazyFrame, imports: pl.LazyFrame,

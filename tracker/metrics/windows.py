@@ -12,10 +12,11 @@ of BACI (10M rows). The design, in one pass over the years, oldest first:
    (the previous year's code-level rows are kept until then), the long span at the end with its base year's
    rows kept.
 3. **The year's tables** (group_market, group_exporter, group_competition, group_hs) are computed on the parts
-   of the years they compare with, ``year − 5`` (CAGR), ``year − 1`` (growth, share change) and ``year``, with
-   the single pass's functions (``tables.group_level_market``, ``tables._group_exporter``; ``with_earlier``
-   joins on the exact earlier year, so the missing years change nothing), and the year's rows are handed to the
-   store at once. Parts older than ``year − 5`` are dropped.
+   of the years they compare with, ``year − 5`` (CAGR, exporters' level), ``year − 1`` (growth, share change)
+   and ``year``, with the single pass's functions (``tables.market_within_year``, computed once a year, and
+   ``market_across_years``; ``tables._group_exporter``; ``with_earlier`` joins on the exact earlier year, so the
+   missing years change nothing), and the year's rows are handed to the store at once. Parts older than
+   ``year − 5`` are dropped.
 4. **What needs every year** keeps a slim per-year part: the markets' imports, the home exporter's rows (the
    opportunity score's latest year and 3-year growth), the exporters' values, the (group, market) pairs (the
    EU tariff rule), the flows the nowcast and monthly tables read (monthly or the home exporter's), the tariff
@@ -63,7 +64,8 @@ from tracker.metrics.tables import (
     cms_pairs,
     compute_tables,
     export_potential,
-    group_level_market,
+    market_across_years,
+    market_within_year,
 )
 from tracker.metrics.tariffs import import_weights, weighted_tariff_tables
 from tracker.schemas import TableSchema
@@ -212,15 +214,23 @@ def trade_years(store: Tables) -> list[int]:
     return sorted(frame.get_column("year").drop_nulls().to_list())
 
 
-def _cross_year(parts: dict[int, YearParts], year: int) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
-    """The markets' imports, group_market and group_exporter (not finished) computed on the years ``year``'s
-    rows read (itself, the year before: growth and share change, CAGR_YEARS before: CAGR); its rows are right."""
-    window = [parts[y] for y in (year - CAGR_YEARS, year - 1, year) if y in parts]
-    flows = pl.concat([part.flows for part in window], how="vertical").lazy()
-    annual, suppliers, imports, market = group_level_market(flows)
-    totals = pl.concat([part.totals for part in window], how="vertical").lazy()
-    exporter = _group_exporter(annual, suppliers, market, totals).collect().lazy()
-    return imports, market, exporter
+def _cross_year(parts: dict[int, YearParts], within: dict[int, pl.DataFrame],
+                year: int) -> tuple[pl.DataFrame, pl.LazyFrame]:
+    """group_market's and group_exporter's (not finished) rows of ``year``, from the years they read:
+    group_market the year before (growth, share change: its columns within a year, ``within``, are computed once
+    a year), group_exporter CAGR_YEARS before too (CAGR), at the exporters' level only."""
+    def stacked(years: Iterable[int], field: str) -> pl.LazyFrame:
+        frames: list[pl.DataFrame] = [getattr(parts[y], field) for y in years if y in parts]
+        return pl.concat(frames, how="vertical").lazy()
+
+    of_year = pl.col("year") == year
+    both = pl.concat([within[y] for y in (year - 1, year) if y in within], how="vertical").lazy()
+    market = market_across_years(both).filter(of_year).collect()
+    annual = _annual(stacked((year - CAGR_YEARS, year - 1, year), "flows"))
+    suppliers = supplier_flows(annual).collect().lazy()
+    totals = stacked((year - CAGR_YEARS, year - 1, year), "totals")
+    exporter = _group_exporter(annual, suppliers, market.lazy(), totals).collect()  # then the year: no filter
+    return market, exporter.filter(of_year).lazy()  # is pushed below the joins on the earlier years
 
 
 def _finished(frame: pl.LazyFrame, schema: TableSchema) -> pl.DataFrame:
@@ -246,6 +256,7 @@ def metric_parts(store: Tables, config: Config, kept: KeptParts | None = None,
     reader = _YearReader(store.scan("trade"), config, kept)
     long_base = years[-1] - CMS_LONG_SPAN_YEARS  # the long span's base, unless the years lack annual rows
     parts: dict[int, YearParts] = {}
+    within: dict[int, pl.DataFrame] = {}  # group_market's columns within a year, of this year and the one before
     cms: list[pl.DataFrame] = []
     annual_years: list[int] = []
     # what the tables that need every year read of each year: a small fraction of it
@@ -260,10 +271,11 @@ def metric_parts(store: Tables, config: Config, kept: KeptParts | None = None,
         reader.keep_code_only([year, long_base])  # this year's is the next CMS pair's base
         if on_year is not None:
             on_year(year, len(years), bool(reader.read) and reader.read[-1] == year)
-        imports, markets, exporter = _cross_year(parts, year)
+        _, _, year_imports, year_within = market_within_year(parts[year].flows.lazy())
+        within[year] = year_within.collect()
+        market, exporter = _cross_year(parts, within, year)
         of_year = pl.col("year") == year
-        market = markets.filter(of_year).collect()
-        exporter_table = _finished(exporter.filter(of_year), GROUP_EXPORTER)
+        exporter_table = _finished(exporter, GROUP_EXPORTER)
         yield GROUP_MARKET.name, (market_table := _finished(market.lazy(), GROUP_MARKET))
         yield GROUP_EXPORTER.name, exporter_table
         yield GROUP_COMPETITION.name, _finished(_competition_sides(parts[year].esi.lazy(), market.lazy()),
@@ -274,17 +286,19 @@ def metric_parts(store: Tables, config: Config, kept: KeptParts | None = None,
         every_year["weights"].append(parts[year].weights)
         every_year["flows"].append(flows.filter(  # what the monthly table and the nowcast read (nowcast.py)
             (pl.col("frequency") == "M") | (pl.col("reporter") == home) | (pl.col("partner") == home)))
-        every_year["imports"].append(imports.filter(of_year).collect())
+        every_year["imports"].append(year_imports.collect())
         every_year["opportunity_rows"].append(pl.concat([  # the home exporter's rows, one row per other market
             market.filter(pl.col("exporter") == home),
             market.filter(pl.col("exporter") != home).unique(["group", "market", "year"], keep="first")]))
-        every_year["exporter_values"].append(exporter.filter(of_year).select(
+        every_year["exporter_values"].append(exporter.select(
             "group", "exporter", "period", "export_value_usd").collect())
         every_year["pairs"].append(market.select("group", "market").unique())
         every_year["market"].append(market_table.select("group", "exporter", "market", "year", "export_value_usd"))
         every_year["exporter"].append(exporter_table)
         for old in [y for y in parts if y <= year - CAGR_YEARS]:  # no later year reads it
             del parts[old]
+        for old in [y for y in within if y < year]:
+            del within[old]
     cms.extend(reader.cms(base_year, end_year) for base_year, end_year in cms_pairs(annual_years)
                if end_year - base_year != 1)  # the long span, to the newest annual year
     reader.keep_code_only([])
@@ -303,10 +317,10 @@ def metric_parts(store: Tables, config: Config, kept: KeptParts | None = None,
     monthly = _finished(_group_market_monthly(all_flows.filter(pl.col("frequency") == "M")), GROUP_MARKET_MONTHLY)
     yield GROUP_MARKET_MONTHLY.name, monthly
     weo, capital = store.scan("weo"), store.scan("capital")
-    for market_table, exporter_table, year_imports in zip(every_year["market"], every_year["exporter"],
-                                                          every_year["imports"], strict=True):
+    for market_table, exporter_table, imports_table in zip(every_year["market"], every_year["exporter"],
+                                                           every_year["imports"], strict=True):
         read = {"group_market": market_table, "group_exporter": exporter_table, "group_tariff": tariff_table}
-        yield GROUP_EXPORT_POTENTIAL.name, export_potential(read, year_imports.lazy(), config, weo, capital)
+        yield GROUP_EXPORT_POTENTIAL.name, export_potential(read, imports_table.lazy(), config, weo, capital)
     for name, frame in demand_frames(all_flows, monthly.lazy(), config).items():
         yield name, _finished(frame, schema_for(name))
 
