@@ -6,6 +6,8 @@ import dataclasses
 import io
 import json
 import logging
+import re
+import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +25,8 @@ from tracker.export import export_bytes
 from tracker.query import filtered_table
 from tracker.schemas import TableSchema
 from tracker.store import Store
-from tracker.tables import FETCH_LOG, GROUP_COMPETITION, GROUP_EXPORTER, GROUP_MARKET, GROUP_TARIFF
+from tracker.tables import FETCH_LOG, GROUP_COMPETITION, GROUP_EXPORTER, GROUP_MARKET, GROUP_TARIFF, RULES
+from tracker.texts import rule_name
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 FETCHED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -396,7 +399,8 @@ def test_alerts_stored_and_listed_most_material_first(alert_config: Config, stor
     monkeypatch.setenv("TRACKER_CONFIG_DIR", str(alert_config.directory))
     assert cli.main(["alerts", "--list", "--top", "2"]) == 0
     out = capsys.readouterr().out
-    assert any(line.split()[:6] == ["3", "$1.1", "m", "share", "drop", "·"] for line in out.splitlines()), out
+    assert any(line.split()[:8] == ["3", "$1.1", "m", "Market", "share", "fell", "[share_drop]", "·"]
+               for line in out.splitlines()), out
     assert "Top 2 of 3 (--top 0 lists all):" in out
     listed = [line for line in out.splitlines() if "China's share of" in line]
     assert [line.split("share of ")[1].split("'")[0] for line in listed] == ["France", "Germany"]
@@ -485,3 +489,39 @@ def test_alerts_tariff_change_fires_beyond_threshold_only() -> None:
         AlertSettings().tariff_change, threshold_pp=50.0))
     assert fired(data, quiet).filter(pl.col("rule") == "tariff_change").is_empty()
     assert fired(inputs()).filter(pl.col("rule") == "tariff_change").is_empty()  # no tariff table: nothing
+
+
+SUMMARY_LINE = re.compile(r"^ +\d+ +\S.*?  (?P<name>\S.*) \[(?P<rule>[a-z_]+)\] · ")
+
+
+def test_alerts_cli_names_each_rule_as_the_app_does_with_its_id(
+    metrics_store: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`alerts --list` prints each rule by the name the English Reports & alerts page shows ("Market share fell",
+    not "share drop"), then the id config/alerts.toml spells ("[share_drop]"), in both languages."""
+    from tests.app_helpers import open_page
+
+    root = tmp_path / "data"
+    shutil.copytree(metrics_store, root)
+    run_alerts(config, Store(root), now=NOW)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(root))
+    app = open_page("reports", "en")
+    shown = next(d.value for d in app.dataframe if "message" in d.value.columns)
+    stored = read_alerts(root)
+    app_names = dict(zip(stored["rule"], shown["rule"], strict=False))
+    assert app_names["share_drop"] == "Market share fell" and len(app_names) >= 4, app_names
+    printed = {}
+    for lang in ("en", "zh"):
+        assert cli.main(["alerts", "--list", "--top", "0", "--lang", lang]) == 0
+        found = [SUMMARY_LINE.match(line) for line in capsys.readouterr().out.splitlines()]
+        printed[lang] = {m["rule"]: m["name"] for m in found if m}
+    assert printed["en"] == app_names
+    assert printed["zh"]["share_drop"] == "市场份额下降" and set(printed["zh"]) == set(app_names)
+
+
+def test_alerts_every_rule_has_one_name_per_language() -> None:
+    """The catalogue names every rule the alerts table allows (the app and the CLI read the same entry)."""
+    for rule in RULES:
+        assert {rule_name(rule, lang) for lang in ("en", "zh")}.isdisjoint({rule}), rule
+    assert rule_name("not_a_rule", "en") == "not_a_rule"

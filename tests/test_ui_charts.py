@@ -94,3 +94,30 @@ def test_svg_band_lines_months_in_chinese_and_usd_in_the_language_unit() -> None
 def test_svg_band_lines_series_not_aligned_to_the_x_values_is_refused() -> None:
     with pytest.raises(ValueError, match="2 values for 3 x values"):
         charts.svg_band_lines(BAND_XS, {"short": [1.0, 2.0]}, "en", "Imports", "USD m")
+
+
+@pytest.mark.parametrize(("lang", "axis", "values"), [
+    ("en", "Untapped potential (USD m)", ["2,345.68 USD m", "45.00 USD m"]),
+    ("zh", "未开发潜力（亿美元）", ["23.46 亿美元", "0.45 亿美元"]),  # 1 亿 = 1e8
+])
+def test_untapped_chart_axis_and_every_value_carry_the_unit_of_the_table(lang: str, axis: str,
+                                                                         values: list[str]) -> None:
+    """The Opportunities page's bars: the axis is named as the table's column (with the unit), each bar's value
+    at its end and in its hover text carries the language's unit, and the number is the table's cell."""
+    from tracker.formatting import fmt_number
+    from tracker.ui.i18n import usd_divisor
+    from tracker.ui.potential_view import untapped_chart
+
+    rows = pl.DataFrame({"market": ["DEU", "USA"], "untapped_usd": [4.5e7, 2_345_678_900.0]})
+    svg = untapped_chart(rows, lang)
+    assert f'fill="#666">{axis}</text>' in svg
+    usa, deu = (charts.country_name(code, lang) for code in ("USA", "DEU"))
+    assert _titles(svg) == [f"{usa}: {values[0]}", f"{deu}: {values[1]}"], "largest first, with the unit"
+    assert re.findall(r'<text x="[\d.]+" y="[\d.]+">([^<]*)</text>', svg) == values, "bar-end labels"
+    cells = [fmt_number(v / usd_divisor(lang), 2) for v in (2_345_678_900.0, 4.5e7)]  # as the table writes them
+    assert [v.split(" ", 1)[0] for v in values] == cells
+
+
+def test_svg_hbars_without_a_unit_writes_bare_values_under_the_named_axis() -> None:
+    svg = charts.svg_hbars(["A"], [72.25], "Scores", "", "Opportunity score")
+    assert _titles(svg) == ["A: 72.25"] and ">72.25</text>" in svg and ">Opportunity score</text>" in svg

@@ -412,6 +412,14 @@ def record_alerts(store: Store, firing: pl.DataFrame, now: datetime) -> pl.DataF
     return rank_alerts(stamped.join(known.select(KEY), on=list(KEY), how="anti"))
 
 
+def remove_sample_alerts(store: Store) -> int:
+    """Delete the alerts raised on sample data (``sample`` true: invented rows went into them) once the sample left
+    the store: they would otherwise be listed as if real. Alerts on real data, and source failures, stay.
+    Returns how many were deleted (one new version of the table, or nothing written)."""
+    _upgrade_stored_alerts(store)
+    return store.delete_rows("alerts", pl.col("sample"))
+
+
 def _json_rows(alerts: pl.DataFrame) -> list[dict[str, object]]:
     return [
         {key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()}

@@ -48,6 +48,7 @@ from pathlib import Path
 import polars as pl
 from tqdm import tqdm
 
+from tracker.alerts import remove_sample_alerts
 from tracker.atomic import write_atomically
 from tracker.config import Config, HttpSettings, SourceSettings
 from tracker.errors import PayloadError, StoreWriteError, TrackerError, TransientFetchError
@@ -57,7 +58,7 @@ from tracker.schemas import SAMPLE_SOURCE, SUCCESS_STATUSES
 from tracker.sources import get_fetcher
 from tracker.sources.base import MAX_FOLLOW_UPS, RECENT_YEARS, Fetcher, FetchScope
 from tracker.store import Store
-from tracker.tables import FETCH_LOG, SOURCE_TABLES
+from tracker.tables import ALERTS, FETCH_LOG, SOURCE_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -203,9 +204,15 @@ def run_fetch(
 def remove_sample(store: Store) -> dict[str, int]:
     """Drop the invented sample rows from every source table once real rows arrived, so that no page or export
     mixes the two (the sample is the least preferred source, and would fill every gap of the real data with
-    made-up numbers). The metric tables go stale and are recomputed from the real rows alone; ``python -m
-    tracker sample`` writes the sample again. Returns the rows dropped per table."""
+    made-up numbers), and the alerts raised on the sample with them (``alerts``: they are not recomputed, and
+    would be listed as if real). The alerts go first: each table changes in one atomic step, and a failure
+    between the two leaves the sample with no alert (the next evaluation may raise them again) rather than alerts
+    without the sample that raised them; a later fetch that stores rows finishes the job. The metric tables go
+    stale and are recomputed from the real rows alone; ``python -m tracker sample`` writes the sample again.
+    Returns the rows dropped per table."""
+    alerts = remove_sample_alerts(store)
     removed = {table: store.drop_source(table, SAMPLE_SOURCE) for table in SOURCE_TABLES if table in store.tables()}
+    removed[ALERTS.name] = alerts
     if any(removed.values()):
         log.info("real data arrived: the sample rows were removed (%s)",
                  ", ".join(f"{table} {rows:,}" for table, rows in removed.items() if rows))

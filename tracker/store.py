@@ -480,6 +480,25 @@ class Store:
             self.publish_staged(table, Path(nothing), drop=lambda partition: partition.parts[:1] == (folder,))
         return rows
 
+    def delete_rows(self, table: str, where: pl.Expr) -> int:
+        """Remove the rows for which ``where`` is true (null counts as false); return how many there were.
+
+        Read and rewritten under the writer lock, so no write in between is lost, as one new version: readers see
+        every row or none of the removed ones. Nothing is written when no row matches.
+        """
+        schema = schema_for(table)
+        if schema.mirrored_sides:
+            raise ValueError(f"table {table!r} is read in both orders of each pair: rows cannot be deleted by value")
+        matches = where.fill_null(False)
+        with self.writer_lock():
+            if not self.has_data(table):
+                return 0
+            frame = self.read(table)
+            removed = int(frame.select(matches.sum()).item())
+            if removed:
+                self._write_version(table, frame.filter(~matches), merge=False, newest_wins=False)
+        return removed
+
     def _switch_to(self, table_dir: Path, staging: Path) -> str:
         """Make a complete, fsynced staging folder the live version: name it, then point ``CURRENT`` at it."""
         _fsync_dir(staging)

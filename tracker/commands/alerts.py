@@ -1,6 +1,7 @@
 """`alerts`: evaluate the alert rules now (as the scheduler does after each refresh), or list stored alerts.
 
-Output, most material first: a summary per rule and product group (count, USD at stake), then the top alerts.
+Output, most material first: a summary per rule and product group (count, USD at stake; each rule by the name the
+app gives it, then its id as config/alerts.toml spells it), then the top alerts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from tracker.commands.arguments import whole_number
 from tracker.config import Config, load_config
 from tracker.formatting import fmt_usd
 from tracker.store import Store
-from tracker.texts import text
+from tracker.texts import rule_name, text
 
 DEFAULT_TOP = 20
 MAX_TOP = 1_000_000  # more than any store holds; 0 lists all anyway
@@ -39,8 +40,9 @@ def print_ranked(alerts: pl.DataFrame, config: Config, lang: str, top: int, head
     names = {group.id: group.name(lang) for group in config.groups}
     print(f"{text('cli', f'alerts_{heading}', lang)} {text('cli', 'alerts_by', lang)}:")
     for row in alert_summary(alerts, lang).iter_rows(named=True):
-        rule, group = text("alerts", f"rule_{row['rule']}", lang), names.get(row["group"], row["group"]) or "-"
-        print(f"  {row['alerts']:>5}  {_usd(row['usd_at_stake'], lang):>14}  {rule} · {group}")
+        # The app's name for the rule, then its id as config/alerts.toml spells it (the table to edit).
+        rule, group = rule_name(row["rule"], lang), names.get(row["group"], row["group"]) or "-"
+        print(f"  {row['alerts']:>5}  {_usd(row['usd_at_stake'], lang):>14}  {rule} [{row['rule']}] · {group}")
     shown = alerts if top == 0 else alerts.head(top)
     more = text("cli", "alerts_of", lang, total=alerts.height) if shown.height < alerts.height else ""
     print(f"\n{text('cli', 'alerts_top', lang, shown=shown.height)}{more}:")

@@ -38,6 +38,13 @@ def text(area: str, key: str, lang: str, /, **values: object) -> str:
     return template.format(**values) if "{" in template else template
 
 
+def rule_name(rule: str, lang: str) -> str:
+    """An alert rule's name as the app and the CLI both show it ("Market share fell" for ``share_drop``); a rule
+    the catalogue does not name keeps its id."""
+    key = f"rule_{rule}"
+    return text("alerts", key, lang) if key in alerts.TEXTS else rule
+
+
 def join(parts: Iterable[str], lang: str) -> str:
     """Clauses joined as the language lists them: ``a; b`` / ``a；b``."""
     return text("common", "list_separator", lang).join(parts)

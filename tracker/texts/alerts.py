@@ -34,11 +34,12 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "tariff_rose": {"en": "rose", "zh": "上升"},
     "tariff_fell": {"en": "fell", "zh": "下降"},
-    # What each rule is called in the CLI's summary (the app names them with its own ``rule_*`` labels).
-    "rule_share_drop": {"en": "share drop", "zh": "市场份额下降"},
-    "rule_rca_cross": {"en": "RCA crossed 1", "zh": "显示性比较优势跨越 1"},
-    "rule_unit_value_undercut": {"en": "price undercut", "zh": "单位价值被压低"},
-    "rule_import_drop": {"en": "market imports fell", "zh": "市场进口下降"},
-    "rule_source_failing": {"en": "source failing", "zh": "数据源连续失败"},
-    "rule_tariff_change": {"en": "tariff changed", "zh": "关税变化"},
+    # What each rule is called, in the app (Reports & alerts) and the CLI alike (``tracker.texts.rule_name``); the
+    # rule's id (config/alerts.toml's table name) is what a user types.
+    "rule_share_drop": {"en": "Market share fell", "zh": "市场份额下降"},
+    "rule_rca_cross": {"en": "RCA crossed 1", "zh": "显示性比较优势越过 1"},
+    "rule_unit_value_undercut": {"en": "Undercut on price", "zh": "竞争对手低价"},
+    "rule_import_drop": {"en": "Market imports fell", "zh": "市场进口下降"},
+    "rule_source_failing": {"en": "Source failing", "zh": "数据源持续失败"},
+    "rule_tariff_change": {"en": "Tariff changed", "zh": "关税变化"},
 }

@@ -61,11 +61,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "alert_usd_at_stake": {"en": "At stake ({usd})", "zh": "涉及金额（{usd}）"},
     "severity_warning": {"en": "Warning", "zh": "警告"},
     "severity_info": {"en": "Info", "zh": "提示"},
-    "rule_share_drop": {"en": "Market share fell", "zh": "市场份额下降"},
-    "rule_rca_cross": {"en": "RCA crossed 1", "zh": "显示性比较优势越过 1"},
-    "rule_unit_value_undercut": {"en": "Undercut on price", "zh": "竞争对手低价"},
-    "rule_import_drop": {"en": "Market imports fell", "zh": "市场进口下降"},
-    "rule_source_failing": {"en": "Source failing", "zh": "数据源持续失败"},
     "sample_banner": {
         "en": "Sample data: the numbers shown are generated for demonstration, not real trade statistics. "
         "Run `python -m tracker fetch` to load real public data, no key needed: {requests} requests, about "
@@ -619,7 +614,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "reason_tariff": {"en": "tariff {own}% vs {lowest}% lowest competitor", "zh": "关税 {own}%，竞争者最低 {lowest}%"},
     "reason_tariff_unknown": {"en": "tariff unknown", "zh": "关税未知"},
-    "rule_tariff_change": {"en": "Tariff changed", "zh": "关税变化"},
     "table_group_tariff": {"en": "Tariffs faced", "zh": "适用关税"},
     "table_group_tariff_help": {
         "en": "Per product group, tracked exporter, market and tariff year: the tariff faced (trade-weighted over the "

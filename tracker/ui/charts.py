@@ -387,10 +387,11 @@ def svg_grouped_bars(frame: pl.DataFrame, category: str, series: str, value: str
     return "".join(parts)
 
 
-def svg_hbars(labels: list[str], values: list[float | None], title: str, unit: str) -> str:
+def svg_hbars(labels: list[str], values: list[float | None], title: str, unit: str, axis: str | None = None) -> str:
     """Horizontal bars, one per label in the order given (negative values extend left of zero), each with its
-    value written at its end and in its hover text."""
-    row, top, name_w, value_w = 22, 30, 170, 90
+    value and ``unit`` (the language's unit, as the table's header has it; "" for a score) written at its end and
+    in its hover text. ``axis`` names what the bars measure, above them (the table's column header)."""
+    row, top, name_w, value_w = 22, 30 if axis is None else 42, 170, 110
     height = top + row * len(labels) + 8
     shown = [v or 0.0 for v in values]
     low, high = min(0.0, *shown) if shown else 0.0, max(0.0, *shown) if shown else 1.0
@@ -400,17 +401,19 @@ def svg_hbars(labels: list[str], values: list[float | None], title: str, unit: s
     def x_of(value: float) -> float:
         return name_w + (value - low) / span * plot_w
 
-    parts = _svg_open(title, height, f"{title} ({unit})")
+    parts = _svg_open(title, height, f"{title} ({axis or unit})" if axis or unit else title)
+    if axis is not None:
+        parts.append(f'<text x="{name_w}" y="{top - 6}" fill="#666">{escape(axis)}</text>')
     zero = x_of(0.0)
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + index * row
-        text = MISSING if value is None else f"{value:,.2f}"
+        text = MISSING if value is None else f"{value:,.2f} {unit}".rstrip()
         left, right = sorted((zero, x_of(value or 0.0)))
         colour = "#d62728" if (value or 0.0) < 0 else PALETTE[0]
         parts.append(f'<text x="{name_w - 6}" y="{y + 14}" text-anchor="end">{escape(label)}</text>'
                      f'<rect x="{left:.1f}" y="{y + 3}" width="{max(right - left, 0.5):.1f}" height="{row - 6}" '
-                     f'fill="{colour}"><title>{escape(f"{label}: {text} {unit}")}</title></rect>'
-                     f'<text x="{max(right, zero) + 4:.1f}" y="{y + 14}">{text}</text>')
+                     f'fill="{colour}"><title>{escape(f"{label}: {text}")}</title></rect>'
+                     f'<text x="{max(right, zero) + 4:.1f}" y="{y + 14}">{escape(text)}</text>')
     parts.append(f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{top}" y2="{height - 6}" stroke="#888"/>')
     parts.append("</svg>")
     return "".join(parts)

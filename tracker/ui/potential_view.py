@@ -62,6 +62,15 @@ def _latest(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.filter(pl.col("year") == rows["year"].max()) if rows.height else rows
 
 
+def untapped_chart(rows: pl.DataFrame, lang: str) -> str:
+    """The ``TOP`` markets by untapped potential as bars, in the table's unit: the axis is the table's column
+    header and each bar's value carries the language's unit (USD m / 亿美元)."""
+    top = for_display(rows.sort("untapped_usd", descending=True).head(TOP), lang, usd=["untapped_usd"],
+                      countries=["market"])
+    return charts.svg_hbars(top["market_name"].to_list(), top["untapped_usd"].to_list(),
+                            t("potential_top", lang, count=top.height), t("usd_unit", lang), t("col_untapped", lang))
+
+
 def potential_ranking(view: View, scores: pl.DataFrame) -> None:
     """Opportunities: the exporter's markets by untapped potential, with potential, actual, every factor, the
     reasons in words, and the opportunity score (the home exporter's) as a second sort."""
@@ -86,10 +95,7 @@ def potential_ranking(view: View, scores: pl.DataFrame) -> None:
         rows = rows.with_columns(score=pl.lit(None, pl.Float64))
     rows = rows.with_columns(why=pl.Series([why_text(r, lang) for r in rows.iter_rows(named=True)],
                                            dtype=pl.String))
-    top = rows.sort("untapped_usd", descending=True).head(TOP)
-    shown_top = for_display(top, lang, usd=["untapped_usd"], countries=["market"])
-    svg_chart(charts.svg_hbars(shown_top["market_name"].to_list(), shown_top["untapped_usd"].to_list(),
-                               t("potential_top", lang, count=top.height), t("col_untapped", lang)))
+    svg_chart(untapped_chart(rows, lang))
     shown = for_display(rows, lang, usd=["untapped_usd", "potential_usd", "actual_usd", "projected_imports_usd"],
                         pct=["projected_share"], countries=["market"])
     shown = shown.with_columns(labelled("provenance", "provenance_", lang))

@@ -69,7 +69,7 @@ if metrics_ready(view, "group_opportunity"):
         top = rows.head(15)
         shown_top = for_display(top, lang, countries=["market"])
         svg_chart(charts.svg_hbars(shown_top["market_name"].to_list(), shown_top["score"].to_list(),
-                                   t("opportunity_top", lang, count=top.height), t("col_score", lang)))
+                                   t("opportunity_top", lang, count=top.height), "", t("col_score", lang)))
         shown = for_display(rows, lang, usd=["market_imports_usd"],
                             pct=["market_growth", "exporter_share"], countries=["market"])
         if lang != SOURCE_LANGUAGE:  # the stored reasons are English; say the same from the stored factors

@@ -12,6 +12,7 @@ import streamlit as st
 
 from tracker.countries import name as country_name
 from tracker.reports import ALL_GROUPS
+from tracker.texts import rule_name
 from tracker.ui import data
 from tracker.ui.components import download_menu, paged_dataframe
 from tracker.ui.i18n import LANGUAGES, t, t_or, usd_divisor
@@ -54,7 +55,7 @@ else:
     )
     shown = shown.with_columns(
         pl.col("severity").map_elements(lambda v: t_or(f"severity_{v}", lang, v), return_dtype=pl.String),
-        pl.col("rule").map_elements(lambda v: t_or(f"rule_{v}", lang, v), return_dtype=pl.String),
+        pl.col("rule").map_elements(lambda v: rule_name(v, lang), return_dtype=pl.String),
         pl.col("group").map_elements(lambda v: groups.get(v, v), return_dtype=pl.String),
         pl.col("subject", "market").map_elements(place, return_dtype=pl.String),
         *([pl.col("usd_at_stake") / usd_divisor(lang)] if "usd_at_stake" in shown.columns else []),
