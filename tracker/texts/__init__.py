@@ -15,8 +15,8 @@ from typing import Final
 from tracker.texts import alerts, cli, common, findings, hs, llm, reports, ui
 
 LANGUAGES: Final = {"en": "English", "zh": "中文"}  # each language as it names itself (the app's picker)
-# The language free text from config and stored rows is written in (group notes, opportunity reasons): pages
-# in another language show the same from structured fields instead.
+# The language free text in stored rows is written in (opportunity reasons): pages in another language show
+# the same from structured fields instead. (Group notes come in both languages from config: notes, notes_zh.)
 SOURCE_LANGUAGE: Final = "en"
 
 AREAS: Final[dict[str, dict[str, dict[str, str]]]] = {
