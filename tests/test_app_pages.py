@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -192,6 +193,36 @@ def test_app_pages_group_page_has_downloads_and_proxy_label(app_store: Path) -> 
     assert any("Proxy basket" in w.value for w in app.warning)
     labels = [b.label for b in app.get("download_button")]
     assert {"CSV", "Excel", "Parquet"} <= set(labels)
+
+
+def _group_notes(app) -> list[str]:
+    return [h.value for h in app.get("html") if 'class="group-notes"' in h.value]
+
+
+def test_app_pages_group_notes_in_the_page_language(app_store: Path, config) -> None:
+    """The Chinese page shows the group's ``notes_zh``, the English page its ``notes`` (issue: the Chinese page
+    showed no notes at all)."""
+    group = config.group("smart_home")
+    [chinese] = _group_notes(open_page("group", "zh", group="smart_home"))
+    assert html.escape(group.notes_zh) in chinese and "8525.89" in chinese and "智能家居" in chinese
+    assert "HS has no" not in chinese
+    [english] = _group_notes(open_page("group", "en", group="smart_home"))
+    assert html.escape(group.notes) in english and "智能" not in english
+
+
+def test_app_pages_group_without_chinese_notes_shows_none_on_the_chinese_page(app_store: Path,
+                                                                                config_dir: Path) -> None:
+    """A group whose config has English notes only: the Chinese page shows nothing rather than English."""
+    import streamlit as st
+
+    toml = config_dir / "product_groups.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('notes_zh = "HS 第 64 章。"\n', ""), encoding="utf-8")
+    st.cache_resource.clear()  # data.config() is cached across AppTest runs
+    try:
+        assert not _group_notes(open_page("group", "zh", group="footwear"))
+        assert "HS chapter 64." in _group_notes(open_page("group", "en", group="footwear"))[0]
+    finally:
+        st.cache_resource.clear()
 
 
 def test_app_pages_opportunities_show_the_documented_formula(app_store: Path) -> None:

@@ -31,6 +31,21 @@ def test_config_shipped_files_load_every_reference_group(config) -> None:
     assert config.scope.home_exporter == "CHN"
 
 
+def test_config_every_group_with_notes_has_them_in_chinese_with_the_same_codes_and_numbers(config) -> None:
+    """A Chinese page shows ``notes_zh`` or nothing: a group with English notes must bring the Chinese ones, and
+    the translation keeps every HS code and number as written (9405.10/40, HS 2022, 4-digit...)."""
+    noted = [group for group in config.groups if group.notes]
+    assert len(noted) == 15
+    assert [group.id for group in noted if not group.notes_zh] == []
+    assert [group.id for group in config.groups if group.notes_zh and not group.notes] == []
+    for group in noted:
+        numbers = sorted(re.findall(r"\d+(?:\.\d+)?", group.notes))
+        assert sorted(re.findall(r"\d+(?:\.\d+)?", group.notes_zh)) == numbers, group.id
+        assert group.note("zh") == group.notes_zh and group.note("en") == group.notes
+    assert config.group("footwear").notes_zh == "HS 第 64 章。"
+    assert config.group("toys").note("zh") == config.group("toys").note("en") == ""
+
+
 def test_config_dir_environment_variable_is_honoured(config_dir: Path) -> None:
     _edit(config_dir / "product_groups.toml", 'name_zh = "玩具"', 'name_zh = "玩具和游戏"')
     assert load_config().group("toys").name_zh == "玩具和游戏"
@@ -52,6 +67,9 @@ def test_config_user_adds_a_group_by_editing_one_file(config_dir: Path) -> None:
         ("product_groups.toml", 'id = "furniture"', 'id = "toys"', "id", "used only once"),
         ("product_groups.toml", 'id = "toys"', 'id = "toys"\ncolour = "red"', "colour", "no such key"),
         ("product_groups.toml", 'id = "toys"', 'id = "Toys!"', "id", "lowercase id"),
+        ("product_groups.toml", 'notes_zh = "HS 第 64 章。"', 'notes_zh = "HS chapter 64."', "notes_zh",
+         "Chinese text"),
+        ("product_groups.toml", 'notes_zh = "HS 第 64 章。"', "notes_zh = 64", "notes_zh", "Chinese text"),
         ("sources.toml", 'home_exporter = "CHN"', 'home_exporter = "XXX"', "scope.home_exporter",
          "known ISO3"),
         ("sources.toml", 'competitors = ["VNM"', 'competitors = ["VNX"', "scope.competitors", "ISO3"),

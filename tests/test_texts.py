@@ -31,6 +31,7 @@ LANGUAGE_BRANCH = re.compile(
 # Uses that choose data or number formats, not sentences (path relative to tracker/, a piece of the line).
 ALLOWED_BRANCHES = {
     ("config.py", 'self.name_zh if lang == "zh"'): "a product group carries both its names in config (data)",
+    ("config.py", 'self.notes_zh if lang == "zh"'): "a product group carries its notes in both languages (data)",
     ("countries.py", '{"en": "name_en", "zh": "name_zh"}'): "the column of the country reference to read",
     ("formatting.py", 'if lang == "zh":'): "the number system: 亿/万 in Chinese, m/bn in English",
     ("ui/i18n.py", 'USD_DIVISOR = {"en": 1e6, "zh": 1e8}'): "the scale of USD columns (millions or 亿)",

@@ -3,7 +3,8 @@ table headers and cells, chart titles, axes and legends) or from the browser's v
 word by word against an allow-list.
 
 Allowed: words in capitals (ISO codes such as USA, units and acronyms such as USD, HS, RCA, HHI, CIF, FOB,
-UTC, KB), numbers and HS codes, inline code (`python -m tracker metrics`: commands are typed as shown), and
+UTC, KB), numbers and HS codes, inline code (`python -m tracker metrics`: commands are typed as shown; in HTML,
+a ``<code>`` element, which the browser check skips too: an error message kept as the server wrote it), and
 the few brand and proper names below.
 """
 
@@ -24,6 +25,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 CODE_SPAN = re.compile(r"`[^`]*`")
 TAG = re.compile(r"<[^>]+>")
 STYLE = re.compile(r"<style>.*?</style>", re.S)
+CODE_ELEMENT = re.compile(r"<code\b[^>]*>.*?</code>", re.S)
 
 
 def english_words(texts: Iterable[str]) -> dict[str, str]:
@@ -73,7 +75,7 @@ def app_texts(app, *, grids: bool = True) -> list[str]:
                  "text", "code", "latex", "html"):
         for element in app.get(kind):
             markup = str(element.value)
-            texts.append(html.unescape(TAG.sub(" ", STYLE.sub(" ", markup))))
+            texts.append(html.unescape(TAG.sub(" ", CODE_ELEMENT.sub(" ", STYLE.sub(" ", markup)))))
             texts += [html.unescape(v) for v in re.findall(r'(?:title|aria-label|alt)="([^"]*)"', markup)]
     for kind in ("selectbox", "multiselect", "radio", "number_input", "text_input", "checkbox", "toggle"):
         for widget in app.get(kind):

@@ -28,6 +28,7 @@ BACI_HS_REVISIONS = ("HS12", "HS17", "HS22")  # the BACI downloads the importer 
 GROUP_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 CONFIG_HS_PATTERN = r"^(\d{2}|\d{4}|\d{6})$"
 ENV_NAME_PATTERN = r"^[A-Z][A-Z0-9_]*$"
+CJK_PATTERN = r"[\u4e00-\u9fff]"  # a Chinese (CJK unified) character
 CRON_FIELDS = ("year", "month", "day", "week", "day_of_week", "hour", "minute", "second")
 FLOW_CHOICES = ("import", "export")
 REPORT_LANGUAGES = ("en", "zh")
@@ -123,6 +124,8 @@ class ProductGroup:
         "HS 2022 codes; a group sums its codes", valid=_is_hs_code,
         expected="HS codes as strings of 2, 4 or 6 digits (chapter 01-97), e.g. \"9503\"")
     notes: str = setting("shown next to the group (revision changes, what a code covers)", "", expected="a string")
+    notes_zh: str = setting("`notes` in Chinese, shown on Chinese pages (which show no notes without it)", "",
+                            expected="Chinese text (at least one Chinese character)")
     proxy: bool = setting("`true` when HS has no exact heading and the basket approximates the group", False)
     ecommerce_categories: tuple[str, ...] = setting(
         "Eurostat household-survey goods categories (`indic_is` codes) that cover the group", (),
@@ -130,6 +133,10 @@ class ProductGroup:
 
     def name(self, lang: str = "en") -> str:
         return self.name_zh if lang == "zh" else self.name_en
+
+    def note(self, lang: str = "en") -> str:
+        """The notes in ``lang``; "" when that language has none (a Chinese page never falls back to English)."""
+        return self.notes_zh if lang == "zh" else self.notes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -591,7 +598,10 @@ def load_groups(directory: Path) -> tuple[ProductGroup, ...]:
             raise section.fail("hs_codes", "at least one HS code")
         if len(set(codes)) != len(codes):
             raise section.fail("hs_codes", "each HS code once", list(codes))
-        groups.append(_read_fields(section, ProductGroup, id=group_id, hs_codes=codes))
+        notes_zh = _read(section, _field(ProductGroup, "notes_zh"))
+        if notes_zh and not re.search(CJK_PATTERN, notes_zh):  # English pasted in would land on Chinese pages
+            raise section.fail("notes_zh", _expected(ProductGroup, "notes_zh"), notes_zh)
+        groups.append(_read_fields(section, ProductGroup, id=group_id, hs_codes=codes, notes_zh=notes_zh))
         section.done()
     if not groups:
         raise top.fail("group", "at least one [[group]]")

@@ -6,6 +6,7 @@ import polars as pl
 
 from tracker.baci import SOURCE as BACI_SOURCE
 from tracker.baci import stored_release
+from tracker.fetch_errors import classify
 from tracker.schemas import FAILURE_STATUSES, SAMPLE_SOURCE, SUCCESS_STATUSES
 from tracker.store import Store
 from tracker.tables import SOURCE_TABLES, TABLES
@@ -49,7 +50,8 @@ def table_status(store: Store) -> pl.DataFrame:
 
 
 def source_status(store: Store) -> pl.DataFrame:
-    """One row per source seen in the data or the fetch log: rows, newest period, last success, last error, and
+    """One row per source seen in the data or the fetch log: rows, newest period, last success, last error with
+    its kind (``tracker.fetch_errors``: what it means, for readers of another language than the message's), and
     for BACI the release (e.g. ``BACI HS17 V202601 (2017–2024)``)."""
     data = pl.concat(
         [
@@ -72,7 +74,7 @@ def source_status(store: Store) -> pl.DataFrame:
         .agg(last_error_at=pl.col("started_at").last(), last_error=pl.col("error").last())
     )
     release = stored_release(store)  # the BACI release (version, HS revision, years) the rows come from
-    return (
+    frame = (
         data.join(successes, on="source", how="full", coalesce=True)
         .join(failures, on="source", how="full", coalesce=True)
         .with_columns(
@@ -82,6 +84,9 @@ def source_status(store: Store) -> pl.DataFrame:
         .sort("source")
         .collect()
     )
+    kinds = {message: classify(message) for message in frame["last_error"].drop_nulls().unique()}
+    kind = frame["last_error"].replace_strict(kinds, default=None, return_dtype=pl.String).alias("last_error_kind")
+    return frame.insert_column(frame.get_column_index("last_error"), kind)
 
 
 def holds_sample(store: Store) -> bool:

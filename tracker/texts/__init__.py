@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from tracker.texts import alerts, cli, common, findings, hs, llm, reports, ui
+from tracker.texts import alerts, cli, common, fetch_errors, findings, hs, llm, reports, ui
 
 LANGUAGES: Final = {"en": "English", "zh": "中文"}  # each language as it names itself (the app's picker)
-# The language free text from config and stored rows is written in (group notes, opportunity reasons): pages
-# in another language show the same from structured fields instead.
+# The language free text in stored rows is written in (opportunity reasons): pages in another language show
+# the same from structured fields instead. (Group notes come in both languages from config: notes, notes_zh.)
 SOURCE_LANGUAGE: Final = "en"
 
 AREAS: Final[dict[str, dict[str, dict[str, str]]]] = {
     "common": common.TEXTS, "ui": ui.TEXTS, "reports": reports.TEXTS, "findings": findings.TEXTS,
-    "alerts": alerts.TEXTS, "cli": cli.TEXTS, "llm": llm.TEXTS, "hs": hs.TEXTS,
+    "alerts": alerts.TEXTS, "cli": cli.TEXTS, "llm": llm.TEXTS, "hs": hs.TEXTS, "fetch_errors": fetch_errors.TEXTS,
 }
 
 

@@ -521,7 +521,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_newest_fetch": {"en": "Newest fetch (UTC)", "zh": "最近抓取（UTC）"},
     "col_last_success": {"en": "Last success (UTC)", "zh": "最近成功（UTC）"},
     "col_last_error_at": {"en": "Last error (UTC)", "zh": "最近出错（UTC）"},
-    "col_last_error": {"en": "Last error message", "zh": "最近错误信息"},
+    "col_last_error_kind": {"en": "Last error: what it means, what to do", "zh": "最近错误：原因及处理办法"},
+    "col_last_error": {"en": "Original message (as the source or server wrote it)",
+                       "zh": "原始错误信息（数据源或服务器给出的英文原文）"},
+    "last_error_help": {
+        "en": "The original message is the error text exactly as the source or server wrote it: quote it when "
+        "reporting a problem.",
+        "zh": "“原始错误信息”是数据源或服务器给出的英文原文，未经改动；报告问题时请原样附上。",
+    },
     "col_release": {"en": "Release", "zh": "数据版本"},
     "col_stored": {"en": "Computed", "zh": "已计算"},
     "rows_shown": {"en": "{shown:,} of {total:,} rows shown", "zh": "显示 {total:,} 行中的 {shown:,} 行"},

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -21,7 +22,9 @@ import polars as pl
 
 from tracker.formatting import MISSING, fmt_number, is_missing
 
-Kind = Literal["text", "number", "signed", "link", "sparkline"]
+Kind = Literal["text", "number", "signed", "link", "sparkline", "prose", "code"]
+TEXT_KINDS = ("text", "link", "sparkline", "prose", "code")  # left-aligned, wrapped
+CODE_SPAN = re.compile(r"`([^`]+)`")
 TABLE_CLASS = "tracker-table"
 # Scoped to the table's class; inherits the theme's colours so it reads in light and dark mode alike. No fixed
 # height: every row of the block on show is on the page (longer tables are paged visibly, see components.py);
@@ -36,6 +39,7 @@ STYLE = f"""<style>
   white-space: nowrap; font-variant-numeric: tabular-nums;}}
 .{TABLE_CLASS} th.t, .{TABLE_CLASS} td.t {{text-align: left;}}
 .{TABLE_CLASS} td.t {{white-space: normal;}}
+.{TABLE_CLASS} td code {{font-size: .75rem; overflow-wrap: anywhere;}}
 .{TABLE_CLASS} td.up {{color: #1a7f37;}}
 .{TABLE_CLASS} td.down {{color: #cf222e;}}
 .{TABLE_CLASS} th.sorted {{text-decoration: underline;}}
@@ -48,7 +52,9 @@ class Column:
 
     ``number`` and ``signed`` use ``decimals`` (``signed`` adds a + and colours gains green and losses red);
     ``link`` takes its address from ``href`` (a column holding URLs) and shows the ``name`` column's text;
-    ``sparkline`` draws a list column as a small line with its values in the hover text.
+    ``sparkline`` draws a list column as a small line with its values in the hover text; ``prose`` is text whose
+    `backticked` spans (config keys, commands) are shown as code; ``code`` shows the whole value as code, for
+    text kept verbatim (an error message as the server wrote it).
     """
 
     name: str
@@ -99,8 +105,13 @@ def sort_frame(frame: pl.DataFrame, column: str, descending: bool) -> pl.DataFra
 
 def _cell(row: dict[str, object], column: Column, spark_labels: Sequence[object]) -> str:
     value = row.get(column.name)
-    if column.kind == "text":
-        return f'<td class="t">{html.escape(str(value)) if not is_missing(value) else MISSING}</td>'
+    if column.kind in ("text", "prose", "code"):
+        if is_missing(value):
+            return f'<td class="t">{MISSING}</td>'
+        text = html.escape(str(value))
+        if column.kind == "prose":
+            text = CODE_SPAN.sub(r"<code>\1</code>", text)
+        return f'<td class="t">{f"<code>{text}</code>" if column.kind == "code" else text}</td>'
     if column.kind == "link":
         text = html.escape(str(value)) if not is_missing(value) else MISSING
         target = row.get(column.href or "")
@@ -118,7 +129,7 @@ def _cell(row: dict[str, object], column: Column, spark_labels: Sequence[object]
 
 
 def _header(column: Column, sorted_by: str | None) -> str:
-    classes = " ".join(c for c in ("t" if column.kind in ("text", "link", "sparkline") else "",
+    classes = " ".join(c for c in ("t" if column.kind in TEXT_KINDS else "",
                                    "sorted" if column.name == sorted_by else "") if c)
     title = f' title="{html.escape(column.help, quote=True)}"' if column.help else ""
     return f'<th class="{classes}"{title}>{html.escape(column.label)}</th>'

@@ -11,7 +11,6 @@ import streamlit as st
 
 from tracker.config import ProductGroup
 from tracker.countries import name as country_name
-from tracker.texts import SOURCE_LANGUAGE
 from tracker.ui import charts, data, tariff_view
 from tracker.ui.components import (
     View,
@@ -194,9 +193,9 @@ group = data.config().group(view.group)
 st.title(group.name(lang))
 if group.proxy:
     st.warning(t("proxy_note", lang), icon=":material/extension:")
-if group.notes and lang == SOURCE_LANGUAGE:  # the notes in config are English; the zh page lists the HS codes
+if group.note(lang):  # notes / notes_zh in config; none in Chinese: nothing, never the English ones
     # Config text as typed, escaped HTML: through Markdown, an image in it was fetched and a URL became a link.
-    st.html(f'<p class="group-notes" style="font-size:.875rem;opacity:.75;margin:0">{escape(group.notes)}</p>')
+    st.html(f'<p class="group-notes" style="font-size:.875rem;opacity:.75;margin:0">{escape(group.note(lang))}</p>')
 ready = metrics_ready(view, "group_market", "group_exporter")
 own = (data.table_rows(view.root, view.token, "group_exporter", group=view.group, exporter=view.exporter,
                        years=view.years.as_tuple, basis=view.basis) if ready else pl.DataFrame())

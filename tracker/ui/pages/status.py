@@ -2,7 +2,8 @@
 metric tables, and latest-year coverage.
 
 The tables are plain HTML in the page's language: named tables and sources, counts with separators, "–" for
-nothing yet (never "None"), times in UTC to the minute.
+nothing yet (never "None"), times in UTC to the minute. A source's last error is explained in the page's
+language by its kind (``tracker.fetch_errors``); the original message stays beside it, as code, verbatim.
 """
 
 from collections.abc import Callable
@@ -11,16 +12,19 @@ import polars as pl
 import streamlit as st
 
 from tracker.countries import name as country_name
+from tracker.fetch_errors import KINDS, explain
 from tracker.ui import data
 from tracker.ui.i18n import t, t_or
 from tracker.ui.state import current_language
-from tracker.ui.tables import Column, html_table
+from tracker.ui.tables import Column, Kind, html_table
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+COLUMN_KINDS: dict[str, Kind] = {"last_error_kind": "prose", "last_error": "code"}  # the rest: text or number
 
 
 def readable(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Table and source ids as names, times as text (the HTML table writes nulls as "–")."""
+    """Table and source ids as names, error kinds as what they mean, times as text (the HTML table writes nulls
+    as "–")."""
     def names(prefix: str) -> Callable[[str], str]:
         return lambda value: ", ".join(t_or(f"{prefix}{v}", lang, v) for v in value.split(", "))
 
@@ -28,13 +32,17 @@ def readable(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
         *[pl.col(c).map_elements(names("table_"), return_dtype=pl.String) for c in ("table",) if c in frame.columns],
         *[pl.col(c).map_elements(names("source_"), return_dtype=pl.String)
           for c in ("source", "sources") if c in frame.columns],
+        *[pl.col(c).replace_strict({kind: explain(kind, lang) for kind in KINDS}, default=None, return_dtype=pl.String)
+          for c in ("last_error_kind",) if c in frame.columns],
         *[pl.col(c).dt.strftime(TIME_FORMAT) for c, kind in frame.schema.items() if isinstance(kind, pl.Datetime)],
     )
 
 
 def columns(frame: pl.DataFrame, lang: str) -> list[Column]:
-    """Every column of ``frame`` with its header in ``lang``; counts as whole numbers, the rest as text."""
-    return [Column(c, t(f"col_{c}", lang), "number" if frame.schema[c].is_integer() else "text", decimals=0)
+    """Every column of ``frame`` with its header in ``lang``; counts as whole numbers, an error's explanation with
+    its keys as code, the original message as code, the rest as text."""
+    return [Column(c, t(f"col_{c}", lang), "number" if frame.schema[c].is_integer() else COLUMN_KINDS.get(c, "text"),
+                   decimals=0)
             for c in frame.columns]
 
 
@@ -51,6 +59,8 @@ st.html(html_table(readable(tables, lang), columns(tables, lang)))
 st.subheader(t("sources", lang))
 sources = data.store_sources(root, token)
 st.html(html_table(readable(sources, lang), columns(sources, lang)))
+if sources["last_error"].is_not_null().any():
+    st.caption(t("last_error_help", lang))
 release = data.baci_release(root, token)
 if release is None:
     st.caption(t("baci_none", lang))
