@@ -309,8 +309,7 @@ class Store:
                 part = schemas.validate(schema_for(table), part)
                 rows[table] += part.height
                 if part.height:
-                    writing(table, lambda staging: self._build_version(
-                        schema_for(table), part, None, staging, False, False))
+                    writing(table, lambda staging: self._build_replacement(table, part, staging))
 
             try:
                 yield write
@@ -319,7 +318,6 @@ class Store:
                         writing(table, functools.partial(self._build_version, schema_for(table),
                                                          schema_for(table).empty(), None, merge=False,
                                                          newest_wins=False))
-                    writing(table, functools.partial(self._link_unchanged, table))
             except BaseException:
                 for staging in staged.values():
                     shutil.rmtree(staging, ignore_errors=True)
@@ -396,6 +394,29 @@ class Store:
         for directory in sorted({p.parent for p in staging.rglob("*.parquet")}, reverse=True):
             _fsync_dir(directory)
         return len(new_parts)
+
+    def _build_replacement(self, table: str, frame: pl.DataFrame, staging: Path) -> None:
+        """Add ``frame``'s partitions to a replacement being staged: a partition whose rows equal the live
+        version's file (floats to ``SAME_FLOAT``) is that file, linked, not written again (a recomputed metric
+        table keeps the very files, inode and mtime, of the years a change did not reach)."""
+        schema = schema_for(table)
+        live = None
+        with contextlib.suppress(StoreCorruptError):
+            live = self.current_version(table)
+        if not schema.partition_by or live is None or (live / "part-0.parquet").exists():
+            self._build_version(schema, frame, None, staging, False, False)  # nothing partitioned to keep
+            return
+        data_columns = [name for name in schema.column_names if name not in schema.partition_by]
+        key = [name for name in schema.key if name not in schema.partition_by]
+        for values, part in frame.partition_by(list(schema.partition_by), as_dict=True, include_key=False).items():
+            relative = _partition_path(schema, values) / "part-0.parquet"
+            rows = part.select(data_columns).sort(key)
+            if _holds_rows(live / relative, rows):
+                (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+                os.link(live / relative, staging / relative)
+            else:
+                _write_parquet_durably(rows, staging / relative)
+            _fsync_dir((staging / relative).parent)
 
     def _link_unchanged(self, table: str, staging: Path) -> int:
         """Swap each freshly written partition file of a replacement for the live version's file when their rows
@@ -545,6 +566,16 @@ class Store:
                     shutil.rmtree(entry, ignore_errors=True)
                 else:
                     entry.unlink(missing_ok=True)
+
+
+def _holds_rows(path: Path, rows: pl.DataFrame) -> bool:
+    """Whether the whole Parquet file at ``path`` holds ``rows`` (as ``_same_rows`` compares them)."""
+    if not path.is_file() or parquet_problem(path):
+        return False
+    try:
+        return _same_rows(pl.read_parquet(path), rows)
+    except pl.exceptions.PolarsError:
+        return False  # an unreadable old file is simply not kept
 
 
 def _same_rows(old: pl.DataFrame, new: pl.DataFrame) -> bool:
