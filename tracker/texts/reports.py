@@ -108,9 +108,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "method": {
         "en": "Figures are read from the tracker's metric tables (group_exporter, group_market, group_market_monthly, "
-        "group_competition); definitions in the README.",
+        "group_competition); definitions in docs/metrics.md.",
         "zh": "数字取自追踪器的指标表（group_exporter、group_market、group_market_monthly、group_competition），"
-        "定义见 README。",
+        "定义见 docs/metrics.md。",
     },
     # --- templates: one per language where the grammar differs
     # The id helps an English reader find the group in config; a Chinese heading stays Chinese.

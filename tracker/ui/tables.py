@@ -28,7 +28,8 @@ CODE_SPAN = re.compile(r"`([^`]+)`")
 TABLE_CLASS = "tracker-table"
 # Scoped to the table's class; inherits the theme's colours so it reads in light and dark mode alike. No fixed
 # height: every row of the block on show is on the page (longer tables are paged visibly, see components.py);
-# headers and names wrap so all columns fit a laptop screen (horizontal scroll is only a last resort).
+# headers and names wrap so all columns fit a laptop screen (horizontal scroll is only a last resort), but not
+# to one Chinese character a line beside a long column (a name of four characters keeps its line).
 STYLE = f"""<style>
 .{TABLE_CLASS}-wrap {{overflow-x: auto; margin-bottom: .5rem;
   border: 1px solid rgba(128,128,128,.25); border-radius: .5rem;}}
@@ -38,7 +39,8 @@ STYLE = f"""<style>
 .{TABLE_CLASS} td {{text-align: right; padding: .2rem .4rem; border-bottom: 1px solid rgba(128,128,128,.15);
   white-space: nowrap; font-variant-numeric: tabular-nums;}}
 .{TABLE_CLASS} th.t, .{TABLE_CLASS} td.t {{text-align: left;}}
-.{TABLE_CLASS} td.t {{white-space: normal;}}
+.{TABLE_CLASS} td.t {{white-space: normal; min-width: 5em;}}
+.{TABLE_CLASS} th {{min-width: 3em;}}
 .{TABLE_CLASS} td code {{font-size: .75rem; overflow-wrap: anywhere;}}
 .{TABLE_CLASS} td.up {{color: #1a7f37;}}
 .{TABLE_CLASS} td.down {{color: #cf222e;}}
