@@ -23,7 +23,7 @@ from tests.baci_helpers import (
     write_folder,
     write_zip,
 )
-from tracker.baci import BaciDataError, import_baci
+from tracker.baci import BaciDataError, import_baci, stored_release
 from tracker.baci.importer import MAX_SKIPPED_SHARE
 from tracker.baci.layout import MAX_CODE_FILE_BYTES
 from tracker.config import ProductGroup
@@ -160,6 +160,124 @@ def test_baci_too_many_unreadable_rows_fail_the_import_and_write_nothing(store: 
         import_baci(store, write_zip(tmp_path, files), progress=False)
     _assert_nothing_written(store)
     assert store.read("fetch_log").get_column("status").to_list() == ["failed"]
+
+
+def _bad_year(year: int, rows: list[tuple[object, ...]]) -> str:
+    """The year's file with data rows 3 and 7 lacking v: 2 of 100 rows, above the 1 % threshold."""
+    lines = release_files({year: rows})[f"BACI_HS17_Y{year}_V202601.csv"].splitlines(keepends=True)
+    for index in (3, 7):
+        lines[index] = f"{year},156,842,{rows[index - 1][2]},,        1.000\n"
+    return "".join(lines)
+
+
+def _release_with_a_bad_year(version: str = "V202601") -> tuple[dict[str, str], list[tuple[object, ...]]]:
+    """2020 and 2022 clean, 2021 over the threshold (other values each year, so a mix-up shows)."""
+    rows = _many_rows(100)
+    good = {year: [(i, j, k, f"{float(v) + year % 10}", q) for i, j, k, v, q in rows] for year in (2020, 2022)}
+    files = release_files({**good, 2021: rows}, version=version)
+    files[f"BACI_HS17_Y2021_{version}.csv"] = _bad_year(2021, rows).replace("_V202601", f"_{version}")
+    return files, rows
+
+
+def _stored_by_year(store: Store) -> dict[int, dict[str, tuple[float, float | None]]]:
+    stored: dict[int, dict[str, tuple[float, float | None]]] = {}
+    for row in _code_rows(store).iter_rows(named=True):
+        stored.setdefault(row["year"], {})[row["hs_code"]] = (row["value_usd"], row["net_weight_kg"])
+    return stored
+
+
+def _files(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(path.relative_to(root)): (path.stat().st_ino, path.stat().st_mtime_ns)
+            for path in root.rglob("*.parquet")}
+
+
+def test_baci_year_over_the_threshold_is_left_out_and_the_other_years_imported(store: Store,
+                                                                              tmp_path: Path) -> None:
+    """One bad year among three: the two clean years are published with the files' values, the bad one is left
+    out whole (the store's earlier rows of 2021 keep their very files), named in the summary and in fetch_log."""
+    from tests.conftest import trade_rows
+
+    store.upsert("trade", trade_rows([{"period": "2021", "value_usd": 42.0}]))  # what the store held for 2021
+    [held] = [path.stat().st_ino for path in store.files("trade") if "year=2021" in str(path)]
+    files, _ = _release_with_a_bad_year()
+    summary = import_baci(store, write_zip(tmp_path, files), progress=False)
+
+    assert summary.years_written == (2020, 2022) and list(summary.refused) == [2021]
+    assert str(summary.release) == "BACI HS17 V202601 (2020–2022)" and summary.release.years == (2020, 2022)
+    assert stored_release(store) == summary.release
+    [refusal] = summary.refusals().values()
+    assert refusal.startswith("BACI_HS17_Y2021_V202601.csv: 2 of 100 rows cannot be read as BACI rows for 2021 "
+                              "(2.0%, more than the 1% an import accepts): line 4: v missing")
+    assert "line 8: v missing" in refusal and "2021 was left out" in refusal
+    stored = _stored_by_year(store)
+    assert set(stored) == {2020, 2022}
+    for year in (2020, 2022):
+        expected = _file_values(files[f"BACI_HS17_Y{year}_V202601.csv"])
+        assert stored[year] == {k: (pytest.approx(v * 1000), None if q is None else pytest.approx(q * 1000))
+                                for (_, _, k), (v, q) in expected.items()}
+    assert summary.rows_written == 200 and summary.skipped_rows == 0  # the refused year's counts are not added
+    # 2021: the Comtrade row is the same file (hard-linked into the new version), no BACI row came
+    assert [path.stat().st_ino for path in store.files("trade") if "year=2021" in str(path)] == [held]
+    assert store.scan("trade").filter(pl.col("year") == 2021).collect().get_column("value_usd").to_list() == [42.0]
+    log = {json.dumps(json.loads(row["request"])["years"]): (row["status"], row["rows_written"], row["error"])
+           for row in store.read("fetch_log").iter_rows(named=True)}
+    assert set(log) == {"[2020, 2022]", "[2021]"}
+    assert log["[2020, 2022]"][:2] == ("ok", 200 + summary.total_rows)
+    assert log["[2021]"] == ("failed", 0, refusal)
+
+
+def test_cli_import_baci_names_the_refused_year_and_exits_1(data_dir: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from tracker import cli
+
+    files, _ = _release_with_a_bad_year()
+    assert cli.main(["import", "baci", str(write_zip(tmp_path, files)), "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    [error] = [line for line in captured.err.splitlines() if line.startswith("error:")]
+    assert error.startswith("error: BACI_HS17_Y2021_V202601.csv: 2 of 100 rows") and "(2.0%" in error
+    assert "line 4: v missing" in error and "2021 was left out" in error
+    assert "imported BACI HS17 V202601" in captured.out and "years      2020, 2022" in captured.out
+    assert "left out   2021" in captured.out and "Traceback" not in captured.err
+    assert sorted(Store(data_dir).read("fetch_log").get_column("status").to_list()) == ["failed", "ok"]
+    assert set(_stored_by_year(Store(data_dir))) == {2020, 2022}
+
+
+def test_baci_refused_year_that_an_older_release_holds_writes_nothing(store: Store, tmp_path: Path) -> None:
+    """A newer release replaces the older one whole and releases never mix: publishing its clean years would
+    delete the older release's rows of the refused year, so nothing is written and --years is offered."""
+    old = release_files({year: [(156, 842, "950300", str(year - 2000), "1")] for year in (2020, 2021, 2022)},
+                        version="V202501")
+    import_baci(store, write_zip(tmp_path / "old", old), progress=False)
+    before = _files(store.root / "trade")
+    files, _ = _release_with_a_bad_year()
+    archive = write_zip(tmp_path / "new", files)
+    with pytest.raises(BaciDataError, match=r"^BACI_HS17_Y2021_V202601\.csv: 2 of 100 rows .*the store holds "
+                       r"BACI HS17 V202501 \(2020–2022\), whose rows of 2021 .*nothing was imported; --years "
+                       r"2020,2022 imports them without 2021"):
+        import_baci(store, archive, progress=False)
+    assert _files(store.root / "trade") == before and store.version_name("trade") == "v000001"
+    assert str(stored_release(store)) == "BACI HS17 V202501 (2020–2022)"
+    failed = store.read("fetch_log").filter(pl.col("status") == "failed")
+    assert sorted(json.loads(request)["years"] for request in failed.get_column("request")) == [[2020, 2022], [2021]]
+    summary = import_baci(store, archive, years=(2020, 2022), progress=False)  # the way out the message names
+    assert summary.years_written == (2020, 2022) and not summary.refused
+    assert str(stored_release(store)) == "BACI HS17 V202601 (2020–2022)" and set(_stored_by_year(store)) == {2020, 2022}
+
+
+def test_baci_every_year_refused_writes_nothing(store: Store, tmp_path: Path) -> None:
+    rows = _many_rows(100)
+    files = release_files({2021: rows, 2022: rows})
+    for year in (2021, 2022):
+        files[f"BACI_HS17_Y{year}_V202601.csv"] = _bad_year(year, rows)
+    with pytest.raises(BaciDataError, match=r"Y2021_V202601\.csv: 2 of 100 .* \| BACI_HS17_Y2022_V202601\.csv: 2 "
+                       r"of 100 .*; nothing was imported$"):
+        import_baci(store, write_zip(tmp_path, files), progress=False)
+    _assert_nothing_written(store)
+    log = store.read("fetch_log")
+    assert log.get_column("status").to_list() == ["failed", "failed"]
+    for row in log.iter_rows(named=True):
+        [year] = json.loads(row["request"])["years"]
+        assert row["error"].startswith(f"BACI_HS17_Y{year}_V202601.csv: 2 of 100 rows")
 
 
 # The country file's quirks, one test each.

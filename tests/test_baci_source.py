@@ -644,6 +644,36 @@ def test_fetch_baci_newer_release_replaces_the_stored_one(
     assert str(stored_release(store)) == "BACI HS17 V202701 (2020)"
 
 
+def test_fetch_baci_refused_year_is_logged_failed_and_the_other_year_imported(
+    cepii: tuple[Cepii, Server], store: Store, config: Config, tmp_path: Path,
+) -> None:
+    """2020 with 2 of its 100 rows without v (over the 1 % threshold): 2019 is imported, the run counts a failure,
+    the importer logs 2020 as failed with the file and the share, and the next run asks for 2020 again."""
+    stand_in, server = cepii
+    bad = year_rows(2020)[:100]
+    files = release_files({2019: year_rows(2019), 2020: bad})
+    lines = files["BACI_HS17_Y2020_V202601.csv"].splitlines(keepends=True)
+    for index in (3, 7):
+        lines[index] = f"2020,{bad[index - 1][0]},{bad[index - 1][1]},{bad[index - 1][2]},,        1.000\n"
+    files["BACI_HS17_Y2020_V202601.csv"] = "".join(lines)
+    stand_in.zip_bytes = write_zip(tmp_path, files).read_bytes()
+    summary = fetch(baci_config(config, server.url), store, years=(2019, 2020))
+
+    assert summary.failed == 1  # type: ignore[attr-defined]
+    details = summary.sources["baci"].details  # type: ignore[attr-defined]
+    assert "years 2019:" in details and "left out 2020 (too many unreadable rows)" in details
+    assert_2019_imported(store)
+    imports = {json.dumps(json.loads(row["request"])["years"]): row for row in
+               store.read("fetch_log").filter(pl.col("source") == "baci").iter_rows(named=True)
+               if "file" in json.loads(row["request"])}
+    assert imports["[2019]"]["status"] == "ok" and imports["[2020]"]["status"] == "failed"
+    assert imports["[2020]"]["error"].startswith("BACI_HS17_Y2020_V202601.csv: 2 of 100 rows cannot be read")
+    assert "(2.0%" in imports["[2020]"]["error"] and "line 4: v missing" in imports["[2020]"]["error"]
+    [run] = baci_log(store)
+    assert run["status"] == "ok" and "2020 refused by the import" in run["error"]
+    assert plan_baci(store, config.sources["baci"], years=(2019, 2020)).requests > 1  # 2020 is still wanted
+
+
 # ------------------------------------------------------------------------------------ client and config
 
 

@@ -273,7 +273,11 @@ def _run_baci(config: Config, store: Store, client: HttpClient, scope: FetchScop
     summary.rows_written = outcome.rows_written
     summary.unchanged = int(outcome.unchanged)
     summary.details = outcome.describe()
-    notes = "; ".join(outcome.notes) or None
+    refused = outcome.imported.refusals() if outcome.imported is not None else {}
+    for line in refused.values():  # the importer logged each as a failed row; the run's status says so too
+        log.error("baci: %s", line)
+    summary.failed = len(refused)
+    notes = "; ".join([*outcome.notes, *(f"{year} refused by the import" for year in refused)]) or None
     log_row("unchanged" if outcome.unchanged else "ok", notes)
     return summary
 

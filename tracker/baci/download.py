@@ -113,9 +113,12 @@ class BaciFetch:
         if self.unchanged:
             return f"baci: {name} is already imported; nothing downloaded ({self.requests} request, " \
                    f"{self.seconds:.1f} s)"
-        years = ", ".join(map(str, self.years))
+        imported = self.imported
+        years = ", ".join(map(str, imported.years_written if imported is not None else self.years))
+        left_out = (f"; left out {', '.join(map(str, imported.refused))} (too many unreadable rows)"
+                    if imported is not None and imported.refused else "")
         return (f"baci: {name}, years {years}: {self.bytes_downloaded / BYTES_PER_MEGABYTE:,.1f} MB downloaded in "
-                f"{self.requests} requests, {self.rows_written:,} rows imported, {self.seconds:.1f} s")
+                f"{self.requests} requests, {self.rows_written:,} rows imported, {self.seconds:.1f} s{left_out}")
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,12 @@ first rows) is a null to the fast typed reader. A year the typed reader cannot p
 width of ``NA``, a row with more fields) is read again line by line as text, and only its unreadable rows are
 set aside. Rows that cannot be read, or are not a valid BACI row (a missing field, another year, a negative or
 absurd number), are quarantined: skipped, counted, the first few named by line in the summary and ``fetch_log``
-(they are in no total either). The import fails, writing nothing, only when a year's skipped rows pass
-``MAX_SKIPPED_SHARE`` of its rows.
+(they are in no total either). A year whose skipped rows pass ``MAX_SKIPPED_SHARE`` of its rows is refused
+whole: left out of the import, named (file, share, first bad lines) in ``ImportSummary.refused`` and in a
+``failed`` row of ``fetch_log``, while the other years are published. A refused year deletes nothing: the
+store's rows of it stay as they were. So the import writes nothing when every year is refused, or when the
+store holds an older release with rows of a refused year (the newer release would replace them, and releases
+are never mixed).
 
 Group codes of HS 2022 that the release's product file does not hold are named in the summary and ``fetch_log``:
 those read through an older code (``tracker/hs_revisions.py``) as approximate, the others as missing.
@@ -123,11 +127,18 @@ class ImportSummary:
     skipped_reasons: list[str] = field(default_factory=list)
     approximate_codes: list[str] = field(default_factory=list)
     missing_codes: list[str] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)  # year -> why it was left out (file, share, lines)
     seconds: float = 0.0
 
     @property
     def unchanged(self) -> bool:
         return not self.years_written
+
+    def refusals(self) -> dict[int, str]:
+        """One line per year left out of an import that published the others (printed, and kept in
+        ``fetch_log``)."""
+        return {year: f"{reason}; {year} was left out (what the store held for it is unchanged), the other years "
+                "were imported" for year, reason in sorted(self.refused.items())}
 
     def warning(self) -> str | None:
         """The unmapped and non-HS6 codes in one line (printed, and kept in ``fetch_log``)."""
@@ -208,6 +219,11 @@ def import_baci(store: Store, path: Path, years: tuple[int, ...] | None = None,
             work = staging_root / uuid.uuid4().hex
             try:
                 _stage_years(archive, to_write, countries, work, summary, now(), progress)
+                written = tuple(year for year in to_write if year not in summary.refused)
+                _check_refused(summary, written, None if same_release else stored)
+                summary.years_written = written
+                summary.release = Release(archive.hs_revision, archive.version,
+                                          tuple(year for year in release.years if year not in summary.refused))
                 store.publish_staged(
                     "trade", work / "trade",
                     drop=lambda partition: not same_release and partition.parts[0] == f"source={SOURCE}",
@@ -219,11 +235,36 @@ def import_baci(store: Store, path: Path, years: tuple[int, ...] | None = None,
     except OSError as exc:  # a full disk while staging: the store is untouched, the work folder removed
         raise write_failure(exc, f"staging the BACI import under {staging_root}") from exc
     except BaciDataError as exc:
-        _log(store, archive, summary, started, now(), "failed", str(exc))
+        others = tuple(year for year in to_write if year not in summary.refused)
+        _log(store, archive, started, now(), [
+            *(((year,), "failed", f"{reason}; nothing was imported", 0) for year, reason in summary.refused.items()),
+            *([(others, "failed", str(exc), 0)] if others else []),
+        ])
         raise
     summary.seconds = time.monotonic() - clock
-    _log(store, archive, summary, started, now(), "ok", summary.warning())
+    _log(store, archive, started, now(), [
+        (summary.years_written, "ok", summary.warning(), summary.rows_written + summary.total_rows),
+        *(((year,), "failed", line, 0) for year, line in summary.refusals().items()),
+    ])
     return summary
+
+
+def _check_refused(summary: ImportSummary, written: tuple[int, ...], older: Release | None) -> None:
+    """Refuse the whole import when no year is left to publish, or when publishing would delete what the store
+    holds for a refused year: the rows of the ``older`` release, which a newer one replaces whole."""
+    if not summary.refused:
+        return
+    reasons = " | ".join(reason for _, reason in sorted(summary.refused.items()))
+    if not written:
+        raise BaciDataError(f"{reasons}; nothing was imported")
+    held = sorted(set(summary.refused) & set(older.years)) if older is not None else []
+    if older is not None and held:
+        shown = ", ".join(map(str, held))
+        raise BaciDataError(
+            f"{reasons}; the store holds {older}, whose rows of {shown} the other years of "
+            f"{summary.release.hs_revision} {summary.release.version} would replace (releases are never mixed), so "
+            f"nothing was imported; --years {','.join(map(str, written))} imports them without {shown}, "
+            "dropping the older release")
 
 
 def _check_group_codes(archive: Archive, groups: Iterable[ProductGroup], summary: ImportSummary) -> None:
@@ -283,7 +324,12 @@ def _stage_years(archive: Archive, years: tuple[int, ...], countries: CountryMap
             finally:
                 if archive.is_zip:
                     local.unlink(missing_ok=True)
-            converter.finish(summary)
+            try:
+                converter.finish(summary)
+            except _YearRefused as exc:  # the year is left out whole; the others go on
+                shutil.rmtree(folder)
+                summary.refused[year] = str(exc)
+                continue
             seen_iso3 |= converter.iso3_seen
         bar.set_postfix_str(f"{len(years)}/{len(years)} years done")
     summary.countries = len(seen_iso3)
@@ -403,12 +449,12 @@ class _YearConverter:
     def finish(self, summary: ImportSummary) -> None:
         """Write the year's all-goods totals; check countries and keys; add the year's counts to ``summary``."""
         if self.skipped > MAX_SKIPPED_SHARE * self.rows_read:
-            raise BaciDataError(
+            raise _YearRefused(
                 f"{self.member}: {self.skipped:,} of {self.rows_read:,} rows cannot be read as BACI rows for "
                 f"{self.year} ({self.skipped / max(self.rows_read, 1):.1%}, more than the "
                 f"{MAX_SKIPPED_SHARE:.0%} an import accepts): "
                 f"{'; '.join(reason.removeprefix(f'{self.member} ') for reason in self.reasons)}; the file is "
-                "truncated or malformed; nothing was imported")
+                "truncated or malformed")
         summary.skipped_rows += self.skipped
         summary.skipped_reasons.extend(self.reasons[:MAX_REASONS - len(summary.skipped_reasons)])
         exporters = _summed(self.by_exporter, "i")
@@ -471,6 +517,10 @@ class _YearConverter:
         if repeated.height:
             raise BaciDataError(f"{self.archive.year_files[self.year]}: the flow {repeated.row(0, named=True)} "
                                 "appears more than once; BACI lists each flow once")
+
+
+class _YearRefused(BaciDataError):
+    """A year with more unreadable rows than ``MAX_SKIPPED_SHARE``: left out whole, the other years go on."""
 
 
 class _TypedReadFailed(Exception):
@@ -647,11 +697,11 @@ def _write(frame: pl.DataFrame, path: Path, metadata: dict[str, str]) -> None:
         os.fsync(handle.fileno())
 
 
-def _log(store: Store, archive: Archive, summary: ImportSummary, started: datetime, finished: datetime,
-         status: str, error: str | None) -> None:
-    request = json.dumps({"file": archive.path.name, "hs_revision": archive.hs_revision, "version": archive.version,
-                          "years": list(summary.years_written)})
-    row = {"attempt_id": uuid.uuid4().hex, "source": SOURCE, "request": request, "started_at": started,
-           "finished_at": finished, "rows_written": summary.rows_written + summary.total_rows if status == "ok"
-           else 0, "status": status, "error": error}
-    store.upsert(FETCH_LOG.name, pl.DataFrame([row], schema=FETCH_LOG.polars_schema))
+def _log(store: Store, archive: Archive, started: datetime, finished: datetime,
+         attempts: Iterable[tuple[tuple[int, ...], str, str | None, int]]) -> None:
+    """One ``fetch_log`` row per (years, status, error, rows written): the years published, each year refused."""
+    rows = [{"attempt_id": uuid.uuid4().hex, "source": SOURCE, "request": json.dumps({
+        "file": archive.path.name, "hs_revision": archive.hs_revision, "version": archive.version,
+        "years": list(years)}), "started_at": started, "finished_at": finished, "rows_written": rows_written,
+        "status": status, "error": error} for years, status, error, rows_written in attempts]
+    store.upsert(FETCH_LOG.name, pl.DataFrame(rows, schema=FETCH_LOG.polars_schema))

@@ -17,7 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     baci = kinds.add_parser(
         "baci", help="a CEPII BACI zip (BACI_HS17_V202601.zip) or the folder it was extracted to",
         description="Import a CEPII BACI release. Exit status: 0 imported or already stored, 1 the files are not "
-        "a complete BACI release (nothing written), 2 usage.",
+        "a complete BACI release (nothing written) or a year was refused (more than 1 % of its rows unreadable: "
+        "that year left out and named, the other years imported), 2 usage.",
     )
     baci.add_argument("path", type=Path, metavar="PATH", help="the downloaded zip, or the folder of its files")
     baci.add_argument("--years", help="years to import: 2017,2023 or 2017-2023 (default: every year in PATH)")
@@ -52,6 +53,9 @@ def format_summary(summary: ImportSummary) -> str:
         f"  countries  {summary.countries:,}",
         f"  duration   {summary.seconds:.1f} s ({summary.rows_read / max(summary.seconds, 1e-9):,.0f} rows/s)",
     ]
+    if summary.refused:
+        lines.append(f"  left out   {', '.join(map(str, summary.refused))} (too many unreadable rows: see the "
+                     "error lines)")
     warning = summary.warning()
     if warning:
         lines.append(warning)
@@ -66,5 +70,7 @@ def run(args: argparse.Namespace) -> int:
     except BaciDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for line in summary.refusals().values():
+        print(f"error: {line}", file=sys.stderr)
     print(format_summary(summary))
-    return 0
+    return 1 if summary.refused else 0
