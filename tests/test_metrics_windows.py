@@ -16,7 +16,7 @@ from tracker.baci import import_baci
 from tracker.config import Config
 from tracker.freshness import metric_tables_current
 from tracker.metrics.tables import CMS_LONG_SPAN_YEARS, compute_tables
-from tracker.metrics.windows import compute_tables_by_year
+from tracker.metrics.windows import CAGR_YEARS, compute_tables_by_year
 from tracker.parts_cache import CACHE_FOLDER, COMPLETE_MARKER
 from tracker.refresh import refresh_metric_tables
 from tracker.schemas import mirror_rows
@@ -124,11 +124,16 @@ def test_a_change_to_one_year_rewrites_only_the_years_that_read_it(baci_store: P
     # only the revised year was read from trade; every other year came from the parts kept by the first run
     assert _years_read(steps) == [changed]
     assert len([step for step in steps if "unchanged" in step]) == BACI_YEARS  # the Comtrade year too
+    # recomputed (kept anew): the year's parts, its CMS spans, and the tables and export potential of the three
+    # years whose window reads it (itself, the next year's growth, the 5-year CAGR); every other year's are reused
     renewed = {path.name for path in (store.root / CACHE_FOLDER).iterdir()} - kept
+    windows = [f"{changed - 1}-{changed}", f"{changed}-{changed + 1}", f"{changed}-{changed + 4}-{changed + 5}"]
     assert {name.rpartition("-")[0] for name in renewed} == {
         f"year-{changed}", f"code-{changed}", f"cms-{changed - 1}-{changed}", f"cms-{changed}-{changed + 1}",
-        f"cms-{changed}-{COMTRADE_YEAR}"}  # the long span starts at the revised year
-    assert COMTRADE_YEAR - changed == CMS_LONG_SPAN_YEARS
+        f"cms-{changed}-{COMTRADE_YEAR}",  # the long span starts at the revised year
+        *(f"{kind}-{window}" for kind in ("tables", "potential") for window in windows)}
+    assert COMTRADE_YEAR - changed == CMS_LONG_SPAN_YEARS == CAGR_YEARS
+    assert FIRST_YEAR == changed - 2  # so the revised year's own window starts at the year before
 
     # what reads the year: its own rows, and the next year's growth (and CAGR's and CMS's spans, not checked)
     reaches = {"group_market": {changed, changed + 1}, "group_hs": {changed, changed + 1},
@@ -189,6 +194,35 @@ def test_tables_from_the_kept_parts_equal_the_single_pass_and_damage_costs_only_
     _assert_same_tables(expected, {table.name: store.read(table.name) for table in METRIC_TABLES})
     assert not leftover.exists() and not gone.exists() and not unfinished.exists()
     assert len(_entries(store.root, f"year-{FIRST_YEAR + 1}")) == 1
+
+
+def test_new_projections_recompute_the_export_potential_alone(baci_store: Path, config: Config,
+                                                              tmp_path: Path) -> None:
+    """A new WEO row reads no year of trade and reuses every year's tables; only the export potential, which
+    reads the projections, is computed again, and all tables still equal the single pass."""
+    from datetime import UTC, datetime
+
+    store = Store(tmp_path / "data")
+    shutil.copytree(baci_store, store.root)
+    refresh_metric_tables(store, config)
+    def entries() -> dict[str, int]:  # entry -> inode: an entry computed again is a new folder
+        return {path.name: path.stat().st_ino for path in (store.root / CACHE_FOLDER).iterdir()}
+
+    before = entries()
+    store.upsert("weo", pl.DataFrame([{"source": "imf_weo", "indicator": "LP", "market": "USA", "year": FIRST_YEAR,
+                                       "value": 330.0, "unit": "persons mn", "vintage": "2025-10",
+                                       "fetched_at": datetime(2025, 11, 1, tzinfo=UTC)}],
+                                     schema=schema_for("weo").polars_schema))
+    steps: list[str] = []
+    refresh_metric_tables(store, config, progress=steps.append)
+    assert _years_read(steps) == []
+    after = entries()
+    assert after.keys() == before.keys()  # the same entries (their key reads trade, config and code)
+    replaced = {name.split("-")[0] for name in after if after[name] != before[name]}
+    assert replaced == {"potential"}
+    assert sum(name.startswith("potential-") for name in after) == BACI_YEARS + 1
+    _assert_same_tables(_as_read(_single_pass(store, config)),
+                        {table.name: store.read(table.name) for table in METRIC_TABLES})
 
 
 def test_metrics_force_reads_every_year_again(baci_store: Path, config: Config, tmp_path: Path,

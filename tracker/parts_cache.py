@@ -34,6 +34,7 @@ from tracker.store_paths import live_version
 
 CACHE_FOLDER = ".metric-parts"
 COMPLETE_MARKER = "complete"
+EXTRA_FILE = "extra"  # what else than trade an entry was computed from (see PartsCache.load)
 
 
 ENTRY_NAME = re.compile(r"(?P<kind>[a-z]+)(?P<years>(?:-\d{4})+)-(?P<key>[0-9a-f]{24})")
@@ -67,24 +68,29 @@ class PartsCache:
     def _entry(self, kind: str, years: Sequence[int]) -> Path:
         return self.folder / f"{kind}-{'-'.join(str(year) for year in years)}-{self._key(years)}"
 
-    def load(self, kind: str, years: Sequence[int]) -> dict[str, pl.DataFrame] | None:
-        """The frames kept of ``kind`` for the current trade files of ``years``, or None."""
+    def load(self, kind: str, years: Sequence[int], extra: str = "") -> dict[str, pl.DataFrame] | None:
+        """The frames kept of ``kind`` for the current trade files of ``years``, or None. ``extra`` names what
+        else the entry was computed from (a digest of other inputs): an entry kept for another is absent."""
         entry = self._entry(kind, years)
         if not self.reuse or not (entry / COMPLETE_MARKER).is_file():
             return None
         try:
+            if (entry / EXTRA_FILE).read_text(encoding="utf-8") != extra:
+                return None
             return {path.stem: pl.read_parquet(path) for path in sorted(entry.glob("*.parquet"))}
-        except (OSError, pl.exceptions.PolarsError):
+        except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError):
             return None  # damaged: computed again, and replaced
 
-    def save(self, kind: str, years: Sequence[int], frames: dict[str, pl.DataFrame]) -> None:
-        """Keep ``frames`` of ``kind`` for the current trade files of ``years`` (replacing an older entry)."""
+    def save(self, kind: str, years: Sequence[int], frames: dict[str, pl.DataFrame], extra: str = "") -> None:
+        """Keep ``frames`` of ``kind`` for the current trade files of ``years`` and ``extra`` (replacing an older
+        entry)."""
         entry = self._entry(kind, years)
         building = self.folder / f".{entry.name}.{os.getpid()}.{uuid.uuid4().hex}"
         try:
             building.mkdir(parents=True)
             for name, frame in frames.items():
                 frame.write_parquet(building / f"{name}.parquet", compression="lz4")
+            (building / EXTRA_FILE).write_text(extra, encoding="utf-8")
             (building / COMPLETE_MARKER).touch()
             self._remove([entry])
             building.rename(entry)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 import polars as pl
@@ -98,9 +99,9 @@ class KeptParts(Protocol):
     """Where a year's parts are kept between runs (``tracker.parts_cache.PartsCache``): an entry is a kind of
     part and the years of trade it was computed from, and stands for those years' current trade rows."""
 
-    def load(self, kind: str, years: Sequence[int]) -> dict[str, pl.DataFrame] | None: ...
+    def load(self, kind: str, years: Sequence[int], extra: str = "") -> dict[str, pl.DataFrame] | None: ...
 
-    def save(self, kind: str, years: Sequence[int], frames: dict[str, pl.DataFrame]) -> None: ...
+    def save(self, kind: str, years: Sequence[int], frames: dict[str, pl.DataFrame], extra: str = "") -> None: ...
 
 
 @dataclass(frozen=True)
@@ -193,14 +194,19 @@ class _YearReader:
         return self._code[year]
 
     def cms(self, base_year: int, end_year: int) -> pl.DataFrame:
-        years = [base_year, end_year]
-        kept = self.kept.load("cms", years) if self.kept is not None else None
-        if kept is not None:
-            return kept["cms"]
-        frame = _cms(base_year, self.code(base_year), end_year, self.code(end_year))
+        return self.remembered("cms", [base_year, end_year], lambda: {"cms": _cms(
+            base_year, self.code(base_year), end_year, self.code(end_year))})["cms"]
+
+    def remembered(self, kind: str, years: Sequence[int], compute: Callable[[], dict[str, pl.DataFrame]],
+                   extra: str = "") -> dict[str, pl.DataFrame]:
+        """The frames of ``kind`` kept for ``years`` (and ``extra``), else ``compute()``d and kept."""
+        found = self.kept.load(kind, years, extra) if self.kept is not None else None
+        if found is not None:
+            return found
+        frames = compute()
         if self.kept is not None:
-            self.kept.save("cms", years, {"cms": frame})
-        return frame
+            self.kept.save(kind, years, frames, extra)
+        return frames
 
     def keep_code_only(self, years: Iterable[int]) -> None:
         """Let go of the code-level rows of every year but ``years`` (they are large)."""
@@ -233,6 +239,42 @@ def _cross_year(parts: dict[int, YearParts], within: dict[int, pl.DataFrame],
     return market, exporter.filter(of_year).lazy()  # is pushed below the joins on the earlier years
 
 
+def _year_tables(parts: dict[int, YearParts], within: dict[int, pl.DataFrame], year: int,
+                 home: str) -> dict[str, pl.DataFrame]:
+    """``year``'s rows of the year tables (group_market, group_exporter, group_competition, group_hs), what the
+    tables that need every year read of it, and group_market's columns within the year (``within``: the next
+    year's growth reads them). ``within`` must hold the year before's."""
+    _, _, year_imports, year_within = market_within_year(parts[year].flows.lazy())
+    within = {**within, year: year_within.collect()}
+    market, exporter = _cross_year(parts, within, year)
+    market_table = _finished(market.lazy(), GROUP_MARKET)
+    hs = pl.concat([parts[y].hs for y in (year - 1, year) if y in parts], how="vertical").lazy()
+    return {
+        GROUP_MARKET.name: market_table,
+        GROUP_EXPORTER.name: _finished(exporter, GROUP_EXPORTER),
+        GROUP_COMPETITION.name: _finished(_competition_sides(parts[year].esi.lazy(), market.lazy()),
+                                          GROUP_COMPETITION),
+        GROUP_HS.name: _finished(_hs_growth(hs).filter(pl.col("year") == year), GROUP_HS),
+        "within": within[year],
+        "imports": year_imports.collect(),
+        "opportunity_rows": pl.concat([  # the home exporter's rows, one row per other market
+            market.filter(pl.col("exporter") == home),
+            market.filter(pl.col("exporter") != home).unique(["group", "market", "year"], keep="first")]),
+        "exporter_values": exporter.select("group", "exporter", "period", "export_value_usd").collect(),
+        "pairs": market.select("group", "market").unique(),
+    }
+
+
+def _potential(read: dict[str, pl.DataFrame], imports: pl.DataFrame, config: Config, weo: pl.DataFrame,
+               capital: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    return {"potential": export_potential(read, imports.lazy(), config, weo.lazy(), capital.lazy())}
+
+
+def _digest(frame: pl.DataFrame) -> str:
+    """A digest of a small frame's rows (the inputs besides trade that an export potential row reads)."""
+    return f"{frame.height}:{frame.hash_rows().sum() if frame.height else 0}"
+
+
 def _finished(frame: pl.LazyFrame, schema: TableSchema) -> pl.DataFrame:
     return _finish(frame, schema).collect()  # the store sorts each file by the key
 
@@ -262,6 +304,8 @@ def metric_parts(store: Tables, config: Config, kept: KeptParts | None = None,
     # what the tables that need every year read of each year: a small fraction of it
     every_year: dict[str, list[pl.DataFrame]] = {name: [] for name in (
         "weights", "flows", "imports", "opportunity_rows", "exporter_values", "pairs", "market", "exporter")}
+    stored = set(years)
+    windows = {year: [y for y in (year - CAGR_YEARS, year - 1, year) if y in stored] for year in years}
     for year in years:
         parts[year] = reader.parts(year)
         if parts[year].annual:
@@ -271,30 +315,21 @@ def metric_parts(store: Tables, config: Config, kept: KeptParts | None = None,
         reader.keep_code_only([year, long_base])  # this year's is the next CMS pair's base
         if on_year is not None:
             on_year(year, len(years), bool(reader.read) and reader.read[-1] == year)
-        _, _, year_imports, year_within = market_within_year(parts[year].flows.lazy())
-        within[year] = year_within.collect()
-        market, exporter = _cross_year(parts, within, year)
-        of_year = pl.col("year") == year
-        exporter_table = _finished(exporter, GROUP_EXPORTER)
-        yield GROUP_MARKET.name, (market_table := _finished(market.lazy(), GROUP_MARKET))
-        yield GROUP_EXPORTER.name, exporter_table
-        yield GROUP_COMPETITION.name, _finished(_competition_sides(parts[year].esi.lazy(), market.lazy()),
-                                                GROUP_COMPETITION)
-        hs = pl.concat([parts[y].hs for y in (year - 1, year) if y in parts], how="vertical").lazy()
-        yield GROUP_HS.name, _finished(_hs_growth(hs).filter(of_year), GROUP_HS)
+        # the year's tables: kept while none of the years they read changed
+        tables = reader.remembered("tables", windows[year], partial(_year_tables, parts, within, year, home))
+        within[year] = tables["within"]
+        for table in (GROUP_MARKET, GROUP_EXPORTER, GROUP_COMPETITION, GROUP_HS):
+            yield table.name, tables[table.name]
         flows = parts[year].flows
         every_year["weights"].append(parts[year].weights)
         every_year["flows"].append(flows.filter(  # what the monthly table and the nowcast read (nowcast.py)
             (pl.col("frequency") == "M") | (pl.col("reporter") == home) | (pl.col("partner") == home)))
-        every_year["imports"].append(year_imports.collect())
-        every_year["opportunity_rows"].append(pl.concat([  # the home exporter's rows, one row per other market
-            market.filter(pl.col("exporter") == home),
-            market.filter(pl.col("exporter") != home).unique(["group", "market", "year"], keep="first")]))
-        every_year["exporter_values"].append(exporter.select(
-            "group", "exporter", "period", "export_value_usd").collect())
-        every_year["pairs"].append(market.select("group", "market").unique())
-        every_year["market"].append(market_table.select("group", "exporter", "market", "year", "export_value_usd"))
-        every_year["exporter"].append(exporter_table)
+        for name in ("imports", "opportunity_rows", "exporter_values", "pairs"):
+            every_year[name].append(tables[name])
+        every_year["market"].append(tables[GROUP_MARKET.name].select(
+            "group", "exporter", "market", "year", "export_value_usd"))
+        every_year["exporter"].append(tables[GROUP_EXPORTER.name])
+        del tables
         for old in [y for y in parts if y <= year - CAGR_YEARS]:  # no later year reads it
             del parts[old]
         for old in [y for y in within if y < year]:
@@ -316,11 +351,16 @@ def metric_parts(store: Tables, config: Config, kept: KeptParts | None = None,
     all_flows = _stacked(every_year["flows"])
     monthly = _finished(_group_market_monthly(all_flows.filter(pl.col("frequency") == "M")), GROUP_MARKET_MONTHLY)
     yield GROUP_MARKET_MONTHLY.name, monthly
-    weo, capital = store.scan("weo"), store.scan("capital")
-    for market_table, exporter_table, imports_table in zip(every_year["market"], every_year["exporter"],
-                                                           every_year["imports"], strict=True):
+    weo, capital = store.scan("weo").collect(), store.scan("capital").collect()
+    others = f"weo {_digest(weo)}, capital {_digest(capital)}"
+    for year, market_table, exporter_table, imports_table in zip(
+            years, every_year["market"], every_year["exporter"], every_year["imports"], strict=True):
         read = {"group_market": market_table, "group_exporter": exporter_table, "group_tariff": tariff_table}
-        yield GROUP_EXPORT_POTENTIAL.name, export_potential(read, imports_table.lazy(), config, weo, capital)
+        # a year's potential reads its window's trade, the tariffs up to the year, the projections, the capitals
+        tariffs_read = _digest(tariff_table.filter(pl.col("year") <= year))
+        yield GROUP_EXPORT_POTENTIAL.name, reader.remembered(
+            "potential", windows[year], partial(_potential, read, imports_table, config, weo, capital),
+            extra=f"{others}, tariffs {tariffs_read}")["potential"]
     for name, frame in demand_frames(all_flows, monthly.lazy(), config).items():
         yield name, _finished(frame, schema_for(name))
 
