@@ -133,6 +133,8 @@ BAD_INPUTS = [
     (["--flow", "import"], "--flow does not apply to --table findings"),
     (["--basis", "mirror"], "--basis does not apply to --table findings"),
     (["--years", "2023-2020"], "--years: '2023-2020' is not a year or a range of years"),
+    (["--exporter", "fra"], "--exporter FRA: the metric tables hold no rows of it as an exporter"),
+    (["--years", "2010-2014"], "--years 2010-2014: the metric tables hold CHN's rows for 2015–2025, none up to 2014"),
 ]
 
 

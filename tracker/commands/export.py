@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import polars as pl
+
 from tracker.atomic import sigterm_as_interrupt
 from tracker.commands.arguments import parse_years
 from tracker.config import Config, load_config
@@ -102,7 +104,9 @@ def _export_findings(args: argparse.Namespace, config: Config, store: Store) -> 
     if not store.has_data("group_market"):  # every finding starts from it (the other tables may be empty)
         raise ExportError(f"the store at {store.root} holds no metric tables (group_market): the findings are read "
                           "from them; run `python -m tracker metrics` first. Nothing was written")
-    found = findings_by_group(FindingInputs.from_store(store), groups, exporter, until)
+    inputs = FindingInputs.from_store(store)
+    _check_findings_view(inputs, exporter, until, args.years)
+    found = findings_by_group(inputs, groups, exporter, until)
     frame = findings_table(found, lang, config)
     filters = {"group": args.group or "all", "exporter": exporter, "lang": lang,
                **({"until": until} if until else {})}
@@ -112,3 +116,16 @@ def _export_findings(args: argparse.Namespace, config: Config, store: Store) -> 
     applied = "; ".join(f"{k}={v}" for k, v in filters.items())
     print(f"{FINDINGS}: {frame.height:,} rows, {applied}{sample} → {args.out} ({len(data):,} bytes)")
     return 0
+
+
+def _check_findings_view(inputs: FindingInputs, exporter: str, until: str | None, years: str | None) -> None:
+    """Refuse an exporter the metric tables hold nothing for, or years before any of its rows: an empty file
+    would read as "no material facts" when there is no data to find them in."""
+    first, last = inputs.group_market.filter(pl.col("exporter") == exporter).select(
+        first=pl.col("year").min(), last=pl.col("year").max()).collect().row(0)
+    if first is None:
+        raise UsageError(f"--exporter {exporter}: the metric tables hold no rows of it as an exporter. Nothing was "
+                         "written")
+    if until is not None and int(until) < first:
+        raise UsageError(f"--years {years}: the metric tables hold {exporter}'s rows for {first}–{last}, none up "
+                         f"to {until}. Nothing was written")
