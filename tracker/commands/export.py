@@ -74,8 +74,6 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-
-
 def _findings_options(args: argparse.Namespace, config: Config) -> tuple[list[str], str, str | None]:
     """The groups, exporter and last year (None: the newest) of a findings export; flags that select rows of
     stored tables only are refused rather than silently ignored."""
