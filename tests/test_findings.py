@@ -12,7 +12,16 @@ import pytest
 from tests.findings_helpers import DEMAND, GROUP_MARKET, NOWCAST, metric_frame, write_findings_store
 from tracker.config import Config
 from tracker.export import export_bytes
-from tracker.findings import FindingInputs, exporter_findings, findings_frame, group_findings, rank, sentence
+from tracker.findings import (
+    FindingInputs,
+    exporter_findings,
+    findings_by_group,
+    findings_frame,
+    findings_table,
+    group_findings,
+    rank,
+    sentence,
+)
 from tracker.findings.facts import share_moves
 from tracker.store import Store
 
@@ -139,6 +148,25 @@ def test_findings_frame_holds_both_languages_and_exports(inputs: FindingInputs, 
     assert "越南在美国" in csv and "Vietnam gained" in csv
     assert pl.read_parquet(export_bytes(frame, "parquet", table="findings", filters={})).equals(frame)
     assert export_bytes(frame, "xlsx", table="findings", filters={}).startswith(b"PK")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_findings_table_is_one_language_a_row_per_finding(inputs: FindingInputs, config: Config, lang: str) -> None:
+    """The CLI's layout: the hand-worked sentences of one language, ids naming group, exporter, kind, period and
+    market, and the rank restarting with each group."""
+    full = dataclasses.replace(inputs, group_nowcast=NOWCAST.lazy(), group_demand=DEMAND.lazy())
+    found = findings_by_group(full, ["toys", "furniture"], "CHN")
+    assert found == group_findings(full, "toys", "CHN")  # furniture: nothing stored
+    table = findings_table([*found, dataclasses.replace(found[0], group="furniture")], lang, config)
+    assert table.get_column("text").to_list()[:6] == [en if lang == "en" else zh for _, _, en, zh, _ in EXPECTED]
+    assert table.get_column("rank").to_list() == [1, 2, 3, 4, 5, 6, 1]
+    assert table.get_column("lang").unique().to_list() == [lang]
+    assert table.get_column("id").to_list()[:4] == ["toys:CHN:nowcast:2025-03", "toys:CHN:forecast:2025-04:USA",
+                                                    "toys:CHN:undercut:2024:USA", "toys:CHN:underrepresented:2024:ARE"]
+    assert table.get_column("link").to_list()[5] == EXPECTED[5][4].replace("lang=zh", f"lang={lang}")
+    assert table.row(1, named=True)["group_name"] == {"en": "Toys, games and festive articles", "zh": "玩具"}[lang]
+    assert json.loads(table.row(2, named=True)["numbers"])["change_pp"] == 3.0
+    assert findings_table([], lang, config).columns == table.columns
 
 
 def test_findings_on_an_empty_store_are_empty(store: Store, config: Config) -> None:

@@ -46,8 +46,8 @@ COMMANDS: tuple[Command, ...] = (
             "imports"),
     Command("metrics", "recompute the metric tables (group_market, group_exporter, ...) from the stored data, "
             "when it changed", "metrics"),
-    Command("export", "export a table (trade, ecommerce, macro, fetch_log or a metric table) to csv, xlsx or "
-            "parquet", "export"),
+    Command("export", "export a table (trade, ecommerce, macro, fetch_log or a metric table), or the findings in "
+            "English or Chinese, to csv, xlsx or parquet", "export"),
     Command("schedule", "run the scheduler: each source's fetch on its cron, then metrics and alerts; "
             "monthly/annual reports", "schedule"),
     Command("report", "write a report for a product group (or all) and a year or month, in English or Chinese, "

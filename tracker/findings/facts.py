@@ -60,6 +60,12 @@ class Finding:
     detail: str | None = None  # a word the sentence needs: the main CMS effect, the forecast direction
     sample: bool = False
 
+    @property
+    def id(self) -> str:
+        """A stable name for the fact (group, exporter, kind, period, and the market it is about, if any), so
+        that exports of two runs can be joined: one fact of a kind per group and exporter, so it is unique."""
+        return ":".join(part for part in (self.group, self.exporter, self.kind, self.period, self.market) if part)
+
     def link(self, lang: str) -> str:
         """URL path and query of the page and filters that show this fact, in ``lang``."""
         return f"./{self.page}?{urlencode([*self.params, ('lang', lang)])}"
@@ -355,3 +361,11 @@ def exporter_findings(inputs: FindingInputs, groups: Sequence[str], exporter: st
         if sum(f.kind == finding.kind for f in kept) < MAX_PER_KIND:
             kept.append(finding)
     return kept[:limit]
+
+
+def findings_by_group(inputs: FindingInputs, groups: Sequence[str], exporter: str, until: str | None = None,
+                      limit: int = MAX_FINDINGS) -> list[Finding]:
+    """Each group's own findings (``group_findings``), group after group in the order given: the tables are
+    narrowed once for all of them rather than once a group."""
+    inputs = narrowed(inputs, groups, exporter, int(until[:4]) if until else None)
+    return [f for group in groups for f in rank(_group_facts(inputs, group, exporter, until), limit)]
