@@ -133,7 +133,7 @@ def test_a_change_to_one_year_rewrites_only_the_years_that_read_it(baci_store: P
         f"cms-{changed}-{COMTRADE_YEAR}",  # the long span starts at the revised year
         *(f"{kind}-{window}" for kind in ("tables", "potential") for window in windows)}
     assert COMTRADE_YEAR - changed == CMS_LONG_SPAN_YEARS == CAGR_YEARS
-    assert FIRST_YEAR == changed - 2  # so the revised year's own window starts at the year before
+    assert changed - 2 == FIRST_YEAR  # so the revised year's own window starts at the year before
 
     # what reads the year: its own rows, and the next year's growth (and CAGR's and CMS's spans, not checked)
     reaches = {"group_market": {changed, changed + 1}, "group_hs": {changed, changed + 1},
