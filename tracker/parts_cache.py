@@ -1,18 +1,20 @@
 """The per-year parts of the metric computation, kept beside the store between runs, so that a change to one
-year of trade recomputes that year's parts only.
+year of trade recomputes only what reads that year.
 
 Why: ``tracker.metrics.windows`` reduces each year of trade (10M rows a year of BACI) to small parts (group-level
-flows, similarity rows, tariff weights; the code-level rows CMS compares; each CMS span's result). Reading and
-reducing the year is nearly all of the work; the tables are then computed from the parts in seconds. A fetch
-that revises one year leaves the other years' trade files as they were (the store links them into the new
-version), so their parts can be reused.
+flows, similarity rows, tariff weights; the code-level rows CMS compares; each CMS span's result), then computes
+each year's tables and export potential from the parts of the years they compare with. A fetch that revises one
+year leaves the other years' trade files as they were (the store links them into the new version), so whatever
+read only those years can be reused: the revised year and the years whose window reads it are recomputed, no
+other.
 
-Each entry is a folder ``.metric-parts/<kind>-<years>-<key>/`` of Parquet files and a ``complete`` marker written last.
-The key hashes what the entry was computed from: the files of the trade years it read (path, inode, size and
-modification time: a rewritten partition is a new file), the config files and the metric code (``salt``, from
-``tracker.freshness``). Anything else reads as absent: a key that no longer matches, a folder without its
-marker (a process killed while writing it), a file that cannot be read. The entry is then computed again, so a
-damaged cache never gives a wrong table, only a slower run.
+Each entry is a folder ``.metric-parts/<kind>-<years>-<key>/`` of Parquet files and a ``complete`` marker written
+last. The key hashes what the entry was computed from: the files of the trade years it read (path, inode, size
+and modification time: a rewritten partition is a new file), the config files and the metric code (``salt``, from
+``tracker.freshness``). An entry that also read other inputs (the export potential: tariffs, projections,
+capitals) records their digest (``extra``) and reads as absent for another. Anything else reads as absent too: a
+key that no longer matches, a folder without its marker (a process killed while writing it), a file that cannot
+be read. The entry is then computed again, so a damaged cache never gives a wrong table, only a slower run.
 """
 
 from __future__ import annotations
@@ -89,7 +91,8 @@ class PartsCache:
         try:
             building.mkdir(parents=True)
             for name, frame in frames.items():
-                frame.write_parquet(building / f"{name}.parquet", compression="lz4")
+                # read whole, never filtered: no statistics (they cost more to write and read than they save)
+                frame.write_parquet(building / f"{name}.parquet", compression="lz4", statistics=False)
             (building / EXTRA_FILE).write_text(extra, encoding="utf-8")
             (building / COMPLETE_MARKER).touch()
             self._remove([entry])

@@ -25,9 +25,11 @@ of BACI (10M rows). The design, in one pass over the years, oldest first:
 
 The tables equal the single pass's: keys and strings exactly, floats to 1e-9 (tests/test_metrics_windows.py).
 
-Kept parts: a year's ``YearParts`` and ``CodeParts`` and each CMS span's result are handed to ``kept``
-(``tracker.parts_cache``), which keeps them for the current trade files of their years; the next run reads from
-trade only the years whose files changed. Everything after step 1 runs from the parts, which takes seconds.
+Kept parts: a year's ``YearParts`` and ``CodeParts``, each CMS span's result, each year's rows of the year tables
+(step 3, keyed on the years its window reads) and each year's export potential (the same years, and the tariffs up
+to the year, the projections and the capitals) are handed to ``kept`` (``tracker.parts_cache``), which keeps them
+for the current trade files of their years. The next run reads from trade only the years whose files changed, and
+recomputes only the years whose window reads one of them.
 
 Writing (``tracker.refresh``): ``Store.replacing`` takes each part as it comes (a year of a year-partitioned table,
 or a whole small table) and switches every table to its new version at the end. A year's file whose rows did not
