@@ -418,8 +418,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "download": {"en": "Download", "zh": "下载"},
     "downloads_columns_note": {
-        "en": "The preview shows the file's own column names (see docs/tables.md).",
-        "zh": "预览中的列名与下载文件中的列名相同（英文字段名，说明见 docs/tables.md）。",
+        "en": "The preview shows the file's own column names (see `docs/tables.md`).",
+        "zh": "预览中的列名与下载文件中的列名相同（英文字段名，说明见 `docs/tables.md`）。",
     },
     # --- the store's tables: a title and what one row is (Data & downloads, Data status)
     "table_trade": {"en": "Trade flows", "zh": "贸易流量"},
@@ -648,9 +648,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "findings_none": {"en": "No finding for this selection: the metric tables hold no comparable years yet.",
                       "zh": "当前选择暂无要点：指标表中尚无可比较的年份。"},
     "findings_note": {
-        "en": "The most material facts first, ranked by the USD at stake (docs/findings.md). Each link opens "
+        "en": "The most material facts first, ranked by the USD at stake (`docs/findings.md`). Each link opens "
         "the page and filters that show the figures.",
-        "zh": "按涉及金额（美元）排序，最重要的在前（见 docs/findings.md）。每个链接打开显示相应数字的页面和筛选条件。",
+        "zh": "按涉及金额（美元）排序，最重要的在前（见 `docs/findings.md`）。每个链接打开显示相应数字的页面和筛选条件。",
     },
     "findings_download": {"en": "Download findings", "zh": "下载要点"},
     "findings_unreadable": {
