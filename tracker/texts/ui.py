@@ -650,7 +650,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "findings_note": {
         "en": "The most material facts first, ranked by the USD at stake (`docs/findings.md`). Each link opens "
         "the page and filters that show the figures.",
-        "zh": "按涉及金额（美元）排序，最重要的在前（见 `docs/findings.md`）。每个链接打开显示相应数字的页面和筛选条件。",
+        "zh": "按涉及金额（美元）排序，最重要的在前（见 `docs/findings.md`）。"
+        "每个链接打开显示相应数字的页面和筛选条件。",
     },
     "findings_download": {"en": "Download findings", "zh": "下载要点"},
     "findings_unreadable": {
