@@ -346,9 +346,10 @@ class Store:
                 self._remove_unreferenced(table_dir)
             old_version = None
         with _staging_folder(table_dir, f"writing table {table!r} under {table_dir}") as staging:
-            partitions_written = self._build_version(schema, frame, old_version, staging, merge, newest_wins)
-            if not merge:
-                partitions_written -= self._link_unchanged(table, staging)
+            if merge:
+                partitions_written = self._build_version(schema, frame, old_version, staging, merge, newest_wins)
+            else:
+                partitions_written = self._build_replacement(table, frame, staging)
             version_name = self._switch_to(table_dir, staging)
         self._remove_unreferenced(table_dir)
         rows_after = self.scan(table).select(pl.len()).collect().item()
@@ -395,19 +396,20 @@ class Store:
             _fsync_dir(directory)
         return len(new_parts)
 
-    def _build_replacement(self, table: str, frame: pl.DataFrame, staging: Path) -> None:
-        """Add ``frame``'s partitions to a replacement being staged: a partition whose rows equal the live
-        version's file (floats to ``SAME_FLOAT``) is that file, linked, not written again (a recomputed metric
-        table keeps the very files, inode and mtime, of the years a change did not reach)."""
+    def _build_replacement(self, table: str, frame: pl.DataFrame, staging: Path) -> int:
+        """Stage ``frame``'s partitions as (part of) a replacement; return how many were written. A partition whose
+        rows equal the live version's file (floats to ``SAME_FLOAT``) is that file, linked, not written again: a
+        recomputed metric table keeps the very files (inode, mtime) of the years a change did not reach. A live
+        version that is damaged or unpartitioned offers nothing to keep."""
         schema = schema_for(table)
         live = None
         with contextlib.suppress(StoreCorruptError):
             live = self.current_version(table)
-        if not schema.partition_by or live is None or (live / "part-0.parquet").exists():
-            self._build_version(schema, frame, None, staging, False, False)  # nothing partitioned to keep
-            return
+        if not schema.partition_by or frame.is_empty() or live is None or (live / "part-0.parquet").exists():
+            return self._build_version(schema, frame, None, staging, False, False)  # nothing partitioned to keep
         data_columns = [name for name in schema.column_names if name not in schema.partition_by]
         key = [name for name in schema.key if name not in schema.partition_by]
+        written = 0
         for values, part in frame.partition_by(list(schema.partition_by), as_dict=True, include_key=False).items():
             relative = _partition_path(schema, values) / "part-0.parquet"
             rows = part.select(data_columns).sort(key)
@@ -416,34 +418,9 @@ class Store:
                 os.link(live / relative, staging / relative)
             else:
                 _write_parquet_durably(rows, staging / relative)
+                written += 1
             _fsync_dir((staging / relative).parent)
-
-    def _link_unchanged(self, table: str, staging: Path) -> int:
-        """Swap each freshly written partition file of a replacement for the live version's file when their rows
-        are equal (floats to ``SAME_FLOAT``); return how many. A recomputed metric table then keeps the very
-        files (inode, mtime) of the years a change did not reach. A live version that is damaged or unpartitioned
-        offers nothing to keep."""
-        live = None
-        with contextlib.suppress(StoreCorruptError):
-            live = self.current_version(table)
-        if not schema_for(table).partition_by or live is None or (live / "part-0.parquet").exists():
-            return 0
-        linked = 0
-        for new_file in sorted(staging.rglob("*.parquet")):
-            old_file = live / new_file.relative_to(staging)
-            if not old_file.is_file() or parquet_problem(old_file):
-                continue
-            try:
-                same = _same_rows(pl.read_parquet(old_file), pl.read_parquet(new_file))
-            except pl.exceptions.PolarsError:
-                continue  # an unreadable old file is simply not kept
-            if same:
-                temporary = new_file.with_name(".linked.parquet")
-                os.link(old_file, temporary)
-                os.replace(temporary, new_file)
-                _fsync_dir(new_file.parent)
-                linked += 1
-        return linked
+        return written
 
     def publish_staged(self, table: str, staged: Path, drop: Callable[[Path], bool]) -> WriteResult:
         """Publish partition files written outside the store (a bulk import) as the table's next version.
