@@ -21,6 +21,7 @@ from tracker.config import REPO_ROOT
 from tracker.errors import SchemaError, StoreCorruptError, StoreLockedError, StoreWriteError
 from tracker.store import Store
 from tracker.store_check import check_table, repair_table
+from tracker.tables import schema_for
 
 T1 = datetime(2025, 1, 1, tzinfo=UTC)
 T2 = datetime(2025, 2, 1, tzinfo=UTC)
@@ -361,3 +362,44 @@ def test_store_file_corrupt_inside_is_named_by_read_and_check(store: Store) -> N
         store.read("trade")
     report = check_table(store, "trade")
     assert len(report.structural) == 1 and report.structural[0].startswith(f"{damaged} cannot be decoded")
+
+
+def _group_hs(years: list[int], value: float, growth: float | None) -> pl.DataFrame:
+    """group_hs rows: two codes a year, the first with ``value`` and ``growth``."""
+    count = 2 * len(years)
+    return pl.DataFrame({
+        "group": ["toys"] * count, "exporter": ["CHN"] * count, "hs_code": ["9503", "9504"] * len(years),
+        "year": [year for year in years for _ in range(2)], "export_value_usd": [value, 2.0] * len(years),
+        "share_of_group": [0.25, 0.75] * len(years), "growth_yoy": [growth, None] * len(years),
+        "provenance": ["reported"] * count, "sources": ["baci"] * count,
+        "newest_fetch": [datetime(2026, 1, 1, tzinfo=UTC)] * count, "sample": [False] * count,
+    }, schema=schema_for("group_hs").polars_schema)
+
+
+def _partition_files(store: Store, table: str) -> dict[str, int]:
+    live = store.root / table / (store.root / table / "CURRENT").read_text().strip()
+    return {path.parent.name: path.stat().st_ino for path in live.rglob("*.parquet")}
+
+
+@pytest.mark.parametrize(("value", "growth", "kept"), [
+    (1e9 * (1 + 3e-16), 0.1 * (1 - 2e-16), True),  # a parallel sum's last bits: the same rows, the same file
+    (1e9 * (1 + 1e-9), 0.1, False),  # a real change, however small, is written
+    (1e9, None, False),  # a value become null is a change
+    (1e9, 0.1, True),
+])
+def test_store_replacing_keeps_a_partition_equal_to_its_live_file(store: Store, value: float, growth: float | None,
+                                                                  kept: bool) -> None:
+    """Store.replacing links a partition whose rows equal the live file (floats to SAME_FLOAT, all float columns
+    compared in one query) and writes one that differs; the other year's file is kept either way."""
+    store.replace("group_hs", _group_hs([2023, 2024], 1e9, 0.1))
+    before = _partition_files(store, "group_hs")
+    with store.replacing(["group_hs"]) as write:
+        staged = write("group_hs", _group_hs([2024], value, growth))
+        write("group_hs", _group_hs([2023], 1e9, 0.1))
+        assert set(staged) == {(2024,)} and staged[(2024,)].is_file()  # the staged file, named by its values
+    after = _partition_files(store, "group_hs")
+    assert after["year=2023"] == before["year=2023"]
+    assert (after["year=2024"] == before["year=2024"]) is kept
+    stored = store.scan("group_hs").filter(pl.col("year") == 2024).collect().sort("hs_code")
+    assert stored["export_value_usd"][0] == (1e9 if kept else value) and stored["growth_yoy"][0] == (
+        0.1 if kept else growth)

@@ -15,28 +15,44 @@ and modification time: a rewritten partition is a new file), the config files an
 capitals) records their digest (``extra``) and reads as absent for another. Anything else reads as absent too: a
 key that no longer matches, a folder without its marker (a process killed while writing it), a file that cannot
 be read. The entry is then computed again, so a damaged cache never gives a wrong table, only a slower run.
+
+A frame that is, row for row, a partition the store was handed in the same run (a year of group_market, of the
+export potential) is not written again: the store's staged file is hard-linked into the entry (``stored.json``
+names the table and partition, whose columns the store keeps in folder names and :meth:`PartsCache.load` adds
+back). A store file is never changed once written, so the link keeps the rows whatever the store does next.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from tracker.behind import Behind
 from tracker.errors import StoreCorruptError
 from tracker.store import write_failure
 from tracker.store_paths import live_version
+from tracker.tables import schema_for
 
 CACHE_FOLDER = ".metric-parts"
 COMPLETE_MARKER = "complete"
 EXTRA_FILE = "extra"  # what else than trade an entry was computed from (see PartsCache.load)
+STORED_FILE = "stored.json"  # the entry's frames that are a store table's partition file, linked (PartsCache.save)
+
+# A stored table's partition: (table, its partition values), and where the store staged its file
+Partition = tuple[str, tuple[object, ...]]
+StagedFile = Callable[[str, tuple[object, ...]], Path | None]
 
 
 ENTRY_NAME = re.compile(r"(?P<kind>[a-z]+)(?P<years>(?:-\d{4})+)-(?P<key>[0-9a-f]{24})")
@@ -46,11 +62,17 @@ class PartsCache:
     """The kept parts of one store. An entry is a kind (``year``, ``code``, ``cms``) and the trade years it was
     computed from."""
 
-    def __init__(self, root: Path, salt: str, reuse: bool = True) -> None:
-        """``reuse=False`` (``metrics --force``) reads nothing kept and keeps what it computes."""
+    def __init__(self, root: Path, salt: str, reuse: bool = True, behind: Behind | None = None,
+                 staged_file: StagedFile | None = None) -> None:
+        """``reuse=False`` (``metrics --force``) reads nothing kept and keeps what it computes. ``behind``: where
+        entries are written, while the computation goes on (else at once). ``staged_file(table, values)``: the
+        file the store staged for that partition of the table this run, if any (see :meth:`save`)."""
         self.folder = root / CACHE_FOLDER
         self.salt = salt
         self.reuse = reuse
+        self.behind = behind
+        self.staged_file = staged_file
+        self._writing: dict[str, Future[object]] = {}  # entries being written behind, by name
         try:
             self._trade = live_version(root, "trade")
         except StoreCorruptError:
@@ -70,29 +92,53 @@ class PartsCache:
     def _entry(self, kind: str, years: Sequence[int]) -> Path:
         return self.folder / f"{kind}-{'-'.join(str(year) for year in years)}-{self._key(years)}"
 
+    def has(self, kind: str, years: Sequence[int]) -> bool:
+        """Whether an entry of ``kind`` is kept, whole, for the current trade files of ``years`` (not read: a
+        damaged file still reads as absent when loaded)."""
+        return self.reuse and (self._entry(kind, years) / COMPLETE_MARKER).is_file()
+
     def load(self, kind: str, years: Sequence[int], extra: str = "") -> dict[str, pl.DataFrame] | None:
         """The frames kept of ``kind`` for the current trade files of ``years``, or None. ``extra`` names what
         else the entry was computed from (a digest of other inputs): an entry kept for another is absent."""
         entry = self._entry(kind, years)
+        if entry.name in self._writing:
+            self._writing.pop(entry.name).exception()  # written (or failed: then absent) before it is read
         if not self.reuse or not (entry / COMPLETE_MARKER).is_file():
             return None
         try:
             if (entry / EXTRA_FILE).read_text(encoding="utf-8") != extra:
                 return None
-            return {path.stem: pl.read_parquet(path) for path in sorted(entry.glob("*.parquet"))}
-        except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError):
+            stored = json.loads((entry / STORED_FILE).read_text(encoding="utf-8"))
+            return {path.stem: _with_partition(pl.read_parquet(path), stored.get(path.stem))
+                    for path in sorted(entry.glob("*.parquet"))}
+        except (OSError, ValueError, pl.exceptions.PolarsError):
             return None  # damaged: computed again, and replaced
 
-    def save(self, kind: str, years: Sequence[int], frames: dict[str, pl.DataFrame], extra: str = "") -> None:
+    def save(self, kind: str, years: Sequence[int], frames: dict[str, pl.DataFrame], extra: str = "",
+             stored: Mapping[str, Partition] | None = None) -> None:
         """Keep ``frames`` of ``kind`` for the current trade files of ``years`` and ``extra`` (replacing an older
-        entry)."""
+        entry). ``stored`` names the frames that are, row for row, a partition the store was handed this run
+        (``{"group_market": ("group_market", (2024,))}``): the store's staged file (immutable) is linked into the
+        entry instead of written again. Called after the store was handed them, through the same ``behind``."""
         entry = self._entry(kind, years)
+        if self.behind is None:
+            self._write(entry, frames, extra, stored or {})
+        else:
+            self._writing[entry.name] = self.behind.submit(partial(self._write, entry, frames, extra, stored or {}))
+
+    def _write(self, entry: Path, frames: dict[str, pl.DataFrame], extra: str,
+               stored: Mapping[str, Partition]) -> None:
         building = self.folder / f".{entry.name}.{os.getpid()}.{uuid.uuid4().hex}"
+        linked: dict[str, Partition] = {}
         try:
             building.mkdir(parents=True)
             for name, frame in frames.items():
-                # read whole, never filtered: no statistics (they cost more to write and read than they save)
-                frame.write_parquet(building / f"{name}.parquet", compression="lz4", statistics=False)
+                staged = self.staged_file(*stored[name]) if name in stored and self.staged_file else None
+                if staged is not None and _linked(staged, building / f"{name}.parquet"):
+                    linked[name] = stored[name]
+                else:  # read whole, never filtered: no statistics (they cost more to write and read than they save)
+                    frame.write_parquet(building / f"{name}.parquet", compression="lz4", statistics=False)
+            (building / STORED_FILE).write_text(json.dumps(linked), encoding="utf-8")
             (building / EXTRA_FILE).write_text(extra, encoding="utf-8")
             (building / COMPLETE_MARKER).touch()
             self._remove([entry])
@@ -120,3 +166,25 @@ class PartsCache:
         for path in paths:
             with contextlib.suppress(FileNotFoundError):
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def _linked(source: Path, target: Path) -> bool:
+    """Hard-link ``source`` at ``target``; False where the file system refuses (the caller writes instead)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
+
+
+def _with_partition(frame: pl.DataFrame, partition: list[Any] | None) -> pl.DataFrame:
+    """A kept frame as it was handed to ``save``: a linked partition file lacks its partition columns (the store
+    keeps them in the folder names), so they are added back, in the table's column order."""
+    if partition is None:
+        return frame
+    table, values = partition
+    schema = schema_for(table)
+    dtypes = schema.polars_schema
+    return frame.with_columns(pl.lit(value, dtypes[name]).alias(name)
+                              for name, value in zip(schema.partition_by, values, strict=True)
+                              ).select(schema.column_names)

@@ -11,6 +11,7 @@ second.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,9 @@ from tracker.config import Config
 from tracker.freshness import inputs_fingerprint, metric_tables_current, save_fingerprint
 
 if TYPE_CHECKING:
-    from tracker.store import Store
+    import polars as pl
+
+    from tracker.store import PartWriter, Store
 
 
 def refresh(root: Path, config: Config, force: bool = False,
@@ -45,6 +48,8 @@ def refresh_metric_tables(store: Store, config: Config, reuse_parts: bool = True
     store (``tracker.parts_cache``; ``reuse_parts=False`` reads every year and renews them). ``progress`` hears
     each year, and whether it was read.
     """
+
+    from tracker.behind import Behind
     from tracker.metrics.windows import metric_parts
     from tracker.parts_cache import PartsCache
     from tracker.tables import METRIC_TABLES
@@ -58,11 +63,20 @@ def refresh_metric_tables(store: Store, config: Config, reuse_parts: bool = True
             progress(f"{year}: {'read from trade' if read else 'unchanged, its parts kept from the last run'} "
                      f"({count} year(s) in all)")
 
-    with store.replacing(names) as write:
-        kept = PartsCache(store.root, f"{inputs['config']}+{inputs['code']}", reuse=reuse_parts)
+    staged: dict[tuple[str, tuple[object, ...]], Path] = {}  # the file staged for each partition written
+
+    def write_part(write: PartWriter, name: str, part: pl.DataFrame) -> None:
+        staged.update(((name, values), path) for values, path in write(name, part).items())
+
+    # the parts are written behind the computation (tracker.behind), in order, before the tables switch; the
+    # kept parts link the files staged for the year tables (PartsCache.save)
+    with store.replacing(names) as write, Behind() as behind:
+        kept = PartsCache(store.root, f"{inputs['config']}+{inputs['code']}", reuse=reuse_parts, behind=behind,
+                          staged_file=lambda table, values: staged.pop((table, values), None))
         for name, part in metric_parts(store, config, kept, on_year):
-            write(name, part)
+            behind.submit(partial(write_part, write, name, part))
             rows[name] += part.height
+        behind.wait()
         kept.prune()
     save_fingerprint(store.root, inputs, {name: store.version_name(name) for name in names})
     return rows

@@ -46,6 +46,7 @@ import polars as pl
 from tracker import schemas
 from tracker.atomic import write_atomically
 from tracker.errors import StoreCorruptError, StoreLockedError, StoreWriteError, TrackerError
+from tracker.key_order import sorted_by_key
 from tracker.store_paths import (
     CURRENT_POINTER,
     VERSION_NAME,
@@ -147,6 +148,10 @@ def _read_partition(folder: Path) -> pl.DataFrame | None:
     partition does not exist. Merging into one file alone would drop the rows of the others."""
     files = sorted(folder.glob("*.parquet"))
     return pl.concat([_read_kept(path) for path in files], how="vertical_relaxed") if files else None
+
+
+# Store.replacing's writer: (table, part) -> the staged file of each of the part's partitions
+PartWriter = Callable[[str, pl.DataFrame], dict[tuple[object, ...], Path]]
 
 
 def _partition_path(schema: schemas.TableSchema, values: tuple[object, ...]) -> Path:
@@ -282,12 +287,14 @@ class Store:
             return self._write_version(table, frame, merge=False, newest_wins=False)
 
     @contextlib.contextmanager
-    def replacing(self, tables: Sequence[str]) -> Iterator[Callable[[str, pl.DataFrame], None]]:
+    def replacing(self, tables: Sequence[str]) -> Iterator[PartWriter]:
         """Replace ``tables`` from parts written as they come: ``write(table, part)`` writes the part and lets it
         go, so no table need be in memory whole (the metric tables, computed a year at a time). A part holds
-        whole partitions (every row of its years); an unpartitioned table takes one part. When the block ends,
-        each table switches to its new version (``CURRENT``); if anything fails, no table changes and an error
-        of the block itself (a damaged input read meanwhile) is raised as it is."""
+        whole partitions (every row of its years); an unpartitioned table takes one part. ``write`` returns the
+        staged file of each partition of the part (by its partition values): a finished file, never changed
+        again, that becomes the table's once the block ends. When the block ends, each table switches to its new
+        version (``CURRENT``); if anything fails, no table changes and an error of the block itself (a damaged
+        input read meanwhile) is raised as it is."""
         with self.writer_lock():
             staged: dict[str, Path] = {}
             rows = dict.fromkeys(tables, 0)
@@ -305,11 +312,17 @@ class Store:
                 except (OSError, pl.exceptions.PolarsError) as exc:
                     raise write_failure(exc, f"writing table {table!r} under {table_dir}") from exc
 
-            def write(table: str, part: pl.DataFrame) -> None:
-                part = schemas.validate(schema_for(table), part)
+            def write(table: str, part: pl.DataFrame) -> dict[tuple[object, ...], Path]:
+                schema = schema_for(table)
+                part = schemas.validate(schema, part)
                 rows[table] += part.height
-                if part.height:
-                    writing(table, lambda staging: self._build_replacement(table, part, staging))
+                if not part.height:
+                    return {}
+                writing(table, lambda staging: self._build_replacement(table, part, staging))
+                if not schema.partition_by:
+                    return {(): staged[table] / "part-0.parquet"}
+                values = part.select(schema.partition_by).unique().rows()
+                return {value: staged[table] / _partition_path(schema, value) / "part-0.parquet" for value in values}
 
             try:
                 yield write
@@ -369,7 +382,7 @@ class Store:
             # an empty replacement is one file too (its columns, no rows): a table computed empty is still there
             old = _read_kept(old_version / "part-0.parquet") if merge and old_version else None
             merged = _merge(schema, old, frame, newest_wins) if old is not None else frame
-            _write_parquet_durably(merged.sort(schema.key), staging / "part-0.parquet")
+            _write_parquet_durably(sorted_by_key(merged, schema.key), staging / "part-0.parquet")
             return 1
         new_parts = frame.partition_by(list(schema.partition_by), as_dict=True, include_key=False)
         touched = {_partition_path(schema, values) for values in new_parts}
@@ -391,7 +404,7 @@ class Store:
                 old = old_part.select(data_columns)
                 part = _merge(schema, old, part.select(data_columns), newest_wins, key_exclude=schema.partition_by)
             key = [name for name in schema.key if name not in schema.partition_by]
-            _write_parquet_durably(part.select(data_columns).sort(key), staging / relative / "part-0.parquet")
+            _write_parquet_durably(sorted_by_key(part.select(data_columns), key), staging / relative / "part-0.parquet")
         for directory in sorted({p.parent for p in staging.rglob("*.parquet")}, reverse=True):
             _fsync_dir(directory)
         return len(new_parts)
@@ -412,7 +425,7 @@ class Store:
         written = 0
         for values, part in frame.partition_by(list(schema.partition_by), as_dict=True, include_key=False).items():
             relative = _partition_path(schema, values) / "part-0.parquet"
-            rows = part.select(data_columns).sort(key)
+            rows = sorted_by_key(part.select(data_columns), key)
             if _holds_rows(live / relative, rows):
                 (staging / relative).parent.mkdir(parents=True, exist_ok=True)
                 os.link(live / relative, staging / relative)
@@ -565,10 +578,16 @@ def _same_rows(old: pl.DataFrame, new: pl.DataFrame) -> bool:
     floats = [name for name, dtype in new.schema.items() if dtype.is_float()]
     if not old.drop(floats).equals(new.drop(floats)):
         return False
-    a, b = pl.col("a"), pl.col("b")
-    close = ((a - b).abs() <= SAME_FLOAT * pl.max_horizontal(a.abs(), b.abs())) | (a.is_null() & b.is_null())
-    return all(pl.DataFrame({"a": old.get_column(name), "b": new.get_column(name)})
-               .select(close.fill_null(False).all()).item() for name in floats)
+    if not floats:
+        return True
+    side_by_side = old.select(floats).hstack(new.select(pl.col(floats).name.suffix("\0new")))
+
+    def close(name: str) -> pl.Expr:
+        a, b = pl.col(name), pl.col(f"{name}\0new")
+        return (((a - b).abs() <= SAME_FLOAT * pl.max_horizontal(a.abs(), b.abs())) | (a.is_null() & b.is_null())
+                ).fill_null(False).all()
+
+    return bool(side_by_side.select(pl.all_horizontal(close(name) for name in floats)).item())
 
 
 def _changes_nothing(

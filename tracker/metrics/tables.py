@@ -8,18 +8,20 @@ Annual tables use frequency A rows only; ``group_market_monthly`` uses the M row
 from __future__ import annotations
 
 import itertools
-import math
 
 import polars as pl
 
 from tracker.baci.precedence import baci_first
 from tracker.config import Config
+from tracker.key_order import sorted_by_key
 from tracker.metrics._common import (
     PROVENANCE_COLUMNS,
     finite,
     group_and_fold,
+    growth_rate,
     join_with_provenance,
     safe_div,
+    with_earlier,
     with_sample_flag,
 )
 from tracker.metrics.cms import constant_market_share
@@ -74,33 +76,8 @@ def _finish(frame: pl.LazyFrame, schema: TableSchema) -> pl.LazyFrame:
 
 
 def _sorted_by_key(frame: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
-    """The frame sorted by its natural key (deterministic files), in the strings' order.
-
-    Each key column becomes the rank of its value among the column's sorted distinct values (strings through an
-    enum of them, integers as the offset from their minimum); the ranks combine into one integer in the key's
-    order, so a single integer column is sorted instead of several string columns (a fraction of the time).
-    The key is unique, so the order is the one of the columns themselves.
-    """
-    key = list(schema.key)
-    if frame.select(key).null_count().sum_horizontal().item():
-        return frame.sort(key)  # ranks are for values; a null in the key takes the plain sort
-    ranks, sizes = [], []
-    for name in key:
-        column = frame.get_column(name)
-        if column.dtype == pl.String:
-            values = column.unique().sort()
-            ranks.append(pl.col(name).cast(pl.Enum(values)).to_physical().cast(pl.UInt64))
-            sizes.append(len(values))
-        else:
-            low, high = column.min(), column.max()
-            ranks.append((pl.col(name) - low).cast(pl.UInt64))
-            sizes.append(0 if low is None else int(high) - int(low) + 1)  # type: ignore[arg-type]  # integers
-    if math.prod(sizes) >= 2**64:
-        return frame.sort(key)  # more combinations than one integer holds
-    combined = pl.lit(0, pl.UInt64)
-    for rank, size in zip(ranks, sizes, strict=True):
-        combined = combined * size + rank
-    return frame.sort(combined)
+    """The frame sorted by its natural key (deterministic files)."""
+    return sorted_by_key(frame, schema.key)
 
 
 def _annual(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -133,7 +110,8 @@ def compute_tables(trade: pl.LazyFrame, ecommerce: pl.LazyFrame, config: Config,
         "group_hs": _group_hs(code_suppliers), **tariffs,
     }
     tables = finish_tables(frames, flows, imports, ecommerce, config)
-    tables[GROUP_EXPORT_POTENTIAL.name] = export_potential(tables, imports, config, weo, capital)
+    tables[GROUP_EXPORT_POTENTIAL.name] = _sorted_by_key(export_potential(tables, imports, config, weo, capital),
+                                                         GROUP_EXPORT_POTENTIAL)
     return {name: tables[name] for name in (table.name for table in METRIC_TABLES)}
 
 
@@ -153,11 +131,16 @@ def market_within_year(flows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame,
 
 
 def market_across_years(market: pl.LazyFrame) -> pl.LazyFrame:
-    """group_market's columns that compare a year with the year before (growth, share change)."""
-    key = ["group", "exporter", "market"]
-    market = growth_yoy(market, key)
-    market = growth_yoy(market, key, "market_imports_usd", "market_import_growth")
-    return share_change_pp(market, key).collect().lazy()
+    """group_market's columns that compare a year with the year before (growth, share change), from one join of
+    each row with its key's row a year earlier (``growth.growth_yoy`` and ``shares.share_change_pp``, each a
+    join of its own, give the same values at three times the cost)."""
+    compared = ["export_value_usd", "market_imports_usd", "market_share"]
+    market = with_earlier(market, ["group", "exporter", "market"], compared, 1, "_prev")
+    return market.with_columns(
+        growth_yoy=growth_rate(pl.col("export_value_usd"), pl.col("export_value_usd_prev")),
+        market_import_growth=growth_rate(pl.col("market_imports_usd"), pl.col("market_imports_usd_prev")),
+        market_share_change_pp=100 * (pl.col("market_share") - pl.col("market_share_prev")),
+    ).drop(f"{name}_prev" for name in compared).collect().lazy()
 
 
 def finish_tables(frames: dict[str, pl.LazyFrame], flows: pl.LazyFrame, imports: pl.LazyFrame,
@@ -180,24 +163,27 @@ def finish_tables(frames: dict[str, pl.LazyFrame], flows: pl.LazyFrame, imports:
 
 
 def export_potential(tables: dict[str, pl.DataFrame], imports: pl.LazyFrame, config: Config,
-                     weo: pl.LazyFrame | None, capital: pl.LazyFrame | None, year: int | None = None) -> pl.DataFrame:
-    """group_export_potential from the collected tables (their plans are not computed twice); ``year``: that
-    year's rows only, which read that year's trade alone (the tariffs' newest schedule ≤ year, whole)."""
-    def of_year(frame: pl.LazyFrame) -> pl.LazyFrame:
-        return frame if year is None else frame.filter(pl.col("year") == year)
-
+                     weo: pl.LazyFrame | None, capital: pl.LazyFrame | None) -> pl.DataFrame:
+    """group_export_potential from the collected tables (their plans are not computed twice), in no particular
+    order: the largest table, written a year at a time through the store, which sorts each file by the key."""
     potential = group_export_potential(
-        of_year(tables["group_market"].lazy()), of_year(imports), of_year(tables["group_exporter"].lazy()),
-        tables["group_tariff"].lazy(), schema_for("weo").empty().lazy() if weo is None else weo,
+        tables["group_market"].lazy(), imports, tables["group_exporter"].lazy(), tables["group_tariff"].lazy(),
+        schema_for("weo").empty().lazy() if weo is None else weo,
         schema_for("capital").empty().lazy() if capital is None else capital,
         config.scope.import_income_elasticity)
-    return _sorted_by_key(_finish(potential, GROUP_EXPORT_POTENTIAL).collect(), GROUP_EXPORT_POTENTIAL)
+    return _finish(potential, GROUP_EXPORT_POTENTIAL).collect()
 
 
 def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.LazyFrame,
                     totals: pl.LazyFrame) -> pl.LazyFrame:
+    return exporter_across_years(exporter_within_year(annual, suppliers, market, totals))
+
+
+def exporter_within_year(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.LazyFrame,
+                         totals: pl.LazyFrame) -> pl.LazyFrame:
+    """group_exporter's columns that read one period (world share, RCA, Lafay, TCI, HHI): years computed apart
+    and stacked give the same rows, so the windows compute each year once."""
     exports = world_market_share(exports_to_world(annual, suppliers))
-    exports = share_change_pp(exports, ["group", "exporter"], "world_share", "world_share_change_pp")
     own_imports = imports_from_world(annual, suppliers).select(
         "group", "exporter", "period", "import_value_usd", *PROVENANCE_COLUMNS
     )
@@ -209,9 +195,15 @@ def _group_exporter(annual: pl.LazyFrame, suppliers: pl.LazyFrame, market: pl.La
     ).drop("_value_provenance")
     frame = revealed_comparative_advantage(frame, world_total_exports(totals, BACI_SOURCE))
     frame = lafay_index(trade_competitiveness_index(frame))
-    frame = compound_annual_growth(growth_yoy(frame, ["group", "exporter"]), ["group", "exporter"], 5)
     hhi = market_concentration(market, ["group", "exporter", "year"])
     return frame.join(hhi, on=["group", "exporter", "year"], how="left")
+
+
+def exporter_across_years(exporter: pl.LazyFrame) -> pl.LazyFrame:
+    """group_exporter's columns that compare a year with earlier ones (world share change, growth, 5-year CAGR)."""
+    key = ["group", "exporter"]
+    exporter = share_change_pp(exporter, key, "world_share", "world_share_change_pp")
+    return compound_annual_growth(growth_yoy(exporter, key), key, 5)
 
 
 def _group_hs(code_suppliers: pl.LazyFrame) -> pl.LazyFrame:
