@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -14,10 +15,11 @@ from bench.baci_import import FIRST_YEAR, generate
 from tests.conftest import trade_rows
 from tracker.baci import import_baci
 from tracker.config import Config
-from tracker.freshness import metric_tables_current
+from tracker.errors import StoreCorruptError
+from tracker.freshness import inputs_fingerprint, metric_tables_current
 from tracker.metrics.tables import CMS_LONG_SPAN_YEARS, compute_tables
 from tracker.metrics.windows import CAGR_YEARS, compute_tables_by_year
-from tracker.parts_cache import CACHE_FOLDER, COMPLETE_MARKER
+from tracker.parts_cache import CACHE_FOLDER, COMPLETE_MARKER, PartsCache
 from tracker.refresh import refresh_metric_tables
 from tracker.schemas import mirror_rows
 from tracker.store import Store
@@ -161,6 +163,34 @@ def _entries(root: Path, prefix: str) -> list[Path]:
     return sorted((root / CACHE_FOLDER).glob(f"{prefix}-*"))
 
 
+def test_the_kept_year_tables_are_the_stores_files_linked_not_written_again(baci_store: Path, config: Config,
+                                                                           tmp_path: Path) -> None:
+    """A year's kept group_market, group_exporter, group_competition, group_hs and export potential are the very
+    files the store published for that year (one inode, two names): written once. Read back, they are the
+    stored rows with their year."""
+    store = Store(tmp_path / "data")
+    shutil.copytree(baci_store, store.root)
+    refresh_metric_tables(store, config)
+    year = FIRST_YEAR + 3
+    [tables] = _entries(store.root, f"tables-{year - 1}-{year}")
+    [potential] = _entries(store.root, f"potential-{year - 1}-{year}")
+    kept = {name: tables / f"{name}.parquet" for name in
+            ("group_market", "group_exporter", "group_competition", "group_hs")}
+    kept["group_export_potential"] = potential / "group_export_potential.parquet"
+    for table, path in kept.items():
+        live = store.root / table / store.version_name(table) / f"year={year}" / "part-0.parquet"
+        assert path.stat().st_ino == live.stat().st_ino and path.stat().st_nlink >= 2, table
+    assert (tables / "within.parquet").stat().st_nlink == 1  # rows no store table holds are written
+    inputs = inputs_fingerprint(store.root, config.directory)
+    read = PartsCache(store.root, f"{inputs['config']}+{inputs['code']}").load("tables", [year - 1, year])
+    assert read is not None
+    for table in ("group_market", "group_exporter", "group_competition", "group_hs"):
+        key = list(schema_for(table).key)
+        as_read = mirror_rows(read[table].lazy(), schema_for(table)).collect()
+        assert as_read.columns == schema_for(table).column_names
+        assert_frame_equal(as_read.sort(key), store.read(table).filter(pl.col("year") == year).sort(key))
+
+
 def test_tables_from_the_kept_parts_equal_the_single_pass_and_damage_costs_only_time(
         baci_store: Path, config: Config, tmp_path: Path) -> None:
     """A run that reads no year of trade (every year's parts kept) writes the same tables; a kept entry that
@@ -293,3 +323,27 @@ def test_a_failure_while_replacing_changes_no_table(baci_store: Path, config: Co
     assert {name: store.version_name(name) for name in before} == before
     assert not list(store.root.glob("*/.staging-*"))
     assert_frame_equal(store.read("group_market"), expected)
+
+
+def test_a_year_that_cannot_be_read_stops_the_run_and_changes_nothing(baci_store: Path, config: Config,
+                                                                      tmp_path: Path) -> None:
+    """A later year's trade file damaged inside (read on the read-ahead thread while the year before is
+    computed): the run stops with the error, no table or kept entry changes, and no thread is left running."""
+    store = Store(tmp_path / "data")
+    shutil.copytree(baci_store, store.root)
+    refresh_metric_tables(store, config)
+    before = _files(store.root)
+    entries = sorted(path.name for path in (store.root / CACHE_FOLDER).iterdir())
+    damaged = max((path for path in store.files("trade") if f"year={FIRST_YEAR + 4}" in str(path)),
+                  key=lambda path: path.stat().st_size)
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 3: len(data) // 3 + 2000] = bytes(2000)
+    damaged.unlink()  # a new file (inode): the year's kept parts no longer stand for it
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(StoreCorruptError, match=rf"table 'trade' cannot be read for {FIRST_YEAR + 4} .*store check"):
+        refresh_metric_tables(store, config, reuse_parts=False)
+    assert _files(store.root) == before
+    assert sorted(path.name for path in (store.root / CACHE_FOLDER).iterdir() if not path.name.startswith(".")) \
+        == entries
+    assert not list(store.root.glob("*/.staging-*"))
+    assert not [thread.name for thread in threading.enumerate() if thread.name.startswith("tracker-")]

@@ -75,6 +75,9 @@ class StoreCorruptError(StoreError):
     """A table's pointer or one of its data files cannot be read; the message names it and what to do."""
 
 
+CHECK_HINT = "run `python -m tracker store check` for details"  # what a StoreCorruptError's message ends with
+
+
 class StoreWriteError(StoreError):
     """The operating system refused a write (disk full, read-only folder...); the live table is unchanged."""
 

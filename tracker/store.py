@@ -45,7 +45,7 @@ import polars as pl
 
 from tracker import schemas
 from tracker.atomic import write_atomically
-from tracker.errors import StoreCorruptError, StoreLockedError, StoreWriteError, TrackerError
+from tracker.errors import CHECK_HINT, StoreCorruptError, StoreLockedError, StoreWriteError, TrackerError
 from tracker.key_order import sorted_by_key
 from tracker.store_paths import (
     CURRENT_POINTER,
@@ -59,7 +59,6 @@ from tracker.store_paths import (
 from tracker.tables import SOURCE_TABLES, schema_for
 
 BROKEN_PREFIX = "broken-"  # a version `repair` stepped over is renamed, never deleted
-CHECK_HINT = "run `python -m tracker store check` for details"
 
 LOCK_FILE = ".write.lock"
 DEFAULT_LOCK_TIMEOUT_SECONDS = 60.0

@@ -53,6 +53,7 @@ import polars as pl
 
 from tracker.baci.precedence import baci_first
 from tracker.config import Config
+from tracker.errors import CHECK_HINT, StoreCorruptError
 from tracker.metrics.cms import constant_market_share
 from tracker.metrics.demand import demand_frames
 from tracker.metrics.groups import aggregate_to_groups, group_code_flows_by_level, total_flows
@@ -202,7 +203,11 @@ class _YearReader:
 
     def _compute(self, year: int) -> YearParts:
         ahead = self._ahead.pop(year, None)
-        parts, code = ahead.result() if ahead is not None else year_parts(self.trade, self.config, year)
+        try:
+            parts, code = ahead.result() if ahead is not None else year_parts(self.trade, self.config, year)
+        except pl.exceptions.PolarsError as exc:  # a data file damaged inside (whole files are checked on scan)
+            raise StoreCorruptError(f"table 'trade' cannot be read for {year} ({str(exc).splitlines()[0]}); "
+                                    f"{CHECK_HINT}") from exc
         self.read.append(year)
         self._code[year] = code
         if self.kept is not None:
