@@ -69,16 +69,20 @@ def test_an_error_of_the_block_drops_what_waits_and_finishes_what_runs() -> None
     assert events == ["running finished"]
 
 
-def test_at_most_pending_works_wait_so_memory_stays_bounded() -> None:
-    """With ``pending=2``, a third submit waits until a work is done."""
+def test_the_bytes_waiting_stay_under_the_budget_so_memory_stays_bounded() -> None:
+    """With a budget of 100 bytes: two works of 40 wait together, a third waits until one is done; a work larger
+    than the whole budget is taken when the queue is empty (never refused, never stuck)."""
     release = threading.Event()
-    with Behind(pending=2) as behind:
-        behind.submit(lambda: release.wait(WAIT_SECONDS))
-        behind.submit(lambda: None)
+    with Behind(budget_bytes=100) as behind:
+        behind.submit(lambda: release.wait(WAIT_SECONDS), size=40)
+        behind.submit(lambda: None, size=40)
         third_submitted = threading.Event()
-        submitter = threading.Thread(target=lambda: (behind.submit(lambda: None), third_submitted.set()))
+        submitter = threading.Thread(target=lambda: (behind.submit(lambda: None, size=40), third_submitted.set()))
         submitter.start()
-        assert not third_submitted.wait(0.3)  # blocked: two works wait
+        assert not third_submitted.wait(0.3)  # blocked: 80 bytes wait, 120 would be over the budget
         release.set()
         assert third_submitted.wait(WAIT_SECONDS)
         submitter.join(WAIT_SECONDS)
+        behind.wait()
+        done = behind.submit(lambda: "large", size=1_000)
+        assert done.result(WAIT_SECONDS) == "large"

@@ -124,7 +124,9 @@ class PartsCache:
         if self.behind is None:
             self._write(entry, frames, extra, stored or {})
         else:
-            self._writing[entry.name] = self.behind.submit(partial(self._write, entry, frames, extra, stored or {}))
+            size = sum(frame.estimated_size() for frame in frames.values())
+            self._writing[entry.name] = self.behind.submit(partial(self._write, entry, frames, extra, stored or {}),
+                                                           size=size)
 
     def _write(self, entry: Path, frames: dict[str, pl.DataFrame], extra: str,
                stored: Mapping[str, Partition]) -> None:

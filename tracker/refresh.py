@@ -74,7 +74,7 @@ def refresh_metric_tables(store: Store, config: Config, reuse_parts: bool = True
         kept = PartsCache(store.root, f"{inputs['config']}+{inputs['code']}", reuse=reuse_parts, behind=behind,
                           staged_file=lambda table, values: staged.pop((table, values), None))
         for name, part in metric_parts(store, config, kept, on_year):
-            behind.submit(partial(write_part, write, name, part))
+            behind.submit(partial(write_part, write, name, part), size=part.estimated_size())
             rows[name] += part.height
         behind.wait()
         kept.prune()
