@@ -18,7 +18,7 @@ from tracker.config import Config
 from tracker.errors import StoreCorruptError
 from tracker.freshness import inputs_fingerprint, metric_tables_current
 from tracker.metrics.tables import CMS_LONG_SPAN_YEARS, compute_tables
-from tracker.metrics.windows import CAGR_YEARS, compute_tables_by_year
+from tracker.metrics.windows import CAGR_YEARS, compute_tables_by_year, trade_years
 from tracker.parts_cache import CACHE_FOLDER, COMPLETE_MARKER, PartsCache
 from tracker.refresh import refresh_metric_tables
 from tracker.schemas import mirror_rows
@@ -347,3 +347,19 @@ def test_a_year_that_cannot_be_read_stops_the_run_and_changes_nothing(baci_store
         == entries
     assert not list(store.root.glob("*/.staging-*"))
     assert not [thread.name for thread in threading.enumerate() if thread.name.startswith("tracker-")]
+
+
+def test_the_years_come_from_the_partition_folders_of_files_that_hold_rows(baci_store: Path,
+                                                                          tmp_path: Path) -> None:
+    """trade_years reads the folder names (``year=2019``), not 280k rows' years; a file without rows (its
+    year's rows all deleted) names no year, as the rows themselves would say."""
+    store = Store(tmp_path / "data")
+    shutil.copytree(baci_store, store.root)
+    from_rows = sorted(store.scan("trade").select(pl.col("year").unique()).collect().get_column("year").to_list())
+    assert trade_years(store) == from_rows == list(range(FIRST_YEAR, COMTRADE_YEAR + 1))
+    template = store.files("trade")[0]
+    empty = store.current_version("trade") / "source=baci" / "year=1990" / "part-0.parquet"
+    empty.parent.mkdir(parents=True)
+    pl.read_parquet(template).clear().write_parquet(empty)
+    assert empty in store.files("trade")
+    assert trade_years(store) == from_rows

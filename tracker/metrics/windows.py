@@ -47,6 +47,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import polars as pl
@@ -104,6 +105,8 @@ class Tables(Protocol):
     the metrics depend on no store writer."""
 
     def scan(self, table: str) -> pl.LazyFrame: ...
+
+    def files(self, table: str) -> list[Path]: ...
 
 
 class KeptParts(Protocol):
@@ -263,9 +266,27 @@ class _YearReader:
 
 
 def trade_years(store: Tables) -> list[int]:
-    """The years of the stored trade rows (its ``year`` partitions), oldest first."""
-    frame = store.scan("trade").select(pl.col("year").unique()).collect()
-    return sorted(frame.get_column("year").drop_nulls().to_list())
+    """The years of the stored trade rows, oldest first: from the partition folders (``year=2024``) of the
+    files that hold rows, not from the rows (reading the year of 160M rows took a second of CPU at 16 years)."""
+    years: set[int] = set()
+    for path in store.files("trade"):
+        folders = dict(part.split("=", 1) for part in _partition_folders(path))
+        if "year" not in folders:  # not partitioned by year: ask the rows
+            frame = store.scan("trade").select(pl.col("year").unique()).collect()
+            return sorted(frame.get_column("year").drop_nulls().to_list())
+        if int(folders["year"]) not in years and pl.scan_parquet(path).select(pl.len()).collect().item():
+            years.add(int(folders["year"]))
+    return sorted(years)
+
+
+def _partition_folders(path: Path) -> list[str]:
+    """The ``name=value`` folders a data file lies in, nearest first (the folders above them are the store's)."""
+    folders: list[str] = []
+    for part in reversed(path.parent.parts):
+        if "=" not in part:
+            break
+        folders.append(part)
+    return folders
 
 
 def _cross_year(parts: dict[int, YearParts], within: dict[int, pl.DataFrame],
