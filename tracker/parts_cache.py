@@ -59,8 +59,8 @@ ENTRY_NAME = re.compile(r"(?P<kind>[a-z]+)(?P<years>(?:-\d{4})+)-(?P<key>[0-9a-f
 
 
 class PartsCache:
-    """The kept parts of one store. An entry is a kind (``year``, ``code``, ``cms``) and the trade years it was
-    computed from."""
+    """The kept parts of one store. An entry is a kind (``year``, ``code``, ``cms``, ``tables``, ``potential``)
+    and the trade years it was computed from."""
 
     def __init__(self, root: Path, salt: str, reuse: bool = True, behind: Behind | None = None,
                  staged_file: StagedFile | None = None) -> None:

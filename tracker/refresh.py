@@ -48,7 +48,6 @@ def refresh_metric_tables(store: Store, config: Config, reuse_parts: bool = True
     store (``tracker.parts_cache``; ``reuse_parts=False`` reads every year and renews them). ``progress`` hears
     each year, and whether it was read.
     """
-
     from tracker.behind import Behind
     from tracker.metrics.windows import metric_parts
     from tracker.parts_cache import PartsCache
